@@ -1,0 +1,49 @@
+"""Recording writes in the audit log. Every action calls `record` inside its transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from hotline.accounts.models import AuditEntry
+
+_SECRET_FIELDS = {"password", "pin_hash", "key_hash"}
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The object's concrete fields as JSON-safe values (secrets masked) for before/after."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        value = getattr(obj, field.attname)
+        if field.name in _SECRET_FIELDS:
+            value = "***" if value else ""
+        data[field.attname] = _jsonable(value)
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def record(action: str, obj: models.Model, *, actor: Any, before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None) -> AuditEntry:
+    """Append one audit row; `actor` may be None for the system (imports, the engine)."""
+    user = actor if getattr(actor, "pk", None) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_name=user.get_username() if user else "system",
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )

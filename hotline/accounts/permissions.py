@@ -1,0 +1,128 @@
+"""The permission vocabulary and the role matrix (docs/permissions.md is tested against this file).
+
+Permissions are named strings in Django's `app.codename` form, so that Django's admin, which asks
+for `crm.view_customer` and friends, follows the same matrix as Hotline's own screens and API.
+A user's permissions come from their role alone (see `RoleBackend`); superusers have all.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """What a person does in the call center; decides what they may see and do."""
+
+    AGENT = "agent", _("Agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    LOGISTICS = "logistics", _("Logistics")
+    FINANCE = "finance", _("Finance")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
+class Perm(StrEnum):
+    """Everything that is checked. Values are Django permission names."""
+
+    # customers
+    VIEW_CUSTOMER = "crm.view_customer"
+    ADD_CUSTOMER = "crm.add_customer"
+    CHANGE_CUSTOMER = "crm.change_customer"
+    DELETE_CUSTOMER = "crm.delete_customer"
+    IMPORT_CUSTOMERS = "crm.import_customer"
+    VIEW_BLACKLIST = "crm.view_blacklistentry"
+    REPORT_NUMBER = "crm.report_number"
+    MANAGE_BLACKLIST = "crm.change_blacklistentry"
+    # catalog
+    VIEW_PRODUCT = "catalog.view_product"
+    MANAGE_CATALOG = "catalog.change_product"
+    VIEW_COST = "catalog.view_cost"
+    # media
+    VIEW_MEDIA = "media.view_airing"
+    MANAGE_MEDIA = "media.change_airing"
+    VIEW_SPEND = "media.view_spend"
+    # orders
+    VIEW_ORDER = "orders.view_order"
+    CREATE_ORDER = "orders.add_order"
+    EDIT_ORDER = "orders.change_order"
+    CANCEL_ORDER = "orders.cancel_order"
+    REVIEW_ORDER = "orders.review_order"
+    SHIP_ORDER = "orders.ship_order"
+    RECORD_DELIVERY = "orders.record_delivery"
+    HANDLE_RETURN = "orders.handle_return"
+    SETTLE_ORDER = "orders.settle_order"
+    VIEW_SETTLEMENT = "orders.view_settlement"
+    # telephony and floor
+    TAKE_CALLS = "calls.take_calls"
+    SUPERVISE_CALLS = "calls.supervise_calls"
+    # reports, notifications, administration
+    VIEW_REPORTS = "reports.view_reports"
+    VIEW_NOTIFICATIONS = "notify.view_notification"
+    MANAGE_USERS = "accounts.change_user"
+    VIEW_AUDIT = "accounts.view_auditentry"
+    USE_API = "accounts.use_api"
+
+
+# Django's admin asks for view/add/change/delete per model; these grant them along with Hotline's perms.
+_ADMIN_READ = {
+    "catalog.view_supplier", "catalog.view_giftrule", "catalog.view_crosssell",
+    "media.view_station", "media.view_hotlinenumber", "crm.view_customerphone", "crm.view_address",
+    "orders.view_orderline", "orders.view_orderstatuschange",
+}  # fmt: skip
+_CATALOG_WRITE = {
+    f"catalog.{verb}_{model}" for verb in ("add", "change", "delete") for model in
+    ("product", "supplier", "giftrule", "crosssell")
+}  # fmt: skip
+_MEDIA_WRITE = {
+    f"media.{verb}_{model}" for verb in ("add", "change", "delete") for model in
+    ("airing", "station", "hotlinenumber")
+}  # fmt: skip
+
+_AGENT = {
+    Perm.VIEW_CUSTOMER, Perm.ADD_CUSTOMER, Perm.CHANGE_CUSTOMER, Perm.REPORT_NUMBER, Perm.VIEW_PRODUCT,
+    Perm.VIEW_MEDIA, Perm.VIEW_ORDER, Perm.CREATE_ORDER, Perm.EDIT_ORDER, Perm.CANCEL_ORDER, Perm.TAKE_CALLS,
+    Perm.USE_API,
+}  # fmt: skip
+_SUPERVISOR = _AGENT | {Perm.VIEW_BLACKLIST, Perm.MANAGE_BLACKLIST, Perm.SUPERVISE_CALLS, Perm.VIEW_REPORTS,
+                        Perm.VIEW_NOTIFICATIONS, Perm.HANDLE_RETURN}
+_LOGISTICS = {
+    Perm.VIEW_CUSTOMER, Perm.VIEW_PRODUCT, Perm.VIEW_ORDER, Perm.EDIT_ORDER, Perm.CANCEL_ORDER,
+    Perm.REVIEW_ORDER, Perm.SHIP_ORDER, Perm.RECORD_DELIVERY, Perm.HANDLE_RETURN, Perm.VIEW_NOTIFICATIONS,
+    Perm.USE_API,
+}  # fmt: skip
+_FINANCE = {
+    Perm.VIEW_CUSTOMER, Perm.VIEW_PRODUCT, Perm.VIEW_COST, Perm.VIEW_MEDIA, Perm.VIEW_SPEND, Perm.VIEW_ORDER,
+    Perm.SETTLE_ORDER, Perm.VIEW_SETTLEMENT, Perm.VIEW_REPORTS, Perm.USE_API,
+}  # fmt: skip
+_MANAGER = {
+    Perm.VIEW_CUSTOMER, Perm.VIEW_BLACKLIST, Perm.VIEW_PRODUCT, Perm.VIEW_COST, Perm.VIEW_MEDIA, Perm.VIEW_SPEND,
+    Perm.VIEW_ORDER, Perm.VIEW_SETTLEMENT, Perm.VIEW_REPORTS, Perm.VIEW_NOTIFICATIONS, Perm.VIEW_AUDIT,
+    Perm.USE_API,
+}  # fmt: skip
+_ADMIN = set(Perm) - {Perm.TAKE_CALLS}
+
+ROLE_PERMS: dict[str, frozenset[str]] = {
+    Role.AGENT: frozenset(_AGENT),
+    Role.SUPERVISOR: frozenset(_SUPERVISOR),
+    Role.LOGISTICS: frozenset(_LOGISTICS | _ADMIN_READ),
+    Role.FINANCE: frozenset(_FINANCE | _ADMIN_READ),
+    Role.MANAGER: frozenset(_MANAGER | _ADMIN_READ),
+    Role.ADMIN: frozenset(
+        _ADMIN | _ADMIN_READ | _CATALOG_WRITE | _MEDIA_WRITE
+        | {"crm.add_blacklistentry", "crm.delete_blacklistentry", "accounts.add_user", "accounts.view_user",
+           "accounts.view_apitoken", "accounts.add_apitoken", "accounts.delete_apitoken",
+           "crm.change_customerphone", "crm.add_customerphone", "crm.delete_customerphone",
+           "crm.change_address", "crm.add_address", "crm.delete_address"}
+    ),
+}
+
+# Roles that work in the back office (Django admin); agents and supervisors work at the desk.
+STAFF_ROLES = frozenset({Role.LOGISTICS, Role.FINANCE, Role.MANAGER, Role.ADMIN, Role.SUPERVISOR})
+
+
+def role_has(role: str, perm: str) -> bool:
+    """Whether the role grants the permission."""
+    return perm in ROLE_PERMS.get(role, frozenset())

@@ -1,0 +1,135 @@
+"""Products, their suppliers, gift rules (赠品) and cross-sell suggestions (搭销)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from pypinyin import Style, lazy_pinyin
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+
+
+class Supplier(models.Model):
+    """A company we buy products from, with its contact person."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SaleStatus(models.TextChoices):
+    ON_SALE = "on_sale", _("On sale")
+    PAUSED = "paused", _("Paused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+def pinyin_initials(text: str) -> str:
+    """`颈椎按摩仪` -> `jzamy`: what agents type to find a product fast. Latin letters and digits stay."""
+    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")).lower().replace(" ", "")[:64]
+
+
+class Product(models.Model):
+    """Something we sell on air. Only products on sale can be ordered; withdrawn ones vanish from entry."""
+
+    sku = models.CharField(_("SKU"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    short_code = models.CharField(_("short code"), max_length=16, unique=True,
+                                  validators=[RegexValidator(r"^[0-9A-Za-z]+$", _("Letters and digits only."))],
+                                  help_text=_("What an agent types to pick the product, e.g. 101."))
+    pinyin = models.CharField(_("pinyin initials"), max_length=64, db_index=True, editable=False)
+    price = models.DecimalField(_("price"), **MONEY)  # type: ignore[arg-type]
+    cost = models.DecimalField(_("cost"), **MONEY, default=0)  # type: ignore[arg-type]
+    status = models.CharField(_("sale status"), max_length=16, choices=SaleStatus.choices,
+                              default=SaleStatus.ON_SALE, db_index=True)
+    track_stock = models.BooleanField(_("track stock"), default=False)
+    stock = models.IntegerField(_("stock"), null=True, blank=True, validators=[MinValueValidator(0)])
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="products", verbose_name=_("supplier"))
+    points = models.PositiveIntegerField(_("points earned"), default=0)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["short_code"]
+
+    def __str__(self) -> str:
+        return f"{self.short_code} {self.name}"
+
+    @property
+    def orderable(self) -> bool:
+        return self.status == SaleStatus.ON_SALE
+
+    def clean(self) -> None:
+        if self.price is not None and self.price <= 0:
+            raise ValidationError({"price": _("The price must be greater than zero.")})
+        if self.track_stock and self.stock is None:
+            raise ValidationError({"stock": _("Enter the stock of a product whose stock is tracked.")})
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pinyin = pinyin_initials(self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class GiftRule(models.Model):
+    """Buy `buy_quantity` of a product, get `gift_quantity` of the gift free (per full multiple if `repeat`)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="gift_rules",
+                                verbose_name=_("product"))
+    buy_quantity = models.PositiveIntegerField(_("buy quantity"), default=1, validators=[MinValueValidator(1)])
+    gift = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("gift"))
+    gift_quantity = models.PositiveIntegerField(_("gift quantity"), default=1, validators=[MinValueValidator(1)])
+    repeat = models.BooleanField(_("per multiple"), default=True,
+                                 help_text=_("Buy 2 get 1: buying 4 gives 2 gifts when checked."))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("gift rule")
+        verbose_name_plural = _("gift rules")
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ×{self.buy_quantity} → {self.gift.name} ×{self.gift_quantity}"
+
+    def gifts_for(self, quantity: int) -> int:
+        """How many gifts an order line of `quantity` earns under this rule."""
+        if not self.active or quantity < self.buy_quantity:
+            return 0
+        multiples = quantity // self.buy_quantity if self.repeat else 1
+        return multiples * self.gift_quantity
+
+
+class CrossSell(models.Model):
+    """A product to suggest while another is ordered (搭销), at its own offer price."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="cross_sells",
+                                verbose_name=_("product"))
+    suggestion = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("suggestion"))
+    offer_price = models.DecimalField(_("offer price"), **MONEY)  # type: ignore[arg-type]
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("cross-sell")
+        verbose_name_plural = _("cross-sells")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["product", "suggestion"], name="crosssell_unique_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} + {self.suggestion.name} @ {self.offer_price}"
+
+    def clean(self) -> None:
+        if self.product_id and self.product_id == self.suggestion_id:
+            raise ValidationError(_("A product cannot be suggested with itself."))

@@ -1,0 +1,44 @@
+"""Reads on customers: look-up by phone, duplicates, blacklist status, order-status look-ups."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+
+from hotline.crm.models import BlacklistEntry, Customer, CustomerPhone
+from hotline.lib.phones import normalize_phone
+
+
+def customers_by_phone(raw: str) -> list[Customer]:
+    """Customers who have this number, in any notation; empty for an invalid number.
+
+    One indexed equality look-up on the normalised number (the screen-pop path).
+    """
+    try:
+        number = normalize_phone(raw)
+    except ValidationError:
+        return []
+    ids = CustomerPhone.objects.filter(number=number).values_list("customer_id", flat=True)
+    return list(Customer.objects.filter(pk__in=list(ids)).order_by("-id"))
+
+
+def customer_by_phone(raw: str) -> Customer | None:
+    """The most recent customer with this number, or None."""
+    found = customers_by_phone(raw)
+    return found[0] if found else None
+
+
+def duplicate_numbers() -> QuerySet[CustomerPhone, dict[str, object]]:
+    """Numbers held by more than one customer, with how many: the duplicate-customer worklist."""
+    return (CustomerPhone.objects.values("number").annotate(customers=Count("customer_id", distinct=True))
+            .filter(customers__gt=1).order_by("-customers", "number"))
+
+
+def blacklist_action(raw: str) -> str | None:
+    """`warn` or `reject` for an active blacklisted number, else None."""
+    try:
+        number = normalize_phone(raw)
+    except ValidationError:
+        return None
+    entry = BlacklistEntry.objects.filter(number=number, active=True).only("action").first()
+    return entry.action if entry else None

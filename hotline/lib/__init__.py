@@ -1,0 +1,1 @@
+"""Small shared helpers without models: configuration, phone numbers, money, addresses, dates."""

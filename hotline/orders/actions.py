@@ -1,0 +1,398 @@
+"""Every write on orders: create, edit before shipping, status transitions, exchanges.
+
+Totals are always computed here from the catalogue; prices sent by a client are never trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hotline.accounts.audit import record, snapshot
+from hotline.accounts.permissions import Perm
+from hotline.catalog.models import CrossSell, Product
+from hotline.crm.models import Address, Customer
+from hotline.lib.addresses import parse_address
+from hotline.lib.bus import publish_on_commit
+from hotline.lib.money import ZERO, yuan
+from hotline.lib.phones import normalize_phone
+from hotline.media.models import HotlineNumber
+from hotline.media.queries import attribute
+from hotline.notify.actions import customer_message, queue_notification
+from hotline.orders.models import (
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    PaymentMethod,
+    Status,
+)
+from hotline.orders.numbering import next_order_number
+from hotline.orders.transitions import REASON_REQUIRED, required_perm
+
+MAX_LINES = 50
+MAX_QUANTITY = 999
+
+
+class OrderTransitionError(ValidationError):
+    """A status change the lifecycle does not allow."""
+
+
+@dataclass
+class LineInput:
+    """One requested line: product, quantity, optional discount in yuan, whether it is a cross-sell."""
+
+    product_id: int
+    quantity: int
+    discount: Decimal = ZERO
+    cross_sell: bool = False
+
+
+@dataclass
+class OrderInput:
+    """Everything an agent (or the API) sends to place or edit an order."""
+
+    customer_id: int
+    lines: list[LineInput]
+    delivery_method: str = DeliveryMethod.EMS
+    payment_method: str = PaymentMethod.COD
+    address_id: int | None = None
+    address_text: str = ""
+    recipient: str = ""
+    recipient_phone: str = ""
+    hotline_number: str = ""
+    call_id: str = ""
+    invoice_title: str = ""
+    invoice_tax_id: str = ""
+    rush: bool = False
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+STATUS_MESSAGES = {
+    Status.ORDERED: gettext_lazy("%(salutation)s, your order %(number)s for ¥%(total)s has been received. "
+                                 "We will ship it soon."),
+    Status.REVIEWED: gettext_lazy("%(salutation)s, your order %(number)s has been confirmed."),
+    Status.SHIPPED: gettext_lazy("%(salutation)s, your order %(number)s has been shipped."),
+    Status.DELIVERED: gettext_lazy("%(salutation)s, your order %(number)s has been delivered. Thank you!"),
+    Status.CANCELLED: gettext_lazy("%(salutation)s, your order %(number)s has been cancelled."),
+    Status.REFUSED: gettext_lazy("%(salutation)s, the parcel of order %(number)s was refused on delivery."),
+    Status.RETURNED: gettext_lazy("%(salutation)s, the return of order %(number)s has been recorded."),
+    Status.EXCHANGED: gettext_lazy("%(salutation)s, an exchange for order %(number)s is on its way: "
+                                   "replacement order %(replacement)s."),
+}
+
+
+# ---------------------------------------------------------------- validation and pricing
+
+def _check_text_lengths(data: OrderInput) -> None:
+    limits = {"notes": 1000, "invoice_title": 100, "invoice_tax_id": 20, "recipient": 100, "call_id": 64,
+              "address_text": 300}
+    errors = {name: _("At most %(max)d characters.") % {"max": limit}
+              for name, limit in limits.items() if len(getattr(data, name) or "") > limit}
+    if data.invoice_tax_id and not data.invoice_tax_id.isalnum():
+        errors["invoice_tax_id"] = _("A taxpayer id has letters and digits only.")
+    if data.delivery_method not in DeliveryMethod.values:
+        errors["delivery_method"] = _("Unknown delivery method “%(value)s”.") % {"value": data.delivery_method}
+    if data.payment_method not in PaymentMethod.values:
+        errors["payment_method"] = _("Unknown payment method “%(value)s”.") % {"value": data.payment_method}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _validate_lines(lines: list[LineInput]) -> dict[int, Product]:
+    """Products by id for the requested lines; refuses empty orders, bad quantities, unorderable products."""
+    if not lines:
+        raise ValidationError({"lines": _("An order needs at least one product.")})
+    if len(lines) > MAX_LINES:
+        raise ValidationError({"lines": _("An order has at most %(max)d lines.") % {"max": MAX_LINES}})
+    products = Product.objects.in_bulk([line.product_id for line in lines])
+    errors: list[str] = []
+    for line in lines:
+        product = products.get(line.product_id)
+        if product is None:
+            errors.append(_("Product #%(id)s does not exist.") % {"id": line.product_id})
+        elif not product.orderable:
+            errors.append(_("%(product)s is %(status)s and cannot be ordered.")
+                          % {"product": product.name, "status": product.get_status_display()})
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 1:
+            errors.append(_("The quantity must be a whole number of at least 1."))
+        elif line.quantity > MAX_QUANTITY:
+            errors.append(_("The quantity must be at most %(max)d.") % {"max": MAX_QUANTITY})
+        if line.discount < 0:
+            errors.append(_("A discount cannot be negative."))
+    if errors:
+        raise ValidationError({"lines": errors})
+    return products
+
+
+def _unit_price(line: LineInput, product: Product, ordered_ids: set[int]) -> Decimal:
+    """List price, or the cross-sell offer price when suggested by another product on the order."""
+    if not line.cross_sell:
+        return product.price
+    offer = (CrossSell.objects.filter(suggestion=product, product_id__in=ordered_ids - {product.pk})
+             .order_by("offer_price").first())
+    if offer is None:
+        raise ValidationError({"lines": _("%(product)s is not a cross-sell of any product on this order.")
+                               % {"product": product.name}})
+    return offer.offer_price
+
+
+def _build_lines(order: Order, lines: list[LineInput]) -> None:
+    """Create the priced lines and the gifts they earn; take stock; fill the order's totals."""
+    products = _validate_lines(lines)
+    main_ids = {line.product_id for line in lines if not line.cross_sell}
+    subtotal = discount_total = ZERO
+    points = 0
+    for requested in lines:
+        product = products[requested.product_id]
+        price = _unit_price(requested, product, main_ids)
+        gross = yuan(price * requested.quantity)
+        discount = yuan(requested.discount)
+        if discount > gross:
+            raise ValidationError({"lines": _("The discount on %(product)s exceeds its price.")
+                                   % {"product": product.name}})
+        line = OrderLine.objects.create(order=order, product=product, quantity=requested.quantity,
+                                        unit_price=price, discount=discount, line_total=gross - discount,
+                                        is_cross_sell=requested.cross_sell)
+        _take_stock(product, requested.quantity)
+        _add_gifts(order, line)
+        subtotal += gross
+        discount_total += discount
+        points += product.points * requested.quantity
+    order.subtotal, order.discount_total = subtotal, discount_total
+    order.total, order.points = subtotal - discount_total, points
+
+
+def _add_gifts(order: Order, line: OrderLine) -> None:
+    for rule in line.product.gift_rules.filter(active=True).select_related("gift"):
+        count = rule.gifts_for(line.quantity)
+        if count and rule.gift.orderable:
+            OrderLine.objects.create(order=order, product=rule.gift, quantity=count, unit_price=ZERO,
+                                     line_total=ZERO, is_gift=True, gift_of=line)
+            _take_stock(rule.gift, count)
+
+
+def _take_stock(product: Product, quantity: int) -> None:
+    if not product.track_stock:
+        return
+    taken = Product.objects.filter(pk=product.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+    if not taken:
+        product.refresh_from_db(fields=["stock"])
+        raise ValidationError({"lines": _("Only %(stock)s of %(product)s left in stock.")
+                               % {"stock": product.stock, "product": product.name}})
+
+
+def _return_stock(order: Order) -> None:
+    for line in order.lines.select_related("product"):
+        if line.product.track_stock:
+            Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+
+
+# ---------------------------------------------------------------- delivery and attribution
+
+def _apply_delivery(order: Order, data: OrderInput, customer: Customer) -> None:
+    """Copy the chosen saved address, or parse the typed one, into the order."""
+    if data.address_id:
+        address = Address.objects.filter(pk=data.address_id, customer=customer).first()
+        if address is None:
+            raise ValidationError({"address_id": _("This address is not one of the customer's.")})
+        order.province, order.city, order.district = address.province, address.city, address.district
+        order.address_detail, order.postcode = address.detail, address.postcode
+        order.recipient = data.recipient or address.recipient or customer.name
+        order.recipient_phone = normalize_phone(data.recipient_phone or address.phone or customer.primary_phone())
+        return
+    if data.address_text.strip():
+        parsed = parse_address(data.address_text)
+        order.province, order.city, order.district = parsed.province, parsed.city, parsed.district
+        order.address_detail = parsed.detail
+    elif data.delivery_method != DeliveryMethod.PICKUP:
+        raise ValidationError({"address_text": _("Enter a delivery address or pick a saved one.")})
+    order.recipient = data.recipient or customer.name
+    phone = data.recipient_phone or customer.primary_phone()
+    if not phone:
+        raise ValidationError({"recipient_phone": _("Enter the recipient's phone number.")})
+    try:
+        order.recipient_phone = normalize_phone(phone)
+    except ValidationError as exc:
+        raise ValidationError({"recipient_phone": exc.messages}) from exc
+
+
+def _apply_attribution(order: Order, dnis: str) -> None:
+    if not dnis:
+        return
+    try:
+        number = normalize_phone(dnis)
+    except ValidationError as exc:
+        raise ValidationError({"hotline_number": exc.messages}) from exc
+    hotline = HotlineNumber.objects.filter(number=number).first()
+    if hotline is None:
+        raise ValidationError({"hotline_number": _("%(number)s is not one of our hotline numbers.")
+                               % {"number": number}})
+    order.hotline_number = hotline
+    order.airing = attribute(hotline, timezone.now())
+
+
+def _require(actor: Any, perm: Perm) -> None:
+    if actor is not None and not actor.has_perm(perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def _notify(order: Order, status: str, **extra: object) -> None:
+    message = customer_message(STATUS_MESSAGES[Status(status)], salutation=order.customer.salutation,
+                               number=order.number, total=order.total, **extra)
+    queue_notification(order.customer, subject=order.number, body=message, order=order)
+
+
+# ---------------------------------------------------------------- actions
+
+def do_create_order(data: OrderInput, *, actor: Any, idempotency_key: str = "") -> tuple[Order, bool]:
+    """Place an order; returns (order, created). With an idempotency key the same key from the same
+    user returns the first order instead of making a second, even when both requests race."""
+    if idempotency_key:
+        existing = Order.objects.filter(agent=actor, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        return _create_order(data, actor=actor, idempotency_key=idempotency_key or None), True
+    except IntegrityError:
+        existing = Order.objects.filter(agent=actor, idempotency_key=idempotency_key).first()
+        if idempotency_key and existing is not None:
+            return existing, False
+        raise
+
+
+@transaction.atomic
+def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None) -> Order:
+    _require(actor, Perm.CREATE_ORDER)
+    _check_text_lengths(data)
+    customer = Customer.objects.filter(pk=data.customer_id).first()
+    if customer is None:
+        raise ValidationError({"customer_id": _("Customer #%(id)s does not exist.") % {"id": data.customer_id}})
+    order = Order(customer=customer, delivery_method=data.delivery_method, payment_method=data.payment_method,
+                  call_id=data.call_id, invoice_title=data.invoice_title, invoice_tax_id=data.invoice_tax_id,
+                  rush=data.rush, notes=data.notes, agent=actor if getattr(actor, "pk", None) else None,
+                  idempotency_key=idempotency_key)
+    _apply_delivery(order, data, customer)
+    _apply_attribution(order, data.hotline_number)
+    order.number = next_order_number()
+    order.save()
+    _build_lines(order, data.lines)
+    order.save(update_fields=["subtotal", "discount_total", "total", "points"])
+    if customer.first_airing_id is None and order.airing_id:
+        Customer.objects.filter(pk=customer.pk, first_airing__isnull=True).update(first_airing=order.airing_id)
+    OrderStatusChange.objects.create(order=order, from_status="", to_status=Status.ORDERED, actor=order.agent)
+    record("create_order", order, actor=actor, after=snapshot(order))
+    _notify(order, Status.ORDERED)
+    publish_on_commit("order.created", {"order_id": order.pk, "number": order.number,
+                                        "airing_id": order.airing_id, "total": str(order.total)})
+    return order
+
+
+@transaction.atomic
+def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
+    """Replace an unshipped order's lines, delivery, payment and requests. Refused once shipped."""
+    _require(actor, Perm.EDIT_ORDER)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.locked:
+        raise ValidationError(_("Order %(number)s is %(status)s: its lines, address and payment can no longer "
+                                "be changed.") % {"number": order.number, "status": order.get_status_display()})
+    _check_text_lengths(data)
+    before = snapshot(order)
+    _return_stock(order)
+    order.lines.all().delete()
+    order.delivery_method, order.payment_method = data.delivery_method, data.payment_method
+    order.invoice_title, order.invoice_tax_id = data.invoice_title, data.invoice_tax_id
+    order.rush, order.notes = data.rush, data.notes
+    _apply_delivery(order, data, order.customer)
+    _build_lines(order, data.lines)
+    order.save()
+    record("update_order", order, actor=actor, before=before, after=snapshot(order))
+    return order
+
+
+@transaction.atomic
+def do_transition_order(order: Order, to_status: str, *, actor: Any, reason: str = "") -> Order:
+    """Move an order along its lifecycle (see transitions.py); illegal moves are refused, with why."""
+    order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    _check_transition(order, to_status, actor, reason)
+    before = snapshot(order)
+    from_status = order.status
+    _apply_side_effects(order, to_status)
+    order.status = to_status
+    order.save()
+    OrderStatusChange.objects.create(order=order, from_status=from_status, to_status=to_status,
+                                     actor=actor if getattr(actor, "pk", None) else None, reason=reason)
+    record(f"order_{to_status}", order, actor=actor, before=before, after={**snapshot(order), "reason": reason})
+    if to_status != Status.SETTLED and to_status != Status.EXCHANGED:
+        _notify(order, to_status)
+    publish_on_commit("order.status_changed", {"order_id": order.pk, "number": order.number,
+                                               "from": from_status, "to": to_status})
+    return order
+
+
+def _check_transition(order: Order, to_status: str, actor: Any, reason: str) -> None:
+    if to_status not in Status.values:
+        raise OrderTransitionError({"status": _("Unknown status “%(status)s”.") % {"status": to_status}})
+    perm = required_perm(order.status, to_status)
+    if perm is None:
+        raise OrderTransitionError({"status": _("Order %(number)s is %(from)s and cannot become %(to)s.") % {
+            "number": order.number, "from": order.get_status_display(), "to": Status(to_status).label}})
+    _require(actor, perm)
+    if to_status in REASON_REQUIRED and not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for this change.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("At most %(max)d characters.") % {"max": 300}})
+
+
+def _apply_side_effects(order: Order, to_status: str) -> None:
+    """Stock comes back on cancel and return; points are earned on delivery and lost on return."""
+    if to_status == Status.CANCELLED:
+        _return_stock(order)
+    elif to_status == Status.DELIVERED:
+        Customer.objects.filter(pk=order.customer_id).update(points=F("points") + order.points)
+    elif to_status == Status.RETURNED:
+        _return_stock(order)
+        if order.status in (Status.DELIVERED, Status.SETTLED):
+            Customer.objects.filter(pk=order.customer_id).update(points=F("points") - order.points)
+    elif to_status == Status.SETTLED:
+        order.settled_at, order.settled_amount = timezone.now(), order.total
+
+
+@transaction.atomic
+def do_exchange_order(order: Order, *, actor: Any, reason: str,
+                      lines: list[LineInput] | None = None) -> Order:
+    """Mark a delivered order exchanged and create its replacement (same goods unless `lines` given),
+    linked to it, at no charge; returns the replacement."""
+    original = do_transition_order(order, Status.EXCHANGED, actor=actor, reason=reason)
+    replacement = Order(customer=original.customer, delivery_method=original.delivery_method,
+                        payment_method=PaymentMethod.TRANSFER, recipient=original.recipient,
+                        recipient_phone=original.recipient_phone, province=original.province,
+                        city=original.city, district=original.district, address_detail=original.address_detail,
+                        postcode=original.postcode, hotline_number=original.hotline_number,
+                        airing=original.airing, agent=actor if getattr(actor, "pk", None) else None,
+                        replaces=original, notes=_("Exchange for %(number)s: %(reason)s")
+                        % {"number": original.number, "reason": reason})
+    replacement.number = next_order_number()
+    replacement.save()
+    wanted = lines or [LineInput(line.product_id, line.quantity)
+                       for line in original.lines.filter(is_gift=False)]
+    _build_lines(replacement, wanted)
+    for line in replacement.lines.all():  # the customer already paid for the goods being replaced
+        line.discount, line.line_total = line.unit_price * line.quantity, ZERO
+        line.save(update_fields=["discount", "line_total"])
+    replacement.discount_total, replacement.total, replacement.points = replacement.subtotal, ZERO, 0
+    replacement.save()
+    OrderStatusChange.objects.create(order=replacement, from_status="", to_status=Status.ORDERED,
+                                     actor=replacement.agent, reason=reason)
+    record("create_replacement_order", replacement, actor=actor, after=snapshot(replacement))
+    _notify(original, Status.EXCHANGED, replacement=replacement.number)
+    return replacement

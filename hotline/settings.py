@@ -1,0 +1,160 @@
+"""Django settings for Hotline, read from the environment (see docs/configuration.md).
+
+Zero configuration works: SQLite in WAL mode in the data folder, in-memory channel layer.
+Outside demo mode, start-up refuses the built-in secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from hotline.lib.config import env_bool, env_int, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEMO_SECRET_KEY = "hotline-demo-secret-key-not-for-production"
+
+DEMO = env_bool("HOTLINE_DEMO", False)
+TESTING = env_bool("HOTLINE_TESTING", False)
+DEBUG = env_bool("DEBUG", False)
+DATA_DIR = Path(env_str("HOTLINE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+
+SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY)
+if SECRET_KEY == DEMO_SECRET_KEY and not (DEMO or DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Hotline refuses to run outside the demo with the built-in key: "
+        "export SECRET_KEY to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+        "or run `hotline demo` to try it out."
+    )
+
+ALLOWED_HOSTS = [h.strip() for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "hotline.accounts",
+    "hotline.media",
+    "hotline.crm",
+    "hotline.catalog",
+    "hotline.orders",
+    "hotline.notify",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hotline.urls"
+ASGI_APPLICATION = "hotline.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "hotline" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ]
+        },
+    }
+]
+
+
+def _database_settings() -> dict[str, object]:
+    """SQLite in the data folder unless DATABASE_URL names another database."""
+    url = env_str("DATABASE_URL", "")
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'hotline.sqlite3'}"
+    try:
+        config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Hotline understands: {exc}") from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers work while an order is being written; IMMEDIATE avoids lock upgrades.
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+            "transaction_mode": "IMMEDIATE",
+        }
+        config["TEST"] = {"NAME": env_str("HOTLINE_TEST_SQLITE", "") or None}
+    return config
+
+
+DATABASES = {"default": _database_settings()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["hotline.accounts.backends.RoleBackend"]
+LOGIN_URL = "/admin/login/"
+
+REDIS_URL = env_str("REDIS_URL", "")
+
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "hotline" / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG or DEMO
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# E-mail notifications go out by SMTP only when EMAIL_HOST is set; otherwise they stay in the outbox.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotline@localhost")
+
+# Business settings (all overridable from the environment).
+HOTLINE_ATTRIBUTION_WINDOW_MINUTES = env_int("HOTLINE_ATTRIBUTION_WINDOW_MINUTES", 30)
+HOTLINE_BLACKLIST_THRESHOLD = env_int("HOTLINE_BLACKLIST_THRESHOLD", 3)
+HOTLINE_ORDER_PREFIX = env_str("HOTLINE_ORDER_PREFIX", "HL")
+HOTLINE_NOTIFY_BACKENDS = {
+    "sms": "hotline.notify.backends.OutboxBackend",
+    "voice": "hotline.notify.backends.OutboxBackend",
+    "fax": "hotline.notify.backends.OutboxBackend",
+    "email": "hotline.notify.backends.SmtpBackend" if EMAIL_HOST else "hotline.notify.backends.OutboxBackend",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+VERSION = "0.1.0"
+os.environ.setdefault("HOTLINE_VERSION", VERSION)
