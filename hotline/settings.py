@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "hotline.catalog",
     "hotline.orders",
     "hotline.notify",
+    "hotline.core",
+    "hotline.demo",
+    "hotline.bench",
 ]
 
 MIDDLEWARE = [

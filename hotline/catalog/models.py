@@ -69,6 +69,10 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.short_code} {self.name}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pinyin = pinyin_initials(self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     @property
     def orderable(self) -> bool:
         return self.status == SaleStatus.ON_SALE
@@ -78,10 +82,6 @@ class Product(models.Model):
             raise ValidationError({"price": _("The price must be greater than zero.")})
         if self.track_stock and self.stock is None:
             raise ValidationError({"stock": _("Enter the stock of a product whose stock is tracked.")})
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.pinyin = pinyin_initials(self.name)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class GiftRule(models.Model):

@@ -13,7 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.accounts.audit import record, snapshot
-from hotline.crm.models import Address, BlacklistAction, BlacklistEntry, BlacklistReport, Customer, CustomerPhone
+from hotline.crm.models import (
+    Address,
+    BlacklistAction,
+    BlacklistEntry,
+    BlacklistReport,
+    Customer,
+    CustomerPhone,
+)
 from hotline.lib.addresses import parse_address
 from hotline.lib.bus import publish_on_commit
 from hotline.lib.phones import normalize_phone, phone_info
@@ -67,7 +74,9 @@ def _normalized_phones(raw_phones: list[str]) -> list[str]:
 
 
 def _check_not_duplicate(numbers: list[str], exclude_pk: int | None) -> None:
-    clash = CustomerPhone.objects.filter(number__in=numbers).exclude(customer_id=exclude_pk)
+    clash = CustomerPhone.objects.filter(number__in=numbers)
+    if exclude_pk is not None:
+        clash = clash.exclude(customer_id=exclude_pk)
     first = clash.select_related("customer").first()
     if first is not None:
         raise DuplicateCustomer(first.number, first.customer)

@@ -176,3 +176,6 @@ class BlacklistReport(models.Model):
         verbose_name = _("blacklist report")
         verbose_name_plural = _("blacklist reports")
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.entry.number} {self.at:%Y-%m-%d %H:%M}"

@@ -85,10 +85,10 @@ class Airing(models.Model):
     def __str__(self) -> str:
         return f"{self.station} {self.starts_at:%Y-%m-%d %H:%M}"
 
-    def clean(self) -> None:
-        if self.length_seconds is None or self.length_seconds < 1:
-            raise ValidationError({"length_seconds": _("An airing lasts at least one second.")})
-
     def save(self, *args: object, **kwargs: object) -> None:
         self.ends_at = self.starts_at + datetime.timedelta(seconds=self.length_seconds)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        if self.length_seconds is None or self.length_seconds < 1:
+            raise ValidationError({"length_seconds": _("An airing lasts at least one second.")})

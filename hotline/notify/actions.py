@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +13,9 @@ from django.utils.functional import Promise as StrPromise
 from hotline.crm.models import Channel, Customer
 from hotline.notify.backends import backend_for
 from hotline.notify.models import Notification, NotificationStatus
+
+if TYPE_CHECKING:
+    from hotline.orders.models import Order
 
 log = logging.getLogger("hotline.notify")
 
@@ -31,7 +35,8 @@ def _recipient(customer: Customer) -> tuple[str, str]:
     return Channel.SMS, phone
 
 
-def queue_notification(customer: Customer, subject: str, body: str, *, order: object = None) -> Notification | None:
+def queue_notification(customer: Customer, subject: str, body: str, *,
+                       order: Order | None = None) -> Notification | None:
     """Write the message to the outbox in the caller's transaction; deliver it after commit."""
     channel, recipient = _recipient(customer)
     if channel == Channel.NONE or not recipient:

@@ -81,7 +81,8 @@ class Order(models.Model):
                               related_name="orders_taken", verbose_name=_("agent"))
     replaces = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="replacements", verbose_name=_("replaces order"))
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
+    # NULL, not "", when absent: the unique constraint must ignore orders placed without a key
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)  # noqa: DJ001
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # settlement (visible with orders.view_settlement only)
@@ -150,6 +151,9 @@ class OrderStatusChange(models.Model):
         verbose_name_plural = _("status history")
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
 
 class OrderNumberCounter(models.Model):
     """The last order number used on a day. Incremented under a row lock, so numbers are never reused."""
@@ -160,3 +164,6 @@ class OrderNumberCounter(models.Model):
     class Meta:
         verbose_name = _("order number counter")
         verbose_name_plural = _("order number counters")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"

@@ -1,0 +1,54 @@
+"""The `hotline` command: a friendly front door to Hotline's management commands.
+
+    hotline demo          migrate, load demo data if empty, print logins, serve on 127.0.0.1:8000
+    hotline serve         serve the web app (uvicorn, uvloop)
+    hotline migrate       create or upgrade the database
+    hotline loaddemo      load the demo data set (--customers 1000000 for a benchmark-sized one)
+    hotline createadmin   create an administrator
+    hotline bench …       benchmarks (`hotline bench lookup`)
+    hotline import …      Excel imports (`hotline import customers FILE.xlsx`)
+    hotline token USER    issue a REST API token
+    hotline manage …      any Django management command
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "demo": "demo",
+    "serve": "serve",
+    "migrate": "migrate",
+    "loaddemo": "loaddemo",
+    "createadmin": "createadmin",
+    "bench": "bench",
+    "import": "importxlsx",
+    "token": "apitoken",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch `hotline SUBCOMMAND …` to the matching management command."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    name, rest = args[0], args[1:]
+    if name == "demo":
+        os.environ.setdefault("HOTLINE_DEMO", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    from django.core.management import execute_from_command_line
+
+    if name == "manage":
+        execute_from_command_line(["hotline", *rest])
+        return 0
+    if name not in COMMANDS:
+        print(f"hotline: unknown command {name!r}\n{__doc__}", file=sys.stderr)
+        return 2
+    execute_from_command_line(["hotline", COMMANDS[name], *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Hotline's two commands (see README): `bash quickstart.sh demo` and `bash quickstart.sh test`.
+# Works on a fresh Debian 12 with Python 3.11 as root: installs what is missing, says what it does.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+apt_packages_needed() {
+    # Debian packages the project uses at run or test time (SIP tools, browser, fonts arrive with later parts).
+    local wanted=(python3-venv "$@") missing=()
+    for pkg in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null; then
+        # python3-venv only matters when python3 is Debian's; skip it if this python can already make venvs.
+        if [ "${missing[*]}" = "python3-venv" ] && python3 -m venv --help >/dev/null 2>&1 \
+            && python3 -c 'import ensurepip' 2>/dev/null; then
+            return 0
+        fi
+        say "Installing Debian packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+python_env() {
+    if [ ! -x .venv/bin/python ]; then
+        say "Creating the Python virtual environment in .venv"
+        python3 -m venv .venv
+    fi
+    if [ ! -x .venv/bin/uv ]; then
+        say "Installing uv (the lock-file installer) into .venv"
+        .venv/bin/python -m pip install -q --disable-pip-version-check uv
+    fi
+    say "Installing Hotline and its locked dependencies (uv.lock)"
+    UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --frozen --quiet \
+        --python .venv/bin/python "$@"
+}
+
+case "${1:-}" in
+    demo)
+        apt_packages_needed
+        python_env --no-dev
+        say "Starting the demo (SQLite in ./data); open http://127.0.0.1:8000/ — Ctrl+C stops it"
+        exec .venv/bin/hotline demo
+        ;;
+    test)
+        apt_packages_needed
+        python_env
+        say "Running the test suite on ${DATABASE_URL:-SQLite}"
+        .venv/bin/python -m pytest -n 2 -q -p no:cacheprovider
+        ;;
+    *)
+        echo "usage: bash quickstart.sh demo | test" >&2
+        exit 2
+        ;;
+esac

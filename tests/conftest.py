@@ -1,0 +1,39 @@
+"""Shared fixtures: one user per role, and a small world (customer, products, station, hotline, airing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+ROLES = ["agent", "supervisor", "logistics", "finance", "manager", "admin"]
+
+
+@pytest.fixture
+def users(db):  # type: ignore[no-untyped-def]
+    """One user per role, keyed by role name; `admin` is a superuser as in production."""
+    made = {role: factories.make_user(role, username=f"t_{role}") for role in ROLES}
+    made["admin"].is_superuser = True
+    made["admin"].save()
+    return made
+
+
+@pytest.fixture
+def agent(users):  # type: ignore[no-untyped-def]
+    return users["agent"]
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    """A customer, an orderable product with a gift and a cross-sell, a station with its number and an airing."""
+    from types import SimpleNamespace
+
+    product = factories.make_product("颈椎按摩仪", "398.00")
+    gift = factories.make_product("按摩靠枕", "59.00", points=0)
+    extra = factories.make_product("护膝", "99.00", points=2)
+    factories.make_gift_rule(product, gift, buy=2, get=1)
+    factories.make_cross_sell(product, extra, "69.00")
+    station = factories.make_station()
+    hotline = factories.make_hotline("4008001000", station)
+    return SimpleNamespace(customer=factories.make_customer(), product=product, gift=gift, extra=extra,
+                           station=station, hotline=hotline)
