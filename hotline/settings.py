@@ -23,8 +23,8 @@ TESTING = env_bool("HOTLINE_TESTING", False)
 DEBUG = env_bool("DEBUG", False)
 DATA_DIR = Path(env_str("HOTLINE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 
-SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY)
-if SECRET_KEY == DEMO_SECRET_KEY and not (DEMO or DEBUG or TESTING):
+SECRET_KEY = env_str("SECRET_KEY", "").strip() or DEMO_SECRET_KEY  # set but empty counts as unset
+if SECRET_KEY == DEMO_SECRET_KEY and not (DEMO or TESTING):
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. Hotline refuses to run outside the demo with the built-in key: "
         "export SECRET_KEY to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
@@ -100,7 +100,6 @@ def _database_settings() -> dict[str, object]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
         }
-        config["TEST"] = {"NAME": env_str("HOTLINE_TEST_SQLITE", "") or None}
     return config
 
 
@@ -120,7 +119,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # `collectstatic` fills it for production; WhiteNoise serves it
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request when it is missing
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -133,15 +133,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # E-mail notifications go out by SMTP only when EMAIL_HOST is set; otherwise they stay in the outbox.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotline@localhost")
 
 # Business settings (all overridable from the environment).
-HOTLINE_ATTRIBUTION_WINDOW_MINUTES = env_int("HOTLINE_ATTRIBUTION_WINDOW_MINUTES", 30)
-HOTLINE_BLACKLIST_THRESHOLD = env_int("HOTLINE_BLACKLIST_THRESHOLD", 3)
+HOTLINE_ATTRIBUTION_WINDOW_MINUTES = env_int("HOTLINE_ATTRIBUTION_WINDOW_MINUTES", 30, minimum=0)
+HOTLINE_BLACKLIST_THRESHOLD = env_int("HOTLINE_BLACKLIST_THRESHOLD", 3, minimum=1)
 HOTLINE_ORDER_PREFIX = env_str("HOTLINE_ORDER_PREFIX", "HL")
 HOTLINE_NOTIFY_BACKENDS = {
     "sms": "hotline.notify.backends.OutboxBackend",

@@ -1,7 +1,19 @@
 """Settings for the test suite: the normal settings with the testing flag set first."""
 
 import os
+import tempfile
 
 os.environ["HOTLINE_TESTING"] = "1"
 
-from hotline.settings import *  # noqa: F403
+from hotline.settings import *  # noqa: E402,F403
+from hotline.settings import DATABASES  # noqa: E402
+
+# Role users are made in many tests; the production hasher would spend a good part of a second on each.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A file, not :memory:, so that tests with threads (concurrent order numbering) see real SQLite locking
+# (WAL, busy timeout) instead of the shared-cache table locks of an in-memory database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("HOTLINE_TEST_SQLITE") or os.path.join(tempfile.gettempdir(), "hotline-test.sqlite3")
+    }

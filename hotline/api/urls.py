@@ -1,5 +1,26 @@
-"""The REST API object; routers are added in hotline/api/*.py."""
+"""The REST API: `/api/openapi.json` documents it, `/api/docs` lets you try it.
 
-from ninja import NinjaAPI
+Routers live in hotline/api/<resource>.py; the error handlers every endpoint relies on in errors.py.
+"""
 
-api = NinjaAPI(title="Hotline API", version="1", urls_namespace="api")
+from hotline.api import airings, customers, orders, products
+from hotline.api.errors import HotlineAPI, install
+
+api = HotlineAPI(
+    title="Hotline API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        "REST API of Hotline, the TV-shopping call center. Authenticate with `Authorization: Bearer <token>` "
+        "(issue one with `hotline token USER`) or a logged-in session (writes then need the CSRF token). "
+        "Money is a decimal string in yuan (`\"398.00\"`); times are ISO 8601 in UTC. "
+        "Messages follow `Accept-Language` (zh-hans by default, en). Errors: 401 not authenticated, "
+        "403 not allowed, 404 not found, 409 duplicate customer, 422 invalid input as "
+        '`{"errors": {"field": ["message"]}}`.'
+    ),
+)
+install(api)
+api.add_router("/customers", customers.router)
+api.add_router("/products", products.router)
+api.add_router("/airings", airings.router)
+api.add_router("/orders", orders.router)

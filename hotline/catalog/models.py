@@ -8,6 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
 
+from hotline.lib.text import check_text_lengths
+
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(0)]}
 
 
@@ -28,6 +30,9 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_text_lengths(self)
 
 
 class SaleStatus(models.TextChoices):
@@ -78,6 +83,7 @@ class Product(models.Model):
         return self.status == SaleStatus.ON_SALE
 
     def clean(self) -> None:
+        check_text_lengths(self)
         if self.price is not None and self.price <= 0:
             raise ValidationError({"price": _("The price must be greater than zero.")})
         if self.track_stock and self.stock is None:

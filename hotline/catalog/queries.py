@@ -11,13 +11,18 @@ def orderable_products() -> QuerySet[Product]:
     return Product.objects.filter(status=SaleStatus.ON_SALE)
 
 
-def search_products(term: str, limit: int = 20) -> list[Product]:
-    """Exact short code first, then code / pinyin prefixes, then name contains."""
+def search_products(term: str, limit: int = 20, base: QuerySet[Product] | None = None) -> list[Product]:
+    """Exact short code first, then code / pinyin prefixes, then name contains.
+
+    Searches the products on sale unless `base` says which products to search (the API and the
+    back office also look up paused and withdrawn ones).
+    """
+    products = orderable_products() if base is None else base
     term = term.strip()
     if not term:
-        return list(orderable_products()[:limit])
+        return list(products[:limit])
     lowered = term.lower()
-    matches = orderable_products().filter(
+    matches = products.filter(
         Q(short_code__iexact=term) | Q(short_code__istartswith=term) | Q(pinyin__startswith=lowered)
         | Q(name__icontains=term) | Q(sku__iexact=term)
     )

@@ -172,13 +172,14 @@ def do_add_address(customer: Customer, text: str, *, actor: Any, recipient: str 
 @transaction.atomic
 def do_set_member_pin(customer: Customer, pin: str, *, actor: Any) -> None:
     """Set the PIN a member types in the IVR (4 to 8 digits); only its hash is kept."""
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
         raise ValidationError({"pin": _("A PIN is 4 to 8 digits.")})
     if not customer.member_no:
         raise ValidationError({"pin": _("Give the customer a member number before a PIN.")})
+    before = snapshot(customer)
     customer.pin_hash = make_password(pin)
     customer.save(update_fields=["pin_hash"])
-    record("set_member_pin", customer, actor=actor)
+    record("set_member_pin", customer, actor=actor, before=before, after=snapshot(customer))
 
 
 def verify_member_pin(member_no: str, pin: str) -> Customer | None:

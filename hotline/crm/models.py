@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.lib.text import check_text_lengths
+
 
 class Gender(models.TextChoices):
     MALE = "m", _("Male")
@@ -66,6 +68,9 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        check_text_lengths(self)
 
     @property
     def salutation(self) -> str:

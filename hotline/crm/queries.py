@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 
 from hotline.crm.models import BlacklistEntry, Customer, CustomerPhone
 from hotline.lib.phones import normalize_phone
+
+if TYPE_CHECKING:
+    from hotline.orders.models import Order
 
 
 def customers_by_phone(raw: str) -> list[Customer]:
@@ -42,3 +47,19 @@ def blacklist_action(raw: str) -> str | None:
         return None
     entry = BlacklistEntry.objects.filter(number=number, active=True).only("action").first()
     return entry.action if entry else None
+
+
+def orders_for_phone(raw: str) -> QuerySet[Order]:
+    """Orders of the customers who have this number: the "where is my order?" look-up by phone.
+
+    Matches on the customers' indexed numbers only, not on the recipient phone typed into an order,
+    which is not indexed and would scan every order. Empty for an invalid number.
+    """
+    from hotline.orders.models import Order  # orders builds on crm; keep the import out of crm's load
+
+    try:
+        number = normalize_phone(raw)
+    except ValidationError:
+        return Order.objects.none()
+    customer_ids = CustomerPhone.objects.filter(number=number).values("customer_id")
+    return Order.objects.filter(customer_id__in=customer_ids)

@@ -28,12 +28,15 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
-    """A whole-number variable; anything else is a start-up error."""
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    """A whole-number variable, at least `minimum` when given; anything else is a start-up error."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}") from exc
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
+    return value

@@ -12,6 +12,7 @@ Google's libphonenumber geocoding data for landlines and for prefixes that table
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -69,7 +70,9 @@ def normalize_phone(raw: str) -> str:
     if len(raw) > MAX_RAW_LENGTH:
         raise ValidationError(_("A phone number has at most %(max)d characters."), code="too_long",
                               params={"max": MAX_RAW_LENGTH})
-    digits = _SEPARATORS.sub("", raw.strip())
+    # NFKC folds the full-width digits, plus and dash that Chinese input methods type to ASCII.
+    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw).strip())
+    international = digits.startswith(("+", "0086"))
     if digits.startswith("+"):
         digits = digits[1:]
         if not digits.startswith("86"):
@@ -79,9 +82,12 @@ def normalize_phone(raw: str) -> str:
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13 and _MOBILE_RE.match(digits[2:]):
         digits = digits[2:]
-    if not digits.isdigit():
+    if digits and not (digits.isascii() and digits.isdigit()):
         raise ValidationError(_("“%(value)s” is not a phone number: use digits only."), code="invalid",
                               params={"value": raw})
+    if international and not digits.startswith("0") and not _MOBILE_RE.match(digits) \
+            and not _SERVICE_RE.match(digits):
+        digits = "0" + digits  # +86 20 8765 4321: the area code's trunk 0 is dropped after +86
     if digits.startswith("01") and _MOBILE_RE.match(digits[1:]):
         digits = digits[1:]  # trunks often prefix mobiles from another city with 0
     if _MOBILE_RE.match(digits) or _SERVICE_RE.match(digits):

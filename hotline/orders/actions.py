@@ -146,8 +146,9 @@ def _unit_price(line: LineInput, product: Product, ordered_ids: set[int]) -> Dec
     return offer.offer_price
 
 
-def _build_lines(order: Order, lines: list[LineInput]) -> None:
-    """Create the priced lines and the gifts they earn; take stock; fill the order's totals."""
+def _build_lines(order: Order, lines: list[LineInput], *, gifts: bool = True) -> None:
+    """Create the priced lines and the gifts they earn (unless `gifts` is off); take stock; fill the
+    order's totals."""
     products = _validate_lines(lines)
     main_ids = {line.product_id for line in lines if not line.cross_sell}
     subtotal = discount_total = ZERO
@@ -164,7 +165,8 @@ def _build_lines(order: Order, lines: list[LineInput]) -> None:
                                         unit_price=price, discount=discount, line_total=gross - discount,
                                         is_cross_sell=requested.cross_sell)
         _take_stock(product, requested.quantity)
-        _add_gifts(order, line)
+        if gifts:
+            _add_gifts(order, line)
         subtotal += gross
         discount_total += discount
         points += product.points * requested.quantity
@@ -302,9 +304,7 @@ def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
     """Replace an unshipped order's lines, delivery, payment and requests. Refused once shipped."""
     _require(actor, Perm.EDIT_ORDER)
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.locked:
-        raise ValidationError(_("Order %(number)s is %(status)s: its lines, address and payment can no longer "
-                                "be changed.") % {"number": order.number, "status": order.get_status_display()})
+    _check_unlocked(order)
     _check_text_lengths(data)
     before = snapshot(order)
     _return_stock(order)
@@ -321,7 +321,15 @@ def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
 
 @transaction.atomic
 def do_transition_order(order: Order, to_status: str, *, actor: Any, reason: str = "") -> Order:
-    """Move an order along its lifecycle (see transitions.py); illegal moves are refused, with why."""
+    """Move an order along its lifecycle (see transitions.py); illegal moves are refused, with why.
+    Becoming exchanged always creates the replacement order (see `do_exchange_order`)."""
+    if to_status == Status.EXCHANGED:
+        do_exchange_order(order, actor=actor, reason=reason)
+        return Order.objects.select_related("customer").get(pk=order.pk)
+    return _transition(order, to_status, actor=actor, reason=reason)
+
+
+def _transition(order: Order, to_status: str, *, actor: Any, reason: str) -> Order:
     order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
     _check_transition(order, to_status, actor, reason)
     before = snapshot(order)
@@ -370,9 +378,9 @@ def _apply_side_effects(order: Order, to_status: str) -> None:
 @transaction.atomic
 def do_exchange_order(order: Order, *, actor: Any, reason: str,
                       lines: list[LineInput] | None = None) -> Order:
-    """Mark a delivered order exchanged and create its replacement (same goods unless `lines` given),
-    linked to it, at no charge; returns the replacement."""
-    original = do_transition_order(order, Status.EXCHANGED, actor=actor, reason=reason)
+    """Mark a delivered order exchanged and create its replacement (same goods unless `lines` given,
+    earning no second round of gifts), linked to it, at no charge; returns the replacement."""
+    original = _transition(order, Status.EXCHANGED, actor=actor, reason=reason)
     replacement = Order(customer=original.customer, delivery_method=original.delivery_method,
                         payment_method=PaymentMethod.TRANSFER, recipient=original.recipient,
                         recipient_phone=original.recipient_phone, province=original.province,
@@ -383,9 +391,9 @@ def do_exchange_order(order: Order, *, actor: Any, reason: str,
                         % {"number": original.number, "reason": reason})
     replacement.number = next_order_number()
     replacement.save()
-    wanted = lines or [LineInput(line.product_id, line.quantity)
+    wanted = lines or [LineInput(line.product_id, line.quantity, cross_sell=line.is_cross_sell)
                        for line in original.lines.filter(is_gift=False)]
-    _build_lines(replacement, wanted)
+    _build_lines(replacement, wanted, gifts=False)  # the original's gifts were given already
     for line in replacement.lines.all():  # the customer already paid for the goods being replaced
         line.discount, line.line_total = line.unit_price * line.quantity, ZERO
         line.save(update_fields=["discount", "line_total"])
@@ -396,3 +404,43 @@ def do_exchange_order(order: Order, *, actor: Any, reason: str,
     record("create_replacement_order", replacement, actor=actor, after=snapshot(replacement))
     _notify(original, Status.EXCHANGED, replacement=replacement.number)
     return replacement
+
+
+def _check_unlocked(order: Order) -> None:
+    if order.locked:
+        raise ValidationError(_("Order %(number)s is %(status)s: its lines, address and payment can no longer "
+                                "be changed.") % {"number": order.number, "status": order.get_status_display()})
+
+
+# What the back office may correct on an unshipped order without re-pricing it.
+ORDER_DETAIL_FIELDS = frozenset({
+    "delivery_method", "recipient", "recipient_phone", "province", "city", "district", "address_detail",
+    "postcode", "payment_method", "invoice_title", "invoice_tax_id", "rush", "notes",
+})
+
+
+@transaction.atomic
+def do_update_order_details(order: Order, changes: dict[str, Any], *, actor: Any) -> Order:
+    """Correct an unshipped order's delivery address, payment method and requests, keeping its lines and
+    prices (`do_update_order` replaces the lines and prices them again). Refused once shipped."""
+    _require(actor, Perm.EDIT_ORDER)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    _check_unlocked(order)
+    unknown = set(changes) - ORDER_DETAIL_FIELDS
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %(fields)s")
+                              % {"fields": ", ".join(sorted(unknown))})
+    before = snapshot(order)
+    for name, value in changes.items():
+        setattr(order, name, value)
+    if "recipient_phone" in changes:
+        try:
+            order.recipient_phone = normalize_phone(order.recipient_phone)
+        except ValidationError as exc:
+            raise ValidationError({"recipient_phone": exc.messages}) from exc
+    if order.invoice_tax_id and not order.invoice_tax_id.isalnum():
+        raise ValidationError({"invoice_tax_id": _("A taxpayer id has letters and digits only.")})
+    order.full_clean()
+    order.save()
+    record("update_order", order, actor=actor, before=before, after=snapshot(order))
+    return order

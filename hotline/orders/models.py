@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hotline.lib.text import check_text_lengths
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -100,6 +102,9 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def clean(self) -> None:
+        check_text_lengths(self)
 
     @property
     def locked(self) -> bool:

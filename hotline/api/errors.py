@@ -1,0 +1,238 @@
+"""One mapping, for every endpoint, from what went wrong to what the client gets back.
+
+| raised                                         | status | body                                          |
+|------------------------------------------------|--------|-----------------------------------------------|
+| no or unknown credentials                      | 401    | `{"detail": ...}` and `WWW-Authenticate`       |
+| `PermissionDenied` (auth check or an action)   | 403    | `{"detail": ...}`                              |
+| `Http404`                                      | 404    | `{"detail": ...}`                              |
+| `DuplicateCustomer`                            | 409    | `{"detail", "errors", "existing_customer_id"}` |
+| Django `ValidationError` (from an action)      | 422    | `{"errors": {"field": ["message", ...]}}`      |
+| schema validation (wrong type, range, enum)    | 422    | the same shape                                 |
+
+Schema errors are worded with Django's own validation messages, so they are already translated
+in both shipped languages; actions' messages are translated where they are raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pydantic
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaValidationError
+from pydantic_core import ErrorDetails
+
+from hotline.crm.actions import DuplicateCustomer
+
+# ---------------------------------------------------------------- response schemas
+
+
+class ErrorOut(Schema):
+    """A refusal that is not about one field: not logged in, not allowed, not found."""
+
+    detail: str
+
+
+class FieldErrorsOut(Schema):
+    """Invalid input: messages per field. `__all__` holds messages about the request as a whole;
+    nested fields are dotted (`lines.0.quantity`)."""
+
+    errors: dict[str, list[str]]
+
+
+class DuplicateOut(Schema):
+    """The phone number already belongs to a customer; `existing_customer_id` names them."""
+
+    detail: str
+    errors: dict[str, list[str]]
+    existing_customer_id: int
+
+
+def responses(*statuses: int) -> dict[int, type[Schema]]:
+    """The error responses an endpoint documents, besides 401 and 403 which every endpoint has."""
+    known: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: DuplicateOut,
+                                      422: FieldErrorsOut}
+    return {status: known[status] for status in (401, 403, *statuses)}
+
+
+# ---------------------------------------------------------------- schema errors in Django's words
+
+
+def _too_long(ctx: dict[str, Any], value: Any) -> str:
+    limit, length = ctx.get("max_length", 0), len(value) if isinstance(value, str) else 0
+    return ngettext("Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+                    "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+                    limit) % {"limit_value": limit, "show_value": length}
+
+
+def _too_short(ctx: dict[str, Any], value: Any) -> str:
+    limit, length = ctx.get("min_length", 0), len(value) if isinstance(value, str) else 0
+    return ngettext("Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+                    "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+                    limit) % {"limit_value": limit, "show_value": length}
+
+
+def _too_many(ctx: dict[str, Any], value: Any) -> str:
+    return _("Send at most %(max)d items.") % {"max": ctx.get("max_length", 0)}
+
+
+def _choice(ctx: dict[str, Any], value: Any) -> str:
+    return _("Select a valid choice. %(value)s is not one of the available choices.") % {"value": value}
+
+
+def _bool(ctx: dict[str, Any], value: Any) -> str:
+    return _("“%(value)s” value must be either True or False.") % {"value": value}
+
+
+def _at_least(ctx: dict[str, Any], value: Any) -> str:
+    return _("Ensure this value is greater than or equal to %(limit_value)s.") % {"limit_value": ctx.get("ge")}
+
+
+def _at_most(ctx: dict[str, Any], value: Any) -> str:
+    return _("Ensure this value is less than or equal to %(limit_value)s.") % {"limit_value": ctx.get("le")}
+
+
+def _decimal_places(ctx: dict[str, Any], value: Any) -> str:
+    places = ctx.get("decimal_places", 2)
+    return ngettext("Ensure that there are no more than %(max)s decimal place.",
+                    "Ensure that there are no more than %(max)s decimal places.", places) % {"max": places}
+
+
+def _fixed(message: str | Promise) -> Callable[[dict[str, Any], Any], str]:
+    return lambda ctx, value: str(message)
+
+
+_WHOLE_NUMBER = _fixed(_lazy("Enter a whole number."))
+_NUMBER = _fixed(_lazy("Enter a number."))
+_DATE = _fixed(_lazy("Enter a valid date."))
+_DATETIME = _fixed(_lazy("Enter a valid date/time."))
+_VALUE = _fixed(_lazy("Enter a valid value."))
+
+# pydantic's error type -> the Django message that says the same thing (Django ships its translations).
+_MESSAGES: dict[str, Callable[[dict[str, Any], Any], str]] = {
+    "missing": _fixed(_lazy("This field is required.")),
+    "extra_forbidden": _fixed(_lazy("Unknown field.")),
+    "int_type": _WHOLE_NUMBER, "int_parsing": _WHOLE_NUMBER, "int_from_float": _WHOLE_NUMBER,
+    "float_type": _NUMBER, "float_parsing": _NUMBER, "decimal_type": _NUMBER, "decimal_parsing": _NUMBER,
+    "finite_number": _NUMBER, "decimal_max_places": _decimal_places,
+    "bool_type": _bool, "bool_parsing": _bool,
+    "date_type": _DATE, "date_parsing": _DATE, "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "datetime_type": _DATETIME, "datetime_parsing": _DATETIME, "datetime_from_date_parsing": _DATETIME,
+    "enum": _choice, "literal_error": _choice,
+    "greater_than_equal": _at_least, "less_than_equal": _at_most,
+    "string_too_long": _too_long, "string_too_short": _too_short, "too_long": _too_many,
+    "list_type": _fixed(_lazy("Enter a list of values.")),
+    "string_type": _VALUE, "model_type": _VALUE, "model_attributes_type": _VALUE, "dict_type": _VALUE,
+}  # fmt: skip
+
+
+def schema_message(error: ErrorDetails) -> str:
+    """A translated message for one pydantic error. Our own validators raise `PydanticCustomError`
+    with an already translated message, which is used as it is."""
+    explain = _MESSAGES.get(error["type"])
+    if explain is None:
+        return error["msg"]
+    return explain(dict(error.get("ctx") or {}), error.get("input"))
+
+
+def field_key(loc: tuple[int | str, ...]) -> str:
+    """`("body", "payload", "lines", 0, "quantity")` -> `lines.0.quantity`; the request as a whole is `__all__`.
+
+    The first element is where ninja read the value (body, query, path, header), then for a body
+    comes the name of the view's parameter, which means nothing to the client.
+    """
+    source, *rest = loc
+    if source == "body" and rest:
+        rest = rest[1:]
+    return ".".join(str(part) for part in rest) or NON_FIELD_ERRORS
+
+
+def _client_loc(model: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """Where the client put the value: ninja nests query and header fields under the view's parameter
+    name (`filters.status`), but the client sent them flat (`?status=`)."""
+    flattened = {path[0] for path in getattr(model, "__ninja_flatten_map__", {}).values() if len(path) > 1}
+    if loc in model.__ninja_flatten_map_reverse__:
+        return tuple(model.__ninja_flatten_map_reverse__[loc])
+    if loc and loc[0] in flattened:  # a check across the fields of a query schema
+        return loc[1:]
+    return loc
+
+
+class HotlineAPI(NinjaAPI):
+    """NinjaAPI whose schema errors are already translated and keyed by field when they are raised
+    (ninja drops the offending input from its errors, and Django's messages need it)."""
+
+    def validation_error_from_error_contexts(self, error_contexts: list[Any]) -> SchemaValidationError:
+        errors: list[dict[str, Any]] = []
+        for context in error_contexts:
+            model = context.model
+            exc: pydantic.ValidationError = context.pydantic_validation_error
+            for error in exc.errors(include_url=False):
+                loc = (model.__ninja_param_source__, *_client_loc(model, error["loc"]))
+                errors.append({"field": field_key(loc), "msg": schema_message(error), "type": error["type"]})
+        return SchemaValidationError(errors)
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(message) for message in ValidationError(errors).messages]
+                for field, errors in exc.error_dict.items()}
+    return {NON_FIELD_ERRORS: [str(message) for message in exc.messages]}
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers on the API; every endpoint relies on them instead of catching errors."""
+
+    def refused(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+        return api.create_response(request, body, status=status)
+
+    @api.exception_handler(AuthenticationError)
+    def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = refused(request, 401, {"detail": _(
+            "Authentication required: send “Authorization: Bearer <token>” or log in.")})
+        response["WWW-Authenticate"] = 'Bearer realm="hotline"'
+        return response
+
+    @api.exception_handler(PermissionDenied)
+    def not_allowed(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return refused(request, 403, {"detail": str(exc) or _("You do not have permission to do this.")})
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja's only 400 is a body it cannot parse; its wording is English-only
+        message = _("The request body is not valid JSON.") if exc.status_code == 400 else exc.message
+        return refused(request, exc.status_code, {"detail": message})
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return refused(request, 404, {"detail": str(exc) or _("Not found.")})
+
+    @api.exception_handler(DuplicateCustomer)
+    def duplicate(request: HttpRequest, exc: DuplicateCustomer) -> HttpResponse:
+        errors = _field_errors(exc)
+        return refused(request, 409, {"detail": errors["phones"][0], "errors": errors,
+                                      "existing_customer_id": exc.existing.pk})
+
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return refused(request, 422, {"errors": _field_errors(exc)})
+
+    @api.exception_handler(SchemaValidationError)
+    def invalid_schema(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors:
+            field = error.get("field") or field_key(tuple(error.get("loc") or ("body",)))
+            errors.setdefault(field, []).append(str(error.get("msg") or _("Enter a valid value.")))
+        return refused(request, 422, {"errors": errors})

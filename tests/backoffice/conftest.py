@@ -1,0 +1,45 @@
+"""Fixtures for the back office: English admin clients per role, and one object for every screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from hotline.accounts.actions import do_create_api_token
+from hotline.accounts.models import AuditEntry
+from hotline.catalog.models import Supplier
+from hotline.crm.actions import do_report_number
+from hotline.notify.models import Notification
+from tests import factories
+from tests.backoffice.helpers import english_client, place_order
+
+
+@pytest.fixture
+def client_as(users: dict[str, Any]) -> Callable[[str | None], Client]:
+    """`client_as("logistics")`: an English browser logged in with that role; None for anonymous."""
+
+    def make(role: str | None) -> Client:
+        return english_client(users[role] if role else None)
+
+    return make
+
+
+@pytest.fixture
+def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
+    """One object of every screen, by screen."""
+    order = place_order(world, users["agent"])
+    token, _raw = do_create_api_token(users["agent"], actor=users["admin"])
+    entry = do_report_number("13912345678", actor=users["agent"], reason="prank calls")
+    airing = factories.make_airing(world.station, product=world.product)
+    supplier = Supplier.objects.create(name="深圳康泰")
+    return {
+        "accounts/user": users["agent"].pk, "accounts/apitoken": token.pk,
+        "accounts/auditentry": AuditEntry.objects.first().pk,  # type: ignore[union-attr]
+        "crm/customer": world.customer.pk, "crm/blacklistentry": entry.pk, "catalog/product": world.product.pk,
+        "catalog/supplier": supplier.pk, "media/station": world.station.pk, "media/hotlinenumber": world.hotline.pk,
+        "media/airing": airing.pk, "orders/order": order.pk,
+        "notify/notification": Notification.objects.get(order=order).pk,
+    }
