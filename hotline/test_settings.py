@@ -5,8 +5,8 @@ import tempfile
 
 os.environ["HOTLINE_TESTING"] = "1"
 
-from hotline.settings import *  # noqa: E402,F403
-from hotline.settings import DATABASES  # noqa: E402
+from hotline.settings import *  # noqa: F403
+from hotline.settings import DATABASES
 
 # Role users are made in many tests; the production hasher would spend a good part of a second on each.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,5 +15,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # (WAL, busy timeout) instead of the shared-cache table locks of an in-memory database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("HOTLINE_TEST_SQLITE") or os.path.join(tempfile.gettempdir(), "hotline-test.sqlite3")
+        "NAME": os.environ.get("HOTLINE_TEST_SQLITE") or os.path.join(
+            tempfile.gettempdir(), f"hotline-test-{os.getpid()}.sqlite3")
     }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from tests import factories
 
@@ -37,3 +40,11 @@ def world(db):  # type: ignore[no-untyped-def]
     hotline = factories.make_hotline("4008001000", station)
     return SimpleNamespace(customer=factories.make_customer(), product=product, gift=gift, extra=extra,
                            station=station, hotline=hotline)
+
+
+@pytest.fixture
+def english(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Run in English, customers' messages included, so that messages can be asserted exactly."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

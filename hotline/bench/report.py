@@ -51,5 +51,8 @@ def machine_line(machine: dict[str, str]) -> str:
     software = [f"Python {machine['python']}", f"Django {machine['django']}", f"SQLite {machine['sqlite']}"]
     if machine.get("postgresql"):
         software.append(f"PostgreSQL {machine['postgresql']}")
-    return (f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram']} RAM, {machine['os']}; "
-            f"{', '.join(software)}. Measured {machine['date']}.")
+    line = (f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram']} RAM, {machine['os']}; "
+            f"{', '.join(software)}. Measured {machine['date']}")
+    if machine.get("load"):
+        line += f", load average {machine['load']} (other work on the machine) at the end of the run"
+    return line + "."

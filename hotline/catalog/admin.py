@@ -44,7 +44,7 @@ class ProductAdmin(ImportExportAdmin):
     import_class = ProductImport
     list_display = ("short_code", "sku", "name", "price", "cost", "status", "stock", "supplier", "points")
     list_filter = ("status", "supplier", "track_stock")
-    search_fields = ("=sku", "^short_code", "^pinyin", "name")
+    search_fields = ("=sku", "^short_code", "pinyin", "name")
     list_select_related = ("supplier",)
     autocomplete_fields = ("supplier",)
     fields = ("sku", "name", "short_code", "pinyin", "price", "cost", "status", "track_stock", "stock", "supplier",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, pinyin
 
 from hotline.lib.text import check_text_lengths
 
@@ -41,9 +43,20 @@ class SaleStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+MAX_PINYIN_VARIANTS = 8
+
+
 def pinyin_initials(text: str) -> str:
-    """`颈椎按摩仪` -> `jzamy`: what agents type to find a product fast. Latin letters and digits stay."""
-    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")).lower().replace(" ", "")[:64]
+    """`颈椎按摩仪` -> `jcamy jzamy gcamy gzamy`: the initials agents type to find a product fast.
+
+    Characters with several readings (椎 chuí/zhuī, 长 cháng/zhǎng) give one variant per reading, most
+    common first, space-separated and capped, because an agent types the reading they know.
+    Latin letters and digits stay as they are.
+    """
+    per_char = pinyin(text, style=Style.FIRST_LETTER, heteronym=True, errors="default")
+    choices = [[c.lower().replace(" ", "") for c in dict.fromkeys(readings) if c.strip()] for readings in per_char]
+    variants = ("".join(combo) for combo in itertools.product(*[c for c in choices if c]))
+    return " ".join(itertools.islice(variants, MAX_PINYIN_VARIANTS))[:255]
 
 
 class Product(models.Model):
@@ -54,7 +67,7 @@ class Product(models.Model):
     short_code = models.CharField(_("short code"), max_length=16, unique=True,
                                   validators=[RegexValidator(r"^[0-9A-Za-z]+$", _("Letters and digits only."))],
                                   help_text=_("What an agent types to pick the product, e.g. 101."))
-    pinyin = models.CharField(_("pinyin initials"), max_length=64, db_index=True, editable=False)
+    pinyin = models.CharField(_("pinyin initials"), max_length=255, editable=False)
     price = models.DecimalField(_("price"), **MONEY)  # type: ignore[arg-type]
     cost = models.DecimalField(_("cost"), **MONEY, default=0)  # type: ignore[arg-type]
     status = models.CharField(_("sale status"), max_length=16, choices=SaleStatus.choices,

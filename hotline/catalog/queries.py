@@ -22,11 +22,16 @@ def search_products(term: str, limit: int = 20, base: QuerySet[Product] | None =
     if not term:
         return list(products[:limit])
     lowered = term.lower()
+    # `pinyin` holds space-separated variants; a term matches when any variant starts with it.
     matches = products.filter(
         Q(short_code__iexact=term) | Q(short_code__istartswith=term) | Q(pinyin__startswith=lowered)
-        | Q(name__icontains=term) | Q(sku__iexact=term)
+        | Q(pinyin__contains=" " + lowered) | Q(name__icontains=term) | Q(sku__iexact=term)
     )
     ranked = sorted(matches[:200], key=lambda p: (
         p.short_code.lower() != lowered, not p.short_code.lower().startswith(lowered),
-        not p.pinyin.startswith(lowered), p.short_code))
+        not _pinyin_matches(p, lowered), p.short_code))
     return ranked[:limit]
+
+
+def _pinyin_matches(product: Product, lowered: str) -> bool:
+    return any(variant.startswith(lowered) for variant in product.pinyin.split())

@@ -12,12 +12,6 @@ from tests import factories
 from tests.api.helpers import ApiClient, advance, place_order, raw_token
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    # The role fixtures hash six passwords per test; PBKDF2 would make this suite slow for nothing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def as_role(users):  # type: ignore[no-untyped-def]
     """`as_role("agent")` -> an ApiClient with a token of the `users` fixture's agent."""

@@ -3,16 +3,12 @@ also when both requests arrive at once (threads, on SQLite and on PostgreSQL).""
 
 from __future__ import annotations
 
-import sqlite3
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from hotline.accounts.models import AuditEntry
 from hotline.orders.models import Order
@@ -89,31 +85,6 @@ def test_a_key_of_exactly_100_characters_is_accepted(world, as_role):
     assert response.status_code == 201
 
 
-@contextmanager
-def database_shared_with_threads() -> Iterator[None]:
-    """Let threads open the test database. PostgreSQL already is one database for all connections.
-    Django's in-memory SQLite test database is not: its connections lock whole tables against each
-    other (SQLITE_LOCKED, which no busy timeout waits for), unlike the file database in WAL mode that
-    Hotline runs on. So on SQLite, connections opened in threads get a file copy of it while this lasts.
-    """
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    # Not pytest's tmp_path: other pytest runs on the machine may rotate its folders away mid-test.
-    with tempfile.TemporaryDirectory() as folder:
-        copy = str(Path(folder) / "shared.sqlite3")
-        connection.ensure_connection()
-        target = sqlite3.connect(copy)
-        connection.connection.backup(target)
-        target.close()
-        original = connections.settings["default"]
-        connections.settings["default"] = {**original, "NAME": copy}  # read by connections made from now on
-        try:
-            yield
-        finally:
-            connections.settings["default"] = original
-
-
 def in_threads(count: int, work: Callable[[], Any]) -> list[Any]:
     """Run `work` in `count` threads released together; their results, or the first error they raised."""
     start = threading.Barrier(count)
@@ -141,6 +112,8 @@ def in_threads(count: int, work: Callable[[], Any]) -> list[Any]:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_the_same_key_make_one_order(world):
+    # Runs on SQLite too: hotline/test_settings.py gives the tests a file database (WAL, busy timeout),
+    # which threads share as production does; an in-memory one would fail at once on table locks.
     # given an agent's client that fires the same order from four threads at once
     token = raw_token(factories.make_user("agent", username="racer"))
 
@@ -148,11 +121,9 @@ def test_concurrent_requests_with_the_same_key_make_one_order(world):
         response = ApiClient(token).post("/api/orders", order_body(world), headers={"Idempotency-Key": "burst-1"})
         return response.status_code, response.json()["number"]
 
-    with database_shared_with_threads():
-        # when they all arrive together
-        answers = in_threads(4, send)
-        [orders] = in_threads(1, lambda: list(Order.objects.filter(agent__username="racer")
-                                              .values_list("number", flat=True)))
+    # when they all arrive together
+    answers = in_threads(4, send)
+    orders = list(Order.objects.filter(agent__username="racer").values_list("number", flat=True))
     # then exactly one order was made; one request created it and the others got that order back
     assert len(orders) == 1
     assert sorted(answers) == [(200, orders[0])] * 3 + [(201, orders[0])]

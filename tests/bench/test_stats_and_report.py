@@ -57,6 +57,8 @@ def test_machine_line_names_every_version():
     assert machine_line(machine) == ("Machine: AMD EPYC, 2 cores, 23.4 GiB RAM, Debian 12, Linux 6.1; Python 3.11.2, "
                                      "Django 5.2.8, SQLite 3.40.1, PostgreSQL 15.14. Measured 2026-11-24.")
     assert "PostgreSQL" not in machine_line({**machine, "postgresql": ""})
+    assert machine_line({**machine, "load": "1.9"}).endswith(
+        "Measured 2026-11-24, load average 1.9 (other work on the machine) at the end of the run.")
 
 
 def test_markdown_table():
