@@ -7,17 +7,14 @@ cd "$(dirname "$0")"
 say() { printf '\n==> %s\n' "$*"; }
 
 apt_packages_needed() {
-    # Debian packages the project uses at run or test time (SIP tools, browser, fonts arrive with later parts).
-    local wanted=(python3-venv "$@") missing=()
+    # Debian packages the project uses at run or test time: a CJK font (screens, shipping notes) and
+    # whatever the caller adds. python3-venv only matters when this python cannot make venvs already.
+    local wanted=(fonts-wqy-microhei "$@") missing=()
+    python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || wanted+=(python3-venv)
     for pkg in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
-    if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null; then
-        # python3-venv only matters when python3 is Debian's; skip it if this python can already make venvs.
-        if [ "${missing[*]}" = "python3-venv" ] && python3 -m venv --help >/dev/null 2>&1 \
-            && python3 -c 'import ensurepip' 2>/dev/null; then
-            return 0
-        fi
+    if [ ${#missing[@]} -gt 0 ]; then
         say "Installing Debian packages: ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq

@@ -14,13 +14,14 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Max, Min
 
+from hotline.bench.base import Writer
 from hotline.bench.machine import describe_machine
 from hotline.bench.report import machine_line, markdown_table, write_section
 from hotline.bench.stats import summarize
@@ -45,12 +46,6 @@ CHUNK = 500  # ids per IN (…) query while sampling, well under SQLite's variab
 MOBILE_NOTATIONS = ("{n}", "{a} {b} {c}", "+86 {a} {b} {c}", "+86{n}", "0086-{a}-{b}-{c}", "86{n}", "0{n}",
                     "{a}-{b}-{c}")  # fmt: skip
 LANDLINE_NOTATIONS = ("{n}", "{area}-{rest}", "({area}) {rest}")
-
-
-class Writer(Protocol):
-    """Where progress and results go: a file, or a management command's stdout/stderr."""
-
-    def write(self, text: str, /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -81,13 +76,13 @@ def prepare_dataset(customers: int, seed: int, reload: bool, err: Writer) -> dic
         err.write(f"  reusing the data set loaded earlier ({customers:,} customers)\n")
         return {"loaded_now": False, "load_seconds": loaded.get("seconds")}
     if existing_data():
-        if loaded is None:
+        if loaded is None or loaded.get("purpose") != "bench":
             raise BenchError(f"{connection.settings_dict['NAME']} holds data that is not a benchmark data set; "
                              "refusing to erase it. Point the benchmark at another database.")
         erase_all_data()
     err.write(f"  loading {customers:,} customers (once; later runs reuse them)\n")
-    report = load_demo(DemoOptions(customers=customers, orders=min(BENCH_ORDERS, customers), seed=seed),
-                       progress=lambda message: err.write(f"  {message}\n"))
+    options = DemoOptions(customers=customers, orders=min(BENCH_ORDERS, customers), seed=seed, purpose="bench")
+    report = load_demo(options, progress=lambda message: err.write(f"  {message}\n"))
     return {"loaded_now": True, "load_seconds": round(report.seconds, 1)}
 
 

@@ -59,6 +59,7 @@ class DemoOptions:
     seed: int = 1
     now: datetime.datetime | None = None
     batch_size: int = 5_000
+    purpose: str = "demo"  # "bench" for a benchmark's data set, which the benchmark may erase and reload
 
 
 @dataclass
@@ -179,7 +180,8 @@ def _reset_sequences() -> None:
 def _record_load(options: DemoOptions, report: LoadReport) -> None:
     """An audit row saying what was loaded; benchmarks read it to decide whether a data set can be reused."""
     figures = {"version": DATASET_VERSION, "customers": options.customers, "orders": options.orders,
-               "seed": options.seed, "seconds": round(report.seconds, 2), "counts": report.counts}
+               "seed": options.seed, "purpose": options.purpose, "seconds": round(report.seconds, 2),
+               "counts": report.counts}
     AuditEntry.objects.create(actor=None, actor_name="system", action=LOAD_ACTION, object_type="demo.dataset",
                               object_id=str(options.seed),
                               object_repr=f"demo data: {options.customers} customers, {options.orders} orders",

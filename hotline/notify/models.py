@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.crm.models import Channel
 
@@ -23,7 +24,7 @@ class Notification(models.Model):
                                  verbose_name=_("customer"))
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, null=True, blank=True,
                               related_name="notifications", verbose_name=_("order"))
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("notification", "channel"), max_length=8, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=200)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"))

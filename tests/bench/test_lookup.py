@@ -88,7 +88,7 @@ def test_a_matching_data_set_is_reused(db):
 
 
 def test_another_size_reloads_the_data_set(transactional_db):
-    load_demo(DemoOptions(customers=40, orders=20, seed=3))
+    load_demo(DemoOptions(customers=40, orders=20, seed=3, purpose="bench"))
 
     prepared = prepare_dataset(30, 3, reload=False, err=StringIO())
 
@@ -103,6 +103,15 @@ def test_a_database_with_other_data_is_never_erased(db):
         prepare_dataset(30, 3, reload=False, err=StringIO())
 
     assert Customer.objects.count() == 1
+
+
+def test_a_demo_database_is_never_erased_for_a_benchmark(db):
+    load_demo(DemoOptions(customers=40, orders=20, seed=3))  # what `hotline demo` loads: users play with it
+
+    with pytest.raises(BenchError, match="not a benchmark data set"):
+        prepare_dataset(30, 3, reload=False, err=StringIO())
+
+    assert Customer.objects.count() == 40
 
 
 def test_bad_options_are_refused():

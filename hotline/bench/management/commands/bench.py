@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hotline.bench.lookup import LookupBenchmark, Writer
+from hotline.bench.base import Benchmark
+from hotline.bench.lookup import LookupBenchmark
 from hotline.bench.targets import BenchError
-
-
-class Benchmark(Protocol):
-    """What a benchmark provides: its name, a one-line help, its options, and how it runs."""
-
-    name: str
-    help: str
-
-    def add_arguments(self, parser: Any) -> None: ...
-
-    def handle(self, options: dict[str, Any], out: Writer, err: Writer) -> None: ...
-
 
 # Later benchmarks (engine, surge, pop) are added here; each gets its own sub-command and options.
 BENCHMARKS: dict[str, Benchmark] = {bench.name: bench for bench in (LookupBenchmark(),)}
