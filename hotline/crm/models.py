@@ -41,7 +41,7 @@ class Customer(models.Model):
     """A buyer. Found by any of their phone numbers; `birthday` is the solar date of birth and
     `birthday_lunar` says the customer celebrates it by the lunar calendar (care lists use that)."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, default=Gender.UNKNOWN)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     birthday_lunar = models.BooleanField(_("lunar birthday"), default=False)

@@ -15,12 +15,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from phonenumbers import carrier as pn_carrier
-from phonenumbers import geocoder as pn_geocoder
 
 MOBILE = "mobile"
 LANDLINE = "landline"
@@ -145,17 +144,34 @@ def phone_info(number: str) -> PhoneInfo:
             carrier = found["phone_type"].replace("虚拟运营商", "虚拟")
     parsed = phonenumbers.parse(number, "CN")
     if not province:
-        province, city = split_region(pn_geocoder.description_for_number(parsed, "zh"))
+        province, city = split_region(_geocoder().description_for_number(parsed, "zh"))
     if not carrier:
-        carrier = pn_carrier.name_for_number(parsed, "zh").removeprefix("中国")
+        carrier = _carriers().name_for_number(parsed, "zh").removeprefix("中国")
     return PhoneInfo(number, kind, province, city, carrier)
 
 
+def _geocoder() -> Any:
+    # Imported on first use: its tables cost seconds and ~200 MB, which processes that never
+    # derive a region (workers, most commands) should not pay at start-up.
+    from phonenumbers import geocoder
+
+    return geocoder
+
+
+def _carriers() -> Any:
+    from phonenumbers import carrier
+
+    return carrier
+
+
 def split_region(description: str) -> tuple[str, str]:
-    """`广东省广州市` -> (`广东`, `广州`); `北京市` -> (`北京`, `北京`); unknown -> ("", "")."""
+    """`广东省广州市` -> (`广东`, `广州`); `北京市` -> (`北京`, `北京`); unknown -> ("", "").
+
+    An area code shared by several cities (`湖南省长沙市、湘潭市、株州`) is named after the first one.
+    """
     for long_name, short in PROVINCES.items():
         if description.startswith(long_name):
-            rest = description[len(long_name):]
+            rest = description[len(long_name):].split("、")[0]
             city = rest.removesuffix("市") if rest else (short if short in _MUNICIPALITIES else "")
             return short, city
     return "", ""

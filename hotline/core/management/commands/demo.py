@@ -24,7 +24,7 @@ class Command(BaseCommand):
         self.stdout.write("Migrating the database…")
         call_command("migrate", verbosity=0, interactive=False)
         if not User.objects.exists():
-            self.stdout.write("Empty database: loading the demo data (about 20 seconds)…")
+            self.stdout.write("Empty database: loading the demo data (a few seconds)…")
             call_command("loaddemo")
         else:
             self.stdout.write("Demo data already loaded; keeping it.")
