@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.utils import translation
 
+from hotline.lib import bus
 from tests import factories
 
 ROLES = ["agent", "supervisor", "logistics", "finance", "manager", "admin"]
@@ -48,3 +50,16 @@ def english(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def events() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Every event published on the bus during the test, as (topic, payload)."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def listener(topic: str, payload: dict[str, Any]) -> None:
+        seen.append((topic, payload))
+
+    bus.subscribe("*", listener)
+    yield seen
+    bus.unsubscribe("*", listener)

@@ -23,7 +23,7 @@ from hotline.crm.models import (
 )
 from hotline.lib.addresses import parse_address
 from hotline.lib.bus import publish_on_commit
-from hotline.lib.phones import normalize_phone, phone_info
+from hotline.lib.phones import normalize_phone, normalize_phones, phone_info
 
 
 class DuplicateCustomer(ValidationError):
@@ -56,18 +56,10 @@ class CustomerData:
 
 
 def _normalized_phones(raw_phones: list[str]) -> list[str]:
-    numbers: list[str] = []
-    errors: list[str] = []
-    for raw in raw_phones:
-        try:
-            number = normalize_phone(raw)
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
-        if number not in numbers:
-            numbers.append(number)
-    if errors:
-        raise ValidationError({"phones": errors})
+    try:
+        numbers = normalize_phones(raw_phones)
+    except ValidationError as exc:
+        raise ValidationError({"phones": exc.messages}) from exc
     if not numbers:
         raise ValidationError({"phones": _("Enter at least one phone number.")})
     return numbers

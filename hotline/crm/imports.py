@@ -21,7 +21,7 @@ from hotline.crm.actions import (
     do_update_customer,
 )
 from hotline.crm.models import Customer, CustomerPhone, Gender, Level
-from hotline.lib.phones import normalize_phone
+from hotline.lib.phones import normalize_phones
 from hotline.lib.xlsx import (
     CREATED,
     UNCHANGED,
@@ -46,21 +46,8 @@ UPDATABLE = ("name", "gender", "birthday", "birthday_lunar", "level", "member_no
 
 def parse_phones(value: Any) -> list[str]:
     """Every number in the cell, normalised, without repeats; one error per bad number."""
-    numbers: list[str] = []
-    errors: list[str] = []
-    for part in PHONE_SEPARATORS.split(parse_text(value)):
-        if not part.strip():
-            continue
-        try:
-            number = normalize_phone(part.strip())
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
-        if number not in numbers:
-            numbers.append(number)
-    if errors:
-        raise ValidationError(errors)
-    return numbers
+    parts = [part.strip() for part in PHONE_SEPARATORS.split(parse_text(value)) if part.strip()]
+    return normalize_phones(parts)
 
 
 def _same_text(a: str, b: str) -> bool:

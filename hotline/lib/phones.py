@@ -97,6 +97,24 @@ def normalize_phone(raw: str) -> str:
                           params={"value": raw})
 
 
+def normalize_phones(raws: list[str]) -> list[str]:
+    """Several numbers in normal form, duplicates dropped, order kept; one ValidationError lists every
+    bad number, so a form or an import row can report them all at once."""
+    numbers: list[str] = []
+    errors: list[str] = []
+    for raw in raws:
+        try:
+            number = normalize_phone(raw)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        if number not in numbers:
+            numbers.append(number)
+    if errors:
+        raise ValidationError(errors)
+    return numbers
+
+
 def is_valid_phone(raw: str) -> bool:
     """True when `normalize_phone` accepts the number."""
     try:

@@ -3,7 +3,6 @@ with action warn; supervisors blacklist at once (warn or reject) and lift entrie
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from hotline.accounts.models import AuditEntry
 from hotline.crm.actions import do_blacklist_number, do_lift_blacklist, do_report_number
 from hotline.crm.models import BlacklistEntry, BlacklistReport
 from hotline.crm.queries import blacklist_action
-from hotline.lib import bus
 
 NOTATIONS = ["13800138000", "+86 138 0013 8000", "0086-138-0013-8000", "138 0013 8000", "8613800138000"]
 
@@ -25,18 +23,6 @@ def blacklist_state() -> dict[str, Any]:
         "reports": BlacklistReport.objects.count(),
         "audit": AuditEntry.objects.count(),
     }
-
-
-@pytest.fixture
-def events() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    seen: list[tuple[str, dict[str, Any]]] = []
-
-    def listener(topic: str, payload: dict[str, Any]) -> None:
-        seen.append((topic, payload))
-
-    bus.subscribe("blacklist.activated", listener)
-    yield seen
-    bus.unsubscribe("blacklist.activated", listener)
 
 
 def test_the_default_threshold_is_three(settings: Any) -> None:

@@ -3,7 +3,6 @@ member PINs, addresses, salutations, and refusals that write nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from hotline.crm.actions import (
 )
 from hotline.crm.models import Address, Customer, CustomerPhone
 from hotline.crm.queries import customer_by_phone, customers_by_phone, duplicate_numbers
-from hotline.lib import bus
 from tests import factories
 
 
@@ -35,18 +33,6 @@ def crm_state() -> dict[str, Any]:
         "addresses": list(Address.objects.order_by("pk").values_list("pk", "customer_id", "raw", "is_default")),
         "audit": AuditEntry.objects.count(),
     }
-
-
-@pytest.fixture
-def events() -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    seen: list[tuple[str, dict[str, Any]]] = []
-
-    def listener(topic: str, payload: dict[str, Any]) -> None:
-        seen.append((topic, payload))
-
-    bus.subscribe("*", listener)
-    yield seen
-    bus.unsubscribe("*", listener)
 
 
 @pytest.fixture
