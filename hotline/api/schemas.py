@@ -138,6 +138,9 @@ class CustomerOut(Schema):
     gender: Gender
     birthday: datetime.date | None
     birthday_lunar: bool
+    next_birthday: datetime.date | None = Field(
+        description="the next day (today included) the customer celebrates, by the lunar calendar if "
+                    "`birthday_lunar`")
     level: Level
     member_no: str | None
     points: int

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.lib.lunar import next_birthday
 from hotline.lib.text import check_text_lengths
 
 
@@ -71,6 +75,13 @@ class Customer(models.Model):
 
     def clean(self) -> None:
         check_text_lengths(self)
+
+    @property
+    def next_birthday(self) -> datetime.date | None:
+        """The next day (today included) the customer celebrates, by the lunar calendar if they do."""
+        if self.birthday is None:
+            return None
+        return next_birthday(self.birthday, self.birthday_lunar, timezone.localdate())
 
     @property
     def salutation(self) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry
 from hotline.crm.actions import do_report_number
 from hotline.crm.models import Customer
+from hotline.lib.lunar import next_birthday
 from tests import factories
 from tests.api.helpers import nothing_written
 
@@ -145,6 +149,8 @@ def test_create_normalizes_numbers_parses_the_address_and_audits(world, users, a
     customer = Customer.objects.get(pk=body["id"])
     assert (customer.name, customer.gender, str(customer.birthday), customer.birthday_lunar) == (
         "李丽", "f", "1970-03-08", True)
+    # and her next birthday is counted by the lunar calendar (the rule itself: tests/lib/test_lunar.py)
+    assert body["next_birthday"] == str(next_birthday(datetime.date(1970, 3, 8), True, timezone.localdate()))
     assert [(p["number"], p["is_primary"]) for p in body["phones"]] == [("13900139000", True),
                                                                          ("02087654321", False)]
     assert [(a["province"], a["city"], a["district"], a["detail"]) for a in body["addresses"]] == [
