@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "hotline.crm",
     "hotline.catalog",
     "hotline.orders",
+    "hotline.calls",
     "hotline.notify",
     "hotline.core",
     "hotline.demo",
@@ -143,6 +144,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotline@localhost")
 HOTLINE_ATTRIBUTION_WINDOW_MINUTES = env_int("HOTLINE_ATTRIBUTION_WINDOW_MINUTES", 30, minimum=0)
 HOTLINE_BLACKLIST_THRESHOLD = env_int("HOTLINE_BLACKLIST_THRESHOLD", 3, minimum=1)
 HOTLINE_ORDER_PREFIX = env_str("HOTLINE_ORDER_PREFIX", "HL")
+HOTLINE_RECORDING_RETENTION_DAYS = env_int("HOTLINE_RECORDING_RETENTION_DAYS", 90, minimum=0)  # 0: forever
+# Per-queue KPI thresholds until queues are configured in the database: {"queue": {...}, "*": {...}}.
+HOTLINE_QUEUE_KPI: dict[str, dict[str, object]] = {}
 HOTLINE_NOTIFY_BACKENDS = {
     "sms": "hotline.notify.backends.OutboxBackend",
     "voice": "hotline.notify.backends.OutboxBackend",

@@ -64,6 +64,8 @@ class Perm(StrEnum):
     MANAGE_USERS = "accounts.change_user"
     VIEW_AUDIT = "accounts.view_auditentry"
     USE_API = "accounts.use_api"
+    # call records, call events and recordings (back office, read-only)
+    VIEW_CALLS = "calls.view_callrecord"
 
 
 # Django's admin asks for view/add/change/delete per model; these grant them along with Hotline's perms.
@@ -102,6 +104,8 @@ _MANAGER = {
     Perm.VIEW_ORDER, Perm.VIEW_SETTLEMENT, Perm.VIEW_REPORTS, Perm.VIEW_NOTIFICATIONS, Perm.VIEW_AUDIT,
     Perm.USE_API,
 }  # fmt: skip
+_SUPERVISOR |= {Perm.VIEW_CALLS}
+_MANAGER |= {Perm.VIEW_CALLS}
 _ADMIN = set(Perm) - {Perm.TAKE_CALLS}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {

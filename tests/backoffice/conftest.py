@@ -10,11 +10,14 @@ from django.test import Client
 
 from hotline.accounts.actions import do_create_api_token
 from hotline.accounts.models import AuditEntry
+from hotline.calls.models import CallEvent, CallRecord
 from hotline.catalog.models import Supplier
 from hotline.crm.actions import do_report_number
 from hotline.notify.models import Notification
+from hotline.telephony import events as ev
 from tests import factories
 from tests.backoffice.helpers import english_client, place_order
+from tests.calls.helpers import Call, log, log_recording
 
 
 @pytest.fixture
@@ -35,6 +38,9 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
     entry = do_report_number("13912345678", actor=users["agent"], reason="prank calls")
     airing = factories.make_airing(world.station, product=world.product)
     supplier = Supplier.objects.create(name="深圳康泰")
+    log(Call("bo1").queued().step(ev.Answer, 9, agent="t_agent").step(ev.Hangup, 40, agent="t_agent"))
+    log_recording("bo1", "/var/lib/hotline/recordings/bo1.wav", 31.0)
+    call = CallRecord.objects.get(call_id="bo1")
     return {
         "accounts/user": users["agent"].pk, "accounts/apitoken": token.pk,
         "accounts/auditentry": AuditEntry.objects.first().pk,  # type: ignore[union-attr]
@@ -42,4 +48,6 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
         "catalog/supplier": supplier.pk, "media/station": world.station.pk, "media/hotlinenumber": world.hotline.pk,
         "media/airing": airing.pk, "orders/order": order.pk,
         "notify/notification": Notification.objects.get(order=order).pk,
+        "calls/callrecord": call.pk, "calls/callevent": CallEvent.objects.filter(call_id=call.call_id)[0].pk,
+        "calls/recording": call.recordings.get().pk,
     }

@@ -31,6 +31,9 @@ CAN_VIEW = {
     "media/airing": {"supervisor", "finance", "manager", "admin"},
     "orders/order": {"supervisor", "logistics", "finance", "manager", "admin"},
     "notify/notification": {"supervisor", "logistics", "manager", "admin"},
+    "calls/callrecord": {"supervisor", "manager", "admin"},
+    "calls/callevent": {"supervisor", "manager", "admin"},
+    "calls/recording": {"supervisor", "manager", "admin"},
 }
 CAN_ADD = {
     "accounts/user": {"admin"},
@@ -45,6 +48,9 @@ CAN_ADD = {
     "media/airing": {"admin"},
     "orders/order": set(),
     "notify/notification": set(),
+    "calls/callrecord": set(),
+    "calls/callevent": set(),
+    "calls/recording": set(),
 }
 
 

@@ -1,0 +1,200 @@
+"""The persisted side of telephony: the append-only call event log, one record per call, recordings.
+
+The event log is the source of every KPI (docs/kpi.md); call records summarise it for lists and
+reports. Engine names (queue name, agent id) are kept as text next to resolved foreign keys so that a
+renamed or deleted user never rewrites history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    """Call steps (the values of `hotline.telephony.events.CallStep`)."""
+
+    ARRIVE = "arrive", _("arrive")
+    IVR_NODE = "ivr_node", _("IVR node")
+    ENQUEUE = "enqueue", _("enqueue")
+    OFFER = "offer", _("offer")
+    RING = "ring", _("ring")
+    ANSWER = "answer", _("answer")
+    ABANDON = "abandon", _("abandon")
+    TRANSFER = "transfer", _("transfer")
+    HOLD = "hold", _("hold")
+    RESUME = "resume", _("resume")
+    WRAPUP_END = "wrapup_end", _("wrap-up end")
+    HANGUP = "hangup", _("hang-up")
+    CALLBACK_REQUEST = "callback_request", _("callback request")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("inbound")
+    OUTBOUND = "outbound", _("outbound")
+
+
+class Outcome(models.TextChoices):
+    """How a call ended, from the caller's point of view."""
+
+    ANSWERED = "answered", _("answered")
+    ABANDONED_IN_IVR = "abandoned_in_ivr", _("abandoned in IVR")
+    ABANDONED_IN_QUEUE = "abandoned_in_queue", _("abandoned in queue")
+    SHORT_ABANDON = "short_abandon", _("short abandon")
+    CALLBACK = "callback", _("callback")
+    VOICEMAIL = "voicemail", _("voicemail")
+    REJECTED = "rejected", _("rejected")
+    REFUSED_503 = "refused_503", _("refused (503, overload)")
+    FAILED = "failed", _("failed")
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete a logged event."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("the call event log is append-only")
+
+
+class AppendOnly(models.Model):
+    """Rows are inserted once and never updated or deleted one by one."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("the call event log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("the call event log is append-only")
+
+
+class CallEvent(AppendOnly):
+    """One step of one call, appended once (ARCHITECTURE rule 4). `seq` orders the steps of a call;
+    `mono` is the engine's monotonic clock in seconds, used for every duration."""
+
+    call_id = models.CharField(_("call id"), max_length=64)
+    seq = models.PositiveIntegerField(_("sequence"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("time"))
+    mono = models.FloatField(_("monotonic time"))
+    queue = models.CharField(_("queue"), max_length=64, blank=True)
+    agent_key = models.CharField(_("agent id"), max_length=64, blank=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("agent"))
+    caller = models.CharField(_("caller number"), max_length=32, blank=True)
+    hotline_number = models.ForeignKey("media.HotlineNumber", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("hotline number"))
+    airing = models.ForeignKey("media.Airing", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("airing"))
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("call event")
+        verbose_name_plural = _("call events")
+        ordering = ["call_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["call_id", "seq"], name="callevent_unique_call_seq")]
+        indexes = [
+            models.Index(fields=["queue", "at"], name="callevent_queue_at"),
+            models.Index(fields=["kind", "at"], name="callevent_kind_at"),
+            models.Index(fields=["airing", "at"], name="callevent_airing_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} #{self.seq} {self.kind}"
+
+
+class AgentStateEvent(AppendOnly):
+    """One change of an agent's ACD state; occupancy is computed from these (docs/kpi.md)."""
+
+    agent_key = models.CharField(_("agent id"), max_length=64)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("agent"))
+    state = models.CharField(_("state"), max_length=20)
+    seat = models.CharField(_("seat"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=64, blank=True)
+    at = models.DateTimeField(_("time"))
+    mono = models.FloatField(_("monotonic time"))
+
+    class Meta:
+        verbose_name = _("agent state change")
+        verbose_name_plural = _("agent state changes")
+        ordering = ["agent_key", "at", "id"]
+        indexes = [models.Index(fields=["agent_key", "at"], name="agentstate_agent_at")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_key} {self.state}"
+
+
+class CallRecord(models.Model):
+    """One call, summarised from its events: who called which number, the airing it is attributed to,
+    where it went and how it ended. Written only by `hotline.calls.actions`."""
+
+    call_id = models.CharField(_("call id"), max_length=64, unique=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices,
+                                 default=Direction.INBOUND)
+    caller = models.CharField(_("caller number"), max_length=32, blank=True)
+    dnis = models.CharField(_("dialled number"), max_length=32, blank=True)
+    hotline_number = models.ForeignKey("media.HotlineNumber", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="call_records", verbose_name=_("hotline number"))
+    airing = models.ForeignKey("media.Airing", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="call_records", verbose_name=_("airing"))
+    queue = models.CharField(_("queue"), max_length=64, blank=True)
+    agent_key = models.CharField(_("agent id"), max_length=64, blank=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("agent"))
+    arrived_at = models.DateTimeField(_("arrived at"))
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    wait_seconds = models.DecimalField(_("wait (s)"), max_digits=10, decimal_places=3, null=True, blank=True)
+    talk_seconds = models.DecimalField(_("talk (s)"), max_digits=10, decimal_places=3, null=True, blank=True)
+    hold_seconds = models.DecimalField(_("hold (s)"), max_digits=10, decimal_places=3, null=True, blank=True)
+    wrapup_seconds = models.DecimalField(_("wrap-up (s)"), max_digits=10, decimal_places=3, null=True,
+                                         blank=True)
+
+    objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("call record")
+        verbose_name_plural = _("call records")
+        ordering = ["-arrived_at"]
+        indexes = [
+            models.Index(fields=["arrived_at"], name="callrecord_arrived"),
+            models.Index(fields=["queue", "arrived_at"], name="callrecord_queue_arrived"),
+            models.Index(fields=["airing", "arrived_at"], name="callrecord_airing_arrived"),
+        ]
+
+    def __str__(self) -> str:
+        return self.call_id
+
+
+class Recording(models.Model):
+    """A recorded conversation (WAV on local disk by default), linked to its call."""
+
+    call = models.ForeignKey(CallRecord, on_delete=models.CASCADE, related_name="recordings",
+                             verbose_name=_("call"))
+    path = models.CharField(_("file"), max_length=500)
+    duration_seconds = models.DecimalField(_("duration (s)"), max_digits=10, decimal_places=3)
+    channels = models.PositiveSmallIntegerField(_("channels"), default=1)
+    created_at = models.DateTimeField(_("recorded at"))
+
+    objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="recording_created")]
+
+    def __str__(self) -> str:
+        return self.path

@@ -1,0 +1,42 @@
+"""Automatic call distribution: pure decisions about agents, queues and who gets which caller.
+
+No I/O, no asyncio: the engine feeds events in (with an injected clock) and carries the returned
+Decision out through its ports. See docs/telephony.md, section "ACD".
+"""
+
+from hotline.telephony.acd.agent import NO_ANSWER_REASON, Agent, AgentState, IllegalTransition, StateChange
+from hotline.telephony.acd.clock import Clock, ManualClock
+from hotline.telephony.acd.dispatcher import Decision, Dispatcher, Membership, Offer, Overflow
+from hotline.telephony.acd.queue import (
+    CallerSpec,
+    OverflowKind,
+    OverflowReason,
+    OverflowTarget,
+    QueueConfig,
+    Strategy,
+    WideningStep,
+    expected_wait,
+)
+
+__all__ = [
+    "NO_ANSWER_REASON",
+    "Agent",
+    "AgentState",
+    "CallerSpec",
+    "Clock",
+    "Decision",
+    "Dispatcher",
+    "IllegalTransition",
+    "ManualClock",
+    "Membership",
+    "Offer",
+    "Overflow",
+    "OverflowKind",
+    "OverflowReason",
+    "OverflowTarget",
+    "QueueConfig",
+    "StateChange",
+    "Strategy",
+    "WideningStep",
+    "expected_wait",
+]

@@ -1,0 +1,203 @@
+"""A registrar (RFC 3261 §10.3) with digest authentication (RFC 2617 / RFC 8760, MD5, qop=auth).
+
+Credentials come from the host through `CredentialLookup` (per-seat passwords). Nonces are stateless
+(a timestamp plus its HMAC under a per-process secret), so there is no nonce table for a flood to grow;
+an expired nonce with a correct response is answered `stale=true` so that phones retry silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from hotline.telephony.sip.clock import Scheduler
+from hotline.telephony.sip.message import NameAddr, Request, Response, response_to, split_commas
+
+DEFAULT_EXPIRES = 3600
+MIN_EXPIRES = 60
+MAX_EXPIRES = 7200
+NONCE_LIFETIME = 300.0
+AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]+)\s*')
+
+
+class CredentialLookup(Protocol):
+    """Returns the password of `username` in `realm`, or None when there is no such user."""
+
+    def __call__(self, username: str, realm: str) -> str | None: ...
+
+
+@dataclass
+class Binding:
+    """One registered contact of an address of record."""
+
+    contact: str
+    expires_at: float
+    call_id: str
+    cseq: int
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def aor_of(uri: str) -> str:
+    """Normalised address of record: `sip:user@host`, scheme and host lowercased, no port or parameters."""
+    scheme, _, rest = uri.partition(":")
+    rest = rest.split(";")[0].split("?")[0]
+    user, at, host = rest.rpartition("@")
+    host = host.split(":")[0].lower()
+    return f"{scheme.lower()}:{user}@{host}" if at else f"{scheme.lower()}:{host}"
+
+
+def parse_authorization(value: str) -> dict[str, str]:
+    """`Digest username="a", nc=00000001, …` → lowercased names mapped to unquoted values."""
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() != "digest":
+        return {}
+    params: dict[str, str] = {}
+    for piece in split_commas(rest):
+        match = AUTH_PARAM.fullmatch(piece)
+        if match:
+            params[match.group(1).lower()] = match.group(2).strip('"')
+    return params
+
+
+class Registrar:
+    """Authenticates REGISTER requests and keeps the bindings of each address of record."""
+
+    def __init__(self, realm: str, credentials: CredentialLookup, scheduler: Scheduler) -> None:
+        self.realm = realm
+        self._credentials = credentials
+        self._scheduler = scheduler
+        self._secret = secrets.token_bytes(32)
+        self._bindings: dict[str, dict[str, Binding]] = {}
+
+    # --- nonces -------------------------------------------------------------------------------------------
+    def _nonce(self) -> str:
+        stamp = f"{self._scheduler.now():.3f}"
+        return f"{stamp}.{hmac.new(self._secret, stamp.encode(), 'sha256').hexdigest()[:32]}"
+
+    def _nonce_state(self, nonce: str) -> str:
+        """ "fresh", "stale" (ours but too old) or "bad" (not ours)."""
+        stamp, _, mac = nonce.rpartition(".")
+        expected = hmac.new(self._secret, stamp.encode(), "sha256").hexdigest()[:32]
+        if not hmac.compare_digest(mac, expected):
+            return "bad"
+        try:
+            age = self._scheduler.now() - float(stamp)
+        except ValueError:
+            return "bad"
+        return "fresh" if 0 <= age <= NONCE_LIFETIME else "stale"
+
+    def challenge(self, request: Request, stale: bool = False) -> Response:
+        response = response_to(request, 401, "Unauthorized", to_tag=secrets.token_hex(4))
+        value = f'Digest realm="{self.realm}", nonce="{self._nonce()}", algorithm=MD5, qop="auth"'
+        response.headers.add("WWW-Authenticate", value + (", stale=true" if stale else ""))
+        return response
+
+    # --- authentication -----------------------------------------------------------------------------------
+    def authenticate(self, request: Request) -> tuple[str | None, bool]:
+        """(username, stale): the verified user, or None; stale=True when only the nonce had expired."""
+        for header in request.headers.get_all("Authorization"):
+            params = parse_authorization(header)
+            if params.get("realm") != self.realm:
+                continue
+            return self._verify(request, params)
+        return None, False
+
+    def _verify(self, request: Request, params: dict[str, str]) -> tuple[str | None, bool]:
+        if params.get("algorithm", "MD5").upper() != "MD5" or params.get("qop") != "auth":
+            return None, False
+        username, nonce = params.get("username", ""), params.get("nonce", "")
+        password = self._credentials(username, self.realm) if username else None
+        if password is None or not all(params.get(name) for name in ("uri", "response", "nc", "cnonce")):
+            return None, False
+        ha1 = md5(f"{username}:{self.realm}:{password}")
+        ha2 = md5(f"{request.method}:{params['uri']}")
+        expected = md5(f"{ha1}:{nonce}:{params['nc']}:{params['cnonce']}:auth:{ha2}")
+        if not hmac.compare_digest(expected, params["response"].lower()):
+            return None, False
+        state = self._nonce_state(nonce)
+        if state == "fresh":
+            return username, False
+        return None, state == "stale"
+
+    # --- REGISTER -----------------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        """The full answer to a REGISTER: 401 challenge, 403, 400, 423 or 200 with the current contacts."""
+        username, stale = self.authenticate(request)
+        if username is None:
+            return self.challenge(request, stale)
+        aor = aor_of(NameAddr.parse(request.headers.get("To") or "").uri)
+        if aor.partition(":")[2].partition("@")[0] != username:  # a seat may register only its own AOR
+            return response_to(request, 403, "Forbidden", to_tag=secrets.token_hex(4))
+        problem = self._update(aor, request)
+        if problem is not None:
+            return problem
+        return self._ok(request, aor)
+
+    def _update(self, aor: str, request: Request) -> Response | None:
+        contacts = request.headers.values("Contact")
+        default = request.headers.get("Expires")
+        expires_default = int(default) if default is not None else DEFAULT_EXPIRES
+        call_id, cseq = request.call_id, request.cseq[0]
+        if "*" in contacts:
+            if len(contacts) != 1 or expires_default != 0:
+                return response_to(request, 400, "Invalid Wildcard", to_tag=secrets.token_hex(4))
+            self._bindings.pop(aor, None)
+            return None
+        try:
+            updates = [self._contact_expiry(value, expires_default) for value in contacts]
+        except ValueError:
+            return response_to(request, 400, "Bad Contact", to_tag=secrets.token_hex(4))
+        if any(0 < expires < MIN_EXPIRES for _, expires in updates):
+            response = response_to(request, 423, "Interval Too Brief", to_tag=secrets.token_hex(4))
+            response.headers.add("Min-Expires", str(MIN_EXPIRES))
+            return response
+        bindings = self._bindings.setdefault(aor, {})
+        for uri, expires in updates:
+            old = bindings.get(uri)
+            if old is not None and old.call_id == call_id and old.cseq >= cseq:
+                return response_to(request, 500, "Out Of Order", to_tag=secrets.token_hex(4))
+            if expires == 0:
+                bindings.pop(uri, None)
+            else:
+                bindings[uri] = Binding(uri, self._scheduler.now() + min(expires, MAX_EXPIRES), call_id, cseq)
+        return None
+
+    @staticmethod
+    def _contact_expiry(value: str, default: int) -> tuple[str, int]:
+        contact = NameAddr.parse(value)
+        raw = contact.params.get("expires")
+        if raw is not None and not raw.isdigit():
+            raise ValueError("bad expires")
+        return contact.uri, int(raw) if raw is not None else default
+
+    def _ok(self, request: Request, aor: str) -> Response:
+        response = response_to(request, 200, "OK", to_tag=secrets.token_hex(4))
+        now = self._scheduler.now()
+        for binding in self.lookup(aor):
+            response.headers.add("Contact", f"<{binding.contact}>;expires={max(0, round(binding.expires_at - now))}")
+        return response
+
+    # --- location -----------------------------------------------------------------------------------------
+    def lookup(self, aor: str) -> list[Binding]:
+        """The live bindings of an address of record, newest expiry first; expired ones are pruned here."""
+        bindings = self._bindings.get(aor_of(aor))
+        if not bindings:
+            return []
+        now = self._scheduler.now()
+        for uri in [uri for uri, binding in bindings.items() if binding.expires_at <= now]:
+            del bindings[uri]
+        if not bindings:
+            del self._bindings[aor_of(aor)]
+        return sorted(bindings.values(), key=lambda binding: binding.expires_at, reverse=True)
+
+    def contact_for(self, aor: str) -> str | None:
+        """The contact to ring for an address of record, or None when it is not registered."""
+        live = self.lookup(aor)
+        return live[0].contact if live else None
