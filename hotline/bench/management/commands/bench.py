@@ -8,10 +8,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.bench.base import Benchmark
 from hotline.bench.lookup import LookupBenchmark
+from hotline.bench.routing import RoutingBenchmark
 from hotline.bench.targets import BenchError
 
-# Later benchmarks (engine, surge, pop) are added here; each gets its own sub-command and options.
-BENCHMARKS: dict[str, Benchmark] = {bench.name: bench for bench in (LookupBenchmark(),)}
+# Later benchmarks (engine, surge, pop) join here; each gets its own sub-command and options.
+BENCHMARKS: dict[str, Benchmark] = {bench.name: bench for bench in (LookupBenchmark(), RoutingBenchmark())}
 
 
 class Command(BaseCommand):
