@@ -1,0 +1,253 @@
+"""The in-process media plane: one UDP socket per leg on the engine's loop (asyncio or uvloop)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.telephony.media.leg import Leg
+from hotline.telephony.media.plane import Endpoint, LegKey, MediaPlaneError, RecordingMode, Remote
+from hotline.telephony.media.players import Player, Ticker
+from hotline.telephony.media.prompts import Prompt, PromptCache, read_wav
+from hotline.telephony.media.recording import RATE, Recording, Track, write_wav
+
+log = logging.getLogger(__name__)
+RECEIVE_BUFFER = 256 * 1024
+
+
+@dataclass(slots=True)
+class _Watch:
+    seconds: float
+    callback: Callable[[], None]
+    count: int
+    since: float
+
+
+class LocalMediaPlane:
+    """`MediaPlane` in this process: relay in the datagram callback, one ticker, recordings to WAV.
+
+    `ports` is the RTP port pool (busy ports are skipped; None: ephemeral ports). `clock` places
+    recordings in time (default `loop.time`; tests pass a fake one). `hold_music` is the shared hold source.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        ports: Iterable[int] | None = None,
+        hold_music: Path | None = None,
+        clock: Callable[[], float] | None = None,
+        watch_interval: float = 0.5,
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.host = host
+        self._ports = list(ports) if ports is not None else None
+        self._next_port = 0
+        self._hold_music = hold_music
+        self._clock = clock or self._loop.time
+        self._legs: dict[LegKey, Leg] = {}
+        self._prompts = PromptCache()
+        self.ticker = Ticker(self._loop, self._player_failed)
+        self._recordings: dict[str, tuple[Recording, Leg, Leg]] = {}
+        self._watches: dict[Leg, _Watch] = {}
+        self._watch_interval = watch_interval
+        self._watch_handle: asyncio.TimerHandle | None = None
+        self._writing: set[asyncio.Future[Path]] = set()
+
+    # -- endpoints -------------------------------------------------------------------------------------
+
+    async def allocate(self, leg: LegKey) -> Endpoint:
+        if leg in self._legs:
+            raise MediaPlaneError(f"leg {leg} already allocated")
+        sock = self._bind()
+        created = Leg(leg)
+        await self._loop.create_datagram_endpoint(lambda: created, sock=sock)
+        self._legs[leg] = created
+        return Endpoint(leg, self.host, sock.getsockname()[1])
+
+    def _bind(self) -> socket.socket:
+        candidates = [0] if self._ports is None else self._port_order()
+        for port in candidates:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+                sock.bind((self.host, port))
+            except OSError:
+                sock.close()
+                continue  # another process may hold a pool port: skip it, never fail the call for it
+            sock.setblocking(False)
+            return sock
+        raise MediaPlaneError("no free RTP port in the pool")
+
+    def _port_order(self) -> list[int]:
+        assert self._ports is not None
+        start = self._next_port
+        self._next_port = (start + 1) % max(1, len(self._ports))
+        return self._ports[start:] + self._ports[:start]
+
+    async def set_remote(self, leg: LegKey, remote: Remote) -> None:
+        found = self._leg(leg)
+        found.set_remote(remote)
+        self._update_passthrough(found)
+
+    async def release(self, leg: LegKey) -> None:
+        found = self._legs.pop(leg, None)
+        if found is None:
+            return
+        self._unbridge(found)
+        self.ticker.stop(found)
+        self._watches.pop(found, None)
+        if found.recording_id is not None:
+            self._finish_soon(found.recording_id)
+        found.close()
+
+    def _leg(self, leg: LegKey) -> Leg:
+        found = self._legs.get(leg)
+        if found is None:
+            raise MediaPlaneError(f"unknown leg {leg}")
+        return found
+
+    # -- bridging --------------------------------------------------------------------------------------
+
+    async def bridge(self, first: LegKey, second: LegKey) -> None:
+        one, two = self._leg(first), self._leg(second)
+        if one is two:
+            raise MediaPlaneError(f"cannot bridge leg {first} to itself")
+        self._unbridge(one)
+        self._unbridge(two)
+        one.peer, two.peer = two, one
+        self._update_passthrough(one)
+
+    async def unbridge(self, leg: LegKey) -> None:
+        self._unbridge(self._leg(leg))
+
+    def _unbridge(self, leg: Leg) -> None:
+        if leg.peer is not None:
+            leg.peer.peer = None
+            leg.peer = None
+
+    @staticmethod
+    def _update_passthrough(leg: Leg) -> None:
+        peer = leg.peer
+        same = peer is None or (peer.codec is leg.codec and peer.event_pt == leg.event_pt)
+        leg.passthrough = same
+        if peer is not None:
+            peer.passthrough = same
+
+    # -- prompts and hold music ------------------------------------------------------------------------
+
+    async def play(self, leg: LegKey, prompt: Path, on_done: Callable[[], None] | None = None) -> None:
+        found = self._leg(leg)
+        loaded = await self._prompt(prompt)
+        self.ticker.start(found, Player(loaded, loaded.frames(found.codec), on_done))
+
+    async def hold(self, leg: LegKey) -> None:
+        if self._hold_music is None:
+            raise MediaPlaneError("no hold music configured")
+        found = self._leg(leg)
+        loaded = await self._prompt(self._hold_music)
+        self.ticker.start(found, Player(loaded, loaded.frames(found.codec), None, looping=True))
+
+    async def stop_playing(self, leg: LegKey) -> None:
+        self.ticker.stop(self._leg(leg))
+
+    async def preload(self, path: Path) -> None:
+        """Load and encode a prompt before the first caller needs it."""
+        await self._prompt(path)
+
+    async def _prompt(self, path: Path) -> Prompt:
+        cached = self._prompts.get(path)
+        if cached is None:
+            cached = self._prompts.put(path, await self._loop.run_in_executor(None, read_wav, path))
+        return cached
+
+    def _player_failed(self, leg: Leg, error: Exception) -> None:
+        log.warning("media player for leg %s failed: %r", leg.key, error)
+
+    # -- recording -------------------------------------------------------------------------------------
+
+    async def start_recording(
+        self, recording_id: str, caller: LegKey, agent: LegKey, path: Path, mode: RecordingMode
+    ) -> None:
+        if recording_id in self._recordings:
+            raise MediaPlaneError(f"recording {recording_id} already started")
+        one, two = self._leg(caller), self._leg(agent)
+        for leg in (one, two):
+            if leg.recording_id is not None:
+                raise MediaPlaneError(f"leg {leg.key} is already recorded by {leg.recording_id}")
+        start = self._clock()
+        one.track = Track(one.codec, self._clock, start)
+        two.track = Track(two.codec, self._clock, start)
+        one.recording_id = two.recording_id = recording_id
+        self._recordings[recording_id] = (Recording(path, mode, one.track, two.track, start), one, two)
+
+    async def stop_recording(self, recording_id: str) -> Path:
+        recording, length = self._stop(recording_id)
+        return await self._loop.run_in_executor(None, write_wav, recording, length)
+
+    def _stop(self, recording_id: str) -> tuple[Recording, int]:
+        """Detach the tracks at once (synchronously), so that nothing more is copied and nothing twice."""
+        found = self._recordings.pop(recording_id, None)
+        if found is None:
+            raise MediaPlaneError(f"no recording {recording_id}")
+        recording, *legs = found
+        for leg in legs:
+            leg.track = None
+            leg.recording_id = None
+        return recording, max(0, round((self._clock() - recording.start) * RATE))
+
+    def _finish_soon(self, recording_id: str) -> None:
+        """Hang-up: write the recording now, in the executor, without making the caller wait."""
+        recording, length = self._stop(recording_id)
+        task = self._loop.run_in_executor(None, write_wav, recording, length)
+        self._writing.add(task)
+        task.add_done_callback(self._recording_written)
+
+    def _recording_written(self, task: asyncio.Future[Path]) -> None:
+        self._writing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("recording failed: %r", task.exception())
+
+    async def flush(self) -> None:
+        """Wait until the recordings finished by hang-ups are written and closed."""
+        while self._writing:
+            await asyncio.gather(*tuple(self._writing), return_exceptions=True)
+
+    # -- DTMF and timeouts -----------------------------------------------------------------------------
+
+    def on_dtmf(self, leg: LegKey, callback: Callable[[str], None]) -> None:
+        self._leg(leg).dtmf_listeners.append(callback)
+
+    def on_timeout(self, leg: LegKey, seconds: float, callback: Callable[[], None]) -> None:
+        found = self._leg(leg)
+        self._watches[found] = _Watch(seconds, callback, found.rx_packets, self._loop.time())
+        if self._watch_handle is None:
+            self._watch_handle = self._loop.call_later(self._watch_interval, self._watch)
+
+    def _watch(self) -> None:
+        """Compare packet counters (never a per-packet clock read) and fire the timeouts that are due."""
+        now = self._loop.time()
+        for leg, watch in tuple(self._watches.items()):
+            if leg.rx_packets != watch.count:
+                watch.count, watch.since = leg.rx_packets, now
+            elif now - watch.since >= watch.seconds:
+                del self._watches[leg]
+                try:
+                    watch.callback()
+                except Exception as error:
+                    log.warning("RTP timeout callback for leg %s failed: %r", leg.key, error)
+        self._watch_handle = self._loop.call_later(self._watch_interval, self._watch) if self._watches else None
+
+    async def close(self) -> None:
+        """Release every leg (writing their recordings) and stop the timers."""
+        for key in tuple(self._legs):
+            await self.release(key)
+        pending = [self.stop_recording(recording_id) for recording_id in tuple(self._recordings)]
+        await asyncio.gather(*pending, return_exceptions=True)
+        await self.flush()
+        if self._watch_handle is not None:
+            self._watch_handle.cancel()
+            self._watch_handle = None
