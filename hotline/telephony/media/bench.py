@@ -49,15 +49,8 @@ async def _bench(calls: int, seconds: float, record: bool) -> dict[str, float]:
     child = context.Process(target=_phones_main, args=(theirs, ports, seconds), daemon=True)
     child.start()
     addresses = cast(list[Address], await loop.run_in_executor(None, ours.recv))
-    for leg, address in zip(legs, addresses, strict=True):
-        await plane.set_remote(leg, Remote(address, Codec.PCMA))
-    for first in range(0, len(legs), 2):
-        await plane.bridge(legs[first], legs[first + 1])
     with tempfile.TemporaryDirectory() as folder:
-        if record:
-            for first in range(0, len(legs), 2):
-                path = Path(folder) / f"{first}.wav"
-                await plane.start_recording(str(first), legs[first], legs[first + 1], path, RecordingMode.STEREO)
+        await _wire(plane, legs, addresses, Path(folder) if record else None)
         cpu, wall = time.process_time(), time.perf_counter()
         ours.send("go")
         await asyncio.sleep(seconds)
@@ -82,6 +75,17 @@ async def _bench(calls: int, seconds: float, record: bool) -> dict[str, float]:
         "phones_cpu_percent": phones["phones_cpu_percent"],
         "close_and_write_seconds": written,
     }
+
+
+async def _wire(plane: LocalMediaPlane, legs: list[LegKey], addresses: list[Address], folder: Path | None) -> None:
+    """Point each leg at its phone, bridge the pairs, and record each pair when `folder` is given."""
+    for leg, address in zip(legs, addresses, strict=True):
+        await plane.set_remote(leg, Remote(address, Codec.PCMA))
+    for first in range(0, len(legs), 2):
+        await plane.bridge(legs[first], legs[first + 1])
+        if folder is not None:
+            path = folder / f"{first}.wav"
+            await plane.start_recording(str(first), legs[first], legs[first + 1], path, RecordingMode.STEREO)
 
 
 class _Phone(asyncio.DatagramProtocol):

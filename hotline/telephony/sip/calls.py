@@ -454,9 +454,17 @@ class CallManager:
 
     # --- outbound calls -------------------------------------------------------------------------------------
     def dial(
-        self, uri: str, local_media: Address, caller: str = "", destination: Address | None = None
+        self,
+        uri: str,
+        local_media: Address,
+        caller: str = "",
+        destination: Address | None = None,
+        ring_timeout: float | None = None,
     ) -> OutboundCall:
-        """INVITE `uri` (sent to `destination`, else the URI's host) offering our RTP at `local_media`."""
+        """INVITE `uri` (sent to `destination`, else the URI's host) offering our RTP at `local_media`.
+
+        With `ring_timeout`, a call not answered by then is cancelled (it ends "cancelled", status 487).
+        """
         target = destination or uri_address(uri)
         if target is None:
             raise ValueError(f"cannot route {uri!r}")
@@ -473,6 +481,8 @@ class CallManager:
             lambda response: self._invite_response(call, response),
             lambda: call._end("timeout"),
         )
+        if ring_timeout is not None:
+            self.core.scheduler.call_later(ring_timeout, call.cancel)  # a no-op once answered or ended
         return call
 
     def _new_invite(self, uri: str, caller: str) -> Request:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from hotline.telephony.media.local import LocalMediaPlane
 from hotline.telephony.media.plane import LegKey
 
 from .helpers import Phone, eventually, run
+from .test_relay import CALLER, bridged_pair
 
 LEG = LegKey("c1", "caller")
 
@@ -45,3 +49,25 @@ def test_rtp_timeout_fires_once_after_packets_stop() -> None:
         return len(fired), fired[0]
 
     assert run(main) == (1, 5)
+
+
+def test_a_failing_dtmf_listener_does_not_stop_the_relay(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> tuple[int, str]:
+        plane = LocalMediaPlane()
+        caller, agent = await bridged_pair(plane)
+        heard: list[str] = []
+
+        def broken(digit: str) -> None:
+            raise RuntimeError("listener bug")
+
+        plane.on_dtmf(CALLER, broken)
+        plane.on_dtmf(CALLER, heard.append)
+        caller.send_digit("7")
+        await agent.wait_for(6)
+        await plane.close()
+        return len(agent.received), "".join(heard)
+
+    with caplog.at_level(logging.ERROR):
+        assert run(main) == (6, "7")
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["DTMF listener for leg LegKey(call_id='c1', tag='caller') failed"]

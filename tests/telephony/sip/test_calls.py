@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 from collections.abc import Coroutine
 from typing import Any
 
@@ -377,3 +378,57 @@ def test_a_trunk_with_digest_is_admitted_with_the_right_credentials() -> None:
         )
     )
     assert h.statuses()[-1] == 200 and len(h.app.calls) == 1
+
+
+def test_a_ring_timeout_cancels_an_unanswered_dial() -> None:
+    h = Harness()
+    call = h.manager.dial("sip:agent@127.0.0.1:6000", ("127.0.0.1", 31000), ring_timeout=15)
+    invite = h.sent()[0]
+    assert isinstance(invite, Request)
+    h.send(answer_to(invite, 180, "Ringing"))
+    h.clock.advance(14.9)
+    assert methods(h) == ["INVITE"]
+    h.clock.advance(0.2)
+    assert methods(h) == ["INVITE", "CANCEL"]
+    h.send(answer_to(invite, 487, "Request Terminated"))
+    assert (call.final_status, call.end_reason) == (487, "cancelled")
+
+
+def fresh_call(h: Harness, call_id: str) -> str:
+    """Start a clean call and return its dialog's local tag."""
+    channel = FakeChannel()
+    invite = request_text("INVITE", extra=CONTACT + "Content-Type: application/sdp\r\n", body=OFFER, call_id=call_id)
+    h.core.receive(invite.replace("z9hG4bKabc", f"z9hG4bK{call_id}").encode(), channel, SOURCE, "UDP")
+    final = [m for m in channel.messages() if isinstance(m, Response) and m.status == 200][-1]
+    return NameAddr.parse(final.headers.get("To") or "").tag
+
+
+def fuzz_seeds(call_id: str, tag: str) -> list[str]:
+    sdp_type = CONTACT + "Content-Type: application/sdp\r\n"
+    seeds = [
+        request_text("INVITE", extra=sdp_type, body=OFFER, call_id=call_id + "new"),
+        request_text("INVITE", cseq=5, extra=sdp_type, body=OFFER + "a=sendonly\r\n", call_id=call_id),
+        request_text("INVITE", cseq=6, extra=CONTACT, call_id=call_id),
+        request_text("ACK", cseq=5, body=OFFER, call_id=call_id),
+        request_text("BYE", cseq=9, call_id=call_id),
+        request_text("CANCEL", call_id=call_id),
+    ]
+    to = "To: <sip:4008001000@127.0.0.1>"
+    return [seed if "new" in seed else seed.replace(to, f"{to};tag={tag}") for seed in seeds]
+
+
+def test_fuzzed_call_signalling_is_answered_or_dropped_without_errors(caplog: pytest.LogCaptureFixture) -> None:
+    rng = random.Random(3261)
+    h = Harness()
+    with caplog.at_level(logging.WARNING):
+        for index in range(3000):
+            if index % 50 == 0:
+                call_id = f"fuzz-{index}"
+                seeds = fuzz_seeds(call_id, fresh_call(h, call_id))
+            data = bytearray(rng.choice(seeds).replace("z9hG4bKabc", f"z9hG4bK{index}").encode())
+            for _ in range(rng.randint(0, 6)):
+                data[rng.randrange(len(data))] = rng.choice(b" ;:=<>\r\n0123456789abc\xff")
+            h.core.receive(bytes(data), h.wire, SOURCE, "UDP")
+            h.clock.advance(0.05)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert {data[8:11] for data in h.wire.sent} >= {b"200", b"400", b"481", b"491", b"500"}

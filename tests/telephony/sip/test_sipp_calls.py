@@ -72,8 +72,9 @@ def ok(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
-def test_sipp_call_is_answered_with_sdp_and_ended_by_bye(answering: CallEngine, tmp_path: Path) -> None:
-    ok(sipp(answering, "uac_call.xml", tmp_path, "-s", "4008001000"))
+@pytest.mark.parametrize("transport", ["UDP", "TCP"])
+def test_sipp_call_is_answered_with_sdp_and_ended_by_bye(answering: CallEngine, tmp_path: Path, transport: str) -> None:
+    ok(sipp(answering, "uac_call.xml", tmp_path, "-s", "4008001000", transport=transport))
     assert answering.call(lambda: (answering.app.ended, answering.manager.active)) == (["remote bye"], 0)
 
 
