@@ -1,19 +1,25 @@
-"""Back office for calls: call records with their steps and recordings, the event log, recordings.
+"""Back office for calls: call records with their steps and recordings, the event log, recordings;
+and the engine's configuration: queues, number routes, seats.
 
-Read-only for everyone (the engine writes them through `hotline.calls.actions`); seen with
-`Perm.VIEW_CALLS` (docs/permissions.md) rather than Django's per-model permissions.
+Call records, events and recordings are read-only for everyone (the engine writes them through
+`hotline.calls.actions`); seen with `Perm.VIEW_CALLS` (docs/permissions.md) rather than Django's
+per-model permissions. Queues, routes and seats use Django's per-model permissions, which no role holds:
+only administrators configure them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.permissions import Perm
-from hotline.calls.models import CallEvent, CallRecord, Recording
-from hotline.core.admin import PhoneSearchMixin, ReadOnlyAdmin, ReadOnlyInline
+from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue, Recording, Seat
+from hotline.calls.seats import do_save_seat
+from hotline.core.admin import AuditedAdmin, PhoneSearchMixin, ReadOnlyAdmin, ReadOnlyInline
 
 
 class CallsPermissions:
@@ -75,3 +81,55 @@ class RecordingAdmin(CallsPermissions, ReadOnlyAdmin):
     fields = ("call", "path", "duration_seconds", "channels", "created_at")
     readonly_fields = fields
     show_full_result_count = False
+
+
+@admin.register(Queue)
+class QueueAdmin(AuditedAdmin):
+    """ACD queues: strategy, limits, overflow, wrap-up and KPI thresholds (Django's per-model permissions)."""
+
+    list_display = ("name", "strategy", "wrapup_seconds", "max_wait_seconds", "max_length", "overflow",
+                    "overflow_to", "service_level_seconds", "short_abandon_seconds")
+    search_fields = ("name",)
+
+
+@admin.register(NumberRoute)
+class NumberRouteAdmin(AuditedAdmin):
+    """Which IVR flow or queue answers each hotline number; a number without a route runs the demo flow."""
+
+    list_display = ("hotline_number", "flow", "queue")
+    list_select_related = ("hotline_number", "queue")
+
+
+class SeatForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A seat with a write-only password field: only its HA1 is stored."""
+
+    password = forms.CharField(label=_("new SIP password"), required=False, strip=False,
+                               widget=forms.PasswordInput(render_value=False),
+                               help_text=_("Leave empty to keep the current password."))
+
+    class Meta:
+        model = Seat
+        fields = ("name", "sip_username", "realm", "fixed_uri")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        renamed = {"sip_username", "realm"} & set(self.changed_data)
+        if not data.get("password") and (self.instance.pk is None or renamed):
+            self.add_error("password", _("Set a password for a new seat or a changed user name or realm."))
+        return data
+
+
+@admin.register(Seat)
+class SeatAdmin(AuditedAdmin):
+    """Seats and their phones; the agent logged in is shown, changed only by logging in or out at the desk."""
+
+    form = SeatForm
+    list_display = ("name", "sip_username", "realm", "fixed_uri", "agent")
+    search_fields = ("name", "sip_username")
+    readonly_fields = ("agent",)
+    list_select_related = ("agent",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and not form.has_changed():
+            return
+        do_save_seat(obj, form.cleaned_data.get("password", ""), actor=request.user)

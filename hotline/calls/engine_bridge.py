@@ -3,10 +3,16 @@ sync thread, so the engine's loop never blocks on the database."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import enum
+from typing import Any
+
 from asgiref.sync import sync_to_async
 
 from hotline.calls import actions
-from hotline.telephony.events import AgentStateChanged, CallEvent
+from hotline.lib import bus
+from hotline.telephony.events import AgentStateChanged, CallEvent, EngineEvent
 
 
 class OrmCallLog:
@@ -24,3 +30,26 @@ class OrmCallLog:
     async def link_recording(self, call_id: str, path: str, duration_seconds: float, channels: int) -> None:
         await sync_to_async(actions.do_link_recording, thread_sensitive=True)(
             call_id, path, duration_seconds, channels, actor=None)
+
+
+def event_payload(event: EngineEvent) -> dict[str, Any]:
+    """An engine event as a JSON-friendly dict: its fields, enums as values, times as ISO text, plus `type`."""
+    payload: dict[str, Any] = {"type": type(event).__name__}
+    for field in dataclasses.fields(event):
+        value = getattr(event, field.name)
+        if isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, datetime.datetime | datetime.date):
+            value = value.isoformat()
+        payload[field.name] = value
+    return payload
+
+
+class BusEventBus:
+    """`hotline.telephony.ports.EventBus` forwarding to `hotline.lib.bus` on the web side.
+
+    The engine's events are already facts (no transaction to wait for), so they are published at once.
+    """
+
+    async def publish(self, topic: str, event: EngineEvent) -> None:
+        await sync_to_async(bus.publish, thread_sensitive=True)(topic, event_payload(event))

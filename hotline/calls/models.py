@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -198,3 +199,95 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class Strategy(models.TextChoices):
+    LONGEST_IDLE = "longest_idle", _("longest idle agent")
+    ROUND_ROBIN = "round_robin", _("round robin")
+    FEWEST_CALLS = "fewest_calls", _("fewest calls")
+    RING_ALL = "ring_all", _("ring all")
+    SKILLS = "skills", _("skills with levels")
+
+
+class OverflowKind(models.TextChoices):
+    BUSY = "busy", _("busy signal")
+    QUEUE = "queue", _("another queue")
+    VOICEMAIL = "voicemail", _("voicemail box")
+    CALLBACK = "callback", _("callback")
+
+
+class Queue(models.Model):
+    """An ACD queue as the engine reads it: strategy, limits, wrap-up, and the KPI thresholds (docs/kpi.md)."""
+
+    name = models.SlugField(_("name"), max_length=64, unique=True)
+    strategy = models.CharField(_("strategy"), max_length=16, choices=Strategy.choices,
+                                default=Strategy.LONGEST_IDLE)
+    wrapup_seconds = models.PositiveIntegerField(_("wrap-up (seconds)"), default=10)
+    max_wait_seconds = models.PositiveIntegerField(_("maximum wait (seconds)"), default=300)
+    max_length = models.PositiveIntegerField(_("maximum callers waiting"), default=100)
+    overflow = models.CharField(_("overflow"), max_length=16, choices=OverflowKind.choices, default=OverflowKind.BUSY)
+    overflow_to = models.CharField(_("overflow destination"), max_length=64, blank=True,
+                                   help_text=_("The queue's name or the voicemail box, for those kinds of overflow."))
+    service_level_seconds = models.PositiveIntegerField(_("service level threshold (seconds)"), default=20)
+    short_abandon_seconds = models.PositiveIntegerField(_("short abandon threshold (seconds)"), default=5)
+
+    class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        needs_target = self.overflow in (OverflowKind.QUEUE, OverflowKind.VOICEMAIL)
+        if needs_target != bool(self.overflow_to):
+            raise ValidationError({"overflow_to": _("Give a destination for queue or voicemail overflow only.")})
+        if self.overflow == OverflowKind.QUEUE and self.overflow_to == self.name:
+            raise ValidationError({"overflow_to": _("A queue cannot overflow to itself.")})
+
+
+class NumberRoute(models.Model):
+    """Where calls to one hotline number go: an IVR flow, or straight to a queue."""
+
+    hotline_number = models.OneToOneField("media.HotlineNumber", on_delete=models.CASCADE, related_name="route",
+                                          verbose_name=_("hotline number"))
+    flow = models.CharField(_("IVR flow"), max_length=64, blank=True)
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, null=True, blank=True, related_name="routes",
+                              verbose_name=_("queue"))
+
+    class Meta:
+        verbose_name = _("number route")
+        verbose_name_plural = _("number routes")
+
+    def __str__(self) -> str:
+        return f"{self.hotline_number} → {self.flow or self.queue}"
+
+    def clean(self) -> None:
+        if bool(self.flow) == (self.queue_id is not None):
+            raise ValidationError(_("Route the number to an IVR flow or to a queue (one of them)."))
+
+
+class Seat(models.Model):
+    """A desk with a SIP phone: it registers with digest credentials, or has a fixed SIP URI.
+
+    Only HA1 = MD5(username:realm:password) is stored, never the password: it is all digest
+    verification needs, and a leaked HA1 opens this realm only, not other systems the password is reused on.
+    """
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    sip_username = models.CharField(_("SIP user name"), max_length=64, unique=True)
+    realm = models.CharField(_("realm"), max_length=64, default="hotline")
+    ha1 = models.CharField(_("digest HA1"), max_length=32, blank=True, editable=False)
+    fixed_uri = models.CharField(_("fixed SIP URI"), max_length=200, blank=True,
+                                 help_text=_("Rung instead of a registered phone, e.g. sip:8001@10.0.0.5."))
+    agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="seat", verbose_name=_("agent logged in"))
+
+    class Meta:
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

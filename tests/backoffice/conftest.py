@@ -10,7 +10,8 @@ from django.test import Client
 
 from hotline.accounts.actions import do_create_api_token
 from hotline.accounts.models import AuditEntry
-from hotline.calls.models import CallEvent, CallRecord
+from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue
+from hotline.calls.seats import do_create_seat
 from hotline.catalog.models import Supplier
 from hotline.crm.actions import do_report_number
 from hotline.notify.models import Notification
@@ -41,6 +42,9 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
     log(Call("bo1").queued().step(ev.Answer, 9, agent="t_agent").step(ev.Hangup, 40, agent="t_agent"))
     log_recording("bo1", "/var/lib/hotline/recordings/bo1.wav", 31.0)
     call = CallRecord.objects.get(call_id="bo1")
+    queue = Queue.objects.create(name="orders")
+    route = NumberRoute.objects.create(hotline_number=world.hotline, queue=queue)
+    seat = do_create_seat("A-01", "8001", "s3cret-pass", actor=users["admin"])
     return {
         "accounts/user": users["agent"].pk, "accounts/apitoken": token.pk,
         "accounts/auditentry": AuditEntry.objects.first().pk,  # type: ignore[union-attr]
@@ -50,4 +54,5 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
         "notify/notification": Notification.objects.get(order=order).pk,
         "calls/callrecord": call.pk, "calls/callevent": CallEvent.objects.filter(call_id=call.call_id)[0].pk,
         "calls/recording": call.recordings.get().pk,
+        "calls/queue": queue.pk, "calls/numberroute": route.pk, "calls/seat": seat.pk,
     }

@@ -34,6 +34,9 @@ CAN_VIEW = {
     "calls/callrecord": {"supervisor", "manager", "admin"},
     "calls/callevent": {"supervisor", "manager", "admin"},
     "calls/recording": {"supervisor", "manager", "admin"},
+    "calls/queue": {"admin"},
+    "calls/numberroute": {"admin"},
+    "calls/seat": {"admin"},
 }
 CAN_ADD = {
     "accounts/user": {"admin"},
@@ -51,6 +54,9 @@ CAN_ADD = {
     "calls/callrecord": set(),
     "calls/callevent": set(),
     "calls/recording": set(),
+    "calls/queue": {"admin"},
+    "calls/numberroute": {"admin"},
+    "calls/seat": {"admin"},
 }
 
 

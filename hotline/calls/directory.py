@@ -1,0 +1,125 @@
+"""The engine's `Directory` port on the ORM: routing, attribution, seat credentials, agent <-> seat.
+
+The registrar checks digest credentials synchronously inside the SIP datagram callback, where no
+database call may happen; `SeatCredentialCache` holds every seat's HA1 in memory, loaded at start and
+reloaded after any seat write (the `calls.seat_changed` event).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from hotline.calls.models import NumberRoute, Queue, Seat
+from hotline.calls.seats import SEAT_CHANGED
+from hotline.lib import bus
+from hotline.media.queries import attribute, hotline_number_by_dnis
+from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig, Strategy
+from hotline.telephony.ports import Attribution, Route, SeatCredentials
+
+DEFAULT_FLOW = "demo"
+
+
+def _credentials(seat: Seat) -> SeatCredentials:
+    return SeatCredentials(seat=seat.name, username=seat.sip_username, realm=seat.realm, ha1=seat.ha1,
+                           fixed_uri=seat.fixed_uri)
+
+
+class SeatCredentialCache:
+    """Every seat's credentials by SIP user name, for synchronous look-ups (the registrar's)."""
+
+    def __init__(self) -> None:
+        self._by_username: dict[str, SeatCredentials] | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        """Read all seats now (sync: call from a thread where the ORM is allowed)."""
+        fresh = {seat.sip_username: _credentials(seat) for seat in Seat.objects.all()}
+        with self._lock:
+            self._by_username = fresh
+
+    def invalidate(self, topic: str = "", payload: dict[str, Any] | None = None) -> None:
+        """Forget everything; the next look-up loads again. A `hotline.lib.bus` listener."""
+        with self._lock:
+            self._by_username = None
+
+    def get(self, username: str) -> SeatCredentials | None:
+        """The credentials of `username`, loading the cache first when empty."""
+        with self._lock:
+            cached = self._by_username
+        if cached is None:
+            self.load()
+            with self._lock:
+                cached = self._by_username or {}
+        return cached.get(username)
+
+    def ha1(self, username: str, realm: str) -> str | None:
+        """HA1 of `username` in `realm`; None for an unknown user, another realm, or a seat with no password."""
+        found = self.get(username)
+        if found is None or found.realm != realm or not found.ha1:
+            return None
+        return found.ha1
+
+
+def queue_configs() -> tuple[QueueConfig, ...]:
+    """Every queue row as the engine's `QueueConfig` (sync: read at engine start-up)."""
+    return tuple(QueueConfig(
+        queue_id=q.name, strategy=Strategy(q.strategy), wrap_up_seconds=float(q.wrapup_seconds),
+        max_length=q.max_length, max_wait_seconds=float(q.max_wait_seconds),
+        overflow=OverflowTarget(kind=OverflowKind(q.overflow), destination=q.overflow_to),
+    ) for q in Queue.objects.order_by("name"))
+
+
+def _route(dnis: str) -> Route | None:
+    number = hotline_number_by_dnis(dnis)
+    if number is None or not number.active:
+        return None
+    found = NumberRoute.objects.filter(hotline_number=number).select_related("queue").first()
+    if found is None:
+        return Route(hotline_number=number.number, flow=DEFAULT_FLOW)
+    return Route(hotline_number=number.number, flow=found.flow, queue=found.queue.name if found.queue else "")
+
+
+def _attribute(dnis: str, at: datetime.datetime) -> Attribution:
+    airing = attribute(hotline_number_by_dnis(dnis), at)
+    if airing is None:
+        return Attribution(airing_id=None)
+    return Attribution(airing_id=airing.pk, station=airing.station.code)
+
+
+def _seat_of_agent(agent: str) -> str | None:
+    return Seat.objects.filter(agent__username=agent).values_list("name", flat=True).first() if agent else None
+
+
+def _agent_at_seat(seat: str) -> str | None:
+    return Seat.objects.filter(name=seat, agent__isnull=False).values_list("agent__username", flat=True).first()
+
+
+class OrmDirectory:
+    """`hotline.telephony.ports.Directory` on the ORM; each call runs in Django's sync thread."""
+
+    def __init__(self, cache: SeatCredentialCache | None = None) -> None:
+        self.credentials = cache or SeatCredentialCache()
+        bus.subscribe(SEAT_CHANGED, self.credentials.invalidate)
+
+    def close(self) -> None:
+        """Stop listening for seat changes."""
+        bus.unsubscribe(SEAT_CHANGED, self.credentials.invalidate)
+
+    async def route(self, dnis: str) -> Route | None:
+        return await sync_to_async(_route, thread_sensitive=True)(dnis)
+
+    async def attribute(self, dnis: str, at: datetime.datetime) -> Attribution:
+        return await sync_to_async(_attribute, thread_sensitive=True)(dnis, at)
+
+    async def seat_credentials(self, username: str) -> SeatCredentials | None:
+        return await sync_to_async(self.credentials.get, thread_sensitive=True)(username)
+
+    async def seat_of_agent(self, agent: str) -> str | None:
+        return await sync_to_async(_seat_of_agent, thread_sensitive=True)(agent)
+
+    async def agent_at_seat(self, seat: str) -> str | None:
+        return await sync_to_async(_agent_at_seat, thread_sensitive=True)(seat)

@@ -1,0 +1,356 @@
+"""One inbound call through the engine: answer, IVR, queue with hold music, ring agents, bridge, record, end.
+
+`CallSession` is the glue between the pure deciders (the IVR interpreter and the ACD dispatcher) and the
+side effects (SIP calls and the media plane). It owns the caller's leg and the agent legs it rings; the
+engine owns the dispatcher and hands the session the ACD's decisions that concern it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hotline.telephony.acd.queue import CallerSpec
+from hotline.telephony.events import Abandon, Answer, Enqueue, Hangup, HangupCause, HangupParty, Ring
+from hotline.telephony.ivr.actions import (
+    Action,
+    EnqueueCall,
+    HangUpCall,
+    IvrCall,
+    LogEvent,
+    MemberResult,
+    OrderResult,
+    OrderStatusRequest,
+    PlayPrompts,
+    StopPlayback,
+    VerifyMemberRequest,
+    WaitForDigits,
+)
+from hotline.telephony.ivr.host import ask_host
+from hotline.telephony.ivr.interpreter import IvrSession
+from hotline.telephony.ivr.model import Flow
+from hotline.telephony.media.g711 import Codec
+from hotline.telephony.media.plane import LegKey, MediaPlaneError, Remote
+from hotline.telephony.sip import sdp
+from hotline.telephony.sip.calls import CallState, InboundCall, OutboundCall
+
+if TYPE_CHECKING:
+    from hotline.telephony.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# asyncio may run a timer up to its clock resolution early; the interpreter ignores a timeout that comes
+# before its deadline, so the engine's timers fire a little late rather than never.
+TIMER_SLACK = 0.05
+
+
+def remote_of(negotiated: sdp.Negotiated) -> Remote:
+    """What the media plane needs from an SDP negotiation."""
+    return Remote((negotiated.remote_address, negotiated.remote_port), Codec(negotiated.codec.payload_type),
+                  negotiated.telephone_event)
+
+
+def user_of(uri: str) -> str:
+    """The user part of a SIP URI (the number), or the whole URI when it has none."""
+    rest = uri.partition(":")[2] or uri
+    user, at, _host = rest.split(";")[0].rpartition("@")
+    return user if at else rest
+
+
+@dataclass
+class Ringing:
+    """An agent phone the session is ringing for the ACD's offer."""
+
+    agent: str
+    leg: LegKey
+    call: OutboundCall
+    rang: bool = False
+
+
+class CallSession:
+    """One inbound call's life in the engine; created by `Engine.on_call`, ended exactly once."""
+
+    def __init__(self, engine: Engine, call: InboundCall, call_id: str) -> None:
+        self.engine = engine
+        self.call = call
+        self.call_id = call_id
+        self.caller = user_of(call.caller)
+        self.dnis = user_of(call.called)
+        self.leg = LegKey(call_id, "caller")
+        self.ivr: IvrSession | None = None
+        self.queue = ""
+        self.agent = ""
+        self.agent_leg: Ringing | None = None
+        self.ringing: dict[str, Ringing] = {}
+        self.ended = False
+        self.recording = False
+        self._lock = asyncio.Lock()  # IVR inputs are handled one at a time, in arrival order
+        self._generation = 0  # bumped when playback is stopped, so a late "prompt done" is ignored
+        self._timer: asyncio.TimerHandle | None = None
+        self._legs = 0
+
+    # -- answering ---------------------------------------------------------------------------------------
+
+    async def answer(self) -> bool:
+        """Answer with a media endpoint and watch the caller's DTMF, hang-up and RTP silence.
+
+        False when the caller gave up (CANCEL) while the endpoint was being opened: the call is then over.
+        """
+        media = self.engine.media
+        endpoint = await media.allocate(self.leg)
+        if self.call.state is not CallState.OFFERED:
+            self.ended = True
+            await media.release(self.leg)
+            self._end_unanswered(HangupParty.CALLER, HangupCause.NORMAL, self.engine.wall(), self.engine.clock.now())
+            self.engine.forget(self.call_id)
+            return False
+        negotiated = self.call.answer(endpoint.host, endpoint.port)
+        await media.set_remote(self.leg, remote_of(negotiated))
+        self.call.on_ended = self._caller_ended
+        self.call.on_media = lambda changed: self.engine.spawn(self._remote_changed(changed))
+        media.on_dtmf(self.leg, self._digit)
+        media.on_timeout(self.leg, self.engine.config.rtp_timeout, self._rtp_timeout)
+        return True
+
+    async def _remote_changed(self, negotiated: sdp.Negotiated) -> None:
+        """A re-INVITE moved the caller's media (hold, new address)."""
+        if not self.ended:
+            await self.engine.media.set_remote(self.leg, remote_of(negotiated))
+
+    def _caller_ended(self, reason: str) -> None:
+        by = HangupParty.CALLER if reason in ("remote bye", "cancelled") else HangupParty.SYSTEM
+        self.engine.spawn(self.end(by))
+
+    def _rtp_timeout(self) -> None:
+        log.info("call %s: no RTP from the caller, hanging up", self.call_id)
+        self.engine.spawn(self.end(HangupParty.SYSTEM, HangupCause.FAILED))
+
+    # -- IVR ---------------------------------------------------------------------------------------------
+
+    async def run_ivr(self, flow: Flow) -> None:
+        """Walk `flow`: the interpreter decides, this session plays, listens and times out for it."""
+        self.ivr = IvrSession(flow, self.engine.clock, self.engine.wall)
+        ivr = self.ivr
+        await self._step(lambda: ivr.start(IvrCall(self.call_id, self.caller, self.dnis)))
+
+    async def _step(self, step: Callable[[], list[Action]]) -> None:
+        async with self._lock:
+            if not self.ended and self.ivr is not None:
+                await self._perform(step())
+
+    def _digit(self, digit: str) -> None:
+        ivr = self.ivr
+        if ivr is not None:
+            self.engine.spawn(self._step(lambda: ivr.on_digit(digit)))
+
+    def _timed_out(self) -> None:
+        ivr = self.ivr
+        if ivr is not None:
+            self.engine.spawn(self._step(ivr.on_timeout))
+
+    async def _perform(self, actions: list[Action]) -> None:
+        for action in actions:
+            if self.ended:
+                return
+            await self._perform_one(action)
+
+    async def _perform_one(self, action: Action) -> None:
+        engine = self.engine
+        if isinstance(action, LogEvent):
+            engine.emit(action.event)
+        elif isinstance(action, PlayPrompts):
+            self._generation += 1
+            await self._play(self._generation, [engine.prompt_path(name) for name in action.prompts])
+        elif isinstance(action, StopPlayback):
+            self._generation += 1
+            await engine.media.stop_playing(self.leg)
+        elif isinstance(action, WaitForDigits):
+            self._cancel_timer()
+            self._timer = asyncio.get_running_loop().call_later(action.timeout + TIMER_SLACK, self._timed_out)
+        elif isinstance(action, VerifyMemberRequest | OrderStatusRequest):
+            await self._ask_host(action)
+        elif isinstance(action, EnqueueCall):
+            await self.enqueue(action.queue, action.priority)
+        elif isinstance(action, HangUpCall):
+            await self.end(HangupParty.SYSTEM)
+
+    async def _ask_host(self, request: VerifyMemberRequest | OrderStatusRequest) -> None:
+        host, ivr = self.engine.ivr_host, self.ivr
+        if host is not None:
+            result = await ask_host(request, host)
+        else:  # no customer records behind this engine: nobody verifies, no order is found
+            result = MemberResult() if isinstance(request, VerifyMemberRequest) else OrderResult()
+        if ivr is not None and not self.ended:
+            await self._perform(ivr.on_result(result))
+
+    async def _play(self, generation: int, prompts: list[Path]) -> None:
+        if not prompts:
+            self.engine.spawn(self._prompts_done(generation, []))
+            return
+        first, rest = prompts[0], prompts[1:]
+
+        def done() -> None:
+            self.engine.spawn(self._prompts_done(generation, rest))
+
+        await self.engine.media.play(self.leg, first, done)
+
+    async def _prompts_done(self, generation: int, rest: list[Path]) -> None:
+        async with self._lock:
+            if generation != self._generation or self.ended or self.ivr is None:
+                return
+            if rest:
+                await self._play(generation, rest)
+            else:
+                await self._perform(self.ivr.on_prompt_done())
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # -- queue -------------------------------------------------------------------------------------------
+
+    async def enqueue(self, queue: str, priority: int = 0) -> None:
+        """Leave the IVR for `queue`: log it, start hold music, and let the ACD decide."""
+        engine = self.engine
+        self.ivr = None
+        self._cancel_timer()
+        self.queue = queue
+        position = len(engine.dispatcher.waiting(queue)) + 1
+        engine.emit(Enqueue(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=queue,
+                            position=position))
+        if engine.config.hold_music is not None:
+            await engine.media.hold(self.leg)
+        engine.apply(engine.dispatcher.enqueue(CallerSpec(self.call_id, queue, priority)))
+
+    # -- agents ------------------------------------------------------------------------------------------
+
+    async def ring_agent(self, agent: str) -> None:
+        """Dial the agent's phone for the ACD's offer; report the answer or the miss back to the ACD."""
+        engine = self.engine
+        uri = engine.contact_of(agent)
+        if uri is None or self.ended:
+            log.info("call %s: agent %s has no reachable phone", self.call_id, agent)
+            engine.apply(engine.dispatcher.no_answer(agent))
+            return
+        self._legs += 1
+        leg = LegKey(self.call_id, f"agent-{self._legs}")
+        endpoint = await engine.media.allocate(leg)
+        out = engine.calls.dial(uri, (endpoint.host, endpoint.port), caller=f"sip:{self.caller}@{engine.host}",
+                                ring_timeout=engine.config.ring_timeout)
+        ringing = Ringing(agent, leg, out)
+        self.ringing[agent] = ringing
+        out.on_ringing = lambda status: self._rang(ringing)
+        status = await out.wait_answer()
+        await self._answered_or_missed(ringing, status)
+
+    def _rang(self, ringing: Ringing) -> None:
+        if not ringing.rang:
+            ringing.rang = True
+            engine = self.engine
+            engine.emit(Ring(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                             agent=ringing.agent, seat=engine.seat_of(ringing.agent)))
+
+    async def _answered_or_missed(self, ringing: Ringing, status: int) -> None:
+        engine = self.engine
+        if self.ringing.get(ringing.agent) is not ringing:  # the ACD took the offer back (caller left, …)
+            if status == 200:
+                ringing.call.hangup()
+            await engine.media.release(ringing.leg)
+            return
+        del self.ringing[ringing.agent]
+        if status != 200:
+            await engine.media.release(ringing.leg)
+            engine.apply(engine.dispatcher.no_answer(ringing.agent))
+            return
+        await self._connect(ringing)
+
+    def stop_ringing(self, agent: str) -> None:
+        """The ACD withdrew its offer to `agent`: cancel that phone (or hang it up if it just answered)."""
+        ringing = self.ringing.pop(agent, None)
+        if ringing is not None:
+            ringing.call.hangup()
+
+    async def _connect(self, ringing: Ringing) -> None:
+        """The agent answered: bridge the legs, record, log the answer."""
+        engine = self.engine
+        self._rang(ringing)
+        engine.apply(engine.dispatcher.answer(ringing.agent))
+        engine.answered(ringing.agent, self.call_id)
+        self.agent, self.agent_leg = ringing.agent, ringing
+        ringing.call.on_ended = lambda reason: engine.spawn(self.end(HangupParty.AGENT))
+        try:
+            await self._bridge(ringing)
+        except MediaPlaneError:
+            if not self.ended:  # a leg vanished for another reason than the hang-up racing us
+                raise
+            return
+        if ringing.call.state is CallState.ENDED:
+            await self.end(HangupParty.AGENT)
+
+    async def _bridge(self, ringing: Ringing) -> None:
+        engine, media = self.engine, self.engine.media
+        assert ringing.call.media is not None
+        await media.set_remote(ringing.leg, remote_of(ringing.call.media))
+        await media.stop_playing(self.leg)
+        await media.bridge(self.leg, ringing.leg)
+        await media.start_recording(self.call_id, self.leg, ringing.leg, engine.recording_path(self.call_id),
+                                    engine.config.recording_mode)
+        self.recording = True
+        engine.emit(Answer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                           agent=ringing.agent))
+
+    def overflow(self) -> None:
+        """The queue sent the caller away (full or waited too long); callbacks will hook in here."""
+        self.engine.spawn(self.end(HangupParty.SYSTEM, HangupCause.REJECTED))
+
+    # -- the end -----------------------------------------------------------------------------------------
+
+    async def end(self, by: HangupParty, cause: HangupCause = HangupCause.NORMAL) -> None:
+        """End both legs once: log abandon or hang-up, tell the ACD, close the recording, free the media."""
+        if self.ended:
+            return
+        self.ended = True
+        engine = self.engine
+        self._cancel_timer()
+        self._generation += 1
+        at, mono = engine.wall(), engine.clock.now()
+        if self.ivr is not None:
+            self.ivr.on_caller_hangup()
+        if by is not HangupParty.CALLER:
+            self.call.hangup()
+        if self.agent_leg is not None:
+            await self._end_answered(by, cause, at, mono)
+        else:
+            self._end_unanswered(by, cause, at, mono)
+        await engine.media.release(self.leg)
+        engine.forget(self.call_id)
+
+    async def _end_answered(self, by: HangupParty, cause: HangupCause, at: datetime.datetime, mono: float) -> None:
+        engine, ringing = self.engine, self.agent_leg
+        assert ringing is not None
+        if by is not HangupParty.AGENT:
+            ringing.call.hangup()
+        engine.emit(Hangup(call_id=self.call_id, at=at, mono=mono, queue=self.queue, agent=self.agent, by=by,
+                           cause=cause))
+        engine.apply(engine.dispatcher.hang_up(self.agent))
+        if self.recording:
+            path = await engine.media.stop_recording(self.call_id)
+            engine.recorded(self.call_id, path)
+        await engine.media.release(ringing.leg)
+
+    def _end_unanswered(self, by: HangupParty, cause: HangupCause, at: datetime.datetime, mono: float) -> None:
+        engine = self.engine
+        if self.queue and engine.dispatcher.is_queued(self.call_id):
+            position = engine.dispatcher.position(self.call_id)
+            engine.emit(Abandon(call_id=self.call_id, at=at, mono=mono, queue=self.queue, position=position))
+            engine.apply(engine.dispatcher.abandon(self.call_id))
+        for agent in tuple(self.ringing):
+            self.stop_ringing(agent)
+        engine.emit(Hangup(call_id=self.call_id, at=at, mono=mono, queue=self.queue, by=by, cause=cause))
+        engine.close_call(self.call_id)

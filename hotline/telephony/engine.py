@@ -1,0 +1,333 @@
+"""The composition root of the telephony engine: builds the SIP stack, media plane and ACD and wires them.
+
+`Engine` answers trunk calls (`CallManager` → `Engine.on_call`), gives each one a `CallSession`
+(call_flow.py) that runs the IVR and the queue, and carries out the ACD dispatcher's decisions: ring an
+agent's phone, stop ringing it, log agent state changes and wrap-up ends. Every call step goes to the
+`CallLog` port in order through one writer task, so a slow log never stalls the SIP or RTP path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hotline.telephony.acd.agent import AgentState as AcdState
+from hotline.telephony.acd.agent import StateChange
+from hotline.telephony.acd.dispatcher import Decision, Dispatcher
+from hotline.telephony.acd.queue import QueueConfig
+from hotline.telephony.call_flow import CallSession
+from hotline.telephony.events import (
+    AgentState,
+    AgentStateChanged,
+    Arrive,
+    CallEvent,
+    CallStep,
+    Offer,
+    WrapupEnd,
+)
+from hotline.telephony.ivr.host import IvrHost
+from hotline.telephony.ivr.model import Flow
+from hotline.telephony.media.local import LocalMediaPlane
+from hotline.telephony.media.plane import MediaPlane, RecordingMode
+from hotline.telephony.ports import CallLog, Directory, EventBus
+from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
+from hotline.telephony.sip.clock import LoopScheduler
+from hotline.telephony.sip.core import SipCore
+from hotline.telephony.sip.registrar import Registrar
+from hotline.telephony.sip.transport import Listeners, listen
+from hotline.telephony.sip.trunks import Trunk, TrunkList
+
+log = logging.getLogger(__name__)
+
+PROMPTS = Path(__file__).resolve().parent / "prompts"
+# Steps the web side shows live (screen pop, wallboard); the rest only go to the call log.
+PUBLISHED = {CallStep.ARRIVE, CallStep.OFFER, CallStep.ANSWER, CallStep.ABANDON, CallStep.HANGUP}
+
+
+@dataclass(frozen=True)
+class SeatConfig:
+    """An agent's seat: the phone to ring (registered AOR, or a fixed URI) and the queues the agent serves.
+
+    `username`/`password` are the phone's digest credentials for REGISTER; `aor` is the address of record
+    it registers (default `sip:<username>@<realm>`); a `fixed_uri` is rung without registration.
+    """
+
+    agent: str
+    seat: str
+    username: str = ""
+    password: str = ""
+    aor: str = ""
+    fixed_uri: str = ""
+    queues: tuple[str, ...] = ()
+    ready: bool = True
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything the engine is built from. Port 0 binds an ephemeral port (tests); the demo uses 5060."""
+
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    realm: str = "hotline"
+    trunks: tuple[Trunk, ...] = ()
+    queues: tuple[QueueConfig, ...] = ()
+    flows: Mapping[str, Flow] = field(default_factory=dict)  # by flow name, as `Route.flow` names them
+    seats: tuple[SeatConfig, ...] = ()
+    rtp_ports: range | None = None  # None: ephemeral ports
+    recordings: Path = Path("recordings")
+    recording_mode: RecordingMode = RecordingMode.MONO
+    prompts: Path = PROMPTS
+    hold_music: Path | None = None
+    ring_timeout: float = 20.0
+    rtp_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        queues = {queue.queue_id for queue in self.queues}
+        for seat in self.seats:
+            unknown = set(seat.queues) - queues
+            if unknown:
+                raise ValueError(f"seat {seat.seat}: unknown queues {sorted(unknown)}")
+            if not (seat.fixed_uri or seat.username):
+                raise ValueError(f"seat {seat.seat}: needs a fixed URI or a SIP user name")
+
+
+class _Clock:
+    """The loop's monotonic time, as the ACD and IVR `Clock` protocol wants it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def now(self) -> float:
+        return self._loop.time()
+
+
+def wall_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class Engine:
+    """The telephony engine: one SIP endpoint, one media plane, one ACD, and a session per inbound call.
+
+    Construct it with its config and the host's ports, then `await start()` on the running loop (uvloop in
+    production) and `await stop()` at the end; `stop` hangs up nothing but closes recordings and flushes
+    the call log. `sip_address` tells the bound SIP address (useful with port 0).
+    """
+
+    def __init__(self, config: EngineConfig, call_log: CallLog, directory: Directory, bus: EventBus,
+                 ivr_host: IvrHost | None = None) -> None:
+        self.config = config
+        self.call_log = call_log
+        self.directory = directory
+        self.bus = bus
+        self.ivr_host = ivr_host
+        self.sessions: dict[str, CallSession] = {}
+        self._seats = {seat.agent: seat for seat in config.seats}
+        self._last_call: dict[str, str] = {}  # agent → the call whose wrap-up is pending
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._writes: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
+        self._tick_handle: asyncio.TimerHandle | None = None
+
+    # -- life cycle --------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind SIP and open the media plane, log the agents in, and start serving calls."""
+        loop = asyncio.get_running_loop()
+        self.clock = _Clock(loop)
+        self.wall = wall_now
+        self.dispatcher = Dispatcher(self.clock)
+        self.local_media = LocalMediaPlane(self.config.sip_host, self.config.rtp_ports, self.config.hold_music)
+        self.media: MediaPlane = self.local_media
+        scheduler = LoopScheduler(loop)
+        passwords = {seat.username: seat.password for seat in self.config.seats if seat.username}
+        self.registrar = Registrar(self.config.realm, lambda user, realm: passwords.get(user), scheduler)
+        self.core = SipCore(scheduler, registrar=self.registrar)
+        self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
+                                                 self.core.receive)
+        self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
+                                 trunks=TrunkList(self.config.trunks), authenticator=self.registrar)
+        self._writer = loop.create_task(self._write_log())
+        self._set_up_acd()
+
+    def _set_up_acd(self) -> None:
+        for queue in self.config.queues:
+            self.dispatcher.add_queue(queue)
+        for seat in self.config.seats:
+            self.dispatcher.add_agent(seat.agent)
+            for queue_id in seat.queues:
+                self.apply(self.dispatcher.join(seat.agent, queue_id))
+            self.apply(self.dispatcher.login(seat.agent, ready=seat.ready))
+
+    async def stop(self) -> None:
+        """Stop listening, finish the recordings and write what is left of the call log."""
+        await self.listeners.close()
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+        await self.local_media.close()
+        while self._tasks:
+            await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
+        await self.flush_log()
+        self._writer.cancel()
+
+    @property
+    def sip_address(self) -> tuple[str, int]:
+        return self.listeners.udp_address
+
+    @property
+    def host(self) -> str:
+        return self.config.sip_host
+
+    # -- inbound calls -----------------------------------------------------------------------------------
+
+    async def on_call(self, call: InboundCall) -> None:
+        """`CallApplication`: route by dialled number, answer, then run the flow or go to the queue."""
+        session = CallSession(self, call, call.invite.call_id)
+        route = await self.directory.route(session.dnis)
+        flow = self.config.flows.get(route.flow) if route is not None and route.flow else None
+        if route is None or (flow is None and not route.queue):
+            log.info("call to %s refused: no route", session.dnis)
+            call.reject(404, "Not Found")
+            return
+        if call.state is not CallState.OFFERED:  # cancelled while the directory answered: never arrived
+            return
+        self.sessions[session.call_id] = session
+        self.emit(Arrive(call_id=session.call_id, at=self.wall(), mono=self.clock.now(), caller=session.caller,
+                         dnis=session.dnis))
+        call.ring()
+        if not await session.answer():
+            return
+        if flow is not None:
+            await session.run_ivr(flow)
+        else:
+            await session.enqueue(route.queue)
+
+    def forget(self, call_id: str) -> None:
+        self.sessions.pop(call_id, None)
+
+    # -- the ACD's decisions -----------------------------------------------------------------------------
+
+    def apply(self, decision: Decision) -> None:
+        """Carry out what the dispatcher decided, then re-arm its timer."""
+        for offer in decision.cancelled:
+            session = self.sessions.get(offer.caller_id)
+            if session is not None:
+                session.stop_ringing(offer.agent_id)
+        for change in decision.changes:
+            self._agent_changed(change)
+        for offer in decision.offers:
+            self._offer(offer.caller_id, offer.agent_id, offer.queue_id)
+        for overflow in decision.overflows:
+            session = self.sessions.get(overflow.caller_id)
+            if session is not None:
+                session.overflow()
+        self._schedule_tick()
+
+    def _offer(self, call_id: str, agent: str, queue: str) -> None:
+        session = self.sessions.get(call_id)
+        if session is None:  # the call ended while the decision was made: give the agent back
+            self.apply(self.dispatcher.no_answer(agent))
+            return
+        self.emit(Offer(call_id=call_id, at=self.wall(), mono=self.clock.now(), queue=queue, agent=agent))
+        self.spawn(session.ring_agent(agent))
+
+    def _agent_changed(self, change: StateChange) -> None:
+        seat = self.seat_of(change.agent_id)
+        event = AgentStateChanged(agent=change.agent_id, at=self.wall(), mono=change.at,
+                                  state=AgentState(change.new.value), seat=seat, reason=change.reason or "")
+        self._write(lambda: self.call_log.append_agent_state(event))
+        self._write(lambda: self.bus.publish("agents", event))
+        if change.old is AcdState.WRAP_UP or (change.old is AcdState.ON_CALL and change.new is not AcdState.WRAP_UP):
+            self._wrap_up_ended(change.agent_id)
+
+    def _wrap_up_ended(self, agent: str) -> None:
+        call_id = self._last_call.pop(agent, None)
+        if call_id is not None:
+            self.emit(WrapupEnd(call_id=call_id, at=self.wall(), mono=self.clock.now(), agent=agent))
+            self.close_call(call_id)
+
+    def answered(self, agent: str, call_id: str) -> None:
+        """The agent took `call_id`: its wrap-up end will be logged against that call."""
+        self._last_call[agent] = call_id
+
+    def _schedule_tick(self) -> None:
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+            self._tick_handle = None
+        due = self.dispatcher.next_due()
+        if due is not None:
+            loop = asyncio.get_running_loop()
+            self._tick_handle = loop.call_at(due + 0.001, lambda: self.apply(self.dispatcher.tick()))
+
+    # -- agents ------------------------------------------------------------------------------------------
+
+    def seat_of(self, agent: str) -> str:
+        seat = self._seats.get(agent)
+        return seat.seat if seat else ""
+
+    def contact_of(self, agent: str) -> str | None:
+        """The URI to ring for an agent: the seat's fixed URI, else its phone's registered contact."""
+        seat = self._seats.get(agent)
+        if seat is None:
+            return None
+        if seat.fixed_uri:
+            return seat.fixed_uri
+        return self.registrar.contact_for(seat.aor or f"sip:{seat.username}@{self.config.realm}")
+
+    # -- files -------------------------------------------------------------------------------------------
+
+    def prompt_path(self, name: str) -> Path:
+        return self.config.prompts / f"{name}.wav"
+
+    def recording_path(self, call_id: str) -> Path:
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in call_id)
+        return self.config.recordings / f"{safe}.wav"
+
+    def recorded(self, call_id: str, path: Path) -> None:
+        """A recording was written and closed: link it to its call."""
+        channels = 2 if self.config.recording_mode is RecordingMode.STEREO else 1
+        duration = (path.stat().st_size - 44) / (2 * channels * 8000)  # 16-bit PCM after a 44-byte header
+        self._write(lambda: self.call_log.link_recording(call_id, str(path), duration, channels))
+
+    # -- the call log ------------------------------------------------------------------------------------
+
+    def emit(self, event: CallEvent) -> None:
+        """Append a call step to the log (in order, off the caller's path) and publish the live ones."""
+        self._write(lambda: self.call_log.append(event))
+        if event.kind in PUBLISHED:
+            self._write(lambda: self.bus.publish("calls", event))
+
+    def close_call(self, call_id: str) -> None:
+        self._write(lambda: self.call_log.close_call(call_id))
+
+    def _write(self, write: Callable[[], Awaitable[None]]) -> None:
+        self._writes.put_nowait(write)
+
+    async def _write_log(self) -> None:
+        while True:
+            write = await self._writes.get()
+            try:
+                await write()
+            except Exception:  # a failing log must not stop the calls; the error is in the log file
+                log.exception("call log write failed")
+            finally:
+                self._writes.task_done()
+
+    async def flush_log(self) -> None:
+        """Wait until everything emitted so far is written."""
+        await self._writes.join()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a coroutine as a task the engine keeps (so it is not collected) and whose errors are logged."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Future[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("engine task failed", exc_info=task.exception())
+

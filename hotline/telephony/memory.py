@@ -1,0 +1,88 @@
+"""In-memory implementations of the engine's ports, for tests, the simulator and running the engine alone.
+
+They keep everything in lists and dicts of this process; the web side's ORM implementations
+(`hotline.calls.engine_bridge`) replace them in production.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from hotline.telephony.events import AgentStateChanged, CallEvent, CallStep, EngineEvent
+from hotline.telephony.ports import Attribution, Route, SeatCredentials
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingLink:
+    """A finished recording attached to its call."""
+
+    call_id: str
+    path: str
+    duration_seconds: float
+    channels: int
+
+
+@dataclass
+class MemoryCallLog:
+    """`CallLog` in memory: the events in append order, agent state changes, closed calls and recordings."""
+
+    events: list[CallEvent] = field(default_factory=list)
+    agent_states: list[AgentStateChanged] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    recordings: list[RecordingLink] = field(default_factory=list)
+
+    async def append(self, event: CallEvent) -> None:
+        self.events.append(event)
+
+    async def append_agent_state(self, event: AgentStateChanged) -> None:
+        self.agent_states.append(event)
+
+    async def close_call(self, call_id: str) -> None:
+        self.closed.append(call_id)
+
+    async def link_recording(self, call_id: str, path: str, duration_seconds: float, channels: int) -> None:
+        self.recordings.append(RecordingLink(call_id, path, duration_seconds, channels))
+
+    def of_call(self, call_id: str) -> list[CallEvent]:
+        """The events of one call, in order."""
+        return [event for event in self.events if event.call_id == call_id]
+
+    def kinds(self, call_id: str) -> list[CallStep]:
+        """The kinds of one call's events, in order (what tests usually compare)."""
+        return [event.kind for event in self.of_call(call_id)]
+
+
+@dataclass
+class MemoryDirectory:
+    """`Directory` from dicts: routes by dialled number, seat credentials by SIP user, agents at seats."""
+
+    routes: Mapping[str, Route] = field(default_factory=dict)
+    seats: Mapping[str, SeatCredentials] = field(default_factory=dict)
+    agents_at_seats: Mapping[str, str] = field(default_factory=dict)
+
+    async def route(self, dnis: str) -> Route | None:
+        return self.routes.get(dnis)
+
+    async def attribute(self, dnis: str, at: datetime.datetime) -> Attribution:
+        return Attribution(None)
+
+    async def seat_credentials(self, username: str) -> SeatCredentials | None:
+        return self.seats.get(username)
+
+    async def seat_of_agent(self, agent: str) -> str | None:
+        return next((seat for seat, who in self.agents_at_seats.items() if who == agent), None)
+
+    async def agent_at_seat(self, seat: str) -> str | None:
+        return self.agents_at_seats.get(seat)
+
+
+@dataclass
+class MemoryEventBus:
+    """`EventBus` that keeps what was published, as (topic, event) pairs."""
+
+    published: list[tuple[str, EngineEvent]] = field(default_factory=list)
+
+    async def publish(self, topic: str, event: EngineEvent) -> None:
+        self.published.append((topic, event))

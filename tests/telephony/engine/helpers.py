@@ -1,0 +1,69 @@
+"""Running an engine with in-memory ports for a test, on uvloop, bounded in time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import uvloop
+
+from hotline.telephony.acd.queue import QueueConfig
+from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
+from hotline.telephony.ivr.loader import load_demo_flow
+from hotline.telephony.memory import MemoryCallLog, MemoryDirectory, MemoryEventBus
+from hotline.telephony.ports import Route
+from hotline.telephony.sip.calls import OutboundCall
+from hotline.telephony.sip.trunks import Trunk
+
+from .phones import Phone
+
+DNIS = "4008001000"
+CALLER_MARK, AGENT_MARK = 0x11, 0x22
+
+
+def run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run an async test on uvloop, bounded: a hung call fails the test instead of the suite."""
+    loop = uvloop.new_event_loop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(test(), 90))
+    finally:
+        loop.close()
+
+
+@asynccontextmanager
+async def running(tmp_path: Path, route: Route, seats: tuple[SeatConfig, ...], trunk: str = "127.0.0.1",
+                  ring_timeout: float = 20.0, wrap_up: float = 0.0) -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
+    """An engine on ephemeral ports with the demo flow, queues orders and after_sales, and `seats`."""
+    call_log = MemoryCallLog()
+    config = EngineConfig(
+        sip_port=0, trunks=(Trunk.of("test carrier", [trunk]),),
+        queues=(QueueConfig("orders", wrap_up_seconds=wrap_up), QueueConfig("after_sales")),
+        flows={"demo": load_demo_flow()}, seats=seats, recordings=tmp_path, hold_music=PROMPTS / "please_hold.wav",
+        ring_timeout=ring_timeout,
+    )
+    engine = Engine(config, call_log, MemoryDirectory({DNIS: route}), MemoryEventBus())
+    await engine.start()
+    try:
+        yield engine, call_log
+    finally:
+        await engine.stop()
+
+
+def engine_uri(engine: Engine) -> str:
+    host, port = engine.sip_address
+    return f"sip:{DNIS}@{host}:{port}"
+
+
+async def call_in(engine: Engine, caller: Phone) -> OutboundCall:
+    """Dial the hotline from `caller`, expect 200, and start sending audio."""
+    call = caller.dial(engine_uri(engine))
+    assert await call.wait_answer() == 200
+    caller.rtp.start(call.media)
+    return call
+
+
+def events_of(call_log: MemoryCallLog, kind: type[Any]) -> list[Any]:
+    return [event for event in call_log.events if isinstance(event, kind)]
