@@ -38,7 +38,7 @@ from hotline.telephony.ports import CallLog, Directory, EventBus
 from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
-from hotline.telephony.sip.registrar import Registrar
+from hotline.telephony.sip.registrar import Registrar, password_lookup
 from hotline.telephony.sip.transport import Listeners, listen
 from hotline.telephony.sip.trunks import Trunk, TrunkList
 
@@ -144,7 +144,7 @@ class Engine:
         self.media: MediaPlane = self.local_media
         scheduler = LoopScheduler(loop)
         passwords = {seat.username: seat.password for seat in self.config.seats if seat.username}
-        self.registrar = Registrar(self.config.realm, lambda user, realm: passwords.get(user), scheduler)
+        self.registrar = Registrar(self.config.realm, password_lookup(passwords, self.config.realm), scheduler)
         self.core = SipCore(scheduler, registrar=self.registrar)
         self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
                                                  self.core.receive)

@@ -1,7 +1,9 @@
 """A registrar (RFC 3261 §10.3) with digest authentication (RFC 2617 / RFC 8760, MD5, qop=auth).
 
-Credentials come from the host through `CredentialLookup` (per-seat passwords). Nonces are stateless
-(a timestamp plus its HMAC under a per-process secret), so there is no nonce table for a flood to grow;
+Credentials come from the host through `CredentialLookup` as HA1 digests, so that the host can
+store HA1 instead of passwords (as Kamailio does); `password_lookup` adapts plaintext passwords.
+Nonces are stateless (a timestamp plus its HMAC under a per-process secret), so there is no nonce
+table for a flood to grow;
 an expired nonce with a correct response is answered `stale=true` so that phones retry silently.
 """
 
@@ -11,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,9 +28,24 @@ AUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]+)\
 
 
 class CredentialLookup(Protocol):
-    """Returns the password of `username` in `realm`, or None when there is no such user."""
+    """Returns HA1 = md5(username:realm:password) of `username` in `realm`, or None for no such user."""
 
     def __call__(self, username: str, realm: str) -> str | None: ...
+
+
+def digest_ha1(username: str, realm: str, password: str) -> str:
+    """The HA1 of RFC 2617 digest authentication with MD5."""
+    return md5(f"{username}:{realm}:{password}")
+
+
+def password_lookup(passwords: Mapping[str, str], our_realm: str) -> CredentialLookup:
+    """A lookup over plaintext passwords (configuration files, tests), hashed once up front."""
+    ha1s = {user: digest_ha1(user, our_realm, password) for user, password in passwords.items()}
+
+    def lookup(username: str, realm: str) -> str | None:
+        return ha1s.get(username) if realm == our_realm else None
+
+    return lookup
 
 
 @dataclass
@@ -113,10 +131,9 @@ class Registrar:
         if params.get("algorithm", "MD5").upper() != "MD5" or params.get("qop") != "auth":
             return None, False
         username, nonce = params.get("username", ""), params.get("nonce", "")
-        password = self._credentials(username, self.realm) if username else None
-        if password is None or not all(params.get(name) for name in ("uri", "response", "nc", "cnonce")):
+        ha1 = self._credentials(username, self.realm) if username else None
+        if ha1 is None or not all(params.get(name) for name in ("uri", "response", "nc", "cnonce")):
             return None, False
-        ha1 = md5(f"{username}:{self.realm}:{password}")
         ha2 = md5(f"{request.method}:{params['uri']}")
         expected = md5(f"{ha1}:{nonce}:{params['nc']}:{params['cnonce']}:auth:{ha2}")
         if not hmac.compare_digest(expected, params["response"].lower()):

@@ -14,7 +14,7 @@ import uvloop
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.message import Response, parse
-from hotline.telephony.sip.registrar import Registrar
+from hotline.telephony.sip.registrar import Registrar, password_lookup
 from hotline.telephony.sip.transport import Listeners, listen
 
 REALM = "hotline.test"
@@ -33,7 +33,7 @@ class Engine:
 
     async def _start(self) -> tuple[SipCore, Listeners]:
         scheduler = LoopScheduler(asyncio.get_running_loop())
-        registrar = Registrar(REALM, lambda user, realm: PASSWORDS.get(user), scheduler)
+        registrar = Registrar(REALM, password_lookup(PASSWORDS, REALM), scheduler)
         core = SipCore(scheduler, registrar=registrar)
         return core, await listen("127.0.0.1", 0, 0, core.receive)
 

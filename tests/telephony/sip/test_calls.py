@@ -15,7 +15,7 @@ from hotline.telephony.sip.calls import CallManager, CallState, InboundCall, Out
 from hotline.telephony.sip.clock import ManualScheduler
 from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.message import NameAddr, Request, Response, parse
-from hotline.telephony.sip.registrar import Registrar, md5
+from hotline.telephony.sip.registrar import Registrar, md5, password_lookup
 from hotline.telephony.sip.trunks import Trunk, TrunkList
 
 from .helpers import FakeChannel, request_text
@@ -163,7 +163,7 @@ def test_unusable_offers_are_refused(body: str, status: int) -> None:
 
 
 def test_trunk_with_digest_is_challenged() -> None:
-    registrar = Registrar("trunks", lambda user, realm: "pw" if user == "carrier" else None, ManualScheduler())
+    registrar = Registrar("trunks", password_lookup({"carrier": "pw"}, "trunks"), ManualScheduler())
     h = Harness(trunks=TrunkList([Trunk.of("carrier", ["127.0.0.0/8"], "carrier")]), authenticator=registrar)
     h.invite()
     final = h.responses()[-1]
@@ -356,7 +356,7 @@ def test_a_dialled_phone_putting_us_on_hold_is_answered_recvonly_and_its_contact
 
 
 def test_a_trunk_with_digest_is_admitted_with_the_right_credentials() -> None:
-    registrar = Registrar("trunks", lambda user, realm: "pw" if user == "carrier" else None, ManualScheduler())
+    registrar = Registrar("trunks", password_lookup({"carrier": "pw"}, "trunks"), ManualScheduler())
     h = Harness(trunks=TrunkList([Trunk.of("carrier", ["127.0.0.0/8"], "carrier")]), authenticator=registrar)
     h.invite()
     header = h.responses()[-1].headers.get("WWW-Authenticate") or ""

@@ -6,7 +6,7 @@ import re
 
 from hotline.telephony.sip.clock import ManualScheduler
 from hotline.telephony.sip.message import Request, Response, parse
-from hotline.telephony.sip.registrar import NONCE_LIFETIME, Registrar, md5
+from hotline.telephony.sip.registrar import NONCE_LIFETIME, Registrar, md5, password_lookup
 
 from .helpers import request_text
 
@@ -17,7 +17,7 @@ PASSWORDS = {"8001": "s3cret"}
 def registrar() -> tuple[Registrar, ManualScheduler]:
     clock = ManualScheduler()
     clock.advance(1000)
-    return Registrar(REALM, lambda user, realm: PASSWORDS.get(user) if realm == REALM else None, clock), clock
+    return Registrar(REALM, password_lookup(PASSWORDS, REALM), clock), clock
 
 
 def register(contact: str = "<sip:8001@127.0.0.1:5072>", expires: str = "", cseq: int = 1, auth: str = "") -> Request:
