@@ -2,6 +2,7 @@
 
     hotline demo          migrate, load demo data if empty, print logins, serve on 127.0.0.1:8000
     hotline serve         serve the web app (uvicorn, uvloop)
+    hotline engine        run the telephony engine (SIP, RTP, IVR, ACD) on uvloop until Ctrl+C
     hotline migrate       create or upgrade the database
     hotline loaddemo      load the demo data set (--customers 1000000 for a benchmark-sized one)
     hotline createadmin   create an administrator
@@ -19,6 +20,7 @@ import sys
 COMMANDS = {
     "demo": "demo",
     "serve": "serve",
+    "engine": "engine",
     "migrate": "migrate",
     "loaddemo": "loaddemo",
     "createadmin": "createadmin",

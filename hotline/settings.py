@@ -145,6 +145,14 @@ HOTLINE_ATTRIBUTION_WINDOW_MINUTES = env_int("HOTLINE_ATTRIBUTION_WINDOW_MINUTES
 HOTLINE_BLACKLIST_THRESHOLD = env_int("HOTLINE_BLACKLIST_THRESHOLD", 3, minimum=1)
 HOTLINE_ORDER_PREFIX = env_str("HOTLINE_ORDER_PREFIX", "HL")
 HOTLINE_RECORDING_RETENTION_DAYS = env_int("HOTLINE_RECORDING_RETENTION_DAYS", 90, minimum=0)  # 0: forever
+# The telephony engine (`hotline engine`): SIP bind address, trunk sources allowed to call in, RTP ports.
+HOTLINE_SIP_HOST = env_str("HOTLINE_SIP_HOST", "127.0.0.1")
+HOTLINE_SIP_PORT = env_int("HOTLINE_SIP_PORT", 5060, minimum=0)  # 0: an ephemeral port
+HOTLINE_TRUNKS = env_str("HOTLINE_TRUNKS", "127.0.0.1")  # comma-separated addresses or networks (10.0.0.0/24)
+HOTLINE_RTP_PORT_MIN = env_int("HOTLINE_RTP_PORT_MIN", 10000, minimum=1)
+HOTLINE_RTP_PORT_MAX = env_int("HOTLINE_RTP_PORT_MAX", 20000, minimum=HOTLINE_RTP_PORT_MIN)
+if HOTLINE_RTP_PORT_MAX > 65535:
+    raise ImproperlyConfigured(f"HOTLINE_RTP_PORT_MAX must be at most 65535; got {HOTLINE_RTP_PORT_MAX}")
 # Per-queue KPI thresholds until queues are configured in the database: {"queue": {...}, "*": {...}}.
 HOTLINE_QUEUE_KPI: dict[str, dict[str, object]] = {}
 HOTLINE_NOTIFY_BACKENDS = {

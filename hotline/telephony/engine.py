@@ -38,7 +38,7 @@ from hotline.telephony.ports import CallLog, Directory, EventBus
 from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
-from hotline.telephony.sip.registrar import Registrar, password_lookup
+from hotline.telephony.sip.registrar import CredentialLookup, Registrar, password_lookup
 from hotline.telephony.sip.transport import Listeners, listen
 from hotline.telephony.sip.trunks import Trunk, TrunkList
 
@@ -69,7 +69,11 @@ class SeatConfig:
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Everything the engine is built from. Port 0 binds an ephemeral port (tests); the demo uses 5060."""
+    """Everything the engine is built from. Port 0 binds an ephemeral port (tests); the demo uses 5060.
+
+    `credentials` is the registrar's HA1 lookup (the host's stored digests); None builds one from the
+    seats' plaintext `password`s.
+    """
 
     sip_host: str = "127.0.0.1"
     sip_port: int = 5060
@@ -85,6 +89,7 @@ class EngineConfig:
     hold_music: Path | None = None
     ring_timeout: float = 20.0
     rtp_timeout: float = 60.0
+    credentials: CredentialLookup | None = None
 
     def __post_init__(self) -> None:
         queues = {queue.queue_id for queue in self.queues}
@@ -143,8 +148,7 @@ class Engine:
         self.local_media = LocalMediaPlane(self.config.sip_host, self.config.rtp_ports, self.config.hold_music)
         self.media: MediaPlane = self.local_media
         scheduler = LoopScheduler(loop)
-        passwords = {seat.username: seat.password for seat in self.config.seats if seat.username}
-        self.registrar = Registrar(self.config.realm, password_lookup(passwords, self.config.realm), scheduler)
+        self.registrar = Registrar(self.config.realm, self._credentials(), scheduler)
         self.core = SipCore(scheduler, registrar=self.registrar)
         self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
                                                  self.core.receive)
@@ -152,6 +156,13 @@ class Engine:
                                  trunks=TrunkList(self.config.trunks), authenticator=self.registrar)
         self._writer = loop.create_task(self._write_log())
         self._set_up_acd()
+
+    def _credentials(self) -> CredentialLookup:
+        """The configured HA1 lookup, else one over the seats' plaintext passwords."""
+        if self.config.credentials is not None:
+            return self.config.credentials
+        passwords = {seat.username: seat.password for seat in self.config.seats if seat.username}
+        return password_lookup(passwords, self.config.realm)
 
     def _set_up_acd(self) -> None:
         for queue in self.config.queues:

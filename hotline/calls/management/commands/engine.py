@@ -1,0 +1,142 @@
+"""`hotline engine`: run the telephony engine on uvloop with the database's seats, queues and routes.
+
+`engine_config()` reads settings and the database into an `EngineConfig`; `build_engine()` wires it to the
+ORM ports. The command runs the engine until SIGINT or SIGTERM, then stops it (recordings written, call
+log flushed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+
+from hotline.calls.directory import DEFAULT_FLOW, OrmDirectory, queue_configs
+from hotline.calls.engine_bridge import BusEventBus, OrmCallLog
+from hotline.calls.ivr_host import OrmIvrHost
+from hotline.calls.models import Seat
+from hotline.telephony.acd.queue import QueueConfig
+from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
+from hotline.telephony.ivr import model
+from hotline.telephony.ivr.loader import load_demo_flow
+from hotline.telephony.sip.registrar import CredentialLookup
+from hotline.telephony.sip.trunks import Trunk
+
+HOLD_MUSIC = PROMPTS / "please_hold.wav"
+
+
+def trunks_from(addresses: str) -> tuple[Trunk, ...]:
+    """One trunk ("trunks") allowing the comma-separated addresses or networks; none when the list is empty."""
+    items = [item.strip() for item in addresses.split(",") if item.strip()]
+    if not items:
+        return ()
+    try:
+        return (Trunk.of("trunks", items),)
+    except ValueError as exc:
+        raise CommandError(f"HOTLINE_TRUNKS: {exc}") from exc
+
+
+def flow_queues(flow: model.Flow) -> tuple[QueueConfig, ...]:
+    """A default `QueueConfig` for every queue the flow sends callers to, by name."""
+    names = {node.queue for node in flow.nodes.values() if isinstance(node, model.Queue)}
+    return tuple(QueueConfig(name) for name in sorted(names))
+
+
+def seat_configs(queues: tuple[QueueConfig, ...]) -> tuple[SeatConfig, ...]:
+    """A `SeatConfig` per seat with an agent logged in, serving every queue (seats have no queue list yet).
+
+    The phone registers as the seat's SIP user (its HA1 is checked through the directory), or is rung
+    at its fixed URI. A seat nobody is logged in at has nobody to ring and is left out.
+    """
+    names = tuple(queue.queue_id for queue in queues)
+    rows = Seat.objects.filter(agent__isnull=False).select_related("agent").order_by("name")
+    return tuple(SeatConfig(agent=seat.agent.username, seat=seat.name, username=seat.sip_username,
+                            fixed_uri=seat.fixed_uri, queues=names) for seat in rows if seat.agent)
+
+
+def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None) -> EngineConfig:
+    """The engine's configuration from settings and the database (sync: call outside the event loop).
+
+    Queues are the `Queue` rows, or when there are none the demo flow's queues with default settings.
+    `sip_port` overrides `HOTLINE_SIP_PORT` (0: an ephemeral port).
+    """
+    flow = load_demo_flow()
+    queues = queue_configs() or flow_queues(flow)
+    return EngineConfig(
+        sip_host=settings.HOTLINE_SIP_HOST,
+        sip_port=settings.HOTLINE_SIP_PORT if sip_port is None else sip_port,
+        trunks=trunks_from(settings.HOTLINE_TRUNKS),
+        queues=queues,
+        flows={DEFAULT_FLOW: flow},
+        seats=seat_configs(queues),
+        rtp_ports=range(settings.HOTLINE_RTP_PORT_MIN, settings.HOTLINE_RTP_PORT_MAX + 1),
+        recordings=settings.DATA_DIR / "recordings",
+        hold_music=HOLD_MUSIC,
+        credentials=credentials,
+    )
+
+
+def build_engine(*, sip_port: int | None = None) -> tuple[Engine, OrmDirectory]:
+    """An engine on the ORM ports, configured by `engine_config`; close the directory after `stop()`."""
+    directory = OrmDirectory()
+    try:
+        config = engine_config(directory.credentials.ha1, sip_port=sip_port)
+    except Exception:
+        directory.close()
+        raise
+    return Engine(config, OrmCallLog(), directory, BusEventBus(), ivr_host=OrmIvrHost()), directory
+
+
+def describe(engine: Engine) -> list[str]:
+    """What a started engine listens on and serves, one line each."""
+    config = engine.config
+    udp, tcp = engine.listeners.udp_address, engine.listeners.tcp_address
+    rtp = f"{config.rtp_ports.start}-{config.rtp_ports.stop - 1}" if config.rtp_ports else "ephemeral"
+    trunks = ", ".join(str(net) for trunk in config.trunks for net in trunk.networks) or "none"
+    return [
+        f"SIP on udp {udp[0]}:{udp[1]} and tcp {tcp[0]}:{tcp[1]} (realm {config.realm})",
+        f"RTP ports {rtp} on {config.sip_host}; recordings in {config.recordings}",
+        f"Trunks allowed to call in: {trunks}",
+        f"Queues: {', '.join(q.queue_id for q in config.queues) or 'none'}; seats: {len(config.seats)}",
+    ]
+
+
+async def serve(engine: Engine, announce: Callable[[str], object]) -> None:
+    """Start the engine, announce it, wait for SIGINT or SIGTERM, then stop it."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await engine.start()
+    try:
+        for line in describe(engine):
+            announce(line)
+        announce("Ctrl+C stops.")
+        await stopping.wait()
+    finally:
+        await engine.stop()
+        await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+
+class Command(BaseCommand):
+    help = "Run the telephony engine (SIP, RTP, IVR, ACD) on uvloop until Ctrl+C."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--sip-port", type=int, default=None, help="Override HOTLINE_SIP_PORT (0: ephemeral).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        import uvloop
+
+        engine, directory = build_engine(sip_port=options["sip_port"])
+        engine.config.recordings.mkdir(parents=True, exist_ok=True)
+        try:
+            uvloop.run(serve(engine, self.stdout.write))
+        finally:
+            directory.close()
+        self.stdout.write("Engine stopped.")
