@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotline.telephony.acd.agent import AgentState as AcdState
 from hotline.telephony.acd.agent import StateChange
 from hotline.telephony.acd.dispatcher import Decision, Dispatcher
 from hotline.telephony.acd.queue import QueueConfig
@@ -248,10 +247,11 @@ class Engine:
     def _agent_changed(self, change: StateChange) -> None:
         seat = self.seat_of(change.agent_id)
         event = AgentStateChanged(agent=change.agent_id, at=self.wall(), mono=change.at,
-                                  state=AgentState(change.new.value), seat=seat, reason=change.reason or "")
+                                  state=change.new, seat=seat, reason=change.reason or "")
         self._write(lambda: self.call_log.append_agent_state(event))
         self._write(lambda: self.bus.publish("agents", event))
-        if change.old is AcdState.WRAP_UP or (change.old is AcdState.ON_CALL and change.new is not AcdState.WRAP_UP):
+        left_call = change.old is AgentState.ON_CALL and change.new is not AgentState.WRAP_UP
+        if change.old is AgentState.WRAP_UP or left_call:
             self._wrap_up_ended(change.agent_id)
 
     def _wrap_up_ended(self, agent: str) -> None:

@@ -4,7 +4,7 @@ No I/O, no asyncio: the engine feeds events in (with an injected clock) and carr
 Decision out through its ports. See docs/telephony.md, section "ACD".
 """
 
-from hotline.telephony.acd.agent import NO_ANSWER_REASON, Agent, AgentState, IllegalTransition, StateChange
+from hotline.telephony.acd.agent import NO_ANSWER_REASON, Agent, IllegalTransition, StateChange
 from hotline.telephony.acd.clock import Clock, ManualClock
 from hotline.telephony.acd.dispatcher import Decision, Dispatcher, Membership, Offer, Overflow
 from hotline.telephony.acd.queue import (
@@ -17,6 +17,7 @@ from hotline.telephony.acd.queue import (
     WideningStep,
     expected_wait,
 )
+from hotline.telephony.events import AgentState
 
 __all__ = [
     "NO_ANSWER_REASON",

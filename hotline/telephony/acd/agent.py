@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
+from hotline.telephony.events import AgentState  # one vocabulary for the ACD and the event log
+
 NO_ANSWER_REASON = "no answer"
-
-
-class AgentState(enum.Enum):
-    """Where an agent is in the working cycle; only READY agents are offered calls."""
-
-    LOGGED_OUT = "logged_out"
-    READY = "ready"
-    NOT_READY = "not_ready"
-    RINGING = "ringing"
-    ON_CALL = "on_call"
-    WRAP_UP = "wrap_up"
 
 
 S = AgentState

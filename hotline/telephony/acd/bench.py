@@ -11,10 +11,10 @@ import random
 import statistics
 import time
 
-from hotline.telephony.acd.agent import AgentState
 from hotline.telephony.acd.clock import ManualClock
 from hotline.telephony.acd.dispatcher import Dispatcher
 from hotline.telephony.acd.queue import CallerSpec, QueueConfig, Strategy, WideningStep
+from hotline.telephony.events import AgentState
 
 _STRATEGIES = (Strategy.LONGEST_IDLE, Strategy.FEWEST_CALLS, Strategy.ROUND_ROBIN, Strategy.SKILLS)
 

@@ -14,7 +14,7 @@ from bisect import bisect_right, insort
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from hotline.telephony.acd.agent import STAFFED, Agent, AgentState, StateChange
+from hotline.telephony.acd.agent import STAFFED, Agent, StateChange
 from hotline.telephony.acd.clock import Clock
 from hotline.telephony.acd.queue import (
     Caller,
@@ -28,6 +28,7 @@ from hotline.telephony.acd.queue import (
     expected_wait,
     required_level,
 )
+from hotline.telephony.events import AgentState
 
 ReadyEntry = tuple[tuple[float, ...], str]
 Timer = tuple[float, int, str, str, float]
