@@ -23,7 +23,7 @@ from django.db.models import Max, Min
 
 from hotline.bench.base import Writer
 from hotline.bench.machine import describe_machine
-from hotline.bench.report import machine_line, markdown_table, write_section
+from hotline.bench.report import add_output_arguments, machine_line, markdown_table, publish
 from hotline.bench.stats import summarize
 from hotline.bench.targets import BenchError, ensure_database, parse_engines, run_worker, targets
 from hotline.crm.models import CustomerPhone
@@ -216,10 +216,7 @@ class LookupBenchmark:
         parser.add_argument("--seed", type=int, default=1, help="Data set and sample seed (default 1).")
         parser.add_argument("--reload", action="store_true", help="Reload the data set even if it matches.")
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds allowed per database.")
-        parser.add_argument("--output", type=Path, default=settings.BASE_DIR / "docs" / "benchmarks.md",
-                            help="Markdown file whose lookup section is written (default docs/benchmarks.md).")
-        parser.add_argument("--no-write", action="store_true", help="Print the figures only.")
-        parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+        add_output_arguments(parser, SECTION, settings.BASE_DIR / "docs" / "benchmarks.md")
         parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
 
     def check(self, options: dict[str, Any]) -> None:
@@ -242,11 +239,7 @@ class LookupBenchmark:
         postgresql = next((r["version"] for r in results if r["engine"] == "postgresql"), "")
         machine = describe_machine(postgresql)
         section = render_section(results, machine, options)
-        out.write((json.dumps({"machine": machine, "results": results}, indent=2) if options["json"] else section)
-                  + "\n")
-        if not options["no_write"]:
-            write_section(options["output"], SECTION, section)
-            err.write(f"Wrote the {SECTION} section of {options['output']}\n")
+        publish(SECTION, section, {"machine": machine, "results": results}, options, out, err)
 
     @staticmethod
     def worker_argv(options: dict[str, Any]) -> list[str]:

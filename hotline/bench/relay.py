@@ -10,15 +10,13 @@ their scheduling too.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from hotline.bench.base import Writer
 from hotline.bench.machine import describe_machine
-from hotline.bench.report import machine_line, markdown_table, write_section
+from hotline.bench.report import add_output_arguments, machine_line, markdown_table, publish
 from hotline.bench.targets import BenchError
 from hotline.telephony.media.bench import relay_benchmark
 
@@ -57,9 +55,7 @@ class RelayBenchmark:
         parser.add_argument("--calls", default="100,240,480", help="Comma-separated call counts.")
         parser.add_argument("--seconds", type=float, default=5.0, help="Length of each run (default 5).")
         parser.add_argument("--no-record", action="store_true", help="Relay without recording.")
-        parser.add_argument("--output", default=str(settings.BASE_DIR / "docs" / "benchmarks.md"))
-        parser.add_argument("--no-write", action="store_true", help="Print the figures only.")
-        parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+        add_output_arguments(parser, SECTION, settings.BASE_DIR / "docs" / "benchmarks.md")
 
     def handle(self, options: dict[str, Any], out: Writer, err: Writer) -> None:
         counts = _parse_counts(options["calls"])
@@ -73,10 +69,7 @@ class RelayBenchmark:
         machine = describe_machine()
         section = render_section(rows, machine)
         payload = {"machine": machine, "results": [result for result, _recorded in rows]}
-        out.write((json.dumps(payload, indent=2) if options["json"] else section) + "\n")
-        if not options["no_write"]:
-            write_section(Path(options["output"]), SECTION, section)
-            err.write(f"Wrote the {SECTION} section of {options['output']}\n")
+        publish(SECTION, section, payload, options, out, err)
 
 
 def _parse_counts(text: str) -> list[int]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 DOCUMENT_HEADER = """# Benchmarks
 
@@ -56,3 +59,20 @@ def machine_line(machine: dict[str, str]) -> str:
     if machine.get("load"):
         line += f", load average {machine['load']} (other work on the machine) at the end of the run"
     return line + "."
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, section: str, default: Path) -> None:
+    """The options every benchmark shares: where its section goes, whether to write it, JSON output."""
+    parser.add_argument("--output", type=Path, default=default,
+                        help=f"Markdown file whose {section} section is written (default docs/benchmarks.md).")
+    parser.add_argument("--no-write", action="store_true", help="Print the figures only.")
+    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+
+
+def publish(section_name: str, section: str, payload: dict[str, Any], options: dict[str, Any],
+            out: Any, err: Any) -> None:
+    """Print the section (or the JSON payload with --json) and, unless --no-write, record the section."""
+    out.write((json.dumps(payload, indent=2) if options["json"] else section) + "\n")
+    if not options["no_write"]:
+        write_section(Path(options["output"]), section_name, section)
+        err.write(f"Wrote the {section_name} section of {options['output']}\n")

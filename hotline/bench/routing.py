@@ -8,15 +8,13 @@ waiting; the SIP send adds one datagram on top of what is measured here.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from hotline.bench.base import Writer
 from hotline.bench.machine import describe_machine
-from hotline.bench.report import machine_line, markdown_table, write_section
+from hotline.bench.report import add_output_arguments, machine_line, markdown_table, publish
 from hotline.bench.targets import BenchError
 from hotline.telephony.acd.bench import routing_benchmark
 
@@ -54,9 +52,7 @@ class RoutingBenchmark:
         parser.add_argument("--callers", type=int, default=500, help="Callers kept waiting (default 500).")
         parser.add_argument("--rounds", type=int, default=5000, help="Decisions timed (default 5000).")
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--output", default=str(settings.BASE_DIR / "docs" / "benchmarks.md"))
-        parser.add_argument("--no-write", action="store_true", help="Print the figures only.")
-        parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+        add_output_arguments(parser, SECTION, settings.BASE_DIR / "docs" / "benchmarks.md")
 
     def handle(self, options: dict[str, Any], out: Writer, err: Writer) -> None:
         if min(options["agents"], options["queues"], options["rounds"]) < 1 or options["callers"] < 0:
@@ -69,8 +65,4 @@ class RoutingBenchmark:
                                    callers=options["callers"], rounds=options["rounds"], seed=options["seed"])
         machine = describe_machine()
         section = render_section(result, options, machine)
-        out.write((json.dumps({"machine": machine, "result": result}, indent=2) if options["json"] else section)
-                  + "\n")
-        if not options["no_write"]:
-            write_section(Path(options["output"]), SECTION, section)
-            err.write(f"Wrote the {SECTION} section of {options['output']}\n")
+        publish(SECTION, section, {"machine": machine, "result": result}, options, out, err)
