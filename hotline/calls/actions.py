@@ -26,6 +26,7 @@ from hotline.calls.models import AgentStateEvent, CallEvent, CallRecord, Recordi
 from hotline.calls.timeline import ZERO, handlings, outcome, queue_visits, seconds
 from hotline.lib.bus import publish_on_commit
 from hotline.lib.phones import normalize_phone
+from hotline.media.models import Airing
 from hotline.media.queries import attribute, hotline_number_by_dnis
 from hotline.telephony import events as ev
 
@@ -48,15 +49,20 @@ def _agent_user(agent_key: str) -> User | None:
 
 def event_detail(event: ev.CallEvent) -> dict[str, Any]:
     """The fields of a step beyond the common ones, as JSON (enums as their values)."""
-    return {f.name: str(getattr(event, f.name)) if not isinstance(getattr(event, f.name), int) else
-            getattr(event, f.name) for f in dataclasses.fields(event) if f.name not in _COMMON}
+    return {f.name: _json_value(getattr(event, f.name)) for f in dataclasses.fields(event) if f.name not in _COMMON}
+
+
+def _json_value(value: Any) -> Any:
+    return value if value is None or isinstance(value, int) else str(value)
 
 
 def _open_record(event: ev.Arrive) -> CallRecord:
     number = hotline_number_by_dnis(event.dnis)
+    # The engine attributes at arrival (its offer events carry the airing); the record keeps the same one.
+    airing = Airing.objects.filter(pk=event.airing_id).first() if event.airing_id else attribute(number, event.at)
     return CallRecord.objects.create(
         call_id=event.call_id, direction=event.direction, caller=normalize_caller(event.caller),
-        dnis=event.dnis[:32], hotline_number=number, airing=attribute(number, event.at), arrived_at=event.at)
+        dnis=event.dnis[:32], hotline_number=number, airing=airing, arrived_at=event.at)
 
 
 def _check(event: ev.CallEvent) -> None:

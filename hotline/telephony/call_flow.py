@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hotline.telephony.acd.queue import CallerSpec
-from hotline.telephony.events import Abandon, Answer, Enqueue, Hangup, HangupCause, HangupParty, Ring
+from hotline.telephony.acd.dispatcher import Overflow
+from hotline.telephony.acd.queue import CallerSpec, OverflowKind
+from hotline.telephony.events import Abandon, Answer, Enqueue, Hangup, HangupCause, HangupParty, Ring, Transfer
 from hotline.telephony.ivr.actions import (
     Action,
     EnqueueCall,
@@ -34,6 +36,7 @@ from hotline.telephony.ivr.actions import (
 from hotline.telephony.ivr.host import ask_host
 from hotline.telephony.ivr.interpreter import IvrSession
 from hotline.telephony.ivr.model import Flow
+from hotline.telephony.ivr.phrases import position_announcement
 from hotline.telephony.media.g711 import Codec
 from hotline.telephony.media.plane import LegKey, MediaPlaneError, Remote
 from hotline.telephony.sip import sdp
@@ -47,6 +50,7 @@ log = logging.getLogger(__name__)
 # asyncio may run a timer up to its clock resolution early; the interpreter ignores a timeout that comes
 # before its deadline, so the engine's timers fire a little late rather than never.
 TIMER_SLACK = 0.05
+MAX_OVERFLOW_HOPS = 3
 
 
 def remote_of(negotiated: sdp.Negotiated) -> Remote:
@@ -81,6 +85,7 @@ class CallSession:
         self.call_id = call_id
         self.caller = user_of(call.caller)
         self.dnis = user_of(call.called)
+        self.airing_id: int | None = None
         self.leg = LegKey(call_id, "caller")
         self.ivr: IvrSession | None = None
         self.queue = ""
@@ -92,6 +97,8 @@ class CallSession:
         self._lock = asyncio.Lock()  # IVR inputs are handled one at a time, in arrival order
         self._generation = 0  # bumped when playback is stopped, so a late "prompt done" is ignored
         self._timer: asyncio.TimerHandle | None = None
+        self._announce_timer: asyncio.TimerHandle | None = None
+        self._overflows = 0
         self._legs = 0
 
     # -- answering ---------------------------------------------------------------------------------------
@@ -165,7 +172,8 @@ class CallSession:
             engine.emit(action.event)
         elif isinstance(action, PlayPrompts):
             self._generation += 1
-            await self._play(self._generation, [engine.prompt_path(name) for name in action.prompts])
+            await self._play(self._generation, [engine.prompt_path(name) for name in action.prompts],
+                             self._ivr_prompts_done)
         elif isinstance(action, StopPlayback):
             self._generation += 1
             await engine.media.stop_playing(self.leg)
@@ -188,25 +196,34 @@ class CallSession:
         if ivr is not None and not self.ended:
             await self._perform(ivr.on_result(result))
 
-    async def _play(self, generation: int, prompts: list[Path]) -> None:
+    async def _play(self, generation: int, prompts: list[Path], finished: Callable[[], Awaitable[None]]) -> None:
+        """Play `prompts` one after the other, then await `finished()` (under the session's lock).
+
+        A newer `generation` (playback stopped, another sequence started, hang-up) silently drops the rest.
+        """
         if not prompts:
-            self.engine.spawn(self._prompts_done(generation, []))
+            self.engine.spawn(self._prompt_done(generation, [], finished))
             return
         first, rest = prompts[0], prompts[1:]
 
         def done() -> None:
-            self.engine.spawn(self._prompts_done(generation, rest))
+            self.engine.spawn(self._prompt_done(generation, rest, finished))
 
         await self.engine.media.play(self.leg, first, done)
 
-    async def _prompts_done(self, generation: int, rest: list[Path]) -> None:
+    async def _prompt_done(self, generation: int, rest: list[Path],
+                           finished: Callable[[], Awaitable[None]]) -> None:
         async with self._lock:
-            if generation != self._generation or self.ended or self.ivr is None:
+            if generation != self._generation or self.ended:
                 return
             if rest:
-                await self._play(generation, rest)
+                await self._play(generation, rest, finished)
             else:
-                await self._perform(self.ivr.on_prompt_done())
+                await finished()
+
+    async def _ivr_prompts_done(self) -> None:
+        if self.ivr is not None:
+            await self._perform(self.ivr.on_prompt_done())
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
@@ -224,9 +241,83 @@ class CallSession:
         position = len(engine.dispatcher.waiting(queue)) + 1
         engine.emit(Enqueue(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=queue,
                             position=position))
-        if engine.config.hold_music is not None:
-            await engine.media.hold(self.leg)
+        await self._hold()
         engine.apply(engine.dispatcher.enqueue(CallerSpec(self.call_id, queue, priority)))
+        self._schedule_announcement()
+
+    async def _hold(self) -> None:
+        if self.engine.config.hold_music is not None:
+            await self.engine.media.hold(self.leg)
+
+    def _schedule_announcement(self) -> None:
+        """Every `announce_seconds` in line the caller hears where they stand (none while ringing an agent)."""
+        config = self.engine.queue_config(self.queue)
+        if config is not None and config.announce_seconds > 0 and not self.ended:
+            self._stop_announcing()
+            loop = asyncio.get_running_loop()
+            self._announce_timer = loop.call_later(config.announce_seconds,
+                                                   lambda: self.engine.spawn(self._announce()))
+
+    def _stop_announcing(self) -> None:
+        if self._announce_timer is not None:
+            self._announce_timer.cancel()
+            self._announce_timer = None
+
+    async def _announce(self) -> None:
+        async with self._lock:
+            self._announce_timer = None
+            dispatcher = self.engine.dispatcher
+            if self.ended or self.agent_leg is not None or not dispatcher.is_queued(self.call_id):
+                return
+            position = dispatcher.position(self.call_id)
+            if position < 2:  # being offered, or next in line: nothing useful to say yet
+                self._schedule_announcement()
+                return
+            wait = dispatcher.expected_wait(self.call_id)
+            minutes = None if wait is None else max(1, math.ceil(wait / 60))
+            names = position_announcement(position - 1, minutes)
+            self._generation += 1
+            await self._play(self._generation, [self.engine.prompt_path(name) for name in names],
+                             self._back_to_hold)
+
+    async def _back_to_hold(self) -> None:
+        await self._hold()
+        self._schedule_announcement()
+
+    def overflow(self, overflow: Overflow) -> None:
+        """The queue sent the caller away (full, or waited too long): carry out its overflow target."""
+        self.engine.spawn(self._overflow(overflow))
+
+    async def _overflow(self, overflow: Overflow) -> None:
+        async with self._lock:
+            if self.ended:
+                return
+            engine, target = self.engine, overflow.target
+            self._stop_announcing()
+            log.info("call %s overflows queue %s (%s) to %s %s", self.call_id, overflow.queue_id,
+                     overflow.reason.value, target.kind.value, target.destination)
+            self._overflows += 1
+            if target.kind is OverflowKind.QUEUE and self._can_overflow_to(target.destination):
+                engine.emit(Transfer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(),
+                                     queue=self.queue, to_queue=target.destination))
+                await self.enqueue(target.destination)
+                return
+            handler = engine.overflow_handlers.get(target.kind)
+            if handler is not None:
+                await handler(self, overflow)
+                return
+            # Busy, or a destination this engine cannot serve yet: say so, never hang up in silence.
+            self._generation += 1
+            await self._play(self._generation, [engine.prompt_path("all_busy"), engine.prompt_path("goodbye")],
+                             self._overflow_done)
+
+    def _can_overflow_to(self, queue: str) -> bool:
+        """A known, different queue, and not a ping-pong between full queues (a few hops at most)."""
+        return (queue != self.queue and self.engine.queue_config(queue) is not None
+                and self._overflows <= MAX_OVERFLOW_HOPS)
+
+    async def _overflow_done(self) -> None:
+        await self.end(HangupParty.SYSTEM, HangupCause.REJECTED)
 
     # -- agents ------------------------------------------------------------------------------------------
 
@@ -297,6 +388,8 @@ class CallSession:
         engine, media = self.engine, self.engine.media
         assert ringing.call.media is not None
         await media.set_remote(ringing.leg, remote_of(ringing.call.media))
+        self._stop_announcing()
+        self._generation += 1  # an announcement in progress must not bring the hold music back
         await media.stop_playing(self.leg)
         await media.bridge(self.leg, ringing.leg)
         await media.start_recording(self.call_id, self.leg, ringing.leg, engine.recording_path(self.call_id),
@@ -304,10 +397,6 @@ class CallSession:
         self.recording = True
         engine.emit(Answer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
                            agent=ringing.agent))
-
-    def overflow(self) -> None:
-        """The queue sent the caller away (full or waited too long); callbacks will hook in here."""
-        self.engine.spawn(self.end(HangupParty.SYSTEM, HangupCause.REJECTED))
 
     # -- the end -----------------------------------------------------------------------------------------
 
@@ -318,6 +407,7 @@ class CallSession:
         self.ended = True
         engine = self.engine
         self._cancel_timer()
+        self._stop_announcing()
         self._generation += 1
         at, mono = engine.wall(), engine.clock.now()
         if self.ivr is not None:

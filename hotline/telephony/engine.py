@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from hotline.telephony.acd.agent import StateChange
-from hotline.telephony.acd.dispatcher import Decision, Dispatcher
-from hotline.telephony.acd.queue import QueueConfig
+from hotline.telephony.acd.dispatcher import Decision, Dispatcher, Overflow
+from hotline.telephony.acd.queue import OverflowKind, QueueConfig
 from hotline.telephony.call_flow import CallSession
 from hotline.telephony.events import (
     AgentState,
@@ -44,6 +44,7 @@ from hotline.telephony.sip.trunks import Trunk, TrunkList
 log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
+OverflowHandler = Callable[[CallSession, Overflow], Awaitable[None]]
 # Steps the web side shows live (screen pop, wallboard); the rest only go to the call log.
 PUBLISHED = {CallStep.ARRIVE, CallStep.OFFER, CallStep.ANSWER, CallStep.ABANDON, CallStep.HANGUP}
 
@@ -131,6 +132,10 @@ class Engine:
         self.ivr_host = ivr_host
         self.sessions: dict[str, CallSession] = {}
         self._seats = {seat.agent: seat for seat in config.seats}
+        self._queues = {queue.queue_id: queue for queue in config.queues}
+        # Overflow destinations served outside the engine's core (callback capture, voicemail) plug in here;
+        # without a handler the caller hears "all lines are busy" and the call ends.
+        self.overflow_handlers: dict[OverflowKind, OverflowHandler] = {}
         self._last_call: dict[str, str] = {}  # agent → the call whose wrap-up is pending
         self._tasks: set[asyncio.Future[None]] = set()
         self._writes: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
@@ -205,8 +210,10 @@ class Engine:
         if call.state is not CallState.OFFERED:  # cancelled while the directory answered: never arrived
             return
         self.sessions[session.call_id] = session
-        self.emit(Arrive(call_id=session.call_id, at=self.wall(), mono=self.clock.now(), caller=session.caller,
-                         dnis=session.dnis))
+        at, mono = self.wall(), self.clock.now()
+        session.airing_id = (await self.directory.attribute(session.dnis, at)).airing_id
+        self.emit(Arrive(call_id=session.call_id, at=at, mono=mono, caller=session.caller, dnis=session.dnis,
+                         airing_id=session.airing_id))
         call.ring()
         if not await session.answer():
             return
@@ -214,6 +221,9 @@ class Engine:
             await session.run_ivr(flow)
         else:
             await session.enqueue(route.queue)
+
+    def queue_config(self, queue_id: str) -> QueueConfig | None:
+        return self._queues.get(queue_id)
 
     def forget(self, call_id: str) -> None:
         self.sessions.pop(call_id, None)
@@ -233,7 +243,7 @@ class Engine:
         for overflow in decision.overflows:
             session = self.sessions.get(overflow.caller_id)
             if session is not None:
-                session.overflow()
+                session.overflow(overflow)
         self._schedule_tick()
 
     def _offer(self, call_id: str, agent: str, queue: str) -> None:
@@ -241,7 +251,8 @@ class Engine:
         if session is None:  # the call ended while the decision was made: give the agent back
             self.apply(self.dispatcher.no_answer(agent))
             return
-        self.emit(Offer(call_id=call_id, at=self.wall(), mono=self.clock.now(), queue=queue, agent=agent))
+        self.emit(Offer(call_id=call_id, at=self.wall(), mono=self.clock.now(), queue=queue, agent=agent,
+                        caller=session.caller, dnis=session.dnis, airing_id=session.airing_id))
         self.spawn(session.ring_agent(agent))
 
     def _agent_changed(self, change: StateChange) -> None:

@@ -78,12 +78,14 @@ class CallEvent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Arrive(CallEvent):
-    """A call reached the engine: caller number (ANI), dialled number (DNIS), direction."""
+    """A call reached the engine: caller number (ANI), dialled number (DNIS), direction, and the airing
+    the call is attributed to (None when no airing of that number's station is in its window)."""
 
     kind: ClassVar[CallStep] = CallStep.ARRIVE
     caller: str
     dnis: str
     direction: Direction = Direction.INBOUND
+    airing_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,9 +108,13 @@ class Enqueue(CallEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Offer(CallEvent):
-    """The ACD chose `agent` for the call (screen pop goes out now)."""
+    """The ACD chose `agent` for the call: the screen pop goes out now, so the offer carries what it needs
+    (caller number, dialled hotline number, attributed airing) without a look-up."""
 
     kind: ClassVar[CallStep] = CallStep.OFFER
+    caller: str = ""
+    dnis: str = ""
+    airing_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -61,12 +61,13 @@ class MemoryDirectory:
     routes: Mapping[str, Route] = field(default_factory=dict)
     seats: Mapping[str, SeatCredentials] = field(default_factory=dict)
     agents_at_seats: Mapping[str, str] = field(default_factory=dict)
+    airings: Mapping[str, Attribution] = field(default_factory=dict)  # by dialled number: the airing on now
 
     async def route(self, dnis: str) -> Route | None:
         return self.routes.get(dnis)
 
     async def attribute(self, dnis: str, at: datetime.datetime) -> Attribution:
-        return Attribution(None)
+        return self.airings.get(dnis, Attribution(None))
 
     async def seat_credentials(self, username: str) -> SeatCredentials | None:
         return self.seats.get(username)

@@ -70,9 +70,12 @@ class QueueConfig:
     affinity_seconds: float = 0.0
     default_handle_seconds: float = 180.0
     handle_sample_size: int = 50
+    # Every this many seconds in line a caller hears their position and expected wait; 0 = never.
+    announce_seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        numbers = (self.weight_seconds, self.wrap_up_seconds, self.ring_cooldown_seconds, self.affinity_seconds)
+        numbers = (self.weight_seconds, self.wrap_up_seconds, self.ring_cooldown_seconds, self.affinity_seconds,
+                   self.announce_seconds)
         if min(numbers) < 0 or self.max_misses < 0:
             raise ValueError(f"queue {self.queue_id}: negative setting")
         if self.max_length is not None and self.max_length < 1:

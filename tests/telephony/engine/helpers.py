@@ -13,6 +13,7 @@ import uvloop
 from hotline.telephony.acd.queue import QueueConfig
 from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
 from hotline.telephony.ivr.loader import load_demo_flow
+from hotline.telephony.media.plane import RecordingMode
 from hotline.telephony.memory import MemoryCallLog, MemoryDirectory, MemoryEventBus
 from hotline.telephony.ports import Route
 from hotline.telephony.sip.calls import OutboundCall
@@ -35,16 +36,19 @@ def run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 @asynccontextmanager
 async def running(tmp_path: Path, route: Route, seats: tuple[SeatConfig, ...], trunk: str = "127.0.0.1",
-                  ring_timeout: float = 20.0, wrap_up: float = 0.0) -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
-    """An engine on ephemeral ports with the demo flow, queues orders and after_sales, and `seats`."""
+                  ring_timeout: float = 20.0, wrap_up: float = 0.0,
+                  recording_mode: RecordingMode = RecordingMode.MONO, queues: tuple[QueueConfig, ...] = (),
+                  directory: MemoryDirectory | None = None) -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
+    """An engine on ephemeral ports with the demo flow, `seats`, and `queues` (default: orders and
+    after_sales), answering `route` (or whatever `directory` routes)."""
     call_log = MemoryCallLog()
     config = EngineConfig(
         sip_port=0, trunks=(Trunk.of("test carrier", [trunk]),),
-        queues=(QueueConfig("orders", wrap_up_seconds=wrap_up), QueueConfig("after_sales")),
+        queues=queues or (QueueConfig("orders", wrap_up_seconds=wrap_up), QueueConfig("after_sales")),
         flows={"demo": load_demo_flow()}, seats=seats, recordings=tmp_path, hold_music=PROMPTS / "please_hold.wav",
-        ring_timeout=ring_timeout,
+        ring_timeout=ring_timeout, recording_mode=recording_mode,
     )
-    engine = Engine(config, call_log, MemoryDirectory({DNIS: route}), MemoryEventBus())
+    engine = Engine(config, call_log, directory or MemoryDirectory({DNIS: route}), MemoryEventBus())
     await engine.start()
     try:
         yield engine, call_log
