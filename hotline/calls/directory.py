@@ -70,6 +70,7 @@ def queue_configs() -> tuple[QueueConfig, ...]:
         queue_id=q.name, strategy=Strategy(q.strategy), wrap_up_seconds=float(q.wrapup_seconds),
         max_length=q.max_length, max_wait_seconds=float(q.max_wait_seconds),
         overflow=OverflowTarget(kind=OverflowKind(q.overflow), destination=q.overflow_to),
+        announce_seconds=float(q.announce_seconds),
     ) for q in Queue.objects.order_by("name"))
 
 

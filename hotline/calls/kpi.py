@@ -19,7 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max
 
 from hotline.calls.conf import queue_kpi_overrides
-from hotline.calls.models import AgentStateEvent, CallEvent, Kind, Outcome
+from hotline.calls.models import AgentStateEvent, CallEvent, Kind, Outcome, Queue
 from hotline.calls.timeline import Handling, QueueVisit, Step, handlings, outcome, queue_visits
 from hotline.telephony.events import AgentState
 
@@ -44,7 +44,12 @@ class KpiSettings:
 
 
 def settings_for(queue: str) -> KpiSettings:
-    """The queue's KPI settings (`HOTLINE_QUEUE_KPI`), defaults for what is not set."""
+    """The queue's KPI settings: its `Queue` row, else `HOTLINE_QUEUE_KPI` (for queues the engine has
+    without a row), else the defaults."""
+    row = Queue.objects.filter(name=queue).values_list(
+        "service_level_seconds", "service_level_variant", "short_abandon_seconds").first()
+    if row is not None:
+        return KpiSettings(row[0], ServiceLevelVariant(row[1]), row[2])
     raw = queue_kpi_overrides(queue)
     try:
         result = KpiSettings(

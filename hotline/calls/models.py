@@ -216,6 +216,16 @@ class OverflowKind(models.TextChoices):
     CALLBACK = "callback", _("callback")
 
 
+class ServiceLevelDenominator(models.TextChoices):
+    """Which calls a queue's service level divides by (docs/kpi.md; values match `kpi.ServiceLevelVariant`)."""
+
+    ANSWERED = "answered", _("answered calls")
+    ANSWERED_ABANDONED = "answered_abandoned", _("answered and abandoned calls")
+    EXCLUDE_SHORT = "exclude_short", _("answered and abandoned calls, short abandons excluded")
+    ASTERISK_SL2 = "asterisk_sl2", _("answered and abandoned calls, both counted within the threshold")
+    QUEUED = "queued", _("all queued calls (answered, abandoned or called back within the threshold)")
+
+
 class Queue(models.Model):
     """An ACD queue as the engine reads it: strategy, limits, wrap-up, and the KPI thresholds (docs/kpi.md)."""
 
@@ -228,7 +238,13 @@ class Queue(models.Model):
     overflow = models.CharField(_("overflow"), max_length=16, choices=OverflowKind.choices, default=OverflowKind.BUSY)
     overflow_to = models.CharField(_("overflow destination"), max_length=64, blank=True,
                                    help_text=_("The queue's name or the voicemail box, for those kinds of overflow."))
+    announce_seconds = models.PositiveIntegerField(
+        _("announce position every (seconds)"), default=30,
+        help_text=_("Waiting callers hear how many callers are ahead and the expected wait; 0 turns it off."))
     service_level_seconds = models.PositiveIntegerField(_("service level threshold (seconds)"), default=20)
+    service_level_variant = models.CharField(
+        _("service level denominator"), max_length=24, choices=ServiceLevelDenominator.choices,
+        default=ServiceLevelDenominator.EXCLUDE_SHORT)
     short_abandon_seconds = models.PositiveIntegerField(_("short abandon threshold (seconds)"), default=5)
 
     class Meta:

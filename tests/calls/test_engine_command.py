@@ -52,7 +52,8 @@ def test_the_config_comes_from_settings_and_the_database(configured: None, setti
     assert (config.sip_host, config.sip_port, config.realm) == ("127.0.0.2", 5070, "hotline")
     assert config.trunks == (Trunk.of("trunks", ["10.1.2.3", "192.168.0.0/24"]),)
     assert config.queues == (QueueConfig("orders", strategy=Strategy.ROUND_ROBIN, wrap_up_seconds=15.0, max_length=10,
-                                         max_wait_seconds=120.0, overflow=OverflowTarget(OverflowKind.BUSY, "")),)
+                                         max_wait_seconds=120.0, overflow=OverflowTarget(OverflowKind.BUSY, ""),
+                                         announce_seconds=30.0),)
     assert config.seats == (SeatConfig(agent="t_agent", seat="A-01", username="8001", queues=("orders",)),)
     assert list(config.flows) == ["demo"] and config.flows["demo"].name == "demo"
     assert config.rtp_ports == range(30000, 30100)

@@ -156,6 +156,7 @@ def test_display_rounding_is_half_up() -> None:
     assert rounded(Fraction(55, 3)) == Decimal("18.3")
 
 
+@pytest.mark.django_db
 def test_queue_settings_come_from_the_settings_with_defaults(settings) -> None:  # type: ignore[no-untyped-def]
     settings.HOTLINE_QUEUE_KPI = {"vip": {"service_level_seconds": 10, "service_level_variant": "answered"}}
     assert settings_for("vip") == KpiSettings(10, ServiceLevelVariant.ANSWERED, 5)
