@@ -18,7 +18,18 @@ from typing import TYPE_CHECKING
 
 from hotline.telephony.acd.dispatcher import Overflow
 from hotline.telephony.acd.queue import CallerSpec, OverflowKind
-from hotline.telephony.events import Abandon, Answer, Enqueue, Hangup, HangupCause, HangupParty, Ring, Transfer
+from hotline.telephony.events import (
+    Abandon,
+    Answer,
+    Enqueue,
+    Hangup,
+    HangupCause,
+    HangupParty,
+    Hold,
+    Resume,
+    Ring,
+    Transfer,
+)
 from hotline.telephony.ivr.actions import (
     Action,
     EnqueueCall,
@@ -66,6 +77,14 @@ def user_of(uri: str) -> str:
     return user if at else rest
 
 
+class CallNotConnected(Exception):
+    """A command needs a caller talking to an agent, and this call is not (any more)."""
+
+    def __init__(self, call_id: str) -> None:
+        super().__init__(f"call {call_id} is not connected to an agent")
+        self.call_id = call_id
+
+
 @dataclass
 class Ringing:
     """An agent phone the session is ringing for the ACD's offer."""
@@ -94,11 +113,13 @@ class CallSession:
         self.ringing: dict[str, Ringing] = {}
         self.ended = False
         self.recording = False
+        self.on_hold = False
         self._lock = asyncio.Lock()  # IVR inputs are handled one at a time, in arrival order
         self._generation = 0  # bumped when playback is stopped, so a late "prompt done" is ignored
         self._timer: asyncio.TimerHandle | None = None
         self._announce_timer: asyncio.TimerHandle | None = None
         self._overflows = 0
+        self._parts = 0  # recordings made so far: one per agent who talked to the caller
         self._legs = 0
 
     # -- answering ---------------------------------------------------------------------------------------
@@ -392,11 +413,58 @@ class CallSession:
         self._generation += 1  # an announcement in progress must not bring the hold music back
         await media.stop_playing(self.leg)
         await media.bridge(self.leg, ringing.leg)
-        await media.start_recording(self.call_id, self.leg, ringing.leg, engine.recording_path(self.call_id),
-                                    engine.config.recording_mode)
+        self._parts += 1
+        path = engine.recording_path(self.call_id, self._parts)
+        await media.start_recording(self.call_id, self.leg, ringing.leg, path, engine.config.recording_mode)
         self.recording = True
         engine.emit(Answer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
                            agent=ringing.agent))
+
+    # -- commands (agents and supervisors, through `EngineControl`) --------------------------------------
+
+    def _talking(self) -> Ringing:
+        """The agent leg of a connected call, or `CallNotConnected`."""
+        if self.ended or self.agent_leg is None:
+            raise CallNotConnected(self.call_id)
+        return self.agent_leg
+
+    async def hold(self) -> None:
+        """Put the caller on hold music; the agent hears silence. Logged as `hold`."""
+        async with self._lock:
+            self._talking()
+            if self.on_hold:
+                return
+            engine = self.engine
+            await engine.media.unbridge(self.leg)
+            await self._hold()
+            self.on_hold = True
+            engine.emit(Hold(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                             agent=self.agent))
+
+    async def resume(self) -> None:
+        """Take the caller off hold: back to talking with the agent. Logged as `resume`."""
+        async with self._lock:
+            ringing = self._talking()
+            if not self.on_hold:
+                return
+            engine = self.engine
+            await engine.media.stop_playing(self.leg)
+            await engine.media.bridge(self.leg, ringing.leg)
+            self.on_hold = False
+            engine.emit(Resume(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                               agent=self.agent))
+
+    async def transfer_to_queue(self, queue: str) -> None:
+        """Blind transfer: the agent's part ends (wrap-up starts), the caller waits in `queue` on hold music."""
+        async with self._lock:
+            self._talking()
+            engine = self.engine
+            engine.emit(Transfer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                                 agent=self.agent, to_queue=queue))
+            await engine.media.unbridge(self.leg)
+            self.on_hold = False
+            await self._release_agent(hang_up_phone=True)
+            await self.enqueue(queue)
 
     # -- the end -----------------------------------------------------------------------------------------
 
@@ -422,14 +490,23 @@ class CallSession:
         engine.forget(self.call_id)
 
     async def _end_answered(self, by: HangupParty, cause: HangupCause, at: datetime.datetime, mono: float) -> None:
-        engine, ringing = self.engine, self.agent_leg
-        assert ringing is not None
-        if by is not HangupParty.AGENT:
-            ringing.call.hangup()
+        engine = self.engine
         engine.emit(Hangup(call_id=self.call_id, at=at, mono=mono, queue=self.queue, agent=self.agent, by=by,
                            cause=cause))
-        engine.apply(engine.dispatcher.hang_up(self.agent))
+        await self._release_agent(hang_up_phone=by is not HangupParty.AGENT)
+        engine.call_over(self.call_id)
+
+    async def _release_agent(self, *, hang_up_phone: bool) -> None:
+        """The agent's part of the call is over: free the phone's leg, start wrap-up, file the recording."""
+        engine, ringing = self.engine, self.agent_leg
+        assert ringing is not None
+        self.agent_leg, agent, self.agent = None, self.agent, ""
+        ringing.call.on_ended = None
+        if hang_up_phone:
+            ringing.call.hangup()
+        engine.apply(engine.dispatcher.hang_up(agent))
         if self.recording:
+            self.recording = False
             path = await engine.media.stop_recording(self.call_id)
             engine.recorded(self.call_id, path)
         await engine.media.release(ringing.leg)
@@ -443,4 +520,4 @@ class CallSession:
         for agent in tuple(self.ringing):
             self.stop_ringing(agent)
         engine.emit(Hangup(call_id=self.call_id, at=at, mono=mono, queue=self.queue, by=by, cause=cause))
-        engine.close_call(self.call_id)
+        engine.call_over(self.call_id)

@@ -9,6 +9,7 @@ agent's phone, stop ringing it, log agent state changes and wrap-up ends. Every 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -55,6 +56,8 @@ class SeatConfig:
 
     `username`/`password` are the phone's digest credentials for REGISTER; `aor` is the address of record
     it registers (default `sip:<username>@<realm>`); a `fixed_uri` is rung without registration.
+    `agent` is who is logged in at the seat when the engine starts ("" for nobody: agents log in later
+    through `EngineControl`).
     """
 
     agent: str
@@ -131,12 +134,16 @@ class Engine:
         self.bus = bus
         self.ivr_host = ivr_host
         self.sessions: dict[str, CallSession] = {}
-        self._seats = {seat.agent: seat for seat in config.seats}
+        self._phones = {seat.seat: seat for seat in config.seats}  # every seat's phone, by seat name
+        self._seats = {seat.agent: seat for seat in config.seats if seat.agent}  # agents logged in, by agent
         self._queues = {queue.queue_id: queue for queue in config.queues}
+        self._agents: set[str] = set()  # agents the ACD knows (it keeps them, logged out, after log-out)
         # Overflow destinations served outside the engine's core (callback capture, voicemail) plug in here;
         # without a handler the caller hears "all lines are busy" and the call ends.
         self.overflow_handlers: dict[OverflowKind, OverflowHandler] = {}
         self._last_call: dict[str, str] = {}  # agent → the call whose wrap-up is pending
+        self._wrapping: dict[str, set[str]] = {}  # call → agents who took it and are not done with it
+        self._over: set[str] = set()  # calls whose legs are gone but whose record is still open
         self._tasks: set[asyncio.Future[None]] = set()
         self._writes: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self._tick_handle: asyncio.TimerHandle | None = None
@@ -171,11 +178,39 @@ class Engine:
     def _set_up_acd(self) -> None:
         for queue in self.config.queues:
             self.dispatcher.add_queue(queue)
-        for seat in self.config.seats:
+        for seat in self._seats.values():
+            self._log_in(seat, ready=seat.ready)
+
+    def _log_in(self, seat: SeatConfig, *, ready: bool) -> None:
+        """Make the agent at `seat` a member of the seat's queues and log them in (ACD errors propagate)."""
+        if seat.agent not in self._agents:
             self.dispatcher.add_agent(seat.agent)
-            for queue_id in seat.queues:
-                self.apply(self.dispatcher.join(seat.agent, queue_id))
-            self.apply(self.dispatcher.login(seat.agent, ready=seat.ready))
+            self._agents.add(seat.agent)
+        for queue_id in seat.queues:
+            self.apply(self.dispatcher.join(seat.agent, queue_id))
+        self.apply(self.dispatcher.login(seat.agent, ready=ready))
+        self._seats[seat.agent] = seat
+
+    def log_in(self, agent: str, seat_name: str, *, ready: bool = False) -> None:
+        """An agent sits down at a seat: its phone is rung for the seat's queues from now on."""
+        phone = self._phones.get(seat_name)
+        if phone is None:
+            raise KeyError(f"unknown seat {seat_name}")
+        if agent in self._seats:
+            raise ValueError(f"agent {agent} is already logged in at {self._seats[agent].seat}")
+        if any(seat.seat == seat_name for seat in self._seats.values()):
+            raise ValueError(f"seat {seat_name} is taken")
+        self._log_in(dataclasses.replace(phone, agent=agent), ready=ready)
+
+    def log_out(self, agent: str) -> None:
+        """The agent leaves (not while ringing or on a call): out of the seat's queues, the seat is free."""
+        seat = self._seats.get(agent)
+        if seat is None:
+            raise KeyError(f"agent {agent} is not logged in")
+        self.apply(self.dispatcher.logout(agent))
+        for queue_id in seat.queues:
+            self.apply(self.dispatcher.leave(agent, queue_id))
+        del self._seats[agent]
 
     async def stop(self) -> None:
         """Stop listening, finish the recordings and write what is left of the call log."""
@@ -269,11 +304,24 @@ class Engine:
         call_id = self._last_call.pop(agent, None)
         if call_id is not None:
             self.emit(WrapupEnd(call_id=call_id, at=self.wall(), mono=self.clock.now(), agent=agent))
-            self.close_call(call_id)
+            self._wrapping.get(call_id, set()).discard(agent)
+            self._close_when_done(call_id)
 
     def answered(self, agent: str, call_id: str) -> None:
         """The agent took `call_id`: its wrap-up end will be logged against that call."""
         self._last_call[agent] = call_id
+        self._wrapping.setdefault(call_id, set()).add(agent)
+
+    def call_over(self, call_id: str) -> None:
+        """Both legs are gone; the record closes once every agent who took the call has wrapped up."""
+        self._over.add(call_id)
+        self._close_when_done(call_id)
+
+    def _close_when_done(self, call_id: str) -> None:
+        if call_id in self._over and not self._wrapping.get(call_id):
+            self._over.discard(call_id)
+            self._wrapping.pop(call_id, None)
+            self.close_call(call_id)
 
     def _schedule_tick(self) -> None:
         if self._tick_handle is not None:
@@ -290,6 +338,10 @@ class Engine:
         seat = self._seats.get(agent)
         return seat.seat if seat else ""
 
+    def agent_at(self, seat_name: str) -> str:
+        """The agent logged in at a seat ("" for nobody)."""
+        return next((agent for agent, seat in self._seats.items() if seat.seat == seat_name), "")
+
     def contact_of(self, agent: str) -> str | None:
         """The URI to ring for an agent: the seat's fixed URI, else its phone's registered contact."""
         seat = self._seats.get(agent)
@@ -304,9 +356,10 @@ class Engine:
     def prompt_path(self, name: str) -> Path:
         return self.config.prompts / f"{name}.wav"
 
-    def recording_path(self, call_id: str) -> Path:
+    def recording_path(self, call_id: str, part: int = 1) -> Path:
+        """Where a call's recording goes; a transferred call has one part per agent (`-2`, `-3`, …)."""
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in call_id)
-        return self.config.recordings / f"{safe}.wav"
+        return self.config.recordings / (f"{safe}.wav" if part == 1 else f"{safe}-{part}.wav")
 
     def recorded(self, call_id: str, path: Path) -> None:
         """A recording was written and closed: link it to its call."""

@@ -1,0 +1,117 @@
+"""Commands to a running engine on behalf of agents and supervisors (the `SipControl` port).
+
+`EngineControl` runs on the engine's loop. It turns each command into the ACD's or a call session's
+action and every refusal into a `ControlError` with a stable `code`, which the web side translates; a
+refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from hotline.telephony.acd.agent import IllegalTransition
+from hotline.telephony.call_flow import CallNotConnected, CallSession
+from hotline.telephony.engine import Engine
+from hotline.telephony.events import HangupParty
+
+T = TypeVar("T")
+
+DEFAULT_NOT_READY_REASON = "break"
+
+
+class ControlError(Exception):
+    """A command the engine refused. `code` is one of: unknown_seat, unknown_agent, unknown_call,
+    unknown_queue, not_logged_in, already_logged_in, seat_taken, not_allowed_now, not_connected,
+    bad_request."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class EngineControl:
+    """`hotline.telephony.ports.SipControl` carried out by the engine it wraps (call on its loop)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- agents ------------------------------------------------------------------------------------------
+
+    async def login(self, agent: str, seat: str, *, ready: bool = False) -> None:
+        """Log `agent` in at `seat` (not ready, unless `ready`): the seat's phone rings for its queues."""
+        if seat not in {phone.seat for phone in self.engine.config.seats}:
+            raise ControlError("unknown_seat", f"unknown seat {seat}")
+        if self.engine.seat_of(agent):
+            raise ControlError("already_logged_in", f"agent {agent} is already logged in")
+        if self.engine.agent_at(seat):
+            raise ControlError("seat_taken", f"seat {seat} is taken")
+        self._acd(lambda: self.engine.log_in(agent, seat, ready=ready))
+
+    async def logout(self, agent: str) -> None:
+        self._logged_in(agent)
+        self._acd(lambda: self.engine.log_out(agent))
+
+    async def ready(self, agent: str) -> None:
+        """Ready for calls (also ends wrap-up early)."""
+        self._logged_in(agent)
+        self._acd(lambda: self.engine.apply(self.engine.dispatcher.ready(agent)))
+
+    async def not_ready(self, agent: str, reason: str = "") -> None:
+        """Paused with a reason code (break, training, …); a call already ringing is not taken back."""
+        self._logged_in(agent)
+        reason = reason.strip() or DEFAULT_NOT_READY_REASON
+        self._acd(lambda: self.engine.apply(self.engine.dispatcher.not_ready(agent, reason)))
+
+    # -- calls -------------------------------------------------------------------------------------------
+
+    async def hang_up(self, call_id: str) -> None:
+        """End the call on every leg (the supervisor's force hang-up; an agent's hang-up from the screen)."""
+        await self._session(call_id).end(HangupParty.SYSTEM)
+
+    async def hold(self, call_id: str) -> None:
+        await self._connected(self._session(call_id).hold)
+
+    async def resume(self, call_id: str) -> None:
+        await self._connected(self._session(call_id).resume)
+
+    async def transfer(self, call_id: str, *, queue: str = "", agent: str = "") -> None:
+        """Blind transfer of a connected call to a queue. Transfer to a named agent is not built yet."""
+        if bool(queue) == bool(agent):
+            raise ControlError("bad_request", "give exactly one of queue and agent")
+        if agent:
+            raise ControlError("not_allowed_now", "transfer to an agent is not supported yet; use a queue")
+        if self.engine.queue_config(queue) is None:
+            raise ControlError("unknown_queue", f"unknown queue {queue}")
+        session = self._session(call_id)
+        await self._connected(lambda: session.transfer_to_queue(queue))
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _logged_in(self, agent: str) -> None:
+        if not self.engine.seat_of(agent):
+            raise ControlError("not_logged_in", f"agent {agent} is not logged in")
+
+    def _acd(self, command: Callable[[], T]) -> T:
+        """Run an ACD command; a move the agent state machine forbids is refused and changes nothing."""
+        try:
+            return command()
+        except IllegalTransition as exc:
+            raise ControlError("not_allowed_now", str(exc)) from exc
+        except KeyError as exc:
+            raise ControlError("unknown_agent", str(exc)) from exc
+        except ValueError as exc:
+            raise ControlError("bad_request", str(exc)) from exc
+
+    def _session(self, call_id: str) -> CallSession:
+        session = self.engine.sessions.get(call_id)
+        if session is None:
+            raise ControlError("unknown_call", f"no call {call_id}")
+        return session
+
+    @staticmethod
+    async def _connected(command: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await command()
+        except CallNotConnected as exc:
+            raise ControlError("not_connected", str(exc)) from exc

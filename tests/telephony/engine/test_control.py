@@ -1,0 +1,156 @@
+"""Commands to a running engine over real SIP: agent log-in and states, hold and resume, blind transfer to a
+queue, force hang-up; and the refusals, which change nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from hotline.telephony.control import ControlError, EngineControl
+from hotline.telephony.engine import SeatConfig
+from hotline.telephony.events import AgentState, Answer, CallStep, Hangup, HangupParty, Transfer
+from hotline.telephony.ports import Route
+
+from .helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in, events_of, run, running
+from .phones import Phone, until
+
+SECOND_AGENT_MARK = 0x44
+
+
+async def refused(code: str, command: Awaitable[None]) -> None:
+    with pytest.raises(ControlError) as error:
+        await command
+    assert error.value.code == code
+
+
+async def with_phones(names: list[tuple[str, int]], body: Callable[[list[Phone]], Awaitable[None]]) -> None:
+    phones = [await Phone(name, mark).start() for name, mark in names]
+    try:
+        await body(phones)
+    finally:
+        for phone in phones:
+            await phone.close()
+
+
+def test_an_agent_logs_in_not_ready_gets_calls_once_ready_and_logs_out(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        caller, agent = phones
+        seats = (SeatConfig("", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+            control = EngineControl(engine)
+            call = await call_in(engine, caller)
+            await control.login("agent-1", "seat-1")
+            await asyncio.sleep(0.3)
+            assert agent.incoming == [] and engine.dispatcher.waiting("orders") == [call.invite.call_id]
+            await refused("already_logged_in", control.login("agent-1", "seat-1"))
+            await refused("seat_taken", control.login("agent-9", "seat-1"))
+            await refused("unknown_seat", control.login("agent-9", "seat-9"))
+            await refused("not_logged_in", control.ready("agent-9"))
+            await control.ready("agent-1")
+            await until(lambda: bool(events_of(call_log, Answer)), what="the answer")
+            await refused("not_allowed_now", control.logout("agent-1"))
+            call.hangup()
+            await until(lambda: CallStep.WRAPUP_END in call_log.kinds(call.invite.call_id), what="wrap-up end")
+            await control.not_ready("agent-1", "lunch")
+            await control.logout("agent-1")
+            assert engine.seat_of("agent-1") == "" and engine.agent_at("seat-1") == ""
+            await control.login("agent-2", "seat-1", ready=True)
+        states = [(e.agent, e.state, e.reason) for e in call_log.agent_states]
+        assert states == [
+            ("agent-1", AgentState.NOT_READY, "login"), ("agent-1", AgentState.READY, ""),
+            ("agent-1", AgentState.RINGING, ""), ("agent-1", AgentState.ON_CALL, ""),
+            ("agent-1", AgentState.READY, ""), ("agent-1", AgentState.NOT_READY, "lunch"),
+            ("agent-1", AgentState.LOGGED_OUT, ""), ("agent-2", AgentState.READY, "")]
+
+    run(lambda: with_phones([("13800138000", CALLER_MARK), ("8001", AGENT_MARK)], body))
+
+
+def test_hold_plays_music_to_the_caller_and_cuts_the_agent_off_until_resume(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        caller, agent = phones
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+            control = EngineControl(engine)
+            call = await call_in(engine, caller)
+            call_id = call.invite.call_id
+            await until(lambda: bool(events_of(call_log, Answer)), what="the answer")
+            await control.hold(call_id)
+            await asyncio.sleep(0.2)  # packets already in flight
+            held = caller.rtp.by_mark[AGENT_MARK], agent.rtp.by_mark[CALLER_MARK], caller.rtp.received
+            await asyncio.sleep(1.0)
+            during = (caller.rtp.by_mark[AGENT_MARK] - held[0], agent.rtp.by_mark[CALLER_MARK] - held[1],
+                      caller.rtp.received - held[2])
+            await control.resume(call_id)
+            await asyncio.sleep(0.2)
+            resumed = caller.rtp.by_mark[AGENT_MARK], agent.rtp.by_mark[CALLER_MARK]
+            await asyncio.sleep(1.0)
+            after = caller.rtp.by_mark[AGENT_MARK] - resumed[0], agent.rtp.by_mark[CALLER_MARK] - resumed[1]
+            call.hangup()
+            await until(lambda: CallStep.WRAPUP_END in call_log.kinds(call_id), what="wrap-up end")
+            await refused("unknown_call", control.hold(call_id))
+        assert during[0] == 0 and during[1] == 0  # nobody hears the other while on hold …
+        assert during[2] >= 40  # … the caller hears the hold music instead (1 s of 20 ms frames, with slack)
+        assert after[0] >= 40 and after[1] >= 40
+        assert call_log.kinds(call_id) == [CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.OFFER, CallStep.RING,
+                                           CallStep.ANSWER, CallStep.HOLD, CallStep.RESUME, CallStep.HANGUP,
+                                           CallStep.WRAPUP_END]
+
+    run(lambda: with_phones([("13800138000", CALLER_MARK), ("8001", AGENT_MARK)], body))
+
+
+def test_a_blind_transfer_to_a_queue_reaches_its_agent_with_one_recording_per_agent(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        caller, first, second = phones
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=first.uri, queues=("orders",)),
+                 SeatConfig("agent-2", "seat-2", fixed_uri=second.uri, queues=("after_sales",)))
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+            control = EngineControl(engine)
+            call = await call_in(engine, caller)
+            call_id = call.invite.call_id
+            await until(lambda: bool(events_of(call_log, Answer)), what="the first answer")
+            await refused("unknown_queue", control.transfer(call_id, queue="nowhere"))
+            await refused("bad_request", control.transfer(call_id))
+            await asyncio.sleep(0.5)
+            await control.transfer(call_id, queue="after_sales")
+            await until(lambda: len(events_of(call_log, Answer)) == 2, what="the second answer")
+            assert await asyncio.wait_for(first.incoming[0].wait_ended(), 5) == "remote bye"
+            before = caller.rtp.by_mark[SECOND_AGENT_MARK]
+            await asyncio.sleep(1.0)
+            heard_second = caller.rtp.by_mark[SECOND_AGENT_MARK] - before
+            call.hangup()
+            await until(lambda: call_id in call_log.closed, what="the call record to close")
+            paths = [str(engine.recording_path(call_id, part)) for part in (1, 2)]
+        assert heard_second >= 40
+        assert call_log.kinds(call_id) == [
+            CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.OFFER, CallStep.RING, CallStep.ANSWER, CallStep.TRANSFER,
+            CallStep.WRAPUP_END, CallStep.ENQUEUE, CallStep.OFFER, CallStep.RING, CallStep.ANSWER, CallStep.HANGUP,
+            CallStep.WRAPUP_END]
+        (transfer,) = events_of(call_log, Transfer)
+        assert (transfer.queue, transfer.agent, transfer.to_queue) == ("orders", "agent-1", "after_sales")
+        assert [e.agent for e in events_of(call_log, Answer)] == ["agent-1", "agent-2"]
+        assert [r.path for r in call_log.recordings] == paths and paths[1].endswith("-2.wav")
+        assert call_log.recordings[0].duration_seconds >= 0.5
+        assert call_log.closed == [call_id]
+
+    run(lambda: with_phones(
+        [("13800138000", CALLER_MARK), ("8001", AGENT_MARK), ("8002", SECOND_AGENT_MARK)], body))
+
+
+def test_a_force_hang_up_ends_both_legs_as_the_system(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        caller, agent = phones
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+            call = await call_in(engine, caller)
+            await until(lambda: bool(events_of(call_log, Answer)), what="the answer")
+            await EngineControl(engine).hang_up(call.invite.call_id)
+            assert await asyncio.wait_for(call.wait_ended(), 5) == "remote bye"
+            assert await asyncio.wait_for(agent.incoming[0].wait_ended(), 5) == "remote bye"
+            await until(lambda: CallStep.WRAPUP_END in call_log.kinds(call.invite.call_id), what="wrap-up end")
+        (hangup,) = events_of(call_log, Hangup)
+        assert (hangup.by, hangup.agent) == (HangupParty.SYSTEM, "agent-1")
+
+    run(lambda: with_phones([("13800138000", CALLER_MARK), ("8001", AGENT_MARK)], body))
