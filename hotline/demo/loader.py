@@ -27,6 +27,7 @@ from hotline.accounts.models import AuditEntry, User
 from hotline.accounts.permissions import STAFF_ROLES, Role
 from hotline.catalog.models import Product, Supplier
 from hotline.crm.models import Address, Customer, CustomerPhone
+from hotline.demo.call_center import create_call_center
 from hotline.demo.catalogue import create_catalogue
 from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS
 from hotline.demo.media import create_stations, plan_airings, write_airings
@@ -101,6 +102,7 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
     report = LoadReport()
     with transaction.atomic(), _timestamps_as_given():
         staff = _create_users()
+        report.counts.update(create_call_center(staff.agents))
         catalogue = create_catalogue()
         media = create_stations()
         plan_airings(random.Random(f"airings-{options.seed}"), media, catalogue, now)

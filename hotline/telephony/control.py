@@ -115,3 +115,33 @@ class EngineControl:
             await command()
         except CallNotConnected as exc:
             raise ControlError("not_connected", str(exc)) from exc
+
+
+# Commands by name, with the arguments each takes: what travels between the web side and the engine.
+COMMANDS: dict[str, frozenset[str]] = {
+    "login": frozenset({"agent", "seat", "ready"}),
+    "logout": frozenset({"agent"}),
+    "ready": frozenset({"agent"}),
+    "not_ready": frozenset({"agent", "reason"}),
+    "hang_up": frozenset({"call_id"}),
+    "hold": frozenset({"call_id"}),
+    "resume": frozenset({"call_id"}),
+    "transfer": frozenset({"call_id", "queue", "agent"}),
+}
+REQUIRED: dict[str, frozenset[str]] = {
+    "login": frozenset({"agent", "seat"}), "not_ready": frozenset({"agent"}), "transfer": frozenset({"call_id"}),
+}
+
+
+async def run_command(control: EngineControl, name: str, args: dict[str, object]) -> None:
+    """Run one named command with keyword arguments, checked against `COMMANDS` before anything happens."""
+    allowed = COMMANDS.get(name)
+    if allowed is None:
+        raise ControlError("bad_request", f"unknown command {name!r}")
+    required = REQUIRED.get(name, allowed)
+    if not required <= args.keys() <= allowed:
+        raise ControlError("bad_request", f"{name} takes {sorted(allowed)}, needs {sorted(required)}")
+    if not all(isinstance(value, str | bool) for value in args.values()):
+        raise ControlError("bad_request", f"{name}: arguments are text (ready: true or false)")
+    command: Callable[..., Awaitable[None]] = getattr(control, name)
+    await command(**args)

@@ -54,7 +54,9 @@ def test_the_config_comes_from_settings_and_the_database(configured: None, setti
     assert config.queues == (QueueConfig("orders", strategy=Strategy.ROUND_ROBIN, wrap_up_seconds=15.0, max_length=10,
                                          max_wait_seconds=120.0, overflow=OverflowTarget(OverflowKind.BUSY, ""),
                                          announce_seconds=30.0),)
-    assert config.seats == (SeatConfig(agent="t_agent", seat="A-01", username="8001", queues=("orders",)),)
+    assert config.seats == (SeatConfig(agent="t_agent", seat="A-01", username="8001", queues=("orders",)),
+                            SeatConfig(agent="", seat="A-02", username="8002", fixed_uri="sip:8002@10.0.0.5",
+                                       queues=("orders",)))
     assert list(config.flows) == ["demo"] and config.flows["demo"].name == "demo"
     assert config.rtp_ports == range(30000, 30100)
     assert config.recordings == settings.DATA_DIR / "recordings"

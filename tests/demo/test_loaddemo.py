@@ -13,8 +13,11 @@ from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry, User
 from hotline.accounts.permissions import Role
+from hotline.calls.models import Queue, Seat
+from hotline.calls.seats import digest_ha1
 from hotline.catalog.models import Product
 from hotline.crm.models import Customer
+from hotline.demo.call_center import DEMO_SIP_PASSWORD
 from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS
 from hotline.demo.loader import DATASET_VERSION, DemoOptions, erase_all_data, latest_load, load_demo
 from hotline.media.models import Airing, HotlineNumber, Station
@@ -46,6 +49,14 @@ def test_every_role_has_a_user_who_can_log_in(demo):
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.filter(role=Role.AGENT).count() == 10
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(u for u, _r, _n in DEMO_USERS)
+
+
+def test_the_call_center_has_the_ivr_s_queues_and_a_seat_per_agent_logged_in(demo):
+    assert list(Queue.objects.values_list("name", "announce_seconds")) == [("after_sales", 30), ("orders", 30)]
+    seats = list(Seat.objects.order_by("name").values_list("name", "sip_username", "agent__username", "ha1"))
+    assert seats[0] == ("A-01", "8001", "agent1", digest_ha1("8001", "hotline", DEMO_SIP_PASSWORD))
+    assert [seat[:3] for seat in seats[-1:]] == [("A-10", "8010", "agent10")]
+    assert len(seats) == 10
 
 
 def test_stations_numbers_and_a_week_of_airings(demo):

@@ -19,9 +19,11 @@ from django.db import connections
 
 from hotline.calls.directory import DEFAULT_FLOW, OrmDirectory, queue_configs
 from hotline.calls.engine_bridge import BusEventBus, OrmCallLog
+from hotline.calls.engine_link import serve_commands
 from hotline.calls.ivr_host import OrmIvrHost
 from hotline.calls.models import Seat
 from hotline.telephony.acd.queue import QueueConfig
+from hotline.telephony.control import EngineControl
 from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
 from hotline.telephony.ivr import model
 from hotline.telephony.ivr.loader import load_demo_flow
@@ -49,15 +51,16 @@ def flow_queues(flow: model.Flow) -> tuple[QueueConfig, ...]:
 
 
 def seat_configs(queues: tuple[QueueConfig, ...]) -> tuple[SeatConfig, ...]:
-    """A `SeatConfig` per seat with an agent logged in, serving every queue (seats have no queue list yet).
+    """A `SeatConfig` per seat, serving every queue (seats have no queue list yet), with the agent logged
+    in there now ("" for nobody; agents log in later through the engine's commands).
 
     The phone registers as the seat's SIP user (its HA1 is checked through the directory), or is rung
-    at its fixed URI. A seat nobody is logged in at has nobody to ring and is left out.
+    at its fixed URI.
     """
     names = tuple(queue.queue_id for queue in queues)
-    rows = Seat.objects.filter(agent__isnull=False).select_related("agent").order_by("name")
-    return tuple(SeatConfig(agent=seat.agent.username, seat=seat.name, username=seat.sip_username,
-                            fixed_uri=seat.fixed_uri, queues=names) for seat in rows if seat.agent)
+    rows = Seat.objects.select_related("agent").order_by("name")
+    return tuple(SeatConfig(agent=seat.agent.username if seat.agent else "", seat=seat.name,
+                            username=seat.sip_username, fixed_uri=seat.fixed_uri, queues=names) for seat in rows)
 
 
 def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None) -> EngineConfig:
@@ -114,12 +117,18 @@ async def serve(engine: Engine, announce: Callable[[str], object]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await engine.start()
+    commands = None
+    if settings.REDIS_URL:  # the web processes reach this engine through Redis (calls.engine_link)
+        commands = loop.create_task(serve_commands(EngineControl(engine), settings.REDIS_URL, stopping))
     try:
         for line in describe(engine):
             announce(line)
+        announce(f"Commands from the web: {'through Redis' if commands else 'none (REDIS_URL is not set)'}")
         announce("Ctrl+C stops.")
         await stopping.wait()
     finally:
+        if commands is not None:
+            await commands
         await engine.stop()
         await sync_to_async(connections.close_all, thread_sensitive=True)()
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from hotline.accounts.models import User
+from hotline.calls.embedded import EmbeddedEngine
 
 
 class Command(BaseCommand):
@@ -18,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="Prepare the database and stop.")
+        parser.add_argument("--no-engine", action="store_true",
+                            help="Serve the web app only, without the telephony engine beside it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
@@ -35,5 +38,26 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<12} {role}")
         self.stdout.write(f"\nBack office: http://{options['host']}:{options['port']}/admin/   "
                           f"API: http://{options['host']}:{options['port']}/api/docs\n")
-        if not options["no_serve"]:
+        if options["no_serve"]:
+            return
+        engine = None if options["no_engine"] else self.start_engine()
+        try:
             call_command("serve", host=options["host"], port=options["port"])
+        finally:
+            if engine is not None:
+                engine.stop()
+
+    def start_engine(self) -> EmbeddedEngine | None:
+        """The engine in this process (SIP on HOTLINE_SIP_PORT); the web app still runs if it cannot start."""
+        engine = EmbeddedEngine()
+        try:
+            lines = engine.start()
+        except OSError as exc:
+            self.stderr.write(f"The telephony engine did not start ({exc}); serving the web app without it.")
+            return None
+        self.stdout.write("Telephony engine:")
+        for line in lines:
+            self.stdout.write(f"  {line}")
+        host, port = engine.engine.sip_address if engine.engine else ("127.0.0.1", 5060)
+        self.stdout.write(f"  Try it: sipp -sn uac {host}:{port} -s 4008001000 -m 1, or `hotline simulate airing`\n")
+        return engine

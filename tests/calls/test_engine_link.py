@@ -1,0 +1,83 @@
+"""Commands from the web side to an engine: in-process for `hotline demo`, through Redis to `hotline engine`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from hotline.calls import embedded, engine_link
+from hotline.calls.embedded import EmbeddedEngine
+from hotline.calls.engine_link import EngineUnavailable, send_command, serve_commands
+from hotline.calls.models import Queue
+from hotline.calls.seats import do_create_seat
+from hotline.telephony.control import ControlError
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+pytestmark = pytest.mark.django_db(transaction=True)  # the engine's thread must see the test's rows
+
+
+@pytest.fixture
+def engine(users: Any) -> Iterator[EmbeddedEngine]:
+    Queue.objects.create(name="orders")
+    do_create_seat("A-01", "8001", "s3cret-pass", actor=users["admin"])
+    running = EmbeddedEngine(sip_port=0)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_commands_run_in_process_and_refusals_come_back_as_control_errors(engine: EmbeddedEngine) -> None:
+    assert embedded.current() is engine
+    send_command("login", agent="t_agent", seat="A-01", ready=True)
+    assert engine.engine is not None and engine.engine.seat_of("t_agent") == "A-01"
+    for name, args, code in [("login", {"agent": "t_agent", "seat": "A-01"}, "already_logged_in"),
+                             ("teleport", {}, "bad_request"), ("ready", {}, "bad_request"),
+                             ("hold", {"call_id": "nope"}, "unknown_call")]:
+        with pytest.raises(ControlError) as error:
+            send_command(name, **args)
+        assert error.value.code == code
+    engine.stop()
+    assert embedded.current() is None
+    with pytest.raises(EngineUnavailable):
+        send_command("logout", agent="t_agent")
+
+
+def test_commands_reach_a_separate_engine_through_redis(engine: EmbeddedEngine, settings: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "_current", None)  # as in a web process: the engine runs elsewhere
+    monkeypatch.setattr(engine_link, "COMMAND_LIST", f"hotline:test:{uuid.uuid4().hex}")
+    settings.REDIS_URL = REDIS_URL
+    client = redis.Redis.from_url(REDIS_URL)
+    stale = {"id": "old", "name": "login", "args": {"agent": "t_agent", "seat": "A-01"}, "sent": time.time() - 60}
+    client.rpush(engine_link.COMMAND_LIST, b"{not json", json.dumps(stale))
+    stop = asyncio.Event()
+    assert engine._loop is not None
+    served = asyncio.run_coroutine_threadsafe(serve_commands(engine.control, REDIS_URL, stop), engine._loop)
+    try:
+        with pytest.raises(ControlError) as error:
+            send_command("logout", agent="t_agent")  # the stale login before it was dropped, not run
+        assert error.value.code == "not_logged_in"
+        send_command("login", agent="t_agent", seat="A-01")
+        assert engine.engine is not None and engine.engine.seat_of("t_agent") == "A-01"
+    finally:
+        engine._loop.call_soon_threadsafe(stop.set)
+        served.result(5)
+    assert client.llen(engine_link.COMMAND_LIST) == 0 and client.exists(engine_link.REPLY_PREFIX + "old") == 0
+
+
+def test_without_an_engine_or_redis_a_command_is_unavailable(settings: Any) -> None:
+    settings.REDIS_URL = ""
+    with pytest.raises(EngineUnavailable):
+        send_command("ready", agent="t_agent")
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    with pytest.raises(EngineUnavailable):
+        send_command("ready", agent="t_agent")
