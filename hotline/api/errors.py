@@ -8,6 +8,8 @@
 | `DuplicateCustomer`                            | 409    | `{"detail", "errors", "existing_customer_id"}` |
 | Django `ValidationError` (from an action)      | 422    | `{"errors": {"field": ["message", ...]}}`      |
 | schema validation (wrong type, range, enum)    | 422    | the same shape                                 |
+| `ControlError` (the engine refused a command)  | 409    | `{"detail", "code"}`                           |
+| `EngineUnavailable` (no engine answered)       | 503    | `{"detail": ...}` and `Retry-After`            |
 
 Schema errors are worded with Django's own validation messages, so they are already translated
 in both shipped languages; actions' messages are translated where they are raised.
@@ -30,7 +32,10 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from pydantic_core import ErrorDetails
 
+from hotline.calls.commands import refusal_message
+from hotline.calls.engine_link import EngineUnavailable
 from hotline.crm.actions import DuplicateCustomer
+from hotline.telephony.control import ControlError
 
 # ---------------------------------------------------------------- response schemas
 
@@ -48,6 +53,13 @@ class FieldErrorsOut(Schema):
     errors: dict[str, list[str]]
 
 
+class RefusedOut(Schema):
+    """The telephony engine refused a command; `code` says why in a stable word (see calls.commands)."""
+
+    detail: str
+    code: str
+
+
 class DuplicateOut(Schema):
     """The phone number already belongs to a customer; `existing_customer_id` names them."""
 
@@ -59,7 +71,7 @@ class DuplicateOut(Schema):
 def responses(*statuses: int) -> dict[int, type[Schema]]:
     """The error responses an endpoint documents, besides 401 and 403 which every endpoint has."""
     known: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: DuplicateOut,
-                                      422: FieldErrorsOut}
+                                      422: FieldErrorsOut, 503: ErrorOut}
     return {status: known[status] for status in (401, 403, *statuses)}
 
 
@@ -224,6 +236,16 @@ def install(api: NinjaAPI) -> None:
         errors = _field_errors(exc)
         return refused(request, 409, {"detail": errors["phones"][0], "errors": errors,
                                       "existing_customer_id": exc.existing.pk})
+
+    @api.exception_handler(ControlError)
+    def engine_refused(request: HttpRequest, exc: ControlError) -> HttpResponse:
+        return refused(request, 409, {"detail": refusal_message(exc), "code": exc.code})
+
+    @api.exception_handler(EngineUnavailable)
+    def engine_unavailable(request: HttpRequest, exc: EngineUnavailable) -> HttpResponse:
+        response = refused(request, 503, {"detail": _("The telephony engine is not reachable; try again shortly.")})
+        response["Retry-After"] = "5"
+        return response
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:

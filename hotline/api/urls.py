@@ -3,7 +3,7 @@
 Routers live in hotline/api/<resource>.py; the error handlers every endpoint relies on in errors.py.
 """
 
-from hotline.api import airings, customers, orders, products
+from hotline.api import airings, customers, engine, orders, products
 from hotline.api.errors import HotlineAPI, install
 
 api = HotlineAPI(
@@ -24,3 +24,4 @@ api.add_router("/customers", customers.router)
 api.add_router("/products", products.router)
 api.add_router("/airings", airings.router)
 api.add_router("/orders", orders.router)
+api.add_router("/engine", engine.router)

@@ -22,6 +22,8 @@ from tests.conftest import ROLES
 
 ALL = frozenset(ROLES)
 CALL_TAKERS = frozenset({"agent", "supervisor", "admin"})
+# calls.take_calls: the admin role does not grant it, but admins are superusers (docs/permissions.md).
+PHONE_USERS = CALL_TAKERS
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,10 @@ ENDPOINTS = [
              body={"to": "settled"}),
     Endpoint("post", "/api/orders/{delivered}/exchange", Perm.HANDLE_RETURN,
              frozenset({"supervisor", "logistics", "admin"}), 201, body={"reason": "尺码不合适"}),
+    # No engine runs in these tests: an allowed command gets as far as finding none (503), or no such call (409).
+    Endpoint("post", "/api/engine/agent/state", Perm.TAKE_CALLS, PHONE_USERS, 503, body={"state": "ready"}),
+    Endpoint("post", "/api/engine/agent/logout", Perm.TAKE_CALLS, PHONE_USERS, 503),
+    Endpoint("post", "/api/engine/calls/no-such-call/hold", Perm.TAKE_CALLS, PHONE_USERS, 409),
 ]
 DENIED = {"detail": "You do not have permission to do this."}
 

@@ -20,6 +20,13 @@ EXPECTED = {
     "/api/orders/{number}": {"get", "put"},
     "/api/orders/{number}/transitions": {"post"},
     "/api/orders/{number}/exchange": {"post"},
+    "/api/engine/agent/login": {"post"},
+    "/api/engine/agent/logout": {"post"},
+    "/api/engine/agent/state": {"post"},
+    "/api/engine/calls/{call_id}/hangup": {"post"},
+    "/api/engine/calls/{call_id}/hold": {"post"},
+    "/api/engine/calls/{call_id}/resume": {"post"},
+    "/api/engine/calls/{call_id}/transfer": {"post"},
 }
 
 

@@ -1,0 +1,118 @@
+"""Commands to the telephony engine: an agent's seat and state, and call control (hold, transfer, hang up).
+
+Agents act for themselves; supervisors may name another agent and control any call. A refusal by the
+engine is a 409 with a stable `code`; no engine reachable is a 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from hotline.accounts.models import User
+from hotline.accounts.permissions import Perm
+from hotline.api.auth import current_user, needs
+from hotline.api.errors import ErrorOut, RefusedOut, responses
+from hotline.calls.commands import do_agent_log_in, do_agent_log_out, do_control_call, do_set_agent_state
+from hotline.calls.models import Seat
+
+router = Router(tags=["telephony"])
+ENGINE_ERRORS = {409: RefusedOut, 503: ErrorOut}
+
+
+class LoginIn(Schema):
+    seat: str
+
+
+class AgentIn(Schema):
+    """Whom a state command is for: yourself (empty), or another agent's user name (supervisors)."""
+
+    agent: str = ""
+
+
+class StateIn(AgentIn):
+    state: Literal["ready", "not_ready"]
+    reason: str = ""
+
+
+class TransferIn(Schema):
+    queue: str
+
+
+class DoneOut(Schema):
+    ok: bool = True
+
+
+def _agent(name: str) -> User | None:
+    if not name:
+        return None
+    user = User.objects.filter(username=name).first()
+    if user is None:
+        raise Http404(_("There is no agent “%(name)s”.") % {"name": name})
+    return user
+
+
+@router.post("/agent/login", response={200: DoneOut, **responses(404, 422), **ENGINE_ERRORS},
+             auth=needs(Perm.TAKE_CALLS))
+def log_in(request: HttpRequest, payload: LoginIn) -> DoneOut:
+    """Log in at a seat (not ready): its phone rings for your queues once you are ready."""
+    seat = Seat.objects.filter(name=payload.seat).first()
+    if seat is None:
+        raise Http404(_("There is no seat “%(name)s”.") % {"name": payload.seat})
+    do_agent_log_in(seat, actor=current_user(request))
+    return DoneOut()
+
+
+@router.post("/agent/logout", response={200: DoneOut, **responses(404, 422), **ENGINE_ERRORS},
+             auth=needs(Perm.TAKE_CALLS))
+def log_out(request: HttpRequest, payload: AgentIn) -> DoneOut:
+    """Log out of the engine (not while on a call) and free the seat."""
+    do_agent_log_out(actor=current_user(request), agent=_agent(payload.agent))
+    return DoneOut()
+
+
+@router.post("/agent/state", response={200: DoneOut, **responses(404, 422), **ENGINE_ERRORS},
+             auth=needs(Perm.TAKE_CALLS))
+def set_state(request: HttpRequest, payload: StateIn) -> DoneOut:
+    """Ready, or not ready with a reason code (break, lunch, training, …)."""
+    do_set_agent_state(payload.state == "ready", payload.reason, actor=current_user(request),
+                       agent=_agent(payload.agent))
+    return DoneOut()
+
+
+def _call_command(request: HttpRequest, call_id: str, command: str, queue: str = "") -> DoneOut:
+    do_control_call(call_id, command, actor=current_user(request), queue=queue)
+    return DoneOut()
+
+
+CALL_RESPONSES = {200: DoneOut, **responses(), **ENGINE_ERRORS}
+
+
+@router.post("/calls/{call_id}/hangup", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
+def hang_up(request: HttpRequest, call_id: str) -> DoneOut:
+    """End the call on every leg (a supervisor's force hang-up, 强拆)."""
+    return _call_command(request, call_id, "hang_up")
+
+
+@router.post("/calls/{call_id}/hold", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
+def hold(request: HttpRequest, call_id: str) -> DoneOut:
+    """The caller hears hold music; the agent hears silence."""
+    return _call_command(request, call_id, "hold")
+
+
+@router.post("/calls/{call_id}/resume", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
+def resume(request: HttpRequest, call_id: str) -> DoneOut:
+    """Take the caller off hold."""
+    return _call_command(request, call_id, "resume")
+
+
+@router.post("/calls/{call_id}/transfer", response={**CALL_RESPONSES, **responses(422)},
+             auth=needs(Perm.TAKE_CALLS))
+def transfer(request: HttpRequest, call_id: str, payload: TransferIn) -> DoneOut:
+    """Blind transfer to a queue: your part of the call ends and wrap-up starts."""
+    return _call_command(request, call_id, "transfer", payload.queue)
+
+

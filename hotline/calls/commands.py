@@ -1,0 +1,100 @@
+"""Actions that command the telephony engine for agents and supervisors (`SipControl` over engine_link).
+
+Each action checks who may do what, sends one command, and records an audit row once the engine has
+carried it out; a refused command (`ControlError`, or `EngineUnavailable`) changes and records nothing.
+Agent log-in and log-out also keep the seat's row in step, so a restarted engine logs the agent in again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from hotline.accounts.audit import record
+from hotline.accounts.models import User
+from hotline.accounts.permissions import Perm
+from hotline.calls.engine_link import send_command
+from hotline.calls.models import CallRecord, Seat
+from hotline.calls.seats import do_log_in_to_seat, do_log_out_of_seat
+from hotline.telephony.control import ControlError
+
+# What the engine's refusal codes mean, in the user's language.
+REFUSALS = {
+    "unknown_seat": _lazy("There is no such seat."),
+    "unknown_agent": _lazy("The engine does not know this agent."),
+    "unknown_call": _lazy("This call is not in progress."),
+    "unknown_queue": _lazy("There is no such queue."),
+    "not_logged_in": _lazy("The agent is not logged in to a seat."),
+    "already_logged_in": _lazy("The agent is already logged in to a seat."),
+    "seat_taken": _lazy("Someone else is logged in at this seat."),
+    "not_allowed_now": _lazy("The agent cannot do that in the current state."),
+    "not_connected": _lazy("The call is not connected to an agent."),
+    "bad_request": _lazy("The engine did not understand the command."),
+}
+
+
+def refusal_message(error: ControlError) -> str:
+    return str(REFUSALS.get(error.code, _lazy("The engine refused the command.")))
+
+
+def _agent_for(target: User | None, actor: User) -> User:
+    """The agent a state command is for: the actor, or another agent if the actor supervises."""
+    agent = target or actor
+    if agent.pk != actor.pk and not actor.has_perm(Perm.SUPERVISE_CALLS):
+        raise PermissionDenied(_("Only a supervisor can change another agent's state."))
+    return agent
+
+
+def do_agent_log_in(seat: Seat, *, actor: User) -> Seat:
+    """The actor logs in at `seat`, not ready: the engine rings that seat's phone once they are ready."""
+    send_command("login", agent=actor.username, seat=seat.name)
+    try:
+        return do_log_in_to_seat(seat, actor, actor=actor)
+    except Exception:
+        send_command("logout", agent=actor.username)  # keep the engine and the seat row in step
+        raise
+
+
+def do_agent_log_out(*, actor: User, agent: User | None = None) -> None:
+    """Log an agent (the actor, or one the actor supervises) out of the engine and free their seat."""
+    who = _agent_for(agent, actor)
+    send_command("logout", agent=who.username)
+    seat = Seat.objects.filter(agent=who).first()
+    if seat is not None:
+        do_log_out_of_seat(seat, actor=actor)
+
+
+@transaction.atomic
+def do_set_agent_state(ready: bool, reason: str = "", *, actor: User, agent: User | None = None) -> None:
+    """Ready, or not ready with a reason code, for the actor or (supervisors) another agent."""
+    who = _agent_for(agent, actor)
+    if ready:
+        send_command("ready", agent=who.username)
+    else:
+        send_command("not_ready", agent=who.username, reason=reason)
+    record("set_agent_state", who, actor=actor, after={"ready": ready, "reason": reason})
+
+
+def _call_for(call_id: str, actor: User) -> CallRecord:
+    """The call, if the actor is its agent or supervises."""
+    call = CallRecord.objects.filter(call_id=call_id).first()
+    if call is None:
+        raise ControlError("unknown_call", f"no call {call_id}")
+    if call.agent_key != actor.username and not actor.has_perm(Perm.SUPERVISE_CALLS):
+        raise PermissionDenied(_("Only the call's agent or a supervisor can do that."))
+    return call
+
+
+@transaction.atomic
+def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "") -> None:
+    """Hang up, hold, resume, or transfer to `queue` a call (its agent, or a supervisor for any call)."""
+    if command not in ("hang_up", "hold", "resume", "transfer"):
+        raise ValueError(f"not a call command: {command}")
+    call = _call_for(call_id, actor)
+    args: dict[str, Any] = {"call_id": call_id, "queue": queue} if command == "transfer" else {"call_id": call_id}
+    send_command(command, **args)
+    record(f"call_{command}", call, actor=actor, after=args)
