@@ -19,6 +19,13 @@ log = logging.getLogger(__name__)
 RECEIVE_BUFFER = 256 * 1024
 
 
+class _Discard(asyncio.DatagramProtocol):
+    """Reads and drops RTCP: we neither use the reports nor want the kernel queue to fill up."""
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        pass
+
+
 @dataclass(slots=True)
 class _Watch:
     seconds: float
@@ -45,6 +52,8 @@ class LocalMediaPlane:
         self._loop = asyncio.get_running_loop()
         self.host = host
         self._ports = list(ports) if ports is not None else None
+        self._pool = set(self._ports or ())
+        self._rtcp: dict[LegKey, asyncio.BaseTransport] = {}
         self._next_port = 0
         self._hold_music = hold_music
         self._clock = clock or self._loop.time
@@ -62,31 +71,53 @@ class LocalMediaPlane:
     async def allocate(self, leg: LegKey) -> Endpoint:
         if leg in self._legs:
             raise MediaPlaneError(f"leg {leg} already allocated")
-        sock = self._bind()
+        sock, rtcp = self._bind_pair()
         created = Leg(leg)
         await self._loop.create_datagram_endpoint(lambda: created, sock=sock)
+        if rtcp is not None:
+            self._rtcp[leg], _ = await self._loop.create_datagram_endpoint(_Discard, sock=rtcp)
         self._legs[leg] = created
         return Endpoint(leg, self.host, sock.getsockname()[1])
 
-    def _bind(self) -> socket.socket:
-        candidates = [0] if self._ports is None else self._port_order()
-        for port in candidates:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-                sock.bind((self.host, port))
-            except OSError:
-                sock.close()
-                continue  # another process may hold a pool port: skip it, never fail the call for it
-            sock.setblocking(False)
-            return sock
-        raise MediaPlaneError("no free RTP port in the pool")
+    def _bind_pair(self) -> tuple[socket.socket, socket.socket | None]:
+        """An RTP socket on an even port and an RTCP sink on the odd port above it.
+
+        Phones send RTCP to the RTP port + 1 (RFC 3550) and we offer no rtcp-mux; without the sink that
+        port may be another call's RTP socket, whose first-packet latching would take the stray RTCP for
+        its phone's media. With ephemeral ports (tests) the sink is taken when port + 1 happens to be free.
+        """
+        if self._ports is None:
+            rtp = self._bind(0)
+            assert rtp is not None
+            return rtp, self._bind(rtp.getsockname()[1] + 1)
+        for port in self._port_order():
+            rtp = self._bind(port)
+            if rtp is None:
+                continue
+            rtcp = self._bind(port + 1)
+            if rtcp is not None:
+                return rtp, rtcp
+            rtp.close()  # another process holds the odd port: skip the pair, never fail the call for it
+        raise MediaPlaneError("no free RTP port pair in the pool")
+
+    def _bind(self, port: int) -> socket.socket | None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            sock.bind((self.host, port))
+        except OSError:
+            sock.close()
+            return None
+        sock.setblocking(False)
+        return sock
 
     def _port_order(self) -> list[int]:
+        """The pool's even ports, starting after the last one handed out (so a freed port rests a while)."""
         assert self._ports is not None
-        start = self._next_port
-        self._next_port = (start + 1) % max(1, len(self._ports))
-        return self._ports[start:] + self._ports[:start]
+        evens = [port for port in self._ports if port % 2 == 0 and port + 1 in self._pool]
+        start = self._next_port % max(1, len(evens))
+        self._next_port = start + 1
+        return evens[start:] + evens[:start]
 
     async def set_remote(self, leg: LegKey, remote: Remote) -> None:
         found = self._leg(leg)
@@ -103,6 +134,9 @@ class LocalMediaPlane:
         if found.recording_id is not None:
             self._finish_soon(found.recording_id)
         found.close()
+        rtcp = self._rtcp.pop(leg, None)
+        if rtcp is not None:
+            rtcp.close()
 
     def _leg(self, leg: LegKey) -> Leg:
         found = self._legs.get(leg)

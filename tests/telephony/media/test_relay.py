@@ -112,18 +112,6 @@ def test_unbridged_legs_relay_nothing_and_unknown_legs_are_refused() -> None:
     assert run(main) == 0
 
 
-def test_a_busy_pool_port_is_skipped() -> None:
-    async def main() -> int:
-        holder = await Phone.open(await LocalMediaPlane().allocate(LegKey("h", "h")))
-        busy = holder.address[1]
-        plane = LocalMediaPlane(ports=[busy, busy + 1])
-        endpoint = await plane.allocate(CALLER)
-        await plane.close()
-        return endpoint.port - busy
-
-    assert run(main) == 1
-
-
 def test_the_local_plane_implements_the_media_plane_protocol() -> None:
     async def main() -> bool:
         plane: MediaPlane = LocalMediaPlane()  # checked by mypy
