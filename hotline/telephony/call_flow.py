@@ -120,6 +120,8 @@ class CallSession:
         self._announce_timer: asyncio.TimerHandle | None = None
         self._overflows = 0
         self._parts = 0  # recordings made so far: one per agent who talked to the caller
+        self._opening: set[str] = set()  # agents whose leg is being opened (not dialled yet)
+        self._withdrawn: set[str] = set()  # … and whose offer the ACD took back meanwhile
         self._legs = 0
 
     # -- answering ---------------------------------------------------------------------------------------
@@ -352,7 +354,13 @@ class CallSession:
             return
         self._legs += 1
         leg = LegKey(self.call_id, f"agent-{self._legs}")
+        self._opening.add(agent)
         endpoint = await engine.media.allocate(leg)
+        self._opening.discard(agent)
+        if self.ended or agent in self._withdrawn:  # the ACD took the offer back while the port was opened
+            self._withdrawn.discard(agent)
+            await engine.media.release(leg)
+            return
         out = engine.calls.dial(uri, (endpoint.host, endpoint.port), caller=f"sip:{self.caller}@{engine.host}",
                                 ring_timeout=engine.config.ring_timeout)
         ringing = Ringing(agent, leg, out)
@@ -387,6 +395,8 @@ class CallSession:
         ringing = self.ringing.pop(agent, None)
         if ringing is not None:
             ringing.call.hangup()
+        elif agent in self._opening:
+            self._withdrawn.add(agent)
 
     async def _connect(self, ringing: Ringing) -> None:
         """The agent answered: bridge the legs, record, log the answer."""

@@ -54,8 +54,9 @@ PUBLISHED = {CallStep.ARRIVE, CallStep.OFFER, CallStep.ANSWER, CallStep.ABANDON,
 class SeatConfig:
     """An agent's seat: the phone to ring (registered AOR, or a fixed URI) and the queues the agent serves.
 
-    `username`/`password` are the phone's digest credentials for REGISTER; `aor` is the address of record
-    it registers (default `sip:<username>@<realm>`); a `fixed_uri` is rung without registration.
+    `username`/`password` are the phone's digest credentials for REGISTER; `aor`, when given, is the one
+    address of record rung (by default any AOR the phone registered for that user, whatever its host part);
+    a `fixed_uri` is rung without registration.
     `agent` is who is logged in at the seat when the engine starts ("" for nobody: agents log in later
     through `EngineControl`).
     """
@@ -349,7 +350,9 @@ class Engine:
             return None
         if seat.fixed_uri:
             return seat.fixed_uri
-        return self.registrar.contact_for(seat.aor or f"sip:{seat.username}@{self.config.realm}")
+        if seat.aor:
+            return self.registrar.contact_for(seat.aor)
+        return self.registrar.contact_for_user(seat.username)
 
     # -- files -------------------------------------------------------------------------------------------
 

@@ -71,6 +71,10 @@ def aor_of(uri: str) -> str:
     return f"{scheme.lower()}:{user}@{host}" if at else f"{scheme.lower()}:{host}"
 
 
+def _user_of(aor: str) -> str:
+    return aor.partition(":")[2].partition("@")[0]
+
+
 def parse_authorization(value: str) -> dict[str, str]:
     """`Digest username="a", nc=00000001, …` → lowercased names mapped to unquoted values."""
     scheme, _, rest = value.strip().partition(" ")
@@ -93,6 +97,7 @@ class Registrar:
         self._scheduler = scheduler
         self._secret = secrets.token_bytes(32)
         self._bindings: dict[str, dict[str, Binding]] = {}
+        self._aors_of_user: dict[str, set[str]] = {}  # a seat's phone may register under any host part
 
     # --- nonces -------------------------------------------------------------------------------------------
     def _nonce(self) -> str:
@@ -150,7 +155,7 @@ class Registrar:
         if username is None:
             return self.challenge(request, stale)
         aor = aor_of(NameAddr.parse(request.headers.get("To") or "").uri)
-        if aor.partition(":")[2].partition("@")[0] != username:  # a seat may register only its own AOR
+        if _user_of(aor) != username:  # a seat may register only its own AOR
             return response_to(request, 403, "Forbidden", to_tag=secrets.token_hex(4))
         problem = self._update(aor, request)
         if problem is not None:
@@ -176,6 +181,7 @@ class Registrar:
             response.headers.add("Min-Expires", str(MIN_EXPIRES))
             return response
         bindings = self._bindings.setdefault(aor, {})
+        self._aors_of_user.setdefault(_user_of(aor), set()).add(aor)
         for uri, expires in updates:
             old = bindings.get(uri)
             if old is not None and old.call_id == call_id and old.cseq >= cseq:
@@ -218,3 +224,12 @@ class Registrar:
         """The contact to ring for an address of record, or None when it is not registered."""
         live = self.lookup(aor)
         return live[0].contact if live else None
+
+    def contact_for_user(self, username: str) -> str | None:
+        """The contact to ring for a seat's SIP user, whatever host its phone registered the AOR under
+        (`sip:8001@hotline`, `sip:8001@10.0.0.2`, …): the user name alone identifies a seat here."""
+        aors = self._aors_of_user.get(username, set())
+        live = [binding for aor in tuple(aors) for binding in self.lookup(aor)]
+        for aor in [aor for aor in aors if aor not in self._bindings]:
+            aors.discard(aor)
+        return max(live, key=lambda binding: binding.expires_at).contact if live else None

@@ -107,6 +107,16 @@ def test_bindings_expire() -> None:
     assert reg.contact_for("sip:8001@127.0.0.1") == "sip:8001@127.0.0.1:5072"
     clock.advance(2)
     assert reg.contact_for("sip:8001@127.0.0.1") is None
+    assert reg.contact_for_user("8001") is None
+
+
+def test_a_seat_is_found_by_its_user_whatever_host_its_phone_registered_under() -> None:
+    # given a phone that registered sip:8001@127.0.0.1 (the server's address, not the realm)
+    reg, _ = registrar()
+    authorised_register(reg, expires="600")
+    # then the seat's user name finds it, and another user does not
+    assert reg.contact_for_user("8001") == "sip:8001@127.0.0.1:5072"
+    assert reg.contact_for_user("8002") is None
 
 
 def test_wildcard_with_expires_zero_removes_all_bindings() -> None:
