@@ -7,6 +7,7 @@
     hotline loaddemo      load the demo data set (--customers 1000000 for a benchmark-sized one)
     hotline createadmin   create an administrator
     hotline bench …       benchmarks (`hotline bench lookup`)
+    hotline simulate …    traffic over real SIP against the engine (`hotline simulate airing --cps 20 --duration 60`)
     hotline import …      Excel imports (`hotline import customers FILE.xlsx`)
     hotline token USER    issue a REST API token
     hotline manage …      any Django management command
@@ -25,6 +26,7 @@ COMMANDS = {
     "loaddemo": "loaddemo",
     "createadmin": "createadmin",
     "bench": "bench",
+    "simulate": "simulate",
     "import": "importxlsx",
     "token": "apitoken",
 }
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__)
         return 0
     name, rest = args[0], args[1:]
-    if name == "demo":
+    if name in ("demo", "simulate"):  # the simulator signs nothing: the demo's settings are enough for it
         os.environ.setdefault("HOTLINE_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
     from django.core.management import execute_from_command_line

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "hotline.core",
     "hotline.demo",
     "hotline.bench",
+    "hotline.simulate",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,9 @@ reloaded after any seat write (the `calls.seat_changed` event).
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import logging
 import threading
 from typing import Any
 
@@ -21,11 +23,20 @@ from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfi
 from hotline.telephony.ports import Attribution, Route, SeatCredentials
 
 DEFAULT_FLOW = "demo"
+log = logging.getLogger(__name__)
 
 
 def _credentials(seat: Seat) -> SeatCredentials:
     return SeatCredentials(seat=seat.name, username=seat.sip_username, realm=seat.realm, ha1=seat.ha1,
                            fixed_uri=seat.fixed_uri)
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class SeatCredentialCache:
@@ -42,19 +53,26 @@ class SeatCredentialCache:
             self._by_username = fresh
 
     def invalidate(self, topic: str = "", payload: dict[str, Any] | None = None) -> None:
-        """Forget everything; the next look-up loads again. A `hotline.lib.bus` listener."""
-        with self._lock:
-            self._by_username = None
+        """Reload after a seat write. A `hotline.lib.bus` listener: it runs in the writer's (sync) thread
+        after the commit, so the engine's loop never waits for the database."""
+        try:
+            self.load()
+        except Exception:  # keep serving the credentials we have; the next seat write tries again
+            log.exception("reloading the seats' credentials failed")
 
     def get(self, username: str) -> SeatCredentials | None:
-        """The credentials of `username`, loading the cache first when empty."""
+        """The credentials of `username` from memory (loaded by `load()` before the engine starts).
+
+        Never touches the database from an event loop: before the first load, a look-up on a loop
+        finds nothing (the phone is challenged again) rather than blocking every call in progress.
+        """
         with self._lock:
             cached = self._by_username
-        if cached is None:
+        if cached is None and not _on_event_loop():
             self.load()
             with self._lock:
-                cached = self._by_username or {}
-        return cached.get(username)
+                cached = self._by_username
+        return (cached or {}).get(username)
 
     def ha1(self, username: str, realm: str) -> str | None:
         """HA1 of `username` in `realm`; None for an unknown user, another realm, or a seat with no password."""

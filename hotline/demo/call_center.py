@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from hotline.calls.models import Queue, Seat
 from hotline.calls.seats import digest_ha1
+from hotline.simulate import DEMO_SIP_PASSWORD
 
-DEMO_SIP_PASSWORD = "hotline-demo"
+__all__ = ["DEMO_SIP_PASSWORD", "create_call_center"]
 DEMO_REALM = "hotline"
 FIRST_SIP_USER = 8001
 

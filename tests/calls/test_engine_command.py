@@ -107,3 +107,39 @@ def test_the_built_engine_answers_options(configured: None) -> None:
         directory.close()
     assert answer.startswith(b"SIP/2.0 200 OK\r\n")
     assert b"CSeq: 1 OPTIONS" in answer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seat_s_phone_registers_with_the_database_s_digest_before_and_after_a_seat_write(
+        configured: None, users: Any) -> None:
+    # The registrar checks credentials on the event loop: they must come from memory, never the ORM there.
+    from hotline.calls.models import Seat
+    from hotline.calls.seats import do_set_seat_password
+    from hotline.simulate.phones import AgentPhone, SipEndpoint
+
+    engine, directory = build_engine(sip_port=0)
+
+    async def register(password: str) -> int:
+        endpoint = await SipEndpoint().start()
+        try:
+            return await AgentPhone(endpoint, "8001", password).register(engine.sip_address)
+        finally:
+            await endpoint.close()
+
+    async def scenario() -> list[int]:
+        await engine.start()
+        try:
+            first = await register("s3cret-pass")
+            seat = await sync_to_async(Seat.objects.get, thread_sensitive=True)(name="A-01")
+            await sync_to_async(do_set_seat_password, thread_sensitive=True)(seat, "new-pass-123", actor=users["admin"])
+            return [first, await register("s3cret-pass"), await register("new-pass-123")]
+        finally:
+            await engine.stop()
+            await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+    try:
+        results = asyncio.run(asyncio.wait_for(scenario(), 30))
+    finally:
+        directory.close()
+    assert results == [200, 401, 200]
+    assert engine.contact_of("t_agent") is not None

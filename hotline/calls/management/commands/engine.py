@@ -89,6 +89,7 @@ def build_engine(*, sip_port: int | None = None) -> tuple[Engine, OrmDirectory]:
     """An engine on the ORM ports, configured by `engine_config`; close the directory after `stop()`."""
     directory = OrmDirectory()
     try:
+        directory.credentials.load()  # now, in this sync thread: the registrar reads it on the event loop
         config = engine_config(directory.credentials.ha1, sip_port=sip_port)
     except Exception:
         directory.close()

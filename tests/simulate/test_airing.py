@@ -1,0 +1,139 @@
+"""A `Simulation` against a real engine (in-memory ports) over SIP and RTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from hotline.simulate.airing import Options, Simulation, SimulationError, Summary
+from hotline.telephony.events import Abandon, Answer, Arrive, CallStep, IvrNode
+from hotline.telephony.memory import MemoryCallLog
+from hotline.telephony.ports import Route
+
+from .helpers import DNIS, PASSWORD, run, running, seats
+
+USERS = ["8001", "8002", "8003"]
+
+
+def options(engine_address: tuple[str, int], **changes: object) -> Options:
+    """Short calls so a run takes seconds: quick rings and talks, callers patient enough to be served."""
+    base: dict[str, object] = dict(
+        cps=5, duration=2, credentials=tuple((user, PASSWORD) for user in USERS), engine=engine_address,
+        ring=(0.1, 0.3), talk=(0.5, 1.0), patience=(60.0, 60.0), listen=(1.0, 1.5), seed=9, drain_timeout=40.0)
+    base.update(changes)
+    return Options(**base)  # type: ignore[arg-type]
+
+
+def assert_logged(call_log: MemoryCallLog, summary: Summary) -> None:
+    """Every placed call is in the engine's log, opened by ARRIVE and ended by HANGUP; nothing else is."""
+    placed = {result.call_id for result in summary.results}
+    assert len(placed) == summary.placed
+    assert {event.call_id for event in call_log.events} == placed
+    for call_id in placed:
+        kinds = call_log.kinds(call_id)
+        assert kinds[0] is CallStep.ARRIVE and kinds.count(CallStep.HANGUP) == 1, kinds
+    numbers = {result.number: result.call_id for result in summary.results}
+    assert {e.caller: e.call_id for e in call_log.events if isinstance(e, Arrive)} == numbers
+
+
+def test_an_airing_through_the_demo_ivr_is_answered_by_registered_agents_and_fully_accounted(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path, Route(DNIS, flow="demo"), seats(USERS)) as (engine, call_log):
+            simulation = Simulation(options(engine.sip_address))
+            summary = await simulation.run()
+            await engine.flush_log()
+            assert [engine.registrar.contact_for(f"sip:{user}@hotline") for user in USERS] == [None] * 3
+        keys = Counter(caller.plan.key for caller in simulation.callers)
+        assert summary.placed == 10 and summary.accounted
+        assert sum(summary.outcomes.values()) == 10
+        assert summary.outcomes == {
+            "answered": keys["1"] + keys["3"], "abandoned_ivr": 0, "abandoned_queue": 0,
+            "self_service": keys["2"], "ended_by_engine": 0, "refused": 0, "failed": 0}
+        assert keys["2"] >= 1 and keys["3"] >= 1 and keys["1"] >= 5  # the seed gives every path of the menu
+        assert_logged(call_log, summary)
+        answers = [event for event in call_log.events if isinstance(event, Answer)]
+        queue_of = {answer.call_id: answer.queue for answer in answers}
+        wanted = {"1": "orders", "2": None, "3": "after_sales"}
+        assert {r.call_id: queue_of.get(r.call_id) for r in summary.results} == {
+            r.call_id: wanted[r.key] for r in summary.results}  # each key press took its caller where it said
+        for result in summary.results:
+            visits = [e for e in call_log.of_call(result.call_id) if isinstance(e, IvrNode)]
+            assert [e.node for e in visits[:3]] == [
+                "welcome", "main_menu", {"1": "orders", "2": "status_by_caller", "3": "after_sales"}[result.key]]
+            # pressed on hearing the menu start (REACTION after it), long before the 13 s clock fallback
+            assert 0.3 <= visits[2].mono - visits[1].mono < 1.5
+        assert len(answers) == summary.answered
+        assert Counter(event.agent for event in answers) == Counter(
+            {f"agent-{user}": taken for user, taken in summary.per_agent.items() if taken})
+        assert sum(summary.per_agent.values()) == summary.answered
+        assert summary.heard_agent == summary.answered  # audio went both ways through the bridge
+        assert summary.registration_failures == {}
+        assert summary.setup_p50_ms is not None and summary.setup_p99_ms is not None
+        assert 0 < summary.setup_p50_ms <= summary.setup_p99_ms < 2000
+
+    run(scenario)
+
+
+def test_callers_out_of_patience_abandon_in_the_queue_and_the_engine_logs_each_abandon(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path, Route(DNIS, queue="orders"), ()) as (engine, call_log):
+            summary = await Simulation(options(engine.sip_address, duration=1, credentials=(), keys={"1": 1},
+                                               menu_delay=0.2, announcement=0.0, patience=(0.8, 1.2))).run()
+            await engine.flush_log()
+        assert summary.placed == 5 and summary.accounted
+        assert summary.outcomes["abandoned_queue"] == 5 and summary.answered == 0
+        assert_logged(call_log, summary)
+        abandons = [event for event in call_log.events if isinstance(event, Abandon)]
+        assert sorted(event.call_id for event in abandons) == sorted(r.call_id for r in summary.results)
+        assert summary.per_agent == {} and summary.heard_agent == 0
+
+    run(scenario)
+
+
+def test_a_number_the_engine_does_not_serve_is_counted_as_refused_with_its_status(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path, Route(DNIS, flow="demo"), seats(USERS)) as (engine, call_log):
+            summary = await Simulation(options(engine.sip_address, duration=0.6, dnis="4009999999")).run()
+        assert summary.placed == 3 and summary.accounted
+        assert summary.outcomes["refused"] == 3 and summary.refused == {404: 3}
+        assert summary.setup_p50_ms is None and call_log.events == []
+
+    run(scenario)
+
+
+def test_wrong_agent_passwords_stop_the_run_before_any_call_with_the_registrar_s_answer(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path, Route(DNIS, flow="demo"), seats(USERS)) as (engine, call_log):
+            wrong = tuple((user, "not-the-password") for user in USERS)
+            with pytest.raises(SimulationError, match=r"no agent phone could register \(answers: 401\)"):
+                await Simulation(options(engine.sip_address, credentials=wrong)).run()
+        assert call_log.events == []
+
+    run(scenario)
+
+
+def test_an_engine_that_does_not_answer_fails_fast_with_a_clear_message(unused_udp_port: int) -> None:
+    async def scenario() -> None:
+        simulation = Simulation(options(("127.0.0.1", unused_udp_port), connect_timeout=0.3))
+        with pytest.raises(SimulationError, match=rf"no SIP answer from 127.0.0.1:{unused_udp_port} within 0.3 s"):
+            await simulation.run()
+        assert simulation.callers == []
+
+    run(scenario, timeout=10)
+
+
+def test_stop_places_no_more_calls_and_hangs_up_those_in_progress_as_failed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path, Route(DNIS, queue="orders"), ()) as (engine, call_log):
+            simulation = Simulation(options(engine.sip_address, duration=4, credentials=()))
+            asyncio.get_running_loop().call_later(1.1, simulation.stop, "stopped by a signal")
+            summary = await simulation.run()
+            await engine.flush_log()
+        assert summary.placed == 6 and summary.accounted  # at 0, 0.2 … 1.0 s
+        assert summary.failed == {"stopped by a signal": 6} and summary.outcomes["failed"] == 6
+        assert_logged(call_log, summary)
+
+    run(scenario)
