@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from hotline.accounts.audit import record
 from hotline.accounts.models import User
@@ -24,21 +24,21 @@ from hotline.telephony.control import ControlError
 
 # What the engine's refusal codes mean, in the user's language.
 REFUSALS = {
-    "unknown_seat": _lazy("There is no such seat."),
-    "unknown_agent": _lazy("The engine does not know this agent."),
-    "unknown_call": _lazy("This call is not in progress."),
-    "unknown_queue": _lazy("There is no such queue."),
-    "not_logged_in": _lazy("The agent is not logged in to a seat."),
-    "already_logged_in": _lazy("The agent is already logged in to a seat."),
-    "seat_taken": _lazy("Someone else is logged in at this seat."),
-    "not_allowed_now": _lazy("The agent cannot do that in the current state."),
-    "not_connected": _lazy("The call is not connected to an agent."),
-    "bad_request": _lazy("The engine did not understand the command."),
+    "unknown_seat": gettext_lazy("There is no such seat."),
+    "unknown_agent": gettext_lazy("The engine does not know this agent."),
+    "unknown_call": gettext_lazy("This call is not in progress."),
+    "unknown_queue": gettext_lazy("There is no such queue."),
+    "not_logged_in": gettext_lazy("The agent is not logged in to a seat."),
+    "already_logged_in": gettext_lazy("The agent is already logged in to a seat."),
+    "seat_taken": gettext_lazy("Someone else is logged in at this seat."),
+    "not_allowed_now": gettext_lazy("The agent cannot do that in the current state."),
+    "not_connected": gettext_lazy("The call is not connected to an agent."),
+    "bad_request": gettext_lazy("The engine did not understand the command."),
 }
 
 
 def refusal_message(error: ControlError) -> str:
-    return str(REFUSALS.get(error.code, _lazy("The engine refused the command.")))
+    return str(REFUSALS.get(error.code, gettext_lazy("The engine refused the command.")))
 
 
 def _agent_for(target: User | None, actor: User) -> User:

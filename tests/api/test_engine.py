@@ -1,0 +1,66 @@
+"""The telephony endpoints against a live engine in this process: seat log-in, state, refusals (translated),
+a supervisor acting for an agent, and what is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hotline.accounts.models import AuditEntry
+from hotline.calls.embedded import EmbeddedEngine
+from hotline.calls.models import Queue, Seat
+from hotline.calls.seats import do_create_seat
+from hotline.telephony.events import AgentState
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the engine's thread reads and writes the database
+
+
+@pytest.fixture
+def engine(users: Any) -> Iterator[EmbeddedEngine]:
+    Queue.objects.create(name="orders")
+    for name, user in (("A-01", "8001"), ("A-02", "8002")):
+        do_create_seat(name, user, "s3cret-pass", actor=users["admin"])
+    running = EmbeddedEngine(sip_port=0)
+    running.start()
+    yield running
+    running.stop()
+
+
+def agent_state(engine: EmbeddedEngine, agent: str) -> AgentState:
+    assert engine.engine is not None
+    return engine.engine.dispatcher.agent(agent).state
+
+
+def test_an_agent_logs_in_at_a_seat_goes_ready_and_a_supervisor_pauses_them(engine, as_role, users) -> None:
+    agent, supervisor = as_role("agent"), as_role("supervisor")
+    assert agent.post("/api/engine/agent/login", {"seat": "A-01"}).status_code == 200
+    assert Seat.objects.get(name="A-01").agent == users["agent"]
+    assert agent_state(engine, "t_agent") is AgentState.NOT_READY
+    assert agent.post("/api/engine/agent/state", {"state": "ready"}).status_code == 200
+    assert agent_state(engine, "t_agent") is AgentState.READY
+    paused = supervisor.post("/api/engine/agent/state", {"state": "not_ready", "reason": "coaching",
+                                                          "agent": "t_agent"})
+    assert paused.status_code == 200 and agent_state(engine, "t_agent") is AgentState.NOT_READY
+    audited = AuditEntry.objects.filter(action="set_agent_state").order_by("id")
+    assert list(audited.values_list("actor_name", "after")) == [
+        ("t_agent", {"ready": True, "reason": ""}), ("t_supervisor", {"ready": False, "reason": "coaching"})]
+    assert agent.post("/api/engine/agent/logout", {}).status_code == 200
+    assert Seat.objects.get(name="A-01").agent is None and agent_state(engine, "t_agent") is AgentState.LOGGED_OUT
+
+
+def test_refusals_are_409_with_a_code_in_the_caller_s_language_and_change_nothing(engine, as_role, users) -> None:
+    agent = as_role("agent", "zh-hans")
+    assert agent.post("/api/engine/agent/login", {"seat": "A-01"}).status_code == 200
+    again = agent.post("/api/engine/agent/login", {"seat": "A-02"})
+    assert (again.status_code, again.json()) == (
+        409, {"detail": "该坐席已登录某个座席位。", "code": "already_logged_in"})
+    assert Seat.objects.get(name="A-02").agent is None
+    missing = agent.post("/api/engine/agent/login", {"seat": "Z-99"})
+    assert (missing.status_code, missing.json()) == (404, {"detail": "座席位“Z-99”不存在。"})
+    other = agent.post("/api/engine/agent/state", {"state": "ready", "agent": "t_supervisor"})
+    assert other.status_code == 403 and agent_state(engine, "t_agent") is AgentState.NOT_READY
+    bad = agent.post("/api/engine/agent/state", {"state": "asleep"})
+    assert bad.status_code == 422 and list(bad.json()["errors"]) == ["state"]
+    assert AuditEntry.objects.filter(action="set_agent_state").count() == 0
