@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -39,7 +40,10 @@ class StateIn(AgentIn):
 
 
 class TransferIn(Schema):
-    queue: str
+    """Where to: a queue's name, or an agent's user name (exactly one)."""
+
+    queue: str = ""
+    agent: str = ""
 
 
 class DoneOut(Schema):
@@ -83,8 +87,8 @@ def set_state(request: HttpRequest, payload: StateIn) -> DoneOut:
     return DoneOut()
 
 
-def _call_command(request: HttpRequest, call_id: str, command: str, queue: str = "") -> DoneOut:
-    do_control_call(call_id, command, actor=current_user(request), queue=queue)
+def _call_command(request: HttpRequest, call_id: str, command: str, queue: str = "", agent: str = "") -> DoneOut:
+    do_control_call(call_id, command, actor=current_user(request), queue=queue, agent=agent)
     return DoneOut()
 
 
@@ -112,7 +116,9 @@ def resume(request: HttpRequest, call_id: str) -> DoneOut:
 @router.post("/calls/{call_id}/transfer", response={**CALL_RESPONSES, **responses(422)},
              auth=needs(Perm.TAKE_CALLS))
 def transfer(request: HttpRequest, call_id: str, payload: TransferIn) -> DoneOut:
-    """Blind transfer to a queue: your part of the call ends and wrap-up starts."""
-    return _call_command(request, call_id, "transfer", payload.queue)
+    """Blind transfer to a queue or to one agent: your part of the call ends and wrap-up starts."""
+    if bool(payload.queue) == bool(payload.agent):
+        raise ValidationError({"queue": _("Give either a queue or an agent.")})
+    return _call_command(request, call_id, "transfer", payload.queue, payload.agent)
 
 

@@ -90,11 +90,14 @@ def _call_for(call_id: str, actor: User) -> CallRecord:
 
 
 @transaction.atomic
-def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "") -> None:
-    """Hang up, hold, resume, or transfer to `queue` a call (its agent, or a supervisor for any call)."""
+def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "", agent: str = "") -> None:
+    """Hang up, hold, resume, or transfer to a queue or an agent (by user name) a call: its agent may,
+    and a supervisor may for any call."""
     if command not in ("hang_up", "hold", "resume", "transfer"):
         raise ValueError(f"not a call command: {command}")
     call = _call_for(call_id, actor)
-    args: dict[str, Any] = {"call_id": call_id, "queue": queue} if command == "transfer" else {"call_id": call_id}
+    args: dict[str, Any] = {"call_id": call_id}
+    if command == "transfer":
+        args.update({"queue": queue} if queue else {"agent": agent})
     send_command(command, **args)
     record(f"call_{command}", call, actor=actor, after=args)

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from hotline.telephony.acd.agent import IllegalTransition
 from hotline.telephony.call_flow import CallNotConnected, CallSession
-from hotline.telephony.engine import Engine
+from hotline.telephony.engine import Engine, personal_queue
 from hotline.telephony.events import HangupParty
 
 T = TypeVar("T")
@@ -76,12 +76,14 @@ class EngineControl:
         await self._connected(self._session(call_id).resume)
 
     async def transfer(self, call_id: str, *, queue: str = "", agent: str = "") -> None:
-        """Blind transfer of a connected call to a queue. Transfer to a named agent is not built yet."""
+        """Blind transfer of a connected call to a queue, or to a named agent (through their personal
+        queue: the caller waits there, on hold music, until that agent is ready and answers)."""
         if bool(queue) == bool(agent):
             raise ControlError("bad_request", "give exactly one of queue and agent")
         if agent:
-            raise ControlError("not_allowed_now", "transfer to an agent is not supported yet; use a queue")
-        if self.engine.queue_config(queue) is None:
+            self._logged_in(agent)
+            queue = personal_queue(agent)
+        elif self.engine.queue_config(queue) is None:
             raise ControlError("unknown_queue", f"unknown queue {queue}")
         session = self._session(call_id)
         await self._connected(lambda: session.transfer_to_queue(queue))

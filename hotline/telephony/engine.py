@@ -46,6 +46,11 @@ log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 OverflowHandler = Callable[[CallSession, Overflow], Awaitable[None]]
+
+
+def personal_queue(agent: str) -> str:
+    """The queue only `agent` serves: a call transferred to that agent waits there until they are free."""
+    return f"agent:{agent}"
 # Steps the web side shows live (screen pop, wallboard); the rest only go to the call log.
 PUBLISHED = {CallStep.ARRIVE, CallStep.OFFER, CallStep.ANSWER, CallStep.ABANDON, CallStep.HANGUP}
 
@@ -183,10 +188,15 @@ class Engine:
             self._log_in(seat, ready=seat.ready)
 
     def _log_in(self, seat: SeatConfig, *, ready: bool) -> None:
-        """Make the agent at `seat` a member of the seat's queues and log them in (ACD errors propagate)."""
+        """Make the agent at `seat` a member of the seat's queues and of their personal queue, and log
+        them in (ACD errors propagate)."""
         if seat.agent not in self._agents:
             self.dispatcher.add_agent(seat.agent)
             self._agents.add(seat.agent)
+            personal = QueueConfig(personal_queue(seat.agent))
+            self.dispatcher.add_queue(personal)
+            self._queues[personal.queue_id] = personal
+            self.apply(self.dispatcher.join(seat.agent, personal.queue_id))
         for queue_id in seat.queues:
             self.apply(self.dispatcher.join(seat.agent, queue_id))
         self.apply(self.dispatcher.login(seat.agent, ready=ready))

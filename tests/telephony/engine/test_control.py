@@ -154,3 +154,28 @@ def test_a_force_hang_up_ends_both_legs_as_the_system(tmp_path: Path) -> None:
         assert (hangup.by, hangup.agent) == (HangupParty.SYSTEM, "agent-1")
 
     run(lambda: with_phones([("13800138000", CALLER_MARK), ("8001", AGENT_MARK)], body))
+
+
+def test_a_transfer_to_a_named_agent_rings_only_that_agent(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        caller, first, second = phones
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=first.uri, queues=("orders",)),
+                 SeatConfig("agent-2", "seat-2", fixed_uri=second.uri, queues=("after_sales",)))
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+            control = EngineControl(engine)
+            call = await call_in(engine, caller)
+            call_id = call.invite.call_id
+            await until(lambda: bool(events_of(call_log, Answer)), what="the first answer")
+            await refused("not_logged_in", control.transfer(call_id, agent="agent-9"))
+            await refused("bad_request", control.transfer(call_id, queue="orders", agent="agent-2"))
+            await control.transfer(call_id, agent="agent-2")
+            await until(lambda: len(events_of(call_log, Answer)) == 2, what="agent-2's answer")
+            call.hangup()
+            await until(lambda: call_id in call_log.closed, what="the call record to close")
+        (transfer,) = events_of(call_log, Transfer)
+        assert (transfer.agent, transfer.to_queue) == ("agent-1", "agent:agent-2")
+        assert [(e.queue, e.agent) for e in events_of(call_log, Answer)] == [
+            ("orders", "agent-1"), ("agent:agent-2", "agent-2")]
+
+    run(lambda: with_phones(
+        [("13800138000", CALLER_MARK), ("8001", AGENT_MARK), ("8002", SECOND_AGENT_MARK)], body))
