@@ -150,6 +150,10 @@ HOTLINE_RECORDING_RETENTION_DAYS = env_int("HOTLINE_RECORDING_RETENTION_DAYS", 9
 HOTLINE_SIP_HOST = env_str("HOTLINE_SIP_HOST", "127.0.0.1")
 HOTLINE_SIP_PORT = env_int("HOTLINE_SIP_PORT", 5060, minimum=0)  # 0: an ephemeral port
 HOTLINE_TRUNKS = env_str("HOTLINE_TRUNKS", "127.0.0.1")  # comma-separated addresses or networks (10.0.0.0/24)
+# Click-to-dial sends the customer's leg here: a SIP URI with {number}; empty = no outbound calls.
+HOTLINE_OUTBOUND_GATEWAY = env_str("HOTLINE_OUTBOUND_GATEWAY", "")
+if HOTLINE_OUTBOUND_GATEWAY and "{number}" not in HOTLINE_OUTBOUND_GATEWAY:
+    raise ImproperlyConfigured("HOTLINE_OUTBOUND_GATEWAY must contain {number}, e.g. sip:{number}@10.0.0.9")
 HOTLINE_RTP_PORT_MIN = env_int("HOTLINE_RTP_PORT_MIN", 10000, minimum=1)
 HOTLINE_RTP_PORT_MAX = env_int("HOTLINE_RTP_PORT_MAX", 20000, minimum=HOTLINE_RTP_PORT_MIN)
 if HOTLINE_RTP_PORT_MAX > 65535:

@@ -17,7 +17,13 @@ from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
 from hotline.api.auth import current_user, needs
 from hotline.api.errors import ErrorOut, RefusedOut, responses
-from hotline.calls.commands import do_agent_log_in, do_agent_log_out, do_control_call, do_set_agent_state
+from hotline.calls.commands import (
+    do_agent_log_in,
+    do_agent_log_out,
+    do_click_to_dial,
+    do_control_call,
+    do_set_agent_state,
+)
 from hotline.calls.models import Seat
 
 router = Router(tags=["telephony"])
@@ -48,6 +54,16 @@ class TransferIn(Schema):
 
 class DoneOut(Schema):
     ok: bool = True
+
+
+class DialIn(Schema):
+    number: str
+
+
+class DialOut(Schema):
+    """The new outbound call: your phone rings first, then the customer's."""
+
+    call_id: str
 
 
 def _agent(name: str) -> User | None:
@@ -85,6 +101,12 @@ def set_state(request: HttpRequest, payload: StateIn) -> DoneOut:
     do_set_agent_state(payload.state == "ready", payload.reason, actor=current_user(request),
                        agent=_agent(payload.agent))
     return DoneOut()
+
+
+@router.post("/agent/dial", response={200: DialOut, **responses(422), **ENGINE_ERRORS}, auth=needs(Perm.TAKE_CALLS))
+def dial(request: HttpRequest, payload: DialIn) -> DialOut:
+    """Click-to-dial: your seat's phone rings first; when you pick up, the customer's number is dialled."""
+    return DialOut(call_id=do_click_to_dial(payload.number, actor=current_user(request)))
 
 
 def _call_command(request: HttpRequest, call_id: str, command: str, queue: str = "", agent: str = "") -> DoneOut:

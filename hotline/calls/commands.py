@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,7 @@ from hotline.accounts.permissions import Perm
 from hotline.calls.engine_link import send_command
 from hotline.calls.models import CallRecord, Seat
 from hotline.calls.seats import do_log_in_to_seat, do_log_out_of_seat
+from hotline.lib.phones import normalize_phone
 from hotline.telephony.control import ControlError
 
 # What the engine's refusal codes mean, in the user's language.
@@ -33,6 +34,8 @@ REFUSALS = {
     "seat_taken": gettext_lazy("Someone else is logged in at this seat."),
     "not_allowed_now": gettext_lazy("The agent cannot do that in the current state."),
     "not_connected": gettext_lazy("The call is not connected to an agent."),
+    "no_gateway": gettext_lazy("Outbound calls are not set up (HOTLINE_OUTBOUND_GATEWAY)."),
+    "no_phone": gettext_lazy("Your seat's phone is not registered."),
     "bad_request": gettext_lazy("The engine did not understand the command."),
 }
 
@@ -101,3 +104,15 @@ def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "",
         args.update({"queue": queue} if queue else {"agent": agent})
     send_command(command, **args)
     record(f"call_{command}", call, actor=actor, after=args)
+
+
+@transaction.atomic
+def do_click_to_dial(number: str, *, actor: User) -> str:
+    """Ring the actor's phone, then `number` (normalised); returns the new call's id. Audited."""
+    try:
+        dialled = normalize_phone(number)
+    except ValidationError as error:
+        raise ValidationError({"number": error.messages}) from error
+    call_id = send_command("click_to_dial", agent=actor.username, number=dialled) or ""
+    record("click_to_dial", actor, actor=actor, after={"number": dialled, "call_id": call_id})
+    return call_id

@@ -78,11 +78,11 @@ class EmbeddedEngine:
     def stopped(self) -> bool:
         return self._stopped.is_set() or not self._thread.is_alive()
 
-    def run(self, name: str, args: dict[str, Any]) -> None:
-        """Run a command on the engine's loop and wait for it (ControlError when refused)."""
+    def run(self, name: str, args: dict[str, Any]) -> str | None:
+        """Run a command on the engine's loop and wait for its result (ControlError when refused)."""
         assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(run_command(self.control, name, args), self._loop)
-        future.result(COMMAND_TIMEOUT)
+        return future.result(COMMAND_TIMEOUT)
 
     def stop(self) -> None:
         """Stop the engine (recordings written, call log flushed) and wait for the thread."""

@@ -31,21 +31,21 @@ class EngineUnavailable(Exception):
     """No engine answered: none runs in this process and none is reachable through Redis."""
 
 
-def send_command(name: str, **args: Any) -> None:
-    """Run a `SipControl` command on the engine; `ControlError` if it refused, `EngineUnavailable` if none."""
+def send_command(name: str, **args: Any) -> str | None:
+    """Run a `SipControl` command on the engine and return its result (click-to-dial: the call id);
+    `ControlError` if it refused, `EngineUnavailable` if no engine answered."""
     local = embedded.current()
     if local is not None:
         try:
-            local.run(name, args)
+            return local.run(name, args)
         except TimeoutError as exc:
             raise EngineUnavailable("the engine did not answer") from exc
-        return
     if not settings.REDIS_URL:
         raise EngineUnavailable("no engine runs in this process and REDIS_URL is not set")
-    _send_through_redis(name, args)
+    return _send_through_redis(name, args)
 
 
-def _send_through_redis(name: str, args: dict[str, Any]) -> None:
+def _send_through_redis(name: str, args: dict[str, Any]) -> str | None:
     import redis
 
     command_id = uuid.uuid4().hex
@@ -61,6 +61,8 @@ def _send_through_redis(name: str, args: dict[str, Any]) -> None:
     outcome = json.loads(reply[1])
     if not outcome["ok"]:
         raise ControlError(outcome["code"], outcome["message"])
+    result: str | None = outcome.get("result")
+    return result
 
 
 async def serve_commands(control: EngineControl, url: str, stop: asyncio.Event) -> None:
@@ -93,8 +95,8 @@ async def _serve_one(control: EngineControl, client: Any, raw: bytes | str) -> N
         log.warning("engine commands: dropped %s, sent %.1f s ago", name, time.time() - sent)
         return
     try:
-        await run_command(control, name, args if isinstance(args, dict) else {})
-        outcome: dict[str, Any] = {"ok": True}
+        result = await run_command(control, name, args if isinstance(args, dict) else {})
+        outcome: dict[str, Any] = {"ok": True, "result": result}
     except ControlError as exc:
         outcome = {"ok": False, "code": exc.code, "message": str(exc)}
     key = REPLY_PREFIX + str(command_id)

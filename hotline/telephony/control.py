@@ -7,23 +7,27 @@ refused command changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from hotline.telephony.acd.agent import IllegalTransition
 from hotline.telephony.call_flow import CallNotConnected, CallSession
 from hotline.telephony.engine import Engine, personal_queue
-from hotline.telephony.events import HangupParty
+from hotline.telephony.events import AgentState, HangupParty
+from hotline.telephony.outbound import OutboundSession
 
 T = TypeVar("T")
 
 DEFAULT_NOT_READY_REASON = "break"
+DIALLABLE = re.compile(r"\+?[0-9]{3,20}")
+DIAL_FROM = frozenset({AgentState.READY, AgentState.NOT_READY, AgentState.WRAP_UP})
 
 
 class ControlError(Exception):
     """A command the engine refused. `code` is one of: unknown_seat, unknown_agent, unknown_call,
     unknown_queue, not_logged_in, already_logged_in, seat_taken, not_allowed_now, not_connected,
-    bad_request."""
+    no_gateway, no_phone, bad_request."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -67,7 +71,27 @@ class EngineControl:
 
     async def hang_up(self, call_id: str) -> None:
         """End the call on every leg (the supervisor's force hang-up; an agent's hang-up from the screen)."""
+        outbound = self.engine.outbound.get(call_id)
+        if outbound is not None:
+            await outbound.end(HangupParty.SYSTEM)
+            return
         await self._session(call_id).end(HangupParty.SYSTEM)
+
+    async def click_to_dial(self, agent: str, number: str) -> str:
+        """Ring the agent's phone, then the customer through the outbound gateway; returns the call id."""
+        engine = self.engine
+        gateway = engine.config.outbound_gateway
+        if not gateway:
+            raise ControlError("no_gateway", "no outbound gateway is configured")
+        if not DIALLABLE.fullmatch(number):
+            raise ControlError("bad_request", f"not a number to dial: {number!r}")
+        self._logged_in(agent)
+        contact = engine.contact_of(agent)
+        if contact is None:
+            raise ControlError("no_phone", f"agent {agent}'s phone is not registered")
+        if engine.dispatcher.agent(agent).state not in DIAL_FROM:
+            raise ControlError("not_allowed_now", f"agent {agent} is busy")
+        return await OutboundSession(engine, agent, number).start(gateway, contact)
 
     async def hold(self, call_id: str) -> None:
         await self._connected(self._session(call_id).hold)
@@ -129,14 +153,16 @@ COMMANDS: dict[str, frozenset[str]] = {
     "hold": frozenset({"call_id"}),
     "resume": frozenset({"call_id"}),
     "transfer": frozenset({"call_id", "queue", "agent"}),
+    "click_to_dial": frozenset({"agent", "number"}),
 }
 REQUIRED: dict[str, frozenset[str]] = {
     "login": frozenset({"agent", "seat"}), "not_ready": frozenset({"agent"}), "transfer": frozenset({"call_id"}),
 }
 
 
-async def run_command(control: EngineControl, name: str, args: dict[str, object]) -> None:
-    """Run one named command with keyword arguments, checked against `COMMANDS` before anything happens."""
+async def run_command(control: EngineControl, name: str, args: dict[str, object]) -> str | None:
+    """Run one named command with keyword arguments, checked against `COMMANDS` before anything happens;
+    returns what the command returns (click-to-dial: the new call's id)."""
     allowed = COMMANDS.get(name)
     if allowed is None:
         raise ControlError("bad_request", f"unknown command {name!r}")
@@ -145,5 +171,5 @@ async def run_command(control: EngineControl, name: str, args: dict[str, object]
         raise ControlError("bad_request", f"{name} takes {sorted(allowed)}, needs {sorted(required)}")
     if not all(isinstance(value, str | bool) for value in args.values()):
         raise ControlError("bad_request", f"{name}: arguments are text (ready: true or false)")
-    command: Callable[..., Awaitable[None]] = getattr(control, name)
-    await command(**args)
+    command: Callable[..., Awaitable[str | None]] = getattr(control, name)
+    return await command(**args)

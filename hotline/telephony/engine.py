@@ -34,6 +34,7 @@ from hotline.telephony.ivr.host import IvrHost
 from hotline.telephony.ivr.model import Flow
 from hotline.telephony.media.local import LocalMediaPlane
 from hotline.telephony.media.plane import MediaPlane, RecordingMode
+from hotline.telephony.outbound import OutboundSession
 from hotline.telephony.ports import CallLog, Directory, EventBus
 from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
 from hotline.telephony.sip.clock import LoopScheduler
@@ -99,6 +100,9 @@ class EngineConfig:
     ring_timeout: float = 20.0
     rtp_timeout: float = 60.0
     credentials: CredentialLookup | None = None
+    # Where click-to-dial sends the customer's leg: a SIP URI with `{number}`, e.g. sip:{number}@10.0.0.9;
+    # empty: no outbound calls.
+    outbound_gateway: str = ""
 
     def __post_init__(self) -> None:
         queues = {queue.queue_id for queue in self.queues}
@@ -140,6 +144,7 @@ class Engine:
         self.bus = bus
         self.ivr_host = ivr_host
         self.sessions: dict[str, CallSession] = {}
+        self.outbound: dict[str, OutboundSession] = {}  # click-to-dial calls, by call id
         self._phones = {seat.seat: seat for seat in config.seats}  # every seat's phone, by seat name
         self._seats = {seat.agent: seat for seat in config.seats if seat.agent}  # agents logged in, by agent
         self._queues = {queue.queue_id: queue for queue in config.queues}

@@ -89,6 +89,7 @@ ENDPOINTS = [
     # No engine runs in these tests: an allowed command gets as far as finding none (503), or no such call (409).
     Endpoint("post", "/api/engine/agent/state", Perm.TAKE_CALLS, PHONE_USERS, 503, body={"state": "ready"}),
     Endpoint("post", "/api/engine/agent/logout", Perm.TAKE_CALLS, PHONE_USERS, 503),
+    Endpoint("post", "/api/engine/agent/dial", Perm.TAKE_CALLS, PHONE_USERS, 503, body={"number": "13900139000"}),
     Endpoint("post", "/api/engine/calls/no-such-call/hold", Perm.TAKE_CALLS, PHONE_USERS, 409),
 ]
 DENIED = {"detail": "You do not have permission to do this."}

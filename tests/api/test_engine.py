@@ -64,3 +64,13 @@ def test_refusals_are_409_with_a_code_in_the_caller_s_language_and_change_nothin
     bad = agent.post("/api/engine/agent/state", {"state": "asleep"})
     assert bad.status_code == 422 and list(bad.json()["errors"]) == ["state"]
     assert AuditEntry.objects.filter(action="set_agent_state").count() == 0
+
+
+def test_click_to_dial_checks_the_number_and_says_when_no_gateway_is_set_up(engine, as_role) -> None:
+    agent = as_role("agent", "zh-hans")
+    assert agent.post("/api/engine/agent/login", {"seat": "A-01"}).status_code == 200
+    bad = agent.post("/api/engine/agent/dial", {"number": "12"})
+    assert bad.status_code == 422 and list(bad.json()["errors"]) == ["number"]
+    refused = agent.post("/api/engine/agent/dial", {"number": "139 0013 9000"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "no_gateway")
+    assert AuditEntry.objects.filter(action="click_to_dial").count() == 0

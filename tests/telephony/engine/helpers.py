@@ -38,7 +38,8 @@ def run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
 async def running(tmp_path: Path, route: Route, seats: tuple[SeatConfig, ...], trunk: str = "127.0.0.1",
                   ring_timeout: float = 20.0, wrap_up: float = 0.0,
                   recording_mode: RecordingMode = RecordingMode.MONO, queues: tuple[QueueConfig, ...] = (),
-                  directory: MemoryDirectory | None = None) -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
+                  directory: MemoryDirectory | None = None,
+                  outbound_gateway: str = "") -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
     """An engine on ephemeral ports with the demo flow, `seats`, and `queues` (default: orders and
     after_sales), answering `route` (or whatever `directory` routes)."""
     call_log = MemoryCallLog()
@@ -46,7 +47,7 @@ async def running(tmp_path: Path, route: Route, seats: tuple[SeatConfig, ...], t
         sip_port=0, trunks=(Trunk.of("test carrier", [trunk]),),
         queues=queues or (QueueConfig("orders", wrap_up_seconds=wrap_up), QueueConfig("after_sales")),
         flows={"demo": load_demo_flow()}, seats=seats, recordings=tmp_path, hold_music=PROMPTS / "please_hold.wav",
-        ring_timeout=ring_timeout, recording_mode=recording_mode,
+        ring_timeout=ring_timeout, recording_mode=recording_mode, outbound_gateway=outbound_gateway,
     )
     engine = Engine(config, call_log, directory or MemoryDirectory({DNIS: route}), MemoryEventBus())
     await engine.start()

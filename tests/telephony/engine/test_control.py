@@ -179,3 +179,52 @@ def test_a_transfer_to_a_named_agent_rings_only_that_agent(tmp_path: Path) -> No
 
     run(lambda: with_phones(
         [("13800138000", CALLER_MARK), ("8001", AGENT_MARK), ("8002", SECOND_AGENT_MARK)], body))
+
+
+CUSTOMER_MARK = 0x55
+
+
+def test_click_to_dial_rings_the_agent_first_then_the_customer_and_bridges_them(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        agent, customer = phones
+        gateway = f"sip:{{number}}@127.0.0.1:{customer.listeners.udp_address[1]}"
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats, outbound_gateway=gateway) as (
+                engine, call_log):
+            control = EngineControl(engine)
+            await refused("bad_request", control.click_to_dial("agent-1", "139-0013"))
+            await refused("not_logged_in", control.click_to_dial("agent-9", "13900139000"))
+            call_id = await control.click_to_dial("agent-1", "13900139000")
+            assert engine.dispatcher.agent("agent-1").state is AgentState.NOT_READY
+            await until(lambda: bool(events_of(call_log, Answer)), what="the customer's answer")
+            assert len(agent.incoming) == 1 and len(customer.incoming) == 1
+            assert agent.incoming[0].caller == "sip:13900139000@127.0.0.1"  # the agent's phone shows whom
+            assert customer.incoming[0].called == "sip:13900139000@127.0.0.1:" + str(
+                customer.listeners.udp_address[1])
+            before = agent.rtp.by_mark[CUSTOMER_MARK], customer.rtp.by_mark[AGENT_MARK]
+            await asyncio.sleep(1.0)
+            heard = agent.rtp.by_mark[CUSTOMER_MARK] - before[0], customer.rtp.by_mark[AGENT_MARK] - before[1]
+            customer.incoming[0].hangup()
+            await until(lambda: call_id in call_log.closed, what="the call record to close")
+            assert await asyncio.wait_for(agent.incoming[0].wait_ended(), 5) == "remote bye"
+            assert engine.dispatcher.agent("agent-1").state is AgentState.READY  # given back to the queues
+        assert heard[0] >= 40 and heard[1] >= 40
+        assert call_log.kinds(call_id) == [CallStep.ARRIVE, CallStep.RING, CallStep.ANSWER, CallStep.HANGUP]
+        (arrive,) = [e for e in call_log.events if e.kind is CallStep.ARRIVE]
+        assert (arrive.direction, arrive.caller, arrive.agent) == ("outbound", "13900139000", "agent-1")
+        (hangup,) = events_of(call_log, Hangup)
+        assert (hangup.by, hangup.agent) == (HangupParty.CALLER, "agent-1")
+        assert [r.call_id for r in call_log.recordings] == [call_id]
+
+    run(lambda: with_phones([("8001", AGENT_MARK), ("customer", CUSTOMER_MARK)], body))
+
+
+def test_click_to_dial_without_a_gateway_is_refused_and_the_agent_stays_ready(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        (agent,) = phones
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+            await refused("no_gateway", EngineControl(engine).click_to_dial("agent-1", "13900139000"))
+            assert engine.dispatcher.agent("agent-1").state is AgentState.READY and call_log.events == []
+
+    run(lambda: with_phones([("8001", AGENT_MARK)], body))

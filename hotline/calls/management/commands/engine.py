@@ -82,6 +82,7 @@ def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None)
         recordings=settings.DATA_DIR / "recordings",
         hold_music=HOLD_MUSIC,
         credentials=credentials,
+        outbound_gateway=settings.HOTLINE_OUTBOUND_GATEWAY,
     )
 
 

@@ -1,0 +1,127 @@
+"""Click-to-dial: ring the agent's phone first, then the customer through the outbound gateway, and bridge.
+
+The agent is paused in the ACD (not ready, reason "outbound") for the whole call, so no queue offers them
+a caller meanwhile, and goes back to ready afterwards if they were ready before. The call is logged like
+an inbound one with direction "outbound": `arrive` (the customer's number), `ring` (the agent's phone),
+`answer` (the customer picked up), `hangup`, then the record is closed. Recorded like any bridged call.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from hotline.telephony.call_flow import remote_of
+from hotline.telephony.events import AgentState, Answer, Arrive, Direction, Hangup, HangupCause, HangupParty, Ring
+from hotline.telephony.media.plane import LegKey
+from hotline.telephony.sip.calls import CallState, OutboundCall
+
+if TYPE_CHECKING:
+    from hotline.telephony.engine import Engine
+
+log = logging.getLogger(__name__)
+
+OUTBOUND_REASON = "outbound"
+CUSTOMER_RING_SECONDS = 60.0
+
+
+class OutboundSession:
+    """One click-to-dial call; `start()` returns its call id as soon as the agent's phone is being rung."""
+
+    def __init__(self, engine: Engine, agent: str, number: str) -> None:
+        self.engine = engine
+        self.agent = agent
+        self.number = number
+        self.agent_call: OutboundCall | None = None
+        self.customer_call: OutboundCall | None = None
+        self.agent_leg = LegKey("", "agent")
+        self.customer_leg = LegKey("", "customer")
+        self.call_id = ""
+        self.ended = False
+        self.recording = False
+        self._was_ready = False
+
+    async def start(self, gateway: str, contact: str) -> str:
+        """Pause the agent, dial their phone (showing the customer's number) and go on in the background."""
+        engine = self.engine
+        state = engine.dispatcher.agent(self.agent).state
+        self._was_ready = state is AgentState.READY
+        if state is not AgentState.NOT_READY:  # ready or wrapping up: pause; already paused: stay so
+            engine.apply(engine.dispatcher.not_ready(self.agent, OUTBOUND_REASON))
+        endpoint = await engine.media.allocate(LegKey(f"out-{id(self)}", "agent"))
+        self.agent_call = engine.calls.dial(contact, (endpoint.host, endpoint.port),
+                                            caller=f"sip:{self.number}@{engine.host}",
+                                            ring_timeout=engine.config.ring_timeout)
+        self.call_id = self.agent_call.invite.call_id
+        self.agent_leg, self.customer_leg = endpoint.leg, LegKey(self.call_id, "customer")
+        engine.outbound[self.call_id] = self
+        engine.emit(Arrive(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent,
+                           caller=self.number, dnis="", direction=Direction.OUTBOUND))
+        self.agent_call.on_ringing = lambda status: self._agent_ringing()
+        engine.spawn(self._run(gateway))
+        return self.call_id
+
+    def _agent_ringing(self) -> None:
+        engine = self.engine
+        engine.emit(Ring(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent,
+                         seat=engine.seat_of(self.agent)))
+        if self.agent_call is not None:
+            self.agent_call.on_ringing = None
+
+    async def _run(self, gateway: str) -> None:
+        assert self.agent_call is not None
+        if await self.agent_call.wait_answer() != 200 or self.ended:
+            await self.end(HangupParty.AGENT, HangupCause.FAILED)
+            return
+        self.agent_call.on_ended = lambda reason: self.engine.spawn(self.end(HangupParty.AGENT))
+        engine = self.engine
+        endpoint = await engine.media.allocate(self.customer_leg)
+        self.customer_call = engine.calls.dial(gateway.format(number=self.number), (endpoint.host, endpoint.port),
+                                               ring_timeout=CUSTOMER_RING_SECONDS)
+        status = await self.customer_call.wait_answer()
+        if status != 200 or self.ended:
+            log.info("click-to-dial %s: the customer's side answered %s", self.call_id, status)
+            await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
+            return
+        self.customer_call.on_ended = lambda reason: self.engine.spawn(self.end(HangupParty.CALLER))
+        await self._bridge()
+
+    async def _bridge(self) -> None:
+        engine, media = self.engine, self.engine.media
+        assert self.agent_call is not None and self.agent_call.media is not None
+        assert self.customer_call is not None and self.customer_call.media is not None
+        await media.set_remote(self.agent_leg, remote_of(self.agent_call.media))
+        await media.set_remote(self.customer_leg, remote_of(self.customer_call.media))
+        await media.bridge(self.customer_leg, self.agent_leg)
+        await media.start_recording(self.call_id, self.customer_leg, self.agent_leg,
+                                    engine.recording_path(self.call_id), engine.config.recording_mode)
+        self.recording = True
+        engine.emit(Answer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent))
+        if self.customer_call.state is CallState.ENDED or self.agent_call.state is CallState.ENDED:
+            await self.end(HangupParty.SYSTEM)
+
+    async def end(self, by: HangupParty, cause: HangupCause = HangupCause.NORMAL) -> None:
+        """End both legs once, log the hang-up, file the recording, and give the agent back to the ACD."""
+        if self.ended:
+            return
+        self.ended = True
+        engine = self.engine
+        for call in (self.agent_call, self.customer_call):
+            if call is not None:
+                call.on_ended = None
+                call.hangup()
+        engine.emit(Hangup(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent,
+                           by=by, cause=cause))
+        if self.recording:
+            engine.recorded(self.call_id, await engine.media.stop_recording(self.call_id))
+        for leg in (self.agent_leg, self.customer_leg):
+            await engine.media.release(leg)
+        engine.outbound.pop(self.call_id, None)
+        engine.close_call(self.call_id)
+        self._give_back()
+
+    def _give_back(self) -> None:
+        """Ready again if the agent was ready before and is still paused for this call."""
+        agent = self.engine.dispatcher.agent(self.agent)
+        if self._was_ready and agent.state is AgentState.NOT_READY and agent.reason == OUTBOUND_REASON:
+            self.engine.apply(self.engine.dispatcher.ready(self.agent))
