@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.bench.base import Benchmark
+from hotline.bench.engine import EngineBenchmark
 from hotline.bench.lookup import LookupBenchmark
 from hotline.bench.relay import RelayBenchmark
 from hotline.bench.routing import RoutingBenchmark
@@ -14,7 +15,7 @@ from hotline.bench.targets import BenchError
 
 # Later benchmarks (engine, surge, pop) join here; each gets its own sub-command and options.
 BENCHMARKS: dict[str, Benchmark] = {
-    bench.name: bench for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark())
+    bench.name: bench for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark())
 }
 
 
