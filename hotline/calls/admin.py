@@ -17,9 +17,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hotline.accounts.permissions import Perm
-from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue, Recording, Seat
+from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue, QueueMember, Recording, Seat
 from hotline.calls.seats import do_save_seat
-from hotline.core.admin import AuditedAdmin, PhoneSearchMixin, ReadOnlyAdmin, ReadOnlyInline
+from hotline.core.admin import AuditedAdmin, AuditedInline, PhoneSearchMixin, ReadOnlyAdmin, ReadOnlyInline
 
 
 class CallsPermissions:
@@ -83,13 +83,22 @@ class RecordingAdmin(CallsPermissions, ReadOnlyAdmin):
     show_full_result_count = False
 
 
+class QueueMemberInline(AuditedInline):
+    """The agents who serve the queue, with their skill level."""
+
+    model = QueueMember
+    fields = ("agent", "level")
+
+
 @admin.register(Queue)
 class QueueAdmin(AuditedAdmin):
-    """ACD queues: strategy, limits, overflow, wrap-up and KPI thresholds (Django's per-model permissions)."""
+    """ACD queues: strategy, limits, overflow, wrap-up, routing and KPI thresholds, and the agents who serve
+    them (Django's per-model permissions)."""
 
     list_display = ("name", "strategy", "wrapup_seconds", "max_wait_seconds", "max_length", "overflow",
                     "overflow_to", "service_level_seconds", "short_abandon_seconds")
     search_fields = ("name",)
+    inlines = (QueueMemberInline,)
 
 
 @admin.register(NumberRoute)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from hotline.accounts.audit import record
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
+from hotline.calls.directory import agent_skills
 from hotline.calls.engine_link import send_command
 from hotline.calls.models import CallRecord, Seat
 from hotline.calls.seats import do_log_in_to_seat, do_log_out_of_seat
@@ -53,8 +54,10 @@ def _agent_for(target: User | None, actor: User) -> User:
 
 
 def do_agent_log_in(seat: Seat, *, actor: User) -> Seat:
-    """The actor logs in at `seat`, not ready: the engine rings that seat's phone once they are ready."""
-    send_command("login", agent=actor.username, seat=seat.name)
+    """The actor logs in at `seat`, not ready: once ready, the seat's phone rings for the actor's queue
+    memberships (with their skill levels), or for every queue when they have none."""
+    skills = ",".join(f"{queue}:{level}" for queue, level in agent_skills(actor))
+    send_command("login", agent=actor.username, seat=seat.name, **({"skills": skills} if skills else {}))
     try:
         return do_log_in_to_seat(seat, actor, actor=actor)
     except Exception:

@@ -14,13 +14,17 @@ import threading
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
-from hotline.calls.models import NumberRoute, Queue, Seat
+from hotline.calls.actions import normalize_caller
+from hotline.calls.models import CallRecord, NumberRoute, Queue, QueueMember, Seat
 from hotline.calls.seats import SEAT_CHANGED
+from hotline.crm.models import Level
+from hotline.crm.queries import customer_by_phone
 from hotline.lib import bus
 from hotline.media.queries import attribute, hotline_number_by_dnis
-from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig, Strategy
-from hotline.telephony.ports import Attribution, Route, SeatCredentials
+from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig, Strategy, WideningStep
+from hotline.telephony.ports import Attribution, CallerProfile, Route, SeatCredentials
 
 DEFAULT_FLOW = "demo"
 log = logging.getLogger(__name__)
@@ -88,8 +92,16 @@ def queue_configs() -> tuple[QueueConfig, ...]:
         queue_id=q.name, strategy=Strategy(q.strategy), wrap_up_seconds=float(q.wrapup_seconds),
         max_length=q.max_length, max_wait_seconds=float(q.max_wait_seconds),
         overflow=OverflowTarget(kind=OverflowKind(q.overflow), destination=q.overflow_to),
-        announce_seconds=float(q.announce_seconds),
+        announce_seconds=float(q.announce_seconds), max_misses=q.max_misses,
+        affinity_seconds=float(q.affinity_seconds), vip_priority=q.vip_priority, entry_level=q.skill_level,
+        widening=(WideningStep(float(q.widen_after_seconds), q.widen_to_level),) if q.widen_after_seconds else (),
     ) for q in Queue.objects.order_by("name"))
+
+
+def agent_skills(agent: Any) -> tuple[tuple[str, int], ...]:
+    """The agent's queues with skill levels (`QueueMember` rows), by queue name; empty when none."""
+    rows = QueueMember.objects.filter(agent=agent).select_related("queue").order_by("queue__name")
+    return tuple((row.queue.name, row.level) for row in rows)
 
 
 def _route(dnis: str) -> Route | None:
@@ -107,6 +119,18 @@ def _attribute(dnis: str, at: datetime.datetime) -> Attribution:
     if airing is None:
         return Attribution(airing_id=None)
     return Attribution(airing_id=airing.pk, station=airing.station.code)
+
+
+LAST_AGENT_DAYS = 30  # a caller's "last agent" is the one who answered them within this many days
+
+
+def _caller_profile(caller: str) -> CallerProfile:
+    customer = customer_by_phone(caller) if caller else None
+    number = normalize_caller(caller)
+    since = timezone.now() - datetime.timedelta(days=LAST_AGENT_DAYS)
+    last = (CallRecord.objects.filter(caller=number, arrived_at__gte=since).exclude(agent_key="")
+            .order_by("-arrived_at").values_list("agent_key", flat=True).first()) if number else None
+    return CallerProfile(vip=customer is not None and customer.level == Level.VIP, last_agent=last or "")
 
 
 def _seat_of_agent(agent: str) -> str | None:
@@ -133,6 +157,9 @@ class OrmDirectory:
 
     async def attribute(self, dnis: str, at: datetime.datetime) -> Attribution:
         return await sync_to_async(_attribute, thread_sensitive=True)(dnis, at)
+
+    async def caller_profile(self, caller: str) -> CallerProfile:
+        return await sync_to_async(_caller_profile, thread_sensitive=True)(caller)
 
     async def seat_credentials(self, username: str) -> SeatCredentials | None:
         return await sync_to_async(self.credentials.get, thread_sensitive=True)(username)

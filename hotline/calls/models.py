@@ -173,6 +173,7 @@ class CallRecord(models.Model):
             models.Index(fields=["arrived_at"], name="callrecord_arrived"),
             models.Index(fields=["queue", "arrived_at"], name="callrecord_queue_arrived"),
             models.Index(fields=["airing", "arrived_at"], name="callrecord_airing_arrived"),
+            models.Index(fields=["caller", "arrived_at"], name="callrecord_caller_arrived"),  # last agent
         ]
 
     def __str__(self) -> str:
@@ -238,6 +239,22 @@ class Queue(models.Model):
     overflow = models.CharField(_("overflow"), max_length=16, choices=OverflowKind.choices, default=OverflowKind.BUSY)
     overflow_to = models.CharField(_("overflow destination"), max_length=64, blank=True,
                                    help_text=_("The queue's name or the voicemail box, for those kinds of overflow."))
+    max_misses = models.PositiveSmallIntegerField(
+        _("missed offers before not ready"), default=2,
+        help_text=_("An agent whose phone rings out this many times in a row is set not ready; 0 never."))
+    affinity_seconds = models.PositiveIntegerField(
+        _("wait for the last agent (seconds)"), default=0,
+        help_text=_("A repeat caller waits this long for the agent who served them last; 0 turns it off."))
+    vip_priority = models.PositiveSmallIntegerField(
+        _("VIP priority"), default=1, help_text=_("VIP customers wait ahead of callers with a lower priority; "
+                                                  "0 treats them like everyone else."))
+    skill_level = models.PositiveSmallIntegerField(
+        _("skill level wanted"), default=0,
+        help_text=_("Callers want agents with at least this level in the queue; 0 means any member."))
+    widen_after_seconds = models.PositiveIntegerField(
+        _("widen after (seconds)"), default=0,
+        help_text=_("After this wait a caller accepts agents down to the level below; 0 never widens."))
+    widen_to_level = models.PositiveSmallIntegerField(_("widen to level"), default=0)
     announce_seconds = models.PositiveIntegerField(
         _("announce position every (seconds)"), default=30,
         help_text=_("Waiting callers hear how many callers are ahead and the expected wait; 0 turns it off."))
@@ -261,6 +278,24 @@ class Queue(models.Model):
             raise ValidationError({"overflow_to": _("Give a destination for queue or voicemail overflow only.")})
         if self.overflow == OverflowKind.QUEUE and self.overflow_to == self.name:
             raise ValidationError({"overflow_to": _("A queue cannot overflow to itself.")})
+
+
+class QueueMember(models.Model):
+    """An agent serves a queue with a skill level (higher is better; the skills strategy prefers it)."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_skills",
+                              verbose_name=_("agent"))
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="members", verbose_name=_("queue"))
+    level = models.PositiveSmallIntegerField(_("skill level"), default=1)
+
+    class Meta:
+        verbose_name = _("queue member")
+        verbose_name_plural = _("queue members")
+        ordering = ["queue", "-level", "agent"]
+        constraints = [models.UniqueConstraint(fields=["agent", "queue"], name="queuemember_agent_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} @ {self.queue} ({self.level})"
 
 
 class NumberRoute(models.Model):

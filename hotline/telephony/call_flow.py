@@ -50,6 +50,7 @@ from hotline.telephony.ivr.model import Flow
 from hotline.telephony.ivr.phrases import position_announcement
 from hotline.telephony.media.g711 import Codec
 from hotline.telephony.media.plane import LegKey, MediaPlaneError, Remote
+from hotline.telephony.ports import CallerProfile
 from hotline.telephony.sip import sdp
 from hotline.telephony.sip.calls import CallState, InboundCall, OutboundCall
 
@@ -105,6 +106,7 @@ class CallSession:
         self.caller = user_of(call.caller)
         self.dnis = user_of(call.called)
         self.airing_id: int | None = None
+        self.profile = CallerProfile()
         self.leg = LegKey(call_id, "caller")
         self.ivr: IvrSession | None = None
         self.queue = ""
@@ -265,8 +267,18 @@ class CallSession:
         engine.emit(Enqueue(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=queue,
                             position=position))
         await self._hold()
-        engine.apply(engine.dispatcher.enqueue(CallerSpec(self.call_id, queue, priority)))
+        engine.apply(engine.dispatcher.enqueue(self._caller_spec(queue, priority)))
         self._schedule_announcement()
+
+    def _caller_spec(self, queue: str, priority: int) -> CallerSpec:
+        """The caller as the queue sees them: VIP priority, the level wanted, and their last agent."""
+        config = self.engine.queue_config(queue)
+        if config is None:
+            return CallerSpec(self.call_id, queue, priority)
+        if self.profile.vip:
+            priority = max(priority, config.vip_priority)
+        last_agent = self.profile.last_agent if config.affinity_seconds > 0 and self.profile.last_agent else None
+        return CallerSpec(self.call_id, queue, priority, min_level=config.entry_level, last_agent_id=last_agent)
 
     async def _hold(self) -> None:
         if self.engine.config.hold_music is not None:

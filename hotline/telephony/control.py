@@ -42,15 +42,20 @@ class EngineControl:
 
     # -- agents ------------------------------------------------------------------------------------------
 
-    async def login(self, agent: str, seat: str, *, ready: bool = False) -> None:
-        """Log `agent` in at `seat` (not ready, unless `ready`): the seat's phone rings for its queues."""
+    async def login(self, agent: str, seat: str, *, ready: bool = False, skills: str = "") -> None:
+        """Log `agent` in at `seat` (not ready, unless `ready`): the seat's phone rings for the agent's
+        `skills`, "queue:level,queue:level" (the web side's queue memberships), or the seat's queues."""
         if seat not in {phone.seat for phone in self.engine.config.seats}:
             raise ControlError("unknown_seat", f"unknown seat {seat}")
         if self.engine.seat_of(agent):
             raise ControlError("already_logged_in", f"agent {agent} is already logged in")
         if self.engine.agent_at(seat):
             raise ControlError("seat_taken", f"seat {seat} is taken")
-        self._acd(lambda: self.engine.log_in(agent, seat, ready=ready))
+        levels = parse_skills(skills) if skills else None
+        unknown = sorted(queue for queue, _level in levels or () if self.engine.queue_config(queue) is None)
+        if unknown:
+            raise ControlError("unknown_queue", f"unknown queues {unknown}")
+        self._acd(lambda: self.engine.log_in(agent, seat, ready=ready, skills=levels))
 
     async def logout(self, agent: str) -> None:
         self._logged_in(agent)
@@ -143,9 +148,20 @@ class EngineControl:
             raise ControlError("not_connected", str(exc)) from exc
 
 
+def parse_skills(text: str) -> tuple[tuple[str, int], ...]:
+    """ "orders:2,after_sales" → (("orders", 2), ("after_sales", 1)); a bad level is a `bad_request`."""
+    skills = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        queue, _, level = item.partition(":")
+        if level and not level.isdigit():
+            raise ControlError("bad_request", f"bad skill level in {item!r}")
+        skills.append((queue, int(level or 1)))
+    return tuple(skills)
+
+
 # Commands by name, with the arguments each takes: what travels between the web side and the engine.
 COMMANDS: dict[str, frozenset[str]] = {
-    "login": frozenset({"agent", "seat", "ready"}),
+    "login": frozenset({"agent", "seat", "ready", "skills"}),
     "logout": frozenset({"agent"}),
     "ready": frozenset({"agent"}),
     "not_ready": frozenset({"agent", "reason"}),

@@ -75,6 +75,7 @@ class SeatConfig:
     fixed_uri: str = ""
     queues: tuple[str, ...] = ()
     ready: bool = True
+    levels: tuple[tuple[str, int], ...] = ()  # skill level per queue (default 1)
 
 
 @dataclass(frozen=True)
@@ -202,13 +203,16 @@ class Engine:
             self.dispatcher.add_queue(personal)
             self._queues[personal.queue_id] = personal
             self.apply(self.dispatcher.join(seat.agent, personal.queue_id))
+        levels = dict(seat.levels)
         for queue_id in seat.queues:
-            self.apply(self.dispatcher.join(seat.agent, queue_id))
+            self.apply(self.dispatcher.join(seat.agent, queue_id, level=levels.get(queue_id, 1)))
         self.apply(self.dispatcher.login(seat.agent, ready=ready))
         self._seats[seat.agent] = seat
 
-    def log_in(self, agent: str, seat_name: str, *, ready: bool = False) -> None:
-        """An agent sits down at a seat: its phone is rung for the seat's queues from now on."""
+    def log_in(self, agent: str, seat_name: str, *, ready: bool = False,
+               skills: tuple[tuple[str, int], ...] | None = None) -> None:
+        """An agent sits down at a seat: its phone is rung from now on for `skills` (queue, level), or
+        for the seat's queues when None."""
         phone = self._phones.get(seat_name)
         if phone is None:
             raise KeyError(f"unknown seat {seat_name}")
@@ -216,7 +220,13 @@ class Engine:
             raise ValueError(f"agent {agent} is already logged in at {self._seats[agent].seat}")
         if any(seat.seat == seat_name for seat in self._seats.values()):
             raise ValueError(f"seat {seat_name} is taken")
-        self._log_in(dataclasses.replace(phone, agent=agent), ready=ready)
+        seat = dataclasses.replace(phone, agent=agent)
+        if skills is not None:
+            unknown = {queue for queue, _level in skills} - self._queues.keys()
+            if unknown:
+                raise KeyError(f"unknown queues {sorted(unknown)}")
+            seat = dataclasses.replace(seat, queues=tuple(queue for queue, _ in skills), levels=skills)
+        self._log_in(seat, ready=ready)
 
     def log_out(self, agent: str) -> None:
         """The agent leaves (not while ringing or on a call): out of the seat's queues, the seat is free."""
@@ -262,7 +272,9 @@ class Engine:
             return
         self.sessions[session.call_id] = session
         at, mono = self.wall(), self.clock.now()
-        session.airing_id = (await self.directory.attribute(session.dnis, at)).airing_id
+        attribution, session.profile = await asyncio.gather(self.directory.attribute(session.dnis, at),
+                                                            self.directory.caller_profile(session.caller))
+        session.airing_id = attribution.airing_id
         self.emit(Arrive(call_id=session.call_id, at=at, mono=mono, caller=session.caller, dnis=session.dnis,
                          airing_id=session.airing_id))
         call.ring()

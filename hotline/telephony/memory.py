@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hotline.telephony.events import AgentStateChanged, CallEvent, CallStep, EngineEvent
-from hotline.telephony.ports import Attribution, Route, SeatCredentials
+from hotline.telephony.ports import Attribution, CallerProfile, Route, SeatCredentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +62,16 @@ class MemoryDirectory:
     seats: Mapping[str, SeatCredentials] = field(default_factory=dict)
     agents_at_seats: Mapping[str, str] = field(default_factory=dict)
     airings: Mapping[str, Attribution] = field(default_factory=dict)  # by dialled number: the airing on now
+    callers: Mapping[str, CallerProfile] = field(default_factory=dict)  # by caller number
 
     async def route(self, dnis: str) -> Route | None:
         return self.routes.get(dnis)
 
     async def attribute(self, dnis: str, at: datetime.datetime) -> Attribution:
         return self.airings.get(dnis, Attribution(None))
+
+    async def caller_profile(self, caller: str) -> CallerProfile:
+        return self.callers.get(caller, CallerProfile())
 
     async def seat_credentials(self, username: str) -> SeatCredentials | None:
         return self.seats.get(username)

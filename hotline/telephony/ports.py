@@ -31,6 +31,15 @@ class Attribution:
 
 
 @dataclass(frozen=True, slots=True)
+class CallerProfile:
+    """What routing needs to know about a caller: VIP (priority in queues that give it) and the agent who
+    last talked to them (last-agent affinity, 智能号码匹配)."""
+
+    vip: bool = False
+    last_agent: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SeatCredentials:
     """What a seat's phone uses for digest authentication; `ha1` = MD5(user:realm:password)."""
 
@@ -65,6 +74,9 @@ class Directory(Protocol):
 
     async def attribute(self, dnis: str, at: datetime.datetime) -> Attribution:
         """The airing that caused a call to `dnis` arriving at `at`."""
+
+    async def caller_profile(self, caller: str) -> CallerProfile:
+        """The caller's VIP status and last agent, by their number (an unknown caller: the defaults)."""
 
     async def seat_credentials(self, username: str) -> SeatCredentials | None:
         """Digest credentials of a seat's phone, by SIP user name."""

@@ -156,3 +156,22 @@ def test_the_ports_work_from_a_running_event_loop(users: Any) -> None:
     assert route == Route(hotline_number="4008001000", flow="demo")
     assert credentials.ha1 == HA1
     assert (seat, agent) == ("A-01", "t_agent")
+
+
+def test_a_caller_s_profile_says_vip_and_who_answered_them_last_within_30_days(users: Any,
+                                                                             directory: OrmDirectory) -> None:
+    from hotline.calls.models import CallRecord
+    from hotline.telephony.ports import CallerProfile
+
+    factories.make_customer(phone="13800138000", level="vip")
+    factories.make_customer(name="李丽", phone="13900139000")
+    now = timezone.now()
+    calls = (("old", "13900139000", "t_supervisor", 40), ("mid", "13900139000", "t_agent", 2),
+             ("new", "13900139000", "", 1), ("vip", "13800138000", "t_agent", 0))
+    for call_id, caller, agent, days in calls:
+        CallRecord.objects.create(call_id=call_id, caller=caller, agent_key=agent,
+                                  arrived_at=now - datetime.timedelta(days=days))
+    profile = async_to_sync(directory.caller_profile)
+    assert profile("+86 138-0013-8000") == CallerProfile(vip=True, last_agent="t_agent")
+    assert profile("13900139000") == CallerProfile(vip=False, last_agent="t_agent")  # unanswered calls skipped
+    assert profile("13700137000") == CallerProfile() == profile("") == profile("anonymous")

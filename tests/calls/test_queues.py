@@ -51,3 +51,25 @@ def test_a_bad_overflow_is_refused_and_saves_nothing(users: Any, overflow: str, 
         do_save_object(Queue(name="orders", overflow=overflow, overflow_to=to), actor=users["admin"])
     assert list(error.value.message_dict) == ["overflow_to"]
     assert Queue.objects.count() == 0
+
+
+def test_routing_settings_and_memberships_reach_the_engine(users: Any) -> None:
+    from hotline.calls.directory import agent_skills
+    from hotline.calls.management.commands.engine import seat_configs
+    from hotline.calls.models import QueueMember
+    from hotline.calls.seats import do_create_seat, do_log_in_to_seat
+
+    vip = do_save_object(Queue(name="vip", strategy="skills", max_misses=3, affinity_seconds=20, vip_priority=5,
+                               skill_level=3, widen_after_seconds=30, widen_to_level=1), actor=users["admin"])
+    do_save_object(Queue(name="orders"), actor=users["admin"])
+    QueueMember.objects.create(agent=users["agent"], queue=vip, level=4)
+    (config, _orders) = sorted(queue_configs(), key=lambda q: q.queue_id != "vip")
+    assert (config.max_misses, config.affinity_seconds, config.vip_priority, config.entry_level, config.widening) == (
+        3, 20.0, 5, 3, (acd.WideningStep(30.0, 1),))
+    assert agent_skills(users["agent"]) == (("vip", 4),)
+    seat = do_create_seat("A-01", "8001", "s3cret-pass", actor=users["admin"])
+    do_log_in_to_seat(seat, users["agent"], actor=users["admin"])
+    do_create_seat("A-02", "8002", "s3cret-pass", actor=users["admin"])
+    configs = {seat.seat: seat for seat in seat_configs(queue_configs())}
+    assert (configs["A-01"].queues, configs["A-01"].levels) == (("vip",), (("vip", 4),))
+    assert (configs["A-02"].agent, configs["A-02"].queues) == ("", ("orders", "vip"))

@@ -72,11 +72,15 @@ class QueueConfig:
     handle_sample_size: int = 50
     # Every this many seconds in line a caller hears their position and expected wait; 0 = never.
     announce_seconds: float = 0.0
+    # The skill level a caller of this queue wants on entering (0: any member); widening lowers it.
+    entry_level: int = 0
+    # Priority a VIP caller enters with (0: VIPs wait like everyone else).
+    vip_priority: int = 1
 
     def __post_init__(self) -> None:
         numbers = (self.weight_seconds, self.wrap_up_seconds, self.ring_cooldown_seconds, self.affinity_seconds,
                    self.announce_seconds)
-        if min(numbers) < 0 or self.max_misses < 0:
+        if min(numbers) < 0 or self.max_misses < 0 or self.entry_level < 0 or self.vip_priority < 0:
             raise ValueError(f"queue {self.queue_id}: negative setting")
         if self.max_length is not None and self.max_length < 1:
             raise ValueError(f"queue {self.queue_id}: max_length must be at least 1")

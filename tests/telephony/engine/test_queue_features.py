@@ -6,12 +6,25 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig
+from hotline.telephony.control import ControlError, EngineControl
 from hotline.telephony.engine import Engine, SeatConfig
-from hotline.telephony.events import Arrive, CallStep, Enqueue, Hangup, HangupCause, HangupParty, Offer, Transfer
+from hotline.telephony.events import (
+    Answer,
+    Arrive,
+    CallStep,
+    Enqueue,
+    Hangup,
+    HangupCause,
+    HangupParty,
+    Offer,
+    Transfer,
+)
 from hotline.telephony.media.plane import LegKey
 from hotline.telephony.memory import MemoryDirectory
-from hotline.telephony.ports import Attribution, Route
+from hotline.telephony.ports import Attribution, CallerProfile, Route
 
 from .helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in, events_of, run, running
 from .phones import Phone, until
@@ -140,5 +153,85 @@ def test_the_airing_of_the_call_is_on_its_arrive_and_its_offer_with_the_numbers(
         (arrive,), (offer,) = events_of(call_log, Arrive), events_of(call_log, Offer)
         assert (arrive.caller, arrive.dnis, arrive.airing_id) == ("13800138000", DNIS, 42)
         assert (offer.agent, offer.caller, offer.dnis, offer.airing_id) == ("agent-1", "13800138000", DNIS, 42)
+
+    run(scenario)
+
+
+def test_a_vip_caller_is_served_before_an_earlier_ordinary_caller(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        ordinary, vip, agent = (Phone("13800138001", CALLER_MARK), Phone("13800138002", CALLER_MARK),
+                                Phone("8001", AGENT_MARK))
+        for phone in (ordinary, vip, agent):
+            await phone.start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",), ready=False),)
+        directory = MemoryDirectory({DNIS: Route(DNIS, queue="orders")},
+                                    callers={"13800138002": CallerProfile(vip=True)})
+        try:
+            async with running(tmp_path, Route(DNIS), seats, directory=directory) as (engine, call_log):
+                first = await call_in(engine, ordinary)
+                second = await call_in(engine, vip)
+                await until(lambda: len(events_of(call_log, Enqueue)) == 2, what="both callers queued")
+                assert engine.dispatcher.waiting("orders") == [second.invite.call_id, first.invite.call_id]
+                await EngineControl(engine).ready("agent-1")
+                await until(lambda: bool(events_of(call_log, Offer)), what="the offer")
+                first.hangup()
+                second.hangup()
+                await until(lambda: len(events_of(call_log, Hangup)) == 2, what="both hang-ups")
+        finally:
+            for phone in (ordinary, vip, agent):
+                await phone.close()
+        assert [offer.call_id for offer in events_of(call_log, Offer)][:1] == [second.invite.call_id]
+
+    run(scenario)
+
+
+def test_a_repeat_caller_goes_to_the_agent_who_served_them_last(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller, first, second = Phone("13800138000", CALLER_MARK), Phone("8001", AGENT_MARK), Phone("8002", 0x44)
+        for phone in (caller, first, second):
+            await phone.start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=first.uri, queues=("orders",)),
+                 SeatConfig("agent-2", "seat-2", fixed_uri=second.uri, queues=("orders",)))
+        queues = (QueueConfig("orders", affinity_seconds=10.0),)
+        directory = MemoryDirectory({DNIS: Route(DNIS, queue="orders")},
+                                    callers={"13800138000": CallerProfile(last_agent="agent-2")})
+        try:
+            async with running(tmp_path, Route(DNIS), seats, queues=queues, directory=directory) as (
+                    engine, call_log):
+                call = await call_in(engine, caller)  # agent-1 has been idle longest: it would get an ordinary call
+                await until(lambda: bool(events_of(call_log, Answer)), what="the answer")
+                call.hangup()
+                await until(lambda: CallStep.HANGUP in call_log.kinds(call.invite.call_id), what="the hang-up")
+        finally:
+            for phone in (caller, first, second):
+                await phone.close()
+        assert [offer.agent for offer in events_of(call_log, Offer)] == ["agent-2"]
+        assert first.incoming == []
+
+    run(scenario)
+
+
+def test_an_agent_logged_in_with_skills_serves_only_those_queues_at_those_levels(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller, agent = Phone("13800138000", CALLER_MARK), Phone("8001", AGENT_MARK)
+        for phone in (caller, agent):
+            await phone.start()
+        seats = (SeatConfig("", "seat-1", fixed_uri=agent.uri, queues=("orders", "after_sales")),)
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+                control = EngineControl(engine)
+                with pytest.raises(ControlError) as error:
+                    await control.login("agent-1", "seat-1", skills="nowhere:2")
+                assert error.value.code == "unknown_queue" and engine.seat_of("agent-1") == ""
+                await control.login("agent-1", "seat-1", ready=True, skills="after_sales:3")
+                assert engine.dispatcher.membership("agent-1", "after_sales").level == 3
+                call = await call_in(engine, caller)
+                await asyncio.sleep(0.5)
+                assert agent.incoming == [] and engine.dispatcher.waiting("orders") == [call.invite.call_id]
+                call.hangup()
+                await until(lambda: bool(events_of(call_log, Hangup)), what="the hang-up")
+        finally:
+            for phone in (caller, agent):
+                await phone.close()
 
     run(scenario)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from hotline.calls.directory import DEFAULT_FLOW, OrmDirectory, queue_configs
+from hotline.calls.directory import DEFAULT_FLOW, OrmDirectory, agent_skills, queue_configs
 from hotline.calls.engine_bridge import BusEventBus, OrmCallLog
 from hotline.calls.engine_link import serve_commands
 from hotline.calls.ivr_host import OrmIvrHost
@@ -51,16 +51,22 @@ def flow_queues(flow: model.Flow) -> tuple[QueueConfig, ...]:
 
 
 def seat_configs(queues: tuple[QueueConfig, ...]) -> tuple[SeatConfig, ...]:
-    """A `SeatConfig` per seat, serving every queue (seats have no queue list yet), with the agent logged
-    in there now ("" for nobody; agents log in later through the engine's commands).
+    """A `SeatConfig` per seat, with the agent logged in there now ("" for nobody; agents log in later
+    through the engine's commands). The agent serves their queue memberships (`QueueMember`, with skill
+    levels), or every queue when they have none; a seat nobody is at lists every queue.
 
     The phone registers as the seat's SIP user (its HA1 is checked through the directory), or is rung
     at its fixed URI.
     """
     names = tuple(queue.queue_id for queue in queues)
     rows = Seat.objects.select_related("agent").order_by("name")
-    return tuple(SeatConfig(agent=seat.agent.username if seat.agent else "", seat=seat.name,
-                            username=seat.sip_username, fixed_uri=seat.fixed_uri, queues=names) for seat in rows)
+    return tuple(_seat_config(seat, names) for seat in rows)
+
+
+def _seat_config(seat: Seat, every_queue: tuple[str, ...]) -> SeatConfig:
+    skills = agent_skills(seat.agent) if seat.agent else ()
+    return SeatConfig(agent=seat.agent.username if seat.agent else "", seat=seat.name, username=seat.sip_username,
+                      fixed_uri=seat.fixed_uri, queues=tuple(q for q, _ in skills) or every_queue, levels=skills)
 
 
 def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None) -> EngineConfig:
