@@ -27,7 +27,9 @@ from hotline.telephony.events import (
     Arrive,
     CallEvent,
     CallStep,
+    EngineEvent,
     Offer,
+    QueueStatsChanged,
     WrapupEnd,
 )
 from hotline.telephony.ivr.host import IvrHost
@@ -104,6 +106,7 @@ class EngineConfig:
     # Where click-to-dial sends the customer's leg: a SIP URI with `{number}`, e.g. sip:{number}@10.0.0.9;
     # empty: no outbound calls.
     outbound_gateway: str = ""
+    queue_stats_interval: float = 1.0  # seconds between queue figures on the bus (only changed ones go out)
 
     def __post_init__(self) -> None:
         queues = {queue.queue_id for queue in self.queues}
@@ -156,6 +159,7 @@ class Engine:
         self._last_call: dict[str, str] = {}  # agent → the call whose wrap-up is pending
         self._wrapping: dict[str, set[str]] = {}  # call → agents who took it and are not done with it
         self._over: set[str] = set()  # calls whose legs are gone but whose record is still open
+        self._last_stats: dict[str, tuple[int, int, int, int]] = {}  # queue → the figures last published
         self._tasks: set[asyncio.Future[None]] = set()
         self._writes: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self._tick_handle: asyncio.TimerHandle | None = None
@@ -179,6 +183,7 @@ class Engine:
                                  trunks=TrunkList(self.config.trunks), authenticator=self.registrar)
         self._writer = loop.create_task(self._write_log())
         self._set_up_acd()
+        self._stats_handle = loop.call_later(self.config.queue_stats_interval, self._publish_queue_stats)
 
     def _credentials(self) -> CredentialLookup:
         """The configured HA1 lookup, else one over the seats' plaintext passwords."""
@@ -241,6 +246,7 @@ class Engine:
     async def stop(self) -> None:
         """Stop listening, finish the recordings and write what is left of the call log."""
         await self.listeners.close()
+        self._stats_handle.cancel()
         if self._tick_handle is not None:
             self._tick_handle.cancel()
         await self.local_media.close()
@@ -323,7 +329,7 @@ class Engine:
         event = AgentStateChanged(agent=change.agent_id, at=self.wall(), mono=change.at,
                                   state=change.new, seat=seat, reason=change.reason or "")
         self._write(lambda: self.call_log.append_agent_state(event))
-        self._write(lambda: self.bus.publish("agents", event))
+        self._publish("agents", event)
         left_call = change.old is AgentState.ON_CALL and change.new is not AgentState.WRAP_UP
         if change.old is AgentState.WRAP_UP or left_call:
             self._wrap_up_ended(change.agent_id)
@@ -350,6 +356,22 @@ class Engine:
             self._over.discard(call_id)
             self._wrapping.pop(call_id, None)
             self.close_call(call_id)
+
+    def _publish_queue_stats(self) -> None:
+        """Every `queue_stats_interval`: each queue's figures, when they changed since they last went out
+        (O(queues), so a surge of calls does not become a surge of wallboard events)."""
+        now = self.clock.now()
+        for queue_id in tuple(self._queues):
+            stats = self.dispatcher.queue_stats(queue_id)
+            figures = (stats.present, round(stats.longest_wait), stats.ready, stats.staffed)
+            if self._last_stats.get(queue_id, (0, 0, 0, 0)) != figures:
+                self._last_stats[queue_id] = figures
+                event = QueueStatsChanged(queue=queue_id, at=self.wall(), mono=now, waiting=stats.present,
+                                          longest_wait_seconds=round(stats.longest_wait, 1),
+                                          agents_ready=stats.ready, agents_busy=stats.staffed - stats.ready)
+                self._publish("queues", event)
+        self._stats_handle = asyncio.get_running_loop().call_later(self.config.queue_stats_interval,
+                                                                   self._publish_queue_stats)
 
     def _schedule_tick(self) -> None:
         if self._tick_handle is not None:
@@ -403,7 +425,10 @@ class Engine:
         """Append a call step to the log (in order, off the caller's path) and publish the live ones."""
         self._write(lambda: self.call_log.append(event))
         if event.kind in PUBLISHED:
-            self._write(lambda: self.bus.publish("calls", event))
+            self._publish("calls", event)
+
+    def _publish(self, topic: str, event: EngineEvent) -> None:
+        self._write(lambda: self.bus.publish(topic, event))
 
     def close_call(self, call_id: str) -> None:
         self._write(lambda: self.call_log.close_call(call_id))

@@ -64,6 +64,17 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class QueueStats:
+    """A queue's live figures: callers present (waiting or being offered), the longest wait in line, and
+    its agents ready and staffed (ready, ringing, on a call or wrapping up)."""
+
+    present: int
+    longest_wait: float
+    ready: int
+    staffed: int
+
+
+@dataclass(frozen=True)
 class Membership:
     """An agent's place in one queue: skill level and join order (round robin and ring all use it)."""
 
@@ -280,6 +291,13 @@ class Dispatcher:
         queue = self._queues[caller.queue_id]
         ahead = queue.line.ahead_of(caller)
         return expected_wait(ahead, queue.staffed, queue.handle.average())
+
+    def queue_stats(self, queue_id: str) -> QueueStats:
+        """The queue's figures now, in O(buckets): for wallboards, never for routing."""
+        queue = self._queue(queue_id)
+        oldest = min((entries[0][0] for entries in queue.line.buckets.values()), default=None)
+        longest = 0.0 if oldest is None else max(0.0, self._clock.now() - oldest)
+        return QueueStats(queue.present, longest, len(queue.ready), queue.staffed)
 
     def waiting(self, queue_id: str) -> list[str]:
         """Caller ids waiting in line, in serving order (a query for screens and tests, O(n log n))."""

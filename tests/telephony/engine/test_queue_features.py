@@ -20,10 +20,11 @@ from hotline.telephony.events import (
     HangupCause,
     HangupParty,
     Offer,
+    QueueStatsChanged,
     Transfer,
 )
 from hotline.telephony.media.plane import LegKey
-from hotline.telephony.memory import MemoryDirectory
+from hotline.telephony.memory import MemoryDirectory, MemoryEventBus
 from hotline.telephony.ports import Attribution, CallerProfile, Route
 
 from .helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in, events_of, run, running
@@ -235,3 +236,32 @@ def test_an_agent_logged_in_with_skills_serves_only_those_queues_at_those_levels
                 await phone.close()
 
     run(scenario)
+
+
+def test_queue_figures_go_out_on_the_bus_once_a_second_when_they_change(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller = Phone("13800138000", CALLER_MARK)
+        await caller.start()
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), ()) as (engine, _log):
+                bus = engine.bus
+                assert isinstance(bus, MemoryEventBus)
+                call = await call_in(engine, caller)
+                await until(lambda: any(e.waiting == 1 for e in queue_figures(bus, "orders")), what="figures")
+                await asyncio.sleep(2.2)
+                call.hangup()
+                await until(lambda: queue_figures(bus, "orders")[-1].waiting == 0, what="the empty queue")
+        finally:
+            await caller.close()
+        figures = [(e.waiting, e.agents_ready, e.agents_busy) for e in queue_figures(bus, "orders")]
+        waits = [e.longest_wait_seconds for e in queue_figures(bus, "orders") if e.waiting]
+        assert figures[0] == (1, 0, 0) and figures[-1] == (0, 0, 0)
+        assert waits == sorted(waits) and waits[-1] >= 2.0  # the longest wait grows while the caller waits
+        assert queue_figures(bus, "after_sales") == []  # nothing changed there: nothing sent
+
+    run(scenario)
+
+
+def queue_figures(bus: MemoryEventBus, queue: str) -> list[QueueStatsChanged]:
+    return [event for topic, event in bus.published
+            if topic == "queues" and isinstance(event, QueueStatsChanged) and event.queue == queue]
