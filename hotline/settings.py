@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "hotline.catalog",
     "hotline.orders",
     "hotline.calls",
+    "hotline.ivrdata",
     "hotline.notify",
     "hotline.core",
     "hotline.demo",

@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ["HOTLINE_TESTING"] = "1"
 
@@ -18,3 +19,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": os.environ.get("HOTLINE_TEST_SQLITE") or os.path.join(
             tempfile.gettempdir(), f"hotline-test-{os.getpid()}.sqlite3")
     }
+
+# Files the code writes during tests (recordings, uploaded and active prompts) go to a folder of this
+# test process, never into the working copy's data folder.
+DATA_DIR = Path(tempfile.gettempdir()) / f"hotline-test-data-{os.getpid()}"
+MEDIA_ROOT = DATA_DIR / "media"

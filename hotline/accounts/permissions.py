@@ -82,6 +82,10 @@ _MEDIA_WRITE = {
     f"media.{verb}_{model}" for verb in ("add", "change", "delete") for model in
     ("airing", "station", "hotlinenumber")
 }  # fmt: skip
+# Stored IVR flows and prompts (hotline.ivrdata): administrators only.
+_IVR_ADMIN = {
+    f"ivrdata.{verb}_{model}" for verb in ("view", "add", "change", "delete") for model in ("ivrflow", "ivrprompt")
+}  # fmt: skip
 
 _AGENT = {
     Perm.VIEW_CUSTOMER, Perm.ADD_CUSTOMER, Perm.CHANGE_CUSTOMER, Perm.REPORT_NUMBER, Perm.VIEW_PRODUCT,
@@ -115,7 +119,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.FINANCE: frozenset(_FINANCE | _ADMIN_READ),
     Role.MANAGER: frozenset(_MANAGER | _ADMIN_READ),
     Role.ADMIN: frozenset(
-        _ADMIN | _ADMIN_READ | _CATALOG_WRITE | _MEDIA_WRITE
+        _ADMIN | _ADMIN_READ | _CATALOG_WRITE | _MEDIA_WRITE | _IVR_ADMIN
         | {"crm.add_blacklistentry", "crm.delete_blacklistentry", "accounts.add_user", "accounts.view_user",
            "accounts.view_apitoken", "accounts.add_apitoken", "accounts.delete_apitoken",
            "crm.change_customerphone", "crm.add_customerphone", "crm.delete_customerphone",

@@ -14,8 +14,10 @@ from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue
 from hotline.calls.seats import do_create_seat
 from hotline.catalog.models import Supplier
 from hotline.crm.actions import do_report_number
+from hotline.ivrdata.models import IvrFlow, IvrPrompt
 from hotline.notify.models import Notification
 from hotline.telephony import events as ev
+from hotline.telephony.ivr.loader import FLOWS_DIR
 from tests import factories
 from tests.backoffice.helpers import english_client, place_order
 from tests.calls.helpers import Call, log, log_recording
@@ -45,6 +47,8 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
     queue = Queue.objects.create(name="orders")
     route = NumberRoute.objects.create(hotline_number=world.hotline, queue=queue)
     seat = do_create_seat("A-01", "8001", "s3cret-pass", actor=users["admin"])
+    flow = IvrFlow.objects.create(name="demo", definition=(FLOWS_DIR / "demo.yaml").read_text(encoding="utf-8"))
+    prompt = IvrPrompt.objects.create(name="welcome", file="ivr/prompts/welcome.wav")  # the page only links it
     return {
         "accounts/user": users["agent"].pk, "accounts/apitoken": token.pk,
         "accounts/auditentry": AuditEntry.objects.first().pk,  # type: ignore[union-attr]
@@ -55,4 +59,5 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
         "calls/callrecord": call.pk, "calls/callevent": CallEvent.objects.filter(call_id=call.call_id)[0].pk,
         "calls/recording": call.recordings.get().pk,
         "calls/queue": queue.pk, "calls/numberroute": route.pk, "calls/seat": seat.pk,
+        "ivrdata/ivrflow": flow.pk, "ivrdata/ivrprompt": prompt.pk,
     }

@@ -37,6 +37,8 @@ CAN_VIEW = {
     "calls/queue": {"admin"},
     "calls/numberroute": {"admin"},
     "calls/seat": {"admin"},
+    "ivrdata/ivrflow": {"admin"},
+    "ivrdata/ivrprompt": {"admin"},
 }
 CAN_ADD = {
     "accounts/user": {"admin"},
@@ -57,6 +59,8 @@ CAN_ADD = {
     "calls/queue": {"admin"},
     "calls/numberroute": {"admin"},
     "calls/seat": {"admin"},
+    "ivrdata/ivrflow": {"admin"},
+    "ivrdata/ivrprompt": {"admin"},
 }
 
 

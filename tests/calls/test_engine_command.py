@@ -68,6 +68,17 @@ def test_the_config_comes_from_settings_and_the_database(configured: None, setti
 
 
 @pytest.mark.django_db
+def test_stored_ivr_flows_and_the_active_prompt_folder_reach_the_engine(users: Any) -> None:
+    from hotline.ivrdata.actions import do_import_flow_yaml
+    from tests.ivrdata.helpers import SALES_YAML
+
+    do_import_flow_yaml("sales", SALES_YAML, actor=users["admin"])
+    config = engine_config(lambda username, realm: None, sip_port=0)
+    assert sorted(config.flows) == ["demo", "sales"] and config.flows["sales"].start == "hello"
+    assert config.prompts.name == "prompts-active" and (config.prompts / "welcome.wav").is_file()
+
+
+@pytest.mark.django_db
 def test_without_queue_rows_the_demo_flows_queues_are_used() -> None:
     config = engine_config(lambda username, realm: None, sip_port=0)
     assert config.queues == (QueueConfig("after_sales"), QueueConfig("orders"))

@@ -17,16 +17,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
-from hotline.calls.directory import DEFAULT_FLOW, OrmDirectory, agent_skills, queue_configs
+from hotline.calls.directory import OrmDirectory, agent_skills, queue_configs
 from hotline.calls.engine_bridge import BusEventBus, OrmCallLog
 from hotline.calls.engine_link import serve_commands
 from hotline.calls.ivr_host import OrmIvrHost
 from hotline.calls.models import Seat
+from hotline.ivrdata.engine import flows as ivr_flows
+from hotline.ivrdata.engine import prompt_folder
 from hotline.telephony.acd.queue import QueueConfig
 from hotline.telephony.control import EngineControl
 from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
 from hotline.telephony.ivr import model
-from hotline.telephony.ivr.loader import load_demo_flow
 from hotline.telephony.sip.registrar import CredentialLookup
 from hotline.telephony.sip.trunks import Trunk
 
@@ -72,17 +73,19 @@ def _seat_config(seat: Seat, every_queue: tuple[str, ...]) -> SeatConfig:
 def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None) -> EngineConfig:
     """The engine's configuration from settings and the database (sync: call outside the event loop).
 
-    Queues are the `Queue` rows, or when there are none the demo flow's queues with default settings.
-    `sip_port` overrides `HOTLINE_SIP_PORT` (0: an ephemeral port).
+    Flows are the stored IVR flows plus the built-in demo flow, prompts the uploaded ones over the built-in
+    ones (`hotline.ivrdata.engine`). Queues are the `Queue` rows, or when there are none the flows' queues
+    with default settings. `sip_port` overrides `HOTLINE_SIP_PORT` (0: an ephemeral port).
     """
-    flow = load_demo_flow()
-    queues = queue_configs() or flow_queues(flow)
+    flows = ivr_flows()
+    queues = queue_configs() or tuple({q.queue_id: q for flow in flows.values() for q in flow_queues(flow)}.values())
     return EngineConfig(
         sip_host=settings.HOTLINE_SIP_HOST,
         sip_port=settings.HOTLINE_SIP_PORT if sip_port is None else sip_port,
         trunks=trunks_from(settings.HOTLINE_TRUNKS),
         queues=queues,
-        flows={DEFAULT_FLOW: flow},
+        flows=flows,
+        prompts=prompt_folder(),
         seats=seat_configs(queues),
         rtp_ports=range(settings.HOTLINE_RTP_PORT_MIN, settings.HOTLINE_RTP_PORT_MAX + 1),
         recordings=settings.DATA_DIR / "recordings",
