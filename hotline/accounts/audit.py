@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from hotline.accounts.models import AuditEntry
 
@@ -30,6 +31,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
+    if isinstance(value, FieldFile):  # an uploaded file is audited by its stored name
+        return value.name or ""
     return value
 
 

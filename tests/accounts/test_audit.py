@@ -120,3 +120,13 @@ def test_save_of_oversized_text_writes_nothing(users: dict[str, Any]) -> None:
         do_save_object(product, actor=users["admin"])
     assert refused.value.message_dict == {"description": ["At most 5000 characters."]}
     assert (Product.objects.get(pk=product.pk).description, AuditEntry.objects.count()) == ("", 0)
+
+
+def test_an_uploaded_file_is_audited_by_its_stored_name(users: dict[str, Any]) -> None:
+    from hotline.accounts.audit import snapshot
+    from hotline.ivrdata.models import IvrPrompt
+
+    prompt = IvrPrompt(name="welcome")
+    prompt.file.name = "ivr/prompts/welcome.wav"
+    assert snapshot(prompt)["file"] == "ivr/prompts/welcome.wav"
+    assert snapshot(IvrPrompt(name="empty"))["file"] == ""
