@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CallsConfig(AppConfig):
     name = "hotline.calls"
     verbose_name = _("Calls")
+
+    def ready(self) -> None:
+        from hotline.calls.engine_link import watch_configuration
+
+        watch_configuration()

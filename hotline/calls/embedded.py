@@ -84,6 +84,17 @@ class EmbeddedEngine:
         future = asyncio.run_coroutine_threadsafe(run_command(self.control, name, args), self._loop)
         return future.result(COMMAND_TIMEOUT)
 
+    def reload(self) -> None:
+        """Hand the engine the current flows, prompts and seats (sync: reads the database here, in the
+        caller's thread, then swaps them in on the engine's loop)."""
+        from hotline.calls.management.commands.engine import config_updates
+
+        engine, loop = self.engine, self._loop
+        if engine is None or loop is None or self.stopped:
+            return
+        updates = config_updates(engine.config.queues)
+        loop.call_soon_threadsafe(lambda: engine.reconfigure(**updates))
+
     def stop(self) -> None:
         """Stop the engine (recordings written, call log flushed) and wait for the thread."""
         global _current

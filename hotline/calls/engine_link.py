@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from hotline.calls import embedded
+from hotline.lib import bus
 from hotline.telephony.control import ControlError, EngineControl, run_command
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,37 @@ def _send_through_redis(name: str, args: dict[str, Any]) -> str | None:
     return result
 
 
+RELOAD = "reload"  # host-level command: re-read flows, prompts and seats (not a `SipControl` command)
+
+
+def watch_configuration() -> None:
+    """After a seat or IVR write commits, tell the engine to re-read what it can take without a restart."""
+    from hotline.calls.seats import SEAT_CHANGED
+    from hotline.ivrdata.actions import IVR_CHANGED
+
+    for topic in (SEAT_CHANGED, IVR_CHANGED):
+        bus.subscribe(topic, _configuration_changed)
+
+
+def _configuration_changed(topic: str, payload: dict[str, Any]) -> None:
+    local = embedded.current()
+    if local is not None:
+        local.reload()
+    elif settings.REDIS_URL:
+        _push_without_reply(RELOAD)
+
+
+def _push_without_reply(name: str) -> None:
+    """Queue a command nobody waits for; an engine that is down reloads at its next start anyway."""
+    import redis
+
+    message = json.dumps({"id": uuid.uuid4().hex, "name": name, "args": {}, "sent": time.time()})
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).rpush(COMMAND_LIST, message)
+    except redis.RedisError as exc:
+        log.warning("could not ask the engine to reload: %s", exc)
+
+
 async def serve_commands(control: EngineControl, url: str, stop: asyncio.Event) -> None:
     """In the engine process: pop commands from Redis, run them, push each outcome, until `stop` is set."""
     import redis.asyncio as aioredis
@@ -84,6 +116,16 @@ async def serve_commands(control: EngineControl, url: str, stop: asyncio.Event) 
         await client.aclose()
 
 
+async def _reload(control: EngineControl) -> None:
+    from asgiref.sync import sync_to_async
+
+    from hotline.calls.management.commands.engine import config_updates
+
+    engine = control.engine
+    updates = await sync_to_async(config_updates, thread_sensitive=True)(engine.config.queues)
+    engine.reconfigure(**updates)
+
+
 async def _serve_one(control: EngineControl, client: Any, raw: bytes | str) -> None:
     try:
         command = json.loads(raw)
@@ -93,6 +135,9 @@ async def _serve_one(control: EngineControl, client: Any, raw: bytes | str) -> N
         return
     if time.time() - sent > REPLY_TIMEOUT:
         log.warning("engine commands: dropped %s, sent %.1f s ago", name, time.time() - sent)
+        return
+    if name == RELOAD:
+        await _reload(control)
         return
     try:
         result = await run_command(control, name, args if isinstance(args, dict) else {})

@@ -45,7 +45,7 @@ class EngineControl:
     async def login(self, agent: str, seat: str, *, ready: bool = False, skills: str = "") -> None:
         """Log `agent` in at `seat` (not ready, unless `ready`): the seat's phone rings for the agent's
         `skills`, "queue:level,queue:level" (the web side's queue memberships), or the seat's queues."""
-        if seat not in {phone.seat for phone in self.engine.config.seats}:
+        if not self.engine.has_seat(seat):
             raise ControlError("unknown_seat", f"unknown seat {seat}")
         if self.engine.seat_of(agent):
             raise ControlError("already_logged_in", f"agent {agent} is already logged in")

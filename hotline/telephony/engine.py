@@ -233,6 +233,12 @@ class Engine:
             seat = dataclasses.replace(seat, queues=tuple(queue for queue, _ in skills), levels=skills)
         self._log_in(seat, ready=ready)
 
+    def reconfigure(self, *, flows: Mapping[str, Flow], prompts: Path, seats: tuple[SeatConfig, ...]) -> None:
+        """Take edited IVR flows, prompts and seats without a restart: calls already in a flow finish it,
+        new calls use the new one; new seats can be logged in at; agents logged in stay where they are."""
+        self.config = dataclasses.replace(self.config, flows=dict(flows), prompts=prompts, seats=seats)
+        self._phones = {seat.seat: dataclasses.replace(seat, agent="") for seat in seats}
+
     def log_out(self, agent: str) -> None:
         """The agent leaves (not while ringing or on a call): out of the seat's queues, the seat is free."""
         seat = self._seats.get(agent)
@@ -387,6 +393,9 @@ class Engine:
     def seat_of(self, agent: str) -> str:
         seat = self._seats.get(agent)
         return seat.seat if seat else ""
+
+    def has_seat(self, seat_name: str) -> bool:
+        return seat_name in self._phones
 
     def agent_at(self, seat_name: str) -> str:
         """The agent logged in at a seat ("" for nobody)."""

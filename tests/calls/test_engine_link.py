@@ -51,7 +51,7 @@ def test_commands_run_in_process_and_refusals_come_back_as_control_errors(engine
         send_command("logout", agent="t_agent")
 
 
-def test_commands_reach_a_separate_engine_through_redis(engine: EmbeddedEngine, settings: Any,
+def test_commands_reach_a_separate_engine_through_redis(engine: EmbeddedEngine, settings: Any, users: Any,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embedded, "_current", None)  # as in a web process: the engine runs elsewhere
     monkeypatch.setattr(engine_link, "COMMAND_LIST", f"hotline:test:{uuid.uuid4().hex}")
@@ -68,6 +68,11 @@ def test_commands_reach_a_separate_engine_through_redis(engine: EmbeddedEngine, 
         assert error.value.code == "not_logged_in"
         send_command("login", agent="t_agent", seat="A-01")
         assert engine.engine is not None and engine.engine.seat_of("t_agent") == "A-01"
+        do_create_seat("A-02", "8002", "s3cret-pass", actor=users["admin"])  # → a reload through Redis
+        deadline = time.monotonic() + 5
+        while not engine.engine.has_seat("A-02") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert engine.engine.has_seat("A-02")
     finally:
         engine._loop.call_soon_threadsafe(stop.set)
         served.result(5)
@@ -81,3 +86,19 @@ def test_without_an_engine_or_redis_a_command_is_unavailable(settings: Any) -> N
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     with pytest.raises(EngineUnavailable):
         send_command("ready", agent="t_agent")
+
+
+def test_a_running_engine_takes_new_seats_and_ivr_flows_without_a_restart(engine: EmbeddedEngine, users: Any) -> None:
+    from hotline.ivrdata.actions import do_import_flow_yaml
+    from tests.ivrdata.helpers import SALES_YAML
+
+    running = engine.engine
+    assert running is not None and not running.has_seat("A-02")
+    do_create_seat("A-02", "8002", "s3cret-pass", actor=users["admin"])
+    do_import_flow_yaml("sales", SALES_YAML, actor=users["admin"])
+    deadline = time.monotonic() + 5
+    while not (running.has_seat("A-02") and "sales" in running.config.flows) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert running.has_seat("A-02") and running.config.flows["sales"].start == "hello"
+    send_command("login", agent="t_agent", seat="A-02")
+    assert running.seat_of("t_agent") == "A-02"

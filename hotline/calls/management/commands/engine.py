@@ -95,6 +95,12 @@ def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None)
     )
 
 
+def config_updates(queues: tuple[QueueConfig, ...]) -> dict[str, Any]:
+    """What a running engine takes without a restart (`Engine.reconfigure`): flows, prompts and seats
+    (sync: call outside the event loop). Queues are read at start only."""
+    return {"flows": ivr_flows(), "prompts": prompt_folder(), "seats": seat_configs(queues)}
+
+
 def build_engine(*, sip_port: int | None = None) -> tuple[Engine, OrmDirectory]:
     """An engine on the ORM ports, configured by `engine_config`; close the directory after `stop()`."""
     directory = OrmDirectory()
