@@ -30,7 +30,7 @@ from hotline.simulate.media import MediaSocket, RtpStream
 from hotline.telephony.sip.calls import CallManager, CallState, InboundCall, OutboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
-from hotline.telephony.sip.message import Headers, NameAddr, Request, Response
+from hotline.telephony.sip.message import NameAddr, Request, Response, request_headers
 from hotline.telephony.sip.register_client import Account, RegisterClient
 from hotline.telephony.sip.transaction import new_branch
 from hotline.telephony.sip.transport import Address, Listeners, listen
@@ -108,14 +108,10 @@ class SipEndpoint:
 
     async def options(self, target: Address, timeout: float) -> Response | None:
         """Send OPTIONS to `target`; its final answer, or None when nothing came within `timeout` seconds."""
-        headers = Headers()
         host, port = self.address
-        headers.add("Via", f"SIP/2.0/UDP {host}:{port};branch={new_branch()};rport")
-        headers.add("Max-Forwards", "70")
-        headers.add("From", f"<sip:simulator@{host}>;tag={secrets.token_hex(4)}")
-        headers.add("To", f"<sip:{target[0]}:{target[1]}>")
-        headers.add("Call-ID", f"{secrets.token_hex(12)}@{host}")
-        headers.add("CSeq", "1 OPTIONS")
+        headers = request_headers(f"SIP/2.0/UDP {host}:{port};branch={new_branch()};rport",
+                                  f"<sip:simulator@{host}>;tag={secrets.token_hex(4)}",
+                                  f"<sip:{target[0]}:{target[1]}>", f"{secrets.token_hex(12)}@{host}", "1 OPTIONS")
         answer: asyncio.Future[Response | None] = asyncio.get_running_loop().create_future()
 
         def settle(response: Response | None) -> None:

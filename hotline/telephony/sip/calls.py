@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from hotline.telephony.sip import sdp
 from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.dialog import AnswerRetransmitter, Dialog, DialogId, contact_uri, dialog_id_of, uri_address
-from hotline.telephony.sip.message import Headers, NameAddr, Request, Response, response_to
+from hotline.telephony.sip.message import Headers, NameAddr, Request, Response, request_headers, response_to
 from hotline.telephony.sip.registrar import Registrar
 from hotline.telephony.sip.transaction import Channel, ServerTransaction, new_branch
 from hotline.telephony.sip.transport import Address
@@ -486,13 +486,8 @@ class CallManager:
         return call
 
     def _new_invite(self, uri: str, caller: str) -> Request:
-        headers = Headers()
-        headers.add("Via", f"{self.via()};branch={new_branch()};rport")
-        headers.add("Max-Forwards", "70")
-        headers.add("From", f"<{caller}>;tag={secrets.token_hex(4)}")
-        headers.add("To", f"<{uri}>")
-        headers.add("Call-ID", f"{secrets.token_hex(12)}@{self.local[0]}")
-        headers.add("CSeq", "1 INVITE")
+        headers = request_headers(f"{self.via()};branch={new_branch()};rport", f"<{caller}>;tag={secrets.token_hex(4)}",
+                                  f"<{uri}>", f"{secrets.token_hex(12)}@{self.local[0]}", "1 INVITE")
         headers.add("Contact", self.contact)
         headers.add("Allow", self.core.allowed)
         return Request(headers, b"", "INVITE", uri)

@@ -389,6 +389,15 @@ def _check_request(request: Request) -> None:
             raise _answerable(request, f"Bad {name}")
 
 
+def request_headers(via: str, from_: str, to: str, call_id: str, cseq: str) -> Headers:
+    """The headers every request we originate starts with (RFC 3261 §8.1.1), Max-Forwards 70."""
+    headers = Headers()
+    for name, value in (("Via", via), ("Max-Forwards", "70"), ("From", from_), ("To", to), ("Call-ID", call_id),
+                        ("CSeq", cseq)):
+        headers.add(name, value)
+    return headers
+
+
 def response_to(request: Request, status: int, reason: str, to_tag: str = "") -> Response:
     """A response that copies Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2); adds a To tag if given."""
     headers = Headers()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from hotline.telephony.sip.clock import Timer
 from hotline.telephony.sip.core import SipCore
-from hotline.telephony.sip.message import Headers, Request, Response
+from hotline.telephony.sip.message import Request, Response, request_headers
 from hotline.telephony.sip.registrar import digest_ha1, md5, parse_authorization
 from hotline.telephony.sip.transaction import Channel, new_branch
 from hotline.telephony.sip.transport import Address
@@ -146,13 +146,9 @@ class RegisterClient:
 
     def _request(self, expires: int, authorization: str) -> Request:
         self._cseq += 1
-        headers = Headers()
-        headers.add("Via", f"SIP/2.0/UDP {self.local[0]}:{self.local[1]};branch={new_branch()};rport")
-        headers.add("Max-Forwards", "70")
-        headers.add("From", f"<{self.account.aor}>;tag={self._from_tag}")
-        headers.add("To", f"<{self.account.aor}>")
-        headers.add("Call-ID", self._call_id)
-        headers.add("CSeq", f"{self._cseq} REGISTER")
+        via = f"SIP/2.0/UDP {self.local[0]}:{self.local[1]};branch={new_branch()};rport"
+        headers = request_headers(via, f"<{self.account.aor}>;tag={self._from_tag}", f"<{self.account.aor}>",
+                                  self._call_id, f"{self._cseq} REGISTER")
         headers.add("Contact", f"<{self.account.contact}>")
         headers.add("Expires", str(expires))
         if authorization:
