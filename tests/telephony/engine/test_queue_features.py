@@ -170,8 +170,9 @@ def test_a_vip_caller_is_served_before_an_earlier_ordinary_caller(tmp_path: Path
         try:
             async with running(tmp_path, Route(DNIS), seats, directory=directory) as (engine, call_log):
                 first = await call_in(engine, ordinary)
+                await until(lambda: len(engine.dispatcher.waiting("orders")) == 1, what="the first in line")
                 second = await call_in(engine, vip)
-                await until(lambda: len(events_of(call_log, Enqueue)) == 2, what="both callers queued")
+                await until(lambda: len(engine.dispatcher.waiting("orders")) == 2, what="both callers in line")
                 assert engine.dispatcher.waiting("orders") == [second.invite.call_id, first.invite.call_id]
                 await EngineControl(engine).ready("agent-1")
                 await until(lambda: bool(events_of(call_log, Offer)), what="the offer")
