@@ -60,9 +60,11 @@ def _open_record(event: ev.Arrive) -> CallRecord:
     number = hotline_number_by_dnis(event.dnis)
     # The engine attributes at arrival (its offer events carry the airing); the record keeps the same one.
     airing = Airing.objects.filter(pk=event.airing_id).first() if event.airing_id else attribute(number, event.at)
+    # An outbound call belongs to its agent from the start (they may hang it up while it rings out).
     return CallRecord.objects.create(
         call_id=event.call_id, direction=event.direction, caller=normalize_caller(event.caller),
-        dnis=event.dnis[:32], hotline_number=number, airing=airing, arrived_at=event.at)
+        dnis=event.dnis[:32], hotline_number=number, airing=airing, arrived_at=event.at,
+        agent_key=event.agent[:64], agent=_agent_user(event.agent))
 
 
 def _check(event: ev.CallEvent) -> None:
@@ -105,6 +107,9 @@ def _follow(call: CallRecord, event: ev.CallEvent, row: CallEvent) -> None:
         if call.enqueued_at is None:
             call.enqueued_at = event.at
             changed.append("enqueued_at")
+    elif isinstance(event, ev.Transfer):  # the agent's part is over: they no longer control the call
+        call.agent_key, call.agent = "", None
+        changed += ["agent_key", "agent"]
     elif isinstance(event, ev.Answer):
         call.agent_key, call.agent = row.agent_key, row.agent
         changed += ["agent_key", "agent"]

@@ -38,6 +38,7 @@ REFUSALS = {
     "no_gateway": gettext_lazy("Outbound calls are not set up (HOTLINE_OUTBOUND_GATEWAY)."),
     "no_phone": gettext_lazy("Your seat's phone is not registered."),
     "bad_request": gettext_lazy("The engine did not understand the command."),
+    "internal": gettext_lazy("The engine failed to carry out the command; see its log."),
 }
 
 

@@ -82,7 +82,11 @@ class EmbeddedEngine:
         """Run a command on the engine's loop and wait for its result (ControlError when refused)."""
         assert self._loop is not None
         future = asyncio.run_coroutine_threadsafe(run_command(self.control, name, args), self._loop)
-        return future.result(COMMAND_TIMEOUT)
+        try:
+            return future.result(COMMAND_TIMEOUT)
+        except TimeoutError:
+            future.cancel()  # the user is told it failed: it must not happen later behind their back
+            raise
 
     def reload(self) -> None:
         """Hand the engine the current flows, prompts and seats (sync: reads the database here, in the

@@ -136,14 +136,17 @@ async def _serve_one(control: EngineControl, client: Any, raw: bytes | str) -> N
     if time.time() - sent > REPLY_TIMEOUT:
         log.warning("engine commands: dropped %s, sent %.1f s ago", name, time.time() - sent)
         return
-    if name == RELOAD:
-        await _reload(control)
-        return
     try:
+        if name == RELOAD:
+            await _reload(control)
+            return
         result = await run_command(control, name, args if isinstance(args, dict) else {})
         outcome: dict[str, Any] = {"ok": True, "result": result}
     except ControlError as exc:
         outcome = {"ok": False, "code": exc.code, "message": str(exc)}
+    except Exception as exc:  # one broken command must not stop the engine taking the next ones
+        log.exception("engine command %s failed", name)
+        outcome = {"ok": False, "code": "internal", "message": f"{type(exc).__name__}: {exc}"}
     key = REPLY_PREFIX + str(command_id)
     await client.rpush(key, json.dumps(outcome))
     await client.expire(key, REPLY_TIMEOUT * 2)

@@ -135,6 +135,9 @@ class CallSession:
         """
         media = self.engine.media
         endpoint = await media.allocate(self.leg)
+        if self.ended:  # a force hang-up came while the endpoint opened: `end()` logged and closed the call
+            await media.release(self.leg)
+            return False
         if self.call.state is not CallState.OFFERED:
             self.ended = True
             await media.release(self.leg)
@@ -260,6 +263,8 @@ class CallSession:
     async def enqueue(self, queue: str, priority: int = 0) -> None:
         """Leave the IVR for `queue`: log it, start hold music, and let the ACD decide."""
         engine = self.engine
+        if self.ended:
+            return
         self.ivr = None
         self._cancel_timer()
         self.queue = queue
@@ -267,6 +272,8 @@ class CallSession:
         engine.emit(Enqueue(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=queue,
                             position=position))
         await self._hold()
+        if self.ended:  # hung up while the hold music started: never put a gone caller in line
+            return
         engine.apply(engine.dispatcher.enqueue(self._caller_spec(queue, priority)))
         self._schedule_announcement()
 
@@ -359,8 +366,10 @@ class CallSession:
     async def ring_agent(self, agent: str) -> None:
         """Dial the agent's phone for the ACD's offer; report the answer or the miss back to the ACD."""
         engine = self.engine
+        if self.ended:  # the hang-up already took the offer back (and freed the agent) in the ACD
+            return
         uri = engine.contact_of(agent)
-        if uri is None or self.ended:
+        if uri is None:
             log.info("call %s: agent %s has no reachable phone", self.call_id, agent)
             engine.apply(engine.dispatcher.no_answer(agent))
             return
@@ -486,7 +495,8 @@ class CallSession:
             await engine.media.unbridge(self.leg)
             self.on_hold = False
             await self._release_agent(hang_up_phone=True)
-            await self.enqueue(queue)
+            if not self.ended:  # the caller may hang up while the recording is filed
+                await self.enqueue(queue)
 
     # -- the end -----------------------------------------------------------------------------------------
 

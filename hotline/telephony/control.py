@@ -15,6 +15,7 @@ from hotline.telephony.acd.agent import IllegalTransition
 from hotline.telephony.call_flow import CallNotConnected, CallSession
 from hotline.telephony.engine import Engine, personal_queue
 from hotline.telephony.events import AgentState, HangupParty
+from hotline.telephony.media.plane import MediaPlaneError
 from hotline.telephony.outbound import OutboundSession
 
 T = TypeVar("T")
@@ -62,15 +63,32 @@ class EngineControl:
         self._acd(lambda: self.engine.log_out(agent))
 
     async def ready(self, agent: str) -> None:
-        """Ready for calls (also ends wrap-up early)."""
+        """Ready for calls, from not ready or ending wrap-up early (never while ringing, talking or dialling
+        out: those end by themselves); already ready is a no-op."""
         self._logged_in(agent)
+        if self._state(agent) is AgentState.READY:
+            return
+        self._between_calls(agent, AgentState.NOT_READY, AgentState.WRAP_UP)
         self._acd(lambda: self.engine.apply(self.engine.dispatcher.ready(agent)))
 
     async def not_ready(self, agent: str, reason: str = "") -> None:
-        """Paused with a reason code (break, training, …); a call already ringing is not taken back."""
+        """Paused with a reason code (break, training, …), from ready or wrap-up; a ringing or answered call
+        is not taken back (pause after it); already not ready is a no-op."""
         self._logged_in(agent)
+        if self._state(agent) is AgentState.NOT_READY:
+            return
+        self._between_calls(agent, AgentState.READY, AgentState.WRAP_UP)
         reason = reason.strip() or DEFAULT_NOT_READY_REASON
         self._acd(lambda: self.engine.apply(self.engine.dispatcher.not_ready(agent, reason)))
+
+    def _state(self, agent: str) -> AgentState:
+        return self.engine.dispatcher.agent(agent).state
+
+    def _between_calls(self, agent: str, *allowed: AgentState) -> None:
+        """Refuse a state command while the agent's phone rings, they talk, or they dial out."""
+        state = self._state(agent)
+        if state not in allowed or self.engine.dialling_out(agent):
+            raise ControlError("not_allowed_now", f"agent {agent} is {state.value}")
 
     # -- calls -------------------------------------------------------------------------------------------
 
@@ -88,15 +106,18 @@ class EngineControl:
         gateway = engine.config.outbound_gateway
         if not gateway:
             raise ControlError("no_gateway", "no outbound gateway is configured")
-        if not DIALLABLE.fullmatch(number):
+        if not isinstance(number, str) or not DIALLABLE.fullmatch(number):
             raise ControlError("bad_request", f"not a number to dial: {number!r}")
         self._logged_in(agent)
         contact = engine.contact_of(agent)
         if contact is None:
             raise ControlError("no_phone", f"agent {agent}'s phone is not registered")
-        if engine.dispatcher.agent(agent).state not in DIAL_FROM:
+        if engine.dispatcher.agent(agent).state not in DIAL_FROM or engine.dialling_out(agent):
             raise ControlError("not_allowed_now", f"agent {agent} is busy")
-        return await OutboundSession(engine, agent, number).start(gateway, contact)
+        try:
+            return await OutboundSession(engine, agent, number).start(gateway, contact)
+        except MediaPlaneError as exc:  # no free RTP port: nothing was dialled, the agent is given back
+            raise ControlError("not_allowed_now", f"cannot place the call now: {exc}") from exc
 
     async def hold(self, call_id: str) -> None:
         await self._connected(self._session(call_id).hold)
@@ -150,13 +171,13 @@ class EngineControl:
 
 def parse_skills(text: str) -> tuple[tuple[str, int], ...]:
     """ "orders:2,after_sales" → (("orders", 2), ("after_sales", 1)); a bad level is a `bad_request`."""
-    skills = []
+    skills: dict[str, int] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         queue, _, level = item.partition(":")
-        if level and not level.isdigit():
-            raise ControlError("bad_request", f"bad skill level in {item!r}")
-        skills.append((queue, int(level or 1)))
-    return tuple(skills)
+        if (level and not level.isdigit()) or queue in skills:
+            raise ControlError("bad_request", f"bad or repeated skill {item!r}")
+        skills[queue] = int(level or 1)
+    return tuple(skills.items())
 
 
 # Commands by name, with the arguments each takes: what travels between the web side and the engine.

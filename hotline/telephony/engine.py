@@ -394,6 +394,10 @@ class Engine:
         seat = self._seats.get(agent)
         return seat.seat if seat else ""
 
+    def dialling_out(self, agent: str) -> bool:
+        """Whether the agent is on (or setting up) a click-to-dial call."""
+        return any(session.agent == agent for session in self.outbound.values())
+
     def has_seat(self, seat_name: str) -> bool:
         return seat_name in self._phones
 

@@ -48,7 +48,11 @@ class OutboundSession:
         self._was_ready = state is AgentState.READY
         if state is not AgentState.NOT_READY:  # ready or wrapping up: pause; already paused: stay so
             engine.apply(engine.dispatcher.not_ready(self.agent, OUTBOUND_REASON))
-        endpoint = await engine.media.allocate(LegKey(f"out-{id(self)}", "agent"))
+        try:
+            endpoint = await engine.media.allocate(LegKey(f"out-{id(self)}", "agent"))
+        except Exception:
+            self._give_back()
+            raise
         self.agent_call = engine.calls.dial(contact, (endpoint.host, endpoint.port),
                                             caller=f"sip:{self.number}@{engine.host}",
                                             ring_timeout=engine.config.ring_timeout)
@@ -75,7 +79,15 @@ class OutboundSession:
             return
         self.agent_call.on_ended = lambda reason: self.engine.spawn(self.end(HangupParty.AGENT))
         engine = self.engine
-        endpoint = await engine.media.allocate(self.customer_leg)
+        try:
+            endpoint = await engine.media.allocate(self.customer_leg)
+        except Exception:
+            log.exception("click-to-dial %s: no media for the customer's leg", self.call_id)
+            await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
+            return
+        if self.ended:  # the agent hung up meanwhile: `end()` ran before this leg existed
+            await engine.media.release(self.customer_leg)
+            return
         self.customer_call = engine.calls.dial(gateway.format(number=self.number), (endpoint.host, endpoint.port),
                                                ring_timeout=CUSTOMER_RING_SECONDS)
         status = await self.customer_call.wait_answer()

@@ -102,3 +102,33 @@ def test_a_running_engine_takes_new_seats_and_ivr_flows_without_a_restart(engine
     assert running.has_seat("A-02") and running.config.flows["sales"].start == "hello"
     send_command("login", agent="t_agent", seat="A-02")
     assert running.seat_of("t_agent") == "A-02"
+
+
+def test_a_command_that_breaks_in_the_engine_gets_an_internal_error_reply_and_the_next_one_runs() -> None:
+    import redis.asyncio as aioredis
+
+    from hotline.calls.engine_link import REPLY_PREFIX, _serve_one
+
+    class Broken:
+        async def hold(self, call_id: str) -> None:
+            raise RuntimeError("media plane exploded")
+
+        async def resume(self, call_id: str) -> None:
+            return None
+
+    async def scenario() -> list[dict[str, Any]]:
+        client = aioredis.Redis.from_url(REDIS_URL)
+        replies = []
+        try:
+            for name in ("hold", "resume"):
+                command_id = uuid.uuid4().hex
+                raw = json.dumps({"id": command_id, "name": name, "args": {"call_id": "c"}, "sent": time.time()})
+                await _serve_one(Broken(), client, raw)  # type: ignore[arg-type]
+                replies.append(json.loads((await client.lpop(REPLY_PREFIX + command_id)) or b"{}"))
+        finally:
+            await client.aclose()
+        return replies
+
+    broken, fine = asyncio.run(scenario())
+    assert (broken["ok"], broken["code"]) == (False, "internal") and "media plane exploded" in broken["message"]
+    assert fine == {"ok": True, "result": None}

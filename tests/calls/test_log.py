@@ -221,3 +221,18 @@ def test_retention_zero_keeps_everything(world: Any, settings: Any) -> None:
     async_to_sync(OrmCallLog().link_recording)("c1", "/nonexistent/c1.wav", 1.0, 1)
     assert do_purge_recordings(actor=None, now=T0 + datetime.timedelta(days=10000)) == 0
     assert Recording.objects.count() == 1
+
+
+def test_the_agent_who_controls_a_call_is_its_dialler_then_whoever_answers_and_nobody_after_a_transfer(
+        users: dict[str, Any]) -> None:
+    def step(event: ev.CallEvent) -> CallRecord:
+        do_append_call_event(event, actor=None)
+        return CallRecord.objects.get(call_id=event.call_id)
+
+    outbound = step(ev.Arrive(call_id="out", at=at(0), mono=0, caller="13900139000", dnis="", agent="t_agent",
+                              direction=ev.Direction.OUTBOUND))
+    assert (outbound.agent_key, outbound.agent) == ("t_agent", users["agent"])
+    step(ev.Arrive(call_id="in", at=at(0), mono=0, caller="13800138000", dnis="4008001000"))
+    assert step(ev.Answer(call_id="in", at=at(5), mono=5, queue="orders", agent="t_agent")).agent_key == "t_agent"
+    moved = step(ev.Transfer(call_id="in", at=at(9), mono=9, queue="orders", agent="t_agent", to_queue="vip"))
+    assert (moved.agent_key, moved.agent) == ("", None)

@@ -228,3 +228,45 @@ def test_click_to_dial_without_a_gateway_is_refused_and_the_agent_stays_ready(tm
             assert engine.dispatcher.agent("agent-1").state is AgentState.READY and call_log.events == []
 
     run(lambda: with_phones([("8001", AGENT_MARK)], body))
+
+
+def test_state_commands_wait_for_the_call_to_end_and_one_outbound_call_at_a_time(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        caller, agent, customer = phones
+        gateway = f"sip:{{number}}@127.0.0.1:{customer.listeners.udp_address[1]}"
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats, outbound_gateway=gateway) as (
+                engine, call_log):
+            control = EngineControl(engine)
+            call = await call_in(engine, caller)
+            await until(lambda: bool(events_of(call_log, Answer)), what="the answer")
+            await refused("not_allowed_now", control.ready("agent-1"))  # talking: ready would double-book
+            await refused("not_allowed_now", control.not_ready("agent-1", "lunch"))
+            await refused("not_allowed_now", control.click_to_dial("agent-1", "13900139000"))
+            assert engine.dispatcher.agent("agent-1").state is AgentState.ON_CALL
+            call.hangup()
+            await until(lambda: engine.dispatcher.agent("agent-1").state is AgentState.READY, what="ready again")
+            first = await control.click_to_dial("agent-1", "13900139000")
+            await refused("not_allowed_now", control.click_to_dial("agent-1", "13900139001"))
+            await refused("not_allowed_now", control.ready("agent-1"))  # paused "outbound" until it ends
+            await until(lambda: bool(customer.incoming), what="the customer's phone")
+            await control.hang_up(first)
+            await until(lambda: first in call_log.closed, what="the outbound record to close")
+        assert [c.called.split("@")[0] for c in customer.incoming] == ["sip:13900139000"]
+
+    run(lambda: with_phones([("13800138000", CALLER_MARK), ("8001", AGENT_MARK), ("customer", 0x55)], body))
+
+
+def test_repeated_or_malformed_skills_are_refused_and_leave_the_agent_logged_out(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        (agent,) = phones
+        seats = (SeatConfig("", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, _log):
+            control = EngineControl(engine)
+            for skills in ("orders:1,orders:2", "orders:x"):
+                await refused("bad_request", control.login("agent-1", "seat-1", skills=skills))
+            assert engine.seat_of("agent-1") == ""
+            await control.login("agent-1", "seat-1", skills="orders:2")
+            assert engine.dispatcher.membership("agent-1", "orders").level == 2
+
+    run(lambda: with_phones([("8001", AGENT_MARK)], body))
