@@ -2,6 +2,8 @@
 
 Each action checks who may do what, sends one command, and records an audit row once the engine has
 carried it out; a refused command (`ControlError`, or `EngineUnavailable`) changes and records nothing.
+No database transaction is held open while the engine works on a command: on SQLite it would hold the
+write lock the engine's own call log needs.
 Agent log-in and log-out also keep the seat's row in step, so a restarted engine logs the agent in again.
 """
 
@@ -10,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -75,7 +76,6 @@ def do_agent_log_out(*, actor: User, agent: User | None = None) -> None:
         do_log_out_of_seat(seat, actor=actor)
 
 
-@transaction.atomic
 def do_set_agent_state(ready: bool, reason: str = "", *, actor: User, agent: User | None = None) -> None:
     """Ready, or not ready with a reason code, for the actor or (supervisors) another agent."""
     who = _agent_for(agent, actor)
@@ -96,7 +96,6 @@ def _call_for(call_id: str, actor: User) -> CallRecord:
     return call
 
 
-@transaction.atomic
 def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "", agent: str = "") -> None:
     """Hang up, hold, resume, or transfer to a queue or an agent (by user name) a call: its agent may,
     and a supervisor may for any call."""
@@ -110,7 +109,6 @@ def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "",
     record(f"call_{command}", call, actor=actor, after=args)
 
 
-@transaction.atomic
 def do_click_to_dial(number: str, *, actor: User) -> str:
     """Ring the actor's phone, then `number` (normalised); returns the new call's id. Audited."""
     try:
