@@ -23,6 +23,9 @@ SHOTS = [
     ("backoffice-airings", "/admin/media/airing/"),
     ("backoffice-audit", "/admin/accounts/auditentry/"),
     ("backoffice-customer-import", "/admin/crm/customer/import/"),
+    ("backoffice-call-records", "/admin/calls/callrecord/"),
+    ("backoffice-queue", "/admin/calls/queue/1/change/"),
+    ("backoffice-ivr-flow", "/admin/ivrdata/ivrflow/add/"),
 ]
 
 

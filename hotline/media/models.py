@@ -7,6 +7,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.lib.phones import normalize_phone
@@ -83,7 +84,9 @@ class Airing(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.station} {self.starts_at:%Y-%m-%d %H:%M}"
+        # Local time (TIME_ZONE), as every screen shows times; a naive value is shown as it is.
+        starts = timezone.localtime(self.starts_at) if timezone.is_aware(self.starts_at) else self.starts_at
+        return f"{self.station} {starts:%Y-%m-%d %H:%M}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.ends_at = self.starts_at + datetime.timedelta(seconds=self.length_seconds)
