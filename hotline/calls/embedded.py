@@ -12,6 +12,9 @@ import logging
 import threading
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from django.db import connections
+
 from hotline.telephony.control import EngineControl, run_command
 from hotline.telephony.engine import Engine
 
@@ -61,16 +64,20 @@ class EmbeddedEngine:
             self.description = describe(engine)
         except BaseException as exc:  # reported to start(), which raises it in the caller's thread
             self._error = exc
-            self._started.set()
             if directory is not None:
                 directory.close()
+            connections.close_all()
+            self._started.set()
             return
         self._started.set()
         try:
             loop.run_forever()
             loop.run_until_complete(engine.stop())
+            # The ORM ports ran in asgiref's worker thread: close its connections, then this thread's.
+            loop.run_until_complete(sync_to_async(connections.close_all, thread_sensitive=True)())
         finally:
             directory.close()
+            connections.close_all()
             loop.close()
             self._stopped.set()
 
