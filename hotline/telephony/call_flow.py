@@ -546,8 +546,9 @@ class CallSession:
     def _end_unanswered(self, by: HangupParty, cause: HangupCause, at: datetime.datetime, mono: float) -> None:
         engine = self.engine
         if self.queue and engine.dispatcher.is_queued(self.call_id):
-            position = engine.dispatcher.position(self.call_id)
-            engine.emit(Abandon(call_id=self.call_id, at=at, mono=mono, queue=self.queue, position=position))
+            if by is HangupParty.CALLER:  # a force hang-up or a shutdown is not the caller giving up
+                position = engine.dispatcher.position(self.call_id)
+                engine.emit(Abandon(call_id=self.call_id, at=at, mono=mono, queue=self.queue, position=position))
             engine.apply(engine.dispatcher.abandon(self.call_id))
         for agent in tuple(self.ringing):
             self.stop_ringing(agent)

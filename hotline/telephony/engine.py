@@ -28,6 +28,7 @@ from hotline.telephony.events import (
     CallEvent,
     CallStep,
     EngineEvent,
+    HangupParty,
     Offer,
     QueueStatsChanged,
     WrapupEnd,
@@ -250,7 +251,14 @@ class Engine:
         del self._seats[agent]
 
     async def stop(self) -> None:
-        """Stop listening, finish the recordings and write what is left of the call log."""
+        """Hang up the calls in progress (BYE to both legs, logged as the system's hang-up), stop listening,
+        finish the recordings and write what is left of the call log."""
+        # Callers not yet with an agent first, so the agents freed next are not offered them on the way out.
+        for session in sorted(self.sessions.values(), key=lambda session: session.agent_leg is not None):
+            await session.end(HangupParty.SYSTEM)
+        for outbound in tuple(self.outbound.values()):
+            await outbound.end(HangupParty.SYSTEM)
+        await asyncio.sleep(0)  # let the BYEs and CANCELs leave before the sockets close
         await self.listeners.close()
         self._stats_handle.cancel()
         if self._tick_handle is not None:

@@ -270,3 +270,27 @@ def test_repeated_or_malformed_skills_are_refused_and_leave_the_agent_logged_out
             assert engine.dispatcher.membership("agent-1", "orders").level == 2
 
     run(lambda: with_phones([("8001", AGENT_MARK)], body))
+
+
+def test_stopping_the_engine_hangs_up_every_call_and_logs_it(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        caller, waiting, agent = phones
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+            talking = await call_in(engine, caller)
+            await until(lambda: bool(events_of(call_log, Answer)), what="the answer")
+            queued = await call_in(engine, waiting)
+            await until(lambda: len(engine.dispatcher.waiting("orders")) == 1, what="the second caller in line")
+        assert await asyncio.wait_for(talking.wait_ended(), 5) == "remote bye"
+        assert await asyncio.wait_for(queued.wait_ended(), 5) == "remote bye"
+        assert await asyncio.wait_for(agent.incoming[0].wait_ended(), 5) == "remote bye"
+        hangups = {e.call_id: (e.by, e.agent) for e in events_of(call_log, Hangup)}
+        assert hangups == {talking.invite.call_id: (HangupParty.SYSTEM, "agent-1"),
+                           queued.invite.call_id: (HangupParty.SYSTEM, "")}
+        assert sorted(call_log.closed) == sorted([talking.invite.call_id, queued.invite.call_id])
+        assert len(call_log.recordings) == 1
+        # Ended by the system while waiting: not an abandon (docs/kpi.md counts it as an overflow).
+        assert call_log.kinds(queued.invite.call_id) == [CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.HANGUP]
+
+    run(lambda: with_phones([("13800138000", CALLER_MARK), ("13800138001", CALLER_MARK), ("8001", AGENT_MARK)],
+                            body))
