@@ -13,8 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from hotline.accounts.models import User
 from hotline.catalog.imports import ProductImport
+from hotline.core.management.authors import actor_for, add_user_argument
 from hotline.crm.imports import CustomerImport
 from hotline.lib.xlsx import TableImport
 from hotline.media.imports import AiringImport
@@ -34,14 +34,13 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--good-rows", action="store_true",
                             help="Import the valid rows even when other rows have errors.")
-        parser.add_argument("--user", default="",
-                            help="Username recorded as the author in the audit log (default: system).")
+        add_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
-        actor = self._actor(options["user"])
+        actor = actor_for(options["user"])
         importer = IMPORTS[options["kind"]](actor=actor)
         with path.open("rb") as stream:
             result = importer.run(stream, path.name, good_rows=options["good_rows"])
@@ -51,11 +50,3 @@ class Command(BaseCommand):
             raise CommandError(result.summary())
         self.stdout.write(self.style.SUCCESS(result.summary()))
 
-    @staticmethod
-    def _actor(username: str) -> User | None:
-        if not username:
-            return None
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(_("No user “%(name)s”.") % {"name": username})
-        return user

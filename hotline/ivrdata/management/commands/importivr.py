@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from hotline.accounts.models import User
+from hotline.core.management.authors import actor_for, add_user_argument
 from hotline.ivrdata.actions import do_import_flow_yaml
 
 
@@ -26,8 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--name", default="", help="The flow's name (default: the name in the YAML).")
         parser.add_argument("--description", default="", help="A description shown in the back office.")
-        parser.add_argument("--user", default="",
-                            help="Username recorded as the author in the audit log (default: system).")
+        add_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["path"])
@@ -36,7 +35,7 @@ class Command(BaseCommand):
         text = path.read_text(encoding="utf-8")
         name = options["name"] or _name_in(text)
         try:
-            flow, created = do_import_flow_yaml(name, text, actor=_actor(options["user"]),
+            flow, created = do_import_flow_yaml(name, text, actor=actor_for(options["user"]),
                                                 description=options["description"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
@@ -53,11 +52,3 @@ def _name_in(text: str) -> str:
     name = data.get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) else ""
 
-
-def _actor(username: str) -> User | None:
-    if not username:
-        return None
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise CommandError(_("No user “%(name)s”.") % {"name": username})
-    return user
