@@ -218,19 +218,10 @@ class Engine:
     def log_in(self, agent: str, seat_name: str, *, ready: bool = False,
                skills: tuple[tuple[str, int], ...] | None = None) -> None:
         """An agent sits down at a seat: its phone is rung from now on for `skills` (queue, level), or
-        for the seat's queues when None."""
-        phone = self._phones.get(seat_name)
-        if phone is None:
-            raise KeyError(f"unknown seat {seat_name}")
-        if agent in self._seats:
-            raise ValueError(f"agent {agent} is already logged in at {self._seats[agent].seat}")
-        if any(seat.seat == seat_name for seat in self._seats.values()):
-            raise ValueError(f"seat {seat_name} is taken")
-        seat = dataclasses.replace(phone, agent=agent)
+        for the seat's queues when None. `EngineControl.login` has checked the seat is known and free,
+        the agent logged out and the queues known, each with its refusal code."""
+        seat = dataclasses.replace(self._phones[seat_name], agent=agent)
         if skills is not None:
-            unknown = {queue for queue, _level in skills} - self._queues.keys()
-            if unknown:
-                raise KeyError(f"unknown queues {sorted(unknown)}")
             seat = dataclasses.replace(seat, queues=tuple(queue for queue, _ in skills), levels=skills)
         self._log_in(seat, ready=ready)
 

@@ -118,6 +118,7 @@ def test_abandon_while_waiting_removes_the_caller_from_the_line() -> None:
         dispatcher.enqueue(call(caller_id))
     dispatcher.abandon("c2")
     assert dispatcher.waiting("sales") == ["c1", "c3"]
+    assert dispatcher.line_length("sales") == 2
     assert dispatcher.position("c3") == 2
 
 
