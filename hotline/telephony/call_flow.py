@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 
 from hotline.telephony.acd.dispatcher import Overflow
 from hotline.telephony.acd.queue import CallerSpec, OverflowKind
+from hotline.telephony.callback.model import Reason
 from hotline.telephony.events import (
     Abandon,
     Answer,
+    CallbackRequest,
     Enqueue,
     Hangup,
     HangupCause,
@@ -107,6 +109,9 @@ class CallSession:
         self.dnis = user_of(call.called)
         self.airing_id: int | None = None
         self.profile = CallerProfile()
+        self.arrived_at = engine.wall()
+        self.arrived_mono = engine.clock.now()
+        self.callback_id: int | None = None  # the callback this call left (surge, key press, overflow)
         self.leg = LegKey(call_id, "caller")
         self.ivr: IvrSession | None = None
         self.queue = ""
@@ -182,6 +187,8 @@ class CallSession:
         ivr = self.ivr
         if ivr is not None:
             self.engine.spawn(self._step(lambda: ivr.on_digit(digit)))
+        elif self.queue and digit == self.engine.callback_key:
+            self.engine.spawn(self._asks_for_callback())
 
     def _timed_out(self) -> None:
         ivr = self.ivr
@@ -211,7 +218,7 @@ class CallSession:
         elif isinstance(action, VerifyMemberRequest | OrderStatusRequest):
             await self._ask_host(action)
         elif isinstance(action, EnqueueCall):
-            await self.enqueue(action.queue, action.priority)
+            await self.enqueue(action.queue, action.priority, arriving=True)
         elif isinstance(action, HangUpCall):
             await self.end(HangupParty.SYSTEM)
 
@@ -260,13 +267,21 @@ class CallSession:
 
     # -- queue -------------------------------------------------------------------------------------------
 
-    async def enqueue(self, queue: str, priority: int = 0) -> None:
-        """Leave the IVR for `queue`: log it, start hold music, and let the ACD decide."""
+    async def enqueue(self, queue: str, priority: int = 0, *, arriving: bool = False) -> None:
+        """Leave the IVR for `queue`: log it, start hold music, and let the ACD decide.
+
+        `arriving`: the caller comes from the IVR or straight from the hotline number (not a transfer or an
+        overflow); in a surge, the queue's expected wait may then send them to the automatic seat instead.
+        """
         engine = self.engine
         if self.ended:
             return
         self.ivr = None
         self._cancel_timer()
+        if arriving and engine.surge_capture_on_enqueue(queue):
+            self.queue = queue
+            if await self._leave_callback(Reason.SURGE):
+                return
         self.queue = queue
         position = engine.dispatcher.line_length(queue) + 1  # every enqueue of a surge: no sort here
         engine.emit(Enqueue(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=queue,
@@ -318,6 +333,8 @@ class CallSession:
             wait = dispatcher.expected_wait(self.call_id)
             minutes = None if wait is None else max(1, math.ceil(wait / 60))
             names = position_announcement(position - 1, minutes)
+            if self.engine.callback_key:  # "press 1 and we call you back" after each announcement
+                names = (*names, "callback_offer")
             self._generation += 1
             await self._play(self._generation, [self.engine.prompt_path(name) for name in names],
                              self._back_to_hold)
@@ -348,15 +365,28 @@ class CallSession:
             if handler is not None:
                 await handler(self, overflow)
                 return
-            # Busy, or a destination this engine cannot serve yet: say so, never hang up in silence.
-            self._generation += 1
-            await self._play(self._generation, [engine.prompt_path("all_busy"), engine.prompt_path("goodbye")],
-                             self._overflow_done)
+            await self._busy_goodbye()
+
+    async def _busy_goodbye(self) -> None:
+        """Busy, or a destination this engine cannot serve: say so, never hang up in silence."""
+        self._generation += 1
+        await self._play(self._generation, [self.engine.prompt_path("all_busy"), self.engine.prompt_path("goodbye")],
+                         self._overflow_done)
+
+    async def overflow_to_callback(self, overflow: Overflow) -> None:
+        """A queue's overflow target is "callback": leave one (confirmed), or hear "all busy" if it failed."""
+        if not await self._leave_callback(Reason.OVERFLOW):
+            await self._busy_goodbye()
 
     def _can_overflow_to(self, queue: str) -> bool:
         """A known, different queue, and not a ping-pong between full queues (a few hops at most)."""
         return (queue != self.queue and self.engine.queue_config(queue) is not None
                 and self._overflows <= MAX_OVERFLOW_HOPS)
+
+    async def _abandoned_callback(self) -> None:
+        """The caller gave up waiting: call them back (no confirmation to give: they are gone)."""
+        await self.engine.callbacks.capture(self.caller, self.dnis, self.airing_id, self.call_id, Reason.ABANDONED,
+                                            self.arrived_at)
 
     async def _overflow_done(self) -> None:
         await self.end(HangupParty.SYSTEM, HangupCause.REJECTED)
@@ -450,6 +480,81 @@ class CallSession:
         self.recording = True
         engine.emit(Answer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
                            agent=ringing.agent))
+        engine.callbacks.reached_agent(self.caller)
+
+    # -- callbacks ---------------------------------------------------------------------------------------
+
+    async def auto_seat(self) -> bool:
+        """The automatic seat (自动电脑座席): the caller hears ringing while their callback is stored, then
+        the confirmation, then we hang up. False if it could not be stored: the call goes on as usual."""
+        caught = await self.engine.callbacks.capture(self.caller, self.dnis, self.airing_id, self.call_id,
+                                                     Reason.SURGE, self.arrived_at)
+        if caught is None:
+            return False
+        self._callback_stored(caught.callback_id)
+        if await self.answer():
+            async with self._lock:
+                await self._confirm_callback()
+        return True
+
+    async def _asks_for_callback(self) -> None:
+        """The caller pressed the callback key while waiting: they leave the line, keeping their arrival."""
+        async with self._lock:
+            dispatcher = self.engine.dispatcher
+            if self.ended or self.agent_leg is not None or not dispatcher.is_queued(self.call_id):
+                return
+            await self._leave_callback(Reason.REQUESTED)
+
+    async def _leave_callback(self, reason: Reason) -> bool:
+        """Store a callback (committed first), leave the queue, confirm and hang up (under the session lock).
+
+        False when it could not be stored, or an agent took the call meanwhile: the caller stays put.
+        """
+        engine = self.engine
+        caught = await engine.callbacks.capture(self.caller, self.dnis, self.airing_id, self.call_id, reason,
+                                                self.arrived_at)
+        if caught is None:
+            return False
+        if self.agent_leg is not None:  # answered while the callback was stored: it is not needed
+            engine.callbacks.reached_agent(self.caller)
+            return False
+        if self.ended:  # hung up meanwhile: the callback stands (they called), nothing left to say
+            return True
+        if engine.dispatcher.is_queued(self.call_id):
+            engine.apply(engine.dispatcher.abandon(self.call_id))  # out of line, and any ringing offer stops
+        self._callback_stored(caught.callback_id)
+        await self._confirm_callback()
+        return True
+
+    def _callback_stored(self, callback_id: int) -> None:
+        engine = self.engine
+        self.callback_id = callback_id
+        self._stop_announcing()
+        engine.emit(CallbackRequest(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(),
+                                    queue=self.queue, number=self.caller))
+
+    async def _confirm_callback(self) -> None:
+        """"We will call you back": then hang up. Played only once the callback is stored."""
+        if self.ended:
+            return
+        self.ivr = None
+        self._cancel_timer()
+        self._generation += 1
+        await self._play(self._generation, [self.engine.prompt_path("callback_confirmed")], self._hang_up_after)
+
+    async def _hang_up_after(self) -> None:
+        await self.end(HangupParty.SYSTEM)
+
+    async def reject_blacklisted(self) -> None:
+        """A number the blacklist rejects: answer, say we cannot serve it, hang up (outcome rejected)."""
+        if not await self.answer():
+            return
+        async with self._lock:
+            self._generation += 1
+            await self._play(self._generation, [self.engine.prompt_path("blacklisted")], self._rejected)
+
+    async def _rejected(self) -> None:
+        await self.end(HangupParty.SYSTEM, HangupCause.REJECTED)
 
     # -- commands (agents and supervisors, through `EngineControl`) --------------------------------------
 
@@ -545,6 +650,9 @@ class CallSession:
 
     def _end_unanswered(self, by: HangupParty, cause: HangupCause, at: datetime.datetime, mono: float) -> None:
         engine = self.engine
+        gave_up = by is HangupParty.CALLER and self.callback_id is None
+        if gave_up and engine.calls_back_abandon(mono - self.arrived_mono):
+            engine.spawn(self._abandoned_callback())
         if self.queue and engine.dispatcher.is_queued(self.call_id):
             if by is HangupParty.CALLER:  # a force hang-up or a shutdown is not the caller giving up
                 position = engine.dispatcher.position(self.call_id)

@@ -21,6 +21,8 @@ from hotline.telephony.acd.agent import StateChange
 from hotline.telephony.acd.dispatcher import Decision, Dispatcher, Overflow
 from hotline.telephony.acd.queue import OverflowKind, QueueConfig
 from hotline.telephony.call_flow import CallSession
+from hotline.telephony.callback.surge import SurgePolicy, SurgeSettings
+from hotline.telephony.callbacks import CallbackConfig, CallbackDesk
 from hotline.telephony.events import (
     AgentState,
     AgentStateChanged,
@@ -38,7 +40,7 @@ from hotline.telephony.ivr.model import Flow
 from hotline.telephony.media.local import LocalMediaPlane
 from hotline.telephony.media.plane import MediaPlane, RecordingMode
 from hotline.telephony.outbound import OutboundSession
-from hotline.telephony.ports import CallLog, Directory, EventBus
+from hotline.telephony.ports import CallbackStore, CallLog, Directory, EventBus
 from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
@@ -50,6 +52,10 @@ log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 OverflowHandler = Callable[[CallSession, Overflow], Awaitable[None]]
+
+
+async def _overflow_to_callback(session: CallSession, overflow: Overflow) -> None:
+    await session.overflow_to_callback(overflow)
 
 
 def personal_queue(agent: str) -> str:
@@ -108,6 +114,9 @@ class EngineConfig:
     # empty: no outbound calls.
     outbound_gateway: str = ""
     queue_stats_interval: float = 1.0  # seconds between queue figures on the bus (only changed ones go out)
+    # Surge protection (lines, automatic seat, callback key, abandon callbacks); None: none of it.
+    surge: SurgeSettings | None = None
+    callbacks: CallbackConfig = field(default_factory=CallbackConfig)
 
     def __post_init__(self) -> None:
         queues = {queue.queue_id for queue in self.queues}
@@ -142,12 +151,15 @@ class Engine:
     """
 
     def __init__(self, config: EngineConfig, call_log: CallLog, directory: Directory, bus: EventBus,
-                 ivr_host: IvrHost | None = None) -> None:
+                 ivr_host: IvrHost | None = None, callback_store: CallbackStore | None = None) -> None:
         self.config = config
         self.call_log = call_log
         self.directory = directory
         self.bus = bus
         self.ivr_host = ivr_host
+        self.callback_store = callback_store
+        self.surge = SurgePolicy(config.surge) if config.surge is not None else None
+        self.refused = 0  # calls answered 503 because every line was taken
         self.sessions: dict[str, CallSession] = {}
         self.outbound: dict[str, OutboundSession] = {}  # click-to-dial calls, by call id
         self._phones = {seat.seat: seat for seat in config.seats}  # every seat's phone, by seat name
@@ -180,10 +192,15 @@ class Engine:
         self.core = SipCore(scheduler, registrar=self.registrar)
         self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
                                                  self.core.receive)
+        retry_after = self.config.surge.retry_after_seconds if self.config.surge else 30
         self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
-                                 trunks=TrunkList(self.config.trunks), authenticator=self.registrar)
+                                 trunks=TrunkList(self.config.trunks), authenticator=self.registrar,
+                                 admit=self._admit, retry_after=retry_after)
         self._writer = loop.create_task(self._write_log())
         self._set_up_acd()
+        self.callbacks = CallbackDesk(self, self.callback_store, self.config.callbacks)
+        self.overflow_handlers.setdefault(OverflowKind.CALLBACK, _overflow_to_callback)
+        await self.callbacks.start()
         self._stats_handle = loop.call_later(self.config.queue_stats_interval, self._publish_queue_stats)
 
     def _credentials(self) -> CredentialLookup:
@@ -244,6 +261,7 @@ class Engine:
     async def stop(self) -> None:
         """Hang up the calls in progress (BYE to both legs, logged as the system's hang-up), stop listening,
         finish the recordings and write what is left of the call log."""
+        self.callbacks.stop()
         # Callers not yet with an agent first, so the agents freed next are not offered them on the way out.
         for session in sorted(self.sessions.values(), key=lambda session: session.agent_leg is not None):
             await session.end(HangupParty.SYSTEM)
@@ -268,10 +286,45 @@ class Engine:
     def host(self) -> str:
         return self.config.sip_host
 
+    # -- surge -------------------------------------------------------------------------------------------
+
+    def lines_in_use(self) -> int:
+        """Calls with customers now: inbound ones (offered or answered) and outbound customer legs."""
+        answered = sum(1 for session in self.sessions.values() if session.call.state is not CallState.OFFERED)
+        return len(self.calls.offered) + answered + len(self.outbound)
+
+    def _admit(self, request: object) -> bool:
+        """The SIP layer's overload guard: a new call fits on the lines, or gets 503 with Retry-After."""
+        if self.surge is None or self.surge.admits(self.lines_in_use()):
+            return True
+        self.refused += 1
+        if self.refused == 1 or self.refused % 100 == 0:
+            log.warning("every line is taken: %d calls refused with 503 so far", self.refused)
+        return False
+
+    def surge_capture_on_enqueue(self, queue: str) -> bool:
+        """Whether a caller about to join `queue` goes to the automatic seat (the queue's wait is too long)."""
+        if self.surge is None or self.queue_config(queue) is None:
+            return False
+        return self.surge.capture_on_enqueue(queue, self.dispatcher.expected_wait_for_new(queue))
+
+    @property
+    def callback_key(self) -> str:
+        """The key a waiting caller presses for a callback ("" when none is offered)."""
+        return self.config.surge.offer_key if self.config.surge is not None else ""
+
+    def calls_back_abandon(self, seconds_in_call: float) -> bool:
+        """Whether a caller who hung up unanswered after `seconds_in_call` gets a callback."""
+        threshold = self.config.surge.abandon_callback_seconds if self.config.surge is not None else None
+        return threshold is not None and seconds_in_call >= threshold
+
     # -- inbound calls -----------------------------------------------------------------------------------
 
     async def on_call(self, call: InboundCall) -> None:
-        """`CallApplication`: route by dialled number, answer, then run the flow or go to the queue."""
+        """`CallApplication`: route by dialled number, answer, then run the flow or go to the queue.
+
+        Before answering: a blacklisted number may be rejected, and in a surge the automatic seat may take
+        the call (it stores a callback, confirms it and hangs up)."""
         session = CallSession(self, call, call.invite.call_id)
         route = await self.directory.route(session.dnis)
         flow = self.config.flows.get(route.flow) if route is not None and route.flow else None
@@ -286,15 +339,21 @@ class Engine:
         attribution, session.profile = await asyncio.gather(self.directory.attribute(session.dnis, at),
                                                             self.directory.caller_profile(session.caller))
         session.airing_id = attribution.airing_id
+        session.arrived_at, session.arrived_mono = at, mono
         self.emit(Arrive(call_id=session.call_id, at=at, mono=mono, caller=session.caller, dnis=session.dnis,
                          airing_id=session.airing_id))
         call.ring()
+        if session.profile.blacklist == "reject":
+            await session.reject_blacklisted()
+            return
+        if self.surge is not None and self.surge.capture_on_arrival(self.lines_in_use()) and await session.auto_seat():
+            return
         if not await session.answer():
             return
         if flow is not None:
             await session.run_ivr(flow)
         else:
-            await session.enqueue(route.queue)
+            await session.enqueue(route.queue, arriving=True)
 
     def queue_config(self, queue_id: str) -> QueueConfig | None:
         return self._queues.get(queue_id)
@@ -325,8 +384,9 @@ class Engine:
         if session is None:  # the call ended while the decision was made: give the agent back
             self.apply(self.dispatcher.no_answer(agent))
             return
+        warning = "blacklist" if session.profile.blacklist == "warn" else ""
         self.emit(Offer(call_id=call_id, at=self.wall(), mono=self.clock.now(), queue=queue, agent=agent,
-                        caller=session.caller, dnis=session.dnis, airing_id=session.airing_id))
+                        caller=session.caller, dnis=session.dnis, airing_id=session.airing_id, warning=warning))
         self.spawn(session.ring_agent(agent))
 
     def _agent_changed(self, change: StateChange) -> None:
@@ -445,8 +505,11 @@ class Engine:
     def close_call(self, call_id: str) -> None:
         self._write(lambda: self.call_log.close_call(call_id))
 
-    def _write(self, write: Callable[[], Awaitable[None]]) -> None:
+    def write(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Queue a write to the host (call log, callbacks) behind the ones before it."""
         self._writes.put_nowait(write)
+
+    _write = write
 
     async def _write_log(self) -> None:
         while True:

@@ -86,6 +86,7 @@ class Arrive(CallEvent):
     dnis: str
     direction: Direction = Direction.INBOUND
     airing_id: int | None = None
+    callback_id: int | None = None  # an outbound call that works this callback
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +116,7 @@ class Offer(CallEvent):
     caller: str = ""
     dnis: str = ""
     airing_id: int | None = None
+    warning: str = ""  # "blacklist": put through, but the agent's screen warns
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,12 +6,23 @@ They keep everything in lists and dicts of this process; the web side's ORM impl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hotline.telephony.events import AgentStateChanged, CallEvent, CallStep, EngineEvent
-from hotline.telephony.ports import Attribution, CallerProfile, Route, SeatCredentials
+from hotline.telephony.ports import (
+    Attribution,
+    CallbackCapture,
+    CallbackChange,
+    CallerProfile,
+    Route,
+    SeatCredentials,
+    StoredCallback,
+)
+
+LIVE_STATUSES = ("pending", "reserved", "dialling")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +43,7 @@ class MemoryCallLog:
     agent_states: list[AgentStateChanged] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
     recordings: list[RecordingLink] = field(default_factory=list)
+    voicemails: list[RecordingLink] = field(default_factory=list)
 
     async def append(self, event: CallEvent) -> None:
         self.events.append(event)
@@ -44,6 +56,9 @@ class MemoryCallLog:
 
     async def link_recording(self, call_id: str, path: str, duration_seconds: float, channels: int) -> None:
         self.recordings.append(RecordingLink(call_id, path, duration_seconds, channels))
+
+    async def file_voicemail(self, call_id: str, path: str, duration_seconds: float) -> None:
+        self.voicemails.append(RecordingLink(call_id, path, duration_seconds, 1))
 
     def of_call(self, call_id: str) -> list[CallEvent]:
         """The events of one call, in order."""
@@ -91,3 +106,48 @@ class MemoryEventBus:
 
     async def publish(self, topic: str, event: EngineEvent) -> None:
         self.published.append((topic, event))
+
+
+@dataclass
+class MemoryCallbackStore:
+    """`CallbackStore` in memory: callbacks by id (one live per number), their changes, and scheduled airings.
+
+    `failing` makes `capture` raise, as a database that is down would.
+    """
+
+    callbacks: dict[int, StoredCallback] = field(default_factory=dict)
+    changes: list[CallbackChange] = field(default_factory=list)
+    captures: list[CallbackCapture] = field(default_factory=list)
+    airings: list[datetime.datetime] = field(default_factory=list)
+    failing: bool = False
+
+    async def capture(self, capture: CallbackCapture) -> StoredCallback:
+        if self.failing:
+            raise ConnectionError("the callback store is down")
+        self.captures.append(capture)
+        live = next((c for c in self.callbacks.values() if c.number == capture.number and c.status in LIVE_STATUSES),
+                    None)
+        if live is not None:
+            stored = dataclasses.replace(live, reach_attempts=live.reach_attempts + 1,
+                                         arrived_at=min(live.arrived_at, capture.arrived_at))
+        else:
+            stored = StoredCallback(
+                callback_id=len(self.callbacks) + 1, number=capture.number, hotline_number=capture.hotline_number,
+                airing_id=capture.airing_id, reason=capture.reason, call_id=capture.call_id,
+                arrived_at=capture.arrived_at, captured_at=datetime.datetime.now(datetime.UTC))
+        self.callbacks[stored.callback_id] = stored
+        return stored
+
+    async def live(self) -> list[StoredCallback]:
+        return [c for c in self.callbacks.values() if c.status in LIVE_STATUSES]
+
+    async def record(self, change: CallbackChange) -> None:
+        self.changes.append(change)
+        stored = self.callbacks[change.callback_id]
+        self.callbacks[change.callback_id] = dataclasses.replace(
+            stored, status=change.status, dial_attempts=change.dial_attempts, not_before=change.not_before,
+            last_result=change.last_result)
+
+    async def upcoming_airings(self, now: datetime.datetime, within_seconds: float) -> list[datetime.datetime]:
+        end = now + datetime.timedelta(seconds=within_seconds)
+        return [start for start in self.airings if now <= start <= end]

@@ -9,9 +9,11 @@ an inbound one with direction "outbound": `arrive` (the customer's number), `rin
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from hotline.telephony.acd.agent import NO_ANSWER_REASON
 from hotline.telephony.call_flow import remote_of
+from hotline.telephony.callback.model import DialResult
 from hotline.telephony.events import AgentState, Answer, Arrive, Direction, Hangup, HangupCause, HangupParty, Ring
 from hotline.telephony.media.plane import LegKey
 from hotline.telephony.sip.calls import CallState, OutboundCall
@@ -23,15 +25,50 @@ log = logging.getLogger(__name__)
 
 OUTBOUND_REASON = "outbound"
 CUSTOMER_RING_SECONDS = 60.0
+BUSY_STATUSES = frozenset({486, 600, 603})
+NO_ANSWER_STATUSES = frozenset({408, 480, 487})
+
+
+def dial_result(status: int) -> DialResult:
+    """What a final SIP status on the customer's leg means for a callback attempt."""
+    if status == 200:
+        return DialResult.ANSWERED
+    if status in BUSY_STATUSES:
+        return DialResult.BUSY
+    if status in NO_ANSWER_STATUSES:
+        return DialResult.NO_ANSWER
+    return DialResult.FAILED
+
+
+class DialListener(Protocol):
+    """Who wants to know how an agent-first dial went (the callback dialer)."""
+
+    def agent_missed(self, session: OutboundSession) -> None:
+        """The agent's phone did not answer, or the call stopped before the customer was dialled."""
+
+    def customer_dialling(self, session: OutboundSession) -> None:
+        """The agent answered; the customer is being dialled now."""
+
+    def customer_result(self, session: OutboundSession, result: DialResult) -> None:
+        """The customer's leg answered, was busy, was not answered, or failed."""
 
 
 class OutboundSession:
-    """One click-to-dial call; `start()` returns its call id as soon as the agent's phone is being rung."""
+    """One agent-first call (click-to-dial or a callback); `start()` returns its call id as soon as the
+    agent's phone is being rung. A `listener` hears how the dial went; `reason` is the pause reason."""
 
-    def __init__(self, engine: Engine, agent: str, number: str) -> None:
+    def __init__(self, engine: Engine, agent: str, number: str, *, reason: str = OUTBOUND_REASON,
+                 callback_id: int | None = None, listener: DialListener | None = None,
+                 customer_ring_seconds: float = CUSTOMER_RING_SECONDS) -> None:
         self.engine = engine
         self.agent = agent
         self.number = number
+        self.reason = reason
+        self.callback_id = callback_id
+        self.listener = listener
+        self._reported = False
+        self._agent_did_not_answer = False
+        self.customer_ring_seconds = customer_ring_seconds
         self.agent_call: OutboundCall | None = None
         self.customer_call: OutboundCall | None = None
         self.agent_leg = LegKey("", "agent")
@@ -47,7 +84,7 @@ class OutboundSession:
         state = engine.dispatcher.agent(self.agent).state
         self._was_ready = state is AgentState.READY
         if state is not AgentState.NOT_READY:  # ready or wrapping up: pause; already paused: stay so
-            engine.apply(engine.dispatcher.not_ready(self.agent, OUTBOUND_REASON))
+            engine.apply(engine.dispatcher.not_ready(self.agent, self.reason))
         try:
             endpoint = await engine.media.allocate(LegKey(f"out-{id(self)}", "agent"))
         except Exception:
@@ -60,7 +97,7 @@ class OutboundSession:
         self.agent_leg, self.customer_leg = endpoint.leg, LegKey(self.call_id, "customer")
         engine.outbound[self.call_id] = self
         engine.emit(Arrive(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent,
-                           caller=self.number, dnis="", direction=Direction.OUTBOUND))
+                           caller=self.number, dnis="", direction=Direction.OUTBOUND, callback_id=self.callback_id))
         self.agent_call.on_ringing = lambda status: self._agent_ringing()
         engine.spawn(self._run(gateway))
         return self.call_id
@@ -75,6 +112,8 @@ class OutboundSession:
     async def _run(self, gateway: str) -> None:
         assert self.agent_call is not None
         if await self.agent_call.wait_answer() != 200 or self.ended:
+            self._agent_did_not_answer = not self.ended
+            self._agent_missed()
             await self.end(HangupParty.AGENT, HangupCause.FAILED)
             return
         self.agent_call.on_ended = lambda reason: self.engine.spawn(self.end(HangupParty.AGENT))
@@ -83,14 +122,18 @@ class OutboundSession:
             endpoint = await engine.media.allocate(self.customer_leg)
         except Exception:
             log.exception("click-to-dial %s: no media for the customer's leg", self.call_id)
+            self._agent_missed()
             await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
             return
         if self.ended:  # the agent hung up meanwhile: `end()` ran before this leg existed
             await engine.media.release(self.customer_leg)
             return
+        if self.listener is not None:
+            self.listener.customer_dialling(self)
         self.customer_call = engine.calls.dial(gateway.format(number=self.number), (endpoint.host, endpoint.port),
-                                               ring_timeout=CUSTOMER_RING_SECONDS)
+                                               ring_timeout=self.customer_ring_seconds)
         status = await self.customer_call.wait_answer()
+        self._report(dial_result(status))
         if status != 200 or self.ended:
             log.info("click-to-dial %s: the customer's side answered %s", self.call_id, status)
             await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
@@ -112,11 +155,23 @@ class OutboundSession:
         if self.customer_call.state is CallState.ENDED or self.agent_call.state is CallState.ENDED:
             await self.end(HangupParty.SYSTEM)
 
+    def _agent_missed(self) -> None:
+        if self.listener is not None and not self._reported:
+            self._reported = True
+            self.listener.agent_missed(self)
+
+    def _report(self, result: DialResult) -> None:
+        if self.listener is not None and not self._reported:
+            self._reported = True
+            self.listener.customer_result(self, result)
+
     async def end(self, by: HangupParty, cause: HangupCause = HangupCause.NORMAL) -> None:
         """End both legs once, log the hang-up, file the recording, and give the agent back to the ACD."""
         if self.ended:
             return
         self.ended = True
+        if self.customer_call is None:  # stopped before the customer was dialled: the agent's side failed
+            self._agent_missed()
         engine = self.engine
         for call in (self.agent_call, self.customer_call):
             if call is not None:
@@ -133,7 +188,13 @@ class OutboundSession:
         self._give_back()
 
     def _give_back(self) -> None:
-        """Ready again if the agent was ready before and is still paused for this call."""
-        agent = self.engine.dispatcher.agent(self.agent)
-        if self._was_ready and agent.state is AgentState.NOT_READY and agent.reason == OUTBOUND_REASON:
-            self.engine.apply(self.engine.dispatcher.ready(self.agent))
+        """Ready again if the agent was ready before and is still paused for this call; an agent who did not
+        answer a callback's ring stays paused, as "no answer" (as a missed queue offer would leave them)."""
+        dispatcher = self.engine.dispatcher
+        agent = dispatcher.agent(self.agent)
+        if not (agent.state is AgentState.NOT_READY and agent.reason == self.reason):
+            return
+        if self.listener is not None and self._agent_did_not_answer:
+            self.engine.apply(dispatcher.not_ready(self.agent, NO_ANSWER_REASON))
+        elif self._was_ready:
+            self.engine.apply(dispatcher.ready(self.agent))

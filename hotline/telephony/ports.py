@@ -37,6 +37,9 @@ class CallerProfile:
 
     vip: bool = False
     last_agent: str = ""
+    # The blacklist's word on the number: "reject" (told we cannot serve them, then hung up), "warn" (put
+    # through; the agent's screen warns), or "" for a number not on it.
+    blacklist: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,80 @@ class SeatCredentials:
     realm: str
     ha1: str
     fixed_uri: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackCapture:
+    """A caller to call back, as the engine hands it to the host to store.
+
+    `reason` is a `hotline.telephony.callback.model.Reason` value (surge, requested, abandoned, overflow);
+    `arrived_at` is when the caller first reached us on this call (a callback keeps its place in line).
+    """
+
+    number: str
+    hotline_number: str
+    airing_id: int | None
+    call_id: str
+    reason: str
+    arrived_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCallback:
+    """A callback as the host keeps it. `status` and `last_result` are the values of the callback policy's
+    `Status` and `DialResult` enums ("" for no result yet); `aired_at` is the start of its airing."""
+
+    callback_id: int
+    number: str
+    hotline_number: str
+    airing_id: int | None
+    reason: str
+    call_id: str
+    arrived_at: datetime.datetime
+    captured_at: datetime.datetime
+    status: str = "pending"
+    reach_attempts: int = 1
+    dial_attempts: int = 0
+    not_before: datetime.datetime | None = None
+    last_result: str = ""
+    aired_at: datetime.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackChange:
+    """One state change of a callback: its new state and the event to log (`kind` is an `EventKind`
+    value; `call_id` is the dial's call, if the change belongs to one)."""
+
+    callback_id: int
+    kind: str
+    at: datetime.datetime
+    status: str
+    dial_attempts: int
+    not_before: datetime.datetime | None = None
+    last_result: str = ""
+    detail: str = ""
+    call_id: str = ""
+
+
+class CallbackStore(Protocol):
+    """Where callbacks live: the engine's callback book is rebuilt from here after a restart."""
+
+    async def capture(self, capture: CallbackCapture) -> StoredCallback:
+        """Store the callback and commit before returning: the caller hears the confirmation only after.
+
+        One live (pending, reserved or dialling) callback per number: capturing a number that has one
+        returns that one with `reach_attempts` + 1 and the earlier `arrived_at` kept, and logs the repeat.
+        """
+
+    async def live(self) -> list[StoredCallback]:
+        """Every live callback, oldest capture first (read once when the engine starts)."""
+
+    async def record(self, change: CallbackChange) -> None:
+        """Save a state change and append its event."""
+
+    async def upcoming_airings(self, now: datetime.datetime, within_seconds: float) -> list[datetime.datetime]:
+        """Start times of airings scheduled in [now, now + within_seconds] (the dialer keeps quiet before
+        them)."""
 
 
 class CallLog(Protocol):
@@ -64,6 +141,9 @@ class CallLog(Protocol):
 
     async def link_recording(self, call_id: str, path: str, duration_seconds: float, channels: int) -> None:
         """Attach a finished recording file to its call."""
+
+    async def file_voicemail(self, call_id: str, path: str, duration_seconds: float) -> None:
+        """A caller left a message (a mono WAV at `path`): put it on the voicemail worklist."""
 
 
 class Directory(Protocol):

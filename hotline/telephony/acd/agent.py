@@ -13,7 +13,8 @@ S = AgentState
 _ALLOWED: dict[AgentState, frozenset[AgentState]] = {
     S.LOGGED_OUT: frozenset({S.READY, S.NOT_READY}),
     S.READY: frozenset({S.NOT_READY, S.RINGING, S.LOGGED_OUT}),
-    S.NOT_READY: frozenset({S.READY, S.LOGGED_OUT}),
+    # NOT_READY -> NOT_READY changes the reason (lunch → training; a reserved callback the agent missed).
+    S.NOT_READY: frozenset({S.READY, S.NOT_READY, S.LOGGED_OUT}),
     # RINGING -> NOT_READY is the automatic "no answer" pause, never an agent's own choice.
     S.RINGING: frozenset({S.READY, S.NOT_READY, S.ON_CALL}),
     # ON_CALL -> READY only when the queue has no wrap-up time.

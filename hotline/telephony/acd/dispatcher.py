@@ -292,6 +292,22 @@ class Dispatcher:
         ahead = queue.line.ahead_of(caller)
         return expected_wait(ahead, queue.staffed, queue.handle.average())
 
+    def expected_wait_for_new(self, queue_id: str) -> float | None:
+        """Seconds a caller joining `queue_id` now will wait on average (None if nobody staffs it).
+
+        Ready agents take the first callers at once; the rest are served as agents free up, at a rate of
+        staffed / AHT: wait = (ahead + 1) × AHT / staffed. The surge gate uses this average, not the
+        cautious wave estimate callers hear (`expected_wait`): with 30 agents busy, that one would say
+        "one full handle time" and send every new caller to the automatic seat.
+        """
+        queue = self._queue(queue_id)
+        if queue.staffed <= 0:
+            return None
+        ahead = queue.line.size - len(queue.ready)
+        if ahead < 0:
+            return 0.0
+        return (ahead + 1) * queue.handle.average() / queue.staffed
+
     def queue_stats(self, queue_id: str) -> QueueStats:
         """The queue's figures now, in O(buckets): for wallboards, never for routing."""
         queue = self._queue(queue_id)
@@ -302,6 +318,16 @@ class Dispatcher:
     def line_length(self, queue_id: str) -> int:
         """How many callers wait in line (not ringing an agent): `len(waiting(queue_id))` in O(1)."""
         return self._queue(queue_id).line.size
+
+    def ready_agents(self, queue_id: str) -> list[str]:
+        """The queue's ready agents in the order its strategy would offer them a caller (for the callback
+        dialer, which reserves the first one)."""
+        queue = self._queue(queue_id)
+        return [agent_id for _key, agent_id in self._ready_in_turn(queue)]
+
+    def callers_waiting(self) -> int:
+        """Callers in every queue's line (not yet ringing an agent), in O(queues)."""
+        return sum(queue.line.size for queue in self._queues.values())
 
     def waiting(self, queue_id: str) -> list[str]:
         """Caller ids waiting in line, in serving order (a query for screens and tests, O(n log n))."""

@@ -8,9 +8,13 @@ from datetime import time
 
 
 class Status(enum.Enum):
-    """Where a callback stands; only PENDING and DIALLING are live, the others are final."""
+    """Where a callback stands; PENDING, RESERVED and DIALLING are live, the others are final.
+
+    RESERVED: an agent is being rung for it (agent first); no attempt counts until the customer is dialled.
+    """
 
     PENDING = "pending"
+    RESERVED = "reserved"
     DIALLING = "dialling"
     ANSWERED = "answered"
     GAVE_UP = "gave_up"
@@ -18,7 +22,16 @@ class Status(enum.Enum):
     CANCELLED = "cancelled"
 
 
-LIVE = frozenset({Status.PENDING, Status.DIALLING})
+LIVE = frozenset({Status.PENDING, Status.RESERVED, Status.DIALLING})
+
+
+class Reason(enum.Enum):
+    """Why a callback was captured."""
+
+    SURGE = "surge"  # the automatic seat answered: lines or wait over the threshold
+    REQUESTED = "requested"  # the caller pressed the callback key while waiting
+    ABANDONED = "abandoned"  # the caller hung up in the IVR or the queue
+    OVERFLOW = "overflow"  # a queue's overflow target is "callback"
 
 
 class DialResult(enum.Enum):
@@ -35,6 +48,8 @@ class EventKind(enum.Enum):
 
     CAPTURED = "captured"
     DEDUPLICATED = "deduplicated"
+    RESERVED = "reserved"
+    RELEASED = "released"
     DIALLED = "dialled"
     ANSWERED = "answered"
     RETRY_SCHEDULED = "retry_scheduled"
@@ -96,7 +111,7 @@ class Callback:
     callback_id: int
     number: str
     hotline_number: str
-    airing_id: str | None
+    airing_id: int | None
     reason: str
     base_priority: float
     arrived_at: float

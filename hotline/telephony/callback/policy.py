@@ -53,30 +53,51 @@ class CallbackBook:
 
     # --- capture and cancel -------------------------------------------------------------------
 
-    def capture(self, number: str, hotline_number: str, airing_id: str | None, arrived_at_mono: float,
-                reason: str, *, base_priority: float | None = None, aired_at_mono: float | None = None) -> Callback:
-        """The live callback for `number`: a new one, or the existing one with the earliest arrival kept."""
+    def capture(self, number: str, hotline_number: str, airing_id: int | None, arrived_at_mono: float,
+                reason: str, *, base_priority: float | None = None, aired_at_mono: float | None = None,
+                callback_id: int | None = None) -> Callback:
+        """The live callback for `number`: a new one, or the existing one with the earliest arrival kept.
+
+        `callback_id` is the id the host stored it under (the book numbers its own when None)."""
         now = self._clock.now()
         self._expire(now)
         existing = self._live_by_number.get(number)
         if existing is not None:
             return self._deduplicate(self._callbacks[existing], arrived_at_mono, reason, now)
         callback = Callback(
-            callback_id=self._next_id, number=number, hotline_number=hotline_number, airing_id=airing_id,
+            callback_id=self._next_id if callback_id is None else callback_id,
+            number=number, hotline_number=hotline_number, airing_id=airing_id,
             reason=reason, base_priority=self.settings.base_priority if base_priority is None else base_priority,
             arrived_at=arrived_at_mono, captured_at=now, not_before=now, aired_at=aired_at_mono,
         )
-        self._next_id += 1
+        self._next_id = max(self._next_id, callback.callback_id) + 1
         self._callbacks[callback.callback_id] = callback
         self._live_by_number[number] = callback.callback_id
         self._record(EventKind.CAPTURED, callback, now, reason)
         return callback
+
+    def restore(self, callback: Callback) -> None:
+        """Take back a live callback the host stored before a restart (its id is the host's). A dial that was
+        under way when the engine stopped never reported its result: the callback is pending again."""
+        if callback.status not in LIVE:
+            raise IllegalCallbackMove(f"callback {callback.callback_id} is {callback.status.value}, not live")
+        if callback.number in self._live_by_number:
+            raise IllegalCallbackMove(f"a live callback for {callback.number} is already in the book")
+        callback.status = Status.PENDING
+        self._callbacks[callback.callback_id] = callback
+        self._live_by_number[callback.number] = callback.callback_id
+        self._next_id = max(self._next_id, callback.callback_id + 1)
 
     def _deduplicate(self, callback: Callback, arrived_at: float, reason: str, now: float) -> Callback:
         callback.reach_attempts += 1
         callback.arrived_at = min(callback.arrived_at, arrived_at)
         self._record(EventKind.DEDUPLICATED, callback, now, f"{reason}; reach attempts {callback.reach_attempts}")
         return callback
+
+    def live_for(self, number: str) -> Callback | None:
+        """The number's live callback (pending, reserved or dialling), if it has one."""
+        callback_id = self._live_by_number.get(number)
+        return None if callback_id is None else self._callbacks[callback_id]
 
     def cancel_for(self, number: str) -> Event | None:
         """The caller reached an agent: cancel their pending callback (a dial under way is left to finish)."""
@@ -137,8 +158,8 @@ class CallbackBook:
         return self.settings.window_start <= local < self.settings.window_end
 
     def in_flight(self) -> int:
-        """Dials under way (dialled, no result yet)."""
-        return sum(1 for c in self._callbacks.values() if c.status is Status.DIALLING)
+        """Dials under way: an agent being rung for one, or the customer dialled with no result yet."""
+        return sum(1 for c in self._callbacks.values() if c.status in (Status.RESERVED, Status.DIALLING))
 
     def _dials_in_last_minute(self, now: float) -> int:
         while self._dial_times and self._dial_times[0] <= now - RATE_WINDOW_SECONDS:
@@ -147,11 +168,31 @@ class CallbackBook:
 
     # --- attempts -----------------------------------------------------------------------------
 
-    def dialled(self, callback_id: int) -> Event:
-        """The host started dialling this callback (after reserving an agent)."""
+    def reserve(self, callback_id: int) -> Event:
+        """The host is ringing an agent for this callback (agent first): it is taken, but no attempt counts
+        yet; `dialled` follows once the agent answers, `release` if they do not."""
         callback = self._get(callback_id)
         now = self._clock.now()
         if callback.status is not Status.PENDING or callback.not_before > now:
+            raise IllegalCallbackMove(f"callback {callback_id} is {callback.status.value}, not due for a dial")
+        callback.status = Status.RESERVED
+        return self._record(EventKind.RESERVED, callback, now, "")
+
+    def release(self, callback_id: int, why: str) -> Event:
+        """The agent did not take the reserved callback: pending again at once, no attempt counted (a missed
+        agent is not a failed attempt on the customer)."""
+        callback = self._get(callback_id)
+        if callback.status is not Status.RESERVED:
+            raise IllegalCallbackMove(f"callback {callback_id} is {callback.status.value}, not reserved")
+        callback.status = Status.PENDING
+        return self._record(EventKind.RELEASED, callback, self._clock.now(), why)
+
+    def dialled(self, callback_id: int) -> Event:
+        """The host started dialling the customer (after reserving an agent, or straight from pending)."""
+        callback = self._get(callback_id)
+        now = self._clock.now()
+        due = callback.status is Status.RESERVED or (callback.status is Status.PENDING and callback.not_before <= now)
+        if not due:
             raise IllegalCallbackMove(f"callback {callback_id} is {callback.status.value}, not due for a dial")
         callback.status = Status.DIALLING
         callback.dial_attempts += 1

@@ -170,6 +170,7 @@ class OutboundCall(Call):
         self.invite = invite
         self.offer = offer
         self.final_status: int | None = None
+        self.rejection: Response | None = None  # the final response when it was not a 2xx (Retry-After, …)
         self.on_ringing: Callable[[int], None] | None = None
         self._settled = asyncio.Event()
         self._cancel_wanted = False
@@ -500,6 +501,7 @@ class CallManager:
             self._accepted(call, response)
         else:
             self.outbound.pop(call.invite.call_id, None)
+            call.rejection = response
             call._settle(status)
             call._end("cancelled" if call._cancel_wanted or status == 487 else f"rejected {status}")
 

@@ -83,6 +83,15 @@ def test_illegal_moves_raise_and_change_nothing(prepare: str, move: str, message
     assert (agent.state, agent.since, agent.caller_id) == before
 
 
+def test_a_paused_agent_can_change_the_reason_of_the_pause() -> None:
+    agent = Agent("a1", 0.0)
+    agent.login(1.0, ready=False)
+    agent.go_not_ready(2.0, "lunch")
+    change = agent.go_not_ready(5.0, "training")
+    assert (change.old, change.new, change.previous_seconds, agent.reason) == (S.NOT_READY, S.NOT_READY, 3.0,
+                                                                                 "training")
+
+
 def test_hang_up_goes_to_wrap_up_when_the_queue_has_wrap_up_time() -> None:
     agent = on_call(10.0)
     change = agent.hang_up(70.0, 15.0)

@@ -31,7 +31,7 @@ def build(settings: CallbackSettings | None = None) -> tuple[CallbackBook, Manua
 
 
 def capture(book: CallbackBook, number: str, arrived: float, *, base: float | None = None) -> int:
-    return book.capture(number, HOTLINE, "airing-7", arrived, "surge", base_priority=base).callback_id
+    return book.capture(number, HOTLINE, 7, arrived, "surge", base_priority=base).callback_id
 
 
 def idle(book: CallbackBook, airings: tuple[float, ...] = ()) -> tuple[int | None, Hold | None]:
@@ -127,9 +127,9 @@ def test_a_high_enough_base_outweighs_the_decay_and_ties_go_to_the_earlier_arriv
 def test_callers_of_one_airing_cool_down_together_and_keep_their_arrival_order() -> None:
     # given an airing at 0 whose callers arrived at 60 and 600, and a later airing at 1800 with a caller at 1900
     book, clock = build(CallbackSettings(half_life_seconds=1800.0))
-    first = book.capture("a", HOTLINE, "airing-7", 60.0, "surge", aired_at_mono=0.0).callback_id
-    second = book.capture("b", HOTLINE, "airing-7", 600.0, "surge", aired_at_mono=0.0).callback_id
-    later = book.capture("c", HOTLINE, "airing-8", 1900.0, "surge", aired_at_mono=1800.0).callback_id
+    first = book.capture("a", HOTLINE, 7, 60.0, "surge", aired_at_mono=0.0).callback_id
+    second = book.capture("b", HOTLINE, 7, 600.0, "surge", aired_at_mono=0.0).callback_id
+    later = book.capture("c", HOTLINE, 8, 1900.0, "surge", aired_at_mono=1800.0).callback_id
     clock.set(3600.0)
     # then both callers of the first airing are at 100 × 0.25 and go first-come first-served,
     # while the fresher airing's caller (100 × 0.5) comes before them

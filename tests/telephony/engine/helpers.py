@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import struct
+import wave
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,10 +14,12 @@ from typing import Any
 import uvloop
 
 from hotline.telephony.acd.queue import QueueConfig
+from hotline.telephony.callback.surge import SurgeSettings
+from hotline.telephony.callbacks import CallbackConfig
 from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
 from hotline.telephony.ivr.loader import load_demo_flow
 from hotline.telephony.media.plane import RecordingMode
-from hotline.telephony.memory import MemoryCallLog, MemoryDirectory, MemoryEventBus
+from hotline.telephony.memory import MemoryCallbackStore, MemoryCallLog, MemoryDirectory, MemoryEventBus
 from hotline.telephony.ports import Route
 from hotline.telephony.sip.calls import OutboundCall
 from hotline.telephony.sip.trunks import Trunk
@@ -39,17 +44,22 @@ async def running(tmp_path: Path, route: Route, seats: tuple[SeatConfig, ...], t
                   ring_timeout: float = 20.0, wrap_up: float = 0.0,
                   recording_mode: RecordingMode = RecordingMode.MONO, queues: tuple[QueueConfig, ...] = (),
                   directory: MemoryDirectory | None = None,
-                  outbound_gateway: str = "") -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
+                  outbound_gateway: str = "", surge: SurgeSettings | None = None,
+                  callbacks: CallbackConfig | None = None,
+                  callback_store: MemoryCallbackStore | None = None,
+                  prompts: Path = PROMPTS) -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
     """An engine on ephemeral ports with the demo flow, `seats`, and `queues` (default: orders and
-    after_sales), answering `route` (or whatever `directory` routes)."""
+    after_sales), answering `route` (or whatever `directory` routes); with `surge`, surge protection."""
     call_log = MemoryCallLog()
     config = EngineConfig(
         sip_port=0, trunks=(Trunk.of("test carrier", [trunk]),),
         queues=queues or (QueueConfig("orders", wrap_up_seconds=wrap_up), QueueConfig("after_sales")),
         flows={"demo": load_demo_flow()}, seats=seats, recordings=tmp_path, hold_music=PROMPTS / "please_hold.wav",
         ring_timeout=ring_timeout, recording_mode=recording_mode, outbound_gateway=outbound_gateway,
+        surge=surge, callbacks=callbacks or CallbackConfig(), prompts=prompts,
     )
-    engine = Engine(config, call_log, directory or MemoryDirectory({DNIS: route}), MemoryEventBus())
+    engine = Engine(config, call_log, directory or MemoryDirectory({DNIS: route}), MemoryEventBus(),
+                    callback_store=callback_store)
     await engine.start()
     try:
         yield engine, call_log
@@ -72,3 +82,23 @@ async def call_in(engine: Engine, caller: Phone) -> OutboundCall:
 
 def events_of(call_log: MemoryCallLog, kind: type[Any]) -> list[Any]:
     return [event for event in call_log.events if isinstance(event, kind)]
+
+
+def short_prompts(folder: Path, seconds: float = 0.4, *names: str) -> Path:
+    """The engine's prompts in `folder`, with `names` replaced by `seconds` of a 440 Hz tone (tests need not
+    sit through a six-second confirmation)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for prompt in PROMPTS.glob("*.wav"):
+        target = folder / prompt.name
+        if prompt.stem in names:
+            samples = round(seconds * 8000)
+            tone = b"".join(struct.pack("<h", round(8000 * math.sin(2 * math.pi * 440 * n / 8000)))
+                            for n in range(samples))
+            with wave.open(str(target), "wb") as writer:
+                writer.setnchannels(1)
+                writer.setsampwidth(2)
+                writer.setframerate(8000)
+                writer.writeframes(tone)
+        else:
+            target.symlink_to(prompt)
+    return folder

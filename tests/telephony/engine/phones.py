@@ -86,7 +86,8 @@ class Rtp(asyncio.DatagramProtocol):
 
 
 class Phone:
-    """A SIP phone on 127.0.0.1: dials (caller) or answers (agent). `plan` for incoming calls: answer or ring."""
+    """A SIP phone on 127.0.0.1: dials (caller) or answers (agent). `plan` for incoming calls: answer, ring
+    (forever), or busy (486)."""
 
     def __init__(self, name: str, mark: int, plan: str = "answer") -> None:
         self.name = name
@@ -110,6 +111,9 @@ class Phone:
 
     async def on_call(self, call: InboundCall) -> None:
         self.incoming.append(call)
+        if self.plan == "busy":
+            call.reject(486, "Busy Here")
+            return
         call.ring()
         if self.plan == "answer":
             self.rtp.start(call.answer(HOST, self.rtp.port))

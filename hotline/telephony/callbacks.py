@@ -1,0 +1,248 @@
+"""The engine's callbacks: capture (automatic seat, key press, abandon), storage, and the agent-first dialer.
+
+`CallbackDesk` owns the pure `CallbackBook` (callback/policy.py) and carries out what it decides. A capture
+is stored through the `CallbackStore` port and committed *before* the caller hears the confirmation, so a
+crash can lose a callback only if the caller was never told it was saved. Every later change (reserved,
+dialled, retry, answered, gave up, expired, cancelled) is written through the engine's ordered writer.
+
+The dialer wakes every `tick_seconds`. It dials only when the book allows it (no live caller waiting, an
+agent ready, inside the calling window, not just before an airing, within pacing), reserves the first ready
+agent of the callback queue, rings that agent's phone, and dials the customer once the agent answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from hotline.telephony.callback.model import Callback, CallbackSettings, DialResult, Event, EventKind, Reason
+from hotline.telephony.callback.policy import CallbackBook, IllegalCallbackMove
+from hotline.telephony.outbound import OutboundSession
+from hotline.telephony.ports import CallbackCapture, CallbackChange, CallbackStore, StoredCallback
+
+if TYPE_CHECKING:
+    from hotline.telephony.engine import Engine
+
+log = logging.getLogger(__name__)
+
+CALLBACK_REASON = "callback"  # the pause reason of an agent reserved for a callback
+AIRINGS_REFRESH_SECONDS = 60.0
+# Kinds the store logs itself when it stores a capture; the book's copies are not written again.
+STORED_ON_CAPTURE = frozenset({EventKind.CAPTURED, EventKind.DEDUPLICATED})
+
+
+@dataclass(frozen=True)
+class CallbackConfig:
+    """How the engine works callbacks: the policy, which queue's agents call back, and the local time zone
+    of the calling window. Without an outbound gateway, callbacks are captured but never dialled."""
+
+    policy: CallbackSettings = field(default_factory=CallbackSettings)
+    queue: str = ""  # agents of this queue call back ("" : the engine's first queue)
+    timezone: datetime.tzinfo = datetime.UTC
+    tick_seconds: float = 1.0
+    ring_seconds: float = 30.0  # how long the customer's phone rings before the attempt counts as no answer
+
+
+@dataclass(frozen=True)
+class Caught:
+    """A capture as the caller's call sees it: the stored callback and whether it was a repeat."""
+
+    callback_id: int
+    repeat: bool
+
+
+class CallbackDesk:
+    """Callbacks for one engine: the book, its store, and the dialer that works them through agents."""
+
+    def __init__(self, engine: Engine, store: CallbackStore | None, config: CallbackConfig) -> None:
+        self.engine = engine
+        self.store = store
+        self.config = config
+        self.book = CallbackBook(engine.clock, self._local_now, config.policy)
+        self.queue = config.queue or next(iter(q.queue_id for q in engine.config.queues), "")
+        self._airings: list[float] = []  # upcoming airing starts, monotonic
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._next_airings_refresh = 0.0
+        self._dialling: dict[int, OutboundSession] = {}
+        self.stopping = False
+
+    def _local_now(self) -> datetime.datetime:
+        return self.engine.wall().astimezone(self.config.timezone)
+
+    # -- life cycle --------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Take back the live callbacks stored before a restart, and start the dialer."""
+        if self.store is not None:
+            for stored in await self.store.live():
+                try:
+                    self.book.restore(self._from_store(stored))
+                except IllegalCallbackMove as error:  # two live rows for a number: keep the first
+                    log.warning("callback %s not restored: %s", stored.callback_id, error)
+        self._schedule()
+
+    def stop(self) -> None:
+        """Stop dialling; dials under way are left to the engine's stop (and restored as pending later)."""
+        self.stopping = True
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+            self._tick_handle = None
+
+    def _from_store(self, stored: StoredCallback) -> Callback:
+        mono = self._mono_of
+        return Callback(
+            callback_id=stored.callback_id, number=stored.number, hotline_number=stored.hotline_number,
+            airing_id=stored.airing_id, reason=stored.reason, base_priority=self.config.policy.base_priority,
+            arrived_at=mono(stored.arrived_at), captured_at=mono(stored.captured_at),
+            reach_attempts=stored.reach_attempts, dial_attempts=stored.dial_attempts,
+            not_before=mono(stored.not_before) if stored.not_before else 0.0,
+            last_result=DialResult(stored.last_result) if stored.last_result else None,
+            aired_at=mono(stored.aired_at) if stored.aired_at else None,
+        )
+
+    def _mono_of(self, at: datetime.datetime) -> float:
+        """A wall-clock time on the engine's monotonic clock (the book keeps monotonic times)."""
+        return self.engine.clock.now() - (self.engine.wall() - at).total_seconds()
+
+    def _wall_of(self, mono: float) -> datetime.datetime:
+        return self.engine.wall() - datetime.timedelta(seconds=self.engine.clock.now() - mono)
+
+    # -- capture -----------------------------------------------------------------------------------------
+
+    async def capture(self, number: str, hotline_number: str, airing_id: int | None, call_id: str,
+                      reason: Reason, arrived_at: datetime.datetime) -> Caught | None:
+        """Store a callback for `number` (committed when this returns) and put it in the book.
+
+        None when it could not be stored: the caller must then not be told it was saved.
+        """
+        capture = CallbackCapture(number=number, hotline_number=hotline_number, airing_id=airing_id,
+                                  call_id=call_id, reason=reason.value, arrived_at=arrived_at)
+        if self.store is None:
+            stored = None
+        else:
+            try:
+                stored = await self.store.capture(capture)
+            except Exception:
+                log.exception("callback for %s (call %s) could not be stored", number, call_id)
+                return None
+        repeat = self.book.live_for(number) is not None
+        callback = self.book.capture(
+            number, hotline_number, airing_id, self._mono_of(arrived_at), reason.value,
+            aired_at_mono=self._mono_of(stored.aired_at) if stored and stored.aired_at else None,
+            callback_id=stored.callback_id if stored else None)
+        self._write_events(self.book.take_events(), skip=STORED_ON_CAPTURE if stored else frozenset())
+        return Caught(callback.callback_id, repeat)
+
+    def reached_agent(self, number: str) -> None:
+        """A caller got through to an agent: their pending callback is no longer needed."""
+        self.book.cancel_for(number)
+        self._write_events(self.book.take_events())
+
+    # -- the dialer --------------------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        if not self.stopping:
+            loop = asyncio.get_running_loop()
+            self._tick_handle = loop.call_later(self.config.tick_seconds, self._tick)
+
+    def _tick(self) -> None:
+        self._tick_handle = None
+        try:
+            self._refresh_airings()
+            self._dial_next()
+        finally:
+            self._schedule()
+
+    def _refresh_airings(self) -> None:
+        now = self.engine.clock.now()
+        if self.store is None or now < self._next_airings_refresh:
+            return
+        self._next_airings_refresh = now + AIRINGS_REFRESH_SECONDS
+        within = self.config.policy.quiet_before_airing_seconds + 2 * AIRINGS_REFRESH_SECONDS
+        self.engine.spawn(self._load_airings(within))
+
+    async def _load_airings(self, within: float) -> None:
+        assert self.store is not None
+        starts = await self.store.upcoming_airings(self.engine.wall(), within)
+        self._airings = [self._mono_of(start) for start in starts]
+
+    def ready_agents(self) -> list[str]:
+        """Ready agents of the callback queue, first the one its strategy would pick."""
+        if not self.queue or self.engine.queue_config(self.queue) is None:
+            return []
+        return self.engine.dispatcher.ready_agents(self.queue)
+
+    def _dial_next(self) -> None:
+        self.book.expire()
+        gateway = self.engine.config.outbound_gateway
+        ready = self.ready_agents()
+        decision = self.book.next_due(ready_agents=len(ready),
+                                      live_callers_waiting=self.engine.dispatcher.callers_waiting(),
+                                      upcoming_airings=self._airings)
+        callback = decision.callback
+        contact = self.engine.contact_of(ready[0]) if ready and callback is not None else None
+        if callback is None or not gateway or contact is None:
+            self._write_events(self.book.take_events())
+            return
+        self.book.reserve(callback.callback_id)
+        self._write_events(self.book.take_events())
+        self.engine.spawn(self._dial(callback, ready[0], gateway, contact))
+
+    async def _dial(self, callback: Callback, agent: str, gateway: str, contact: str) -> None:
+        session = OutboundSession(self.engine, agent, callback.number, reason=CALLBACK_REASON,
+                                  callback_id=callback.callback_id, listener=self,
+                                  customer_ring_seconds=self.config.ring_seconds)
+        self._dialling[callback.callback_id] = session
+        try:
+            await session.start(gateway, contact)
+        except Exception:
+            log.exception("callback %s: the agent's phone could not be dialled", callback.callback_id)
+            self.agent_missed(session)
+
+    # -- DialListener ------------------------------------------------------------------------------------
+
+    def agent_missed(self, session: OutboundSession) -> None:
+        self._settle(session, lambda callback_id: self.book.release(callback_id, "the agent did not answer"))
+
+    def customer_dialling(self, session: OutboundSession) -> None:
+        if self.stopping or session.callback_id is None:
+            return
+        self.book.dialled(session.callback_id)
+        self._write_events(self.book.take_events(), call_id=session.call_id)
+
+    def customer_result(self, session: OutboundSession, result: DialResult) -> None:
+        self._settle(session, lambda callback_id: self.book.outcome(callback_id, result))
+
+    def _settle(self, session: OutboundSession, move: Callable[[int], Event]) -> None:
+        callback_id = session.callback_id
+        if callback_id is None or self._dialling.pop(callback_id, None) is None or self.stopping:
+            return  # a shutdown is nobody's answer: the stored state says "dialling", restored as pending
+        try:
+            move(callback_id)
+        except IllegalCallbackMove:
+            log.exception("callback %s: result out of order", callback_id)
+        self._write_events(self.book.take_events(), call_id=session.call_id)
+
+    # -- storage -----------------------------------------------------------------------------------------
+
+    def _write_events(self, events: list[Event], *, skip: frozenset[EventKind] = frozenset(),
+                      call_id: str = "") -> None:
+        store = self.store
+        if store is None:
+            return
+        for event in events:
+            if event.kind in skip:
+                continue
+            callback = self.book.get(event.callback_id)
+            change = CallbackChange(
+                callback_id=callback.callback_id, kind=event.kind.value, at=self._wall_of(event.at),
+                status=callback.status.value, dial_attempts=callback.dial_attempts,
+                not_before=self._wall_of(callback.not_before) if callback.not_before > event.at else None,
+                last_result=callback.last_result.value if callback.last_result else "", detail=event.detail,
+                call_id=call_id)
+            self.engine.write(partial(store.record, change))
