@@ -1,8 +1,9 @@
-"""One call leg's UDP socket and the 20 ms hot path: latch, relay, DTMF, recording copy.
+"""One call leg's UDP socket and the 20 ms hot path: latch, relay, DTMF, recording copy, monitoring queue.
 
 `datagram_received` forwards the packet's bytes unchanged to the bridged peer when both legs use the same
 codec and telephone-event payload type (the usual case); otherwise it rewrites the payload type and
 translates A-law/μ-law with one `bytes.translate`. No decoding, no await, no logging, no time calls.
+A monitored leg also appends its audio packets to a small queue that the mixer drains each tick.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from collections.abc import Callable
 from typing import cast
 
@@ -35,7 +37,12 @@ class Leg(asyncio.DatagramProtocol):
         self.event_pt = -1
         self.peer: Leg | None = None
         self.passthrough = True
+        # `silenced` (read per packet) is `playing or mixed`: relayed audio to this leg is dropped because a
+        # player or the monitoring mixer sends it its own frames. DTMF events still reach a mixed leg.
         self.silenced = False
+        self.playing = False
+        self.mixed = False
+        self.queue: deque[bytes] | None = None  # received audio packets, while the leg is monitored
         self.track: Track | None = None
         self.recording_id: str | None = None
         self.rx_packets = 0
@@ -48,6 +55,14 @@ class Leg(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's UDP transport is not an asyncio.DatagramTransport subclass: cast, never assert.
         self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self.silenced = playing or self.mixed
+
+    def set_mixed(self, mixed: bool) -> None:
+        self.mixed = mixed
+        self.silenced = self.playing or mixed
 
     def set_remote(self, remote: Remote) -> None:
         """Send to the SDP address until the first packet arrives, then to that packet's source."""
@@ -64,10 +79,15 @@ class Leg(asyncio.DatagramProtocol):
         payload_type = data[1] & 0x7F
         if payload_type == self.event_pt:
             self._on_event(data)
-        elif self.track is not None and payload_type == self.audio_pt:
-            self.track.add(data)
+        elif payload_type == self.audio_pt:
+            if self.track is not None:
+                self.track.add(data)
+            if self.queue is not None:
+                self.queue.append(data)
         peer = self.peer
-        if peer is not None and not peer.silenced and peer.send_to is not None and peer.transport is not None:
+        if peer is None or peer.send_to is None or peer.transport is None:
+            return
+        if not peer.silenced or (peer.mixed and not peer.playing and payload_type == self.event_pt):
             if self.passthrough:
                 peer.transport.sendto(data, peer.send_to)
             else:
@@ -121,6 +141,7 @@ class Leg(asyncio.DatagramProtocol):
         if self.transport is not None:
             self.transport.close()
         self.peer = None
+        self.queue = None
         self.track = None
         self.recording_id = None
         self.dtmf_listeners.clear()

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.telephony.media.leg import Leg
-from hotline.telephony.media.plane import Endpoint, LegKey, MediaPlaneError, RecordingMode, Remote
+from hotline.telephony.media.mixer import Monitor, build_tables, needed_tables
+from hotline.telephony.media.plane import Endpoint, LegKey, MediaPlaneError, MonitorMode, RecordingMode, Remote
 from hotline.telephony.media.players import Player, Ticker
 from hotline.telephony.media.prompts import Prompt, PromptCache, read_wav
 from hotline.telephony.media.recording import RATE, Recording, Track, write_wav
@@ -37,6 +38,8 @@ class _Watch:
 class LocalMediaPlane:
     """`MediaPlane` in this process: relay in the datagram callback, one ticker, recordings to WAV.
 
+    The ticker also runs the mixers of monitored calls; unmonitored calls never decode a frame.
+
     `ports` is the RTP port pool (busy ports are skipped; None: ephemeral ports). `clock` places
     recordings in time (default `loop.time`; tests pass a fake one). `hold_music` is the shared hold source.
     """
@@ -60,7 +63,8 @@ class LocalMediaPlane:
         self._legs: dict[LegKey, Leg] = {}
         self._prompts = PromptCache()
         self.ticker = Ticker(self._loop, self._player_failed)
-        self._recordings: dict[str, tuple[Recording, Leg, Leg]] = {}
+        self._recordings: dict[str, tuple[Recording, tuple[Leg, ...]]] = {}
+        self._monitors: dict[Leg, Monitor] = {}  # by each of its three legs
         self._watches: dict[Leg, _Watch] = {}
         self._watch_interval = watch_interval
         self._watch_handle: asyncio.TimerHandle | None = None
@@ -123,12 +127,15 @@ class LocalMediaPlane:
         found = self._leg(leg)
         found.set_remote(remote)
         self._update_passthrough(found)
+        monitor = self._monitors.get(found)
+        if monitor is not None:  # a re-INVITE changed a monitored leg's codec: the mixer needs new tables
+            await self._loop.run_in_executor(None, build_tables, monitor.tables())
 
     async def release(self, leg: LegKey) -> None:
         found = self._legs.pop(leg, None)
         if found is None:
             return
-        self._unbridge(found)
+        self._unbridge(found)  # ends its monitoring too
         self.ticker.stop(found)
         self._watches.pop(found, None)
         if found.recording_id is not None:
@@ -159,6 +166,8 @@ class LocalMediaPlane:
         self._unbridge(self._leg(leg))
 
     def _unbridge(self, leg: Leg) -> None:
+        """Leave the bridge; a monitored call stops being monitored (its two parties no longer talk)."""
+        self._end_monitor_of(leg)
         if leg.peer is not None:
             leg.peer.peer = None
             leg.peer = None
@@ -206,17 +215,24 @@ class LocalMediaPlane:
     async def start_recording(
         self, recording_id: str, caller: LegKey, agent: LegKey, path: Path, mode: RecordingMode
     ) -> None:
+        self._start_recording(recording_id, (self._leg(caller), self._leg(agent)), path, mode)
+
+    async def record_leg(self, recording_id: str, leg: LegKey, path: Path) -> None:
+        self._start_recording(recording_id, (self._leg(leg),), path, RecordingMode.MONO)
+
+    def _start_recording(self, recording_id: str, legs: tuple[Leg, ...], path: Path, mode: RecordingMode) -> None:
         if recording_id in self._recordings:
             raise MediaPlaneError(f"recording {recording_id} already started")
-        one, two = self._leg(caller), self._leg(agent)
-        for leg in (one, two):
+        for leg in legs:
             if leg.recording_id is not None:
                 raise MediaPlaneError(f"leg {leg.key} is already recorded by {leg.recording_id}")
         start = self._clock()
-        one.track = Track(one.codec, self._clock, start)
-        two.track = Track(two.codec, self._clock, start)
-        one.recording_id = two.recording_id = recording_id
-        self._recordings[recording_id] = (Recording(path, mode, one.track, two.track, start), one, two)
+        tracks = []
+        for leg in legs:
+            leg.track = Track(leg.codec, self._clock, start)
+            leg.recording_id = recording_id
+            tracks.append(leg.track)
+        self._recordings[recording_id] = (Recording(path, mode, tuple(tracks), start), legs)
 
     async def stop_recording(self, recording_id: str) -> Path:
         recording, length = self._stop(recording_id)
@@ -227,7 +243,7 @@ class LocalMediaPlane:
         found = self._recordings.pop(recording_id, None)
         if found is None:
             raise MediaPlaneError(f"no recording {recording_id}")
-        recording, *legs = found
+        recording, legs = found
         for leg in legs:
             leg.track = None
             leg.recording_id = None
@@ -249,6 +265,53 @@ class LocalMediaPlane:
         """Wait until the recordings finished by hang-ups are written and closed."""
         while self._writing:
             await asyncio.gather(*tuple(self._writing), return_exceptions=True)
+
+    # -- monitoring --------------------------------------------------------------------------------------
+
+    async def monitor(self, supervisor: LegKey, caller: LegKey, agent: LegKey, mode: MonitorMode) -> None:
+        watcher, one, two = self._leg(supervisor), self._leg(caller), self._leg(agent)
+        current = self._monitors.get(watcher)
+        if current is not None and current.parties == (watcher, one, two):
+            current.set_mode(mode)
+            return
+        needed = needed_tables(watcher, one, two)
+        await self._loop.run_in_executor(None, build_tables, needed)  # ~10 ms of table building, off the loop
+        self._check_monitorable(watcher, one, two)  # after the await: a leg may have gone meanwhile
+        self._unbridge(watcher)  # also ends the supervisor's monitoring of another call
+        created = Monitor(watcher, one, two, mode)
+        for leg in created.parties:
+            self._monitors[leg] = created
+        self.ticker.add_job(created, created.tick)
+
+    def _check_monitorable(self, watcher: Leg, one: Leg, two: Leg) -> None:
+        for leg in (watcher, one, two):
+            if self._legs.get(leg.key) is not leg:
+                raise MediaPlaneError(f"leg {leg.key} was released")
+        if len({watcher, one, two}) != 3:
+            raise MediaPlaneError("supervisor, caller and agent must be three different legs")
+        if one.peer is not two:
+            raise MediaPlaneError(f"legs {one.key} and {two.key} are not bridged together")
+        for leg in (one, two):
+            other = self._monitors.get(leg)
+            if other is not None and other.supervisor is not watcher:
+                raise MediaPlaneError(f"leg {leg.key} is already monitored by {other.supervisor.key}")
+
+    async def stop_monitor(self, supervisor: LegKey) -> None:
+        found = self._legs.get(supervisor)
+        monitor = None if found is None else self._monitors.get(found)
+        if monitor is not None and monitor.supervisor is found:
+            self._end_monitor(monitor)
+
+    def _end_monitor_of(self, leg: Leg) -> None:
+        monitor = self._monitors.get(leg)
+        if monitor is not None:
+            self._end_monitor(monitor)
+
+    def _end_monitor(self, monitor: Monitor) -> None:
+        self.ticker.remove_job(monitor)
+        for leg in monitor.parties:
+            del self._monitors[leg]
+        monitor.end()
 
     # -- DTMF and timeouts -----------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ Mapping to rtpengine's NG commands: `allocate` + `set_remote` are offer/answer (
 SDP from the returned `Endpoint`), `bridge` is the answer that joins two legs of a call, `play` / `hold` /
 `stop_playing` are play media / stop media, `start_recording` / `stop_recording` are start/stop recording,
 `on_dtmf` is the DTMF event subscription, `on_timeout` is rtpengine's media timeout, and `release` is delete.
+`monitor` / `stop_monitor` correspond to rtpengine's media subscriptions (subscribe request / unsubscribe,
+with block media where a party must not hear another); `record_leg` is start recording for one from-tag.
 Every command is a coroutine because an external media plane answers over the network.
 """
 
@@ -52,6 +54,19 @@ class RecordingMode(Enum):
     STEREO = "stereo"
 
 
+class MonitorMode(Enum):
+    """What a supervisor does on a bridged call: who hears whom.
+
+    LISTEN: the supervisor hears caller and agent; nobody hears the supervisor.
+    WHISPER: the supervisor hears both; the agent hears the caller and the supervisor; the caller hears
+    only the agent. BARGE: a three-way call, everyone hears the other two.
+    """
+
+    LISTEN = "listen"
+    WHISPER = "whisper"
+    BARGE = "barge"
+
+
 class MediaPlaneError(Exception):
     """A media command that cannot be carried out (unknown leg, no free port, unreadable prompt)."""
 
@@ -95,6 +110,22 @@ class MediaPlane(Protocol):
 
     async def stop_recording(self, recording_id: str) -> Path:
         """Stop a recording and return its path once the file is written and closed."""
+        ...
+
+    async def record_leg(self, recording_id: str, leg: LegKey, path: Path) -> None:
+        """Record what one leg sends to us (a voicemail) into a mono WAV, finished like `start_recording`'s."""
+        ...
+
+    async def monitor(self, supervisor: LegKey, caller: LegKey, agent: LegKey, mode: MonitorMode) -> None:
+        """Let `supervisor` (allocated, remote set) listen to, whisper to or barge into the bridged call.
+
+        Calling it again for the same supervisor switches the mode live. Releasing or unbridging any of the
+        three legs (or bridging caller or agent elsewhere) ends the monitoring.
+        """
+        ...
+
+    async def stop_monitor(self, supervisor: LegKey) -> None:
+        """End the supervisor's monitoring: the call goes back to the plain two-party relay (no-op if none)."""
         ...
 
     def on_dtmf(self, leg: LegKey, callback: Callable[[str], None]) -> None:

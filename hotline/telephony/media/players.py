@@ -1,4 +1,4 @@
-"""One shared 20 ms ticker for every prompt and hold-music listener; frames are pre-encoded and shared.
+"""One shared 20 ms ticker for every prompt and hold-music listener (and every monitoring mixer).
 
 The 20 ms frame is cut into `slots` sub-slots (10 by default, one every 2 ms). Each player is put in the
 least busy slot when it starts and stays there, so its own frames are exactly 20 ms apart, while the loop
@@ -10,13 +10,15 @@ INVITE p99 near 20 ms where one burst gave 33–186 ms and 5 slots 22–71 ms.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from hotline.telephony.media.leg import Leg
 from hotline.telephony.media.prompts import Prompt
 from hotline.telephony.media.rtp import FRAME_SECONDS
 
+log = logging.getLogger(__name__)
 SLOTS = 10
 _RESYNC_SECONDS = 0.1  # a slot later than this moves every deadline on instead of bursting to catch up
 
@@ -38,7 +40,10 @@ class Ticker:
 
     Sub-slot number n (counted from the ticker's creation) is due at `origin + n × slot length`; it serves
     the players of slot `n % slots` and belongs to frame `n // slots`, which is also the shared hold-music
-    position. Only slots with players get a timer callback.
+    position. Only slots with players or jobs get a timer callback.
+
+    Besides players, a slot runs jobs: callbacks due once per frame (a monitored call's mixer), so that
+    mixing shares this one timer and its spreading over the slots rather than having a timer per call.
     """
 
     def __init__(
@@ -52,6 +57,8 @@ class Ticker:
         self._step_seconds = FRAME_SECONDS / slots
         self._players: dict[Leg, Player] = {}
         self._slots: list[dict[Leg, Player]] = [{} for _ in range(slots)]
+        self._jobs: dict[Hashable, int] = {}  # job key -> its slot
+        self._slot_jobs: list[dict[Hashable, Callable[[], None]]] = [{} for _ in range(slots)]
         self._handle: asyncio.TimerHandle | None = None
         self._origin = 0.0
         self._done = slots - 1  # the last sub-slot run: none yet, so the next frame is frame 1
@@ -62,8 +69,8 @@ class Ticker:
 
     @property
     def slots(self) -> tuple[int, ...]:
-        """How many players each slot serves."""
-        return tuple(len(slot) for slot in self._slots)
+        """How many players and jobs each slot serves."""
+        return tuple(len(slot) + len(jobs) for slot, jobs in zip(self._slots, self._slot_jobs, strict=True))
 
     def start(self, leg: Leg, player: Player) -> None:
         """Start (or replace) what the leg hears; relayed audio to it is silenced meanwhile."""
@@ -71,28 +78,52 @@ class Ticker:
         player.slot = current.slot if current is not None else self._quietest()
         self._players[leg] = player
         self._slots[player.slot][leg] = player
-        leg.silenced = True
-        if self._handle is None and not self._ticking:
-            self._restart()
-        due = self._next_of(player.slot)
-        if due < self._pending:
-            self._arm(due)
+        leg.set_playing(True)
+        self._wake(player.slot)
 
     def stop(self, leg: Leg) -> Player | None:
         player = self._players.pop(leg, None)
         if player is not None:
-            leg.silenced = False
+            leg.set_playing(False)
             del self._slots[player.slot][leg]
-        if not self._players and self._handle is not None:
+        self._sleep_if_idle()
+        return player
+
+    def add_job(self, key: Hashable, job: Callable[[], None]) -> None:
+        """Run `job()` once per frame from the next due sub-slot on, until `remove_job(key)`."""
+        slot = self._jobs.get(key)
+        if slot is None:
+            slot = self._jobs[key] = self._quietest()
+        self._slot_jobs[slot][key] = job
+        self._wake(slot)
+
+    def remove_job(self, key: Hashable) -> None:
+        slot = self._jobs.pop(key, None)
+        if slot is not None:
+            del self._slot_jobs[slot][key]
+        self._sleep_if_idle()
+
+    def _busy(self) -> bool:
+        return bool(self._players or self._jobs)
+
+    def _wake(self, slot: int) -> None:
+        """Something now runs in `slot`: start the clock if idle, and arm the slot if it is due sooner."""
+        if self._handle is None and not self._ticking:
+            self._restart()
+        due = self._next_of(slot)
+        if due < self._pending:
+            self._arm(due)
+
+    def _sleep_if_idle(self) -> None:
+        if not self._busy() and self._handle is not None:
             self._handle.cancel()
             self._handle = None
-        return player
 
     def playing(self, leg: Leg) -> bool:
         return leg in self._players
 
     def _quietest(self) -> int:
-        sizes = [len(slot) for slot in self._slots]
+        sizes = self.slots
         return sizes.index(min(sizes))
 
     def _restart(self) -> None:
@@ -123,9 +154,10 @@ class Ticker:
         self._ticking = True
         try:
             self._run(self._slots[number % self._count], number // self._count)
+            self._run_jobs(self._slot_jobs[number % self._count])
         finally:
             self._ticking = False
-        if self._players:
+        if self._busy():
             self._schedule()
 
     def _run(self, slot: dict[Leg, Player], frame: int) -> None:
@@ -152,6 +184,13 @@ class Ticker:
             self._on_error(leg, error)
             return False
 
+    def _run_jobs(self, jobs: dict[Hashable, Callable[[], None]]) -> None:
+        for key, job in tuple(jobs.items()):
+            try:
+                job()
+            except Exception as error:  # one broken mixer must not stop everyone's audio
+                log.warning("media ticker job %r failed: %r", key, error)
+
     def _call(self, leg: Leg, callback: Callable[[], None]) -> None:
         try:
             callback()
@@ -159,5 +198,6 @@ class Ticker:
             self._on_error(leg, error)
 
     def _schedule(self) -> None:
-        """Arm the next slot that has players."""
-        self._arm(min(self._next_of(index) for index, slot in enumerate(self._slots) if slot))
+        """Arm the next slot that has players or jobs."""
+        busy = (index for index, size in enumerate(self.slots) if size)
+        self._arm(min(self._next_of(index) for index in busy))

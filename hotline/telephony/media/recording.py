@@ -22,7 +22,7 @@ _MAX_JUMP = RATE * 3600  # a timestamp jump beyond an hour is a new timeline, no
 
 
 class Track:
-    """One direction of a recorded bridge: G.711 bytes as received, indexed by sample."""
+    """One recorded direction (what one leg sends us): G.711 bytes as received, indexed by sample."""
 
     __slots__ = ("_clock", "_start", "base", "buffer", "codec", "ssrc", "ts0")
 
@@ -64,25 +64,20 @@ class Track:
 
 @dataclass(slots=True)
 class Recording:
-    """A bridge being recorded: the caller's and the agent's tracks and where the WAV goes."""
+    """What is being recorded: the caller's and the agent's tracks (a bridge), or one track (a voicemail).
+
+    `mode` applies to two tracks; one track is always written mono.
+    """
 
     path: Path
     mode: RecordingMode
-    caller: Track
-    agent: Track
+    tracks: tuple[Track, ...]
     start: float
 
 
 def write_wav(recording: Recording, length: int) -> Path:
     """Decode, mix or interleave, and write the WAV (blocking: runs in an executor)."""
-    caller = recording.caller.samples(length)
-    agent = recording.agent.samples(length)
-    if recording.mode is RecordingMode.STEREO:
-        frames = g711.interleave(g711.decode(caller, recording.caller.codec), g711.decode(agent, recording.agent.codec))
-        channels = 2
-    else:
-        frames = g711.mix(caller, recording.caller.codec, agent, recording.agent.codec)
-        channels = 1
+    channels, frames = _frames(recording.tracks, recording.mode, length)
     recording.path.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(recording.path), "wb") as writer:
         writer.setnchannels(channels)
@@ -90,3 +85,14 @@ def write_wav(recording: Recording, length: int) -> Path:
         writer.setframerate(RATE)
         writer.writeframes(frames)
     return recording.path
+
+
+def _frames(tracks: tuple[Track, ...], mode: RecordingMode, length: int) -> tuple[int, bytes]:
+    """(channels, 16-bit PCM) for one track or a caller/agent pair."""
+    if len(tracks) == 1:
+        return 1, g711.decode(tracks[0].samples(length), tracks[0].codec)
+    caller, agent = tracks
+    if mode is RecordingMode.STEREO:
+        left, right = g711.decode(caller.samples(length), caller.codec), g711.decode(agent.samples(length), agent.codec)
+        return 2, g711.interleave(left, right)
+    return 1, g711.mix(caller.samples(length), caller.codec, agent.samples(length), agent.codec)
