@@ -91,5 +91,9 @@ while IFS='|' read -r id text; do
     echo "| \`$id\` | $text |" >> "$tmp/README.md"
     count=$((count + 1))
 done <<< "$PROMPTS"
+# The tone after which a caller leaves a voicemail: 0.4 s of 1 kHz (no speech, so not in the list above).
+sox -D -n -r 8000 -c 1 -b 16 -e signed-integer "$OUT/beep.wav" synth 0.4 sine 1000 vol 0.5
+echo "| \`beep\` | (a 0.4 s tone of 1 kHz, before a voicemail) |" >> "$tmp/README.md"
+count=$((count + 1))
 mv "$tmp/README.md" "$OUT/README.md"
 echo "make_prompts.sh: wrote $count prompts to $OUT"

@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 # before its deadline, so the engine's timers fire a little late rather than never.
 TIMER_SLACK = 0.05
 MAX_OVERFLOW_HOPS = 3
+MAX_MESSAGE_SECONDS = 120.0  # a voicemail is cut after two minutes
 
 
 def remote_of(negotiated: sdp.Negotiated) -> Remote:
@@ -112,6 +113,8 @@ class CallSession:
         self.arrived_at = engine.wall()
         self.arrived_mono = engine.clock.now()
         self.callback_id: int | None = None  # the callback this call left (surge, key press, overflow)
+        self.message_id = ""  # the voicemail being recorded ("" when none)
+        self._message_timer: asyncio.TimerHandle | None = None
         self.leg = LegKey(call_id, "caller")
         self.ivr: IvrSession | None = None
         self.queue = ""
@@ -187,6 +190,8 @@ class CallSession:
         ivr = self.ivr
         if ivr is not None:
             self.engine.spawn(self._step(lambda: ivr.on_digit(digit)))
+        elif self.message_id and digit == "#":  # the message is complete
+            self.engine.spawn(self.end(HangupParty.SYSTEM, HangupCause.VOICEMAIL))
         elif self.queue and digit == self.engine.callback_key:
             self.engine.spawn(self._asks_for_callback())
 
@@ -545,6 +550,30 @@ class CallSession:
     async def _hang_up_after(self) -> None:
         await self.end(HangupParty.SYSTEM)
 
+    # -- voicemail ---------------------------------------------------------------------------------------
+
+    async def overflow_to_voicemail(self, overflow: Overflow) -> None:
+        """A queue's overflow target is "voicemail" (no agent to be had): greeting, tone, then record."""
+        self._generation += 1
+        await self._play(self._generation, [self.engine.prompt_path("voicemail_greeting"),
+                                            self.engine.prompt_path("beep")], self._record_message)
+
+    async def _record_message(self) -> None:
+        """Record what the caller says until they hang up, press #, or the message reaches its limit."""
+        engine = self.engine
+        self.message_id = f"voicemail-{self.call_id}"
+        await engine.media.record_leg(self.message_id, self.leg, engine.voicemail_path(self.call_id))
+        self._message_timer = asyncio.get_running_loop().call_later(
+            MAX_MESSAGE_SECONDS, lambda: engine.spawn(self.end(HangupParty.SYSTEM, HangupCause.VOICEMAIL)))
+
+    async def _file_message(self) -> None:
+        """The message is complete: write it and put it on the voicemail worklist."""
+        if self._message_timer is not None:
+            self._message_timer.cancel()
+        message_id, self.message_id = self.message_id, ""
+        path = await self.engine.media.stop_recording(message_id)
+        self.engine.file_voicemail(self.call_id, path)
+
     async def reject_blacklisted(self) -> None:
         """A number the blacklist rejects: answer, say we cannot serve it, hang up (outcome rejected)."""
         if not await self.answer():
@@ -619,6 +648,9 @@ class CallSession:
             self.ivr.on_caller_hangup()
         if by is not HangupParty.CALLER:
             self.call.hangup()
+        if self.message_id:  # a caller who hangs up after their message has left one
+            cause = HangupCause.VOICEMAIL
+            await self._file_message()
         if self.agent_leg is not None:
             await self._end_answered(by, cause, at, mono)
         else:
@@ -650,7 +682,7 @@ class CallSession:
 
     def _end_unanswered(self, by: HangupParty, cause: HangupCause, at: datetime.datetime, mono: float) -> None:
         engine = self.engine
-        gave_up = by is HangupParty.CALLER and self.callback_id is None
+        gave_up = by is HangupParty.CALLER and self.callback_id is None and cause is not HangupCause.VOICEMAIL
         if gave_up and engine.calls_back_abandon(mono - self.arrived_mono):
             engine.spawn(self._abandoned_callback())
         if self.queue and engine.dispatcher.is_queued(self.call_id):

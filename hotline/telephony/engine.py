@@ -58,6 +58,10 @@ async def _overflow_to_callback(session: CallSession, overflow: Overflow) -> Non
     await session.overflow_to_callback(overflow)
 
 
+async def _overflow_to_voicemail(session: CallSession, overflow: Overflow) -> None:
+    await session.overflow_to_voicemail(overflow)
+
+
 def personal_queue(agent: str) -> str:
     """The queue only `agent` serves: a call transferred to that agent waits there until they are free."""
     return f"agent:{agent}"
@@ -200,6 +204,7 @@ class Engine:
         self._set_up_acd()
         self.callbacks = CallbackDesk(self, self.callback_store, self.config.callbacks)
         self.overflow_handlers.setdefault(OverflowKind.CALLBACK, _overflow_to_callback)
+        self.overflow_handlers.setdefault(OverflowKind.VOICEMAIL, _overflow_to_voicemail)
         await self.callbacks.start()
         self._stats_handle = loop.call_later(self.config.queue_stats_interval, self._publish_queue_stats)
 
@@ -484,6 +489,15 @@ class Engine:
         """Where a call's recording goes; a transferred call has one part per agent (`-2`, `-3`, …)."""
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in call_id)
         return self.config.recordings / (f"{safe}.wav" if part == 1 else f"{safe}-{part}.wav")
+
+    def voicemail_path(self, call_id: str) -> Path:
+        """Where a caller's message goes (next to the recordings, in `voicemail/`)."""
+        return self.config.recordings / "voicemail" / self.recording_path(call_id).name
+
+    def file_voicemail(self, call_id: str, path: Path) -> None:
+        """A message was written and closed: put it on the worklist."""
+        duration = (path.stat().st_size - 44) / (2 * 8000)  # 16-bit mono PCM after a 44-byte header
+        self._write(lambda: self.call_log.file_voicemail(call_id, str(path), duration))
 
     def recorded(self, call_id: str, path: Path) -> None:
         """A recording was written and closed: link it to its call."""

@@ -1,0 +1,78 @@
+"""Voicemail over real SIP: a queue that overflows to voicemail plays the greeting and the tone, records the
+caller alone until # or hang-up, files the message, and the call ends as a voicemail (not an abandon)."""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from pathlib import Path
+
+from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig
+from hotline.telephony.events import CallStep, Hangup, HangupCause, HangupParty
+from hotline.telephony.media.g711 import Codec, decode
+from hotline.telephony.ports import Route
+
+from .helpers import CALLER_MARK, DNIS, call_in, events_of, run, running, short_prompts
+from .phones import Phone, until
+
+VOICEMAIL_QUEUE = QueueConfig("orders", max_wait_seconds=0.3, overflow=OverflowTarget(OverflowKind.VOICEMAIL))
+
+
+def message_samples(path: str) -> bytes:
+    with wave.open(path, "rb") as reader:
+        assert (reader.getnchannels(), reader.getframerate(), reader.getsampwidth()) == (1, 8000, 2)
+        return reader.readframes(reader.getnframes())
+
+
+def test_a_caller_leaves_a_message_ended_by_the_hash_key_and_it_reaches_the_worklist(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller = await Phone("13800138001", CALLER_MARK).start()
+        prompts = short_prompts(tmp_path / "prompts", 0.2, "voicemail_greeting", "beep")
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), (), queues=(VOICEMAIL_QUEUE,),
+                               prompts=prompts) as (engine, call_log):
+                call = await call_in(engine, caller)
+                session = engine.sessions[call.invite.call_id]
+                await until(lambda: bool(session.message_id), what="the recording to start")
+                await asyncio.sleep(1.0)  # one second of message
+                caller.rtp.dtmf("#")
+                assert await asyncio.wait_for(call.wait_ended(), 5) == "remote bye"
+                await until(lambda: call.invite.call_id in call_log.closed, what="the record")
+                await engine.flush_log()
+        finally:
+            await caller.close()
+        assert call_log.kinds(call.invite.call_id) == [CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.HANGUP]
+        (hangup,) = events_of(call_log, Hangup)
+        assert (hangup.by, hangup.cause) == (HangupParty.SYSTEM, HangupCause.VOICEMAIL)
+        (message,) = call_log.voicemails
+        assert message.call_id == call.invite.call_id and Path(message.path).parent.name == "voicemail"
+        samples = message_samples(message.path)
+        assert abs(message.duration_seconds - 1.0) < 0.15 and len(samples) == round(message.duration_seconds * 8000) * 2
+        caller_sample = decode(bytes((CALLER_MARK,)), Codec.PCMA)
+        middle = samples[1600:-1600]  # the caller's marked audio, once it is flowing, is all the message holds
+        assert middle == caller_sample * (len(middle) // 2)
+
+    run(scenario)
+
+
+def test_a_caller_who_hangs_up_after_the_tone_has_left_a_message_not_abandoned(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller = await Phone("13800138001", CALLER_MARK).start()
+        prompts = short_prompts(tmp_path / "prompts", 0.2, "voicemail_greeting", "beep")
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), (), queues=(VOICEMAIL_QUEUE,),
+                               prompts=prompts) as (engine, call_log):
+                call = await call_in(engine, caller)
+                session = engine.sessions[call.invite.call_id]
+                await until(lambda: bool(session.message_id), what="the recording to start")
+                await asyncio.sleep(0.5)
+                call.hangup()
+                await until(lambda: call.invite.call_id in call_log.closed, what="the record")
+                await engine.flush_log()
+        finally:
+            await caller.close()
+        (hangup,) = events_of(call_log, Hangup)
+        assert (hangup.by, hangup.cause) == (HangupParty.CALLER, HangupCause.VOICEMAIL)
+        assert [m.call_id for m in call_log.voicemails] == [call.invite.call_id]
+
+    run(scenario)
