@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 TIMER_SLACK = 0.05
 MAX_OVERFLOW_HOPS = 3
 MAX_MESSAGE_SECONDS = 120.0  # a voicemail is cut after two minutes
+PICK_UP_PRIORITY = 1_000  # a picked-up caller goes before anyone waiting for that agent
 
 
 def remote_of(negotiated: sdp.Negotiated) -> Remote:
@@ -619,6 +620,22 @@ class CallSession:
             engine.emit(Resume(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
                                agent=self.agent))
 
+    async def pick_up(self, agent: str, queue: str) -> None:
+        """代接: a caller still waiting (in line or ringing an agent) is taken by `agent`, through `queue`
+        (the agent's personal queue) at the front. Logged as a transfer to that agent."""
+        async with self._lock:
+            engine = self.engine
+            if self.ended or self.agent_leg is not None or not engine.dispatcher.is_queued(self.call_id):
+                raise CallNotConnected(self.call_id)
+            engine.emit(Transfer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                                 to_agent=agent))
+            engine.apply(engine.dispatcher.abandon(self.call_id))  # out of line; a ringing phone stops
+            self._stop_announcing()
+            self.queue = queue
+            engine.emit(Enqueue(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=queue,
+                                position=1))
+            engine.apply(engine.dispatcher.enqueue(CallerSpec(self.call_id, queue, PICK_UP_PRIORITY)))
+
     async def transfer_to_queue(self, queue: str) -> None:
         """Blind transfer: the agent's part ends (wrap-up starts), the caller waits in `queue` on hold music."""
         async with self._lock:
@@ -671,6 +688,7 @@ class CallSession:
         assert ringing is not None
         self.agent_leg, agent, self.agent = None, self.agent, ""
         ringing.call.on_ended = None
+        engine.call_unsupervised(self.call_id)
         if hang_up_phone:
             ringing.call.hangup()
         engine.apply(engine.dispatcher.hang_up(agent))

@@ -15,7 +15,7 @@ from hotline.telephony.acd.agent import IllegalTransition
 from hotline.telephony.call_flow import CallNotConnected, CallSession
 from hotline.telephony.engine import Engine, personal_queue
 from hotline.telephony.events import AgentState, HangupParty
-from hotline.telephony.media.plane import MediaPlaneError
+from hotline.telephony.media.plane import MediaPlaneError, MonitorMode
 from hotline.telephony.outbound import OutboundSession
 
 T = TypeVar("T")
@@ -138,6 +138,44 @@ class EngineControl:
         session = self._session(call_id)
         await self._connected(lambda: session.transfer_to_queue(queue))
 
+    # -- supervisors -------------------------------------------------------------------------------------
+
+    async def monitor(self, call_id: str, supervisor: str, mode: str = "listen", seat: str = "") -> None:
+        """Ring the supervisor's phone (their seat, or `seat` when they are not logged in) and join it to a
+        connected call: listen (hears both), whisper (only the agent hears them), barge (three-way). Again
+        with another mode switches it on the same phone call."""
+        try:
+            how = MonitorMode(mode)
+        except ValueError:
+            raise ControlError("bad_request", f"mode is listen, whisper or barge, not {mode!r}") from None
+        engine = self.engine
+        session = self._session(call_id)
+        if session.agent_leg is None:
+            raise ControlError("not_connected", f"call {call_id} is not connected to an agent")
+        if seat and not engine.has_seat(seat):
+            raise ControlError("unknown_seat", f"unknown seat {seat}")
+        contact = engine.contact_of_seat(seat) if seat else engine.contact_of(supervisor)
+        if contact is None:
+            raise ControlError("no_phone", f"no registered phone for supervisor {supervisor}")
+        try:
+            await engine.monitor(session, supervisor, how, contact)
+        except MediaPlaneError as exc:
+            raise ControlError("not_allowed_now", str(exc)) from exc
+
+    async def stop_monitor(self, supervisor: str) -> None:
+        """The supervisor leaves the call they supervise (their phone is hung up)."""
+        monitoring = self.engine.monitors.get(supervisor)
+        if monitoring is None:
+            raise ControlError("not_connected", f"supervisor {supervisor} is on no call")
+        await monitoring.stop()
+
+    async def pick_up(self, call_id: str, agent: str) -> None:
+        """代接: `agent` (a logged-in supervisor or agent) takes a call still ringing or waiting in line;
+        it goes to the front of their personal queue and their phone rings as soon as they are ready."""
+        self._logged_in(agent)
+        session = self._session(call_id)
+        await self._connected(lambda: session.pick_up(agent, personal_queue(agent)))
+
     # -- helpers -----------------------------------------------------------------------------------------
 
     def _logged_in(self, agent: str) -> None:
@@ -191,9 +229,13 @@ COMMANDS: dict[str, frozenset[str]] = {
     "resume": frozenset({"call_id"}),
     "transfer": frozenset({"call_id", "queue", "agent"}),
     "click_to_dial": frozenset({"agent", "number"}),
+    "monitor": frozenset({"call_id", "supervisor", "mode", "seat"}),
+    "stop_monitor": frozenset({"supervisor"}),
+    "pick_up": frozenset({"call_id", "agent"}),
 }
 REQUIRED: dict[str, frozenset[str]] = {
     "login": frozenset({"agent", "seat"}), "not_ready": frozenset({"agent"}), "transfer": frozenset({"call_id"}),
+    "monitor": frozenset({"call_id", "supervisor"}),
 }
 
 

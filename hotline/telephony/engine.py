@@ -38,7 +38,7 @@ from hotline.telephony.events import (
 from hotline.telephony.ivr.host import IvrHost
 from hotline.telephony.ivr.model import Flow
 from hotline.telephony.media.local import LocalMediaPlane
-from hotline.telephony.media.plane import MediaPlane, RecordingMode
+from hotline.telephony.media.plane import MediaPlane, MonitorMode, RecordingMode
 from hotline.telephony.outbound import OutboundSession
 from hotline.telephony.ports import CallbackStore, CallLog, Directory, EventBus
 from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
@@ -47,6 +47,7 @@ from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.registrar import CredentialLookup, Registrar, password_lookup
 from hotline.telephony.sip.transport import Listeners, listen
 from hotline.telephony.sip.trunks import Trunk, TrunkList
+from hotline.telephony.supervise import Monitoring
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ class Engine:
         self.refused = 0  # calls answered 503 because every line was taken
         self.sessions: dict[str, CallSession] = {}
         self.outbound: dict[str, OutboundSession] = {}  # click-to-dial calls, by call id
+        self.monitors: dict[str, Monitoring] = {}  # supervisors on calls, by supervisor
         self._phones = {seat.seat: seat for seat in config.seats}  # every seat's phone, by seat name
         self._seats = {seat.agent: seat for seat in config.seats if seat.agent}  # agents logged in, by agent
         self._queues = {queue.queue_id: queue for queue in config.queues}
@@ -272,6 +274,8 @@ class Engine:
             await session.end(HangupParty.SYSTEM)
         for outbound in tuple(self.outbound.values()):
             await outbound.end(HangupParty.SYSTEM)
+        for monitoring in tuple(self.monitors.values()):
+            await monitoring.stop()
         await asyncio.sleep(0)  # let the BYEs and CANCELs leave before the sockets close
         await self.listeners.close()
         self._stats_handle.cancel()
@@ -472,13 +476,44 @@ class Engine:
     def contact_of(self, agent: str) -> str | None:
         """The URI to ring for an agent: the seat's fixed URI, else its phone's registered contact."""
         seat = self._seats.get(agent)
-        if seat is None:
-            return None
+        return None if seat is None else self._contact(seat)
+
+    def contact_of_seat(self, seat_name: str) -> str | None:
+        """The URI to ring for a seat's phone, whoever is logged in there (a supervisor's own phone)."""
+        seat = self._phones.get(seat_name)
+        return None if seat is None else self._contact(seat)
+
+    def _contact(self, seat: SeatConfig) -> str | None:
         if seat.fixed_uri:
             return seat.fixed_uri
         if seat.aor:
             return self.registrar.contact_for(seat.aor)
         return self.registrar.contact_for_user(seat.username)
+
+    # -- supervisors -------------------------------------------------------------------------------------
+
+    async def monitor(self, session: CallSession, supervisor: str, mode: MonitorMode, contact: str) -> None:
+        """Join `supervisor` (their phone at `contact`) to a connected call, or switch their mode on it;
+        a supervisor on another call leaves that one first."""
+        current = self.monitors.get(supervisor)
+        if current is not None and current.session is session and not current.ended:
+            await current.switch(mode)
+            return
+        if current is not None:
+            await current.stop()
+        monitoring = Monitoring(self, session, supervisor, mode)
+        self.monitors[supervisor] = monitoring
+        try:
+            await monitoring.start(contact)
+        except Exception:
+            await monitoring.stop()
+            raise
+
+    def call_unsupervised(self, call_id: str) -> None:
+        """The agent's part of a call is over: supervisors on it leave (their phones are hung up)."""
+        for monitoring in tuple(self.monitors.values()):
+            if monitoring.session.call_id == call_id:
+                self.spawn(monitoring.stop())
 
     # -- files -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,145 @@
+"""Supervisors over real SIP, checked by ear: each party sends its own tone (caller 400 Hz, agent 1000 Hz,
+supervisor 1700 Hz) and what each phone receives is analysed (Goertzel) to see exactly who hears whom in
+listen, whisper and barge; then pick-up (代接) of a ringing call."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+from hotline.telephony.control import EngineControl
+from hotline.telephony.engine import Engine, SeatConfig
+from hotline.telephony.events import CallStep, Transfer
+from hotline.telephony.media.g711 import Codec, decode
+from hotline.telephony.media.rtp import FRAME_SAMPLES, packet
+from hotline.telephony.media.tones import hears, tone_frames
+from hotline.telephony.ports import Route
+from hotline.telephony.sip.calls import OutboundCall
+
+from .helpers import DNIS, call_in, events_of, run, running
+from .phones import Phone, Rtp, until
+
+CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 400, 1000, 1700
+TONES = (CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ)
+
+
+class ToneRtp(Rtp):
+    """Sends a continuous tone and keeps the audio it receives (payloads of 20 ms G.711 frames)."""
+
+    def __init__(self, frequency: int) -> None:
+        super().__init__(mark=0)
+        self.frequency = frequency
+        self.payloads: list[bytes] = []
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        super().datagram_received(data, addr)
+        if len(data) == 12 + FRAME_SAMPLES and data[1] & 0x7F in (0, 8):
+            self.payloads.append(data[12:])
+
+    async def _send_forever(self) -> None:
+        codec = Codec(self._payload_type)
+        for frame in itertools.cycle(tone_frames(self.frequency, 1.0, codec)):
+            self._send(packet(self._payload_type, next(self._seq) & 0xFFFF, self._timestamp, 0x4321, frame))
+            self._timestamp += FRAME_SAMPLES
+            await asyncio.sleep(0.02)
+
+    def heard(self) -> set[int]:
+        """The tones in what arrived since the last call, then forget it."""
+        audio = decode(b"".join(self.payloads), Codec(self._payload_type))
+        self.payloads.clear()
+        return {frequency for frequency in TONES if hears(audio, frequency)}
+
+
+class TonePhone(Phone):
+    def __init__(self, name: str, frequency: int, plan: str = "answer") -> None:
+        super().__init__(name, 0, plan)
+        self.rtp: ToneRtp = ToneRtp(frequency)
+
+
+async def listening(*phones: TonePhone, seconds: float = 0.8) -> list[set[int]]:
+    """Forget what came before, listen for `seconds`, and say which tones each phone heard."""
+    await asyncio.sleep(0.3)  # let a mode change settle
+    for phone in phones:
+        phone.rtp.payloads.clear()
+    await asyncio.sleep(seconds)
+    return [phone.rtp.heard() for phone in phones]
+
+
+async def connected_call(engine: Engine, caller: TonePhone) -> OutboundCall:
+    call = await call_in(engine, caller)
+    await until(lambda: call.invite.call_id in engine.sessions
+                and engine.sessions[call.invite.call_id].agent_leg is not None, what="the agent's answer")
+    return call
+
+
+def test_listen_whisper_and_barge_each_let_exactly_the_right_parties_hear_each_other(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller = await TonePhone("13800138001", CALLER_HZ).start()
+        agent = await TonePhone("8001", AGENT_HZ).start()
+        supervisor = await TonePhone("8009", SUPERVISOR_HZ).start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),
+                 SeatConfig("", "seat-9", fixed_uri=supervisor.uri))
+        heard: dict[str, list[set[int]]] = {}
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, _log):
+                control = EngineControl(engine)
+                call = await connected_call(engine, caller)
+                call_id = call.invite.call_id
+                heard["before"] = await listening(caller, agent, supervisor)
+                for mode in ("listen", "whisper", "barge", "listen"):
+                    await control.monitor(call_id, "boss", mode, seat="seat-9")
+                    await until(lambda: engine.monitors["boss"].joined, what="the supervisor's phone")
+                    heard[mode] = await listening(caller, agent, supervisor)
+                assert len(supervisor.incoming) == 1  # one phone call, whatever the mode changes
+                assert supervisor.incoming[0].caller == "sip:13800138001@127.0.0.1"  # showing who is on the line
+                await control.stop_monitor("boss")
+                assert await asyncio.wait_for(supervisor.incoming[0].wait_ended(), 5) == "remote bye"
+                heard["after"] = await listening(caller, agent)
+                await control.monitor(call_id, "boss", "barge", seat="seat-9")
+                await until(lambda: engine.monitors["boss"].joined, what="the supervisor again")
+                call.hangup()  # the call ends: the supervisor's phone is hung up too
+                assert await asyncio.wait_for(supervisor.incoming[1].wait_ended(), 5) == "remote bye"
+                await until(lambda: "boss" not in engine.monitors, what="the monitoring to end")
+        finally:
+            for phone in (caller, agent, supervisor):
+                await phone.close()
+        # (caller, agent, supervisor) hear:
+        assert heard["before"] == [{AGENT_HZ}, {CALLER_HZ}, set()]
+        assert heard["listen"] == [{AGENT_HZ}, {CALLER_HZ}, {CALLER_HZ, AGENT_HZ}]
+        assert heard["whisper"] == [{AGENT_HZ}, {CALLER_HZ, SUPERVISOR_HZ}, {CALLER_HZ, AGENT_HZ}]
+        assert heard["barge"] == [{AGENT_HZ, SUPERVISOR_HZ}, {CALLER_HZ, SUPERVISOR_HZ}, {CALLER_HZ, AGENT_HZ}]
+        assert heard["after"] == [{AGENT_HZ}, {CALLER_HZ}]
+
+    run(scenario)
+
+
+def test_a_supervisor_picks_up_a_call_ringing_at_an_agent_who_does_not_answer(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller = await TonePhone("13800138001", CALLER_HZ).start()
+        agent = await TonePhone("8001", AGENT_HZ, plan="ring").start()
+        supervisor = await TonePhone("8009", SUPERVISOR_HZ).start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),
+                 SeatConfig("boss", "seat-9", fixed_uri=supervisor.uri))
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+                control = EngineControl(engine)
+                call = await call_in(engine, caller)
+                await until(lambda: len(agent.incoming) == 1, what="the agent's phone ringing")
+                await control.pick_up(call.invite.call_id, "boss")
+                await until(lambda: engine.sessions[call.invite.call_id].agent == "boss", what="the pick-up")
+                assert await asyncio.wait_for(agent.incoming[0].wait_ended(), 5) == "cancelled"
+                talk = await listening(caller, supervisor)
+                call.hangup()
+                await until(lambda: call.invite.call_id in call_log.closed, what="the record")
+        finally:
+            for phone in (caller, agent, supervisor):
+                await phone.close()
+        assert talk == [{SUPERVISOR_HZ}, {CALLER_HZ}]
+        assert call_log.kinds(call.invite.call_id) == [
+            CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.OFFER, CallStep.RING, CallStep.TRANSFER, CallStep.ENQUEUE,
+            CallStep.OFFER, CallStep.RING, CallStep.ANSWER, CallStep.HANGUP, CallStep.WRAPUP_END]
+        (transfer,) = events_of(call_log, Transfer)
+        assert (transfer.queue, transfer.to_agent) == ("orders", "boss")
+
+    run(scenario)
