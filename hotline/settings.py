@@ -159,6 +159,22 @@ HOTLINE_RTP_PORT_MIN = env_int("HOTLINE_RTP_PORT_MIN", 10000, minimum=1)
 HOTLINE_RTP_PORT_MAX = env_int("HOTLINE_RTP_PORT_MAX", 20000, minimum=HOTLINE_RTP_PORT_MIN)
 if HOTLINE_RTP_PORT_MAX > 65535:
     raise ImproperlyConfigured(f"HOTLINE_RTP_PORT_MAX must be at most 65535; got {HOTLINE_RTP_PORT_MAX}")
+# Surge protection (docs/telephony.md, "Surge capture"). HOTLINE_SURGE=0 turns all of it off.
+HOTLINE_SURGE = env_bool("HOTLINE_SURGE", True)
+HOTLINE_LINES = env_int("HOTLINE_LINES", 0, minimum=0)  # licensed lines; 0 = no limit (no 503, no occupancy)
+HOTLINE_SURGE_OCCUPANCY_PERCENT = env_int("HOTLINE_SURGE_OCCUPANCY_PERCENT", 80, minimum=1)
+if HOTLINE_SURGE_OCCUPANCY_PERCENT > 100:
+    raise ImproperlyConfigured("HOTLINE_SURGE_OCCUPANCY_PERCENT is a share of the lines: 1 to 100")
+HOTLINE_SURGE_MAX_WAIT = env_int("HOTLINE_SURGE_MAX_WAIT", 60, minimum=1)  # seconds of expected wait
+HOTLINE_ABANDON_CALLBACK_SECONDS = env_int("HOTLINE_ABANDON_CALLBACK_SECONDS", 10, minimum=-1)  # -1: never
+HOTLINE_CALLBACK_KEY = env_str("HOTLINE_CALLBACK_KEY", "1")  # "" offers no callback key
+HOTLINE_RETRY_AFTER = env_int("HOTLINE_RETRY_AFTER", 30, minimum=0)
+# The callback dialer: calling window (local hours), attempts, minutes between attempts, hours to expiry.
+HOTLINE_CALLBACK_WINDOW = env_str("HOTLINE_CALLBACK_WINDOW", "08:00-21:00")
+HOTLINE_CALLBACK_ATTEMPTS = env_int("HOTLINE_CALLBACK_ATTEMPTS", 3, minimum=1)
+HOTLINE_CALLBACK_RETRY_MINUTES = env_int("HOTLINE_CALLBACK_RETRY_MINUTES", 10, minimum=0)
+HOTLINE_CALLBACK_EXPIRY_HOURS = env_int("HOTLINE_CALLBACK_EXPIRY_HOURS", 4, minimum=1)
+HOTLINE_CALLBACK_QUEUE = env_str("HOTLINE_CALLBACK_QUEUE", "")  # agents of this queue call back ("": the first)
 # Per-queue KPI thresholds until queues are configured in the database: {"queue": {...}, "*": {...}}.
 HOTLINE_QUEUE_KPI: dict[str, dict[str, object]] = {}
 HOTLINE_NOTIFY_BACKENDS = {

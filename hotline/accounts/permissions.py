@@ -66,6 +66,10 @@ class Perm(StrEnum):
     USE_API = "accounts.use_api"
     # call records, call events and recordings (back office, read-only)
     VIEW_CALLS = "calls.view_callrecord"
+    # callbacks and voicemail: agents work callbacks; supervisors handle voicemail
+    VIEW_CALLBACK = "calls.view_callback"
+    VIEW_VOICEMAIL = "calls.view_voicemail"
+    HANDLE_VOICEMAIL = "calls.change_voicemail"
 
 
 # Django's admin asks for view/add/change/delete per model; these grant them along with Hotline's perms.
@@ -110,6 +114,9 @@ _MANAGER = {
 }  # fmt: skip
 _SUPERVISOR |= {Perm.VIEW_CALLS}
 _MANAGER |= {Perm.VIEW_CALLS}
+_AGENT |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL}
+_SUPERVISOR |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL, Perm.HANDLE_VOICEMAIL}
+_MANAGER |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL}
 _ADMIN = set(Perm) - {Perm.TAKE_CALLS}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {

@@ -22,7 +22,10 @@ from hotline.calls.commands import (
     do_agent_log_out,
     do_click_to_dial,
     do_control_call,
+    do_pick_up,
     do_set_agent_state,
+    do_stop_supervising,
+    do_supervise_call,
 )
 from hotline.calls.models import Seat
 
@@ -50,6 +53,13 @@ class TransferIn(Schema):
 
     queue: str = ""
     agent: str = ""
+
+
+class MonitorIn(Schema):
+    """How to join the call, and with which phone when you are not logged in at a seat."""
+
+    mode: Literal["listen", "whisper", "barge"] = "listen"
+    seat: str = ""
 
 
 class DoneOut(Schema):
@@ -144,3 +154,26 @@ def transfer(request: HttpRequest, call_id: str, payload: TransferIn) -> DoneOut
     return _call_command(request, call_id, "transfer", payload.queue, payload.agent)
 
 
+
+
+@router.post("/calls/{call_id}/monitor", response={**CALL_RESPONSES, **responses(422)},
+             auth=needs(Perm.SUPERVISE_CALLS))
+def monitor(request: HttpRequest, call_id: str, payload: MonitorIn) -> DoneOut:
+    """Your phone rings and joins the call: listen (you hear both), whisper (only the agent hears you), or
+    barge (all three talk). Call again with another mode to switch on the same phone call."""
+    do_supervise_call(call_id, payload.mode, actor=current_user(request), seat=payload.seat)
+    return DoneOut()
+
+
+@router.post("/monitor/stop", response=CALL_RESPONSES, auth=needs(Perm.SUPERVISE_CALLS))
+def stop_monitoring(request: HttpRequest) -> DoneOut:
+    """Leave the call you supervise (your phone is hung up; the call goes on)."""
+    do_stop_supervising(actor=current_user(request))
+    return DoneOut()
+
+
+@router.post("/calls/{call_id}/pickup", response=CALL_RESPONSES, auth=needs(Perm.SUPERVISE_CALLS))
+def pick_up(request: HttpRequest, call_id: str) -> DoneOut:
+    """Take a call still waiting in line or ringing at another agent (代接): your phone rings next."""
+    do_pick_up(call_id, actor=current_user(request))
+    return DoneOut()

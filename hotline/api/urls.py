@@ -3,7 +3,7 @@
 Routers live in hotline/api/<resource>.py; the error handlers every endpoint relies on in errors.py.
 """
 
-from hotline.api import airings, customers, engine, orders, products
+from hotline.api import airings, callbacks, customers, engine, orders, products
 from hotline.api.errors import HotlineAPI, install
 
 api = HotlineAPI(
@@ -25,3 +25,5 @@ api.add_router("/products", products.router)
 api.add_router("/airings", airings.router)
 api.add_router("/orders", orders.router)
 api.add_router("/engine", engine.router)
+api.add_router("/callbacks", callbacks.callbacks)
+api.add_router("/voicemails", callbacks.voicemails)

@@ -3,8 +3,10 @@ and the engine's configuration: queues, number routes, seats.
 
 Call records, events and recordings are read-only for everyone (the engine writes them through
 `hotline.calls.actions`); seen with `Perm.VIEW_CALLS` (docs/permissions.md) rather than Django's
-per-model permissions. Queues, routes and seats use Django's per-model permissions, which no role holds:
-only administrators configure them.
+per-model permissions. Callbacks are read-only too (`Perm.VIEW_CALLBACK`); voicemails are seen with
+`Perm.VIEW_VOICEMAIL` and only marked handled, through `do_handle_voicemail` (`Perm.HANDLE_VOICEMAIL`).
+Queues, routes and seats use Django's per-model permissions, which no role holds: only administrators
+configure them.
 """
 
 from __future__ import annotations
@@ -12,12 +14,28 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hotline.accounts.permissions import Perm
-from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue, QueueMember, Recording, Seat
+from hotline.calls.callback_actions import do_handle_voicemail
+from hotline.calls.models import (
+    Callback,
+    CallbackEvent,
+    CallEvent,
+    CallRecord,
+    NumberRoute,
+    Queue,
+    QueueMember,
+    Recording,
+    Seat,
+    Voicemail,
+    VoicemailStatus,
+)
 from hotline.calls.seats import do_save_seat
 from hotline.core.admin import AuditedAdmin, AuditedInline, PhoneSearchMixin, ReadOnlyAdmin, ReadOnlyInline
 
@@ -142,3 +160,69 @@ class SeatAdmin(AuditedAdmin):
         if change and not form.has_changed():
             return
         do_save_seat(obj, form.cleaned_data.get("password", ""), actor=request.user)
+
+
+class CallbackEventInline(ReadOnlyInline):
+    """The callback's logged changes, oldest first."""
+
+    model = CallbackEvent
+    fields = ("at", "kind", "detail", "call_id")
+    ordering = ("at", "id")
+
+
+@admin.register(Callback)
+class CallbackAdmin(PhoneSearchMixin, ReadOnlyAdmin):
+    """Callbacks the engine captured and how they went; filter by status and reason, search by number."""
+
+    list_display = ("number", "status", "reason", "hotline_number", "airing", "reach_attempts", "dial_attempts",
+                    "captured_at")
+    list_filter = ("status", "reason")
+    search_fields = ("=number",)
+    phone_search_fields = ("number",)
+    list_select_related = ("hotline_number", "airing", "airing__station")
+    fields = ("number", "dnis", "hotline_number", "airing", "reason", "call_id", "arrived_at", "captured_at",
+              "status", "reach_attempts", "dial_attempts", "not_before", "last_result", "last_call_id",
+              "updated_at")
+    readonly_fields = fields
+    inlines = [CallbackEventInline]
+    show_full_result_count = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(Perm.VIEW_CALLBACK)
+
+
+@admin.register(Voicemail)
+class VoicemailAdmin(PhoneSearchMixin, ReadOnlyAdmin):
+    """The voicemail worklist, newest first; "mark handled" goes through `do_handle_voicemail`."""
+
+    list_display = ("created_at", "caller", "dnis", "airing", "duration_seconds", "status", "handled_by",
+                    "handled_at")
+    list_filter = ("status", "created_at")
+    search_fields = ("=caller", "=call_id")
+    phone_search_fields = ("caller",)
+    date_hierarchy = "created_at"
+    list_select_related = ("airing", "airing__station", "handled_by")
+    fields = ("call_id", "caller", "dnis", "hotline_number", "airing", "path", "duration_seconds", "created_at",
+              "status", "handled_by", "handled_at", "note")
+    readonly_fields = fields
+    actions = ["mark_handled"]
+    show_full_result_count = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(Perm.VIEW_VOICEMAIL)
+
+    def has_handle_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(Perm.HANDLE_VOICEMAIL)
+
+    @admin.action(description=_("Mark handled"), permissions=["handle"])
+    def mark_handled(self, request: HttpRequest, queryset: QuerySet[Voicemail]) -> None:
+        done = 0
+        for voicemail in queryset.filter(status=VoicemailStatus.NEW):
+            try:
+                do_handle_voicemail(voicemail, actor=request.user)
+            except ValidationError as exc:  # handled meanwhile by someone else
+                self.message_user(request, " ".join(exc.messages), messages.WARNING)
+                continue
+            done += 1
+        message = ngettext("%(count)d voicemail marked handled.", "%(count)d voicemails marked handled.", done)
+        self.message_user(request, message % {"count": done}, messages.SUCCESS)

@@ -118,3 +118,39 @@ def do_click_to_dial(number: str, *, actor: User) -> str:
     call_id = send_command("click_to_dial", agent=actor.username, number=dialled) or ""
     record("click_to_dial", actor, actor=actor, after={"number": dialled, "call_id": call_id})
     return call_id
+
+
+def _supervised_call(call_id: str, actor: User) -> CallRecord:
+    """The call, if the actor supervises."""
+    if not actor.has_perm(Perm.SUPERVISE_CALLS):
+        raise PermissionDenied(_("Only a supervisor can do that."))
+    call = CallRecord.objects.filter(call_id=call_id).first()
+    if call is None:
+        raise ControlError("unknown_call", f"no call {call_id}")
+    return call
+
+
+def do_supervise_call(call_id: str, mode: str, *, actor: User, seat: str = "") -> None:
+    """Listen to, whisper into or barge into a connected call from the supervisor's own phone: the phone of
+    the seat they are logged in at, else of `seat`. Again with another mode switches it. Audited."""
+    call = _supervised_call(call_id, actor)
+    args: dict[str, Any] = {"call_id": call_id, "supervisor": actor.username, "mode": mode}
+    if seat and not Seat.objects.filter(agent=actor).exists():
+        args["seat"] = seat
+    send_command("monitor", **args)
+    record(f"call_{mode}", call, actor=actor, after=args)
+
+
+def do_stop_supervising(*, actor: User) -> None:
+    """The supervisor leaves the call they listen to (their phone is hung up). Audited."""
+    if not actor.has_perm(Perm.SUPERVISE_CALLS):
+        raise PermissionDenied(_("Only a supervisor can do that."))
+    send_command("stop_monitor", supervisor=actor.username)
+    record("call_stop_monitor", actor, actor=actor, after={})
+
+
+def do_pick_up(call_id: str, *, actor: User) -> None:
+    """代接: the supervisor takes a call still waiting or ringing elsewhere; their phone rings next. Audited."""
+    call = _supervised_call(call_id, actor)
+    send_command("pick_up", call_id=call_id, agent=actor.username)
+    record("call_pick_up", call, actor=actor, after={"agent": actor.username})

@@ -20,7 +20,7 @@ from hotline.calls.actions import normalize_caller
 from hotline.calls.models import CallRecord, NumberRoute, Queue, QueueMember, Seat
 from hotline.calls.seats import SEAT_CHANGED
 from hotline.crm.models import Level
-from hotline.crm.queries import customer_by_phone
+from hotline.crm.queries import blacklist_action, customer_by_phone
 from hotline.lib import bus
 from hotline.media.queries import attribute, hotline_number_by_dnis
 from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig, Strategy, WideningStep
@@ -130,7 +130,10 @@ def _caller_profile(caller: str) -> CallerProfile:
     since = timezone.now() - datetime.timedelta(days=LAST_AGENT_DAYS)
     last = (CallRecord.objects.filter(caller=number, arrived_at__gte=since).exclude(agent_key="")
             .order_by("-arrived_at").values_list("agent_key", flat=True).first()) if number else None
-    return CallerProfile(vip=customer is not None and customer.level == Level.VIP, last_agent=last or "")
+    # One indexed look-up on the number; the engine rejects or warns before the call reaches a queue.
+    blacklist = blacklist_action(caller) if caller else None
+    return CallerProfile(vip=customer is not None and customer.level == Level.VIP, last_agent=last or "",
+                         blacklist=blacklist or "")
 
 
 def _seat_of_agent(agent: str) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from hotline.calls import actions
+from hotline.calls import actions, callback_actions
 from hotline.lib import bus
 from hotline.telephony.events import AgentStateChanged, CallEvent, EngineEvent
 
@@ -30,6 +30,10 @@ class OrmCallLog:
     async def link_recording(self, call_id: str, path: str, duration_seconds: float, channels: int) -> None:
         await sync_to_async(actions.do_link_recording, thread_sensitive=True)(
             call_id, path, duration_seconds, channels, actor=None)
+
+    async def file_voicemail(self, call_id: str, path: str, duration_seconds: float) -> None:
+        await sync_to_async(callback_actions.do_file_voicemail, thread_sensitive=True)(
+            call_id, path, duration_seconds, actor=None)
 
 
 def event_payload(event: EngineEvent) -> dict[str, Any]:

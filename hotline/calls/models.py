@@ -342,3 +342,158 @@ class Seat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- callbacks and voicemail ------------------------------------------------------------------------
+
+
+class CallbackStatus(models.TextChoices):
+    """Where a callback stands (the values of `hotline.telephony.callback.model.Status`)."""
+
+    PENDING = "pending", _("pending")
+    RESERVED = "reserved", _("agent reserved")
+    DIALLING = "dialling", _("dialling")
+    ANSWERED = "answered", _("answered")
+    GAVE_UP = "gave_up", _("gave up")
+    EXPIRED = "expired", _("expired")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# One live callback per number: the engine's book de-duplicates on these (model.LIVE).
+LIVE_CALLBACK_STATUSES = (CallbackStatus.PENDING, CallbackStatus.RESERVED, CallbackStatus.DIALLING)
+
+
+class CallbackReason(models.TextChoices):
+    """Why a callback was captured (the values of `hotline.telephony.callback.model.Reason`)."""
+
+    SURGE = "surge", _("surge (automatic seat)")
+    REQUESTED = "requested", _("requested by the caller")
+    ABANDONED = "abandoned", _("abandoned call")
+    OVERFLOW = "overflow", _("queue overflow")
+
+
+class DialResult(models.TextChoices):
+    """How a callback's dial attempt ended (the values of `hotline.telephony.callback.model.DialResult`)."""
+
+    ANSWERED = "answered", _("answered")
+    NO_ANSWER = "no_answer", _("no answer")
+    BUSY = "busy", _("busy")
+    FAILED = "failed", _("failed")
+
+
+class CallbackEventKind(models.TextChoices):
+    """A logged change of a callback (the values of `hotline.telephony.callback.model.EventKind`)."""
+
+    CAPTURED = "captured", _("captured")
+    DEDUPLICATED = "deduplicated", _("called again (de-duplicated)")
+    RESERVED = "reserved", _("agent reserved")
+    RELEASED = "released", _("agent released")
+    DIALLED = "dialled", _("dialled")
+    ANSWERED = "answered", _("answered")
+    RETRY_SCHEDULED = "retry_scheduled", _("retry scheduled")
+    GAVE_UP = "gave_up", _("gave up")
+    EXPIRED = "expired", _("expired")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Callback(models.Model):
+    """A caller to call back, as the engine's callback book keeps it (rebuilt from the live rows after a
+    restart). At most one live (pending, reserved or dialling) callback per number: a caller who rings in
+    again while one is live raises its `reach_attempts` instead. Written only by
+    `hotline.calls.callback_actions`."""
+
+    number = models.CharField(_("caller number"), max_length=32)
+    dnis = models.CharField(_("dialled number"), max_length=32, blank=True)
+    hotline_number = models.ForeignKey("media.HotlineNumber", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="callbacks", verbose_name=_("hotline number"))
+    airing = models.ForeignKey("media.Airing", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="callbacks", verbose_name=_("airing"))
+    reason = models.CharField(_("reason"), max_length=16, choices=CallbackReason.choices)
+    call_id = models.CharField(_("call id"), max_length=64, blank=True,
+                               help_text=_("The call during which the callback was captured."))
+    arrived_at = models.DateTimeField(_("first arrived at"))
+    captured_at = models.DateTimeField(_("captured at"))
+    status = models.CharField(_("status"), max_length=16, choices=CallbackStatus.choices,
+                              default=CallbackStatus.PENDING)
+    reach_attempts = models.PositiveIntegerField(_("times the caller rang"), default=1)
+    dial_attempts = models.PositiveIntegerField(_("dial attempts"), default=0)
+    not_before = models.DateTimeField(_("not dialled before"), null=True, blank=True)
+    last_result = models.CharField(_("last dial result"), max_length=16, choices=DialResult.choices, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    last_call_id = models.CharField(_("last dial's call id"), max_length=64, blank=True)
+
+    objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        ordering = ["captured_at", "id"]
+        constraints = [
+            # A partial unique index (SQLite and PostgreSQL both have them): final rows may repeat a number.
+            models.UniqueConstraint(fields=["number"], condition=models.Q(status__in=LIVE_CALLBACK_STATUSES),
+                                    name="callback_one_live_per_number"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "captured_at"], name="callback_status_captured"),
+            models.Index(fields=["number"], name="callback_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.status})"
+
+
+class CallbackEvent(AppendOnly):
+    """One logged change of a callback (captured, de-duplicated, dialled, answered…), appended once."""
+
+    callback = models.ForeignKey(Callback, on_delete=models.PROTECT, related_name="events",
+                                 verbose_name=_("callback"))
+    kind = models.CharField(_("kind"), max_length=20, choices=CallbackEventKind.choices)
+    at = models.DateTimeField(_("time"))
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    call_id = models.CharField(_("call id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("callback event")
+        verbose_name_plural = _("callback events")
+        ordering = ["callback", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.callback_id} {self.kind}"
+
+
+class VoicemailStatus(models.TextChoices):
+    NEW = "new", _("new")
+    HANDLED = "handled", _("handled")
+
+
+class Voicemail(models.Model):
+    """A message a caller left (a mono WAV on disk), on the worklist until someone handles it. The caller,
+    number and airing are copied from the call's record."""
+
+    call_id = models.CharField(_("call id"), max_length=64, unique=True)
+    caller = models.CharField(_("caller number"), max_length=32, blank=True)
+    dnis = models.CharField(_("dialled number"), max_length=32, blank=True)
+    hotline_number = models.ForeignKey("media.HotlineNumber", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="voicemails", verbose_name=_("hotline number"))
+    airing = models.ForeignKey("media.Airing", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="voicemails", verbose_name=_("airing"))
+    path = models.CharField(_("file"), max_length=500)
+    duration_seconds = models.DecimalField(_("duration (s)"), max_digits=10, decimal_places=3)
+    created_at = models.DateTimeField(_("left at"))
+    status = models.CharField(_("status"), max_length=10, choices=VoicemailStatus.choices,
+                              default=VoicemailStatus.NEW)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("handled by"))
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("voicemail")
+        verbose_name_plural = _("voicemails")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="voicemail_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.caller or '?'} {self.call_id}"

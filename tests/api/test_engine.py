@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry
 from hotline.calls.embedded import EmbeddedEngine
-from hotline.calls.models import Queue, Seat
+from hotline.calls.models import CallRecord, Queue, Seat
 from hotline.calls.seats import do_create_seat
 from hotline.telephony.events import AgentState
 
@@ -74,3 +75,21 @@ def test_click_to_dial_checks_the_number_and_says_when_no_gateway_is_set_up(engi
     refused = agent.post("/api/engine/agent/dial", {"number": "139 0013 9000"})
     assert (refused.status_code, refused.json()["code"]) == (409, "no_gateway")
     assert AuditEntry.objects.filter(action="click_to_dial").count() == 0
+
+
+def test_only_supervisors_monitor_or_pick_up_and_the_engine_s_refusals_are_409s(engine, as_role) -> None:
+    CallRecord.objects.create(call_id="gone-1", arrived_at=timezone.now())
+    agent, supervisor = as_role("agent"), as_role("supervisor", "zh-hans")
+    assert agent.post("/api/engine/calls/gone-1/monitor", {"mode": "listen"}).status_code == 403
+    assert agent.post("/api/engine/calls/gone-1/pickup", {}).status_code == 403
+    bad = supervisor.post("/api/engine/calls/gone-1/monitor", {"mode": "shout"})
+    assert bad.status_code == 422 and list(bad.json()["errors"]) == ["mode"]
+    ended = supervisor.post("/api/engine/calls/gone-1/monitor", {"mode": "whisper", "seat": "A-02"})
+    assert (ended.status_code, ended.json()) == (409, {"detail": "该通话不在进行中。", "code": "unknown_call"})
+    picked = supervisor.post("/api/engine/calls/gone-1/pickup", {})  # a pick-up rings the supervisor's seat
+    assert (picked.status_code, picked.json()["code"]) == (409, "not_logged_in")
+    unknown = supervisor.post("/api/engine/calls/nothing/monitor", {"mode": "listen"})
+    assert (unknown.status_code, unknown.json()["code"]) == (409, "unknown_call")
+    idle = supervisor.post("/api/engine/monitor/stop", {})
+    assert (idle.status_code, idle.json()["code"]) == (409, "not_connected")
+    assert AuditEntry.objects.filter(action__in=["call_whisper", "call_pick_up", "call_stop_monitor"]).count() == 0

@@ -28,6 +28,12 @@ EXPECTED = {
     "/api/engine/calls/{call_id}/hold": {"post"},
     "/api/engine/calls/{call_id}/resume": {"post"},
     "/api/engine/calls/{call_id}/transfer": {"post"},
+    "/api/engine/calls/{call_id}/monitor": {"post"},
+    "/api/engine/calls/{call_id}/pickup": {"post"},
+    "/api/engine/monitor/stop": {"post"},
+    "/api/callbacks": {"get"},
+    "/api/voicemails": {"get"},
+    "/api/voicemails/{voicemail_id}/handle": {"post"},
 }
 
 

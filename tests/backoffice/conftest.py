@@ -6,11 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import Client
+from django.utils import timezone
 
 from hotline.accounts.actions import do_create_api_token
 from hotline.accounts.models import AuditEntry
-from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue
+from hotline.calls.callback_actions import do_capture_callback
+from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue, Voicemail
 from hotline.calls.seats import do_create_seat
 from hotline.catalog.models import Supplier
 from hotline.crm.actions import do_report_number
@@ -18,6 +22,7 @@ from hotline.ivrdata.models import IvrFlow, IvrPrompt
 from hotline.notify.models import Notification
 from hotline.telephony import events as ev
 from hotline.telephony.ivr.loader import FLOWS_DIR
+from hotline.telephony.ports import CallbackCapture
 from tests import factories
 from tests.backoffice.helpers import english_client, place_order
 from tests.calls.helpers import Call, log, log_recording
@@ -44,6 +49,9 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
     log(Call("bo1").queued().step(ev.Answer, 9, agent="t_agent").step(ev.Hangup, 40, agent="t_agent"))
     log_recording("bo1", "/var/lib/hotline/recordings/bo1.wav", 31.0)
     call = CallRecord.objects.get(call_id="bo1")
+    callback = do_capture_callback(CallbackCapture(number="13800138000", hotline_number="4008001000", airing_id=None,
+                                                   call_id="bo1", reason="surge", arrived_at=timezone.now()))
+    async_to_sync(OrmCallLog().file_voicemail)("bo1", "/var/lib/hotline/voicemail/bo1.wav", 9.0)
     queue = Queue.objects.create(name="orders")
     route = NumberRoute.objects.create(hotline_number=world.hotline, queue=queue)
     seat = do_create_seat("A-01", "8001", "s3cret-pass", actor=users["admin"])
@@ -58,6 +66,7 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
         "notify/notification": Notification.objects.get(order=order).pk,
         "calls/callrecord": call.pk, "calls/callevent": CallEvent.objects.filter(call_id=call.call_id)[0].pk,
         "calls/recording": call.recordings.get().pk,
+        "calls/callback": callback.callback_id, "calls/voicemail": Voicemail.objects.get().pk,
         "calls/queue": queue.pk, "calls/numberroute": route.pk, "calls/seat": seat.pk,
         "ivrdata/ivrflow": flow.pk, "ivrdata/ivrprompt": prompt.pk,
     }

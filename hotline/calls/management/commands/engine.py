@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from hotline.calls.callback_store import OrmCallbackStore
+from hotline.calls.conf import callback_config, surge_settings
 from hotline.calls.directory import OrmDirectory, agent_skills, queue_configs
 from hotline.calls.engine_bridge import BusEventBus, OrmCallLog
 from hotline.calls.engine_link import serve_commands
@@ -92,6 +94,8 @@ def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None)
         hold_music=HOLD_MUSIC,
         credentials=credentials,
         outbound_gateway=settings.HOTLINE_OUTBOUND_GATEWAY,
+        surge=surge_settings(),
+        callbacks=callback_config(),
     )
 
 
@@ -110,7 +114,9 @@ def build_engine(*, sip_port: int | None = None) -> tuple[Engine, OrmDirectory]:
     except Exception:
         directory.close()
         raise
-    return Engine(config, OrmCallLog(), directory, BusEventBus(), ivr_host=OrmIvrHost()), directory
+    engine = Engine(config, OrmCallLog(), directory, BusEventBus(), ivr_host=OrmIvrHost(),
+                    callback_store=OrmCallbackStore())
+    return engine, directory
 
 
 def describe(engine: Engine) -> list[str]:
