@@ -31,6 +31,7 @@ from hotline.telephony.events import (
     CallStep,
     EngineEvent,
     HangupParty,
+    LinesChanged,
     Offer,
     QueueStatsChanged,
     WrapupEnd,
@@ -179,6 +180,7 @@ class Engine:
         self._wrapping: dict[str, set[str]] = {}  # call → agents who took it and are not done with it
         self._over: set[str] = set()  # calls whose legs are gone but whose record is still open
         self._last_stats: dict[str, tuple[int, int, int, int]] = {}  # queue → the figures last published
+        self._last_lines = (0, 0)  # lines in use and calls refused, as last published
         self._tasks: set[asyncio.Future[None]] = set()
         self._writes: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self._tick_handle: asyncio.TimerHandle | None = None
@@ -444,8 +446,18 @@ class Engine:
                                           longest_wait_seconds=round(stats.longest_wait, 1),
                                           agents_ready=stats.ready, agents_busy=stats.staffed - stats.ready)
                 self._publish("queues", event)
+        self._publish_lines(now)
         self._stats_handle = asyncio.get_running_loop().call_later(self.config.queue_stats_interval,
                                                                    self._publish_queue_stats)
+
+    def _publish_lines(self, now: float) -> None:
+        """Line occupancy and 503s on the "lines" topic, when they changed since the last second."""
+        figures = (self.lines_in_use(), self.refused)
+        if figures != self._last_lines:
+            self._last_lines = figures
+            lines = self.config.surge.lines if self.config.surge is not None else 0
+            self._publish("lines", LinesChanged(at=self.wall(), mono=now, in_use=figures[0], lines=lines,
+                                                refused=figures[1]))
 
     def _schedule_tick(self) -> None:
         if self._tick_handle is not None:

@@ -216,4 +216,16 @@ class QueueStatsChanged:
     agents_busy: int
 
 
-EngineEvent = CallEvent | AgentStateChanged | QueueStatsChanged
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinesChanged:
+    """Line occupancy for wallboards: calls with customers now, the licensed lines (0: no limit), and the
+    calls refused with 503 since the engine started."""
+
+    at: datetime.datetime
+    mono: float
+    in_use: int
+    lines: int
+    refused: int
+
+
+EngineEvent = CallEvent | AgentStateChanged | QueueStatsChanged | LinesChanged

@@ -19,6 +19,7 @@ from hotline.telephony.events import (
     Hangup,
     HangupCause,
     HangupParty,
+    LinesChanged,
     Offer,
 )
 from hotline.telephony.memory import MemoryCallbackStore, MemoryDirectory
@@ -81,6 +82,11 @@ def test_over_the_line_threshold_the_automatic_seat_answers_after_storing_and_be
                 captured = fourth.invite.call_id
                 await until(lambda: captured in call_log.closed, what="the captured call's record")
                 assert engine.refused == 1
+                await until(lambda: any(isinstance(event, LinesChanged) and event.refused == 1
+                                        for _topic, event in engine.bus.published), what="the 503 on the wallboard")
+                (lines,) = {(topic, event.lines, event.refused) for topic, event in engine.bus.published
+                            if isinstance(event, LinesChanged) and event.refused == 1}
+                assert lines == ("lines", 4, 1)
         finally:
             await closed(phones)
         assert [(c.number, c.reason, c.call_id) for c in store.captures] == [("13800138004", "surge", captured)]
