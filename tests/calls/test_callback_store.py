@@ -343,3 +343,15 @@ def test_a_capture_without_the_engine_s_airing_is_attributed_like_a_call(world: 
     # when the callback is captured, then it is attributed as its call record would be
     stored = do_capture_callback(capture(arrived=0.0))
     assert (stored.airing_id, stored.aired_at) == (airing.pk, airing.starts_at)
+
+
+def test_the_stored_choices_are_exactly_the_engine_s_values() -> None:
+    # The engine writes its enums' values into these columns; a value missing here would not validate.
+    from hotline.calls import models
+    from hotline.telephony.callback import model as engine
+
+    pairs = ((models.CallbackStatus, engine.Status), (models.CallbackReason, engine.Reason),
+             (models.DialResult, engine.DialResult), (models.CallbackEventKind, engine.EventKind))
+    for stored, used in pairs:
+        assert sorted(stored.values) == sorted(member.value for member in used), stored.__name__
+    assert sorted(models.LIVE_CALLBACK_STATUSES) == sorted(status.value for status in engine.LIVE)

@@ -10,6 +10,7 @@ from pathlib import Path
 from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig
 from hotline.telephony.events import CallStep, Hangup, HangupCause, HangupParty
 from hotline.telephony.media.g711 import Codec, decode
+from hotline.telephony.memory import MemoryCallLog
 from hotline.telephony.ports import Route
 
 from .helpers import CALLER_MARK, DNIS, call_in, events_of, run, running, short_prompts
@@ -24,28 +25,38 @@ def message_samples(path: str) -> bytes:
         return reader.readframes(reader.getnframes())
 
 
-def test_a_caller_leaves_a_message_ended_by_the_hash_key_and_it_reaches_the_worklist(tmp_path: Path) -> None:
-    async def scenario() -> None:
-        caller = await Phone("13800138001", CALLER_MARK).start()
-        prompts = short_prompts(tmp_path / "prompts", 0.2, "voicemail_greeting", "beep")
-        try:
-            async with running(tmp_path, Route(DNIS, queue="orders"), (), queues=(VOICEMAIL_QUEUE,),
-                               prompts=prompts) as (engine, call_log):
-                call = await call_in(engine, caller)
-                session = engine.sessions[call.invite.call_id]
-                await until(lambda: bool(session.message_id), what="the recording to start")
-                await asyncio.sleep(1.0)  # one second of message
+async def leave_message(tmp_path: Path, seconds: float, finish: str) -> tuple[str, MemoryCallLog]:
+    """Call a queue that overflows to voicemail, talk for `seconds` after the tone, then press # ("hash")
+    or hang up ("hang_up"); returns the call id and the call log once the record is closed."""
+    caller = await Phone("13800138001", CALLER_MARK).start()
+    prompts = short_prompts(tmp_path / "prompts", 0.2, "voicemail_greeting", "beep")
+    try:
+        async with running(tmp_path, Route(DNIS, queue="orders"), (), queues=(VOICEMAIL_QUEUE,),
+                           prompts=prompts) as (engine, call_log):
+            call = await call_in(engine, caller)
+            session = engine.sessions[call.invite.call_id]
+            await until(lambda: bool(session.message_id), what="the recording to start")
+            await asyncio.sleep(seconds)
+            if finish == "hash":
                 caller.rtp.dtmf("#")
                 assert await asyncio.wait_for(call.wait_ended(), 5) == "remote bye"
-                await until(lambda: call.invite.call_id in call_log.closed, what="the record")
-                await engine.flush_log()
-        finally:
-            await caller.close()
-        assert call_log.kinds(call.invite.call_id) == [CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.HANGUP]
+            else:
+                call.hangup()
+            await until(lambda: call.invite.call_id in call_log.closed, what="the record")
+            await engine.flush_log()
+    finally:
+        await caller.close()
+    return call.invite.call_id, call_log
+
+
+def test_a_caller_leaves_a_message_ended_by_the_hash_key_and_it_reaches_the_worklist(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        call_id, call_log = await leave_message(tmp_path, 1.0, "hash")
+        assert call_log.kinds(call_id) == [CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.HANGUP]
         (hangup,) = events_of(call_log, Hangup)
         assert (hangup.by, hangup.cause) == (HangupParty.SYSTEM, HangupCause.VOICEMAIL)
         (message,) = call_log.voicemails
-        assert message.call_id == call.invite.call_id and Path(message.path).parent.name == "voicemail"
+        assert message.call_id == call_id and Path(message.path).parent.name == "voicemail"
         samples = message_samples(message.path)
         assert abs(message.duration_seconds - 1.0) < 0.15 and len(samples) == round(message.duration_seconds * 8000) * 2
         caller_sample = decode(bytes((CALLER_MARK,)), Codec.PCMA)
@@ -57,22 +68,9 @@ def test_a_caller_leaves_a_message_ended_by_the_hash_key_and_it_reaches_the_work
 
 def test_a_caller_who_hangs_up_after_the_tone_has_left_a_message_not_abandoned(tmp_path: Path) -> None:
     async def scenario() -> None:
-        caller = await Phone("13800138001", CALLER_MARK).start()
-        prompts = short_prompts(tmp_path / "prompts", 0.2, "voicemail_greeting", "beep")
-        try:
-            async with running(tmp_path, Route(DNIS, queue="orders"), (), queues=(VOICEMAIL_QUEUE,),
-                               prompts=prompts) as (engine, call_log):
-                call = await call_in(engine, caller)
-                session = engine.sessions[call.invite.call_id]
-                await until(lambda: bool(session.message_id), what="the recording to start")
-                await asyncio.sleep(0.5)
-                call.hangup()
-                await until(lambda: call.invite.call_id in call_log.closed, what="the record")
-                await engine.flush_log()
-        finally:
-            await caller.close()
+        call_id, call_log = await leave_message(tmp_path, 0.5, "hang_up")
         (hangup,) = events_of(call_log, Hangup)
         assert (hangup.by, hangup.cause) == (HangupParty.CALLER, HangupCause.VOICEMAIL)
-        assert [m.call_id for m in call_log.voicemails] == [call.invite.call_id]
+        assert [m.call_id for m in call_log.voicemails] == [call_id]
 
     run(scenario)
