@@ -136,6 +136,10 @@ def do_record_callback_change(change: CallbackChange, *, actor: Any = None) -> C
     row = Callback.objects.select_for_update().filter(pk=change.callback_id).first()
     if row is None:
         raise ValidationError(_("Unknown callback %(id)s.") % {"id": change.callback_id})
+    if row.status not in LIVE_CALLBACK_STATUSES and change.status != row.status:
+        # A final callback (answered, cancelled, …) never comes back to life: a late or reordered write
+        # must not revive it next to the caller's newer callback.
+        raise ValidationError(_("Callback %(id)s is closed.") % {"id": change.callback_id})
     row.status, row.dial_attempts = change.status, change.dial_attempts
     row.not_before, row.last_result, row.updated_at = change.not_before, change.last_result, change.at
     if change.call_id:

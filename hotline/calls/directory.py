@@ -133,7 +133,7 @@ def _caller_profile(caller: str) -> CallerProfile:
     # One indexed look-up on the number; the engine rejects or warns before the call reaches a queue.
     blacklist = blacklist_action(caller) if caller else None
     return CallerProfile(vip=customer is not None and customer.level == Level.VIP, last_agent=last or "",
-                         blacklist=blacklist or "")
+                         blacklist=blacklist or "", number=number)
 
 
 def _seat_of_agent(agent: str) -> str | None:

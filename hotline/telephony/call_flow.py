@@ -57,6 +57,7 @@ from hotline.telephony.sip import sdp
 from hotline.telephony.sip.calls import CallState, InboundCall, OutboundCall
 
 if TYPE_CHECKING:
+    from hotline.telephony.callbacks import Caught
     from hotline.telephony.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ class CallSession:
         self.arrived_mono = engine.clock.now()
         self.callback_id: int | None = None  # the callback this call left (surge, key press, overflow)
         self.message_id = ""  # the voicemail being recorded ("" when none)
+        self._capturing = False  # a callback is being stored: a hang-up meanwhile is not an abandon to call back
         self._message_timer: asyncio.TimerHandle | None = None
         self.leg = LegKey(call_id, "caller")
         self.ivr: IvrSession | None = None
@@ -134,6 +136,11 @@ class CallSession:
         self._opening: set[str] = set()  # agents whose leg is being opened (not dialled yet)
         self._withdrawn: set[str] = set()  # … and whose offer the ACD took back meanwhile
         self._legs = 0
+
+    @property
+    def callback_number(self) -> str:
+        """The caller's number as callbacks are kept: the host's normal form when it gave one."""
+        return self.profile.number or self.caller
 
     # -- answering ---------------------------------------------------------------------------------------
 
@@ -286,7 +293,7 @@ class CallSession:
         self._cancel_timer()
         if arriving and engine.surge_capture_on_enqueue(queue):
             self.queue = queue
-            if await self._leave_callback(Reason.SURGE):
+            if await self._leave_callback(Reason.SURGE) or self.ended:
                 return
         self.queue = queue
         position = engine.dispatcher.line_length(queue) + 1  # every enqueue of a surge: no sort here
@@ -391,8 +398,8 @@ class CallSession:
 
     async def _abandoned_callback(self) -> None:
         """The caller gave up waiting: call them back (no confirmation to give: they are gone)."""
-        await self.engine.callbacks.capture(self.caller, self.dnis, self.airing_id, self.call_id, Reason.ABANDONED,
-                                            self.arrived_at)
+        await self.engine.callbacks.capture(self.callback_number, self.dnis, self.airing_id, self.call_id,
+                                            Reason.ABANDONED, self.arrived_at)
 
     async def _overflow_done(self) -> None:
         await self.end(HangupParty.SYSTEM, HangupCause.REJECTED)
@@ -451,6 +458,7 @@ class CallSession:
         """The ACD withdrew its offer to `agent`: cancel that phone (or hang it up if it just answered)."""
         ringing = self.ringing.pop(agent, None)
         if ringing is not None:
+            ringing.call.on_ringing = None  # a 180 still on its way is no longer a ring of this call
             ringing.call.hangup()
         elif agent in self._opening:
             self._withdrawn.add(agent)
@@ -486,15 +494,14 @@ class CallSession:
         self.recording = True
         engine.emit(Answer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
                            agent=ringing.agent))
-        engine.callbacks.reached_agent(self.caller)
+        engine.callbacks.reached_agent(self.callback_number)
 
     # -- callbacks ---------------------------------------------------------------------------------------
 
     async def auto_seat(self) -> bool:
         """The automatic seat (自动电脑座席): the caller hears ringing while their callback is stored, then
         the confirmation, then we hang up. False if it could not be stored: the call goes on as usual."""
-        caught = await self.engine.callbacks.capture(self.caller, self.dnis, self.airing_id, self.call_id,
-                                                     Reason.SURGE, self.arrived_at)
+        caught = await self._capture(Reason.SURGE)
         if caught is None:
             return False
         self._callback_stored(caught.callback_id)
@@ -502,6 +509,15 @@ class CallSession:
             async with self._lock:
                 await self._confirm_callback()
         return True
+
+    async def _capture(self, reason: Reason) -> Caught | None:
+        """Store this caller's callback; while it is stored, a hang-up is not taken for an abandon."""
+        self._capturing = True
+        try:
+            return await self.engine.callbacks.capture(self.callback_number, self.dnis, self.airing_id,
+                                                       self.call_id, reason, self.arrived_at)
+        finally:
+            self._capturing = False
 
     async def _asks_for_callback(self) -> None:
         """The caller pressed the callback key while waiting: they leave the line, keeping their arrival."""
@@ -517,12 +533,11 @@ class CallSession:
         False when it could not be stored, or an agent took the call meanwhile: the caller stays put.
         """
         engine = self.engine
-        caught = await engine.callbacks.capture(self.caller, self.dnis, self.airing_id, self.call_id, reason,
-                                                self.arrived_at)
+        caught = await self._capture(reason)
         if caught is None:
             return False
         if self.agent_leg is not None:  # answered while the callback was stored: it is not needed
-            engine.callbacks.reached_agent(self.caller)
+            engine.callbacks.reached_agent(self.callback_number)
             return False
         if self.ended:  # hung up meanwhile: the callback stands (they called), nothing left to say
             return True
@@ -562,8 +577,9 @@ class CallSession:
     async def _record_message(self) -> None:
         """Record what the caller says until they hang up, press #, or the message reaches its limit."""
         engine = self.engine
-        self.message_id = f"voicemail-{self.call_id}"
-        await engine.media.record_leg(self.message_id, self.leg, engine.voicemail_path(self.call_id))
+        message_id = f"voicemail-{self.call_id}"
+        await engine.media.record_leg(message_id, self.leg, engine.voicemail_path(self.call_id))
+        self.message_id = message_id  # only once recording: a failed start leaves nothing to file
         self._message_timer = asyncio.get_running_loop().call_later(
             MAX_MESSAGE_SECONDS, lambda: engine.spawn(self.end(HangupParty.SYSTEM, HangupCause.VOICEMAIL)))
 
@@ -572,7 +588,11 @@ class CallSession:
         if self._message_timer is not None:
             self._message_timer.cancel()
         message_id, self.message_id = self.message_id, ""
-        path = await self.engine.media.stop_recording(message_id)
+        try:
+            path = await self.engine.media.stop_recording(message_id)
+        except MediaPlaneError:  # the media plane lost it: the call must still end and be logged
+            log.exception("call %s: the voicemail could not be written", self.call_id)
+            return
         self.engine.file_voicemail(self.call_id, path)
 
     async def reject_blacklisted(self) -> None:
@@ -617,6 +637,7 @@ class CallSession:
             await engine.media.stop_playing(self.leg)
             await engine.media.bridge(self.leg, ringing.leg)
             self.on_hold = False
+            await engine.resupervise(self.call_id)  # hold unbridged the call, which ended any monitoring
             engine.emit(Resume(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
                                agent=self.agent))
 
@@ -700,7 +721,8 @@ class CallSession:
 
     def _end_unanswered(self, by: HangupParty, cause: HangupCause, at: datetime.datetime, mono: float) -> None:
         engine = self.engine
-        gave_up = by is HangupParty.CALLER and self.callback_id is None and cause is not HangupCause.VOICEMAIL
+        gave_up = (by is HangupParty.CALLER and self.callback_id is None and not self._capturing
+                   and cause is not HangupCause.VOICEMAIL)
         if gave_up and engine.calls_back_abandon(mono - self.arrived_mono):
             engine.spawn(self._abandoned_callback())
         if self.queue and engine.dispatcher.is_queued(self.call_id):

@@ -69,6 +69,7 @@ class CallbackDesk:
         self._tick_handle: asyncio.TimerHandle | None = None
         self._next_airings_refresh = 0.0
         self._dialling: dict[int, OutboundSession] = {}
+        self._writes_for: dict[str, list[asyncio.Future[None]]] = {}  # queued store writes, by number
         self.stopping = False
 
     def _local_now(self) -> datetime.datetime:
@@ -123,20 +124,43 @@ class CallbackDesk:
         capture = CallbackCapture(number=number, hotline_number=hotline_number, airing_id=airing_id,
                                   call_id=call_id, reason=reason.value, arrived_at=arrived_at)
         if self.store is None:
-            stored = None
-        else:
-            try:
-                stored = await self.store.capture(capture)
-            except Exception:
-                log.exception("callback for %s (call %s) could not be stored", number, call_id)
-                return None
-        repeat = self.book.live_for(number) is not None
-        callback = self.book.capture(
-            number, hotline_number, airing_id, self._mono_of(arrived_at), reason.value,
-            aired_at_mono=self._mono_of(stored.aired_at) if stored and stored.aired_at else None,
-            callback_id=stored.callback_id if stored else None)
-        self._write_events(self.book.take_events(), skip=STORED_ON_CAPTURE if stored else frozenset())
-        return Caught(callback.callback_id, repeat)
+            repeat = self.book.live_for(number) is not None
+            callback = self.book.capture(number, hotline_number, airing_id, self._mono_of(arrived_at), reason.value)
+            self.book.take_events()
+            return Caught(callback.callback_id, repeat)
+        await self._settled(number)  # a cancel or a finish still queued for this number is saved first
+        try:
+            stored = await self.store.capture(capture)
+        except Exception:
+            log.exception("callback for %s (call %s) could not be stored", number, call_id)
+            return None
+        try:
+            self._mirror(stored)
+        except Exception:  # stored and committed: the caller is told, whatever the book's trouble
+            log.exception("callback %s stored, but the book could not take it", stored.callback_id)
+        return Caught(stored.callback_id, stored.reach_attempts > 1)
+
+    def _mirror(self, stored: StoredCallback) -> None:
+        """Bring the book in line with the callback the store just returned (the store is the truth)."""
+        live = self.book.live_for(stored.number)
+        in_step = stored.callback_id == live.callback_id if live is not None else not self.book.has(
+            stored.callback_id)
+        if in_step:  # the same live callback, or one the book has never seen
+            self.book.capture(
+                stored.number, stored.hotline_number, stored.airing_id, self._mono_of(stored.arrived_at),
+                stored.reason, aired_at_mono=self._mono_of(stored.aired_at) if stored.aired_at else None,
+                callback_id=stored.callback_id)
+            self._write_events(self.book.take_events(), skip=STORED_ON_CAPTURE)
+            return
+        log.warning("callback %s: the book disagreed with the store; taking the store's", stored.callback_id)
+        self.book.adopt(self._from_store(stored))
+        self._write_events(self.book.take_events())
+
+    async def _settled(self, number: str) -> None:
+        pending = [write for write in self._writes_for.get(number, ()) if not write.done()]
+        if pending:
+            await asyncio.gather(*pending)
+        self._writes_for.pop(number, None)
 
     def reached_agent(self, number: str) -> None:
         """A caller got through to an agent: their pending callback is no longer needed."""
@@ -185,23 +209,27 @@ class CallbackDesk:
                                       live_callers_waiting=self.engine.dispatcher.callers_waiting(),
                                       upcoming_airings=self._airings)
         callback = decision.callback
-        contact = self.engine.contact_of(ready[0]) if ready and callback is not None else None
-        if callback is None or not gateway or contact is None:
+        # The first ready agent whose phone can be rung (one without a phone must not stall the dialer).
+        reachable = ((agent, contact) for agent in ready if (contact := self.engine.contact_of(agent)) is not None)
+        chosen = next(reachable, None) if callback is not None and gateway else None
+        if callback is None or chosen is None:
             self._write_events(self.book.take_events())
             return
-        self.book.reserve(callback.callback_id)
-        self._write_events(self.book.take_events())
-        self.engine.spawn(self._dial(callback, ready[0], gateway, contact))
-
-    async def _dial(self, callback: Callback, agent: str, gateway: str, contact: str) -> None:
+        agent, contact = chosen
         session = OutboundSession(self.engine, agent, callback.number, reason=CALLBACK_REASON,
                                   callback_id=callback.callback_id, listener=self,
                                   customer_ring_seconds=self.config.ring_seconds)
+        session.reserve()  # paused now: no live caller can be offered to this agent before the dial starts
+        self.book.reserve(callback.callback_id)
+        self._write_events(self.book.take_events())
         self._dialling[callback.callback_id] = session
+        self.engine.spawn(self._dial(session, gateway, contact))
+
+    async def _dial(self, session: OutboundSession, gateway: str, contact: str) -> None:
         try:
             await session.start(gateway, contact)
         except Exception:
-            log.exception("callback %s: the agent's phone could not be dialled", callback.callback_id)
+            log.exception("callback %s: the agent's phone could not be dialled", session.callback_id)
             self.agent_missed(session)
 
     # -- DialListener ------------------------------------------------------------------------------------
@@ -217,6 +245,10 @@ class CallbackDesk:
 
     def customer_result(self, session: OutboundSession, result: DialResult) -> None:
         self._settle(session, lambda callback_id: self.book.outcome(callback_id, result))
+
+    def dial_aborted(self, session: OutboundSession) -> None:
+        self._settle(session, lambda callback_id: self.book.abort(
+            callback_id, "the agent hung up before the customer answered"))
 
     def _settle(self, session: OutboundSession, move: Callable[[int], Event]) -> None:
         callback_id = session.callback_id
@@ -245,4 +277,13 @@ class CallbackDesk:
                 not_before=self._wall_of(callback.not_before) if callback.not_before > event.at else None,
                 last_result=callback.last_result.value if callback.last_result else "", detail=event.detail,
                 call_id=call_id)
-            self.engine.write(partial(store.record, change))
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._writes_for.setdefault(callback.number, []).append(done)
+            self.engine.write(partial(self._record, store, change, done))
+
+    @staticmethod
+    async def _record(store: CallbackStore, change: CallbackChange, done: asyncio.Future[None]) -> None:
+        try:
+            await store.record(change)
+        finally:
+            done.set_result(None)

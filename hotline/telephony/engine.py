@@ -46,7 +46,7 @@ from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.registrar import CredentialLookup, Registrar, password_lookup
-from hotline.telephony.sip.transport import Listeners, listen
+from hotline.telephony.sip.transport import Channel, Listeners, listen
 from hotline.telephony.sip.trunks import Trunk, TrunkList
 from hotline.telephony.supervise import Monitoring
 
@@ -198,8 +198,9 @@ class Engine:
         scheduler = LoopScheduler(loop)
         self.registrar = Registrar(self.config.realm, self._credentials(), scheduler)
         self.core = SipCore(scheduler, registrar=self.registrar)
+        self._serving = False
         self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
-                                                 self.core.receive)
+                                                 self._receive)
         retry_after = self.config.surge.retry_after_seconds if self.config.surge else 30
         self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
                                  trunks=TrunkList(self.config.trunks), authenticator=self.registrar,
@@ -211,6 +212,13 @@ class Engine:
         self.overflow_handlers.setdefault(OverflowKind.VOICEMAIL, _overflow_to_voicemail)
         await self.callbacks.start()
         self._stats_handle = loop.call_later(self.config.queue_stats_interval, self._publish_queue_stats)
+        self._serving = True
+
+    def _receive(self, data: bytes, channel: Channel, source: tuple[str, int], transport: str) -> None:
+        """SIP from the sockets, once the engine is ready: a message that comes while it starts (a restarted
+        engine's callers retransmitting) is dropped, so UDP resends it, rather than refused with 405."""
+        if self._serving:
+            self.core.receive(data, channel, source, transport)
 
     def _credentials(self) -> CredentialLookup:
         """The configured HA1 lookup, else one over the seats' plaintext passwords."""
@@ -520,6 +528,12 @@ class Engine:
         except Exception:
             await monitoring.stop()
             raise
+
+    async def resupervise(self, call_id: str) -> None:
+        """The call was bridged again (resumed from hold): supervisors on it rejoin in their mode."""
+        for monitoring in tuple(self.monitors.values()):
+            if monitoring.session.call_id == call_id:
+                await monitoring.rejoin()
 
     def call_unsupervised(self, call_id: str) -> None:
         """The agent's part of a call is over: supervisors on it leave (their phones are hung up)."""

@@ -52,6 +52,9 @@ class DialListener(Protocol):
     def customer_result(self, session: OutboundSession, result: DialResult) -> None:
         """The customer's leg answered, was busy, was not answered, or failed."""
 
+    def dial_aborted(self, session: OutboundSession) -> None:
+        """We stopped the call (the agent hung up) while the customer's phone rang: not the customer's answer."""
+
 
 class OutboundSession:
     """One agent-first call (click-to-dial or a callback); `start()` returns its call id as soon as the
@@ -68,6 +71,7 @@ class OutboundSession:
         self.listener = listener
         self._reported = False
         self._agent_did_not_answer = False
+        self._reserved = False
         self.customer_ring_seconds = customer_ring_seconds
         self.agent_call: OutboundCall | None = None
         self.customer_call: OutboundCall | None = None
@@ -78,13 +82,21 @@ class OutboundSession:
         self.recording = False
         self._was_ready = False
 
-    async def start(self, gateway: str, contact: str) -> str:
-        """Pause the agent, dial their phone (showing the customer's number) and go on in the background."""
+    def reserve(self) -> None:
+        """Pause the agent now (synchronously), so that no queue offers them a caller before the dial starts."""
         engine = self.engine
         state = engine.dispatcher.agent(self.agent).state
         self._was_ready = state is AgentState.READY
         if state is not AgentState.NOT_READY:  # ready or wrapping up: pause; already paused: stay so
             engine.apply(engine.dispatcher.not_ready(self.agent, self.reason))
+        self._reserved = True
+
+    async def start(self, gateway: str, contact: str) -> str:
+        """Pause the agent (unless `reserve` did), dial their phone (showing the customer's number) and go on
+        in the background."""
+        engine = self.engine
+        if not self._reserved:
+            self.reserve()
         try:
             endpoint = await engine.media.allocate(LegKey(f"out-{id(self)}", "agent"))
         except Exception:
@@ -133,8 +145,13 @@ class OutboundSession:
         self.customer_call = engine.calls.dial(gateway.format(number=self.number), (endpoint.host, endpoint.port),
                                                ring_timeout=self.customer_ring_seconds)
         status = await self.customer_call.wait_answer()
+        if self.ended:  # we hung up (the agent did) while the customer's phone rang: not their answer
+            if self.listener is not None and not self._reported:
+                self._reported = True
+                self.listener.dial_aborted(self)
+            return
         self._report(dial_result(status))
-        if status != 200 or self.ended:
+        if status != 200:
             log.info("click-to-dial %s: the customer's side answered %s", self.call_id, status)
             await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
             return

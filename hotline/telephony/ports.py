@@ -40,6 +40,9 @@ class CallerProfile:
     # The blacklist's word on the number: "reject" (told we cannot serve them, then hung up), "warn" (put
     # through; the agent's screen warns), or "" for a number not on it.
     blacklist: str = ""
+    # The number in the host's normal form (+86 138…, 138…, 0086… are one caller), as callbacks are kept;
+    # "" when the host does not normalise (the number as dialled is used).
+    number: str = ""
 
 
 @dataclass(frozen=True, slots=True)

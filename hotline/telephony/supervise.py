@@ -38,6 +38,9 @@ class Monitoring:
         """Ring the supervisor's phone; the rest happens when it answers (in the background)."""
         engine = self.engine
         endpoint = await engine.media.allocate(self.leg)
+        if self.ended:  # stopped while the port opened (the call ended, another command came)
+            await engine.media.release(self.leg)
+            return
         self.call = engine.calls.dial(contact, (endpoint.host, endpoint.port),
                                       caller=f"sip:{self.session.caller}@{engine.host}",
                                       ring_timeout=engine.config.ring_timeout)
@@ -46,6 +49,7 @@ class Monitoring:
     async def _join(self) -> None:
         assert self.call is not None
         if await self.call.wait_answer() != 200 or self.ended:
+            self.call.hangup()  # answered just as we stopped: hang that phone up too
             await self.stop()
             return
         self.call.on_ended = lambda reason: self.engine.spawn(self.stop())
@@ -63,6 +67,14 @@ class Monitoring:
         agent_leg = self.session._talking()
         await self.engine.media.monitor(self.leg, self.session.leg, agent_leg.leg, mode)
 
+    async def rejoin(self) -> None:
+        """Join again after the call was unbridged and bridged back (hold and resume end the monitoring)."""
+        if self.joined and not self.ended:
+            try:
+                await self._monitor(self.mode)
+            except (CallNotConnected, MediaPlaneError):
+                await self.stop()
+
     async def switch(self, mode: MonitorMode) -> None:
         """Listen → whisper → barge and back, on the same call; before the phone answers, the mode it joins in."""
         self.mode = mode
@@ -75,7 +87,8 @@ class Monitoring:
             return
         self.ended = True
         engine = self.engine
-        engine.monitors.pop(self.supervisor, None)
+        if engine.monitors.get(self.supervisor) is self:
+            del engine.monitors[self.supervisor]
         if self.call is not None:
             self.call.on_ended = None
             self.call.hangup()

@@ -200,7 +200,7 @@ def test_the_section_shows_both_runs_and_keeps_their_figures() -> None:
     section = render_section({"surge": _result("surge"), "kill": _result("kill")}, MACHINE)
     assert "| lost | 0 |" in section
     assert "| 0 | 1.50 ms | 12.2 ms | 20.0 ms | 0 | 0 | 6 (surge 6) |" in section
-    assert "| 10 | 4.0 s | 5 | 5 | agent 4, lost 1 |" in section
+    assert "| 10 | 4.0 s | 5 | 5 | agent 4, lost 1 | 0 |" in section
     assert "**no caller lost.**" in section
     assert "**every caller who heard the confirmation has a callback row.**" in section
     assert "<!-- surge-results " in section
@@ -239,3 +239,31 @@ def test_a_small_real_surge_loses_no_caller(tmp_path: Path) -> None:
     assert result["engine_exit"] == 0
     start, end = markers("surge")
     assert start in output.read_text() and end in output.read_text()
+
+
+def test_a_caller_keeps_to_its_call_s_rtp_stream_and_counts_another_s_confirmation_apart() -> None:
+    from hotline.bench.surge.run import CallerSocket
+    from hotline.telephony.media.rtp import packet
+
+    frames = confirmation_frames(Codec.PCMA.payload_type)
+    confirmation = next(iter(frames))
+    socket = CallerSocket("127.0.0.1", frames)
+    own, other = 0x1111, 0x2222
+    socket.datagram_received(packet(8, 1, 160, own, confirmation), ("127.0.0.1", 21100))
+    socket.datagram_received(packet(8, 2, 320, other, confirmation), ("127.0.0.1", 21100))
+    socket.datagram_received(packet(8, 3, 480, other, bytes(160)), ("127.0.0.1", 21100))
+    socket.datagram_received(packet(8, 4, 640, own, confirmation), ("127.0.0.1", 21100))
+    assert socket.foreign_confirmation == 1  # the other stream's confirmation frame, not its other frame
+    assert socket.strays == 2  # both own packets went on to the streams (none open here)
+
+
+def test_shared_engine_ports_are_found_among_calls_up_at_the_same_time() -> None:
+    from hotline.bench.surge.run import PlacedCall, shared_ports
+
+    calls = [PlacedCall("a", "1", 200, 0.1, placed_at=1.0, ended_at=9.0, engine_rtp_port=21100),
+             PlacedCall("b", "2", 200, 0.1, placed_at=5.0, ended_at=12.0, engine_rtp_port=21100),
+             PlacedCall("c", "3", 200, 0.1, placed_at=13.0, ended_at=20.0, engine_rtp_port=21100),
+             PlacedCall("d", "4", 200, 0.1, placed_at=5.0, ended_at=30.0, engine_rtp_port=21102),
+             PlacedCall("e", "5", 200, 0.1, placed_at=25.0, ended_at=40.0, engine_rtp_port=21102)]
+    assert shared_ports(calls, killed_at=None) == 4  # a and b, d and e
+    assert shared_ports(calls, killed_at=24.0) == 2  # d is up until the kill only; e came after it

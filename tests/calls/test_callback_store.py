@@ -32,10 +32,14 @@ from tests.calls.helpers import Call, log
 pytestmark = pytest.mark.django_db
 
 
+# One fixed moment for the whole run: a second boundary passing mid-test must not move the expected times.
+BASE = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1)
+
+
 def capture(number: str = "13800138000", arrived: float = 0.0, call_id: str = "c1", reason: str = "surge",
             airing_id: int | None = None) -> CallbackCapture:
-    """A capture of `number`, arrived `arrived` seconds after a fixed moment an hour ago."""
-    base = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1)
+    """A capture of `number`, arrived `arrived` seconds after a fixed moment about an hour ago."""
+    base = BASE
     return CallbackCapture(number=number, hotline_number="4008001000", airing_id=airing_id, call_id=call_id,
                            reason=reason, arrived_at=base + datetime.timedelta(seconds=arrived))
 
@@ -339,7 +343,7 @@ def test_mark_handled_goes_through_the_action(world: Any, users: dict[str, Any],
 
 def test_a_capture_without_the_engine_s_airing_is_attributed_like_a_call(world: Any) -> None:
     # given an airing on air on the station of the dialled number, which the engine did not pass on
-    airing = factories.make_airing(world.station, timezone.now() - datetime.timedelta(hours=1, minutes=1))
+    airing = factories.make_airing(world.station, BASE - datetime.timedelta(minutes=1))
     # when the callback is captured, then it is attributed as its call record would be
     stored = do_capture_callback(capture(arrived=0.0))
     assert (stored.airing_id, stored.aired_at) == (airing.pk, airing.starts_at)
@@ -355,3 +359,17 @@ def test_the_stored_choices_are_exactly_the_engine_s_values() -> None:
     for stored, used in pairs:
         assert sorted(stored.values) == sorted(member.value for member in used), stored.__name__
     assert sorted(models.LIVE_CALLBACK_STATUSES) == sorted(status.value for status in engine.LIVE)
+
+
+def test_a_closed_callback_never_comes_back_to_life(world: Any) -> None:
+    # given a callback the caller's reaching an agent cancelled
+    first = do_capture_callback(capture())
+    do_record_callback_change(CallbackChange(callback_id=first.callback_id, kind="cancelled", at=timezone.now(),
+                                             status="cancelled", dial_attempts=0))
+    # when a late write would make it pending again, then it is refused and nothing changes
+    with pytest.raises(ValidationError, match="closed"):
+        do_record_callback_change(CallbackChange(callback_id=first.callback_id, kind="reserved", at=timezone.now(),
+                                                 status="reserved", dial_attempts=0))
+    row = Callback.objects.get(pk=first.callback_id)
+    assert (row.status, list(CallbackEvent.objects.filter(callback=row).values_list("kind", flat=True))) == (
+        "cancelled", ["captured", "cancelled"])

@@ -172,6 +172,10 @@ def test_a_caller_s_profile_says_vip_and_who_answered_them_last_within_30_days(u
         CallRecord.objects.create(call_id=call_id, caller=caller, agent_key=agent,
                                   arrived_at=now - datetime.timedelta(days=days))
     profile = async_to_sync(directory.caller_profile)
-    assert profile("+86 138-0013-8000") == CallerProfile(vip=True, last_agent="t_agent")
-    assert profile("13900139000") == CallerProfile(vip=False, last_agent="t_agent")  # unanswered calls skipped
-    assert profile("13700137000") == CallerProfile() == profile("") == profile("anonymous")
+    # the number in normal form comes back too: callbacks are kept under it, whatever format the caller used
+    assert profile("+86 138-0013-8000") == CallerProfile(vip=True, last_agent="t_agent", number="13800138000")
+    assert profile("13900139000") == CallerProfile(vip=False, last_agent="t_agent",  # unanswered calls skipped
+                                                   number="13900139000")
+    assert profile("13700137000") == CallerProfile(number="13700137000")
+    assert profile("") == CallerProfile()
+    assert profile("anonymous") == CallerProfile(number="anonymous")

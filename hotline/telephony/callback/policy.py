@@ -84,8 +84,24 @@ class CallbackBook:
         if callback.number in self._live_by_number:
             raise IllegalCallbackMove(f"a live callback for {callback.number} is already in the book")
         callback.status = Status.PENDING
+        self._adopt(callback)
+
+    def adopt(self, callback: Callback) -> None:
+        """The host's stored state wins over the book's: replace whatever the book holds under this id or
+        this number (a live callback the book thought finished, say), keeping the book's invariants."""
+        old = self._callbacks.get(callback.callback_id)
+        if old is not None and self._live_by_number.get(old.number) == old.callback_id:
+            del self._live_by_number[old.number]
+        other = self._live_by_number.get(callback.number)
+        if other is not None and other != callback.callback_id:  # the store closed it; the book missed that
+            self._callbacks[other].status = Status.CANCELLED
+            del self._live_by_number[callback.number]
+        self._adopt(callback)
+
+    def _adopt(self, callback: Callback) -> None:
         self._callbacks[callback.callback_id] = callback
-        self._live_by_number[callback.number] = callback.callback_id
+        if callback.status in LIVE:
+            self._live_by_number[callback.number] = callback.callback_id
         self._next_id = max(self._next_id, callback.callback_id + 1)
 
     def _deduplicate(self, callback: Callback, arrived_at: float, reason: str, now: float) -> Callback:
@@ -187,6 +203,17 @@ class CallbackBook:
         callback.status = Status.PENDING
         return self._record(EventKind.RELEASED, callback, self._clock.now(), why)
 
+    def abort(self, callback_id: int, why: str) -> Event:
+        """The dial stopped on our side (the agent hung up) before the customer could answer: pending again
+        at once, and the attempt does not count against the customer."""
+        callback = self._get(callback_id)
+        if callback.status is not Status.DIALLING:
+            raise IllegalCallbackMove(f"callback {callback_id} is {callback.status.value}, not dialling")
+        callback.status = Status.PENDING
+        callback.dial_attempts -= 1
+        callback.not_before = self._clock.now()
+        return self._record(EventKind.RELEASED, callback, callback.not_before, why)
+
     def dialled(self, callback_id: int) -> Event:
         """The host started dialling the customer (after reserving an agent, or straight from pending)."""
         callback = self._get(callback_id)
@@ -219,6 +246,10 @@ class CallbackBook:
         return self._record(EventKind.RETRY_SCHEDULED, callback, now, detail)
 
     # --- bookkeeping --------------------------------------------------------------------------
+
+    def has(self, callback_id: int) -> bool:
+        """Whether the book holds this callback (live or final)."""
+        return callback_id in self._callbacks
 
     def get(self, callback_id: int) -> Callback:
         """A callback by id, live or final."""

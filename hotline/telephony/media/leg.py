@@ -32,6 +32,7 @@ class Leg(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.send_to: Address | None = None
         self.source: Address | None = None
+        self.expected: Address | None = None  # where the SDP said the peer sends from
         self.codec = Codec.PCMU
         self.audio_pt = Codec.PCMU.value  # the codec's payload type as a plain int for the hot path
         self.event_pt = -1
@@ -67,6 +68,7 @@ class Leg(asyncio.DatagramProtocol):
     def set_remote(self, remote: Remote) -> None:
         """Send to the SDP address until the first packet arrives, then to that packet's source."""
         self.send_to = remote.address
+        self.expected = remote.address
         self.source = None
         self.codec = remote.codec
         self.audio_pt = remote.codec.value
@@ -96,8 +98,10 @@ class Leg(asyncio.DatagramProtocol):
                     peer.transport.sendto(converted, peer.send_to)
 
     def _latch(self, addr: Address) -> bool:
-        """Symmetric RTP: the first source after `set_remote` becomes where we send; others are dropped."""
-        if self.source is not None:
+        """Symmetric RTP: the first source after `set_remote` becomes where we send; others are dropped,
+        except the address the SDP gave, which always takes over: a stale sender to a reused port (a call
+        cut by an engine restart still streaming) must not keep a new caller's audio."""
+        if self.source is not None and addr != self.expected:
             return False
         self.source = addr
         self.send_to = addr

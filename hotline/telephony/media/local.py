@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class LocalMediaPlane:
 
     `ports` is the RTP port pool (busy ports are skipped; None: ephemeral ports). `clock` places
     recordings in time (default `loop.time`; tests pass a fake one). `hold_music` is the shared hold source.
+    `first_port` is where the pool's rotation starts (default: a random place).
     """
 
     def __init__(
@@ -51,13 +53,16 @@ class LocalMediaPlane:
         hold_music: Path | None = None,
         clock: Callable[[], float] | None = None,
         watch_interval: float = 0.5,
+        first_port: int | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self.host = host
         self._ports = list(ports) if ports is not None else None
         self._pool = set(self._ports or ())
         self._rtcp: dict[LegKey, asyncio.BaseTransport] = {}
-        self._next_port = 0
+        # The rotation starts at a random place (tests pin it with `first_port`), so a restarted engine does not
+        # hand out at once the ports that the calls it lost may still be streaming to.
+        self._next_port = secrets.randbelow(1 << 16) if first_port is None else first_port
         self._hold_music = hold_music
         self._clock = clock or self._loop.time
         self._legs: dict[LegKey, Leg] = {}

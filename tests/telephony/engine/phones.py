@@ -56,6 +56,8 @@ class Rtp(asyncio.DatagramProtocol):
         self._remote = (media.remote_address, media.remote_port)
         self._payload_type = media.codec.payload_type
         self._event_type = media.telephone_event or 101
+        if self._task is not None:  # a phone that calls again: one sender at a time, none left behind
+            self._task.cancel()
         self._task = asyncio.ensure_future(self._send_forever())
 
     async def _send_forever(self) -> None:

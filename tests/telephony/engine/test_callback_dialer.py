@@ -101,36 +101,62 @@ def test_a_busy_customer_is_retried_later_and_an_agent_who_does_not_answer_costs
     run(scenario)
 
 
-def test_the_dialer_waits_while_a_live_caller_waits_and_outside_the_calling_window(tmp_path: Path) -> None:
+def test_the_dialer_waits_while_a_live_caller_waits_anywhere_and_outside_the_calling_window(tmp_path: Path) -> None:
     async def scenario() -> None:
         caller, agent = await Phone("13800138001", CALLER_MARK).start(), await Phone("8001", AGENT_MARK).start()
         customer = await Phone("customer", CALLER_MARK).start()
         gateway = f"sip:{{number}}@127.0.0.1:{customer.listeners.udp_address[1]}"
-        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",), ready=False),)
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
         now = datetime.datetime.now(datetime.UTC)
         closed_now = CallbackSettings(window_start=(now + datetime.timedelta(hours=2)).time().replace(microsecond=0),
                                       window_end=(now + datetime.timedelta(hours=3)).time().replace(microsecond=0))
         try:
-            async with running(tmp_path, Route(DNIS, queue="orders"), seats, outbound_gateway=gateway,
+            async with running(tmp_path, Route(DNIS, queue="after_sales"), seats, outbound_gateway=gateway,
                                callbacks=dialer()) as (engine, _log):
-                await capture(engine)
+                # A caller waits in after_sales, which nobody staffs; agent-1 (orders) is ready and idle.
                 waiting = await call_in(engine, caller)
                 await until(lambda: engine.dispatcher.is_queued(waiting.invite.call_id), what="a caller in line")
-                await asyncio.sleep(0.5)  # five dialer ticks: the caller in line comes first
+                await capture(engine)
+                await asyncio.sleep(0.5)  # five dialer ticks: a live caller waiting anywhere comes first
                 assert customer.incoming == [] and agent.incoming == []
-                engine.apply(engine.dispatcher.ready("agent-1"))  # … and takes the agent
-                await until(lambda: len(agent.incoming) == 1, what="the live caller's offer")
+                assert engine.dispatcher.agent("agent-1").state is AgentState.READY
                 waiting.hangup()
+                await until(lambda: len(customer.incoming) == 1, what="the callback once nobody waits")
             if closed_now.window_start < closed_now.window_end:  # not across midnight: the window excludes now
                 async with running(tmp_path, Route(DNIS, queue="orders"), seats, outbound_gateway=gateway,
                                    callbacks=dialer(closed_now)) as (engine, _log):
-                    engine.apply(engine.dispatcher.ready("agent-1"))
                     await capture(engine)
                     await asyncio.sleep(0.5)
-                    assert len(customer.incoming) == 0 and engine.callbacks.book.in_calling_window() is False
+                    assert len(customer.incoming) == 1 and engine.callbacks.book.in_calling_window() is False
         finally:
             for phone in (caller, agent, customer):
                 await phone.close()
-        assert customer.incoming == []
+
+    run(scenario)
+
+
+def test_an_agent_who_hangs_up_while_the_customer_rings_costs_the_customer_no_attempt(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        agent, customer = await Phone("8001", AGENT_MARK).start(), await Phone("customer", CALLER_MARK, "ring").start()
+        gateway = f"sip:{{number}}@127.0.0.1:{customer.listeners.udp_address[1]}"
+        store = MemoryCallbackStore()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), seats, outbound_gateway=gateway,
+                               callbacks=dialer(), callback_store=store) as (engine, _log):
+                callback_id = await capture(engine)
+                await until(lambda: len(customer.incoming) == 1, what="the customer's phone ringing")
+                engine.callbacks.stop()  # no second dial in this test
+                engine.callbacks.stopping = False
+                agent.incoming[0].hangup()
+                await until(lambda: engine.callbacks.book.get(callback_id).status is Status.PENDING, what="aborted")
+                await engine.flush_log()
+                after = engine.callbacks.book.get(callback_id)
+        finally:
+            await agent.close()
+            await customer.close()
+        assert (after.dial_attempts, after.last_result) == (0, None)
+        assert [(c.kind, c.status, c.dial_attempts) for c in store.changes] == [
+            ("reserved", "reserved", 0), ("dialled", "dialling", 1), ("released", "pending", 0)]
 
     run(scenario)

@@ -91,6 +91,9 @@ def test_listen_whisper_and_barge_each_let_exactly_the_right_parties_hear_each_o
                     await control.monitor(call_id, "boss", mode, seat="seat-9")
                     await until(lambda: engine.monitors["boss"].joined, what="the supervisor's phone")
                     heard[mode] = await listening(caller, agent, supervisor)
+                await control.hold(call_id)
+                await control.resume(call_id)  # hold unbridged the call; the supervisor is joined again
+                heard["resumed"] = await listening(caller, agent, supervisor)
                 assert len(supervisor.incoming) == 1  # one phone call, whatever the mode changes
                 assert supervisor.incoming[0].caller == "sip:13800138001@127.0.0.1"  # showing who is on the line
                 await control.stop_monitor("boss")
@@ -109,6 +112,7 @@ def test_listen_whisper_and_barge_each_let_exactly_the_right_parties_hear_each_o
         assert heard["listen"] == [{AGENT_HZ}, {CALLER_HZ}, {CALLER_HZ, AGENT_HZ}]
         assert heard["whisper"] == [{AGENT_HZ}, {CALLER_HZ, SUPERVISOR_HZ}, {CALLER_HZ, AGENT_HZ}]
         assert heard["barge"] == [{AGENT_HZ, SUPERVISOR_HZ}, {CALLER_HZ, SUPERVISOR_HZ}, {CALLER_HZ, AGENT_HZ}]
+        assert heard["resumed"] == heard["listen"]
         assert heard["after"] == [{AGENT_HZ}, {CALLER_HZ}]
 
     run(scenario)
@@ -125,7 +129,7 @@ def test_a_supervisor_picks_up_a_call_ringing_at_an_agent_who_does_not_answer(tm
             async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
                 control = EngineControl(engine)
                 call = await call_in(engine, caller)
-                await until(lambda: len(agent.incoming) == 1, what="the agent's phone ringing")
+                await until(lambda: CallStep.RING in call_log.kinds(call.invite.call_id), what="the agent ringing")
                 await control.pick_up(call.invite.call_id, "boss")
                 await until(lambda: engine.sessions[call.invite.call_id].agent == "boss", what="the pick-up")
                 assert await asyncio.wait_for(agent.incoming[0].wait_ended(), 5) == "cancelled"

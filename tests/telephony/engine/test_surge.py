@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotline.telephony.acd.queue import QueueConfig
-from hotline.telephony.callback.model import Status
+from hotline.telephony.callback.model import Reason, Status
 from hotline.telephony.callback.surge import SurgeSettings
 from hotline.telephony.engine import SeatConfig
 from hotline.telephony.events import (
@@ -23,7 +23,7 @@ from hotline.telephony.events import (
     Offer,
 )
 from hotline.telephony.memory import MemoryCallbackStore, MemoryDirectory
-from hotline.telephony.ports import CallbackCapture, CallerProfile, Route, StoredCallback
+from hotline.telephony.ports import CallbackCapture, CallbackChange, CallerProfile, Route, StoredCallback
 from hotline.telephony.sip.calls import CallState
 
 from .helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in, engine_uri, events_of, run, running, short_prompts
@@ -269,5 +269,70 @@ def test_after_a_restart_the_stored_live_callbacks_are_back_in_the_book_and_a_di
         assert [(c.callback_id, c.status, c.dial_attempts) for c in restored if c is not None] == [
             (7, Status.PENDING, 0), (8, Status.PENDING, 1), (9, Status.PENDING, 0)]
         assert restored[3] is None  # answered: final, not restored
+
+    run(scenario)
+
+
+@dataclass
+class SlowRecordStore(MemoryCallbackStore):
+    """A store whose state changes wait for `gate`: a call log backed up in a surge."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def record(self, change: CallbackChange) -> None:
+        await self.gate.wait()
+        await super().record(change)
+
+
+def test_a_repeat_capture_waits_until_the_cancel_still_queued_for_that_number_is_saved(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        store = SlowRecordStore()
+        number = "13800138009"
+        async with running(tmp_path, Route(DNIS, queue="orders"), (), callback_store=store) as (engine, _log):
+            desk = engine.callbacks
+            first = await desk.capture(number, DNIS, None, "c-1", Reason.SURGE, engine.wall())
+            desk.reached_agent(number)  # the cancel is queued behind a slow write
+            second = asyncio.ensure_future(desk.capture(number, DNIS, None, "c-2", Reason.SURGE, engine.wall()))
+            await asyncio.sleep(0.3)
+            assert not second.done() and len(store.captures) == 1  # not stored as a repeat of a closed one
+            store.gate.set()
+            caught = await second
+            live = desk.book.live_for(number)
+        assert first is not None and caught is not None
+        assert (first.callback_id, caught.callback_id, caught.repeat) == (1, 2, False)
+        assert live is not None and (live.callback_id, live.status) == (2, Status.PENDING)
+        assert {c.callback_id: c.status for c in store.callbacks.values()} == {1: "cancelled", 2: "pending"}
+
+    run(scenario)
+
+
+def test_one_caller_dialling_in_two_number_formats_has_one_callback_and_reaching_an_agent_cancels_it(
+        tmp_path: Path) -> None:
+    async def scenario() -> None:
+        plus, plain = await started("+8613800138009", "13800138009")
+        (agent,) = await started("8001", mark=AGENT_MARK)
+        store = MemoryCallbackStore()
+        same = CallerProfile(number="13800138009")  # the host's normal form of both
+        directory = MemoryDirectory({DNIS: Route(DNIS, queue="orders")}, callers={"+8613800138009": same,
+                                                                                   "13800138009": same})
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",), ready=False),)
+        prompts = short_prompts(tmp_path / "prompts", 0.2, "callback_confirmed")
+        try:
+            async with running(tmp_path, Route(DNIS), seats, directory=directory, surge=SurgeSettings(),
+                               callback_store=store, prompts=prompts) as (engine, call_log):
+                for phone in (plus, plain):
+                    call = await call_in(engine, phone)
+                    assert await asyncio.wait_for(call.wait_ended(), 5) == "remote bye"
+                engine.apply(engine.dispatcher.ready("agent-1"))
+                reached = await call_in(engine, plus)
+                await until(lambda: engine.sessions[reached.invite.call_id].agent_leg is not None, what="answer")
+                reached.hangup()
+                await until(lambda: reached.invite.call_id in call_log.closed, what="the record")
+                await engine.flush_log()
+        finally:
+            await closed([plus, plain, agent])
+        assert [c.number for c in store.captures] == ["13800138009", "13800138009"]
+        (stored,) = store.callbacks.values()
+        assert (stored.reach_attempts, stored.status) == (2, "cancelled")
 
     run(scenario)

@@ -75,6 +75,27 @@ def test_relay_latches_to_the_actual_source_address_and_ignores_others() -> None
     assert run(main) == (1, 0, 1)
 
 
+def test_the_sdp_address_takes_over_from_a_stale_sender_that_latched_first() -> None:
+    async def main() -> tuple[int, int]:
+        plane = LocalMediaPlane()
+        caller, agent = await bridged_pair(plane)
+        stale = await Phone.open(await plane.allocate(LegKey("x", "x")))
+        stale.target = caller.target  # a call cut by a restart, still streaming to this (reused) port
+        stale.send_audio(bytes(160))
+        await agent.wait_for(1)
+        caller.send_audio(bytes(160))  # the phone the SDP named: latched from now on
+        await agent.wait_for(2)
+        agent.send_audio(bytes(160))
+        await caller.wait_for(1)
+        stale.send_audio(bytes(160))  # the stale sender is now the stranger, dropped
+        await asyncio.sleep(0.05)
+        result = (len(caller.received), len(agent.received))
+        await plane.close()
+        return result
+
+    assert run(main) == (1, 2)
+
+
 def test_different_codecs_are_transcoded_and_payload_types_rewritten() -> None:
     async def main() -> tuple[tuple[int, bytes], tuple[int, bytes]]:
         plane = LocalMediaPlane()

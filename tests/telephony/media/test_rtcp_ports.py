@@ -44,7 +44,7 @@ def bindable(port: int) -> bool:
 def test_each_leg_gets_an_even_port_and_holds_the_odd_one_above_it() -> None:
     async def scenario() -> None:
         base = free_even_base(8)
-        plane = LocalMediaPlane(ports=range(base, base + 8))
+        plane = LocalMediaPlane(ports=range(base, base + 8), first_port=0)
         blocker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         blocker.bind(("127.0.0.1", base + 3))  # another process holds the odd port of the second pair
         try:
@@ -66,7 +66,7 @@ def test_each_leg_gets_an_even_port_and_holds_the_odd_one_above_it() -> None:
 def test_rtcp_sent_to_port_plus_one_reaches_no_other_leg() -> None:
     async def scenario() -> None:
         base = free_even_base(4)
-        plane = LocalMediaPlane(ports=range(base, base + 4))
+        plane = LocalMediaPlane(ports=range(base, base + 4), first_port=0)
         try:
             first = await plane.allocate(LegKey("c1", "caller"))
             second = await plane.allocate(LegKey("c2", "caller"))

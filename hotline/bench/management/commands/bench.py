@@ -11,11 +11,13 @@ from hotline.bench.engine import EngineBenchmark
 from hotline.bench.lookup import LookupBenchmark
 from hotline.bench.relay import RelayBenchmark
 from hotline.bench.routing import RoutingBenchmark
+from hotline.bench.surge import SurgeBenchmark
 from hotline.bench.targets import BenchError
 
 # Later benchmarks (engine, surge, pop) join here; each gets its own sub-command and options.
 BENCHMARKS: dict[str, Benchmark] = {
-    bench.name: bench for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark())
+    bench.name: bench
+    for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark(), SurgeBenchmark())
 }
 
 
