@@ -296,6 +296,8 @@ class Engine:
             await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
         await self.flush_log()
         self._writer.cancel()
+        if self.callback_store is not None:
+            await self.callback_store.close()
 
     @property
     def sip_address(self) -> tuple[str, int]:

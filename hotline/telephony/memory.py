@@ -151,3 +151,6 @@ class MemoryCallbackStore:
     async def upcoming_airings(self, now: datetime.datetime, within_seconds: float) -> list[datetime.datetime]:
         end = now + datetime.timedelta(seconds=within_seconds)
         return [start for start in self.airings if now <= start <= end]
+
+    async def close(self) -> None:
+        pass

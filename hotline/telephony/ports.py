@@ -129,6 +129,9 @@ class CallbackStore(Protocol):
         """Start times of airings scheduled in [now, now + within_seconds] (the dialer keeps quiet before
         them)."""
 
+    async def close(self) -> None:
+        """Release what the store holds (connections, threads); called once when the engine stops."""
+
 
 class CallLog(Protocol):
     """The persisted event log and call records."""

@@ -69,6 +69,7 @@ def test_a_capture_is_committed_and_visible_to_another_connection_when_the_await
                                        thread_sensitive=True)()
             return stored, seen
         finally:
+            await store.close()
             await sync_to_async(connections.close_all, thread_sensitive=True)()
 
     # when the engine captures a callback
@@ -103,16 +104,18 @@ def test_five_captures_of_one_number_make_one_callback_with_the_earliest_arrival
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_captures_of_one_number_make_one_callback(world: Any) -> None:
-    store = OrmCallbackStore()
+    stores = (OrmCallbackStore(), OrmCallbackStore())  # two engines' stores: two threads, two connections
 
     async def scenario() -> list[StoredCallback]:
         try:
-            return list(await asyncio.gather(*(store.capture(capture(arrived=i, call_id=f"c{i}"))
+            return list(await asyncio.gather(*(stores[i % 2].capture(capture(arrived=i, call_id=f"c{i}"))
                                                for i in range(8))))
         finally:
+            for store in stores:
+                await store.close()
             await sync_to_async(connections.close_all, thread_sensitive=True)()
 
-    # when eight captures of one number run at once, each in its own worker thread
+    # when eight captures of one number run at once, on two stores
     stored = asyncio.run(scenario())
     # then there is one callback, reached eight times, each capture answered with it
     row = Callback.objects.get()
