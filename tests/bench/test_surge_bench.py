@@ -197,7 +197,7 @@ def _result(mode: str, lost: int = 0, missing: list[str] | None = None) -> dict[
 
 
 def test_the_section_shows_both_runs_and_keeps_their_figures() -> None:
-    section = render_section({"surge": _result("surge"), "kill": _result("kill")}, MACHINE)
+    section = render_section({"surge-3": _result("surge"), "kill": _result("kill")}, MACHINE)
     assert "| lost | 0 |" in section
     assert "| 0 | 1.50 ms | 12.2 ms | 20.0 ms | 0 | 0 | 6 (surge 6) |" in section
     assert "| 10 | 4.0 s | 5 | 5 | agent 4, lost 1 | 0 |" in section
@@ -229,7 +229,7 @@ def test_a_small_real_surge_loses_no_caller(tmp_path: Path) -> None:
     call_command("bench", "surge", "--database", "sqlite", "--sqlite-path", str(tmp_path / "surge.sqlite3"),
                  "--cps", "3", "--ramp", "5", "--agents", "2", "--hold", "10", "--output", str(output), "--json",
                  stdout=out, stderr=io.StringIO())
-    result = json.loads(out.getvalue())["surge"]
+    result = json.loads(out.getvalue())["surge-3"]  # kept by its peak rate, beside the other rates' runs
     # then every call placed has exactly one outcome, and none is lost
     assert result["calls"] == 22
     assert result["lost"] == 0

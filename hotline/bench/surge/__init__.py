@@ -86,8 +86,9 @@ def render_section(results: dict[str, dict[str, Any]], machine: dict[str, str]) 
               "(call record answered), `callback` (a callback row captured during the call), `voicemail`, "
               "`blacklist-rejected`, `refused-503` (every line taken; the carrier retries), else `lost`. "
               "The load runs on the same machine as the engine and its database."]
-    surge = results.get("surge")
-    if surge is not None:
+    surges = sorted((result for key, result in results.items() if key.startswith("surge-")),
+                    key=lambda result: result["options"]["cps"])
+    for surge in surges:
         blocks += [f"**Surge (SIPp).** {describe_run(surge['options'])}. Each caller has its own mobile number "
                    "(SIPp injection file) and sends a spoken prompt (pcap); setup is INVITE → first final "
                    "response from SIPp's message log.", outcome_table(surge), figures_table(surge),
@@ -100,9 +101,10 @@ def render_section(results: dict[str, dict[str, Any]], machine: dict[str, str]) 
                    "register again). The callers are Python phones that keep every RTP frame they receive; one "
                    "that received a frame of `callback_confirmed` as the engine encodes it heard the "
                    "confirmation, and must have a callback row. Only the first RTP stream (SSRC) a caller gets "
-                   "counts: callers cut by the kill still send audio to the old engine's RTP ports, the new "
-                   "engine gives those ports to new calls and latches on the stale sender, so a cut caller can "
-                   "receive a new caller's confirmation (last column: callers who did). Calls cut by the kill "
+                   "counts: callers cut by the kill still send audio to the old engine's RTP ports, which the new "
+                   "engine may give to new calls; a leg takes the address its SDP named over such a stale "
+                   "sender, so a cut caller should not receive a new caller's confirmation (last column: "
+                   "callers who did anyway). Calls cut by the kill "
                    "are expected to be lost here; what must never happen is a confirmation without a stored "
                    "callback.",
                    kill_table(kill), outcome_table(kill), figures_table(kill),
@@ -172,8 +174,9 @@ class SurgeBenchmark:
         timeout = options["ramp"] + options["hold_peak"] + 2 * options["hold"] + 600
         result = run_worker(target, self.worker_argv(options), timeout)
         machine = describe_machine(result["database_version"] if result["database"] == "postgresql" else "")
-        results = {result["mode"]: result}
-        existing = _other_run(Path(options["output"]), result["mode"])
+        key = run_key(result)
+        results = {key: result}
+        existing = _other_run(Path(options["output"]), key)
         section = render_section({**existing, **results}, machine)
         publish(SECTION, section, {"machine": machine, **results}, options, out, err)
         problems = failures(result)
@@ -230,8 +233,13 @@ def embedded_results(results: dict[str, dict[str, Any]]) -> str:
     return f"{RESULTS_MARK}{json.dumps(kept, separators=(',', ':'))} -->"
 
 
+def run_key(result: dict[str, Any]) -> str:
+    """Where a run's figures are kept in the section: the kill run, or the surge run at its peak rate."""
+    return "kill" if result["mode"] == "kill" else f"surge-{result['options']['cps']}"
+
+
 def _other_run(output: Path, mode: str) -> dict[str, dict[str, Any]]:
-    """The other mode's results from the section already in the document, if any."""
+    """The other runs' results from the section already in the document, if any."""
     if not output.exists():
         return {}
     start, end = markers(SECTION)
@@ -243,4 +251,8 @@ def _other_run(output: Path, mode: str) -> dict[str, dict[str, Any]]:
         stored = cast(dict[str, dict[str, Any]], json.loads(found))
     except ValueError:
         return {}
-    return {name: result for name, result in stored.items() if name != mode}
+    return {name: result for name, result in stored.items() if name != mode and name in ("kill", *_surge_keys(stored))}
+
+
+def _surge_keys(stored: dict[str, dict[str, Any]]) -> list[str]:
+    return [name for name in stored if name.startswith("surge-")]
