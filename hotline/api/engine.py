@@ -156,6 +156,32 @@ def transfer(request: HttpRequest, call_id: str, payload: TransferIn) -> DoneOut
 
 
 
+class ConsultIn(Schema):
+    """The agent to talk to first (their user name)."""
+
+    agent: str
+
+
+@router.post("/calls/{call_id}/consult", response={**CALL_RESPONSES, **responses(422)},
+             auth=needs(Perm.TAKE_CALLS))
+def consult(request: HttpRequest, call_id: str, payload: ConsultIn) -> DoneOut:
+    """Attended transfer: the caller waits on hold while the other agent's phone rings; talk to them, then
+    complete the transfer or cancel it (hanging up after they answered completes it too)."""
+    return _call_command(request, call_id, "consult", agent=payload.agent)
+
+
+@router.post("/calls/{call_id}/consult/complete", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
+def complete_transfer(request: HttpRequest, call_id: str) -> DoneOut:
+    """The consulted agent takes the caller; your part of the call ends and wrap-up starts."""
+    return _call_command(request, call_id, "complete_transfer")
+
+
+@router.post("/calls/{call_id}/consult/cancel", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
+def cancel_consultation(request: HttpRequest, call_id: str) -> DoneOut:
+    """End the consultation: the caller is back with you."""
+    return _call_command(request, call_id, "cancel_consultation")
+
+
 @router.post("/calls/{call_id}/monitor", response={**CALL_RESPONSES, **responses(422)},
              auth=needs(Perm.SUPERVISE_CALLS))
 def monitor(request: HttpRequest, call_id: str, payload: MonitorIn) -> DoneOut:

@@ -96,15 +96,20 @@ def _call_for(call_id: str, actor: User) -> CallRecord:
     return call
 
 
+CALL_COMMANDS = ("hang_up", "hold", "resume", "transfer", "consult", "complete_transfer", "cancel_consultation")
+
+
 def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "", agent: str = "") -> None:
-    """Hang up, hold, resume, or transfer to a queue or an agent (by user name) a call: its agent may,
-    and a supervisor may for any call."""
-    if command not in ("hang_up", "hold", "resume", "transfer"):
+    """Hang up, hold, resume, transfer to a queue or an agent (by user name), or transfer attended (consult
+    an agent, then complete or cancel) a call: its agent may, and a supervisor may for any call."""
+    if command not in CALL_COMMANDS:
         raise ValueError(f"not a call command: {command}")
     call = _call_for(call_id, actor)
     args: dict[str, Any] = {"call_id": call_id}
     if command == "transfer":
         args.update({"queue": queue} if queue else {"agent": agent})
+    elif command == "consult":
+        args["agent"] = agent
     send_command(command, **args)
     record(f"call_{command}", call, actor=actor, after=args)
 

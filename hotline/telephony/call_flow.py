@@ -21,6 +21,7 @@ from hotline.telephony.acd.queue import CallerSpec, OverflowKind
 from hotline.telephony.callback.model import Reason
 from hotline.telephony.events import (
     Abandon,
+    AgentState,
     Answer,
     CallbackRequest,
     Enqueue,
@@ -67,6 +68,7 @@ log = logging.getLogger(__name__)
 TIMER_SLACK = 0.05
 MAX_OVERFLOW_HOPS = 3
 MAX_MESSAGE_SECONDS = 120.0  # a voicemail is cut after two minutes
+CONSULT_REASON = "consult"  # the pause reason of an agent reserved for a consultation call
 PICK_UP_PRIORITY = 1_000  # a picked-up caller goes before anyone waiting for that agent
 
 
@@ -81,6 +83,14 @@ def user_of(uri: str) -> str:
     rest = uri.partition(":")[2] or uri
     user, at, _host = rest.split(";")[0].rpartition("@")
     return user if at else rest
+
+
+class ConsultationInProgress(Exception):
+    """A command that cannot run while the agent consults another one (complete or cancel it first)."""
+
+    def __init__(self, call_id: str) -> None:
+        super().__init__(f"call {call_id} has a consultation in progress")
+        self.call_id = call_id
 
 
 class CallNotConnected(Exception):
@@ -117,6 +127,7 @@ class CallSession:
         self.callback_id: int | None = None  # the callback this call left (surge, key press, overflow)
         self.message_id = ""  # the voicemail being recorded ("" when none)
         self._capturing = False  # a callback is being stored: a hang-up meanwhile is not an abandon to call back
+        self.consultation: Ringing | None = None  # another agent consulted before an attended transfer
         self._message_timer: asyncio.TimerHandle | None = None
         self.leg = LegKey(call_id, "caller")
         self.ivr: IvrSession | None = None
@@ -470,7 +481,7 @@ class CallSession:
         engine.apply(engine.dispatcher.answer(ringing.agent))
         engine.answered(ringing.agent, self.call_id)
         self.agent, self.agent_leg = ringing.agent, ringing
-        ringing.call.on_ended = lambda reason: engine.spawn(self.end(HangupParty.AGENT))
+        ringing.call.on_ended = lambda reason: engine.spawn(self._agent_hung_up())
         try:
             await self._bridge(ringing)
         except MediaPlaneError:
@@ -618,28 +629,134 @@ class CallSession:
         """Put the caller on hold music; the agent hears silence. Logged as `hold`."""
         async with self._lock:
             self._talking()
-            if self.on_hold:
-                return
-            engine = self.engine
-            await engine.media.unbridge(self.leg)
-            await self._hold()
-            self.on_hold = True
-            engine.emit(Hold(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
-                             agent=self.agent))
+            if self.consultation is not None:
+                raise ConsultationInProgress(self.call_id)
+            await self._hold_caller()
+
+    async def _hold_caller(self) -> None:
+        if self.on_hold:
+            return
+        engine = self.engine
+        await engine.media.unbridge(self.leg)
+        await self._hold()
+        self.on_hold = True
+        engine.emit(Hold(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                         agent=self.agent))
 
     async def resume(self) -> None:
         """Take the caller off hold: back to talking with the agent. Logged as `resume`."""
         async with self._lock:
-            ringing = self._talking()
-            if not self.on_hold:
-                return
+            self._talking()
+            if self.consultation is not None:
+                raise ConsultationInProgress(self.call_id)
+            await self._resume_caller()
+
+    async def _resume_caller(self) -> None:
+        if not self.on_hold or self.agent_leg is None:
+            return
+        engine = self.engine
+        await engine.media.stop_playing(self.leg)
+        await engine.media.bridge(self.leg, self.agent_leg.leg)
+        self.on_hold = False
+        await engine.resupervise(self.call_id)  # hold unbridged the call, which ended any monitoring
+        engine.emit(Resume(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                           agent=self.agent))
+
+    # -- attended transfer -------------------------------------------------------------------------------
+
+    async def consult(self, agent: str, contact: str) -> None:
+        """Attended transfer, first step: the caller waits on hold while `agent`'s phone (at `contact`) rings;
+        once answered the two agents talk. `complete_transfer` hands the caller over; `cancel_consultation`,
+        the other agent not answering or hanging up brings the caller back to the first agent."""
+        async with self._lock:
+            self._talking()
+            if self.consultation is not None:
+                raise ConsultationInProgress(self.call_id)
             engine = self.engine
-            await engine.media.stop_playing(self.leg)
-            await engine.media.bridge(self.leg, ringing.leg)
+            engine.apply(engine.dispatcher.not_ready(agent, CONSULT_REASON))  # reserved: no queue offers it a caller
+            await self._hold_caller()
+            self._legs += 1
+            leg = LegKey(self.call_id, f"consult-{self._legs}")
+            try:
+                endpoint = await engine.media.allocate(leg)
+            except MediaPlaneError:
+                engine.apply(engine.dispatcher.ready(agent))
+                await self._resume_caller()
+                raise
+            out = engine.calls.dial(contact, (endpoint.host, endpoint.port), caller=f"sip:{self.caller}@{engine.host}",
+                                    ring_timeout=engine.config.ring_timeout)
+            consultation = Ringing(agent, leg, out)
+            self.consultation = consultation
+            engine.spawn(self._consultation_answered(consultation))
+
+    async def _consultation_answered(self, consultation: Ringing) -> None:
+        status = await consultation.call.wait_answer()
+        async with self._lock:
+            if self.consultation is not consultation:  # cancelled, or the call ended, while it rang
+                if status == 200:
+                    consultation.call.hangup()
+                return
+            if status != 200 or self.ended or self.agent_leg is None:
+                await self._end_consultation(back_to_caller=True)
+                return
+            consultation.rang = True
+            assert consultation.call.media is not None
+            consultation.call.on_ended = lambda reason: self.engine.spawn(self.cancel_consultation())
+            await self.engine.media.set_remote(consultation.leg, remote_of(consultation.call.media))
+            await self.engine.media.bridge(self.agent_leg.leg, consultation.leg)  # the two agents talk
+
+    async def _agent_hung_up(self) -> None:
+        """The agent's phone hung up: the call ends, unless they were talking to a consulted agent, who then
+        takes the caller (hanging up after consulting completes an attended transfer, as on a PBX)."""
+        consultation = self.consultation
+        if consultation is not None and consultation.rang and not self.ended:
+            try:
+                await self.complete_transfer()
+                return
+            except CallNotConnected:
+                pass
+        await self.end(HangupParty.AGENT)
+
+    async def cancel_consultation(self) -> None:
+        """Back to the caller: the other agent's phone is hung up (or stops ringing) and they are ready again."""
+        async with self._lock:
+            if self.consultation is None:
+                raise CallNotConnected(self.call_id)
+            await self._end_consultation(back_to_caller=True)
+
+    async def _end_consultation(self, *, back_to_caller: bool) -> None:
+        consultation, self.consultation = self.consultation, None
+        if consultation is None:
+            return
+        engine = self.engine
+        consultation.call.on_ended = None
+        consultation.call.hangup()
+        await engine.media.release(consultation.leg)
+        state = engine.dispatcher.agent(consultation.agent)
+        if state.state is AgentState.NOT_READY and state.reason == CONSULT_REASON:
+            engine.apply(engine.dispatcher.ready(consultation.agent))
+        if back_to_caller and not self.ended:
+            await self._resume_caller()
+
+    async def complete_transfer(self) -> None:
+        """Attended transfer, last step: the caller talks to the consulted agent; the first agent's part ends
+        (wrap-up starts), logged as a transfer to that agent and an answer by them."""
+        async with self._lock:
+            consultation = self.consultation
+            if consultation is None or not consultation.rang or self.agent_leg is None:
+                raise CallNotConnected(self.call_id)
+            engine = self.engine
+            self.consultation = None
+            engine.emit(Transfer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
+                                 agent=self.agent, to_agent=consultation.agent))
+            await engine.media.unbridge(self.agent_leg.leg)
+            await self._release_agent(hang_up_phone=True)
             self.on_hold = False
-            await engine.resupervise(self.call_id)  # hold unbridged the call, which ended any monitoring
-            engine.emit(Resume(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
-                               agent=self.agent))
+            engine.apply(engine.dispatcher.connect(consultation.agent, self.call_id, self.queue))
+            engine.answered(consultation.agent, self.call_id)
+            self.agent, self.agent_leg = consultation.agent, consultation
+            consultation.call.on_ended = lambda reason: engine.spawn(self.end(HangupParty.AGENT))
+            await self._bridge(consultation)
 
     async def pick_up(self, agent: str, queue: str) -> None:
         """代接: a caller still waiting (in line or ringing an agent) is taken by `agent`, through `queue`
@@ -661,6 +778,8 @@ class CallSession:
         """Blind transfer: the agent's part ends (wrap-up starts), the caller waits in `queue` on hold music."""
         async with self._lock:
             self._talking()
+            if self.consultation is not None:
+                raise ConsultationInProgress(self.call_id)
             engine = self.engine
             engine.emit(Transfer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
                                  agent=self.agent, to_queue=queue))
@@ -689,6 +808,7 @@ class CallSession:
         if self.message_id:  # a caller who hangs up after their message has left one
             cause = HangupCause.VOICEMAIL
             await self._file_message()
+        await self._end_consultation(back_to_caller=False)
         if self.agent_leg is not None:
             await self._end_answered(by, cause, at, mono)
         else:

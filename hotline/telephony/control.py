@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from hotline.telephony.acd.agent import IllegalTransition
-from hotline.telephony.call_flow import CallNotConnected, CallSession
+from hotline.telephony.call_flow import CallNotConnected, CallSession, ConsultationInProgress
 from hotline.telephony.engine import Engine, personal_queue
 from hotline.telephony.events import AgentState, HangupParty
 from hotline.telephony.media.plane import MediaPlaneError, MonitorMode
@@ -138,6 +138,32 @@ class EngineControl:
         session = self._session(call_id)
         await self._connected(lambda: session.transfer_to_queue(queue))
 
+    # -- attended transfer -------------------------------------------------------------------------------
+
+    async def consult(self, call_id: str, agent: str) -> None:
+        """Put the caller on hold and ring `agent` (logged in and ready) to talk first; then
+        `complete_transfer` or `cancel_consultation`."""
+        engine = self.engine
+        session = self._session(call_id)
+        self._logged_in(agent)
+        if agent == session.agent or self._state(agent) is not AgentState.READY or engine.dialling_out(agent):
+            raise ControlError("not_allowed_now", f"agent {agent} is not free to take a consultation")
+        contact = engine.contact_of(agent)
+        if contact is None:
+            raise ControlError("no_phone", f"agent {agent}'s phone is not registered")
+        try:
+            await self._connected(lambda: session.consult(agent, contact))
+        except MediaPlaneError as exc:
+            raise ControlError("not_allowed_now", str(exc)) from exc
+
+    async def complete_transfer(self, call_id: str) -> None:
+        """The consulted agent takes the caller; the first agent's part ends."""
+        await self._connected(self._session(call_id).complete_transfer)
+
+    async def cancel_consultation(self, call_id: str) -> None:
+        """The consultation ends; the caller is back with the first agent."""
+        await self._connected(self._session(call_id).cancel_consultation)
+
     # -- supervisors -------------------------------------------------------------------------------------
 
     async def monitor(self, call_id: str, supervisor: str, mode: str = "listen", seat: str = "") -> None:
@@ -205,6 +231,8 @@ class EngineControl:
             await command()
         except CallNotConnected as exc:
             raise ControlError("not_connected", str(exc)) from exc
+        except ConsultationInProgress as exc:
+            raise ControlError("not_allowed_now", str(exc)) from exc
 
 
 def parse_skills(text: str) -> tuple[tuple[str, int], ...]:
@@ -232,6 +260,9 @@ COMMANDS: dict[str, frozenset[str]] = {
     "monitor": frozenset({"call_id", "supervisor", "mode", "seat"}),
     "stop_monitor": frozenset({"supervisor"}),
     "pick_up": frozenset({"call_id", "agent"}),
+    "consult": frozenset({"call_id", "agent"}),
+    "complete_transfer": frozenset({"call_id"}),
+    "cancel_consultation": frozenset({"call_id"}),
 }
 REQUIRED: dict[str, frozenset[str]] = {
     "login": frozenset({"agent", "seat"}), "not_ready": frozenset({"agent"}), "transfer": frozenset({"call_id"}),

@@ -93,3 +93,17 @@ def test_only_supervisors_monitor_or_pick_up_and_the_engine_s_refusals_are_409s(
     idle = supervisor.post("/api/engine/monitor/stop", {})
     assert (idle.status_code, idle.json()["code"]) == (409, "not_connected")
     assert AuditEntry.objects.filter(action__in=["call_whisper", "call_pick_up", "call_stop_monitor"]).count() == 0
+
+
+
+def test_an_attended_transfer_is_refused_for_a_call_that_is_not_in_progress(engine, as_role) -> None:
+    CallRecord.objects.create(call_id="gone-2", arrived_at=timezone.now(), agent_key="t_agent")
+    agent = as_role("agent", "zh-hans")
+    missing = agent.post("/api/engine/calls/gone-2/consult", {})
+    assert missing.status_code == 422 and list(missing.json()["errors"]) == ["agent"]
+    refused = agent.post("/api/engine/calls/gone-2/consult", {"agent": "t_supervisor"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "unknown_call")
+    for step in ("complete", "cancel"):
+        answer = agent.post(f"/api/engine/calls/gone-2/consult/{step}", {})
+        assert (answer.status_code, answer.json()["code"]) == (409, "unknown_call")
+    assert AuditEntry.objects.filter(action__startswith="call_").count() == 0

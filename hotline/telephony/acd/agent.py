@@ -14,7 +14,8 @@ _ALLOWED: dict[AgentState, frozenset[AgentState]] = {
     S.LOGGED_OUT: frozenset({S.READY, S.NOT_READY}),
     S.READY: frozenset({S.NOT_READY, S.RINGING, S.LOGGED_OUT}),
     # NOT_READY -> NOT_READY changes the reason (lunch → training; a reserved callback the agent missed).
-    S.NOT_READY: frozenset({S.READY, S.NOT_READY, S.LOGGED_OUT}),
+    # NOT_READY -> ON_CALL: a call handed over outside the queues (attended transfer to a reserved agent).
+    S.NOT_READY: frozenset({S.READY, S.NOT_READY, S.LOGGED_OUT, S.ON_CALL}),
     # RINGING -> NOT_READY is the automatic "no answer" pause, never an agent's own choice.
     S.RINGING: frozenset({S.READY, S.NOT_READY, S.ON_CALL}),
     # ON_CALL -> READY only when the queue has no wrap-up time.
@@ -100,6 +101,17 @@ class Agent:
 
     def answer(self, now: float) -> StateChange:
         self._check(AgentState.ON_CALL)
+        if self.state is not AgentState.RINGING:  # only an offer is answered (a handed-over call: `connect`)
+            raise IllegalTransition(self.agent_id, self.state, AgentState.ON_CALL)
+        self.consecutive_misses = 0
+        self.answered_at = now
+        return self._move(AgentState.ON_CALL, now)
+
+    def connect(self, now: float, caller_id: str, queue_id: str) -> StateChange:
+        """A paused (reserved) agent takes a call handed to them directly, not offered by a queue."""
+        if self.state is not AgentState.NOT_READY:
+            raise IllegalTransition(self.agent_id, self.state, AgentState.ON_CALL)
+        self.caller_id, self.queue_id = caller_id, queue_id
         self.consecutive_misses = 0
         self.answered_at = now
         return self._move(AgentState.ON_CALL, now)

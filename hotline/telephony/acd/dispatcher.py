@@ -220,6 +220,15 @@ class Dispatcher:
         self._cancel_ringing(caller, queue, now, decision)
         return self._finish(decision)
 
+    def connect(self, agent_id: str, caller_id: str, queue_id: str) -> Decision:
+        """An agent the host reserved (not ready) takes a call handed to them outside the queues (attended
+        transfer): on a call for `queue_id`, whose wrap-up and handle time then apply as for an answer."""
+        agent, queue = self._agent(agent_id), self._queue(queue_id)
+        decision, now = self._begin()
+        self._record(agent, agent.connect(now, caller_id, queue_id), decision)
+        queue.calls[agent_id] = queue.calls.get(agent_id, 0) + 1
+        return self._finish(decision)
+
     def no_answer(self, agent_id: str) -> Decision:
         """The agent's phone rang out: count the miss, cool the pair down, and offer the caller onward."""
         agent, (decision, now) = self._agent(agent_id), self._begin()

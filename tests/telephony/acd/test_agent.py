@@ -56,6 +56,8 @@ def test_not_ready_keeps_its_reason_code_and_needs_one() -> None:
         ("on_call", "not_ready", "agent a1 cannot go from on_call to not_ready"),
         ("on_call", "offer", "agent a1 cannot go from on_call to ringing"),
         ("not_ready", "offer", "agent a1 cannot go from not_ready to ringing"),
+        ("not_ready", "answer", "agent a1 cannot go from not_ready to on_call"),
+        ("ready", "connect", "agent a1 cannot go from ready to on_call"),
     ],
 )
 def test_illegal_moves_raise_and_change_nothing(prepare: str, move: str, message: str) -> None:
@@ -77,6 +79,7 @@ def test_illegal_moves_raise_and_change_nothing(prepare: str, move: str, message
         "miss": lambda: agent.miss(9.0, 2),
         "not_ready": lambda: agent.go_not_ready(9.0, "break"),
         "offer": lambda: agent.offer(9.0, "c2", "sales"),
+        "connect": lambda: agent.connect(9.0, "c2", "sales"),
     }
     with pytest.raises(IllegalTransition, match=message):
         actions[move]()
@@ -90,6 +93,16 @@ def test_a_paused_agent_can_change_the_reason_of_the_pause() -> None:
     change = agent.go_not_ready(5.0, "training")
     assert (change.old, change.new, change.previous_seconds, agent.reason) == (S.NOT_READY, S.NOT_READY, 3.0,
                                                                                  "training")
+
+
+def test_a_reserved_agent_takes_a_handed_over_call_and_hangs_up_like_after_an_answer() -> None:
+    agent = Agent("a1", 0.0)
+    agent.login(1.0, ready=False)
+    agent.go_not_ready(2.0, "consult")
+    change = agent.connect(5.0, "c9", "sales")
+    assert (change.old, change.new, agent.caller_id, agent.queue_id, agent.answered_at) == (
+        S.NOT_READY, S.ON_CALL, "c9", "sales", 5.0)
+    assert agent.hang_up(65.0, 0.0).new is S.READY
 
 
 def test_hang_up_goes_to_wrap_up_when_the_queue_has_wrap_up_time() -> None:

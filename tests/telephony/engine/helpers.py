@@ -47,14 +47,15 @@ async def running(tmp_path: Path, route: Route, seats: tuple[SeatConfig, ...], t
                   outbound_gateway: str = "", surge: SurgeSettings | None = None,
                   callbacks: CallbackConfig | None = None,
                   callback_store: MemoryCallbackStore | None = None,
-                  prompts: Path = PROMPTS) -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
+                  prompts: Path = PROMPTS,
+                  hold_music: Path | None = PROMPTS / "please_hold.wav") -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
     """An engine on ephemeral ports with the demo flow, `seats`, and `queues` (default: orders and
     after_sales), answering `route` (or whatever `directory` routes); with `surge`, surge protection."""
     call_log = MemoryCallLog()
     config = EngineConfig(
         sip_port=0, trunks=(Trunk.of("test carrier", [trunk]),),
         queues=queues or (QueueConfig("orders", wrap_up_seconds=wrap_up), QueueConfig("after_sales")),
-        flows={"demo": load_demo_flow()}, seats=seats, recordings=tmp_path, hold_music=PROMPTS / "please_hold.wav",
+        flows={"demo": load_demo_flow()}, seats=seats, recordings=tmp_path, hold_music=hold_music,
         ring_timeout=ring_timeout, recording_mode=recording_mode, outbound_gateway=outbound_gateway,
         surge=surge, callbacks=callbacks or CallbackConfig(), prompts=prompts,
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hotline.telephony.control import EngineControl
 from hotline.telephony.engine import Engine, SeatConfig
-from hotline.telephony.events import CallStep, Transfer
+from hotline.telephony.events import AgentState, CallStep, Transfer
 from hotline.telephony.media.g711 import Codec, decode
 from hotline.telephony.media.rtp import FRAME_SAMPLES, packet
 from hotline.telephony.media.tones import hears, tone_frames
@@ -21,7 +21,7 @@ from .helpers import DNIS, call_in, events_of, run, running
 from .phones import Phone, Rtp, until
 
 CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 400, 1000, 1700
-TONES = (CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ)
+TONES = (CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ, 2300)
 
 
 class ToneRtp(Rtp):
@@ -145,5 +145,58 @@ def test_a_supervisor_picks_up_a_call_ringing_at_an_agent_who_does_not_answer(tm
             CallStep.OFFER, CallStep.RING, CallStep.ANSWER, CallStep.HANGUP, CallStep.WRAPUP_END]
         (transfer,) = events_of(call_log, Transfer)
         assert (transfer.queue, transfer.to_agent) == ("orders", "boss")
+
+    run(scenario)
+
+
+B_HZ = 2300  # the consulted agent's tone
+
+
+def test_an_attended_transfer_lets_the_agents_talk_first_then_hands_the_caller_over_or_back(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller = await TonePhone("13800138001", CALLER_HZ).start()
+        first = await TonePhone("8001", AGENT_HZ).start()
+        second = await TonePhone("8002", B_HZ).start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=first.uri, queues=("orders",)),
+                 SeatConfig("agent-2", "seat-2", fixed_uri=second.uri, queues=("orders",), ready=False))
+        phones = (caller, first, second)
+        heard: dict[str, list[set[int]]] = {}
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), seats, hold_music=None) as (engine, call_log):
+                control = EngineControl(engine)
+                call = await connected_call(engine, caller)
+                call_id = call.invite.call_id
+                engine.apply(engine.dispatcher.ready("agent-2"))
+                await control.consult(call_id, "agent-2")
+                await until(lambda: engine.sessions[call_id].consultation is not None
+                            and engine.sessions[call_id].consultation.rang, what="the consulted agent's answer")
+                heard["consulting"] = await listening(*phones)
+                await control.cancel_consultation(call_id)  # back to the caller
+                assert await asyncio.wait_for(second.incoming[0].wait_ended(), 5) == "remote bye"
+                heard["cancelled"] = await listening(*phones)
+                await until(lambda: engine.dispatcher.agent("agent-2").state is AgentState.READY, what="ready")
+                await control.consult(call_id, "agent-2")
+                await until(lambda: engine.sessions[call_id].consultation is not None
+                            and engine.sessions[call_id].consultation.rang, what="the second consultation")
+                await control.complete_transfer(call_id)
+                assert await asyncio.wait_for(first.incoming[0].wait_ended(), 5) == "remote bye"
+                heard["transferred"] = await listening(caller, second)
+                assert engine.dispatcher.agent("agent-2").state is AgentState.ON_CALL
+                call.hangup()
+                await until(lambda: call_id in call_log.closed, what="the record")
+        finally:
+            for phone in phones:
+                await phone.close()
+        # (caller, first agent, consulted agent) hear:
+        assert heard["consulting"] == [set(), {B_HZ}, {AGENT_HZ}]  # the caller waits; the agents talk
+        assert heard["cancelled"] == [{AGENT_HZ}, {CALLER_HZ}, set()]
+        assert heard["transferred"] == [{B_HZ}, {CALLER_HZ}]
+        kinds = call_log.kinds(call_id)
+        assert kinds[kinds.index(CallStep.ANSWER) + 1:] == [
+            CallStep.HOLD, CallStep.RESUME, CallStep.HOLD, CallStep.TRANSFER, CallStep.WRAPUP_END,
+            CallStep.ANSWER, CallStep.HANGUP, CallStep.WRAPUP_END]
+        transfer = next(e for e in events_of(call_log, Transfer))
+        assert (transfer.agent, transfer.to_agent) == ("agent-1", "agent-2")
+        assert [r.call_id for r in call_log.recordings] == [call_id, call_id]  # one part per agent
 
     run(scenario)
