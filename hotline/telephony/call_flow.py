@@ -93,6 +93,14 @@ class ConsultationInProgress(Exception):
         self.call_id = call_id
 
 
+class AgentNotFree(Exception):
+    """The agent asked for (a consultation) is not ready, or is busy, by the time the command runs."""
+
+    def __init__(self, agent: str) -> None:
+        super().__init__(f"agent {agent} is not free")
+        self.agent = agent
+
+
 class CallNotConnected(Exception):
     """A command needs a caller talking to an agent, and this call is not (any more)."""
 
@@ -670,23 +678,28 @@ class CallSession:
         the other agent not answering or hanging up brings the caller back to the first agent."""
         async with self._lock:
             self._talking()
+            engine = self.engine
             if self.consultation is not None:
                 raise ConsultationInProgress(self.call_id)
-            engine = self.engine
-            engine.apply(engine.dispatcher.not_ready(agent, CONSULT_REASON))  # reserved: no queue offers it a caller
+            if engine.dispatcher.agent(agent).state is not AgentState.READY or engine.dialling_out(agent):
+                raise AgentNotFree(agent)  # checked again here: a command may have waited for the lock
             await self._hold_caller()
             self._legs += 1
             leg = LegKey(self.call_id, f"consult-{self._legs}")
             try:
                 endpoint = await engine.media.allocate(leg)
-            except MediaPlaneError:
-                engine.apply(engine.dispatcher.ready(agent))
+                if engine.dispatcher.agent(agent).state is not AgentState.READY:  # offered a caller meanwhile
+                    raise AgentNotFree(agent)
+            except Exception:
+                await engine.media.release(leg)
                 await self._resume_caller()
                 raise
+            engine.apply(engine.dispatcher.not_ready(agent, CONSULT_REASON))  # reserved: no queue offers it a caller
             out = engine.calls.dial(contact, (endpoint.host, endpoint.port), caller=f"sip:{self.caller}@{engine.host}",
                                     ring_timeout=engine.config.ring_timeout)
             consultation = Ringing(agent, leg, out)
             self.consultation = consultation
+            out.on_ended = lambda reason: engine.spawn(self._consulted_phone_ended(consultation))
             engine.spawn(self._consultation_answered(consultation))
 
     async def _consultation_answered(self, consultation: Ringing) -> None:
@@ -696,14 +709,24 @@ class CallSession:
                 if status == 200:
                     consultation.call.hangup()
                 return
-            if status != 200 or self.ended or self.agent_leg is None:
+            ended = consultation.call.state is CallState.ENDED
+            if status != 200 or ended or self.ended or self.agent_leg is None:
                 await self._end_consultation(back_to_caller=True)
                 return
             consultation.rang = True
             assert consultation.call.media is not None
-            consultation.call.on_ended = lambda reason: self.engine.spawn(self.cancel_consultation())
             await self.engine.media.set_remote(consultation.leg, remote_of(consultation.call.media))
             await self.engine.media.bridge(self.agent_leg.leg, consultation.leg)  # the two agents talk
+
+    async def _consulted_phone_ended(self, consultation: Ringing) -> None:
+        """The consulted agent's phone hung up: before the hand-over the caller goes back to the first agent;
+        after it, the call ends as any agent's hang-up ends it."""
+        if self.agent_leg is consultation:
+            await self.end(HangupParty.AGENT)
+            return
+        async with self._lock:
+            if self.consultation is consultation:
+                await self._end_consultation(back_to_caller=True)
 
     async def _agent_hung_up(self) -> None:
         """The agent's phone hung up: the call ends, unless they were talking to a consulted agent, who then
@@ -731,10 +754,10 @@ class CallSession:
         engine = self.engine
         consultation.call.on_ended = None
         consultation.call.hangup()
-        await engine.media.release(consultation.leg)
         state = engine.dispatcher.agent(consultation.agent)
         if state.state is AgentState.NOT_READY and state.reason == CONSULT_REASON:
             engine.apply(engine.dispatcher.ready(consultation.agent))
+        await engine.media.release(consultation.leg)
         if back_to_caller and not self.ended:
             await self._resume_caller()
 
@@ -743,20 +766,30 @@ class CallSession:
         (wrap-up starts), logged as a transfer to that agent and an answer by them."""
         async with self._lock:
             consultation = self.consultation
-            if consultation is None or not consultation.rang or self.agent_leg is None:
+            if consultation is None or not consultation.rang or self.agent_leg is None or self.ended:
                 raise CallNotConnected(self.call_id)
             engine = self.engine
+            reserved = engine.dispatcher.agent(consultation.agent)
+            if consultation.call.state is CallState.ENDED or reserved.reason != CONSULT_REASON:
+                await self._end_consultation(back_to_caller=True)
+                raise CallNotConnected(self.call_id)
+            # The hand-over happens at once, before any await: a hang-up from here on finds the call with its
+            # new agent and ends it cleanly.
             self.consultation = None
             engine.emit(Transfer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=self.queue,
                                  agent=self.agent, to_agent=consultation.agent))
-            await engine.media.unbridge(self.agent_leg.leg)
-            await self._release_agent(hang_up_phone=True)
-            self.on_hold = False
+            first = self._let_agent_go(hang_up_phone=True)
             engine.apply(engine.dispatcher.connect(consultation.agent, self.call_id, self.queue))
             engine.answered(consultation.agent, self.call_id)
-            self.agent, self.agent_leg = consultation.agent, consultation
-            consultation.call.on_ended = lambda reason: engine.spawn(self.end(HangupParty.AGENT))
-            await self._bridge(consultation)
+            self.agent, self.agent_leg, self.on_hold = consultation.agent, consultation, False
+            await self._file_part(first)
+            if self.ended:
+                return
+            try:
+                await self._bridge(consultation)
+            except MediaPlaneError:
+                if not self.ended:
+                    raise
 
     async def pick_up(self, agent: str, queue: str) -> None:
         """代接: a caller still waiting (in line or ringing an agent) is taken by `agent`, through `queue`
@@ -825,6 +858,10 @@ class CallSession:
 
     async def _release_agent(self, *, hang_up_phone: bool) -> None:
         """The agent's part of the call is over: free the phone's leg, start wrap-up, file the recording."""
+        await self._file_part(self._let_agent_go(hang_up_phone=hang_up_phone))
+
+    def _let_agent_go(self, *, hang_up_phone: bool) -> Ringing:
+        """The synchronous half of `_release_agent`: the call is no longer the agent's, who wraps up."""
         engine, ringing = self.engine, self.agent_leg
         assert ringing is not None
         self.agent_leg, agent, self.agent = None, self.agent, ""
@@ -833,6 +870,11 @@ class CallSession:
         if hang_up_phone:
             ringing.call.hangup()
         engine.apply(engine.dispatcher.hang_up(agent))
+        return ringing
+
+    async def _file_part(self, ringing: Ringing) -> None:
+        """File the recording of the part that ended and free that agent's leg."""
+        engine = self.engine
         if self.recording:
             self.recording = False
             path = await engine.media.stop_recording(self.call_id)

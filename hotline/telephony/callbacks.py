@@ -157,10 +157,10 @@ class CallbackDesk:
         self._write_events(self.book.take_events())
 
     async def _settled(self, number: str) -> None:
-        pending = [write for write in self._writes_for.get(number, ()) if not write.done()]
+        """Wait until every write queued for this number so far is saved (they remove themselves)."""
+        pending = list(self._writes_for.get(number, ()))
         if pending:
             await asyncio.gather(*pending)
-        self._writes_for.pop(number, None)
 
     def reached_agent(self, number: str) -> None:
         """A caller got through to an agent: their pending callback is no longer needed."""
@@ -279,11 +279,16 @@ class CallbackDesk:
                 call_id=call_id)
             done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._writes_for.setdefault(callback.number, []).append(done)
-            self.engine.write(partial(self._record, store, change, done))
+            self.engine.write(partial(self._record, store, change, done, callback.number))
 
-    @staticmethod
-    async def _record(store: CallbackStore, change: CallbackChange, done: asyncio.Future[None]) -> None:
+    async def _record(self, store: CallbackStore, change: CallbackChange, done: asyncio.Future[None],
+                      number: str) -> None:
         try:
             await store.record(change)
         finally:
             done.set_result(None)
+            pending = self._writes_for.get(number, [])
+            if done in pending:
+                pending.remove(done)
+            if not pending:
+                self._writes_for.pop(number, None)

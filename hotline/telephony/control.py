@@ -12,7 +12,14 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from hotline.telephony.acd.agent import IllegalTransition
-from hotline.telephony.call_flow import CallNotConnected, CallSession, ConsultationInProgress
+from hotline.telephony.call_flow import (
+    CONSULT_REASON,
+    AgentNotFree,
+    CallNotConnected,
+    CallSession,
+    ConsultationInProgress,
+)
+from hotline.telephony.callbacks import CALLBACK_REASON
 from hotline.telephony.engine import Engine, personal_queue
 from hotline.telephony.events import AgentState, HangupParty
 from hotline.telephony.media.plane import MediaPlaneError, MonitorMode
@@ -23,6 +30,9 @@ T = TypeVar("T")
 DEFAULT_NOT_READY_REASON = "break"
 DIALLABLE = re.compile(r"\+?[0-9]{3,20}")
 DIAL_FROM = frozenset({AgentState.READY, AgentState.NOT_READY, AgentState.WRAP_UP})
+# Pauses the engine holds an agent in for a call being set up (a consultation, a callback): the agent's own
+# ready, log-out or dial would pull them out from under it.
+ENGINE_RESERVED = frozenset({CONSULT_REASON, CALLBACK_REASON})
 
 
 class ControlError(Exception):
@@ -60,6 +70,7 @@ class EngineControl:
 
     async def logout(self, agent: str) -> None:
         self._logged_in(agent)
+        self._not_reserved(agent)
         self._acd(lambda: self.engine.log_out(agent))
 
     async def ready(self, agent: str) -> None:
@@ -89,6 +100,13 @@ class EngineControl:
         state = self._state(agent)
         if state not in allowed or self.engine.dialling_out(agent):
             raise ControlError("not_allowed_now", f"agent {agent} is {state.value}")
+        self._not_reserved(agent)
+
+    def _not_reserved(self, agent: str) -> None:
+        """Refuse while the engine holds the agent for a consultation or a callback being set up."""
+        found = self.engine.dispatcher.agent(agent)
+        if found.state is AgentState.NOT_READY and found.reason in ENGINE_RESERVED:
+            raise ControlError("not_allowed_now", f"agent {agent} is reserved ({found.reason})")
 
     # -- calls -------------------------------------------------------------------------------------------
 
@@ -114,6 +132,7 @@ class EngineControl:
             raise ControlError("no_phone", f"agent {agent}'s phone is not registered")
         if engine.dispatcher.agent(agent).state not in DIAL_FROM or engine.dialling_out(agent):
             raise ControlError("not_allowed_now", f"agent {agent} is busy")
+        self._not_reserved(agent)
         try:
             return await OutboundSession(engine, agent, number).start(gateway, contact)
         except MediaPlaneError as exc:  # no free RTP port: nothing was dialled, the agent is given back
@@ -231,7 +250,7 @@ class EngineControl:
             await command()
         except CallNotConnected as exc:
             raise ControlError("not_connected", str(exc)) from exc
-        except ConsultationInProgress as exc:
+        except (ConsultationInProgress, AgentNotFree) as exc:
             raise ControlError("not_allowed_now", str(exc)) from exc
 
 

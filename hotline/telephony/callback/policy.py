@@ -26,6 +26,7 @@ from hotline.telephony.callback.model import (
 )
 
 RATE_WINDOW_SECONDS = 60.0
+ABORT_PAUSE_SECONDS = 60.0
 
 
 class IllegalCallbackMove(Exception):
@@ -209,10 +210,12 @@ class CallbackBook:
         callback = self._get(callback_id)
         if callback.status is not Status.DIALLING:
             raise IllegalCallbackMove(f"callback {callback_id} is {callback.status.value}, not dialling")
+        now = self._clock.now()
         callback.status = Status.PENDING
         callback.dial_attempts -= 1
-        callback.not_before = self._clock.now()
-        return self._record(EventKind.RELEASED, callback, callback.not_before, why)
+        # Not again at once: an agent who keeps hanging up must not make the dialer ring the customer on end.
+        callback.not_before = now + ABORT_PAUSE_SECONDS
+        return self._record(EventKind.RELEASED, callback, now, why)
 
     def dialled(self, callback_id: int) -> Event:
         """The host started dialling the customer (after reserving an agent, or straight from pending)."""

@@ -8,7 +8,9 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from hotline.telephony.control import EngineControl
+import pytest
+
+from hotline.telephony.control import ControlError, EngineControl
 from hotline.telephony.engine import Engine, SeatConfig
 from hotline.telephony.events import AgentState, CallStep, Transfer
 from hotline.telephony.media.g711 import Codec, decode
@@ -198,5 +200,48 @@ def test_an_attended_transfer_lets_the_agents_talk_first_then_hands_the_caller_o
         transfer = next(e for e in events_of(call_log, Transfer))
         assert (transfer.agent, transfer.to_agent) == ("agent-1", "agent-2")
         assert [r.call_id for r in call_log.recordings] == [call_id, call_id]  # one part per agent
+
+    run(scenario)
+
+
+def test_a_consultation_ends_cleanly_whoever_hangs_up_and_the_reserved_agent_cannot_slip_away(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        caller = await TonePhone("13800138001", CALLER_HZ).start()
+        first = await TonePhone("8001", AGENT_HZ).start()
+        second = await TonePhone("8002", B_HZ).start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=first.uri, queues=("orders",)),
+                 SeatConfig("agent-2", "seat-2", fixed_uri=second.uri, queues=("orders",), ready=False))
+        phones = (caller, first, second)
+        try:
+            async with running(tmp_path, Route(DNIS, queue="orders"), seats, hold_music=None) as (engine, call_log):
+                control = EngineControl(engine)
+                call = await connected_call(engine, caller)
+                call_id = call.invite.call_id
+                session = engine.sessions[call_id]
+                engine.apply(engine.dispatcher.ready("agent-2"))
+                await control.consult(call_id, "agent-2")
+                await until(lambda: session.consultation is not None and session.consultation.rang, what="answer")
+                for command in (control.ready("agent-2"), control.logout("agent-2"), control.hold(call_id),
+                                control.consult(call_id, "agent-2")):
+                    with pytest.raises(ControlError) as refused:
+                        await command
+                    assert refused.value.code == "not_allowed_now"
+                second.incoming[0].hangup()  # the consulted agent hangs up: the caller is back with the first
+                await until(lambda: session.consultation is None and not session.on_hold, what="back to the caller")
+                back = await listening(caller, first)
+                await until(lambda: engine.dispatcher.agent("agent-2").state is AgentState.READY, what="ready")
+                await control.consult(call_id, "agent-2")
+                await until(lambda: session.consultation is not None and session.consultation.rang, what="again")
+                call.hangup()  # the caller hangs up while the agents consult: both phones are hung up
+                assert await asyncio.wait_for(second.incoming[1].wait_ended(), 5) == "remote bye"
+                assert await asyncio.wait_for(first.incoming[0].wait_ended(), 5) == "remote bye"
+                await until(lambda: call_id in call_log.closed, what="the record")
+                states = [engine.dispatcher.agent(agent).state for agent in ("agent-1", "agent-2")]
+        finally:
+            for phone in phones:
+                await phone.close()
+        assert back == [{AGENT_HZ}, {CALLER_HZ}]
+        assert states == [AgentState.READY, AgentState.READY]
+        assert call_log.kinds(call_id)[-3:] == [CallStep.HOLD, CallStep.HANGUP, CallStep.WRAPUP_END]
 
     run(scenario)
