@@ -24,6 +24,7 @@ SHOTS = [
     ("backoffice-audit", "/admin/accounts/auditentry/"),
     ("backoffice-customer-import", "/admin/crm/customer/import/"),
     ("backoffice-call-records", "/admin/calls/callrecord/"),
+    ("backoffice-callbacks", "/admin/calls/callback/"),
     ("backoffice-queue", "/admin/calls/queue/1/change/"),
     ("backoffice-ivr-flow", "/admin/ivrdata/ivrflow/add/"),
 ]

@@ -154,13 +154,19 @@ def test_a_supervisor_picks_up_a_call_ringing_at_an_agent_who_does_not_answer(tm
 B_HZ = 2300  # the consulted agent's tone
 
 
+async def transfer_phones() -> tuple[TonePhone, TonePhone, TonePhone, tuple[SeatConfig, ...]]:
+    """A caller, the agent who answers them (agent-1), and the agent to consult (agent-2, not ready yet)."""
+    caller = await TonePhone("13800138001", CALLER_HZ).start()
+    first = await TonePhone("8001", AGENT_HZ).start()
+    second = await TonePhone("8002", B_HZ).start()
+    seats = (SeatConfig("agent-1", "seat-1", fixed_uri=first.uri, queues=("orders",)),
+             SeatConfig("agent-2", "seat-2", fixed_uri=second.uri, queues=("orders",), ready=False))
+    return caller, first, second, seats
+
+
 def test_an_attended_transfer_lets_the_agents_talk_first_then_hands_the_caller_over_or_back(tmp_path: Path) -> None:
     async def scenario() -> None:
-        caller = await TonePhone("13800138001", CALLER_HZ).start()
-        first = await TonePhone("8001", AGENT_HZ).start()
-        second = await TonePhone("8002", B_HZ).start()
-        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=first.uri, queues=("orders",)),
-                 SeatConfig("agent-2", "seat-2", fixed_uri=second.uri, queues=("orders",), ready=False))
+        caller, first, second, seats = await transfer_phones()
         phones = (caller, first, second)
         heard: dict[str, list[set[int]]] = {}
         try:
@@ -206,11 +212,7 @@ def test_an_attended_transfer_lets_the_agents_talk_first_then_hands_the_caller_o
 
 def test_a_consultation_ends_cleanly_whoever_hangs_up_and_the_reserved_agent_cannot_slip_away(tmp_path: Path) -> None:
     async def scenario() -> None:
-        caller = await TonePhone("13800138001", CALLER_HZ).start()
-        first = await TonePhone("8001", AGENT_HZ).start()
-        second = await TonePhone("8002", B_HZ).start()
-        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=first.uri, queues=("orders",)),
-                 SeatConfig("agent-2", "seat-2", fixed_uri=second.uri, queues=("orders",), ready=False))
+        caller, first, second, seats = await transfer_phones()
         phones = (caller, first, second)
         try:
             async with running(tmp_path, Route(DNIS, queue="orders"), seats, hold_music=None) as (engine, call_log):
