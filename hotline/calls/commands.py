@@ -125,14 +125,15 @@ def do_click_to_dial(number: str, *, actor: User) -> str:
     return call_id
 
 
-def _supervised_call(call_id: str, actor: User) -> CallRecord:
-    """The call, if the actor supervises."""
+def _must_supervise(actor: User) -> None:
     if not actor.has_perm(Perm.SUPERVISE_CALLS):
         raise PermissionDenied(_("Only a supervisor can do that."))
-    call = CallRecord.objects.filter(call_id=call_id).first()
-    if call is None:
-        raise ControlError("unknown_call", f"no call {call_id}")
-    return call
+
+
+def _supervised_call(call_id: str, actor: User) -> CallRecord:
+    """The call, if the actor supervises."""
+    _must_supervise(actor)
+    return _call_for(call_id, actor)
 
 
 def do_supervise_call(call_id: str, mode: str, *, actor: User, seat: str = "") -> None:
@@ -148,8 +149,7 @@ def do_supervise_call(call_id: str, mode: str, *, actor: User, seat: str = "") -
 
 def do_stop_supervising(*, actor: User) -> None:
     """The supervisor leaves the call they listen to (their phone is hung up). Audited."""
-    if not actor.has_perm(Perm.SUPERVISE_CALLS):
-        raise PermissionDenied(_("Only a supervisor can do that."))
+    _must_supervise(actor)
     send_command("stop_monitor", supervisor=actor.username)
     record("call_stop_monitor", actor, actor=actor, after={})
 

@@ -417,8 +417,7 @@ class CallSession:
 
     async def _abandoned_callback(self) -> None:
         """The caller gave up waiting: call them back (no confirmation to give: they are gone)."""
-        await self.engine.callbacks.capture(self.callback_number, self.dnis, self.airing_id, self.call_id,
-                                            Reason.ABANDONED, self.arrived_at)
+        await self._capture(Reason.ABANDONED)
 
     async def _overflow_done(self) -> None:
         await self.end(HangupParty.SYSTEM, HangupCause.REJECTED)

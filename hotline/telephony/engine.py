@@ -144,6 +144,11 @@ class _Clock:
         return self._loop.time()
 
 
+def wav_seconds(path: Path, channels: int) -> float:
+    """The length of one of our WAVs: 16-bit PCM at 8 kHz after a 44-byte header."""
+    return (path.stat().st_size - 44) / (2 * channels * 8000)
+
+
 def wall_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
@@ -414,7 +419,7 @@ class Engine:
         seat = self.seat_of(change.agent_id)
         event = AgentStateChanged(agent=change.agent_id, at=self.wall(), mono=change.at,
                                   state=change.new, seat=seat, reason=change.reason or "")
-        self._write(lambda: self.call_log.append_agent_state(event))
+        self.write(lambda: self.call_log.append_agent_state(event))
         self._publish("agents", event)
         left_call = change.old is AgentState.ON_CALL and change.new is not AgentState.WRAP_UP
         if change.old is AgentState.WRAP_UP or left_call:
@@ -559,34 +564,32 @@ class Engine:
 
     def file_voicemail(self, call_id: str, path: Path) -> None:
         """A message was written and closed: put it on the worklist."""
-        duration = (path.stat().st_size - 44) / (2 * 8000)  # 16-bit mono PCM after a 44-byte header
-        self._write(lambda: self.call_log.file_voicemail(call_id, str(path), duration))
+        duration = wav_seconds(path, channels=1)
+        self.write(lambda: self.call_log.file_voicemail(call_id, str(path), duration))
 
     def recorded(self, call_id: str, path: Path) -> None:
         """A recording was written and closed: link it to its call."""
         channels = 2 if self.config.recording_mode is RecordingMode.STEREO else 1
-        duration = (path.stat().st_size - 44) / (2 * channels * 8000)  # 16-bit PCM after a 44-byte header
-        self._write(lambda: self.call_log.link_recording(call_id, str(path), duration, channels))
+        duration = wav_seconds(path, channels)
+        self.write(lambda: self.call_log.link_recording(call_id, str(path), duration, channels))
 
     # -- the call log ------------------------------------------------------------------------------------
 
     def emit(self, event: CallEvent) -> None:
         """Append a call step to the log (in order, off the caller's path) and publish the live ones."""
-        self._write(lambda: self.call_log.append(event))
+        self.write(lambda: self.call_log.append(event))
         if event.kind in PUBLISHED:
             self._publish("calls", event)
 
     def _publish(self, topic: str, event: EngineEvent) -> None:
-        self._write(lambda: self.bus.publish(topic, event))
+        self.write(lambda: self.bus.publish(topic, event))
 
     def close_call(self, call_id: str) -> None:
-        self._write(lambda: self.call_log.close_call(call_id))
+        self.write(lambda: self.call_log.close_call(call_id))
 
     def write(self, write: Callable[[], Awaitable[None]]) -> None:
         """Queue a write to the host (call log, callbacks) behind the ones before it."""
         self._writes.put_nowait(write)
-
-    _write = write
 
     async def _write_log(self) -> None:
         while True:

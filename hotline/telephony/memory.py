@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from hotline.telephony.callback.model import LIVE
 from hotline.telephony.events import AgentStateChanged, CallEvent, CallStep, EngineEvent
 from hotline.telephony.ports import (
     Attribution,
@@ -22,7 +23,7 @@ from hotline.telephony.ports import (
     StoredCallback,
 )
 
-LIVE_STATUSES = ("pending", "reserved", "dialling")
+LIVE_STATUSES = frozenset(status.value for status in LIVE)  # the callback policy's live statuses, as stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from hotline.telephony.acd.queue import QueueConfig
 from hotline.telephony.callback.model import Reason, Status
 from hotline.telephony.callback.surge import SurgeSettings
-from hotline.telephony.engine import SeatConfig
+from hotline.telephony.engine import Engine, SeatConfig
 from hotline.telephony.events import (
     Arrive,
     CallbackRequest,
@@ -22,7 +22,7 @@ from hotline.telephony.events import (
     LinesChanged,
     Offer,
 )
-from hotline.telephony.memory import MemoryCallbackStore, MemoryDirectory
+from hotline.telephony.memory import MemoryCallbackStore, MemoryCallLog, MemoryDirectory
 from hotline.telephony.ports import CallbackCapture, CallbackChange, CallerProfile, Route, StoredCallback
 from hotline.telephony.sip.calls import CallState
 
@@ -47,6 +47,16 @@ class GatedStore(MemoryCallbackStore):
 
 async def started(*names: str, mark: int = CALLER_MARK) -> list[Phone]:
     return [await Phone(name, mark).start() for name in names]
+
+
+async def reach_agent_1(engine: Engine, call_log: MemoryCallLog, phone: Phone) -> None:
+    """agent-1 goes ready, `phone` calls and is answered by them, hangs up, and the log is written."""
+    engine.apply(engine.dispatcher.ready("agent-1"))
+    reached = await call_in(engine, phone)
+    await until(lambda: engine.sessions[reached.invite.call_id].agent_leg is not None, what="answer")
+    reached.hangup()
+    await until(lambda: reached.invite.call_id in call_log.closed, what="the record")
+    await engine.flush_log()
 
 
 async def closed(phones: list[Phone]) -> None:
@@ -203,12 +213,7 @@ def test_a_caller_who_rings_three_times_in_a_surge_gets_one_callback_and_reachin
                     assert await asyncio.wait_for(call.wait_ended(), 5) == "remote bye"
                 live = engine.callbacks.book.live_for("13800138009")
                 assert live is not None and (live.reach_attempts, live.status) == (3, Status.PENDING)
-                engine.apply(engine.dispatcher.ready("agent-1"))
-                reached = await call_in(engine, caller)
-                await until(lambda: engine.sessions[reached.invite.call_id].agent_leg is not None, what="answer")
-                reached.hangup()
-                await until(lambda: reached.invite.call_id in call_log.closed, what="the record")
-                await engine.flush_log()
+                await reach_agent_1(engine, call_log, caller)
         finally:
             await closed([caller, agent])
         (stored,) = store.callbacks.values()
@@ -323,12 +328,7 @@ def test_one_caller_dialling_in_two_number_formats_has_one_callback_and_reaching
                 for phone in (plus, plain):
                     call = await call_in(engine, phone)
                     assert await asyncio.wait_for(call.wait_ended(), 5) == "remote bye"
-                engine.apply(engine.dispatcher.ready("agent-1"))
-                reached = await call_in(engine, plus)
-                await until(lambda: engine.sessions[reached.invite.call_id].agent_leg is not None, what="answer")
-                reached.hangup()
-                await until(lambda: reached.invite.call_id in call_log.closed, what="the record")
-                await engine.flush_log()
+                await reach_agent_1(engine, call_log, plus)
         finally:
             await closed([plus, plain, agent])
         assert [c.number for c in store.captures] == ["13800138009", "13800138009"]
