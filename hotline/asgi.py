@@ -1,8 +1,26 @@
-"""ASGI entry point (uvicorn serves it; Channels routing joins here when the desk arrives)."""
+"""ASGI entry point (uvicorn serves it): HTTP goes to Django, websockets to the desk and the wallboard."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()  # sets Django up before the routes import models
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from hotline.desk.consumers import DeskConsumer  # noqa: E402
+from hotline.wallboard.consumers import WallboardConsumer  # noqa: E402
+
+websocket_routes = [
+    path("ws/desk/", DeskConsumer.as_asgi()),
+    path("ws/wallboard/", WallboardConsumer.as_asgi()),
+]
+
+application = ProtocolTypeRouter({
+    "http": django_application,
+    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_routes))),
+})

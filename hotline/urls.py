@@ -1,18 +1,23 @@
-"""URL map: back office (admin), REST API, health check, language switch."""
+"""URL map: desk, wallboard, back office (admin), REST API, sign-in, health check, language switch."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from hotline.api.urls import api
-from hotline.views import healthz
+from hotline.views import healthz, home
+from hotline.wallboard.views import wallboard
 
 admin.site.site_header = admin.site.site_title = "Hotline"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("desk/", include("hotline.desk.urls")),
+    path("wallboard/", wallboard, name="wallboard"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

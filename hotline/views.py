@@ -1,10 +1,12 @@
-"""Project-level views: the health check."""
+"""Project-level views: the start page by role, and the health check."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+
+from hotline.accounts.permissions import Perm
 
 
 def engine_status() -> dict[str, object]:
@@ -24,3 +26,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         code = 503
     return JsonResponse({"version": settings.VERSION, "database": database, "engine": engine_status()},
                         status=code)
+
+
+def home(request: HttpRequest) -> HttpResponseRedirect:
+    """Where a user starts: supervisors at the wallboard, agents at the desk, everybody else in the back
+    office; anybody signed out at the sign-in page."""
+    user = request.user
+    if not user.is_authenticated:
+        return HttpResponseRedirect("/login/")
+    if user.has_perm(Perm.SUPERVISE_CALLS):
+        return HttpResponseRedirect("/wallboard/")
+    if user.has_perm(Perm.TAKE_CALLS):
+        return HttpResponseRedirect("/desk/")
+    return HttpResponseRedirect("/admin/")

@@ -70,6 +70,13 @@ class Perm(StrEnum):
     VIEW_CALLBACK = "calls.view_callback"
     VIEW_VOICEMAIL = "calls.view_voicemail"
     HANDLE_VOICEMAIL = "calls.change_voicemail"
+    # customer service: scripts, complaints, messages between agents and supervisors
+    VIEW_SCRIPT = "service.view_script"
+    MANAGE_SCRIPTS = "service.change_script"
+    VIEW_COMPLAINT = "service.view_complaint"
+    OPEN_COMPLAINT = "service.add_complaint"
+    HANDLE_COMPLAINT = "service.change_complaint"
+    SEND_MESSAGE = "service.add_message"
 
 
 # Django's admin asks for view/add/change/delete per model; these grant them along with Hotline's perms.
@@ -117,16 +124,24 @@ _MANAGER |= {Perm.VIEW_CALLS}
 _AGENT |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL}
 _SUPERVISOR |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL, Perm.HANDLE_VOICEMAIL}
 _MANAGER |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL}
+# Agents read scripts, open complaints and message; supervisors also edit scripts and close complaints.
+_AGENT |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT, Perm.OPEN_COMPLAINT, Perm.SEND_MESSAGE}
+_SUPERVISOR |= {Perm.VIEW_SCRIPT, Perm.MANAGE_SCRIPTS, Perm.VIEW_COMPLAINT, Perm.OPEN_COMPLAINT,
+                Perm.HANDLE_COMPLAINT, Perm.SEND_MESSAGE}
+_MANAGER |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT}
 _ADMIN = set(Perm) - {Perm.TAKE_CALLS}
+# Scripts are kept in the back office by supervisors and admins; call notes and messages are browsed there.
+_SERVICE_WRITE = {"service.add_script", "service.delete_script"}
+_SERVICE_READ = {"service.view_callnote", "service.view_message"}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.AGENT: frozenset(_AGENT),
-    Role.SUPERVISOR: frozenset(_SUPERVISOR),
+    Role.SUPERVISOR: frozenset(_SUPERVISOR | _SERVICE_WRITE | _SERVICE_READ),
     Role.LOGISTICS: frozenset(_LOGISTICS | _ADMIN_READ),
     Role.FINANCE: frozenset(_FINANCE | _ADMIN_READ),
-    Role.MANAGER: frozenset(_MANAGER | _ADMIN_READ),
+    Role.MANAGER: frozenset(_MANAGER | _ADMIN_READ | {"service.view_callnote"}),
     Role.ADMIN: frozenset(
-        _ADMIN | _ADMIN_READ | _CATALOG_WRITE | _MEDIA_WRITE | _IVR_ADMIN
+        _ADMIN | _ADMIN_READ | _CATALOG_WRITE | _MEDIA_WRITE | _IVR_ADMIN | _SERVICE_WRITE | _SERVICE_READ
         | {"crm.add_blacklistentry", "crm.delete_blacklistentry", "accounts.add_user", "accounts.view_user",
            "accounts.view_apitoken", "accounts.add_apitoken", "accounts.delete_apitoken",
            "crm.change_customerphone", "crm.add_customerphone", "crm.delete_customerphone",

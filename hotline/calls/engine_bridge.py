@@ -10,7 +10,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from hotline.calls import actions, callback_actions
+from hotline.calls import actions, callback_actions, live
 from hotline.lib import bus
 from hotline.telephony.events import AgentStateChanged, CallEvent, EngineEvent
 
@@ -50,10 +50,16 @@ def event_payload(event: EngineEvent) -> dict[str, Any]:
 
 
 class BusEventBus:
-    """`hotline.telephony.ports.EventBus` forwarding to `hotline.lib.bus` on the web side.
+    """`hotline.telephony.ports.EventBus`: engine events to the live screens (`hotline.calls.live`), and to
+    `hotline.lib.bus` listeners on the web side when there are any.
 
-    The engine's events are already facts (no transaction to wait for), so they are published at once.
+    The engine's events are already facts (no transaction to wait for), so they are published at once. The
+    live screens come first and straight from the engine's loop: a screen pop must not wait for the sync
+    thread, which the call log keeps busy in a surge.
     """
 
     async def publish(self, topic: str, event: EngineEvent) -> None:
-        await sync_to_async(bus.publish, thread_sensitive=True)(topic, event_payload(event))
+        payload = event_payload(event)
+        await live.forward(topic, payload)
+        if bus.has_listeners(topic):
+            await sync_to_async(bus.publish, thread_sensitive=True)(topic, payload)

@@ -174,6 +174,7 @@ class CallRecord(models.Model):
             models.Index(fields=["queue", "arrived_at"], name="callrecord_queue_arrived"),
             models.Index(fields=["airing", "arrived_at"], name="callrecord_airing_arrived"),
             models.Index(fields=["caller", "arrived_at"], name="callrecord_caller_arrived"),  # last agent
+            models.Index(fields=["agent_key", "arrived_at"], name="callrecord_agent_arrived"),  # the desk's call
         ]
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ from hotline.demo.orders import OrderPlanner, PlannedOrder, Staff, customer_fact
 from hotline.demo.people import CustomerFacts, CustomerGenerator, CustomerSnapshot, PhoneSpace
 from hotline.media.models import Airing, Station
 from hotline.orders.models import Order, OrderLine, OrderNumberCounter, OrderStatusChange
+from hotline.service.demo import load_demo_scripts
 
 # Bumped whenever the generator changes what a given seed produces, so benchmarks reload their data.
 DATASET_VERSION = 2
@@ -107,6 +108,7 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
         media = create_stations()
         plan_airings(random.Random(f"airings-{options.seed}"), media, catalogue, now)
         write_airings(media, catalogue)
+        report.counts.update(scripts=load_demo_scripts())
         report.counts.update(users=len(DEMO_USERS), products=len(catalogue.products),
                              stations=len(media.station_ids), airings=len(media.airings))
         say(f"catalogue, {len(media.airings)} airings ({time.perf_counter() - started:.1f} s)")

@@ -28,6 +28,11 @@ def unsubscribe(topic: str, listener: Listener) -> None:
         _listeners[topic].remove(listener)
 
 
+def has_listeners(topic: str) -> bool:
+    """Whether anything listens to `topic` (directly or to every topic)."""
+    return bool(_listeners.get(topic) or _listeners.get("*"))
+
+
 def publish(topic: str, payload: dict[str, Any]) -> None:
     """Deliver now. A failing listener is logged and does not stop the others."""
     for listener in [*_listeners[topic], *_listeners["*"]]:

@@ -5,20 +5,21 @@ Totals are always computed here from the catalogue; prices sent by a client are 
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.audit import record, snapshot
 from hotline.accounts.permissions import Perm
-from hotline.catalog.models import CrossSell, Product
+from hotline.catalog.models import CrossSell, GiftRule, Product
 from hotline.crm.models import Address, Customer
 from hotline.lib.addresses import parse_address
 from hotline.lib.bus import publish_on_commit
@@ -74,7 +75,62 @@ class OrderInput:
     invoice_tax_id: str = ""
     rush: bool = False
     notes: str = ""
+    # When the call came in: attribution looks for the airing running then, not when the agent
+    # submits (a caller from the last minute of a spot may be served long after the window closed).
+    called_at: datetime.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuoteGift:
+    """A gift a quoted line earns, free."""
+
+    product: Product
+    quantity: int
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    """A priced line: `gross` is unit price × quantity, `amount` what is charged after the discount."""
+
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    gross: Decimal
+    discount: Decimal
+    cross_sell: bool
+    gifts: list[QuoteGift]
+
+    @property
+    def amount(self) -> Decimal:
+        return self.gross - self.discount
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What an order of these lines would cost, earn and bring as gifts (see `quote_order`)."""
+
+    lines: list[QuoteLine]
+
+    @property
+    def gifts(self) -> list[QuoteGift]:
+        return [gift for line in self.lines for gift in line.gifts]
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.gross for line in self.lines), ZERO)
+
+    @property
+    def discount_total(self) -> Decimal:
+        return sum((line.discount for line in self.lines), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount_total
+
+    @property
+    def points(self) -> int:
+        return sum(line.product.points * line.quantity for line in self.lines)
 
 
 STATUS_MESSAGES = {
@@ -114,7 +170,9 @@ def _validate_lines(lines: list[LineInput]) -> dict[int, Product]:
         raise ValidationError({"lines": _("An order needs at least one product.")})
     if len(lines) > MAX_LINES:
         raise ValidationError({"lines": _("An order has at most %(max)d lines.") % {"max": MAX_LINES}})
-    products = Product.objects.in_bulk([line.product_id for line in lines])
+    active_rules = GiftRule.objects.filter(active=True).select_related("gift")
+    products = (Product.objects.prefetch_related(Prefetch("gift_rules", queryset=active_rules))
+                .in_bulk([line.product_id for line in lines]))
     errors: list[str] = []
     for line in lines:
         product = products.get(line.product_id)
@@ -134,53 +192,77 @@ def _validate_lines(lines: list[LineInput]) -> dict[int, Product]:
     return products
 
 
-def _unit_price(line: LineInput, product: Product, ordered_ids: set[int]) -> Decimal:
-    """List price, or the cross-sell offer price when suggested by another product on the order."""
+def _unit_price(line: LineInput, product: Product, offers: dict[tuple[int, int], Decimal],
+                ordered_ids: set[int]) -> Decimal:
+    """List price, or the cross-sell offer price when suggested by another product on the order
+    (the lowest offer when several ordered products suggest it)."""
     if not line.cross_sell:
         return product.price
-    offer = (CrossSell.objects.filter(suggestion=product, product_id__in=ordered_ids - {product.pk})
-             .order_by("offer_price").first())
-    if offer is None:
+    prices = [price for (main_id, suggestion_id), price in offers.items()
+              if suggestion_id == product.pk and main_id in ordered_ids - {product.pk}]
+    if not prices:
         raise ValidationError({"lines": _("%(product)s is not a cross-sell of any product on this order.")
                                % {"product": product.name}})
-    return offer.offer_price
+    return min(prices)
 
 
-def _build_lines(order: Order, lines: list[LineInput], *, gifts: bool = True) -> None:
-    """Create the priced lines and the gifts they earn (unless `gifts` is off); take stock; fill the
-    order's totals."""
+def _offers(lines: list[LineInput], ordered_ids: set[int]) -> dict[tuple[int, int], Decimal]:
+    """Offer prices by (main product, suggestion) for the cross-sell lines, in one query."""
+    suggested = {line.product_id for line in lines if line.cross_sell}
+    if not suggested:
+        return {}
+    rows = CrossSell.objects.filter(suggestion_id__in=suggested, product_id__in=ordered_ids)
+    return {(main_id, suggestion_id): price
+            for main_id, suggestion_id, price in rows.values_list("product_id", "suggestion_id", "offer_price")}
+
+
+def _gifts_for(product: Product, quantity: int) -> list[QuoteGift]:
+    """The gifts a line earns under its product's active rules; gifts no longer on sale are skipped."""
+    earned = []
+    for rule in product.gift_rules.all():  # prefetched: active rules only, with their gift
+        count = rule.gifts_for(quantity)
+        if count and rule.gift.orderable:
+            earned.append(QuoteGift(product=rule.gift, quantity=count))
+    return earned
+
+
+def quote_order(lines: list[LineInput], *, gifts: bool = True) -> Quote:
+    """Price the requested lines exactly as placing the order would (list or cross-sell offer price,
+    discounts, the gifts each line earns, totals and points) without writing anything or taking
+    stock. Refuses what order creation refuses (ValidationError keyed `lines`)."""
     products = _validate_lines(lines)
     main_ids = {line.product_id for line in lines if not line.cross_sell}
-    subtotal = discount_total = ZERO
-    points = 0
+    offers = _offers(lines, main_ids)
+    quoted: list[QuoteLine] = []
     for requested in lines:
         product = products[requested.product_id]
-        price = _unit_price(requested, product, main_ids)
+        price = _unit_price(requested, product, offers, main_ids)
         gross = yuan(price * requested.quantity)
         discount = yuan(requested.discount)
         if discount > gross:
             raise ValidationError({"lines": _("The discount on %(product)s exceeds its price.")
                                    % {"product": product.name}})
-        line = OrderLine.objects.create(order=order, product=product, quantity=requested.quantity,
-                                        unit_price=price, discount=discount, line_total=gross - discount,
-                                        is_cross_sell=requested.cross_sell)
-        _take_stock(product, requested.quantity)
-        if gifts:
-            _add_gifts(order, line)
-        subtotal += gross
-        discount_total += discount
-        points += product.points * requested.quantity
-    order.subtotal, order.discount_total = subtotal, discount_total
-    order.total, order.points = subtotal - discount_total, points
+        quoted.append(QuoteLine(product=product, quantity=requested.quantity, unit_price=price, gross=gross,
+                                discount=discount, cross_sell=requested.cross_sell,
+                                gifts=_gifts_for(product, requested.quantity) if gifts else []))
+    return Quote(quoted)
 
 
-def _add_gifts(order: Order, line: OrderLine) -> None:
-    for rule in line.product.gift_rules.filter(active=True).select_related("gift"):
-        count = rule.gifts_for(line.quantity)
-        if count and rule.gift.orderable:
-            OrderLine.objects.create(order=order, product=rule.gift, quantity=count, unit_price=ZERO,
+def _build_lines(order: Order, lines: list[LineInput], *, gifts: bool = True) -> None:
+    """Create the priced lines and the gifts they earn (unless `gifts` is off); take stock; fill the
+    order's totals."""
+    quote = quote_order(lines, gifts=gifts)
+    for quoted in quote.lines:
+        line = OrderLine.objects.create(order=order, product=quoted.product, quantity=quoted.quantity,
+                                        unit_price=quoted.unit_price, discount=quoted.discount,
+                                        line_total=quoted.amount, is_cross_sell=quoted.cross_sell)
+        _take_stock(quoted.product, quoted.quantity)
+        for gift in quoted.gifts:
+            OrderLine.objects.create(order=order, product=gift.product, quantity=gift.quantity, unit_price=ZERO,
                                      line_total=ZERO, is_gift=True, gift_of=line)
-            _take_stock(rule.gift, count)
+            _take_stock(gift.product, gift.quantity)
+    order.subtotal, order.discount_total = quote.subtotal, quote.discount_total
+    order.total, order.points = quote.total, quote.points
 
 
 def _take_stock(product: Product, quantity: int) -> None:
@@ -228,7 +310,7 @@ def _apply_delivery(order: Order, data: OrderInput, customer: Customer) -> None:
         raise ValidationError({"recipient_phone": exc.messages}) from exc
 
 
-def _apply_attribution(order: Order, dnis: str) -> None:
+def _apply_attribution(order: Order, dnis: str, at: datetime.datetime | None) -> None:
     if not dnis:
         return
     try:
@@ -240,7 +322,7 @@ def _apply_attribution(order: Order, dnis: str) -> None:
         raise ValidationError({"hotline_number": _("%(number)s is not one of our hotline numbers.")
                                % {"number": number}})
     order.hotline_number = hotline
-    order.airing = attribute(hotline, timezone.now())
+    order.airing = attribute(hotline, at or timezone.now())
 
 
 def _require(actor: Any, perm: Perm) -> None:
@@ -284,7 +366,7 @@ def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None) 
                   rush=data.rush, notes=data.notes, agent=actor if getattr(actor, "pk", None) else None,
                   idempotency_key=idempotency_key)
     _apply_delivery(order, data, customer)
-    _apply_attribution(order, data.hotline_number)
+    _apply_attribution(order, data.hotline_number, data.called_at)
     order.number = next_order_number()
     order.save()
     _build_lines(order, data.lines)

@@ -188,6 +188,8 @@ class Engine:
         self._last_lines = (0, 0)  # lines in use and calls refused, as last published
         self._tasks: set[asyncio.Future[None]] = set()
         self._writes: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
+        # Live events get their own lane: a screen pop must not wait behind a surge's call-log writes.
+        self._live: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self._tick_handle: asyncio.TimerHandle | None = None
 
     # -- life cycle --------------------------------------------------------------------------------------
@@ -210,7 +212,8 @@ class Engine:
         self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
                                  trunks=TrunkList(self.config.trunks), authenticator=self.registrar,
                                  admit=self._admit, retry_after=retry_after)
-        self._writer = loop.create_task(self._write_log())
+        self._writer = loop.create_task(self._drain(self._writes))
+        self._publisher = loop.create_task(self._drain(self._live))
         self._set_up_acd()
         self.callbacks = CallbackDesk(self, self.callback_store, self.config.callbacks)
         self.overflow_handlers.setdefault(OverflowKind.CALLBACK, _overflow_to_callback)
@@ -301,6 +304,7 @@ class Engine:
             await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
         await self.flush_log()
         self._writer.cancel()
+        self._publisher.cancel()
         if self.callback_store is not None:
             await self.callback_store.close()
 
@@ -582,7 +586,8 @@ class Engine:
             self._publish("calls", event)
 
     def _publish(self, topic: str, event: EngineEvent) -> None:
-        self.write(lambda: self.bus.publish(topic, event))
+        """Publish in order, on the live lane (not behind the database writes)."""
+        self._live.put_nowait(lambda: self.bus.publish(topic, event))
 
     def close_call(self, call_id: str) -> None:
         self.write(lambda: self.call_log.close_call(call_id))
@@ -591,19 +596,22 @@ class Engine:
         """Queue a write to the host (call log, callbacks) behind the ones before it."""
         self._writes.put_nowait(write)
 
-    async def _write_log(self) -> None:
+    @staticmethod
+    async def _drain(lane: asyncio.Queue[Callable[[], Awaitable[None]]]) -> None:
+        """Run a lane's writes one after the other, in the order they were queued."""
         while True:
-            write = await self._writes.get()
+            write = await lane.get()
             try:
                 await write()
             except Exception:  # a failing log must not stop the calls; the error is in the log file
                 log.exception("call log write failed")
             finally:
-                self._writes.task_done()
+                lane.task_done()
 
     async def flush_log(self) -> None:
-        """Wait until everything emitted so far is written."""
+        """Wait until everything emitted so far is written and published."""
         await self._writes.join()
+        await self._live.join()
 
     def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run a coroutine as a task the engine keeps (so it is not collected) and whose errors are logged."""

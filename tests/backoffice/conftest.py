@@ -20,6 +20,7 @@ from hotline.catalog.models import Supplier
 from hotline.crm.actions import do_report_number
 from hotline.ivrdata.models import IvrFlow, IvrPrompt
 from hotline.notify.models import Notification
+from hotline.service.models import CallNote, Complaint, Message, Script
 from hotline.telephony import events as ev
 from hotline.telephony.ivr.loader import FLOWS_DIR
 from hotline.telephony.ports import CallbackCapture
@@ -57,6 +58,10 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
     seat = do_create_seat("A-01", "8001", "s3cret-pass", actor=users["admin"])
     flow = IvrFlow.objects.create(name="demo", definition=(FLOWS_DIR / "demo.yaml").read_text(encoding="utf-8"))
     prompt = IvrPrompt.objects.create(name="welcome", file="ivr/prompts/welcome.wav")  # the page only links it
+    script = Script.objects.create(title="开场白", body="{salutation}您好")
+    complaint = Complaint.objects.create(customer=world.customer, summary="送货慢", created_by=users["agent"])
+    note = CallNote.objects.create(call_id="bo1", agent=users["agent"], disposition="enquiry")
+    message = Message.objects.create(sender=users["agent"], to_supervisors=True, body="请帮忙")
     return {
         "accounts/user": users["agent"].pk, "accounts/apitoken": token.pk,
         "accounts/auditentry": AuditEntry.objects.first().pk,  # type: ignore[union-attr]
@@ -69,4 +74,6 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
         "calls/callback": callback.callback_id, "calls/voicemail": Voicemail.objects.get().pk,
         "calls/queue": queue.pk, "calls/numberroute": route.pk, "calls/seat": seat.pk,
         "ivrdata/ivrflow": flow.pk, "ivrdata/ivrprompt": prompt.pk,
+        "service/script": script.pk, "service/complaint": complaint.pk, "service/callnote": note.pk,
+        "service/message": message.pk,
     }

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from hotline.bench.base import Benchmark
 from hotline.bench.engine import EngineBenchmark
 from hotline.bench.lookup import LookupBenchmark
+from hotline.bench.pop import PopBenchmark
 from hotline.bench.relay import RelayBenchmark
 from hotline.bench.routing import RoutingBenchmark
 from hotline.bench.surge import SurgeBenchmark
@@ -17,7 +18,8 @@ from hotline.bench.targets import BenchError
 # Later benchmarks (engine, surge, pop) join here; each gets its own sub-command and options.
 BENCHMARKS: dict[str, Benchmark] = {
     bench.name: bench
-    for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark(), SurgeBenchmark())
+    for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark(), SurgeBenchmark(),
+                  PopBenchmark())
 }
 
 

@@ -1,0 +1,483 @@
+"""`hotline bench pop`: screen-pop latency, from the INVITE reaching the agent's phone to the pop rendered.
+
+The production topology on one machine: `hotline serve` (uvicorn) and `hotline engine` as two processes on
+the benchmark's PostgreSQL database holding the lookup benchmark's data set (1,000,000 customers by
+default), with `REDIS_URL` set so that engine events go engine → Redis channel layer → web → browser.
+One hotline number is routed straight to a queue (no IVR, wrap-up 0) served by one agent, whose seat's
+phone is a registered virtual phone that notes when each INVITE arrives. A headless Chromium is logged in
+as that agent on /desk/; the desk script notes `Date.now()` one animation frame after a pop's HTML is in
+the page (`window.hotlineDesk.pops`). Calls come one after another, each from the number of a customer
+drawn at random from the data set, so each pop does the real look-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from hotline.bench.base import Writer
+from hotline.bench.machine import describe_machine
+from hotline.bench.report import add_output_arguments, machine_line, markdown_table, publish
+from hotline.bench.stats import summarize
+from hotline.bench.targets import BenchError, Target, ensure_database, postgres_url, run_worker
+
+SECTION = "pop"
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/hotline_pop"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+GOAL_MS = 150.0
+HOST = "127.0.0.1"
+DNIS = "4008009000"
+QUEUE = "pop-bench"
+AGENT = "pop-bench-agent"
+SEAT = "POP-01"
+SIP_USER = "7901"
+SIP_PASSWORD = "pop-bench-sip"
+WEB_PASSWORD = "pop-bench-web"
+REALM = "hotline"
+RING_SECONDS = 0.3  # the phone answers after ringing this long: after the pop, as an agent would
+TALK_SECONDS = 0.3  # the caller hangs up this long after the answer
+STEP_TIMEOUT = 15.0  # seconds any one step of a call (pop, answer, end, ready again) may take
+START_TIMEOUT = 90.0
+
+
+@dataclass
+class Sample:
+    """One call: when the caller sent its INVITE, when the agent's phone got its INVITE, when the pop was
+    rendered (wall-clock seconds, same machine), and the Call-ID the pop named."""
+
+    call_id: str
+    number: str
+    sent: float
+    at_phone: float | None = None
+    rendered: float | None = None
+    pop_call_id: str = ""
+    invites: int = 0  # INVITEs the phone got during this call (1 expected)
+    pops: int = 0  # pops rendered during this call (1 expected)
+
+
+@dataclass
+class RunNotes:
+    """What the run saw besides the samples: counts that say whether the pairing is sound."""
+
+    samples: list[Sample] = field(default_factory=list)
+    ready_clicks: int = 0
+
+
+# ---------------------------------------------------------------- pure parts (tested)
+
+def pop_latencies(samples: Sequence[Sample], start: str) -> list[float]:
+    """Seconds from `start` ("at_phone" or "sent") to the rendered pop, for the calls that have both and
+    whose pop named the call's own Call-ID."""
+    latencies = []
+    for sample in samples:
+        begin = getattr(sample, start)
+        if begin is not None and sample.rendered is not None and sample.pop_call_id == sample.call_id:
+            latencies.append(sample.rendered - begin)
+    return latencies
+
+
+def summarize_samples(samples: Sequence[Sample]) -> dict[str, Any]:
+    """The figures of the measured calls (warm-up already left out): latency summaries and sanity counts."""
+    complete = [s for s in samples if s.rendered is not None and s.at_phone is not None]
+    elapsed = (max(s.rendered or 0 for s in complete) - min(s.sent for s in complete)) if complete else 0.0
+    result: dict[str, Any] = {
+        "calls": len(samples),
+        "matched": sum(1 for s in samples if s.rendered is not None and s.pop_call_id == s.call_id),
+        "without_pop": sum(1 for s in samples if s.rendered is None),
+        "without_invite": sum(1 for s in samples if s.at_phone is None),
+        "wrong_call_id": sum(1 for s in samples if s.rendered is not None and s.pop_call_id != s.call_id),
+        "extra_invites": sum(max(0, s.invites - 1) for s in samples),
+        "extra_pops": sum(max(0, s.pops - 1) for s in samples),
+        "pop_before_invite": sum(1 for s in complete if (s.rendered or 0) < (s.at_phone or 0)),
+    }
+    for key, start in (("phone_to_pop", "at_phone"), ("sent_to_pop", "sent")):
+        latencies = pop_latencies(samples, start)
+        result[key] = summarize(latencies, elapsed).as_dict() if latencies else None
+    return result
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f} ms" if abs(value) >= 10 else f"{value:.1f} ms"
+
+
+def render_section(result: dict[str, Any], machine: dict[str, str], options: dict[str, Any]) -> str:
+    """The Markdown section for docs/benchmarks.md."""
+    figures = result["figures"]
+    rows = []
+    for key, label in (("phone_to_pop", "INVITE at the agent's phone → pop rendered"),
+                       ("sent_to_pop", "caller's INVITE sent → pop rendered")):
+        summary = figures[key]
+        if summary is None:
+            rows.append([label, "0", "–", "–", "–", "–", "–"])
+            continue
+        rows.append([label, f"{summary['count']:,}", *(_ms(summary[name]) for name in
+                                                       ("p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms"))])
+    table = markdown_table(["latency", "calls", "p50", "p90", "p99", "max", "mean"], rows)
+    return "\n\n".join([
+        "## Screen pop: INVITE at the agent's phone → pop rendered in the browser",
+        (f"`hotline bench pop --customers {options['customers']} --calls {options['calls']}`: `hotline serve` "
+         "(uvicorn) and `hotline engine` as two processes on PostgreSQL "
+         f"{result['database_version']} holding {result['customers']:,} customers "
+         f"({result['phones']:,} phone numbers, the lookup benchmark's data set), engine events through the "
+         "Redis channel layer (`REDIS_URL`) to the web process, which builds the pop (the caller's look-up "
+         "among all customers, their orders, complaints, contacts) and pushes it over `ws/desk/`. One hotline "
+         "number routed straight to a queue (no IVR, wrap-up 0), one agent, a registered virtual phone on "
+         "the agent's seat that notes the wall-clock time each INVITE arrives and answers after "
+         f"{RING_SECONDS:g} s; the caller hangs up {TALK_SECONDS:g} s later. Headless Chromium is logged in on "
+         "/desk/; the desk notes `Date.now()` one animation frame after the pop's HTML is in the page. "
+         "Calls one after another (the next when the desk shows the agent ready again), each from the number "
+         f"of a customer drawn at random from the data set, after {result['warmup']} warm-up calls. Every pop "
+         "counted named its own call's Call-ID."),
+        table,
+        _verdict(figures),
+        _caveats(figures),
+        machine_line(machine),
+    ])
+
+
+def _verdict(figures: dict[str, Any]) -> str:
+    summary = figures["phone_to_pop"]
+    if summary is None:
+        return "No pop was measured."
+    if summary["p99_ms"] < GOAL_MS:
+        return f"Goal p99 < {GOAL_MS:.0f} ms: **met** (p99 {_ms(summary['p99_ms'])})."
+    return f"Goal p99 < {GOAL_MS:.0f} ms: **missed** (p99 {_ms(summary['p99_ms'])})."
+
+
+def _caveats(figures: dict[str, Any]) -> str:
+    parts = ["Both clocks are this machine's wall clock; `Date.now()` has a resolution of 1 ms, so each "
+             "figure is ±1 ms."]
+    if figures["pop_before_invite"]:
+        parts.append(f"In {figures['pop_before_invite']} calls the pop was rendered before the INVITE reached "
+                     "the phone (the engine emits the offer, then rings the seat): those latencies are negative.")
+    problems = [f"{figures[key]} {label}" for key, label in (
+        ("without_pop", "calls without a pop"), ("without_invite", "calls whose INVITE never reached the phone"),
+        ("wrong_call_id", "pops naming another call"), ("extra_pops", "extra pops"),
+        ("extra_invites", "extra INVITEs")) if figures[key]]
+    if problems:
+        parts.append("Left out of the figures: " + ", ".join(problems) + ".")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------- the world (worker process, sync ORM)
+
+def prepare_world() -> None:
+    """The hotline number → queue, the agent with a web password and a seat, and nobody else at a seat
+    (the demo data seats its agents; they would be offered the calls with no phone to ring)."""
+    from hotline.accounts.models import User
+    from hotline.accounts.permissions import Role
+    from hotline.calls.models import NumberRoute, Queue, QueueMember, Seat
+    from hotline.calls.seats import digest_ha1
+    from hotline.media.models import HotlineNumber
+
+    queue, _ = Queue.objects.update_or_create(name=QUEUE, defaults={
+        "wrapup_seconds": 0, "max_wait_seconds": 600, "max_length": 100})
+    number, _ = HotlineNumber.objects.update_or_create(number=DNIS, defaults={"description": "pop benchmark"})
+    NumberRoute.objects.update_or_create(hotline_number=number, defaults={"queue": queue, "flow": ""})
+    agent, _ = User.objects.update_or_create(username=AGENT, defaults={"role": Role.AGENT, "first_name": "Pop"})
+    agent.set_password(WEB_PASSWORD)
+    agent.save()
+    QueueMember.objects.update_or_create(agent=agent, queue=queue, defaults={"level": 1})
+    Seat.objects.exclude(name=SEAT).update(agent=None)
+    Seat.objects.update_or_create(name=SEAT, defaults={
+        "sip_username": SIP_USER, "realm": REALM, "ha1": digest_ha1(SIP_USER, REALM, SIP_PASSWORD), "agent": agent})
+
+
+def caller_numbers(count: int, rng: random.Random) -> list[str]:
+    """`count` distinct numbers of customers in the data set, drawn at random, none blacklisted."""
+    from django.db.models import Max, Min
+
+    from hotline.crm.models import BlacklistEntry, CustomerPhone
+
+    bounds = CustomerPhone.objects.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        raise BenchError("The data set has no phone numbers.")
+    chosen: dict[str, None] = {}
+    while len(chosen) < count:
+        ids = [rng.randint(bounds["low"], bounds["high"]) for _ in range(min(500, 2 * (count - len(chosen))))]
+        found = dict(CustomerPhone.objects.filter(id__in=ids).values_list("id", "number"))
+        numbers = [found[pk] for pk in ids if pk in found]
+        barred = set(BlacklistEntry.objects.filter(number__in=numbers).values_list("number", flat=True))
+        chosen.update((n, None) for n in numbers if n not in barred)
+    return list(chosen)[:count]
+
+
+# ---------------------------------------------------------------- the processes
+
+def _environment(database_url: str, redis_url: str, data_dir: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+            "DJANGO_SETTINGS_MODULE": "hotline.settings", "HOTLINE_DATA_DIR": str(data_dir)}
+
+
+def start_web(environment: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)],
+                                env=environment, cwd=settings.BASE_DIR, stdout=output, stderr=subprocess.STDOUT)
+
+
+def start_engine(environment: dict[str, str], sip_port: int, rtp_ports: range, log: Path) -> subprocess.Popen[bytes]:
+    variables = {**environment, "HOTLINE_SIP_HOST": HOST, "HOTLINE_SIP_PORT": str(sip_port),
+                 "HOTLINE_RTP_PORT_MIN": str(rtp_ports.start), "HOTLINE_RTP_PORT_MAX": str(rtp_ports.stop - 1),
+                 "HOTLINE_TRUNKS": HOST}
+    with log.open("wb") as output:
+        return subprocess.Popen([sys.executable, "-m", "hotline.cli", "engine"], env=variables,
+                                cwd=settings.BASE_DIR, stdout=output, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+async def wait_for_web(base: str, web: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if web.poll() is not None:
+            raise BenchError(f"`hotline serve` exited: {log.read_text(errors='replace')[-1500:]}")
+        try:
+            await asyncio.to_thread(lambda: urllib.request.urlopen(f"{base}/login/", timeout=2).read())
+            return
+        except OSError:
+            await asyncio.sleep(0.2)
+    raise BenchError(f"`hotline serve` did not answer within {START_TIMEOUT:g} s")
+
+
+async def wait_for_engine(endpoint: Any, engine: subprocess.Popen[bytes], sip_port: int) -> float:
+    """Poll the engine with OPTIONS until it answers; the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < START_TIMEOUT:
+        if engine.poll() is not None:
+            raise BenchError("`hotline engine` exited (see its log with --keep-logs)")
+        if await endpoint.options((HOST, sip_port), 0.5) is not None:
+            return time.monotonic() - started
+        await asyncio.sleep(0.1)
+    raise BenchError(f"`hotline engine` did not answer OPTIONS within {START_TIMEOUT:g} s")
+
+
+# ---------------------------------------------------------------- the calls (worker process, one loop)
+
+class Desk:
+    """The agent's desk in headless Chromium."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+
+    async def log_in(self, base: str) -> None:
+        page = self.page
+        await page.goto(f"{base}/login/?next=/desk/")
+        await page.fill("input[name=username]", AGENT)
+        await page.fill("input[name=password]", WEB_PASSWORD)
+        await page.click("button[type=submit]")
+        await page.wait_for_url("**/desk/**", timeout=STEP_TIMEOUT * 1000)
+        await page.wait_for_function("window.hotlineDesk && window.hotlineDesk.received.length > 0",
+                                     timeout=STEP_TIMEOUT * 1000)
+
+    async def wait_ready(self, notes: RunNotes) -> None:
+        """Until the desk shows the agent ready; press Ready once if it shows another state for 5 s."""
+        ready = "document.getElementById('state-badge').dataset.state === 'ready'"
+        try:
+            await self.page.wait_for_function(ready, timeout=5000)
+        except Exception:  # playwright's TimeoutError: not ready yet, so say ready as the agent would
+            notes.ready_clicks += 1
+            await self.page.click("#btn-ready")
+            await self.page.wait_for_function(ready, timeout=STEP_TIMEOUT * 1000)
+
+    async def pops(self) -> int:
+        return int(await self.page.evaluate("window.hotlineDesk.pops.length"))
+
+    async def pops_since(self, count: int) -> list[dict[str, Any]]:
+        await self.page.wait_for_function("n => window.hotlineDesk.pops.length > n", arg=count,
+                                          timeout=STEP_TIMEOUT * 1000)
+        await asyncio.sleep(0.05)  # a second pop of the same call would show here
+        return list(await self.page.evaluate("n => window.hotlineDesk.pops.slice(n)", count))
+
+
+def note_invites(endpoint: Any, username: str, arrivals: list[float]) -> None:
+    """Wrap the phone's line so that the wall-clock time of each INVITE is noted before the phone acts."""
+    line: Callable[[Any], Awaitable[None]] = endpoint.lines[username]
+
+    async def on_call(call: Any) -> None:
+        arrivals.append(time.time())
+        await line(call)
+
+    endpoint.add_line(username, on_call)
+
+
+async def one_call(callers: Any, uri: str, number: str, desk: Desk, arrivals: list[float],
+                   notes: RunNotes) -> Sample:
+    """Place one call, wait for its pop, the answer and the end; the desk ready again."""
+    await desk.wait_ready(notes)
+    pops_before, invites_before = await desk.pops(), len(arrivals)
+    sent = time.time()
+    call = callers.calls.dial(uri, (HOST, callers.media.port), caller=f"sip:{number}@{HOST}")
+    sample = Sample(call_id=call.invite.call_id, number=number, sent=sent)
+    try:
+        pops = await desk.pops_since(pops_before)
+        sample.rendered, sample.pop_call_id, sample.pops = pops[0]["at"] / 1000, str(pops[0]["call_id"]), len(pops)
+    except Exception:  # playwright's TimeoutError: no pop; counted, and the call is ended as usual
+        pass
+    status = await asyncio.wait_for(call.wait_answer(), STEP_TIMEOUT)
+    if status == 200:
+        await asyncio.sleep(TALK_SECONDS)
+    call.hangup()
+    await asyncio.wait_for(call.wait_ended(), STEP_TIMEOUT)
+    sample.invites = len(arrivals) - invites_before
+    sample.at_phone = arrivals[invites_before] if sample.invites else None
+    return sample
+
+
+async def place_calls(options: dict[str, Any], numbers: list[str], sip_port: int, base: str,
+                      engine: subprocess.Popen[bytes], err: Writer) -> RunNotes:
+    from playwright.async_api import async_playwright
+
+    from hotline.simulate.phones import AgentPhone, SipEndpoint
+
+    notes = RunNotes()
+    agents = await SipEndpoint(name="pop agent").start()
+    callers = await SipEndpoint(trusted=(), name="pop callers").start()
+    try:
+        took = await wait_for_engine(agents, engine, sip_port)
+        phone = AgentPhone(agents, SIP_USER, SIP_PASSWORD, ring=(RING_SECONDS, RING_SECONDS), talk=(30.0, 30.0))
+        arrivals: list[float] = []
+        note_invites(agents, SIP_USER, arrivals)
+        if await phone.register((HOST, sip_port)) != 200:
+            raise BenchError("the agent's phone could not register with the engine")
+        err.write(f"  engine answering after {took:.1f} s; the agent's phone registered\n")
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=options["chromium"], headless=True,
+                                                       args=["--no-sandbox"])
+            desk = Desk(await browser.new_page())
+            await desk.log_in(base)
+            uri = f"sip:{DNIS}@{HOST}:{sip_port}"
+            for index, number in enumerate(numbers):
+                notes.samples.append(await one_call(callers, uri, number, desk, arrivals, notes))
+                if (index + 1) % 50 == 0:
+                    err.write(f"  {index + 1}/{len(numbers)} calls\n")
+            await browser.close()
+    finally:
+        await callers.close()
+        await agents.close()
+    return notes
+
+
+def run_pop(options: dict[str, Any], err: Writer) -> dict[str, Any]:
+    """The worker: data set, world, the two processes, the calls; the figures (JSON-ready)."""
+    from django.db import connection
+
+    from hotline.bench.lookup import database_version, prepare_dataset
+    from hotline.bench.surge.world import free_port_range, free_udp_port
+    from hotline.crm.models import CustomerPhone
+
+    dataset = prepare_dataset(options["customers"], options["seed"], False, err)
+    prepare_world()
+    rng = random.Random(f"pop-{options['seed']}")
+    numbers = caller_numbers(options["warmup"] + options["calls"], rng)
+    version, phones = database_version(), CustomerPhone.objects.count()
+    connection.close()  # the processes started below must not share this connection
+    _clear_stale_commands(options["redis_url"])
+    with tempfile.TemporaryDirectory(prefix="bench-pop-") as folder:
+        work = Path(folder)
+        environment = _environment(os.environ["DATABASE_URL"], options["redis_url"], work)
+        sip_port, web_port = free_udp_port(), _free_tcp_port()
+        engine = start_engine(environment, sip_port, free_port_range(200, rng), work / "engine.log")
+        web = start_web(environment, web_port, work / "web.log")
+        base = f"http://{HOST}:{web_port}"
+        try:
+            asyncio.run(wait_for_web(base, web, work / "web.log"))
+            notes = asyncio.run(place_calls(options, numbers, sip_port, base, engine, err))
+        finally:
+            stop(web)
+            stop(engine)
+        if options["keep_logs"]:
+            for log in ("engine.log", "web.log"):
+                (Path(options["keep_logs"]) / log).write_bytes((work / log).read_bytes())
+    measured = notes.samples[options["warmup"]:]
+    return {"customers": options["customers"], "phones": phones, "database_version": version,
+            "warmup": options["warmup"], "ready_clicks": notes.ready_clicks, **dataset,
+            "figures": summarize_samples(measured), "samples": [asdict(s) for s in measured]}
+
+
+def _clear_stale_commands(redis_url: str) -> None:
+    """Drop engine commands left in Redis by an earlier run (the engine would run them on start)."""
+    import redis
+
+    from hotline.calls.engine_link import COMMAND_LIST
+
+    redis.Redis.from_url(redis_url).delete(COMMAND_LIST)
+
+
+def _free_tcp_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+# ---------------------------------------------------------------- the command
+
+class PopBenchmark:
+    """`hotline bench pop`."""
+
+    name = SECTION
+    help = "Screen-pop latency: INVITE at the agent's phone → pop rendered in the browser (serve + engine + Redis)."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--customers", type=int, default=1_000_000, help="Data set size (default 1,000,000).")
+        parser.add_argument("--calls", type=int, default=300, help="Calls measured (default 300).")
+        parser.add_argument("--warmup", type=int, default=10, help="Calls placed first and not counted (default 10).")
+        parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES,
+                            help="The benchmark's database (default …/hotline_pop); it gets the data set.")
+        parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="Channel layer and engine commands.")
+        parser.add_argument("--chromium", default=DEFAULT_CHROMIUM, help="The Chromium executable.")
+        parser.add_argument("--seed", type=int, default=1, help="Data set and caller sample seed (default 1).")
+        parser.add_argument("--keep-logs", type=Path, default=None, help="Copy the engine's and web logs here.")
+        parser.add_argument("--timeout", type=float, default=3600, help="Seconds allowed for the whole run.")
+        add_output_arguments(parser, SECTION, settings.BASE_DIR / "docs" / "benchmarks.md")
+        parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+
+    def check(self, options: dict[str, Any]) -> None:
+        if options["customers"] < 1 or options["calls"] < 1 or options["warmup"] < 0:
+            raise BenchError("--customers and --calls must be at least 1, --warmup at least 0.")
+
+    def handle(self, options: dict[str, Any], out: Writer, err: Writer) -> None:
+        self.check(options)
+        if options["worker"]:
+            out.write(json.dumps(run_pop(options, err)) + "\n")
+            return
+        target = Target("postgres", postgres_url(options["postgres_url"]))
+        ensure_database(target)
+        err.write(f"{target.label} ({target.url}):\n")
+        result = run_worker(target, self.worker_argv(options), options["timeout"])
+        machine = describe_machine(result["database_version"])
+        section = render_section(result, machine, options)
+        publish(SECTION, section, {"machine": machine, **result}, options, out, err)
+
+    @staticmethod
+    def worker_argv(options: dict[str, Any]) -> list[str]:
+        argv = ["bench", SECTION]
+        for name in ("customers", "calls", "warmup", "redis_url", "chromium", "seed"):
+            argv += [f"--{name.replace('_', '-')}", str(options[name])]
+        if options["keep_logs"] is not None:
+            argv += ["--keep-logs", str(options["keep_logs"])]
+        return argv

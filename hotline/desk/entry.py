@@ -1,0 +1,301 @@
+"""Keyboard-fast order entry at the agent desk: product look-up, a live quote, placing the order (with a
+new customer when the caller is new) and address parsing. JSON in and out, called by the desk page's
+script with the session cookie and the CSRF header.
+
+Prices are never taken from the page: quotes and orders are priced by `hotline.orders.actions`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline.accounts.permissions import Perm
+from hotline.calls.models import CallRecord
+from hotline.catalog.models import CrossSell, GiftRule, Product, SaleStatus
+from hotline.catalog.queries import search_products
+from hotline.crm.actions import CustomerData, do_create_customer
+from hotline.crm.models import Customer
+from hotline.lib.addresses import parse_address
+from hotline.lib.money import yuan
+from hotline.orders.actions import LineInput, OrderInput, Quote, do_create_order, quote_order
+from hotline.orders.models import Order
+
+PRODUCT_LIMIT = 8
+MAX_ADDRESS_LENGTH = 300
+MAX_IDEMPOTENCY_KEY = 100
+ORDER_TEXT_FIELDS = ("delivery_method", "payment_method", "address_text", "recipient", "recipient_phone",
+                     "invoice_title", "invoice_tax_id", "notes", "hotline_number", "call_id")
+# do_create_customer's field names → the names the desk's new-customer form uses
+NEW_CUSTOMER_FIELDS = {"name": "new_customer.name", "phones": "new_customer.phone",
+                       "gender": "new_customer.gender"}
+
+View = Callable[..., HttpResponse]
+
+
+# ---------------------------------------------------------------- access and JSON plumbing
+
+def desk_endpoint(perm: Perm) -> Callable[[View], View]:
+    """Answer 403 JSON (not a login redirect: the caller is `fetch`) to anonymous users and to users
+    without `perm`."""
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return JsonResponse({"error": _("Log in to continue.")}, status=403)
+            if not request.user.has_perm(perm):
+                return JsonResponse({"error": _("You do not have permission to do this.")}, status=403)
+            return view(request, *args, **kwargs)
+        return checked
+    return decorate
+
+
+def json_body(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object, or a ValidationError."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise ValidationError({"__all__": _("The request body must be a JSON object.")})
+    return body
+
+
+def error_response(exc: ValidationError) -> JsonResponse:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return JsonResponse({"errors": errors}, status=400)
+
+
+def _money(value: Decimal) -> str:
+    return str(yuan(value))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# ---------------------------------------------------------------- reads
+
+def product_choices(term: str, limit: int = PRODUCT_LIMIT) -> list[dict[str, Any]]:
+    """The products an agent's term finds, with their gifts and cross-sells, in three queries."""
+    products = search_products(term, limit=limit)
+    # Only what the order will really bring: active rules whose gift is on sale, suggestions on sale.
+    gifts = GiftRule.objects.filter(active=True, gift__status=SaleStatus.ON_SALE).select_related("gift")
+    offers = CrossSell.objects.filter(suggestion__status=SaleStatus.ON_SALE).select_related("suggestion")
+    prefetch_related_objects(products, Prefetch("gift_rules", queryset=gifts.order_by("buy_quantity", "id")),
+                             Prefetch("cross_sells", queryset=offers))
+    return [_product_json(product) for product in products]
+
+
+def _product_json(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.pk, "code": product.short_code, "sku": product.sku, "name": product.name,
+        "price": _money(product.price), "stock": product.stock if product.track_stock else None,
+        "gifts": [{"name": rule.gift.name, "buy": rule.buy_quantity, "get": rule.gift_quantity}
+                  for rule in product.gift_rules.all()],
+        "cross_sells": [{"id": offer.suggestion_id, "name": offer.suggestion.name,
+                         "offer_price": _money(offer.offer_price)} for offer in product.cross_sells.all()],
+    }
+
+
+def quote_json(quote: Quote) -> dict[str, Any]:
+    return {
+        "lines": [{"product_id": line.product.pk, "name": line.product.name, "quantity": line.quantity,
+                   "unit_price": _money(line.unit_price), "amount": _money(line.amount),
+                   "cross_sell": line.cross_sell} for line in quote.lines],
+        "gifts": [{"product_id": gift.product.pk, "name": gift.product.name, "quantity": gift.quantity}
+                  for gift in quote.gifts],
+        "total": _money(quote.total),
+        "points": quote.points,
+    }
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    return {"id": order.pk, "number": order.number, "total": _money(order.total), "airing_id": order.airing_id,
+            "customer_id": order.customer_id}
+
+
+def call_attribution(call_id: str) -> tuple[str, datetime.datetime] | None:
+    """The hotline number a recorded call came in on and when it arrived, so the order is attributed to
+    the airing the call was attributed to, however long the agent took to submit."""
+    if not call_id:
+        return None
+    call = CallRecord.objects.filter(call_id=call_id, hotline_number__isnull=False).select_related(
+        "hotline_number").first()
+    if call is None or call.hotline_number is None:
+        return None
+    return call.hotline_number.number, call.arrived_at
+
+
+# ---------------------------------------------------------------- reading the page's input
+
+def parse_lines(raw: object) -> list[LineInput]:
+    """The requested lines; quantities and products are checked by the pricing itself."""
+    if not isinstance(raw, list):
+        raise ValidationError({"lines": _("An order needs at least one product.")})
+    lines, errors = [], []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or not _is_int(item.get("product_id")):
+            errors.append(_("Line %(number)d: choose a product.") % {"number": number})
+            continue
+        cross_sell = item.get("cross_sell", False)
+        if not isinstance(cross_sell, bool):
+            errors.append(_("Line %(number)d: “cross-sell” must be true or false.") % {"number": number})
+            continue
+        lines.append(LineInput(product_id=item["product_id"], quantity=item.get("quantity", 0),
+                               cross_sell=cross_sell))
+    if errors:
+        raise ValidationError({"lines": errors})
+    return lines
+
+
+@dataclasses.dataclass
+class DeskOrder:
+    """A submitted order form: the order, the new customer to create first (if any), its key."""
+
+    order: OrderInput
+    new_customer: CustomerData | None
+    idempotency_key: str
+
+
+def parse_order(body: dict[str, Any]) -> DeskOrder:
+    """The order form as typed inputs; every malformed field is reported at once, keyed by its name."""
+    errors: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    for name in (*ORDER_TEXT_FIELDS, "idempotency_key"):
+        value = body.get(name)
+        if value is not None and not isinstance(value, str):
+            errors[name] = _("Enter text.")
+        elif value:
+            fields[name] = value
+    for name in ("customer_id", "address_id"):
+        if body.get(name) is not None and not _is_int(body[name]):
+            errors[name] = _("Choose one from the list.")
+    if not isinstance(body.get("rush", False), bool):
+        errors["rush"] = _("Must be true or false.")
+    if len(fields.get("idempotency_key", "")) > MAX_IDEMPOTENCY_KEY:
+        errors["idempotency_key"] = _("At most %(max)d characters.") % {"max": MAX_IDEMPOTENCY_KEY}
+    new_customer = _parse_new_customer(body, errors)
+    try:
+        lines = parse_lines(body.get("lines"))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    key = fields.pop("idempotency_key", "")
+    order = OrderInput(customer_id=body.get("customer_id") or 0, lines=lines, address_id=body.get("address_id"),
+                       rush=body.get("rush", False), **fields)
+    return DeskOrder(order=order, new_customer=new_customer, idempotency_key=key)
+
+
+def _parse_new_customer(body: dict[str, Any], errors: dict[str, Any]) -> CustomerData | None:
+    raw, customer_id = body.get("new_customer"), body.get("customer_id")
+    if raw is None:
+        if customer_id is None:
+            errors["customer_id"] = _("Choose the customer or enter a new one.")
+        return None
+    if customer_id is not None:
+        errors["customer_id"] = _("Choose the customer or enter a new one, not both.")
+        return None
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(name, ""), str) for name in ("name", "gender",
+                                                                                             "phone")):
+        errors["new_customer"] = _("Enter the new customer's name, gender and phone number.")
+        return None
+    address = body.get("address_text")
+    return CustomerData(name=raw.get("name", ""), gender=raw.get("gender") or "u",
+                        phones=[raw["phone"]] if raw.get("phone") else [],
+                        address=address if isinstance(address, str) else "")
+
+
+# ---------------------------------------------------------------- placing the order
+
+def place_order(desk: DeskOrder, *, actor: Any) -> tuple[Order, bool]:
+    """Create the new customer (if any) and the order in one transaction, so that a refused order leaves
+    no customer behind; returns (order, created). A repeated key returns the first order."""
+    if desk.idempotency_key:
+        first = Order.objects.filter(agent=actor, idempotency_key=desk.idempotency_key).first()
+        if first is not None:
+            return first, False
+    if desk.new_customer is not None and not actor.has_perm(Perm.ADD_CUSTOMER):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    data = desk.order
+    attribution = call_attribution(data.call_id)
+    if attribution is not None:
+        data = dataclasses.replace(data, hotline_number=attribution[0], called_at=attribution[1])
+    with transaction.atomic():
+        if desk.new_customer is not None:
+            customer = _create_customer(desk.new_customer, actor=actor)
+            data = dataclasses.replace(data, customer_id=customer.pk)
+        order, created = do_create_order(data, actor=actor, idempotency_key=desk.idempotency_key)
+        if not created and desk.new_customer is not None:
+            transaction.set_rollback(True)  # a racing twin submit placed it: keep no second customer
+        return order, created
+
+
+def _create_customer(data: CustomerData, *, actor: Any) -> Customer:
+    try:
+        return do_create_customer(data, actor=actor)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        raise ValidationError({NEW_CUSTOMER_FIELDS.get(name, "new_customer"): messages
+                               for name, messages in errors.items()}) from exc
+
+
+# ---------------------------------------------------------------- views
+
+@require_GET
+@desk_endpoint(Perm.CREATE_ORDER)
+def products(request: HttpRequest) -> HttpResponse:
+    """Products matching `q` (code, pinyin initials, name), for the order line being typed."""
+    return JsonResponse({"products": product_choices(request.GET.get("q", ""))})
+
+
+@require_POST
+@desk_endpoint(Perm.CREATE_ORDER)
+def quote(request: HttpRequest) -> HttpResponse:
+    """What the lines typed so far cost, with their gifts and points; nothing is written."""
+    try:
+        priced = quote_order(parse_lines(json_body(request).get("lines")))
+    except ValidationError as exc:
+        return error_response(exc)
+    return JsonResponse(quote_json(priced))
+
+
+@require_POST
+@desk_endpoint(Perm.CREATE_ORDER)
+def create_order(request: HttpRequest) -> HttpResponse:
+    """Place the order (201), or return the one this idempotency key placed already (200)."""
+    try:
+        order, created = place_order(parse_order(json_body(request)), actor=request.user)
+    except ValidationError as exc:
+        return error_response(exc)
+    except PermissionDenied as exc:
+        return JsonResponse({"error": str(exc)}, status=403)
+    return JsonResponse({"order": order_json(order)}, status=201 if created else 200)
+
+
+@require_GET
+@desk_endpoint(Perm.CREATE_ORDER)
+def parse_address_view(request: HttpRequest) -> HttpResponse:
+    """Province, city, district and the rest of a typed address, to check before saving."""
+    text = request.GET.get("text", "").strip()
+    if not text:
+        return error_response(ValidationError({"text": _("Enter an address.")}))
+    if len(text) > MAX_ADDRESS_LENGTH:
+        return error_response(ValidationError({"text": _("At most %(max)d characters.")
+                                               % {"max": MAX_ADDRESS_LENGTH}}))
+    parsed = parse_address(text)
+    return JsonResponse({"province": parsed.province, "city": parsed.city, "district": parsed.district,
+                         "detail": parsed.detail})

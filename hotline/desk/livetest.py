@@ -1,0 +1,219 @@
+"""A live Hotline inside one process, for the desk's end-to-end test and `hotline bench pop`.
+
+* `serving()` serves `hotline.asgi.application` (HTTP and the websockets) with uvicorn on a thread of its
+  own, on 127.0.0.1 and a free port, and yields its base URL.
+* `engine_running()` starts the telephony engine (`EmbeddedEngine`) on a free SIP port: it reads seats,
+  queues and routes from the database as `hotline demo` does, and the web side's commands reach it.
+* `SipLab` runs simulated phones (`hotline.simulate.phones`) on an event loop thread of its own: agent
+  phones that register with their seat's credentials, and callers that dial the hotline.
+* `chromium()` launches Debian's headless Chromium with Playwright (never a downloaded browser).
+* `log_in(page, base_url, username, password)` signs a Playwright page in through /login/.
+
+Everything here talks to the database from its own threads, so it works with any database the server can
+open from several threads: pytest-django's test databases (with `transactional_db`, so that the test's
+rows are committed) on SQLite and PostgreSQL. The caller of these helpers must not touch the ORM inside a
+Playwright sync block (Playwright runs an event loop there, and Django refuses sync queries on it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from django.db import connections
+
+from hotline.calls.embedded import EmbeddedEngine
+from hotline.simulate.phones import AgentPhone, Caller, CallerPlan, CallResult, SipEndpoint
+
+T = TypeVar("T")
+HOST = "127.0.0.1"
+CHROMIUM = "/usr/bin/chromium"
+START_TIMEOUT = 20.0  # seconds for the server or the SIP thread to come up
+STOP_TIMEOUT = 10.0
+
+
+def free_tcp_port(host: str = HOST) -> int:
+    """A TCP port nobody listens on now (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(host: str = HOST, port: int = 0) -> Iterator[str]:
+    """Serve the ASGI app with uvicorn (websockets included) on a background thread; yields its base URL.
+
+    On exit the server stops: open websockets are closed, requests in flight get a few seconds.
+    """
+    import uvicorn
+
+    from hotline.asgi import application
+
+    config = uvicorn.Config(application, host=host, port=port or free_tcp_port(host), loop="asyncio",
+                            lifespan="off", ws="websockets-sansio", log_level="warning", timeout_graceful_shutdown=3)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="livetest-web", daemon=True)
+    thread.start()
+    try:
+        _wait_until(lambda: server.started or not thread.is_alive(), START_TIMEOUT)
+        if not server.started:
+            raise RuntimeError(f"the web server did not start on {host}:{config.port}")
+        yield f"http://{host}:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(STOP_TIMEOUT)
+        close_live_connections()
+
+
+def _wait_until(done: Callable[[], bool], timeout: float) -> None:
+    finished = threading.Event()
+    deadline = timeout
+    while not done() and deadline > 0:
+        finished.wait(0.02)
+        deadline -= 0.02
+
+
+def close_live_connections() -> None:
+    """Close the database connections the desk's and the wallboard's reader threads keep.
+
+    Those threads hold a connection for their life (`hotline.desk.consumers`); a test database cannot be
+    dropped on PostgreSQL while they do. Each worker closes its own: the barrier makes every task wait
+    until all workers have one, so no worker runs two.
+    """
+    from hotline.desk import consumers
+
+    pool = consumers._pop_threads
+    workers = pool._max_workers
+    barrier = threading.Barrier(workers)
+
+    def close_mine() -> None:
+        connections.close_all()
+        try:
+            barrier.wait(STOP_TIMEOUT)
+        except threading.BrokenBarrierError:
+            pass
+
+    for future in [pool.submit(close_mine) for _ in range(workers)]:
+        future.result(STOP_TIMEOUT * 2)
+
+
+@contextmanager
+def engine_running() -> Iterator[EmbeddedEngine]:
+    """The telephony engine of this process on an ephemeral SIP port (`engine.engine.sip_address`),
+    configured from the database; stopped on exit (calls hung up, call log flushed)."""
+    embedded = EmbeddedEngine(sip_port=0)
+    try:
+        embedded.start()
+        yield embedded
+    finally:
+        embedded.stop()
+
+
+class SipLab:
+    """Simulated phones on their own event loop thread; use as a context manager.
+
+    `register_agent` registers a seat's phone (answering after `ring` seconds); `dial` places a call from
+    a number to the hotline and returns at once with a handle; `hang_up` ends it from the caller's side.
+    """
+
+    def __init__(self, engine_address: tuple[str, int]) -> None:
+        self.engine_address = engine_address
+        self.loop = asyncio.new_event_loop()
+        self.phones: list[AgentPhone] = []
+        self.callers: list[Caller] = []
+        self._calls: list[Future[CallResult]] = []
+        self._thread = threading.Thread(target=self.loop.run_forever, name="livetest-sip", daemon=True)
+
+    def __enter__(self) -> SipLab:
+        self._thread.start()
+        self.endpoint = self.run(SipEndpoint().start())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for caller, call in zip(self.callers, self._calls, strict=True):
+                if not call.done():
+                    self.loop.call_soon_threadsafe(caller.abort, "the test ended")
+            for call in self._calls:
+                call.result(STOP_TIMEOUT)
+            for phone in self.phones:
+                self.run(phone.unregister())
+            self.run(self.endpoint.close())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(STOP_TIMEOUT)
+            self.loop.close()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = START_TIMEOUT) -> T:
+        """Run a coroutine on the SIP thread and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def register_agent(self, username: str, password: str, ring: float = 1.0, talk: float = 600.0) -> AgentPhone:
+        """A seat's phone, registered with digest auth, that answers after `ring` seconds and talks until
+        the caller hangs up (or `talk` seconds)."""
+        phone = self.run(self._new_phone(username, password, ring, talk))
+        status = self.run(phone.register(self.engine_address))
+        if status != 200:
+            raise RuntimeError(f"the phone of {username} could not register: {status}")
+        self.phones.append(phone)
+        return phone
+
+    async def _new_phone(self, username: str, password: str, ring: float, talk: float) -> AgentPhone:
+        return AgentPhone(self.endpoint, username, password, ring=(ring, ring), talk=(talk, talk))
+
+    def dial(self, number: str, dnis: str, patience: float = 600.0) -> Caller:
+        """Call `dnis` from `number` (RTP flowing); the call goes on until `hang_up` or the agent ends it."""
+        plan = CallerPlan(number=number, key="1", menu_delay=patience, patience=patience, talk=patience,
+                          listen=0.0)
+        caller = Caller(self.endpoint, plan)
+        self.callers.append(caller)
+        host, port = self.engine_address
+        self._calls.append(asyncio.run_coroutine_threadsafe(caller.run(f"sip:{dnis}@{host}:{port}"), self.loop))
+        return caller
+
+    def call_id(self, caller: Caller, timeout: float = START_TIMEOUT) -> str:
+        """The SIP Call-ID of the caller's call, once the INVITE has left."""
+        _wait_until(lambda: bool(caller.result.call_id), timeout)
+        return caller.result.call_id
+
+    def hang_up(self, caller: Caller) -> CallResult:
+        """The caller hangs up; returns how the call went, from the caller's side."""
+        index = self.callers.index(caller)
+
+        def leave() -> None:
+            if caller.call is not None:
+                caller.leaving = True
+                caller.call.hangup()
+
+        self.loop.call_soon_threadsafe(leave)
+        return self._calls[index].result(STOP_TIMEOUT)
+
+
+@contextmanager
+def chromium(executable: str = CHROMIUM) -> Iterator[Any]:
+    """A headless Chromium `Browser` (Playwright's sync API), closed on exit; the ORM must not be used
+    inside (see the module's docstring)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def log_in(page: Any, base_url: str, username: str, password: str) -> None:
+    """Sign a Playwright page in through the login form and wait for the page it lands on."""
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.press("input[name=password]", "Enter")
+    if "/login/" in page.url:
+        raise RuntimeError(f"{username} could not sign in")

@@ -1,0 +1,149 @@
+"""The screen pop (来电弹屏): everything an agent needs about a caller, read when the call is offered.
+
+It is built from the offer's own facts (caller, dialled number, attributed airing), so the look-up is a
+handful of indexed queries whatever the size of the customer base: the number's customers, their last
+orders, open complaints, recent contacts, saved addresses, the airing and the scripts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from hotline.accounts.models import User
+from hotline.accounts.permissions import Perm
+from hotline.calls.models import Callback, Recording
+from hotline.crm.models import Credit, Customer, Level
+from hotline.crm.queries import blacklist_action, customers_by_phone
+from hotline.lib.phones import PhoneInfo, normalize_phone, phone_info
+from hotline.media.models import Airing
+from hotline.media.queries import hotline_number_by_dnis
+from hotline.orders.models import Order
+from hotline.service.queries import open_complaints, recent_contacts, render_script, scripts_for
+
+LAST_ORDERS = 5
+LAST_RECORDINGS = 5
+LAST_CONTACTS = 5
+
+
+@dataclass(frozen=True)
+class Offered:
+    """The facts of an offered (or answered, or dialled) call that the pop is built from."""
+
+    call_id: str
+    caller: str
+    dnis: str = ""
+    airing_id: int | None = None
+    warning: str = ""
+    callback_id: int | None = None
+    direction: str = "inbound"
+    queue: str = ""
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> Offered:
+        return cls(call_id=str(event.get("call_id", "")), caller=str(event.get("caller", "")),
+                   dnis=str(event.get("dnis", "")), airing_id=event.get("airing_id"),
+                   warning=str(event.get("warning", "")), callback_id=event.get("callback_id"),
+                   direction=str(event.get("direction", "inbound")), queue=str(event.get("queue", "")))
+
+
+def _number(raw: str) -> tuple[str, PhoneInfo | None]:
+    try:
+        number = normalize_phone(raw)
+    except ValidationError:
+        return raw, None
+    return number, phone_info(number)
+
+
+def _airing(offered: Offered) -> Airing | None:
+    if offered.airing_id is None:
+        return None
+    return Airing.objects.select_related("station", "product").filter(pk=offered.airing_id).first()
+
+
+def _callback(offered: Offered) -> Callback | None:
+    if offered.callback_id is not None:
+        return Callback.objects.filter(pk=offered.callback_id).first()
+    return Callback.objects.filter(Q(last_call_id=offered.call_id) | Q(call_id=offered.call_id)).first()
+
+
+def _customer_part(customer: Customer | None) -> dict[str, Any]:
+    if customer is None:
+        return {"customer": None, "orders": [], "addresses": [], "complaints": []}
+    orders = list(Order.objects.filter(customer=customer).order_by("-created_at")
+                  .prefetch_related("lines__product")[:LAST_ORDERS])
+    return {"customer": customer, "orders": orders, "addresses": list(customer.addresses.all()),
+            "complaints": open_complaints(customer)}
+
+
+def _warnings(customer: Customer | None, blacklist: str | None) -> list[str]:
+    """Codes the template turns into coloured badges: vip, credit_watch / credit_bad, blacklist."""
+    warnings = []
+    if blacklist:
+        warnings.append("blacklist")
+    if customer is not None:
+        if customer.level != Level.NORMAL:
+            warnings.append("vip")
+        if customer.credit != Credit.GOOD:
+            warnings.append(f"credit_{customer.credit}")
+    return warnings
+
+
+def pop_context(offered: Offered, user: User) -> dict[str, Any]:
+    """What the pop template shows, and what the order form is prefilled with."""
+    number, info = _number(offered.caller)
+    matches = customers_by_phone(number) if info is not None else []
+    customer = matches[0] if matches else None
+    hotline = hotline_number_by_dnis(offered.dnis) if offered.dnis else None
+    airing = _airing(offered)
+    product = airing.product if airing is not None else None
+    station = airing.station if airing is not None else (hotline.station if hotline is not None else None)
+    scripts = [(script.title, render_script(script, customer=customer, product=product,
+                                            hotline=offered.dnis, agent=user))
+               for script in scripts_for(product_id=product.pk if product else None, hotline=offered.dnis)]
+    recordings = (list(Recording.objects.filter(call__caller=number).select_related("call")
+                       .order_by("-created_at")[:LAST_RECORDINGS]) if info is not None else [])
+    return {
+        "offered": offered, "number": number, "phone": info, "other_matches": len(matches) - 1 if matches else 0,
+        **_customer_part(customer),
+        "warnings": _warnings(customer, offered.warning or blacklist_action(number)),
+        "contacts": [contact for contact in (recent_contacts([number], limit=LAST_CONTACTS + 1) if info else [])
+                     if contact["call_id"] != offered.call_id][:LAST_CONTACTS],
+        "callback": _callback(offered), "hotline": hotline, "station": station, "airing": airing,
+        "product": product, "scripts": scripts, "recordings": recordings,
+        "can_play": user.has_perm(Perm.VIEW_CALLS),
+    }
+
+
+def order_prefill(context: dict[str, Any]) -> dict[str, Any]:
+    """What the order form starts with: the customer, their default address, the product that aired."""
+    customer: Customer | None = context["customer"]
+    product = context["product"]
+    phone: PhoneInfo | None = context["phone"]
+    addresses = context["addresses"]
+    return {
+        "call_id": context["offered"].call_id,
+        "queue": context["offered"].queue,
+        "hotline_number": context["hotline"].number if context["hotline"] is not None else "",
+        "customer_id": customer.pk if customer is not None else None,
+        "customer_name": customer.name if customer is not None else "",
+        "phone": context["number"],
+        "region": phone.region if phone is not None else "",
+        "addresses": [{"id": a.pk, "text": str(a)} for a in addresses],
+        "address_id": addresses[0].pk if addresses else None,
+        "product": None if product is None else {
+            "id": product.pk, "code": product.short_code, "name": product.name, "price": str(product.price)},
+    }
+
+
+def render_pop(offered: Offered, user: User, language: str) -> dict[str, Any]:
+    """The pop as a message for the desk: its HTML in the agent's language, and the order prefill."""
+    context = pop_context(offered, user)
+    with translation.override(language):
+        html = render_to_string("desk/pop.html", context)
+    return {"type": "pop", "call_id": offered.call_id, "html": html, "order": order_prefill(context)}

@@ -1,0 +1,51 @@
+"""Reads for the desk: an agent's state as the call log last recorded it, and the call they are on."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from hotline.accounts.models import User
+from hotline.calls.models import AgentStateEvent, CallRecord, Queue, Seat
+from hotline.desk.pop import Offered
+from hotline.telephony.events import AgentState
+
+# A call record left open by an engine that died is not a call in progress after this long.
+STALE_CALL = datetime.timedelta(hours=4)
+BUSY_STATES = {AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP}
+
+
+def offered_for_call(call_id: str) -> Offered | None:
+    """The pop's facts for a call the agent did not get an offer for (attended transfer, pick-up)."""
+    record = CallRecord.objects.filter(call_id=call_id).first()
+    return None if record is None else _offered(record)
+
+
+def _offered(record: CallRecord) -> Offered:
+    return Offered(call_id=record.call_id, caller=record.caller, dnis=record.dnis, airing_id=record.airing_id,
+                   direction=record.direction, queue=record.queue)
+
+
+def _current_call(user: User, state: str) -> Offered | None:
+    if state not in BUSY_STATES:
+        return None
+    record = (CallRecord.objects.filter(agent_key=user.username, arrived_at__gte=timezone.now() - STALE_CALL)
+              .order_by("-arrived_at").first())
+    return None if record is None else _offered(record)
+
+
+def desk_state(user: User) -> dict[str, Any]:
+    """`public`: the agent's state, reason, seat and since when; `call`: the call to pop again, if any."""
+    last = AgentStateEvent.objects.filter(agent_key=user.username).order_by("-at", "-id").first()
+    state = last.state if last is not None else AgentState.LOGGED_OUT
+    seat = Seat.objects.filter(agent=user).values_list("name", flat=True).first() or ""
+    public = {"state": state, "reason": last.reason if last is not None else "", "seat": seat,
+              "since": last.at.isoformat() if last is not None else None}
+    return {"public": public, "call": _current_call(user, state)}
+
+
+def wrapup_seconds() -> dict[str, int]:
+    """Each queue's wrap-up time, for the desk's countdown."""
+    return dict(Queue.objects.values_list("name", "wrapup_seconds"))

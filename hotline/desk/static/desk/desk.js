@@ -1,0 +1,523 @@
+// Agent desk: live state and screen pops over the websocket, keyboard-first order entry over fetch.
+// Incoming events are applied once per animation frame (the latest state, the latest pop), so a burst of
+// events redraws the page once instead of flickering through every step.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("desk-config").textContent);
+  const $ = (id) => document.getElementById(id);
+  const texts = config.texts;
+  // Timings and results the end-to-end test and `hotline bench pop` read.
+  const record = (window.hotlineDesk = { pops: [], orders: [], keys: 0, received: [] });
+
+  let agentState = { state: "logged_out", reason: "", seat: "", since: null };
+  let call = null; // {call_id, queue, phase}
+  let order = null; // prefill of the current order form
+  let lines = [];
+  let results = [];
+  let selected = 0;
+  let idempotencyKey = newKey();
+
+  function newKey() {
+    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "");
+  }
+
+  function csrf() {
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function showError(message) {
+    const banner = $("desk-error");
+    banner.textContent = message;
+    banner.hidden = !message;
+  }
+
+  async function request(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = {};
+    try {
+      data = await response.json();
+    } catch (e) {
+      data = {};
+    }
+    if (!response.ok) {
+      const error = new Error(data.detail || data.error || texts.failed);
+      error.data = data;
+      throw error;
+    }
+    return data;
+  }
+
+  async function command(url, body) {
+    try {
+      showError("");
+      return await request("POST", url, body || {});
+    } catch (error) {
+      showError(error.message);
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- agent state
+
+  function showState() {
+    const badge = $("state-badge");
+    let label = config.states[agentState.state] || agentState.state;
+    if (agentState.state === "not_ready" && agentState.reason) {
+      label += " · " + (config.reasons[agentState.reason] || agentState.reason);
+    }
+    badge.textContent = label;
+    badge.dataset.state = agentState.state;
+    const seated = agentState.state !== "logged_out";
+    $("seat-login").hidden = seated;
+    $("seat-controls").hidden = !seated;
+    if (agentState.seat) $("seat-name").textContent = agentState.seat;
+    tick();
+  }
+
+  function tick() {
+    const since = agentState.since ? Date.parse(agentState.since) : null;
+    const seconds = since ? Math.max(0, Math.floor((Date.now() - since) / 1000)) : 0;
+    $("state-clock").textContent = since ? clock(seconds) : "";
+    const countdown = $("wrapup-countdown");
+    if (agentState.state === "wrap_up" && call) {
+      const left = (config.wrapup[call.queue] || 0) - seconds;
+      countdown.hidden = left < 0;
+      countdown.textContent = left >= 0 ? config.states.wrap_up + " " + left + "s" : "";
+    } else {
+      countdown.hidden = true;
+    }
+  }
+
+  function clock(seconds) {
+    const m = Math.floor(seconds / 60);
+    const s = seconds % 60;
+    return (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  // ---------------------------------------------------------------- the websocket
+
+  let socket = null;
+  let retry = 1000;
+  let pending = [];
+  let frame = 0;
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + config.ws);
+    socket.onopen = () => {
+      retry = 1000;
+      $("connection").hidden = true;
+    };
+    socket.onmessage = (message) => {
+      const data = JSON.parse(message.data);
+      record.received.push(data.type);
+      pending.push(data);
+      if (!frame) frame = requestAnimationFrame(applyPending);
+    };
+    socket.onclose = (event) => {
+      if (event.code === 4403) return; // not allowed: retrying will not help
+      $("connection").hidden = false;
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+  }
+
+  function applyPending() {
+    frame = 0;
+    const batch = pending;
+    pending = [];
+    let lastState = null;
+    let lastPop = null;
+    for (const message of batch) {
+      if (message.type === "hello" || message.type === "state") lastState = message;
+      else if (message.type === "pop") lastPop = message;
+      else if (message.type === "answered") setPhase(message.call_id, "on_call");
+      else if (message.type === "ended") callEnded(message.call_id);
+      else if (message.type === "message" && window.htmx) htmx.trigger(document.body, "refresh-messages");
+    }
+    if (lastState) {
+      agentState = { state: lastState.state, reason: lastState.reason, seat: lastState.seat || agentState.seat,
+                     since: lastState.since };
+      showState();
+    }
+    if (lastPop) showPop(lastPop);
+  }
+
+  // ---------------------------------------------------------------- the call and its pop
+
+  function showPop(message) {
+    if (call && call.call_id === message.call_id && call.popped) return;
+    const previousPhase = call && call.call_id === message.call_id ? call.phase : "ringing";
+    call = { call_id: message.call_id, queue: message.order.queue || "", phase: previousPhase, popped: true };
+    $("pop").innerHTML = message.html;
+    $("call-bar").hidden = false;
+    $("note-form").hidden = true;
+    $("note-call-id").value = message.call_id;
+    $("message-call-id").value = message.call_id;
+    setPhase(message.call_id, previousPhase);
+    startOrder(message.order);
+    requestAnimationFrame(() => record.pops.push({ call_id: message.call_id, at: Date.now() }));
+  }
+
+  function setPhase(callId, phase) {
+    if (!call || call.call_id !== callId) return;
+    call.phase = phase;
+    $("call-phase").textContent = config.states[phase] || "";
+    $("call-bar").dataset.phase = phase;
+  }
+
+  function callEnded(callId) {
+    if (!call || call.call_id !== callId) return;
+    call.phase = "ended";
+    $("call-bar").hidden = true;
+    $("note-form").hidden = false;
+    $("note-result").textContent = "";
+  }
+
+  function callCommand(verb, body) {
+    if (call) command("/api/engine/calls/" + encodeURIComponent(call.call_id) + "/" + verb, body);
+  }
+
+  // ---------------------------------------------------------------- order entry
+
+  function startOrder(prefill) {
+    order = prefill;
+    lines = [];
+    idempotencyKey = newKey();
+    $("order-form").hidden = false;
+    $("order-placed").hidden = true;
+    $("order-errors").innerHTML = "";
+    $("order-customer").textContent = prefill.customer_name ? prefill.customer_name + " " + prefill.phone : prefill.phone || "";
+    $("new-customer").hidden = Boolean(prefill.customer_id);
+    $("new-phone").textContent = prefill.phone ? prefill.phone + " " + (prefill.region || "") : "";
+    const select = $("address-select");
+    select.innerHTML = "";
+    for (const address of prefill.addresses || []) {
+      select.add(new Option(address.text, address.id, false, address.id === prefill.address_id));
+    }
+    select.add(new Option("—", ""));
+    if (!(prefill.addresses || []).length) select.value = "";
+    for (const id of ["address-text", "invoice-title", "invoice-tax-id", "order-notes", "new-name"]) $(id).value = "";
+    $("rush").checked = false;
+    $("address-parsed").textContent = "";
+    if (prefill.product) addLine({ id: prefill.product.id, name: prefill.product.name, price: prefill.product.price,
+                                   cross_sells: [] }, false);
+    else renderLines();
+    $(prefill.customer_id ? "product-q" : "new-name").focus();
+  }
+
+  function addLine(product, crossSell, price) {
+    const existing = lines.find((line) => line.product_id === product.id && line.cross_sell === crossSell);
+    if (existing) existing.quantity += 1;
+    else lines.push({ product_id: product.id, name: product.name, quantity: 1, cross_sell: crossSell,
+                      unit_price: price || product.price, amount: price || product.price });
+    showCrossSells(product.cross_sells || []);
+    renderLines();
+    quote();
+  }
+
+  function renderLines() {
+    const body = $("order-lines").tBodies[0];
+    body.innerHTML = "";
+    lines.forEach((line, index) => {
+      const row = body.insertRow();
+      row.insertCell().textContent = line.name;
+      const qty = document.createElement("input");
+      qty.type = "number";
+      qty.min = "1";
+      qty.value = line.quantity;
+      qty.className = "qty";
+      qty.addEventListener("change", () => {
+        line.quantity = Math.max(1, parseInt(qty.value, 10) || 1);
+        quote();
+      });
+      row.insertCell().appendChild(qty);
+      row.insertCell().textContent = "¥" + line.unit_price;
+      row.insertCell().textContent = "¥" + line.amount;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "link";
+      remove.textContent = "×";
+      remove.addEventListener("click", () => {
+        lines.splice(index, 1);
+        renderLines();
+        quote();
+      });
+      row.insertCell().appendChild(remove);
+    });
+  }
+
+  function showCrossSells(suggestions) {
+    const box = $("cross-sells");
+    box.innerHTML = "";
+    suggestions.slice(0, 3).forEach((suggestion, index) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "suggestion";
+      button.dataset.key = String(index + 1);
+      button.innerHTML = "<kbd>Alt+" + (index + 1) + "</kbd> ";
+      button.append(suggestion.name + " ¥" + suggestion.offer_price);
+      button.addEventListener("click", () => addCrossSell(suggestion));
+      box.appendChild(button);
+    });
+    box.dataset.suggestions = JSON.stringify(suggestions.slice(0, 3));
+  }
+
+  function addCrossSell(suggestion) {
+    addLine({ id: suggestion.id, name: suggestion.name, cross_sells: [] }, true, suggestion.offer_price);
+  }
+
+  let quoting = 0;
+  async function quote() {
+    const mine = ++quoting;
+    if (!lines.length) {
+      $("order-total").textContent = "¥0.00";
+      $("gifts").textContent = "";
+      return;
+    }
+    try {
+      const data = await request("POST", "/desk/quote", { lines: linePayload() });
+      if (mine !== quoting) return; // a newer quote is on its way
+      data.lines.forEach((quoted, index) => {
+        if (lines[index]) Object.assign(lines[index], { unit_price: quoted.unit_price, amount: quoted.amount });
+      });
+      renderLines();
+      $("order-total").textContent = "¥" + data.total;
+      $("gifts").textContent = data.gifts.map((gift) => "🎁 " + gift.name + " ×" + gift.quantity).join("  ");
+    } catch (error) {
+      showErrors(error);
+    }
+  }
+
+  function linePayload() {
+    return lines.map((line) => ({ product_id: line.product_id, quantity: line.quantity, cross_sell: line.cross_sell }));
+  }
+
+  let searchTimer = 0;
+  function search() {
+    clearTimeout(searchTimer);
+    const term = $("product-q").value.trim();
+    if (!term) {
+      showResults([]);
+      return;
+    }
+    searchTimer = setTimeout(async () => {
+      try {
+        const data = await request("GET", "/desk/products?q=" + encodeURIComponent(term));
+        if ($("product-q").value.trim() === term) showResults(data.products);
+      } catch (error) {
+        showError(error.message);
+      }
+    }, 80);
+  }
+
+  function showResults(products) {
+    results = products;
+    selected = 0;
+    const list = $("product-results");
+    list.innerHTML = "";
+    if (!products.length && $("product-q").value.trim()) {
+      const empty = document.createElement("li");
+      empty.className = "muted";
+      empty.textContent = texts.no_results;
+      list.appendChild(empty);
+    }
+    products.forEach((product, index) => {
+      const item = document.createElement("li");
+      item.setAttribute("role", "option");
+      item.dataset.index = String(index);
+      item.textContent = product.code + "  " + product.name + "  ¥" + product.price;
+      item.addEventListener("mousedown", (event) => {
+        event.preventDefault();
+        pick(index);
+      });
+      list.appendChild(item);
+    });
+    highlight();
+  }
+
+  function highlight() {
+    Array.from($("product-results").children).forEach((item, index) => {
+      item.classList.toggle("selected", index === selected);
+      item.setAttribute("aria-selected", index === selected ? "true" : "false");
+    });
+  }
+
+  function pick(index) {
+    const product = results[index];
+    if (!product) return;
+    $("product-q").value = "";
+    showResults([]);
+    addLine(product, false);
+  }
+
+  async function submitOrder() {
+    if (!order) return;
+    const addressId = $("address-select").value;
+    const body = {
+      customer_id: order.customer_id,
+      new_customer: order.customer_id ? null : { name: $("new-name").value.trim(), gender: $("new-gender").value,
+                                                 phone: order.phone },
+      lines: linePayload(),
+      delivery_method: $("delivery-method").value,
+      payment_method: $("payment-method").value,
+      address_id: $("address-text").value.trim() ? null : addressId ? parseInt(addressId, 10) : null,
+      address_text: $("address-text").value.trim(),
+      recipient: "",
+      recipient_phone: "",
+      invoice_title: $("invoice-title").value.trim(),
+      invoice_tax_id: $("invoice-tax-id").value.trim(),
+      rush: $("rush").checked,
+      notes: $("order-notes").value.trim(),
+      hotline_number: order.hotline_number || "",
+      call_id: order.call_id || "",
+      idempotency_key: idempotencyKey,
+    };
+    $("btn-submit").disabled = true;
+    try {
+      const data = await request("POST", "/desk/orders", body);
+      $("order-number").textContent = data.order.number;
+      $("order-form").hidden = true;
+      $("order-placed").hidden = false;
+      record.orders.push({ number: data.order.number, at: Date.now(), keys: record.keys });
+      $("note-disposition").value = "order";
+    } catch (error) {
+      showErrors(error);
+    } finally {
+      $("btn-submit").disabled = false;
+    }
+  }
+
+  function showErrors(error) {
+    const list = $("order-errors");
+    list.innerHTML = "";
+    const errors = (error.data && error.data.errors) || { "": [error.message] };
+    for (const messages of Object.values(errors)) {
+      for (const text of [].concat(messages)) {
+        const item = document.createElement("li");
+        item.textContent = text;
+        list.appendChild(item);
+      }
+    }
+  }
+
+  async function parseAddress() {
+    const text = $("address-text").value.trim();
+    $("address-parsed").textContent = "";
+    if (!text) return;
+    try {
+      const parsed = await request("GET", "/desk/address/parse?text=" + encodeURIComponent(text));
+      $("address-parsed").textContent = [parsed.province, parsed.city, parsed.district].filter(Boolean).join(" ");
+    } catch (error) {
+      $("address-parsed").textContent = error.message;
+    }
+  }
+
+  // ---------------------------------------------------------------- keyboard
+
+  function onSearchKey(event) {
+    if (event.key === "ArrowDown" && results.length) {
+      selected = (selected + 1) % results.length;
+      highlight();
+      event.preventDefault();
+    } else if (event.key === "ArrowUp" && results.length) {
+      selected = (selected - 1 + results.length) % results.length;
+      highlight();
+      event.preventDefault();
+    } else if (event.key === "Enter" && results.length) {
+      event.preventDefault();
+      event.stopPropagation();
+      pick(selected);
+    } else if (event.key === "Enter" && $("product-q").value.trim()) {
+      event.preventDefault(); // still searching: Enter must not place a half-entered order
+      event.stopPropagation();
+    } else if (event.key === "Escape") {
+      $("product-q").value = "";
+      showResults([]);
+    }
+  }
+
+  function onGlobalKey(event) {
+    if (event.isTrusted) record.keys += 1;
+    if (event.key === "F2") {
+      event.preventDefault();
+      $("btn-ready").click();
+    } else if (event.key === "F3") {
+      event.preventDefault();
+      $("btn-not-ready").click();
+    } else if (event.key === "F8") {
+      event.preventDefault();
+      $("product-q").focus();
+    } else if (event.altKey && /^[1-3]$/.test(event.key)) {
+      const suggestions = JSON.parse($("cross-sells").dataset.suggestions || "[]");
+      const suggestion = suggestions[parseInt(event.key, 10) - 1];
+      if (suggestion) {
+        event.preventDefault();
+        addCrossSell(suggestion);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  function wire() {
+    $("btn-login").addEventListener("click", async () => {
+      const seat = $("seat-select").value;
+      if (await command("/api/engine/agent/login", { seat })) agentState.seat = seat;
+    });
+    $("btn-ready").addEventListener("click", () => command("/api/engine/agent/state", { state: "ready" }));
+    $("btn-not-ready").addEventListener("click", () =>
+      command("/api/engine/agent/state", { state: "not_ready", reason: $("reason-select").value }));
+    $("btn-logout").addEventListener("click", () => command("/api/engine/agent/logout", {}));
+    $("btn-hold").addEventListener("click", () => {
+      callCommand("hold");
+      $("btn-hold").hidden = true;
+      $("btn-resume").hidden = false;
+    });
+    $("btn-resume").addEventListener("click", () => {
+      callCommand("resume");
+      $("btn-hold").hidden = false;
+      $("btn-resume").hidden = true;
+    });
+    $("btn-hangup").addEventListener("click", () => callCommand("hangup"));
+    $("btn-transfer").addEventListener("click", () => {
+      const [kind, target] = $("transfer-target").value.split(/:(.*)/s);
+      callCommand("transfer", kind === "queue" ? { queue: target } : { agent: target });
+    });
+    $("dial-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const number = $("dial-number").value.trim();
+      if (number) command("/api/engine/agent/dial", { number });
+    });
+    $("callbacks").addEventListener("click", (event) => {
+      const button = event.target.closest(".dial");
+      if (button) command("/api/engine/agent/dial", { number: button.dataset.number });
+    });
+    $("product-q").addEventListener("input", search);
+    $("product-q").addEventListener("keydown", onSearchKey);
+    $("address-text").addEventListener("change", parseAddress);
+    $("order-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      submitOrder();
+    });
+    $("order-form").addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && event.target.tagName !== "TEXTAREA" && event.target.tagName !== "BUTTON") {
+        event.preventDefault();
+        submitOrder();
+      }
+    });
+    $("btn-new-order").addEventListener("click", () => order && startOrder(order));
+    document.addEventListener("keydown", onGlobalKey);
+    setInterval(tick, 1000);
+  }
+
+  wire();
+  showState();
+  connect();
+})();

@@ -1,0 +1,15 @@
+"""The desk's URLs under /desk/ (order entry's JSON endpoints come from entry_urls)."""
+
+from django.urls import include, path
+
+from hotline.desk import views
+
+urlpatterns = [
+    path("", views.desk, name="desk"),
+    path("callbacks", views.callbacks, name="desk-callbacks"),
+    path("messages", views.messages, name="desk-messages"),
+    path("messages/send", views.send_message, name="desk-send-message"),
+    path("notes", views.save_note, name="desk-note"),
+    path("recordings/<int:pk>", views.recording, name="desk-recording"),
+    path("", include("hotline.desk.entry_urls")),
+]

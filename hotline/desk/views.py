@@ -1,0 +1,129 @@
+"""The agent desktop's pages and small forms; engine commands go through the REST API (`/api/engine/…`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline.accounts.models import Role, User
+from hotline.accounts.permissions import Perm
+from hotline.calls.models import LIVE_CALLBACK_STATUSES, Callback, CallRecord, Queue, Recording, Seat
+from hotline.desk.state import wrapup_seconds
+from hotline.orders.models import DeliveryMethod, PaymentMethod
+from hotline.service.actions import do_ask_supervisor, do_save_call_note, do_send_message
+from hotline.service.models import CallNote
+from hotline.service.queries import inbox
+
+# Why an agent is not ready (示忙原因); the code goes to the engine and the call log.
+NOT_READY_REASONS = [("break", _("Break")), ("lunch", _("Lunch")), ("training", _("Training")),
+                     ("meeting", _("Meeting")), ("admin", _("Paperwork"))]
+
+
+def _require(request: HttpRequest, perm: Perm) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_perm(perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    return user
+
+
+STATE_LABELS = {"logged_out": _("Signed out of the seat"), "ready": _("Ready"), "not_ready": _("Not ready"),
+                "ringing": _("Ringing"), "on_call": _("On a call"), "wrap_up": _("Wrap-up")}
+TEXTS = {"confirm_logout": _("Sign out of the seat?"), "no_results": _("No product found"),
+         "failed": _("The request failed; try again."), "offline": _("The engine is not answering.")}
+
+
+def _page_config(request: HttpRequest) -> dict[str, Any]:
+    """What desk.js needs: the websocket, wrap-up times, and its texts in the user's language."""
+    return {"ws": f"/ws/desk/?lang={getattr(request, 'LANGUAGE_CODE', 'zh-hans')}", "wrapup": wrapup_seconds(),
+            "states": {key: str(label) for key, label in STATE_LABELS.items()},
+            "reasons": {code: str(label) for code, label in NOT_READY_REASONS},
+            "texts": {key: str(text) for key, text in TEXTS.items()}}
+
+
+@login_required
+@require_GET
+def desk(request: HttpRequest) -> HttpResponse:
+    """The desk: state bar, pop, order entry, scripts, worklists. Agents (and supervisors) only."""
+    user = _require(request, Perm.TAKE_CALLS)
+    seat = Seat.objects.filter(agent=user).first()
+    context: dict[str, Any] = {
+        "seat": seat, "free_seats": Seat.objects.filter(agent__isnull=True).order_by("name"),
+        "reasons": NOT_READY_REASONS, "wrapup": wrapup_seconds(), "queues": Queue.objects.order_by("name"),
+        "agents": User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True)
+        .exclude(pk=user.pk).order_by("username"),
+        "delivery_methods": DeliveryMethod.choices, "payment_methods": PaymentMethod.choices,
+        "dispositions": CallNote._meta.get_field("disposition").choices,
+        "config": _page_config(request),
+    }
+    return render(request, "desk/desk.html", context)
+
+
+@login_required
+@require_GET
+def callbacks(request: HttpRequest) -> HttpResponse:
+    """The callback worklist (htmx fragment): mine (my calls' numbers) or all live ones."""
+    user = _require(request, Perm.VIEW_CALLBACK)
+    rows = Callback.objects.filter(status__in=LIVE_CALLBACK_STATUSES).select_related("airing__station")
+    scope = "all" if request.GET.get("scope") == "all" else "mine"
+    if scope == "mine":
+        rows = rows.filter(number__in=CallRecord.objects.filter(agent_key=user.username).values("caller"))
+    return render(request, "desk/callbacks.html", {"callbacks": rows.order_by("captured_at")[:50], "scope": scope})
+
+
+@login_required
+@require_GET
+def messages(request: HttpRequest) -> HttpResponse:
+    user = _require(request, Perm.TAKE_CALLS)
+    return render(request, "desk/messages.html", {"messages": inbox(user, limit=20)})
+
+
+def _form_errors(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]
+
+
+@login_required
+@require_POST
+def send_message(request: HttpRequest) -> HttpResponse:
+    """Ask my supervisor (a question) or message the supervisors; answers the fresh message list."""
+    user = _require(request, Perm.TAKE_CALLS)
+    body, call_id = request.POST.get("body", ""), request.POST.get("call_id", "")
+    try:
+        if request.POST.get("kind") == "question":
+            do_ask_supervisor(body, actor=user, call_id=call_id)
+        else:
+            do_send_message(body, actor=user, to_supervisors=True, call_id=call_id)
+    except ValidationError as error:
+        return render(request, "desk/messages.html", {"messages": inbox(user, limit=20),
+                                                      "errors": _form_errors(error)}, status=400)
+    return render(request, "desk/messages.html", {"messages": inbox(user, limit=20), "sent": True})
+
+
+@login_required
+@require_POST
+def save_note(request: HttpRequest) -> HttpResponse:
+    """The after-call form: disposition and notes for the call just handled."""
+    user = _require(request, Perm.TAKE_CALLS)
+    try:
+        note = do_save_call_note(request.POST.get("call_id", ""), request.POST.get("disposition", ""),
+                                 request.POST.get("notes", ""), actor=user)
+    except ValidationError as error:
+        return render(request, "desk/note_saved.html", {"errors": _form_errors(error)}, status=400)
+    return render(request, "desk/note_saved.html", {"note": note})
+
+
+@login_required
+@require_GET
+def recording(request: HttpRequest, pk: int) -> FileResponse:
+    """A past call's recording, to play in the pop; only with the permission to see call records."""
+    _require(request, Perm.VIEW_CALLS)
+    found = get_object_or_404(Recording, pk=pk)
+    try:
+        return FileResponse(open(found.path, "rb"), content_type="audio/wav")
+    except FileNotFoundError as error:
+        raise Http404(_("The recording file is missing.")) from error

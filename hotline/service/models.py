@@ -1,0 +1,157 @@
+"""Customer service at the desk: scripts (话术), complaints (投诉), after-call notes (小结) and the
+messages agents and supervisors send each other. Written only by `hotline.service.actions`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.lib.text import check_text_lengths
+
+
+class Script(models.Model):
+    """What an agent says, with merge fields (`{salutation}`, `{product}`, …) filled in at the desk.
+
+    A script is for one product, for one hotline number, or general (neither); the desk shows the
+    product's scripts first, then the dialled number's, then the general ones."""
+
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"), max_length=4000,
+                            help_text=_("Merge fields: {name} {salutation} {surname} {product} {price} "
+                                        "{hotline} {agent}"))
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="scripts", verbose_name=_("product"))
+    hotline_number = models.ForeignKey("media.HotlineNumber", on_delete=models.CASCADE, null=True, blank=True,
+                                       related_name="scripts", verbose_name=_("hotline number"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("script")
+        verbose_name_plural = _("scripts")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        check_text_lengths(self)
+
+
+class ComplaintCategory(models.TextChoices):
+    PRODUCT_QUALITY = "product_quality", _("Product quality")
+    DELIVERY = "delivery", _("Delivery")
+    SERVICE = "service", _("Service")
+    BILLING = "billing", _("Billing")
+    OTHER = "other", _("Other")
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLOSED = "closed", _("Closed")
+
+
+class Complaint(models.Model):
+    """A customer's complaint: opened by an agent during a call, closed with a resolution by a supervisor."""
+
+    customer = models.ForeignKey("crm.Customer", on_delete=models.PROTECT, related_name="complaints",
+                                 verbose_name=_("customer"))
+    order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="complaints", verbose_name=_("order"))
+    call_id = models.CharField(_("call id"), max_length=64, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=ComplaintCategory.choices,
+                                default=ComplaintCategory.OTHER)
+    summary = models.TextField(_("summary"), max_length=2000)
+    status = models.CharField(_("status"), max_length=12, choices=ComplaintStatus.choices,
+                              default=ComplaintStatus.OPEN, db_index=True)
+    resolution = models.TextField(_("resolution"), max_length=2000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("opened by"))
+    created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.customer}"
+
+    def clean(self) -> None:
+        check_text_lengths(self)
+
+
+class Disposition(models.TextChoices):
+    """How a call ended from the agent's point of view (the wrap-up form)."""
+
+    ORDER_PLACED = "order_placed", _("Order placed")
+    ENQUIRY = "enquiry", _("Enquiry")
+    COMPLAINT = "complaint", _("Complaint")
+    CALLBACK_REQUESTED = "callback_requested", _("Callback requested")
+    NO_SALE = "no_sale", _("No sale")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    OTHER = "other", _("Other")
+
+
+class CallNote(models.Model):
+    """An agent's after-call summary (小结) of one call; one per call and agent, corrected by saving again."""
+
+    call_id = models.CharField(_("call id"), max_length=64)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("agent"))
+    customer = models.ForeignKey("crm.Customer", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="call_notes", verbose_name=_("customer"))
+    disposition = models.CharField(_("disposition"), max_length=20, choices=Disposition.choices)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("call note")
+        verbose_name_plural = _("call notes")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["call_id", "agent"], name="callnote_unique_per_agent")]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.get_disposition_display()}"
+
+    def clean(self) -> None:
+        check_text_lengths(self)
+
+
+class MessageKind(models.TextChoices):
+    MESSAGE = "message", _("Message")
+    QUESTION = "question", _("Question")
+
+
+class Message(models.Model):
+    """A message to one user or to all supervisors; a question ("ask my supervisor") waits for an answer,
+    which is a message to the asker with `reply_to` set."""
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("sender"))
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="+", verbose_name=_("recipient"))
+    to_supervisors = models.BooleanField(_("to supervisors"), default=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    body = models.TextField(_("message"), max_length=1000)
+    call_id = models.CharField(_("call id"), max_length=64, blank=True)
+    reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies",
+                                 verbose_name=_("reply to"))
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.body[:50]
+
+    def clean(self) -> None:
+        check_text_lengths(self)

@@ -1,0 +1,68 @@
+"""The wallboard's websocket: the floor's figures on connect, then live changes.
+
+Queue, line and agent changes are forwarded as they come. Figures computed from the call log (service
+level, answered, callbacks, calls per minute, calls in progress) are read again at most once a second,
+and only after calls moved, so a surge of events costs one read a second, not one per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from hotline.accounts.models import User
+from hotline.accounts.permissions import Perm
+from hotline.calls import live
+from hotline.desk.consumers import CLOSE_FORBIDDEN, in_pop_thread
+from hotline.wallboard.calls import live_calls
+from hotline.wallboard.stats import floor_snapshot
+
+REFRESH_SECONDS = 0.5
+LIVE_KINDS = {"QueueStatsChanged": "queue_live", "LinesChanged": "lines", "AgentStateChanged": "agent"}
+
+
+def may_watch_floor(user: User) -> bool:
+    return bool(user.is_authenticated and (user.has_perm(Perm.SUPERVISE_CALLS) or user.has_perm(Perm.VIEW_REPORTS)))
+
+
+def floor_message() -> dict[str, Any]:
+    return {"type": "snapshot", "floor": floor_snapshot(), "calls": live_calls()}
+
+
+class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """One open wallboard, in the `floor` group."""
+
+    async def connect(self) -> None:
+        if not may_watch_floor(self.scope["user"]):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        live.register_web_loop()
+        self.refresh: asyncio.Task[None] | None = None
+        self.seq = 0
+        await self.channel_layer.group_add(live.FLOOR, self.channel_name)
+        await self.accept()
+        await self._send(await in_pop_thread(floor_message))
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(live.FLOOR, self.channel_name)
+        if getattr(self, "refresh", None) is not None and self.refresh is not None:
+            self.refresh.cancel()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        self.seq += 1
+        await self.send_json({"id": self.seq, **message})
+
+    async def live_event(self, message: dict[str, Any]) -> None:
+        event = message["event"]
+        kind = LIVE_KINDS.get(str(event.get("type")))
+        if kind is not None:
+            await self._send({"type": kind, "event": event})
+        elif message["topic"] in ("calls", "order.created") and self.refresh is None:
+            self.refresh = asyncio.ensure_future(self._refresh_soon())
+
+    async def _refresh_soon(self) -> None:
+        await asyncio.sleep(REFRESH_SECONDS)
+        self.refresh = None
+        await self._send(await in_pop_thread(floor_message))

@@ -1,0 +1,54 @@
+"""The supervisors' wallboard page; its figures arrive over the websocket (`consumers.py`)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from hotline.accounts.models import Role, User
+from hotline.accounts.permissions import Perm
+from hotline.calls.models import Queue
+from hotline.desk.views import NOT_READY_REASONS
+from hotline.wallboard.consumers import may_watch_floor
+
+STATE_LABELS = {
+    "ready": gettext_lazy("Ready"), "not_ready": gettext_lazy("Not ready"), "ringing": gettext_lazy("Ringing"),
+    "on_call": gettext_lazy("On a call"), "wrap_up": gettext_lazy("Wrap-up"), "logged_out": gettext_lazy("Signed out"),
+}
+PHASES = {
+    "arriving": gettext_lazy("Arriving"), "waiting": gettext_lazy("Waiting"), "ringing": gettext_lazy("Ringing"),
+    "talking": gettext_lazy("Talking"),
+}
+ACTIONS = {
+    "listen": gettext_lazy("Listen"), "whisper": gettext_lazy("Whisper"), "barge": gettext_lazy("Barge"),
+    "hangup": gettext_lazy("Hang up"), "transfer": gettext_lazy("Transfer"), "pickup": gettext_lazy("Pick up"),
+    "not_ready": gettext_lazy("Set not ready"), "logout": gettext_lazy("Sign out"), "calls": gettext_lazy("Calls"),
+    "airing_none": gettext_lazy("No airing in its attribution window"),
+}
+
+
+def _page_config(request: HttpRequest, user: User) -> dict[str, object]:
+    """What wallboard.js needs: the websocket, whether to offer actions, and its texts."""
+    return {"ws": "/ws/wallboard/", "can_act": user.has_perm(Perm.SUPERVISE_CALLS),
+            "states": {k: str(v) for k, v in STATE_LABELS.items()}, "phases": {k: str(v) for k, v in PHASES.items()},
+            "reasons": {code: str(label) for code, label in NOT_READY_REASONS},
+            "texts": {k: str(v) for k, v in ACTIONS.items()}}
+
+
+@login_required
+@require_GET
+def wallboard(request: HttpRequest) -> HttpResponse:
+    """The live floor; supervisors also get the call and agent actions."""
+    user: User = request.user  # type: ignore[assignment]
+    if not may_watch_floor(user):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    return render(request, "wallboard/wallboard.html", {
+        "can_act": user.has_perm(Perm.SUPERVISE_CALLS), "queues": Queue.objects.order_by("name"),
+        "agents": User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True).order_by("username"),
+        "reasons": NOT_READY_REASONS, "config": _page_config(request, user),
+    })

@@ -1,0 +1,228 @@
+"""The wallboard's snapshot: queues, callbacks, agents, lines and the current airing, as exact dicts."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from hotline.accounts.models import User
+from hotline.calls import kpi
+from hotline.calls.models import (
+    AgentStateEvent,
+    Callback,
+    CallbackEvent,
+    CallbackEventKind,
+    CallbackReason,
+    CallbackStatus,
+    Queue,
+    ServiceLevelDenominator,
+)
+from hotline.telephony import events as ev
+from hotline.telephony.events import AgentState
+from hotline.wallboard.stats import floor_snapshot, local_day, queue_figures
+from tests import factories
+from tests.calls.helpers import T0, Call, at, log
+
+pytestmark = pytest.mark.django_db
+
+NOW = at(630)  # 2026-11-24 20:10:30 in Shanghai
+NOW_ISO = "2026-11-24T20:10:30+08:00"
+YESTERDAY = -21 * 3600  # 2026-11-23 23:00, an hour before midnight
+
+SALES = {"name": "sales", "waiting": 2, "longest_wait_seconds": 630 - 403, "service_level": 33.3,
+         "offered": 5, "answered": 2, "abandoned": 1}
+SERVICE = {"name": "service", "waiting": 0, "longest_wait_seconds": 0, "service_level": None,
+           "offered": 0, "answered": 0, "abandoned": 0}
+VIP = {"name": "vip", "waiting": 0, "longest_wait_seconds": 0, "service_level": 100.0,
+       "offered": 1, "answered": 1, "abandoned": 0}
+
+
+def floor(world: Any) -> Any:
+    """Two queues with rows, calls of today in "sales" and in "vip" (no row), yesterday's calls, and the
+    10-minute airing at 20:00 they are attributed to."""
+    Queue.objects.create(name="sales")
+    Queue.objects.create(name="service", service_level_variant=ServiceLevelDenominator.ANSWERED)
+    airing = factories.make_airing(world.station, T0, length_seconds=600, product=world.product)
+    log(Call("c1", 0).queued().step(ev.Answer, 13, agent="a1").step(ev.Hangup, 73, agent="a1"),  # 10 s wait
+        Call("c2", 60).queued().step(ev.Abandon, 33).step(ev.Hangup, 33),  # abandoned after 30 s
+        Call("c3", 120).queued().step(ev.Answer, 33, agent="a1").step(ev.Hangup, 90, agent="a1"),  # 30 s
+        Call("c7", 200, queue="vip").queued().step(ev.Answer, 8, agent="a2").step(ev.Hangup, 60, agent="a2"),
+        Call("y2", YESTERDAY, queue="old").queued().step(ev.Answer, 10, agent="a2").step(ev.Hangup, 20))
+    log(Call("c4", 400).queued(),  # waiting since 20:06:43
+        Call("c5", 500).queued(),  # waiting since 20:08:23
+        Call("c6", 550).step(ev.IvrNode, 1, flow="main", node="menu", digits=""),  # still in the IVR
+        Call("y1", YESTERDAY).queued(),  # never closed: a stale record of yesterday
+        close=False)
+    return airing
+
+
+def test_the_snapshot_of_a_busy_evening(world: Any, settings: Any) -> None:
+    settings.HOTLINE_LINES = 30
+    airing = floor(world)
+
+    snapshot = floor_snapshot(NOW)
+
+    assert snapshot == {
+        "at": NOW_ISO,
+        "queues": [SALES, SERVICE, VIP],
+        "callbacks": {"captured_today": 0, "pending": 0, "done_today": 0},
+        "agents": [],
+        "lines": {"in_use": 3, "lines": 30},
+        "airing": {"id": airing.pk, "station": "湖南卫视", "product": "颈椎按摩仪",
+                   "starts_at": "2026-11-24T20:00:00+08:00", "ends_at": "2026-11-24T20:10:00+08:00",
+                   "calls": 7,
+                   "per_minute": [[0, 1], [1, 1], [2, 1], [3, 1], [4, 0], [5, 0], [6, 1], [7, 0], [8, 1],
+                                  [9, 1], [10, 0]]},
+    }
+    assert json.loads(json.dumps(snapshot)) == snapshot
+
+
+def test_the_service_level_is_the_kpi_modules_for_the_day(world: Any) -> None:
+    floor(world)
+    day = local_day(NOW)
+    figures = kpi.queue_kpis_for("sales", day.start, day.end)
+
+    entry = queue_figures("sales", NOW)
+
+    assert (day.start.isoformat(), day.end.isoformat()) == ("2026-11-24T00:00:00+08:00", "2026-11-25T00:00:00+08:00")
+    assert entry == SALES
+    share = figures.service_level
+    assert share == Fraction(1, 3)  # 1 answered within 20 s / (2 answered + 1 abandoned after 5 s)
+    assert entry["service_level"] == float(kpi.rounded(share * 100, 1) or 0)
+    assert (entry["offered"], entry["answered"], entry["abandoned"]) == \
+        (figures.queued, figures.answered, figures.abandoned)
+
+
+def test_one_queue_is_the_same_entry_as_in_the_snapshot(world: Any) -> None:
+    floor(world)
+
+    entries = [queue_figures(name, NOW) for name in ("sales", "service", "vip")]
+
+    assert entries == floor_snapshot(NOW)["queues"]
+    assert queue_figures("nowhere", NOW) == {"name": "nowhere", "waiting": 0, "longest_wait_seconds": 0,
+                                             "service_level": None, "offered": 0, "answered": 0, "abandoned": 0}
+
+
+def test_a_quiet_floor_has_zeros_and_nones(db: Any, settings: Any) -> None:
+    settings.HOTLINE_LINES = 0  # no licence limit
+    Queue.objects.create(name="sales")
+
+    assert floor_snapshot(NOW) == {
+        "at": NOW_ISO, "queues": [{"name": "sales", "waiting": 0, "longest_wait_seconds": 0,
+                                   "service_level": None, "offered": 0, "answered": 0, "abandoned": 0}],
+        "callbacks": {"captured_today": 0, "pending": 0, "done_today": 0}, "agents": [],
+        "lines": {"in_use": 0, "lines": None}, "airing": None,
+    }
+
+
+def test_yesterdays_calls_count_yesterday_only(world: Any) -> None:
+    floor(world)
+
+    snapshot = floor_snapshot(at(YESTERDAY + 3600 - 1))  # 23:59:59 yesterday
+
+    assert snapshot["queues"][0] == {"name": "old", "waiting": 0, "longest_wait_seconds": 0,
+                                     "service_level": 100.0, "offered": 1, "answered": 1, "abandoned": 0}
+    assert snapshot["queues"][1] == {"name": "sales", "waiting": 1, "longest_wait_seconds": 3596,
+                                     "service_level": None, "offered": 1, "answered": 0, "abandoned": 0}
+    assert snapshot["lines"]["in_use"] == 1
+    assert snapshot["airing"] is None
+
+
+# ---------------------------------------------------------------- callbacks
+
+def callback(number: str, captured: datetime.datetime, status: str = CallbackStatus.PENDING) -> Callback:
+    return Callback.objects.create(number=number, reason=CallbackReason.SURGE, arrived_at=captured,
+                                   captured_at=captured, status=status, updated_at=captured)
+
+
+def test_callbacks_captured_pending_and_done(db: Any) -> None:
+    callback("13800000001", at(-60))  # today, still pending
+    callback("13800000002", at(YESTERDAY))  # yesterday, still pending
+    done = callback("13800000003", at(-600), CallbackStatus.ANSWERED)
+    CallbackEvent.objects.create(callback=done, kind=CallbackEventKind.ANSWERED, at=at(-300))
+    old = callback("13800000004", at(YESTERDAY), CallbackStatus.ANSWERED)
+    CallbackEvent.objects.create(callback=old, kind=CallbackEventKind.ANSWERED, at=at(YESTERDAY + 60))
+    callback("13800000005", at(-30), CallbackStatus.CANCELLED)
+
+    assert floor_snapshot(NOW)["callbacks"] == {"captured_today": 3, "pending": 2, "done_today": 1}
+
+
+# ---------------------------------------------------------------- agents
+
+def state(agent: str, offset: float, new: AgentState, seat: str = "", reason: str = "") -> None:
+    user = User.objects.filter(username=agent).first()
+    AgentStateEvent.objects.create(agent_key=agent, agent=user, state=new, seat=seat, reason=reason, at=at(offset),
+                                   mono=5000.0 + offset)
+
+
+def test_agents_logged_in_today_with_their_last_state(db: Any) -> None:
+    named = factories.make_user("agent", "a1")
+    named.first_name = "李娜"
+    named.save()
+    factories.make_user("agent", "a2")
+    factories.make_user("agent", "a3")
+    factories.make_user("agent", "a4")
+    state("a1", -3600, AgentState.READY, "s1")
+    state("a1", 300, AgentState.ON_CALL, "s1")
+    state("a2", -8 * 3600, AgentState.NOT_READY, "s2", "lunch")
+    state("a3", -11 * 3600, AgentState.READY, "s3")
+    state("a3", -2 * 3600, AgentState.LOGGED_OUT, "s3")  # gone home
+    state("a4", YESTERDAY, AgentState.READY, "s4")  # nothing logged today
+    state("ghost", 0, AgentState.READY, "s5")  # an engine agent id without a user
+
+    assert floor_snapshot(NOW)["agents"] == [
+        {"agent": "a1", "name": "李娜", "state": "on_call", "reason": "", "seat": "s1",
+         "since": "2026-11-24T20:05:00+08:00"},
+        {"agent": "a2", "name": "a2", "state": "not_ready", "reason": "lunch", "seat": "s2",
+         "since": "2026-11-24T12:00:00+08:00"},
+        {"agent": "ghost", "name": "ghost", "state": "ready", "reason": "", "seat": "s5",
+         "since": "2026-11-24T20:00:00+08:00"},
+    ]
+
+
+# ---------------------------------------------------------------- airing
+
+def test_before_the_next_airing_starts_the_previous_one_still_shows(world: Any) -> None:
+    current = factories.make_airing(world.station, T0, length_seconds=600)
+    factories.make_airing(world.station, at(1200), length_seconds=60)  # 20:20, not started yet
+
+    airing = floor_snapshot(NOW)["airing"]
+
+    assert (airing["id"], airing["product"], airing["calls"]) == (current.pk, "", 0)
+    assert airing["per_minute"] == [[minute, 0] for minute in range(11)]
+
+
+def test_the_latest_started_airing_wins(world: Any) -> None:
+    factories.make_airing(world.station, T0, length_seconds=600)
+    other = factories.make_station("jiangsu", "江苏卫视")
+    latest = factories.make_airing(other, at(300), length_seconds=60)
+
+    airing = floor_snapshot(NOW)["airing"]
+
+    assert (airing["id"], airing["station"], airing["starts_at"], airing["ends_at"]) == \
+        (latest.pk, "江苏卫视", "2026-11-24T20:05:00+08:00", "2026-11-24T20:06:00+08:00")
+    assert airing["per_minute"] == [[minute, 0] for minute in range(6)]
+
+
+def test_no_airing_once_the_window_after_its_end_has_passed(world: Any) -> None:
+    airing = factories.make_airing(world.station, T0, length_seconds=600)
+    last_second = airing.ends_at + datetime.timedelta(minutes=30)
+
+    assert floor_snapshot(last_second)["airing"]["id"] == airing.pk  # type: ignore[index]
+    assert floor_snapshot(last_second + datetime.timedelta(seconds=1))["airing"] is None
+    assert floor_snapshot(at(-1))["airing"] is None  # before it starts
+
+
+def test_per_minute_keeps_the_last_180_minutes(world: Any) -> None:
+    airing = factories.make_airing(world.station, T0 - datetime.timedelta(hours=4), length_seconds=4 * 3600)
+    log(Call("late", 0).queued())  # 20:00, minute 240 of the programme
+
+    minutes = floor_snapshot(NOW)["airing"]["per_minute"]  # type: ignore[index]
+
+    assert airing.pk and len(minutes) == 180
+    assert minutes[0] == [71, 0] and minutes[-1] == [250, 0]
+    assert [m for m in minutes if m[1]] == [[240, 1]]
