@@ -68,6 +68,9 @@ class Sample:
     pop_call_id: str = ""
     invites: int = 0  # INVITEs the phone got during this call (1 expected)
     pops: int = 0  # pops rendered during this call (1 expected)
+    offered: float | None = None  # the engine's clock when it made the agent ringing (the offer)
+    ws_ringing: float | None = None  # when the desk's socket got that state change
+    ws_pop: float | None = None  # when the desk's socket got the pop message
 
 
 @dataclass
@@ -91,6 +94,30 @@ def pop_latencies(samples: Sequence[Sample], start: str) -> list[float]:
     return latencies
 
 
+# Where the time goes, each segment as (name, from, to): the engine's offer, its INVITE to the phone, the
+# state change and the pop reaching the desk's socket (noted by the benchmark's own listener), the render.
+SEGMENTS = (
+    ("offer → INVITE at the phone", "offered", "at_phone"),
+    ("offer → desk socket got the state change", "offered", "ws_ringing"),
+    ("offer → desk socket got the pop", "offered", "ws_pop"),
+    ("state change → pop at the desk socket (pop built in the web process)", "ws_ringing", "ws_pop"),
+    ("desk socket got the pop → pop rendered", "ws_pop", "rendered"),
+)
+
+
+def segment_figures(samples: Sequence[Sample]) -> list[dict[str, Any]]:
+    """p50/p90/p99/max in ms of each segment, over the calls that have both ends."""
+    figures = []
+    for name, start, end in SEGMENTS:
+        spans = sorted(getattr(s, end) - getattr(s, start) for s in samples
+                       if getattr(s, start) is not None and getattr(s, end) is not None)
+        if spans:
+            summary = summarize(spans, 0.0)
+            figures.append({"segment": name, "count": summary.count, "p50_ms": summary.p50_ms,
+                            "p90_ms": summary.p90_ms, "p99_ms": summary.p99_ms, "max_ms": summary.max_ms})
+    return figures
+
+
 def summarize_samples(samples: Sequence[Sample]) -> dict[str, Any]:
     """The figures of the measured calls (warm-up already left out): latency summaries and sanity counts."""
     complete = [s for s in samples if s.rendered is not None and s.at_phone is not None]
@@ -108,6 +135,7 @@ def summarize_samples(samples: Sequence[Sample]) -> dict[str, Any]:
     for key, start in (("phone_to_pop", "at_phone"), ("sent_to_pop", "sent")):
         latencies = pop_latencies(samples, start)
         result[key] = summarize(latencies, elapsed).as_dict() if latencies else None
+    result["segments"] = segment_figures([s for s in samples if s.pop_call_id == s.call_id])
     return result
 
 
@@ -145,6 +173,7 @@ def render_section(result: dict[str, Any], machine: dict[str, str], options: dic
          "counted named its own call's Call-ID."),
         table,
         _verdict(figures),
+        *_segments(figures),
         _caveats(figures),
         machine_line(machine),
     ])
@@ -157,6 +186,18 @@ def _verdict(figures: dict[str, Any]) -> str:
     if summary["p99_ms"] < GOAL_MS:
         return f"Goal p99 < {GOAL_MS:.0f} ms: **met** (p99 {_ms(summary['p99_ms'])})."
     return f"Goal p99 < {GOAL_MS:.0f} ms: **missed** (p99 {_ms(summary['p99_ms'])})."
+
+
+def _segments(figures: dict[str, Any]) -> list[str]:
+    segments = figures.get("segments") or []
+    if not segments:
+        return []
+    rows = [[s["segment"], f"{s['count']:,}", *(_ms(s[key]) for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms"))]
+            for s in segments]
+    return ["Where the time goes: the engine's time of the offer is the `since` of the agent's ringing state "
+            "change (engine clock); the desk's socket messages are noted on arrival by the benchmark's own "
+            "listener in the page.",
+            markdown_table(["segment", "calls", "p50", "p90", "p99", "max"], rows)]
 
 
 def _caveats(figures: dict[str, Any]) -> str:
@@ -276,11 +317,47 @@ async def wait_for_engine(endpoint: Any, engine: subprocess.Popen[bytes], sip_po
 
 # ---------------------------------------------------------------- the calls (worker process, one loop)
 
+# The benchmark's own listener on the desk's socket (the desk code is not touched): the arrival time of
+# every message, with the pop's call and the state change's time.
+SOCKET_LISTENER = """(() => {
+  const Native = window.WebSocket;
+  const seen = (window.popBench = []);
+  function Listened(url, protocols) {
+    const socket = protocols === undefined ? new Native(url) : new Native(url, protocols);
+    socket.addEventListener("message", (event) => {
+      const at = performance.timeOrigin + performance.now();
+      try {
+        const m = JSON.parse(event.data);
+        const since = typeof m.since === "string" ? Date.parse(m.since) : (m.since || null);
+        seen.push({ at, type: m.type, call_id: m.call_id || "", state: m.state || "", since });
+      } catch (_) {}
+    });
+    return socket;
+  }
+  Listened.prototype = Native.prototype;
+  Object.assign(Listened, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = Listened;
+})();"""
+
+
 class Desk:
     """The agent's desk in headless Chromium."""
 
     def __init__(self, page: Any) -> None:
         self.page = page
+
+    async def messages(self) -> int:
+        return int(await self.page.evaluate("window.popBench.length"))
+
+    async def note_socket(self, sample: Sample, since: int) -> None:
+        """The arrival of the ringing state change and of this call's pop on the desk's socket."""
+        seen = await self.page.evaluate("n => window.popBench.slice(n)", since)
+        for message in seen:
+            if message["type"] == "state" and message["state"] == "ringing" and sample.ws_ringing is None:
+                sample.ws_ringing = message["at"] / 1000
+                sample.offered = message["since"] / 1000 if message["since"] else None
+            elif message["type"] == "pop" and message["call_id"] == sample.call_id and sample.ws_pop is None:
+                sample.ws_pop = message["at"] / 1000
 
     async def log_in(self, base: str) -> None:
         page = self.page
@@ -327,7 +404,7 @@ async def one_call(callers: Any, uri: str, number: str, desk: Desk, arrivals: li
                    notes: RunNotes) -> Sample:
     """Place one call, wait for its pop, the answer and the end; the desk ready again."""
     await desk.wait_ready(notes)
-    pops_before, invites_before = await desk.pops(), len(arrivals)
+    pops_before, invites_before, messages_before = await desk.pops(), len(arrivals), await desk.messages()
     sent = time.time()
     call = callers.calls.dial(uri, (HOST, callers.media.port), caller=f"sip:{number}@{HOST}")
     sample = Sample(call_id=call.invite.call_id, number=number, sent=sent)
@@ -341,6 +418,7 @@ async def one_call(callers: Any, uri: str, number: str, desk: Desk, arrivals: li
         await asyncio.sleep(TALK_SECONDS)
     call.hangup()
     await asyncio.wait_for(call.wait_ended(), STEP_TIMEOUT)
+    await desk.note_socket(sample, messages_before)
     sample.invites = len(arrivals) - invites_before
     sample.at_phone = arrivals[invites_before] if sample.invites else None
     return sample
@@ -366,7 +444,9 @@ async def place_calls(options: dict[str, Any], numbers: list[str], sip_port: int
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=options["chromium"], headless=True,
                                                        args=["--no-sandbox"])
-            desk = Desk(await browser.new_page())
+            page = await browser.new_page()
+            await page.add_init_script(SOCKET_LISTENER)
+            desk = Desk(page)
             await desk.log_in(base)
             uri = f"sip:{DNIS}@{HOST}:{sip_port}"
             for index, number in enumerate(numbers):

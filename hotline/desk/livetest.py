@@ -20,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from django.db import connections
@@ -35,6 +36,7 @@ HOST = "127.0.0.1"
 CHROMIUM = "/usr/bin/chromium"
 START_TIMEOUT = 20.0  # seconds for the server or the SIP thread to come up
 STOP_TIMEOUT = 10.0
+UNREGISTER_TIMEOUT = 3.0
 
 
 def free_tcp_port(host: str = HOST) -> int:
@@ -71,11 +73,9 @@ def serving(host: str = HOST, port: int = 0) -> Iterator[str]:
 
 
 def _wait_until(done: Callable[[], bool], timeout: float) -> None:
-    finished = threading.Event()
-    deadline = timeout
-    while not done() and deadline > 0:
-        finished.wait(0.02)
-        deadline -= 0.02
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def close_live_connections() -> None:
@@ -93,10 +93,8 @@ def close_live_connections() -> None:
 
     def close_mine() -> None:
         connections.close_all()
-        try:
+        with suppress(threading.BrokenBarrierError):  # a worker busy elsewhere: the others still closed theirs
             barrier.wait(STOP_TIMEOUT)
-        except threading.BrokenBarrierError:
-            pass
 
     for future in [pool.submit(close_mine) for _ in range(workers)]:
         future.result(STOP_TIMEOUT * 2)
@@ -131,10 +129,15 @@ class SipLab:
 
     def __enter__(self) -> SipLab:
         self._thread.start()
-        self.endpoint = self.run(SipEndpoint().start())
+        try:
+            self.endpoint = self.run(SipEndpoint().start())
+        except BaseException:
+            self._stop_loop()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Calls still up are hung up, phones unregister (best effort: the engine may be gone), sockets close."""
         try:
             for caller, call in zip(self.callers, self._calls, strict=True):
                 if not call.done():
@@ -142,11 +145,16 @@ class SipLab:
             for call in self._calls:
                 call.result(STOP_TIMEOUT)
             for phone in self.phones:
-                self.run(phone.unregister())
-            self.run(self.endpoint.close())
+                with suppress(Exception):
+                    self.run(phone.unregister(), UNREGISTER_TIMEOUT)
+            self.run(self.endpoint.close(), STOP_TIMEOUT)
         finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(STOP_TIMEOUT)
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(STOP_TIMEOUT)
+        if not self._thread.is_alive():
             self.loop.close()
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = START_TIMEOUT) -> T:

@@ -81,7 +81,6 @@ def test_an_unknown_caller_is_addressed_politely_and_missing_fields_stay_as_type
     assert text == "Sir or Madam, this is {agent} about {product} at {price} ({name})."
 
 
-@pytest.mark.xfail(reason="needs the zh-Hans translation 'Sir or Madam' -> 您 (i18n pass)", strict=False)
 def test_an_unknown_caller_is_addressed_as_nin_in_chinese(db) -> None:  # type: ignore[no-untyped-def]
     with translation.override("zh-hans"):
         assert render_script(Script(body="{salutation}好！")) == "您好！"

@@ -1,0 +1,256 @@
+"""The desk's pages and small forms: every one as anonymous, without permission and with it; call notes,
+messages to the supervisors, and playing a past call's recording."""
+
+from __future__ import annotations
+
+import datetime
+import wave
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from hotline.accounts.models import AuditEntry
+from hotline.calls.models import Callback, CallbackReason, CallbackStatus, CallRecord, Queue, Recording, Seat
+from hotline.service.models import CallNote, Message
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+NOW = timezone.now()
+
+
+def client_for(user: Any = None) -> Client:
+    client = Client(headers={"accept-language": "en"})
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def saved() -> dict[str, Any]:
+    """What the desk's forms may write, to assert that a refused request changed nothing."""
+    return {"notes": list(CallNote.objects.values()), "messages": list(Message.objects.values()),
+            "audit": AuditEntry.objects.count()}
+
+
+def record_call(call_id: str = "c-1", caller: str = "13800138000", agent: str = "t_agent") -> CallRecord:
+    return CallRecord.objects.create(call_id=call_id, caller=caller, dnis="4008001000", agent_key=agent,
+                                     arrived_at=NOW, answered_at=NOW, ended_at=NOW)
+
+
+def recording(tmp_path: Path, name: str = "c-1.wav") -> Recording:
+    path = tmp_path / name
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(8000)
+        file.writeframes(b"\x00\x01" * 80)
+    return Recording.objects.create(call=record_call(), path=str(path), duration_seconds="0.010",
+                                    created_at=NOW)
+
+
+# ---------------------------------------------------------------- access
+
+GETS = ["/desk/", "/desk/callbacks", "/desk/messages"]
+POSTS = ["/desk/messages/send", "/desk/notes"]
+
+
+@pytest.mark.parametrize("url", GETS)
+def test_anonymous_users_are_sent_to_sign_in(url: str) -> None:
+    response = client_for().get(url)
+    assert (response.status_code, response["Location"]) == (302, f"/login/?next={quote(url)}")
+
+
+@pytest.mark.parametrize("url", POSTS)
+def test_anonymous_posts_are_sent_to_sign_in_and_save_nothing(url: str) -> None:
+    record_call()
+    before = saved()
+    response = client_for().post(url, {"call_id": "c-1", "disposition": "enquiry", "body": "hi"})
+    assert (response.status_code, response["Location"]) == (302, f"/login/?next={quote(url)}")
+    assert saved() == before
+
+
+def test_anonymous_users_cannot_fetch_a_recording(tmp_path: Path) -> None:
+    found = recording(tmp_path)
+    response = client_for().get(f"/desk/recordings/{found.pk}")
+    assert (response.status_code, response["Location"]) == (302, f"/login/?next=/desk/recordings/{found.pk}")
+
+
+@pytest.mark.parametrize("url", GETS)
+def test_users_who_do_not_take_calls_get_403(users: dict[str, Any], url: str) -> None:
+    assert client_for(users["logistics"]).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", POSTS)
+def test_posts_without_permission_get_403_and_save_nothing(users: dict[str, Any], url: str) -> None:
+    record_call(agent="t_logistics")
+    before = saved()
+    response = client_for(users["logistics"]).post(url, {"call_id": "c-1", "disposition": "enquiry",
+                                                         "body": "hi", "kind": "question"})
+    assert response.status_code == 403
+    assert saved() == before
+
+
+@pytest.mark.parametrize("url", GETS + POSTS)
+def test_reading_pages_do_not_accept_the_other_method(agent: Any, url: str) -> None:
+    response = client_for(agent).post(url) if url in GETS else client_for(agent).get(url)
+    assert response.status_code == 405
+
+
+# ---------------------------------------------------------------- desk page
+
+
+def test_the_desk_page_for_a_seated_agent(agent: Any, users: dict[str, Any]) -> None:
+    Queue.objects.create(name="sales", wrapup_seconds=15)
+    Seat.objects.create(name="A-01", sip_username="a01", agent=agent)
+    Seat.objects.create(name="A-02", sip_username="a02")
+
+    response = client_for(agent).get("/desk/")
+
+    assert response.status_code == 200
+    config = response.context["config"]
+    assert (config["ws"], config["wrapup"]) == ("/ws/desk/?lang=en", {"sales": 15})
+    assert config["states"]["on_call"] == "On a call"
+    assert config["reasons"]["lunch"] == "Lunch"
+    assert (response.context["seat"].name, [s.name for s in response.context["free_seats"]]) == ("A-01", ["A-02"])
+    assert [user.username for user in response.context["agents"]] == ["t_supervisor"]
+    content = response.content.decode()
+    assert 'id="desk-config"' in content and 'data-seat="A-01"' in content
+
+
+def test_a_supervisor_may_use_the_desk(users: dict[str, Any]) -> None:
+    response = client_for(users["supervisor"]).get("/desk/")
+    assert response.status_code == 200
+    assert response.context["seat"] is None
+
+
+# ---------------------------------------------------------------- callbacks and messages
+
+
+def callback(number: str, status: str = CallbackStatus.PENDING) -> Callback:
+    return Callback.objects.create(number=number, reason=CallbackReason.SURGE, arrived_at=NOW, captured_at=NOW,
+                                   updated_at=NOW, status=status)
+
+
+def test_the_callback_worklist_mine_and_all(agent: Any) -> None:
+    record_call("c-1", caller="13800138000")
+    callback("13800138000")
+    callback("13912345678")
+    callback("13700137000", status=CallbackStatus.ANSWERED)
+
+    mine = client_for(agent).get("/desk/callbacks")
+    everyone = client_for(agent).get("/desk/callbacks", {"scope": "all"})
+
+    assert (mine.status_code, mine.context["scope"]) == (200, "mine")
+    assert [cb.number for cb in mine.context["callbacks"]] == ["13800138000"]
+    assert (everyone.status_code, everyone.context["scope"]) == (200, "all")
+    assert [cb.number for cb in everyone.context["callbacks"]] == ["13800138000", "13912345678"]
+    assert "13700137000" not in everyone.content.decode()
+
+
+def test_the_message_list_shows_the_agent_s_inbox(agent: Any, users: dict[str, Any]) -> None:
+    Message.objects.create(sender=users["supervisor"], recipient=agent, body="请推荐套餐")
+    Message.objects.create(sender=users["supervisor"], to_supervisors=True, body="班长之间的话")
+
+    response = client_for(agent).get("/desk/messages")
+
+    assert response.status_code == 200
+    assert [m.body for m in response.context["messages"]] == ["请推荐套餐"]
+    assert "请推荐套餐" in response.content.decode() and "班长之间的话" not in response.content.decode()
+
+
+def test_asking_a_question_writes_a_question_to_the_supervisors(agent: Any) -> None:
+    response = client_for(agent).post("/desk/messages/send", {"kind": "question", "body": " 能否包邮? ",
+                                                              "call_id": "c-1"})
+
+    assert response.status_code == 200
+    assert "Sent." in response.content.decode()
+    assert list(Message.objects.values("sender", "recipient", "to_supervisors", "kind", "body", "call_id")) == [
+        {"sender": agent.pk, "recipient": None, "to_supervisors": True, "kind": "question", "body": "能否包邮?",
+         "call_id": "c-1"}]
+
+
+def test_a_plain_message_goes_to_the_supervisors(agent: Any) -> None:
+    response = client_for(agent).post("/desk/messages/send", {"body": "我去开会"})
+
+    assert response.status_code == 200
+    assert list(Message.objects.values("sender", "recipient", "to_supervisors", "kind", "body", "call_id")) == [
+        {"sender": agent.pk, "recipient": None, "to_supervisors": True, "kind": "message", "body": "我去开会",
+         "call_id": ""}]
+
+
+def test_an_empty_question_is_refused_and_nothing_is_sent(agent: Any) -> None:
+    before = saved()
+    response = client_for(agent).post("/desk/messages/send", {"kind": "question", "body": "   "})
+    assert response.status_code == 400
+    assert "Write your question." in response.content.decode()
+    assert saved() == before
+
+
+# ---------------------------------------------------------------- call notes
+
+
+def test_the_agent_saves_the_note_of_their_call(agent: Any) -> None:
+    record_call()
+
+    response = client_for(agent).post("/desk/notes", {"call_id": "c-1", "disposition": "order_placed",
+                                                      "notes": " 周末送货 "})
+
+    assert response.status_code == 200
+    assert "Notes saved." in response.content.decode()
+    assert list(CallNote.objects.values("call_id", "agent", "customer", "disposition", "notes")) == [
+        {"call_id": "c-1", "agent": agent.pk, "customer": None, "disposition": "order_placed", "notes": "周末送货"}]
+
+
+def test_a_note_for_an_unknown_call_is_refused_and_nothing_is_saved(agent: Any) -> None:
+    record_call()
+    before = saved()
+
+    response = client_for(agent).post("/desk/notes", {"call_id": "c-404", "disposition": "enquiry", "notes": "x"})
+
+    assert response.status_code == 400
+    assert "Unknown call c-404." in response.content.decode()
+    assert saved() == before
+
+
+def test_a_note_without_a_disposition_is_refused_and_nothing_is_saved(agent: Any) -> None:
+    record_call()
+    before = saved()
+    response = client_for(agent).post("/desk/notes", {"call_id": "c-1", "disposition": "", "notes": "x"})
+    assert response.status_code == 400
+    assert saved() == before
+
+
+# ---------------------------------------------------------------- recordings
+
+
+def test_an_agent_may_not_play_recordings(agent: Any, tmp_path: Path) -> None:
+    found = recording(tmp_path)
+    assert client_for(agent).get(f"/desk/recordings/{found.pk}").status_code == 403
+
+
+def test_a_supervisor_plays_a_recording_as_wav(users: dict[str, Any], tmp_path: Path) -> None:
+    found = recording(tmp_path)
+
+    response = client_for(users["supervisor"]).get(f"/desk/recordings/{found.pk}")
+
+    assert (response.status_code, response["Content-Type"]) == (200, "audio/wav")
+    assert b"".join(response.streaming_content) == (tmp_path / "c-1.wav").read_bytes()
+
+
+def test_a_missing_recording_file_is_404(users: dict[str, Any], tmp_path: Path) -> None:
+    found = recording(tmp_path)
+    (tmp_path / "c-1.wav").unlink()
+    assert client_for(users["supervisor"]).get(f"/desk/recordings/{found.pk}").status_code == 404
+
+
+def test_an_unknown_recording_is_404(users: dict[str, Any]) -> None:
+    assert client_for(users["supervisor"]).get("/desk/recordings/999999").status_code == 404
+
+
+def test_a_manager_who_sees_call_records_may_play_an_old_recording(users: dict[str, Any], tmp_path: Path) -> None:
+    found = recording(tmp_path)
+    Recording.objects.filter(pk=found.pk).update(created_at=NOW - datetime.timedelta(days=400))
+    assert client_for(users["manager"]).get(f"/desk/recordings/{found.pk}").status_code == 200
