@@ -44,7 +44,8 @@ case "${1:-}" in
         exec .venv/bin/hotline demo
         ;;
     test)
-        apt_packages_needed sip-tester baresip  # SIPp and baresip: real SIP callers and phones for the engine's tests
+        # SIPp and baresip: real SIP callers and phones for the engine's tests; chromium: the browser tests
+        apt_packages_needed sip-tester baresip chromium
         python_env
         say "Running the test suite on ${DATABASE_URL:-SQLite}"
         .venv/bin/python -m pytest -n 2 -q -p no:cacheprovider

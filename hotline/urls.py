@@ -6,7 +6,6 @@ from django.urls import include, path
 
 from hotline.api.urls import api
 from hotline.views import healthz, home
-from hotline.wallboard.views import wallboard
 
 admin.site.site_header = admin.site.site_title = "Hotline"
 
@@ -17,7 +16,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/", include("hotline.desk.urls")),
-    path("wallboard/", wallboard, name="wallboard"),
+    path("wallboard/", include("hotline.wallboard.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

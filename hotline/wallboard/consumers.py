@@ -59,6 +59,8 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         kind = LIVE_KINDS.get(str(event.get("type")))
         if kind is not None:
             await self._send({"type": kind, "event": event})
+        elif message["topic"] == "service.message":
+            await self._send({"type": "message", "event": event})
         elif message["topic"] in ("calls", "order.created") and self.refresh is None:
             self.refresh = asyncio.ensure_future(self._refresh_soon())
 

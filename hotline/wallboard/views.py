@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.models import Role, User
 from hotline.accounts.permissions import Perm
 from hotline.calls.models import Queue
 from hotline.desk.views import NOT_READY_REASONS
+from hotline.service.actions import do_answer_question
+from hotline.service.models import Message
+from hotline.service.queries import open_questions
 from hotline.wallboard.consumers import may_watch_floor
 
 STATE_LABELS = {
@@ -52,3 +55,33 @@ def wallboard(request: HttpRequest) -> HttpResponse:
         "agents": User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True).order_by("username"),
         "reasons": NOT_READY_REASONS, "config": _page_config(request, user),
     })
+
+
+def _supervisor(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_perm(Perm.SUPERVISE_CALLS):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    return user
+
+
+@login_required
+@require_GET
+def questions(request: HttpRequest) -> HttpResponse:
+    """Agents' open questions (htmx fragment), longest waiting first, each with an answer box."""
+    _supervisor(request)
+    return render(request, "wallboard/questions.html", {"questions": open_questions()})
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer an agent's question; the answer reaches their desk live. Answers the fresh list."""
+    user = _supervisor(request)
+    question = get_object_or_404(Message, pk=pk)
+    errors: list[str] = []
+    try:
+        do_answer_question(question, request.POST.get("body", ""), actor=user)
+    except ValidationError as error:
+        errors = [str(message) for message in error.messages]
+    return render(request, "wallboard/questions.html", {"questions": open_questions(), "errors": errors},
+                  status=400 if errors else 200)

@@ -51,6 +51,8 @@
     } else if (message.type === "lines") {
       floor.lines = { in_use: event.in_use, lines: event.lines || null };
       floor.refused = event.refused;
+    } else if (message.type === "message") {
+      if (window.htmx && document.getElementById("questions")) htmx.trigger(document.body, "refresh-questions");
     } else if (message.type === "agent") {
       if (event.state === "logged_out") delete floor.agents[event.agent];
       else floor.agents[event.agent] = Object.assign({}, floor.agents[event.agent] || { name: event.agent },
