@@ -174,6 +174,7 @@ def render_section(result: dict[str, Any], machine: dict[str, str], options: dic
         table,
         _verdict(figures),
         *_segments(figures),
+        _build(result.get("pop_build")),
         _caveats(figures),
         machine_line(machine),
     ])
@@ -200,6 +201,17 @@ def _segments(figures: dict[str, Any]) -> list[str]:
             markdown_table(["segment", "calls", "p50", "p90", "p99", "max"], rows)]
 
 
+def _build(build: dict[str, Any] | None) -> str:
+    if not build:
+        return ""
+    render, context = build["render_pop"], build["context"]
+    return (f"The same pops built again afterwards in the benchmark's own process, one after another with no "
+            f"calls running (`hotline.desk.pop.render_pop`: look-up, queries, template): p50 "
+            f"{_ms(render['p50_ms'])}, p99 {_ms(render['p99_ms'])}, max {_ms(render['max_ms'])}; of which the "
+            f"context (the queries) p50 {_ms(context['p50_ms'])}, p99 {_ms(context['p99_ms'])}; "
+            f"{build['queries_min']}–{build['queries_max']} queries per pop.")
+
+
 def _caveats(figures: dict[str, Any]) -> str:
     parts = ["Both clocks are this machine's wall clock; `Date.now()` has a resolution of 1 ms, so each "
              "figure is ±1 ms."]
@@ -213,6 +225,15 @@ def _caveats(figures: dict[str, Any]) -> str:
     if problems:
         parts.append("Left out of the figures: " + ", ".join(problems) + ".")
     return " ".join(parts)
+
+
+def landline_first(numbers: Sequence[str]) -> list[str]:
+    """The numbers with the first landline (area code, `0…`) moved to the front, so that the warm-up pays
+    the web process's one-off load of the region tables (seconds) rather than a measured call."""
+    landline = next((n for n in numbers if n.startswith("0")), None)
+    if landline is None:
+        return list(numbers)
+    return [landline, *(n for n in numbers if n != landline)]
 
 
 # ---------------------------------------------------------------- the world (worker process, sync ORM)
@@ -471,7 +492,7 @@ def run_pop(options: dict[str, Any], err: Writer) -> dict[str, Any]:
     dataset = prepare_dataset(options["customers"], options["seed"], False, err)
     prepare_world()
     rng = random.Random(f"pop-{options['seed']}")
-    numbers = caller_numbers(options["warmup"] + options["calls"], rng)
+    numbers = landline_first(caller_numbers(options["warmup"] + options["calls"], rng))
     version, phones = database_version(), CustomerPhone.objects.count()
     connection.close()  # the processes started below must not share this connection
     _clear_stale_commands(options["redis_url"])
@@ -492,9 +513,37 @@ def run_pop(options: dict[str, Any], err: Writer) -> dict[str, Any]:
             for log in ("engine.log", "web.log"):
                 (Path(options["keep_logs"]) / log).write_bytes((work / log).read_bytes())
     measured = notes.samples[options["warmup"]:]
-    return {"customers": options["customers"], "phones": phones, "database_version": version,
+    builds = time_pop_builds([sample.number for sample in measured], settings.LANGUAGE_CODE)
+    return {"pop_build": builds, "customers": options["customers"], "phones": phones, "database_version": version,
             "warmup": options["warmup"], "ready_clicks": notes.ready_clicks, **dataset,
             "figures": summarize_samples(measured), "samples": [asdict(s) for s in measured]}
+
+
+def time_pop_builds(numbers: Sequence[str], language: str) -> dict[str, Any]:
+    """The pop built in this process for each number, as the web process builds it (`pop_context`, the
+    template): how long it takes and how many queries it makes, apart from the transport around it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hotline.accounts.models import User
+    from hotline.desk.pop import Offered, pop_context, render_pop
+
+    agent = User.objects.get(username=AGENT)
+    render_pop(Offered(call_id="warm-up", caller=numbers[0], dnis=DNIS), agent, language)
+    contexts, renders, queries = [], [], []
+    for index, number in enumerate(numbers):
+        offered = Offered(call_id=f"pop-build-{index}", caller=number, dnis=DNIS, queue=QUEUE)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            pop_context(offered, agent)
+            contexts.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        render_pop(offered, agent, language)
+        renders.append(time.perf_counter() - started)
+        queries.append(len(captured.captured_queries))
+    return {"context": summarize(contexts, sum(contexts)).as_dict(),
+            "render_pop": summarize(renders, sum(renders)).as_dict(),
+            "queries_min": min(queries), "queries_max": max(queries)}
 
 
 def _clear_stale_commands(redis_url: str) -> None:

@@ -8,8 +8,10 @@ socket only listens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -46,6 +48,21 @@ def _with_connection(work: Callable[[], T]) -> T:
 
 async def in_pop_thread(work: Callable[[], T]) -> T:
     return await asyncio.get_running_loop().run_in_executor(_pop_threads, _with_connection, work)
+
+
+def close_connections() -> None:
+    """Close the pop threads' database connections (a test database can only be dropped without them)."""
+    workers = _pop_threads._max_workers
+    barrier = threading.Barrier(workers)
+
+    def close() -> None:
+        connection.close()
+        # Every worker closes its own: each waits here until all are in, so no worker runs two of these.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=5)
+
+    for future in [_pop_threads.submit(close) for _ in range(workers)]:
+        future.result(timeout=10)
 
 
 def _language(scope: dict[str, Any]) -> str:

@@ -18,15 +18,12 @@ Playwright sync block (Playwright runs an event loop there, and Django refuses s
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
-
-from django.db import connections
 
 from hotline.calls.embedded import EmbeddedEngine
 from hotline.simulate.phones import AgentPhone, Caller, CallerPlan, CallResult, SipEndpoint
@@ -39,16 +36,10 @@ STOP_TIMEOUT = 10.0
 UNREGISTER_TIMEOUT = 3.0
 
 
-def free_tcp_port(host: str = HOST) -> int:
-    """A TCP port nobody listens on now (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serving(host: str = HOST, port: int = 0) -> Iterator[str]:
-    """Serve the ASGI app with uvicorn (websockets included) on a background thread; yields its base URL.
+    """Serve the ASGI app with uvicorn (websockets included) on a background thread; yields its base URL
+    (`port` 0: a free port).
 
     On exit the server stops: open websockets are closed, requests in flight get a few seconds.
     """
@@ -56,16 +47,18 @@ def serving(host: str = HOST, port: int = 0) -> Iterator[str]:
 
     from hotline.asgi import application
 
-    config = uvicorn.Config(application, host=host, port=port or free_tcp_port(host), loop="asyncio",
-                            lifespan="off", ws="websockets-sansio", log_level="warning", timeout_graceful_shutdown=3)
+    # Port 0 lets the system pick a free port as it binds: no window for another process to take it.
+    config = uvicorn.Config(application, host=host, port=port, loop="asyncio", lifespan="off",
+                            ws="websockets-sansio", log_level="warning", timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="livetest-web", daemon=True)
     thread.start()
     try:
         _wait_until(lambda: server.started or not thread.is_alive(), START_TIMEOUT)
         if not server.started:
-            raise RuntimeError(f"the web server did not start on {host}:{config.port}")
-        yield f"http://{host}:{config.port}"
+            raise RuntimeError(f"the web server did not start on {host}:{port}")
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://{host}:{bound}"
     finally:
         server.should_exit = True
         thread.join(STOP_TIMEOUT)
@@ -79,25 +72,11 @@ def _wait_until(done: Callable[[], bool], timeout: float) -> None:
 
 
 def close_live_connections() -> None:
-    """Close the database connections the desk's and the wallboard's reader threads keep.
+    """Close the database connections the desk's and the wallboard's reader threads keep (a test database
+    cannot be dropped on PostgreSQL while they do)."""
+    from hotline.desk.consumers import close_connections
 
-    Those threads hold a connection for their life (`hotline.desk.consumers`); a test database cannot be
-    dropped on PostgreSQL while they do. Each worker closes its own: the barrier makes every task wait
-    until all workers have one, so no worker runs two.
-    """
-    from hotline.desk import consumers
-
-    pool = consumers._pop_threads
-    workers = pool._max_workers
-    barrier = threading.Barrier(workers)
-
-    def close_mine() -> None:
-        connections.close_all()
-        with suppress(threading.BrokenBarrierError):  # a worker busy elsewhere: the others still closed theirs
-            barrier.wait(STOP_TIMEOUT)
-
-    for future in [pool.submit(close_mine) for _ in range(workers)]:
-        future.result(STOP_TIMEOUT * 2)
+    close_connections()
 
 
 @contextmanager

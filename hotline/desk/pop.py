@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -23,7 +23,7 @@ from hotline.crm.queries import blacklist_action, customers_by_phone
 from hotline.lib.phones import PhoneInfo, normalize_phone, phone_info
 from hotline.media.models import Airing
 from hotline.media.queries import hotline_number_by_dnis
-from hotline.orders.models import Order
+from hotline.orders.models import Order, OrderLine
 from hotline.service.queries import open_complaints, recent_contacts, render_script, scripts_for
 
 LAST_ORDERS = 5
@@ -43,13 +43,15 @@ class Offered:
     callback_id: int | None = None
     direction: str = "inbound"
     queue: str = ""
+    blacklist_checked: bool = False  # the engine checked the number when it offered the call (`warning`)
 
     @classmethod
     def from_event(cls, event: dict[str, Any]) -> Offered:
         return cls(call_id=str(event.get("call_id", "")), caller=str(event.get("caller", "")),
                    dnis=str(event.get("dnis", "")), airing_id=event.get("airing_id"),
                    warning=str(event.get("warning", "")), callback_id=event.get("callback_id"),
-                   direction=str(event.get("direction", "inbound")), queue=str(event.get("queue", "")))
+                   direction=str(event.get("direction", "inbound")), queue=str(event.get("queue", "")),
+                   blacklist_checked=event.get("type") == "Offer")
 
 
 def _number(raw: str) -> tuple[str, PhoneInfo | None]:
@@ -67,16 +69,20 @@ def _airing(offered: Offered) -> Airing | None:
 
 
 def _callback(offered: Offered) -> Callback | None:
+    """The callback an outbound call works (an inbound call is never a callback's dial)."""
     if offered.callback_id is not None:
         return Callback.objects.filter(pk=offered.callback_id).first()
-    return Callback.objects.filter(Q(last_call_id=offered.call_id) | Q(call_id=offered.call_id)).first()
+    if offered.direction != "outbound":
+        return None
+    return Callback.objects.filter(last_call_id=offered.call_id).first()
 
 
 def _customer_part(customer: Customer | None) -> dict[str, Any]:
     if customer is None:
         return {"customer": None, "orders": [], "addresses": [], "complaints": []}
-    orders = list(Order.objects.filter(customer=customer).order_by("-created_at")
-                  .prefetch_related("lines__product")[:LAST_ORDERS])
+    lines = Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+    orders = list(Order.objects.filter(customer=customer).order_by("-created_at").prefetch_related(lines)
+                  [:LAST_ORDERS])
     return {"customer": customer, "orders": orders, "addresses": list(customer.addresses.all()),
             "complaints": open_complaints(customer)}
 
@@ -94,29 +100,45 @@ def _warnings(customer: Customer | None, blacklist: str | None) -> list[str]:
     return warnings
 
 
+def _blacklist(offered: Offered, number: str) -> str | None:
+    if offered.blacklist_checked:  # the engine looked the number up before offering the call
+        return offered.warning or None
+    return offered.warning or blacklist_action(number)
+
+
+def _media(offered: Offered) -> dict[str, Any]:
+    """The airing the call is attributed to, its product and station; the hotline number only when no
+    airing names the station (one query less on the usual path)."""
+    airing = _airing(offered)
+    hotline = None
+    if airing is None and offered.dnis:
+        hotline = hotline_number_by_dnis(offered.dnis)
+    station = airing.station if airing is not None else (hotline.station if hotline is not None else None)
+    number, _info = _number(offered.dnis) if offered.dnis else ("", None)
+    return {"airing": airing, "product": airing.product if airing is not None else None, "station": station,
+            "hotline_number": number}
+
+
 def pop_context(offered: Offered, user: User) -> dict[str, Any]:
     """What the pop template shows, and what the order form is prefilled with."""
     number, info = _number(offered.caller)
     matches = customers_by_phone(number) if info is not None else []
     customer = matches[0] if matches else None
-    hotline = hotline_number_by_dnis(offered.dnis) if offered.dnis else None
-    airing = _airing(offered)
-    product = airing.product if airing is not None else None
-    station = airing.station if airing is not None else (hotline.station if hotline is not None else None)
+    media = _media(offered)
+    product = media["product"]
     scripts = [(script.title, render_script(script, customer=customer, product=product,
                                             hotline=offered.dnis, agent=user))
                for script in scripts_for(product_id=product.pk if product else None, hotline=offered.dnis)]
+    can_play = user.has_perm(Perm.VIEW_CALLS)
     recordings = (list(Recording.objects.filter(call__caller=number).select_related("call")
-                       .order_by("-created_at")[:LAST_RECORDINGS]) if info is not None else [])
+                       .order_by("-created_at")[:LAST_RECORDINGS]) if info is not None and can_play else [])
+    contacts = recent_contacts([number], limit=LAST_CONTACTS + 1) if info is not None else []
     return {
         "offered": offered, "number": number, "phone": info, "other_matches": len(matches) - 1 if matches else 0,
-        **_customer_part(customer),
-        "warnings": _warnings(customer, offered.warning or blacklist_action(number)),
-        "contacts": [contact for contact in (recent_contacts([number], limit=LAST_CONTACTS + 1) if info else [])
-                     if contact["call_id"] != offered.call_id][:LAST_CONTACTS],
-        "callback": _callback(offered), "hotline": hotline, "station": station, "airing": airing,
-        "product": product, "scripts": scripts, "recordings": recordings,
-        "can_play": user.has_perm(Perm.VIEW_CALLS),
+        **_customer_part(customer), **media,
+        "warnings": _warnings(customer, _blacklist(offered, number)),
+        "contacts": [c for c in contacts if c["call_id"] != offered.call_id][:LAST_CONTACTS],
+        "callback": _callback(offered), "scripts": scripts, "recordings": recordings, "can_play": can_play,
     }
 
 
@@ -129,7 +151,7 @@ def order_prefill(context: dict[str, Any]) -> dict[str, Any]:
     return {
         "call_id": context["offered"].call_id,
         "queue": context["offered"].queue,
-        "hotline_number": context["hotline"].number if context["hotline"] is not None else "",
+        "hotline_number": context["hotline_number"],
         "customer_id": customer.pk if customer is not None else None,
         "customer_name": customer.name if customer is not None else "",
         "phone": context["number"],

@@ -20,6 +20,9 @@ from hotline.wallboard.calls import live_calls
 from hotline.wallboard.stats import floor_snapshot
 
 REFRESH_SECONDS = 0.5
+# The call log is written a moment after its live event (its own lane), and in a surge it can lag more: a
+# slow periodic read catches up whatever the quick one after an event read too early.
+STEADY_SECONDS = 3.0
 LIVE_KINDS = {"QueueStatsChanged": "queue_live", "LinesChanged": "lines", "AgentStateChanged": "agent"}
 
 
@@ -44,11 +47,13 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.channel_layer.group_add(live.FLOOR, self.channel_name)
         await self.accept()
         await self._send(await in_pop_thread(floor_message))
+        self.steady = asyncio.ensure_future(self._steady())
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(live.FLOOR, self.channel_name)
-        if getattr(self, "refresh", None) is not None and self.refresh is not None:
-            self.refresh.cancel()
+        for task in (getattr(self, "refresh", None), getattr(self, "steady", None)):
+            if task is not None:
+                task.cancel()
 
     async def _send(self, message: dict[str, Any]) -> None:
         self.seq += 1
@@ -63,6 +68,12 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._send({"type": "message", "event": event})
         elif message["topic"] in ("calls", "order.created") and self.refresh is None:
             self.refresh = asyncio.ensure_future(self._refresh_soon())
+
+    async def _steady(self) -> None:
+        while True:
+            await asyncio.sleep(STEADY_SECONDS)
+            if self.refresh is None:
+                await self._send(await in_pop_thread(floor_message))
 
     async def _refresh_soon(self) -> None:
         await asyncio.sleep(REFRESH_SECONDS)

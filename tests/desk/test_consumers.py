@@ -324,6 +324,50 @@ def test_a_question_to_the_supervisors_reaches_supervisors_and_the_asker_only(us
     assert bystander_heard_nothing is True
 
 
+@pytest.mark.xfail(strict=True, reason="bug: a supervisor's desk is in their own agent group and in the "
+                   "supervisors' group, so their own message to the supervisors arrives twice")
+def test_a_supervisor_s_own_message_to_the_supervisors_reaches_their_desk_once(users: dict[str, Any]) -> None:
+    payload = {"id": 6, "kind": "message", "sender": "t_supervisor", "recipient": "", "to_supervisors": True,
+               "body": "十点开会", "call_id": "", "reply_to": None, "at": "2026-11-25T03:00:00+00:00"}
+
+    async def scenario() -> tuple[dict[str, Any], bool]:
+        desk, _, _ = await open_desk(users["supervisor"])
+        await receive(desk)
+        await live.forward("service.message", payload)
+        message = await receive(desk)
+        nothing_more: bool = await desk.receive_nothing(timeout=0.3)
+        await desk.disconnect()
+        return message, nothing_more
+
+    message, nothing_more = asyncio.run(scenario())
+    assert strip_ids([message]) == [{"type": "message", "message": payload}]
+    assert nothing_more is True
+
+
+@pytest.mark.xfail(strict=True, reason="bug: hotline.calls.live.watch_web_events() is never called, so messages "
+                   "written over HTTP (and new orders) never reach the live screens")
+def test_a_question_asked_over_http_reaches_the_supervisor_s_desk(users: dict[str, Any]) -> None:
+    from hotline.service.actions import do_ask_supervisor
+
+    def ask() -> None:
+        try:
+            do_ask_supervisor("能否包邮?", actor=users["agent"], call_id="c-1")
+        finally:
+            connection.close()
+
+    async def scenario() -> dict[str, Any]:
+        desk, _, _ = await open_desk(users["supervisor"])
+        await receive(desk)
+        await asyncio.to_thread(ask)
+        message = await receive(desk)
+        await desk.disconnect()
+        return message
+
+    message = asyncio.run(scenario())
+    assert (message["type"], message["message"]["body"], message["message"]["kind"]) == (
+        "message", "能否包邮?", "question")
+
+
 # ---------------------------------------------------------------- reconnect, ids
 
 

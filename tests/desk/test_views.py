@@ -129,16 +129,17 @@ def test_a_supervisor_may_use_the_desk(users: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- callbacks and messages
 
 
-def callback(number: str, status: str = CallbackStatus.PENDING) -> Callback:
-    return Callback.objects.create(number=number, reason=CallbackReason.SURGE, arrived_at=NOW, captured_at=NOW,
-                                   updated_at=NOW, status=status)
+def callback(number: str, minutes_ago: int, status: str = CallbackStatus.PENDING) -> Callback:
+    captured = NOW - datetime.timedelta(minutes=minutes_ago)
+    return Callback.objects.create(number=number, reason=CallbackReason.SURGE, arrived_at=captured,
+                                   captured_at=captured, updated_at=captured, status=status)
 
 
 def test_the_callback_worklist_mine_and_all(agent: Any) -> None:
     record_call("c-1", caller="13800138000")
-    callback("13800138000")
-    callback("13912345678")
-    callback("13700137000", status=CallbackStatus.ANSWERED)
+    callback("13800138000", minutes_ago=20)
+    callback("13912345678", minutes_ago=10)
+    callback("13700137000", minutes_ago=30, status=CallbackStatus.ANSWERED)
 
     mine = client_for(agent).get("/desk/callbacks")
     everyone = client_for(agent).get("/desk/callbacks", {"scope": "all"})
@@ -237,7 +238,8 @@ def test_a_supervisor_plays_a_recording_as_wav(users: dict[str, Any], tmp_path: 
     response = client_for(users["supervisor"]).get(f"/desk/recordings/{found.pk}")
 
     assert (response.status_code, response["Content-Type"]) == (200, "audio/wav")
-    assert b"".join(response.streaming_content) == (tmp_path / "c-1.wav").read_bytes()
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert body == (tmp_path / "c-1.wav").read_bytes()
 
 
 def test_a_missing_recording_file_is_404(users: dict[str, Any], tmp_path: Path) -> None:

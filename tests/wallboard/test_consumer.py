@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils import timezone
 
 from hotline.calls import live
@@ -36,6 +38,14 @@ def waiting_call(call_id: str, minutes_ago: int = 1) -> CallRecord:
     arrived = timezone.now() - datetime.timedelta(minutes=minutes_ago)
     return CallRecord.objects.create(call_id=call_id, caller="13800138000", dnis="4008001000", queue="sales",
                                      arrived_at=arrived, enqueued_at=arrived + datetime.timedelta(seconds=5))
+
+
+def in_a_thread(work: Callable[[], Any]) -> None:
+    """Database work off the event loop, on a thread that then closes its connection."""
+    try:
+        work()
+    finally:
+        connection.close()
 
 
 def enqueue(call_id: str) -> dict[str, Any]:
@@ -67,7 +77,8 @@ def test_an_anonymous_user_is_refused_with_4403() -> None:
 
 def test_a_supervisor_first_gets_the_floor_and_the_calls_in_progress(users: dict[str, Any]) -> None:
     Queue.objects.create(name="sales")
-    waiting_call("c-1")
+    enqueued = waiting_call("c-1").enqueued_at
+    assert enqueued is not None
     now = timezone.now()
     Callback.objects.create(number="13912345678", reason=CallbackReason.SURGE, arrived_at=now, captured_at=now,
                             updated_at=now)
@@ -89,7 +100,7 @@ def test_a_supervisor_first_gets_the_floor_and_the_calls_in_progress(users: dict
     assert first["floor"]["lines"]["in_use"] == 1
     assert first["calls"] == live_calls() == [
         {"call_id": "c-1", "caller": "13800138000", "queue": "sales", "agent": "", "direction": "inbound",
-         "phase": "waiting", "since": CallRecord.objects.get().enqueued_at.isoformat()}]
+         "phase": "waiting", "since": enqueued.isoformat()}]
 
 
 def test_a_manager_may_watch_too(users: dict[str, Any]) -> None:
@@ -133,7 +144,7 @@ def test_a_call_event_brings_a_fresh_snapshot_within_a_second(users: dict[str, A
     async def scenario() -> tuple[dict[str, Any], float]:
         socket, _, _ = await open_wallboard(users["supervisor"])
         await socket.receive_json_from(timeout=WAIT)
-        await asyncio.to_thread(waiting_call, "c-2")  # the call log wrote the new call
+        await asyncio.to_thread(in_a_thread, lambda: waiting_call("c-2"))  # the call log wrote the new call
         started = asyncio.get_running_loop().time()
         await live.forward("calls", enqueue("c-2"))
         snapshot: dict[str, Any] = await socket.receive_json_from(timeout=WAIT)
@@ -176,11 +187,32 @@ def test_a_new_order_also_refreshes_the_floor(users: dict[str, Any]) -> None:
     assert asyncio.run(scenario())["type"] == "snapshot"
 
 
-def test_messages_are_not_shown_on_the_wallboard(users: dict[str, Any]) -> None:
-    async def scenario() -> bool:
+def test_a_message_is_forwarded_without_a_snapshot(users: dict[str, Any]) -> None:
+    payload = {"id": 1, "kind": "question", "sender": "t_agent", "recipient": "", "to_supervisors": True,
+               "body": "能否包邮?", "call_id": "", "reply_to": None, "at": "2026-11-25T03:00:00+00:00"}
+
+    async def scenario() -> tuple[dict[str, Any], bool]:
         socket, _, _ = await open_wallboard(users["supervisor"])
         await socket.receive_json_from(timeout=WAIT)
-        await live.forward("service.message", {"id": 1, "sender": "t_agent", "to_supervisors": True})
+        await live.forward("service.message", payload)
+        message: dict[str, Any] = await socket.receive_json_from(timeout=WAIT)
+        nothing: bool = await socket.receive_nothing(timeout=REFRESH_SECONDS + 0.3)
+        await socket.disconnect()
+        return message, nothing
+
+    assert asyncio.run(scenario()) == ({"id": 2, "type": "message", "event": payload}, True)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: every event goes to the floor group, and the wallboard forwards every "
+                   "message, so a private message's body reaches every wallboard watcher (managers, finance)")
+def test_a_private_message_does_not_reach_a_manager_s_wallboard(users: dict[str, Any]) -> None:
+    payload = {"id": 2, "kind": "message", "sender": "t_supervisor", "recipient": "t_agent", "to_supervisors": False,
+               "body": "你这个月的考核没过", "call_id": "", "reply_to": None, "at": "2026-11-25T03:00:00+00:00"}
+
+    async def scenario() -> bool:
+        socket, _, _ = await open_wallboard(users["manager"])
+        await socket.receive_json_from(timeout=WAIT)
+        await live.forward("service.message", payload)
         nothing: bool = await socket.receive_nothing(timeout=REFRESH_SECONDS + 0.3)
         await socket.disconnect()
         return nothing

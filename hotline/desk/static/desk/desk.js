@@ -145,6 +145,8 @@
       agentState = { state: lastState.state, reason: lastState.reason, seat: lastState.seat || agentState.seat,
                      since: lastState.since };
       showState();
+      // Back to ready while the pop still rings: the caller hung up, or another phone took the call.
+      if (call && call.phase === "ringing" && !["ringing", "on_call"].includes(agentState.state)) callMissed();
     }
     if (lastPop) showPop(lastPop);
   }
@@ -178,6 +180,14 @@
     $("call-bar").hidden = true;
     $("note-form").hidden = false;
     $("note-result").textContent = "";
+  }
+
+  function callMissed() {
+    call.phase = "missed";
+    $("call-bar").hidden = true;
+    const card = $("pop").querySelector(".pop-card");
+    if (card) card.classList.add("missed");
+    $("order-form").hidden = true;
   }
 
   function callCommand(verb, body) {
@@ -444,7 +454,6 @@
   }
 
   function onGlobalKey(event) {
-    if (event.isTrusted) record.keys += 1;
     if (event.key === "F2") {
       event.preventDefault();
       $("btn-ready").click();
@@ -514,6 +523,8 @@
     });
     $("btn-new-order").addEventListener("click", () => order && startOrder(order));
     document.addEventListener("keydown", onGlobalKey);
+    // Counted while capturing, before any field's handler can stop the key: keystrokes per order are measured.
+    document.addEventListener("keydown", (event) => { if (event.isTrusted) record.keys += 1; }, true);
     setInterval(tick, 1000);
   }
 
