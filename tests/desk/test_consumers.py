@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -69,21 +68,6 @@ def as_user(user: Any, consumer: Any) -> Callable[..., Awaitable[None]]:
     return application
 
 
-def close_pop_connections() -> None:
-    """Close the database connection of every pop thread (PostgreSQL cannot drop a database in use)."""
-    threads = len(consumers._pop_threads._threads)
-    if not threads:
-        return
-    barrier = threading.Barrier(threads)
-
-    def close() -> None:
-        connection.close()
-        barrier.wait(timeout=5)  # holds this thread, so that each thread closes its own connection
-
-    for future in [consumers._pop_threads.submit(close) for _ in range(threads)]:
-        future.result(timeout=10)
-
-
 @pytest.fixture(autouse=True)
 def live_reset(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """An empty in-memory layer and no registered loop; the pop threads' connections closed afterwards."""
@@ -91,7 +75,7 @@ def live_reset(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     async_to_sync(get_channel_layer().flush)()
     yield
     async_to_sync(get_channel_layer().flush)()
-    close_pop_connections()
+    consumers.close_connections()  # PostgreSQL cannot drop a test database still in use
 
 
 async def open_desk(user: Any, path: str = "/ws/desk/?lang=en") -> tuple[Socket, bool, Any]:
@@ -344,8 +328,6 @@ def test_a_supervisor_s_own_message_to_the_supervisors_reaches_their_desk_once(u
     assert nothing_more is True
 
 
-@pytest.mark.xfail(strict=True, reason="bug: hotline.calls.live.watch_web_events() is never called, so messages "
-                   "written over HTTP (and new orders) never reach the live screens")
 def test_a_question_asked_over_http_reaches_the_supervisor_s_desk(users: dict[str, Any]) -> None:
     from hotline.service.actions import do_ask_supervisor
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hotline.calls.models import Callback, CallbackReason, CallRecord
+from hotline.calls.models import Callback, CallbackReason, CallRecord, Recording
 from hotline.crm.models import BlacklistEntry, Credit, Level
 from hotline.desk.pop import Offered, order_prefill, pop_context, render_pop
 from tests import factories
@@ -41,8 +41,8 @@ def test_a_known_customer_with_vip_level_credit_watch_and_a_blacklist_warning(ag
     assert context["customer"] == world.customer
     assert context["warnings"] == ["blacklist", "vip", "credit_watch"]
     assert (context["number"], context["other_matches"]) == ("13800138000", 0)
-    assert (context["hotline"], context["station"], context["airing"], context["product"]) == (
-        world.hotline, world.station, airing, world.product)
+    assert (context["hotline_number"], context["station"], context["airing"], context["product"]) == (
+        "4008001000", world.station, airing, world.product)
     assert context["can_play"] is False
     assert order_prefill(context) == {
         "call_id": "c-1", "queue": "sales", "hotline_number": "4008001000", "customer_id": world.customer.pk,
@@ -51,6 +51,37 @@ def test_a_known_customer_with_vip_level_credit_watch_and_a_blacklist_warning(ag
         "product": {"id": world.product.pk, "code": world.product.short_code, "name": "颈椎按摩仪",
                     "price": "398.00"},
     }
+
+
+def test_an_offer_trusts_the_engine_s_blacklist_check(agent: Any, world: Any) -> None:
+    BlacklistEntry.objects.create(number="13800138000", action="warn", active=True)
+    checked = Offered.from_event({"type": "Offer", "call_id": "c-1", "caller": "13800138000", "warning": ""})
+    unchecked = Offered.from_event({"type": "Arrive", "call_id": "c-2", "caller": "13800138000",
+                                    "direction": "outbound"})
+
+    with CaptureQueriesContext(connection) as queries:
+        assert pop_context(checked, agent)["warnings"] == []
+    assert not [q for q in queries.captured_queries if "crm_blacklistentry" in q["sql"]]
+    assert pop_context(unchecked, agent)["warnings"] == ["blacklist"]
+
+
+def test_a_dialled_number_without_an_airing_names_its_station(agent: Any, world: Any) -> None:
+    context = pop_context(Offered(call_id="c-1", caller=NEW_CALLER, dnis="400-800-1000"), agent)
+    assert (context["hotline_number"], context["station"], context["airing"], context["product"]) == (
+        "4008001000", world.station, None, None)
+
+
+def test_recordings_are_listed_only_for_users_who_may_play_them(users: dict[str, Any], world: Any) -> None:
+    old = call("c-old", minutes_ago=60)
+    recording = Recording.objects.create(call=old, path="/nowhere/c-old.wav", duration_seconds="42.000",
+                                         created_at=old.arrived_at)
+    offered = Offered(call_id="c-now", caller="13800138000")
+
+    for_agent, for_supervisor = pop_context(offered, users["agent"]), pop_context(offered, users["supervisor"])
+
+    assert (for_agent["recordings"], for_agent["can_play"]) == ([], False)
+    assert (for_supervisor["recordings"], for_supervisor["can_play"]) == ([recording], True)
+    assert f"/desk/recordings/{recording.pk}" in render_pop(offered, users["supervisor"], "en")["html"]
 
 
 def test_an_inactive_blacklist_entry_and_a_normal_customer_warn_of_nothing(agent: Any, world: Any) -> None:

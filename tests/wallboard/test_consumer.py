@@ -18,6 +18,7 @@ from hotline.calls.engine_bridge import event_payload
 from hotline.calls.models import Callback, CallbackReason, CallRecord, Queue
 from hotline.telephony import events as ev
 from hotline.wallboard.calls import live_calls
+from hotline.wallboard import consumers
 from hotline.wallboard.consumers import REFRESH_SECONDS, WallboardConsumer
 from hotline.wallboard.stats import floor_snapshot
 from tests.desk.test_consumers import Socket, as_user, live_reset  # noqa: F401  (live_reset: autouse fixture)
@@ -173,6 +174,18 @@ def test_a_burst_of_thirty_call_events_brings_one_snapshot(users: dict[str, Any]
     received, nothing_more = asyncio.run(scenario())
     assert [(message["id"], message["type"]) for message in received] == [(2, "snapshot")]
     assert nothing_more is True
+
+
+def test_a_quiet_floor_is_read_again_every_few_seconds(users: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(consumers, "STEADY_SECONDS", 0.2)
+
+    async def scenario() -> list[tuple[int, str]]:
+        socket, _, _ = await open_wallboard(users["supervisor"])
+        received = [await socket.receive_json_from(timeout=WAIT) for _ in range(3)]
+        await socket.disconnect()
+        return [(message["id"], message["type"]) for message in received]
+
+    assert asyncio.run(scenario()) == [(1, "snapshot"), (2, "snapshot"), (3, "snapshot")]
 
 
 def test_a_new_order_also_refreshes_the_floor(users: dict[str, Any]) -> None:

@@ -1,6 +1,5 @@
 // Agent desk: live state and screen pops over the websocket, keyboard-first order entry over fetch.
-// Incoming events are applied once per animation frame (the latest state, the latest pop), so a burst of
-// events redraws the page once instead of flickering through every step.
+// Incoming events come in batches (live.js); a batch applies the latest state and the latest pop only.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("desk-config").textContent);
@@ -100,38 +99,9 @@
     return (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
   }
 
-  // ---------------------------------------------------------------- the websocket
+  // ---------------------------------------------------------------- live messages
 
-  let socket = null;
-  let retry = 1000;
-  let pending = [];
-  let frame = 0;
-
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + config.ws);
-    socket.onopen = () => {
-      retry = 1000;
-      $("connection").hidden = true;
-    };
-    socket.onmessage = (message) => {
-      const data = JSON.parse(message.data);
-      record.received.push(data.type);
-      pending.push(data);
-      if (!frame) frame = requestAnimationFrame(applyPending);
-    };
-    socket.onclose = (event) => {
-      if (event.code === 4403) return; // not allowed: retrying will not help
-      $("connection").hidden = false;
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 10000);
-    };
-  }
-
-  function applyPending() {
-    frame = 0;
-    const batch = pending;
-    pending = [];
+  function applyBatch(batch) {
     let lastState = null;
     let lastPop = null;
     for (const message of batch) {
@@ -530,5 +500,5 @@
 
   wire();
   showState();
-  connect();
+  window.hotlineLive(config.ws, applyBatch, (message) => record.received.push(message.type));
 })();

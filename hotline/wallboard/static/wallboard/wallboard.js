@@ -1,5 +1,5 @@
 // Wallboard: the floor's snapshot on (re)connect, then live queue, line and agent changes.
-// Messages are applied once per animation frame, so a surge of events redraws the board once.
+// Messages come in batches (desk/live.js), so a surge of events redraws the board once.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("wallboard-config").textContent);
@@ -196,35 +196,9 @@
     });
   }
 
-  // ---------------------------------------------------------------- the websocket
+  // ---------------------------------------------------------------- live messages
 
-  let pending = [];
-  let frame = 0;
-  let retry = 1000;
-
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + location.host + config.ws);
-    socket.onopen = () => {
-      retry = 1000;
-      $("connection").hidden = true;
-    };
-    socket.onmessage = (message) => {
-      pending.push(JSON.parse(message.data));
-      if (!frame) frame = requestAnimationFrame(applyPending);
-    };
-    socket.onclose = (event) => {
-      if (event.code === 4403) return;
-      $("connection").hidden = false;
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 10000);
-    };
-  }
-
-  function applyPending() {
-    frame = 0;
-    const batch = pending;
-    pending = [];
+  function applyBatch(batch) {
     for (const message of batch) {
       if (message.type === "snapshot") applySnapshot(message);
       else applyEvent(message);
@@ -232,9 +206,9 @@
     draw();
   }
 
+  const socket = window.hotlineLive(config.ws, applyBatch);
   setInterval(() => {
     $("wb-clock").textContent = new Date().toLocaleTimeString();
-    if (!frame) frame = requestAnimationFrame(applyPending);
+    socket.redraw(); // times in state move on between events
   }, 1000);
-  connect();
 })();
