@@ -33,7 +33,6 @@ T = TypeVar("T")
 # is the engine's call log in the demo, and a fresh connection per pop (PostgreSQL forks a backend) would
 # cost more than the look-up itself.
 _pop_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="desk-pop")
-_ids = itertools.count(1)
 CLOSE_FORBIDDEN = 4403
 
 
@@ -85,6 +84,8 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         live.register_web_loop()
         self.user, self.language = user, _language(self.scope)
         self.popped: set[str] = set()
+        self.messages_seen: set[int] = set()  # a supervisor hears a message in two groups: show it once
+        self.ids = itertools.count(1)
         self.joined = [live.agent_group(user.username)]
         if user.has_perm(Perm.SUPERVISE_CALLS):
             self.joined.append(live.SUPERVISORS)
@@ -101,7 +102,7 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _send(self, message: dict[str, Any]) -> None:
-        await self.send_json({"id": next(_ids), **message})
+        await self.send_json({"id": next(self.ids), **message})
 
     async def _pop(self, offered: Offered) -> None:
         if offered.call_id in self.popped:
@@ -119,7 +120,9 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         """A forwarded event: engine events about this agent, and messages to or from them."""
         event, topic = message["event"], message["topic"]
         if topic == "service.message":
-            await self._send({"type": "message", "message": event})
+            if event.get("id") not in self.messages_seen:
+                self.messages_seen.add(event.get("id"))
+                await self._send({"type": "message", "message": event})
             return
         if event.get("agent") != self.user.username:
             return

@@ -42,6 +42,7 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.close(code=CLOSE_FORBIDDEN)
             return
         live.register_web_loop()
+        self.supervises = self.scope["user"].has_perm(Perm.SUPERVISE_CALLS)
         self.refresh: asyncio.Task[None] | None = None
         self.seq = 0
         await self.channel_layer.group_add(live.FLOOR, self.channel_name)
@@ -65,7 +66,10 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if kind is not None:
             await self._send({"type": kind, "event": event})
         elif message["topic"] == "service.message":
-            await self._send({"type": "message", "event": event})
+            # Only that a question or message for the supervisors came: the board re-reads its list, and
+            # nobody else's private messages pass through a screen on the wall.
+            if event.get("to_supervisors") and self.supervises:
+                await self._send({"type": "message"})
         elif message["topic"] in ("calls", "order.created") and self.refresh is None:
             self.refresh = asyncio.ensure_future(self._refresh_soon())
 

@@ -308,8 +308,6 @@ def test_a_question_to_the_supervisors_reaches_supervisors_and_the_asker_only(us
     assert bystander_heard_nothing is True
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a supervisor's desk is in their own agent group and in the "
-                   "supervisors' group, so their own message to the supervisors arrives twice")
 def test_a_supervisor_s_own_message_to_the_supervisors_reaches_their_desk_once(users: dict[str, Any]) -> None:
     payload = {"id": 6, "kind": "message", "sender": "t_supervisor", "recipient": "", "to_supervisors": True,
                "body": "十点开会", "call_id": "", "reply_to": None, "at": "2026-11-25T03:00:00+00:00"}
