@@ -63,3 +63,13 @@ def events() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     bus.subscribe("*", listener)
     yield seen
     bus.unsubscribe("*", listener)
+
+
+@pytest.fixture(autouse=True)
+def _forget_recent_pop_reads() -> Iterator[None]:
+    """The screen pop remembers airings and scripts for a few seconds; each test's database reuses ids."""
+    from hotline.desk.pop import forget_recent
+
+    forget_recent()
+    yield
+    forget_recent()

@@ -7,6 +7,9 @@ orders, open complaints, recent contacts, saved addresses, the airing and the sc
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +32,8 @@ from hotline.service.queries import open_complaints, recent_contacts, render_scr
 LAST_ORDERS = 5
 LAST_RECORDINGS = 5
 LAST_CONTACTS = 5
+RECENT_SECONDS = 30.0  # how stale an airing or a script may be on a pop (an edit shows within 30 s)
+RECENT_ENTRIES = 500
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,48 @@ def _number(raw: str) -> tuple[str, PhoneInfo | None]:
     return number, phone_info(number)
 
 
+class _Recent:
+    """A few seconds' memory of reads every pop of a spot repeats (its airing, its scripts): the hundreds of
+    pops after one airing all ask the same, and each saved query is a millisecond on the caller's pop."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, read: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = read()
+        with self._lock:
+            if len(self._entries) > RECENT_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (now + self.seconds, value)
+        return value
+
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_recent = _Recent(RECENT_SECONDS)
+
+
+def forget_recent() -> None:
+    """Drop the remembered airings and scripts (tests: a new database reuses their ids)."""
+    _recent.clear()
+
+
 def _airing(offered: Offered) -> Airing | None:
     if offered.airing_id is None:
         return None
-    return Airing.objects.select_related("station", "product").filter(pk=offered.airing_id).first()
+    airing_id = offered.airing_id
+    return _recent.get(("airing", airing_id), lambda: Airing.objects.select_related("station", "product")
+                       .filter(pk=airing_id).first())
 
 
 def _callback(offered: Offered) -> Callback | None:
@@ -126,9 +169,11 @@ def pop_context(offered: Offered, user: User) -> dict[str, Any]:
     customer = matches[0] if matches else None
     media = _media(offered)
     product = media["product"]
-    scripts = [(script.title, render_script(script, customer=customer, product=product,
-                                            hotline=offered.dnis, agent=user))
-               for script in scripts_for(product_id=product.pk if product else None, hotline=offered.dnis)]
+    product_id = product.pk if product else None
+    found = _recent.get(("scripts", product_id, offered.dnis),
+                        lambda: scripts_for(product_id=product_id, hotline=offered.dnis))
+    scripts = [(script.title, render_script(script, customer=customer, product=product, hotline=offered.dnis,
+                                            agent=user)) for script in found]
     can_play = user.has_perm(Perm.VIEW_CALLS)
     recordings = (list(Recording.objects.filter(call__caller=number).select_related("call")
                        .order_by("-created_at")[:LAST_RECORDINGS]) if info is not None and can_play else [])

@@ -168,6 +168,12 @@ def phone_info(number: str) -> PhoneInfo:
     return PhoneInfo(number, kind, province, city, carrier)
 
 
+def load_region_tables() -> None:
+    """Import the region and carrier tables now (a web process, whose first screen pop must not pay it)."""
+    _geocoder()
+    _carriers()
+
+
 def _geocoder() -> Any:
     # Imported on first use: its tables cost seconds and ~200 MB, which processes that never
     # derive a region (workers, most commands) should not pay at start-up.

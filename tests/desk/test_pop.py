@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from hotline.calls.models import Callback, CallbackReason, CallRecord, Recording
 from hotline.crm.models import BlacklistEntry, Credit, Level
-from hotline.desk.pop import Offered, order_prefill, pop_context, render_pop
+from hotline.desk.pop import Offered, forget_recent, order_prefill, pop_context, render_pop
 from tests import factories
 from tests.orders.helpers import place
 
@@ -191,3 +191,14 @@ def test_the_pop_reads_a_bounded_number_of_queries_whatever_the_data(
         factories.make_customer(name=f"客户{n}", phone=f"1391234{n:04d}")
 
     assert _queries_for_pop(agent, airing.pk) == small
+
+
+def test_a_spot_s_airing_and_scripts_are_read_once_for_its_many_pops(agent: Any, world: Any) -> None:
+    airing = factories.make_airing(world.station, product=world.product)
+    first = _queries_for_pop(agent, airing.pk)
+
+    again = _queries_for_pop(agent, airing.pk)
+    forget_recent()
+    after_forgetting = _queries_for_pop(agent, airing.pk)
+
+    assert (first - again, after_forgetting) == (2, first)  # the airing and the scripts: remembered

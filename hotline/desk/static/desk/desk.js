@@ -102,30 +102,38 @@
   // ---------------------------------------------------------------- live messages
 
   function applyBatch(batch) {
+    // Call messages apply in order (a pop, then its answer); only the last pop and the last state are drawn.
+    let lastPop = -1;
     let lastState = null;
-    let lastPop = null;
-    for (const message of batch) {
-      if (message.type === "hello" || message.type === "state") lastState = message;
-      else if (message.type === "pop") lastPop = message;
+    batch.forEach((message, index) => {
+      if (message.type === "pop") lastPop = index;
+      else if (message.type === "hello" || message.type === "state") lastState = message;
+    });
+    // A pop sent again on reconnect starts in the phase the agent is in.
+    const phase = { on_call: "on_call", wrap_up: "ended" }[(lastState || agentState).state] || "ringing";
+    batch.forEach((message, index) => {
+      if (message.type === "pop" && index === lastPop) showPop(message, phase);
       else if (message.type === "answered") setPhase(message.call_id, "on_call");
       else if (message.type === "ended") callEnded(message.call_id);
       else if (message.type === "message" && window.htmx) htmx.trigger(document.body, "refresh-messages");
-    }
+    });
     if (lastState) {
       agentState = { state: lastState.state, reason: lastState.reason, seat: lastState.seat || agentState.seat,
                      since: lastState.since };
       showState();
+      const offCall = !["ringing", "on_call"].includes(agentState.state);
       // Back to ready while the pop still rings: the caller hung up, or another phone took the call.
-      if (call && call.phase === "ringing" && !["ringing", "on_call"].includes(agentState.state)) callMissed();
+      if (call && call.phase === "ringing" && offCall) callMissed();
+      // Off the call without a hang-up of ours: transferred away, or taken over.
+      else if (call && call.phase === "on_call" && offCall) callEnded(call.call_id);
     }
-    if (lastPop) showPop(lastPop);
   }
 
   // ---------------------------------------------------------------- the call and its pop
 
-  function showPop(message) {
+  function showPop(message, phase) {
     if (call && call.call_id === message.call_id && call.popped) return;
-    const previousPhase = call && call.call_id === message.call_id ? call.phase : "ringing";
+    const previousPhase = call && call.call_id === message.call_id ? call.phase : phase;
     call = { call_id: message.call_id, queue: message.order.queue || "", phase: previousPhase, popped: true };
     $("pop").innerHTML = message.html;
     $("call-bar").hidden = false;
@@ -133,6 +141,7 @@
     $("note-call-id").value = message.call_id;
     $("message-call-id").value = message.call_id;
     setPhase(message.call_id, previousPhase);
+    if (previousPhase === "ended") callEnded(message.call_id); // reloaded during wrap-up: notes are due
     startOrder(message.order);
     requestAnimationFrame(() => record.pops.push({ call_id: message.call_id, at: Date.now() }));
   }
@@ -500,5 +509,6 @@
 
   wire();
   showState();
-  window.hotlineLive(config.ws, applyBatch, (message) => record.received.push(message.type));
+  window.hotlineLive(config.ws, applyBatch, (message) => record.received.push(message.type),
+                     (message) => message.type === "pop");
 })();

@@ -1,6 +1,7 @@
 // Shared by the desk and the wallboard: a websocket that reconnects with back-off and hands its messages over
 // in batches, once per animation frame, so a burst of events redraws the page once instead of flickering.
-window.hotlineLive = function (path, onBatch, onMessage) {
+// An urgent message (the desk's screen pop) is handed over at once, with whatever came before it.
+window.hotlineLive = function (path, onBatch, onMessage, urgent) {
   "use strict";
   const banner = document.getElementById("connection");
   let pending = [];
@@ -29,7 +30,12 @@ window.hotlineLive = function (path, onBatch, onMessage) {
       const data = JSON.parse(message.data);
       if (onMessage) onMessage(data);
       pending.push(data);
-      schedule();
+      if (urgent && urgent(data)) {
+        if (frame) cancelAnimationFrame(frame);
+        flush();
+      } else {
+        schedule();
+      }
     };
     socket.onclose = (event) => {
       if (event.code === 4403) return; // not allowed: retrying will not help
