@@ -19,10 +19,19 @@ from hotline.orders.models import DeliveryMethod, PaymentMethod
 from hotline.service.actions import do_ask_supervisor, do_save_call_note, do_send_message
 from hotline.service.models import CallNote
 from hotline.service.queries import inbox
+from hotline.telephony.acd.agent import NO_ANSWER_REASON
+from hotline.telephony.outbound import OUTBOUND_REASON
 
 # Why an agent is not ready (示忙原因); the code goes to the engine and the call log.
 NOT_READY_REASONS = [("break", _("Break")), ("lunch", _("Lunch")), ("training", _("Training")),
                      ("meeting", _("Meeting")), ("admin", _("Paperwork"))]
+# Reasons the engine sets by itself: shown, never chosen.
+ENGINE_REASONS = [(NO_ANSWER_REASON, _("Missed a call")), (OUTBOUND_REASON, _("Outbound call"))]
+
+
+def reason_labels() -> dict[str, str]:
+    """Every not-ready reason code with its label in the current language, for the live screens."""
+    return {code: str(label) for code, label in [*NOT_READY_REASONS, *ENGINE_REASONS]}
 
 
 def _require(request: HttpRequest, perm: Perm) -> User:
@@ -35,14 +44,15 @@ def _require(request: HttpRequest, perm: Perm) -> User:
 STATE_LABELS = {"logged_out": _("Signed out of the seat"), "ready": _("Ready"), "not_ready": _("Not ready"),
                 "ringing": _("Ringing"), "on_call": _("On a call"), "wrap_up": _("Wrap-up")}
 TEXTS = {"confirm_logout": _("Sign out of the seat?"), "no_results": _("No product found"),
-         "failed": _("The request failed; try again."), "offline": _("The engine is not answering.")}
+         "failed": _("The request failed; try again."), "offline": _("The engine is not answering."),
+         "gifts": _("Free gifts")}
 
 
 def _page_config(request: HttpRequest) -> dict[str, Any]:
     """What desk.js needs: the websocket, wrap-up times, and its texts in the user's language."""
     return {"ws": f"/ws/desk/?lang={getattr(request, 'LANGUAGE_CODE', 'zh-hans')}", "wrapup": wrapup_seconds(),
             "states": {key: str(label) for key, label in STATE_LABELS.items()},
-            "reasons": {code: str(label) for code, label in NOT_READY_REASONS},
+            "reasons": reason_labels(),
             "texts": {key: str(text) for key, text in TEXTS.items()}}
 
 

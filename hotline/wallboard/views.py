@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hotline.accounts.models import Role, User
 from hotline.accounts.permissions import Perm
 from hotline.calls.models import Queue
-from hotline.desk.views import NOT_READY_REASONS
+from hotline.desk.views import NOT_READY_REASONS, reason_labels
 from hotline.service.actions import do_answer_question
 from hotline.service.models import Message
 from hotline.service.queries import open_questions
@@ -39,7 +39,7 @@ def _page_config(request: HttpRequest, user: User) -> dict[str, object]:
     """What wallboard.js needs: the websocket, whether to offer actions, and its texts."""
     return {"ws": "/ws/wallboard/", "can_act": user.has_perm(Perm.SUPERVISE_CALLS),
             "states": {k: str(v) for k, v in STATE_LABELS.items()}, "phases": {k: str(v) for k, v in PHASES.items()},
-            "reasons": {code: str(label) for code, label in NOT_READY_REASONS},
+            "reasons": reason_labels(),
             "texts": {k: str(v) for k, v in ACTIONS.items()}}
 
 

@@ -278,7 +278,8 @@
       });
       renderLines();
       $("order-total").textContent = "¥" + data.total;
-      $("gifts").textContent = data.gifts.map((gift) => "🎁 " + gift.name + " ×" + gift.quantity).join("  ");
+      $("gifts").textContent = data.gifts.length ? texts.gifts + ": " +
+        data.gifts.map((gift) => gift.name + " ×" + gift.quantity).join("、") : "";
     } catch (error) {
       showErrors(error);
     }
