@@ -53,6 +53,9 @@ RING_SECONDS = 0.3  # the phone answers after ringing this long: after the pop, 
 TALK_SECONDS = 0.3  # the caller hangs up this long after the answer
 STEP_TIMEOUT = 15.0  # seconds any one step of a call (pop, answer, end, ready again) may take
 START_TIMEOUT = 90.0
+KEY_DELAY_MS = 150  # order entry types at an agent's pace: one key every 150 ms
+ORDER_GOAL_SECONDS = 60.0
+ORDER_GOAL_KEYS = 25
 
 
 @dataclass
@@ -79,6 +82,17 @@ class RunNotes:
 
     samples: list[Sample] = field(default_factory=list)
     ready_clicks: int = 0
+    orders: list[dict[str, Any]] = field(default_factory=list)  # {keys, seconds} per order entered
+    orders_refused: list[str] = field(default_factory=list)  # what the desk said instead of an order number
+
+
+def order_figures(orders: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """Keys and seconds (pop rendered → order number shown) per order entered by keyboard."""
+    if not orders:
+        return None
+    seconds = [order["seconds"] for order in orders]
+    return {"orders": len(orders), "keys_max": max(order["keys"] for order in orders),
+            "keys_min": min(order["keys"] for order in orders), "seconds": summarize(seconds, sum(seconds)).as_dict()}
 
 
 # ---------------------------------------------------------------- pure parts (tested)
@@ -176,6 +190,7 @@ def render_section(result: dict[str, Any], machine: dict[str, str], options: dic
         *_segments(figures),
         _build(result.get("pop_build")),
         _caveats(figures),
+        *_order_entry(result.get("order_entry")),
         machine_line(machine),
     ])
 
@@ -210,6 +225,25 @@ def _build(build: dict[str, Any] | None) -> str:
             f"{_ms(render['p50_ms'])}, p99 {_ms(render['p99_ms'])}, max {_ms(render['max_ms'])}; of which the "
             f"context (the queries) p50 {_ms(context['p50_ms'])}, p99 {_ms(context['p99_ms'])}; "
             f"{build['queries_min']}–{build['queries_max']} queries per pop.")
+
+
+def _order_entry(entry: dict[str, Any] | None) -> list[str]:
+    if not entry:
+        return []
+    seconds = entry["seconds"]
+    keys = f"{entry['keys_min']}" if entry["keys_min"] == entry["keys_max"] else \
+        f"{entry['keys_min']}–{entry['keys_max']}"
+    met = seconds["max_ms"] / 1000 < ORDER_GOAL_SECONDS and entry["keys_max"] <= ORDER_GOAL_KEYS
+    return ["### Order entry by keyboard",
+            (f"Then {entry['orders']} more calls from returning customers, each answered and ordered by keyboard "
+             f"only at an agent's pace (one key every {KEY_DELAY_MS} ms): F8, the product's short code, Enter to "
+             "add it, Enter to place the order. Keys counted by the desk itself, time from the pop rendered to "
+             "the order number shown; what the agent and the customer say comes on top."),
+            markdown_table(["orders", "keys per order", "p50", "p90", "max"],
+                           [[str(entry["orders"]), keys, *(f"{seconds[k] / 1000:.2f} s" for k in
+                                                           ("p50_ms", "p90_ms", "max_ms"))]]),
+            f"Goal under {ORDER_GOAL_SECONDS:.0f} s and at most {ORDER_GOAL_KEYS} keys: "
+            + ("**met**." if met else "**missed**.")]
 
 
 def _caveats(figures: dict[str, Any]) -> str:
@@ -445,6 +479,38 @@ async def one_call(callers: Any, uri: str, number: str, desk: Desk, arrivals: li
     return sample
 
 
+async def one_order(callers: Any, uri: str, number: str, code: str, desk: Desk, notes: RunNotes) -> None:
+    """A returning customer's call with a one-product order keyed in at an agent's pace: F8, the product's
+    short code, Enter to add it, Enter to place the order; keys and seconds from the pop to the number."""
+    page = desk.page
+    await desk.wait_ready(notes)
+    pops_before = await desk.pops()
+    call = callers.calls.dial(uri, (HOST, callers.media.port), caller=f"sip:{number}@{HOST}")
+    try:
+        pop = (await desk.pops_since(pops_before))[0]
+        if await asyncio.wait_for(call.wait_answer(), STEP_TIMEOUT) != 200:
+            return
+        await page.wait_for_selector("#call-bar[data-phase=on_call]", timeout=STEP_TIMEOUT * 1000)
+        keys_before = int(await page.evaluate("window.hotlineDesk.keys"))
+        orders_before = int(await page.evaluate("window.hotlineDesk.orders.length"))
+        await page.keyboard.press("F8", delay=KEY_DELAY_MS)
+        await page.keyboard.type(code, delay=KEY_DELAY_MS)
+        await page.wait_for_selector("#product-results li.selected", timeout=STEP_TIMEOUT * 1000)
+        await page.keyboard.press("Enter", delay=KEY_DELAY_MS)
+        await page.keyboard.press("Enter", delay=KEY_DELAY_MS)
+        try:
+            await page.wait_for_function("n => window.hotlineDesk.orders.length > n", arg=orders_before,
+                                         timeout=STEP_TIMEOUT * 1000)
+        except Exception:  # playwright's TimeoutError: refused (the desk shows why); counted, not timed
+            notes.orders_refused.append(await page.inner_text("#order-errors"))
+            return
+        placed = await page.evaluate("window.hotlineDesk.orders[window.hotlineDesk.orders.length - 1]")
+        notes.orders.append({"keys": placed["keys"] - keys_before, "seconds": (placed["at"] - pop["at"]) / 1000})
+    finally:
+        call.hangup()
+        await asyncio.wait_for(call.wait_ended(), STEP_TIMEOUT)
+
+
 async def place_calls(options: dict[str, Any], numbers: list[str], sip_port: int, base: str,
                       engine: subprocess.Popen[bytes], err: Writer) -> RunNotes:
     from playwright.async_api import async_playwright
@@ -474,6 +540,9 @@ async def place_calls(options: dict[str, Any], numbers: list[str], sip_port: int
                 notes.samples.append(await one_call(callers, uri, number, desk, arrivals, notes))
                 if (index + 1) % 50 == 0:
                     err.write(f"  {index + 1}/{len(numbers)} calls\n")
+            for number in numbers[-options["orders"]:] if options["orders"] else []:
+                await one_order(callers, uri, number, options["entry_code"], desk, notes)
+            err.write(f"  {len(notes.orders)} orders entered by keyboard\n")
             await browser.close()
     finally:
         await callers.close()
@@ -487,6 +556,7 @@ def run_pop(options: dict[str, Any], err: Writer) -> dict[str, Any]:
 
     from hotline.bench.lookup import database_version, prepare_dataset
     from hotline.bench.surge.world import free_port_range, free_udp_port
+    from hotline.catalog.queries import orderable_products
     from hotline.crm.models import CustomerPhone
 
     dataset = prepare_dataset(options["customers"], options["seed"], False, err)
@@ -494,6 +564,7 @@ def run_pop(options: dict[str, Any], err: Writer) -> dict[str, Any]:
     rng = random.Random(f"pop-{options['seed']}")
     numbers = landline_first(caller_numbers(options["warmup"] + options["calls"], rng))
     version, phones = database_version(), CustomerPhone.objects.count()
+    options = {**options, "entry_code": orderable_products().order_by("id").values_list("short_code", flat=True)[0]}
     connection.close()  # the processes started below must not share this connection
     _clear_stale_commands(options["redis_url"])
     with tempfile.TemporaryDirectory(prefix="bench-pop-") as folder:
@@ -516,7 +587,8 @@ def run_pop(options: dict[str, Any], err: Writer) -> dict[str, Any]:
     builds = time_pop_builds([sample.number for sample in measured], settings.LANGUAGE_CODE)
     return {"pop_build": builds, "customers": options["customers"], "phones": phones, "database_version": version,
             "warmup": options["warmup"], "ready_clicks": notes.ready_clicks, **dataset,
-            "figures": summarize_samples(measured), "samples": [asdict(s) for s in measured]}
+            "figures": summarize_samples(measured), "samples": [asdict(s) for s in measured],
+            "order_entry": order_figures(notes.orders), "orders_refused": notes.orders_refused}
 
 
 def time_pop_builds(numbers: Sequence[str], language: str) -> dict[str, Any]:
@@ -576,6 +648,8 @@ class PopBenchmark:
         parser.add_argument("--customers", type=int, default=1_000_000, help="Data set size (default 1,000,000).")
         parser.add_argument("--calls", type=int, default=300, help="Calls measured (default 300).")
         parser.add_argument("--warmup", type=int, default=10, help="Calls placed first and not counted (default 10).")
+        parser.add_argument("--orders", type=int, default=20,
+                            help="Calls then answered with an order keyed in (default 20; 0: none).")
         parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES,
                             help="The benchmark's database (default …/hotline_pop); it gets the data set.")
         parser.add_argument("--redis-url", default=DEFAULT_REDIS, help="Channel layer and engine commands.")
@@ -587,8 +661,8 @@ class PopBenchmark:
         parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
 
     def check(self, options: dict[str, Any]) -> None:
-        if options["customers"] < 1 or options["calls"] < 1 or options["warmup"] < 0:
-            raise BenchError("--customers and --calls must be at least 1, --warmup at least 0.")
+        if options["customers"] < 1 or options["calls"] < 1 or options["warmup"] < 0 or options["orders"] < 0:
+            raise BenchError("--customers and --calls must be at least 1, --warmup and --orders at least 0.")
 
     def handle(self, options: dict[str, Any], out: Writer, err: Writer) -> None:
         self.check(options)
@@ -606,7 +680,7 @@ class PopBenchmark:
     @staticmethod
     def worker_argv(options: dict[str, Any]) -> list[str]:
         argv = ["bench", SECTION]
-        for name in ("customers", "calls", "warmup", "redis_url", "chromium", "seed"):
+        for name in ("customers", "calls", "warmup", "orders", "redis_url", "chromium", "seed"):
             argv += [f"--{name.replace('_', '-')}", str(options[name])]
         if options["keep_logs"] is not None:
             argv += ["--keep-logs", str(options["keep_logs"])]

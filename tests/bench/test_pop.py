@@ -11,6 +11,7 @@ from hotline.bench.pop import (
     PopBenchmark,
     Sample,
     landline_first,
+    order_figures,
     pop_latencies,
     render_section,
     segment_figures,
@@ -153,11 +154,11 @@ def test_the_worker_gets_the_options_it_needs():
                                         "--redis-url", "redis://127.0.0.1:6379/8", "--keep-logs", "/tmp/logs"]))
 
     assert PopBenchmark.worker_argv(options) == [
-        "bench", "pop", "--customers", "2000", "--calls", "20", "--warmup", "3", "--redis-url",
+        "bench", "pop", "--customers", "2000", "--calls", "20", "--warmup", "3", "--orders", "20", "--redis-url",
         "redis://127.0.0.1:6379/8", "--chromium", "/usr/bin/chromium", "--seed", "1", "--keep-logs", "/tmp/logs"]
 
 
-@pytest.mark.parametrize("argv", [["--calls", "0"], ["--customers", "0"], ["--warmup", "-1"]])
+@pytest.mark.parametrize("argv", [["--calls", "0"], ["--customers", "0"], ["--warmup", "-1"], ["--orders", "-1"]])
 def test_impossible_sizes_are_refused(argv):
     with pytest.raises(BenchError):
         PopBenchmark().check(vars(parser().parse_args(argv)))
@@ -165,3 +166,25 @@ def test_impossible_sizes_are_refused(argv):
 
 def test_the_benchmark_is_a_bench_sub_command():
     assert isinstance(BENCHMARKS["pop"], PopBenchmark)
+
+
+def test_orders_keyed_in_are_reported_with_their_keys_and_seconds_against_the_goal():
+    orders = [{"keys": 6, "seconds": 1.5}, {"keys": 6, "seconds": 2.5}]
+    with_orders = {**result([sample("a", 0.0, 1.0, 1.0625)]), "order_entry": order_figures(orders)}
+
+    section = render_section(with_orders, MACHINE, {"customers": 2000, "calls": 1})
+
+    assert order_figures([]) is None
+    assert "### Order entry by keyboard" in section
+    assert "| 2 | 6 | 1.50 s | 2.50 s | 2.50 s |" in section
+    assert "Goal under 60 s and at most 25 keys: **met**." in section
+
+
+def test_an_order_over_25_keys_misses_the_goal():
+    entry = order_figures([{"keys": 26, "seconds": 3.0}, {"keys": 7, "seconds": 2.0}])
+
+    section = render_section({**result([sample("a", 0.0, 1.0, 1.0625)]), "order_entry": entry}, MACHINE,
+                             {"customers": 2000, "calls": 1})
+
+    assert "| 2 | 7–26 |" in section
+    assert "Goal under 60 s and at most 25 keys: **missed**." in section
