@@ -117,7 +117,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["hotline.accounts.backends.RoleBackend"]
 LOGIN_URL = "/login/"
-LOGIN_REDIRECT_URL = "/desk/"
+LOGIN_REDIRECT_URL = "/"  # the start page sends each role to its screen
 LOGOUT_REDIRECT_URL = "/login/"
 
 REDIS_URL = env_str("REDIS_URL", "")

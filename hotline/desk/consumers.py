@@ -33,6 +33,8 @@ T = TypeVar("T")
 # is the engine's call log in the demo, and a fresh connection per pop (PostgreSQL forks a backend) would
 # cost more than the look-up itself.
 _pop_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="desk-pop")
+# The wallboard's figures read a day of calls: they get a thread of their own, so they never delay a pop.
+_floor_threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallboard")
 CLOSE_FORBIDDEN = 4403
 
 
@@ -49,9 +51,18 @@ async def in_pop_thread(work: Callable[[], T]) -> T:
     return await asyncio.get_running_loop().run_in_executor(_pop_threads, _with_connection, work)
 
 
+async def in_floor_thread(work: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_floor_threads, _with_connection, work)
+
+
 def close_connections() -> None:
-    """Close the pop threads' database connections (a test database can only be dropped without them)."""
-    workers = _pop_threads._max_workers
+    """Close the reader threads' database connections (a test database can only be dropped without them)."""
+    for pool in (_pop_threads, _floor_threads):
+        _close_in(pool)
+
+
+def _close_in(pool: ThreadPoolExecutor) -> None:
+    workers = pool._max_workers
     barrier = threading.Barrier(workers)
 
     def close() -> None:
@@ -60,7 +71,7 @@ def close_connections() -> None:
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=5)
 
-    for future in [_pop_threads.submit(close) for _ in range(workers)]:
+    for future in [pool.submit(close) for _ in range(workers)]:
         future.result(timeout=10)
 
 

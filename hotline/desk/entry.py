@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.permissions import Perm
-from hotline.calls.models import CallRecord
+from hotline.calls.models import Callback, CallRecord
 from hotline.catalog.models import CrossSell, GiftRule, Product, SaleStatus
 from hotline.catalog.queries import search_products
 from hotline.crm.actions import CustomerData, do_create_customer
@@ -127,16 +127,23 @@ def order_json(order: Order) -> dict[str, Any]:
             "customer_id": order.customer_id}
 
 
-def call_attribution(call_id: str) -> tuple[str, datetime.datetime] | None:
+def call_attribution(call_id: str, actor: Any) -> tuple[str, datetime.datetime] | None:
     """The hotline number a recorded call came in on and when it arrived, so the order is attributed to
-    the airing the call was attributed to, however long the agent took to submit."""
+    the airing the call was attributed to, however long the agent took to submit. A callback's dial has no
+    hotline number of its own: the callback's first call has. Only the call's agent (or a supervisor) may
+    credit an order to a call's airing."""
     if not call_id:
         return None
-    call = CallRecord.objects.filter(call_id=call_id, hotline_number__isnull=False).select_related(
-        "hotline_number").first()
-    if call is None or call.hotline_number is None:
+    call = CallRecord.objects.filter(call_id=call_id).select_related("hotline_number").first()
+    if call is None or (call.agent_key != actor.username and not actor.has_perm(Perm.SUPERVISE_CALLS)):
         return None
-    return call.hotline_number.number, call.arrived_at
+    if call.hotline_number is not None:
+        return call.hotline_number.number, call.arrived_at
+    callback = (Callback.objects.filter(last_call_id=call_id, hotline_number__isnull=False)
+                .select_related("hotline_number").first())
+    if callback is None or callback.hotline_number is None:
+        return None
+    return callback.hotline_number.number, callback.arrived_at
 
 
 # ---------------------------------------------------------------- reading the page's input
@@ -231,7 +238,7 @@ def place_order(desk: DeskOrder, *, actor: Any) -> tuple[Order, bool]:
     if desk.new_customer is not None and not actor.has_perm(Perm.ADD_CUSTOMER):
         raise PermissionDenied(_("You do not have permission to do this."))
     data = desk.order
-    attribution = call_attribution(data.call_id)
+    attribution = call_attribution(data.call_id, actor)
     if attribution is not None:
         data = dataclasses.replace(data, hotline_number=attribution[0], called_at=attribution[1])
     with transaction.atomic():

@@ -210,7 +210,8 @@ def order_prefill(context: dict[str, Any]) -> dict[str, Any]:
 
 def render_pop(offered: Offered, user: User, language: str) -> dict[str, Any]:
     """The pop as a message for the desk: its HTML in the agent's language, and the order prefill."""
-    context = pop_context(offered, user)
-    with translation.override(language):
+    with translation.override(language):  # the scripts' salutation and the contacts' labels too
+        context = pop_context(offered, user)
         html = render_to_string("desk/pop.html", context)
-    return {"type": "pop", "call_id": offered.call_id, "html": html, "order": order_prefill(context)}
+    return {"type": "pop", "call_id": offered.call_id, "direction": offered.direction, "html": html,
+            "order": order_prefill(context)}

@@ -8,13 +8,14 @@ from typing import Any
 from django.utils import timezone
 
 from hotline.accounts.models import User
-from hotline.calls.models import AgentStateEvent, CallRecord, Queue, Seat
+from hotline.calls.models import AgentStateEvent, CallEvent, CallRecord, Kind, Queue, Seat
 from hotline.desk.pop import Offered
 from hotline.telephony.events import AgentState
 
 # A call record left open by an engine that died is not a call in progress after this long.
 STALE_CALL = datetime.timedelta(hours=4)
 BUSY_STATES = {AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP}
+AGENT_CALL_STEPS = (Kind.OFFER, Kind.ANSWER, Kind.ARRIVE)  # an arrive names an agent only when it dials out
 
 
 def offered_for_call(call_id: str) -> Offered | None:
@@ -29,11 +30,14 @@ def _offered(record: CallRecord) -> Offered:
 
 
 def _current_call(user: User, state: str) -> Offered | None:
+    """The call the agent was last offered, answered or dialled, from the call log's events: a call record
+    names its agent only once answered, so the latest record would be the previous caller while one rings."""
     if state not in BUSY_STATES:
         return None
-    record = (CallRecord.objects.filter(agent_key=user.username, arrived_at__gte=timezone.now() - STALE_CALL)
-              .order_by("-arrived_at").first())
-    return None if record is None else _offered(record)
+    call_id = (CallEvent.objects.filter(agent_key=user.username, kind__in=AGENT_CALL_STEPS,
+                                        at__gte=timezone.now() - STALE_CALL)
+               .order_by("-at", "-id").values_list("call_id", flat=True).first())
+    return None if call_id is None else offered_for_call(call_id)
 
 
 def desk_state(user: User) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from hotline.calls.models import LIVE_CALLBACK_STATUSES, Callback, CallRecord, Q
 from hotline.desk.state import wrapup_seconds
 from hotline.orders.models import DeliveryMethod, PaymentMethod
 from hotline.service.actions import do_ask_supervisor, do_save_call_note, do_send_message
-from hotline.service.models import CallNote
+from hotline.service.models import CallNote, Disposition
 from hotline.service.queries import inbox
 from hotline.telephony.acd.agent import NO_ANSWER_REASON
 from hotline.telephony.outbound import OUTBOUND_REASON
@@ -53,7 +53,7 @@ def _page_config(request: HttpRequest) -> dict[str, Any]:
     return {"ws": f"/ws/desk/?lang={getattr(request, 'LANGUAGE_CODE', 'zh-hans')}", "wrapup": wrapup_seconds(),
             "states": {key: str(label) for key, label in STATE_LABELS.items()},
             "reasons": reason_labels(),
-            "texts": {key: str(text) for key, text in TEXTS.items()}}
+            "texts": {key: str(text) for key, text in TEXTS.items()}, "order_disposition": Disposition.ORDER_PLACED}
 
 
 @login_required

@@ -8,17 +8,20 @@ and only after calls moved, so a surge of events costs one read a second, not on
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import DatabaseError
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
 from hotline.calls import live
-from hotline.desk.consumers import CLOSE_FORBIDDEN, in_pop_thread
+from hotline.desk.consumers import CLOSE_FORBIDDEN, in_floor_thread
 from hotline.wallboard.calls import live_calls
 from hotline.wallboard.stats import floor_snapshot
 
+log = logging.getLogger(__name__)
 REFRESH_SECONDS = 0.5
 # The call log is written a moment after its live event (its own lane), and in a surge it can lag more: a
 # slow periodic read catches up whatever the quick one after an event read too early.
@@ -47,7 +50,7 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.seq = 0
         await self.channel_layer.group_add(live.FLOOR, self.channel_name)
         await self.accept()
-        await self._send(await in_pop_thread(floor_message))
+        await self._send(await in_floor_thread(floor_message))
         self.steady = asyncio.ensure_future(self._steady())
 
     async def disconnect(self, code: int) -> None:
@@ -68,7 +71,7 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         elif message["topic"] == "service.message":
             # Only that a question or message for the supervisors came: the board re-reads its list, and
             # nobody else's private messages pass through a screen on the wall.
-            if event.get("to_supervisors") and self.supervises:
+            if (event.get("to_supervisors") or event.get("reply_to")) and self.supervises:  # asked, or answered
                 await self._send({"type": "message"})
         elif message["topic"] in ("calls", "order.created") and self.refresh is None:
             self.refresh = asyncio.ensure_future(self._refresh_soon())
@@ -77,9 +80,12 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         while True:
             await asyncio.sleep(STEADY_SECONDS)
             if self.refresh is None:
-                await self._send(await in_pop_thread(floor_message))
+                try:
+                    await self._send(await in_floor_thread(floor_message))
+                except DatabaseError:  # the next round reads again; the board keeps what it shows
+                    log.exception("wallboard refresh failed")
 
     async def _refresh_soon(self) -> None:
         await asyncio.sleep(REFRESH_SECONDS)
         self.refresh = None
-        await self._send(await in_pop_thread(floor_message))
+        await self._send(await in_floor_thread(floor_message))

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from hotline.calls import live
 from hotline.calls.engine_bridge import event_payload
-from hotline.calls.models import AgentStateEvent, CallRecord, Seat
+from hotline.calls.models import AgentStateEvent, CallEvent, CallRecord, Kind, Seat
 from hotline.desk import consumers
 from hotline.desk.consumers import DeskConsumer
 from hotline.telephony import events as ev
@@ -356,6 +356,8 @@ def test_a_reconnect_during_a_call_says_hello_then_pops_the_call_again(agent: An
     CallRecord.objects.create(call_id="c-live", caller="13800138000", dnis="4008001000", queue="sales",
                               agent_key="t_agent", agent=agent, arrived_at=timezone.now(),
                               answered_at=timezone.now())
+    CallEvent.objects.create(call_id="c-live", seq=3, kind=Kind.ANSWER, at=timezone.now(), mono=3.0,
+                             agent_key="t_agent")
 
     async def scenario() -> list[dict[str, Any]]:
         communicator, _, _ = await open_desk(agent)

@@ -267,7 +267,7 @@ def test_order_is_attributed_to_the_airing_of_its_call_not_to_the_time_of_submit
     # the spot aired two hours ago; the call came in during it; the order is submitted only now,
     # long after the 30-minute window
     airing = factories.make_airing(world.station, timezone.now() - datetime.timedelta(hours=2))
-    CallRecord.objects.create(call_id="call-77", caller="13800138000", dnis="4008001000",
+    CallRecord.objects.create(call_id="call-77", caller="13800138000", dnis="4008001000", agent_key=agent.username,
                               hotline_number=world.hotline, airing=airing,
                               arrived_at=airing.starts_at + datetime.timedelta(seconds=60))
     response = post(client_for(agent), "desk-order", order_body(world, call_id="call-77"))

@@ -121,7 +121,8 @@
       agentState = { state: lastState.state, reason: lastState.reason, seat: lastState.seat || agentState.seat,
                      since: lastState.since };
       showState();
-      const offCall = !["ringing", "on_call"].includes(agentState.state);
+      // An outbound call pauses the agent ("outbound") while it rings: only an inbound call is judged by state.
+      const offCall = call && call.direction !== "outbound" && !["ringing", "on_call"].includes(agentState.state);
       // Back to ready while the pop still rings: the caller hung up, or another phone took the call.
       if (call && call.phase === "ringing" && offCall) callMissed();
       // Off the call without a hang-up of ours: transferred away, or taken over.
@@ -134,10 +135,13 @@
   function showPop(message, phase) {
     if (call && call.call_id === message.call_id && call.popped) return;
     const previousPhase = call && call.call_id === message.call_id ? call.phase : phase;
-    call = { call_id: message.call_id, queue: message.order.queue || "", phase: previousPhase, popped: true };
+    call = { call_id: message.call_id, queue: message.order.queue || "", phase: previousPhase, popped: true,
+             direction: message.direction || "inbound" };
     $("pop").innerHTML = message.html;
     $("call-bar").hidden = false;
     $("note-form").hidden = true;
+    $("note-form").reset(); // the last call's notes must not be saved onto this one
+    $("note-result").textContent = "";
     $("note-call-id").value = message.call_id;
     $("message-call-id").value = message.call_id;
     setPhase(message.call_id, previousPhase);
@@ -376,7 +380,11 @@
       $("order-form").hidden = true;
       $("order-placed").hidden = false;
       record.orders.push({ number: data.order.number, at: Date.now(), keys: record.keys });
-      $("note-disposition").value = "order";
+      $("note-disposition").value = config.order_disposition;
+      if (!order.customer_id) { // the new customer exists now: a second order must not create them again
+        order.customer_id = data.order.customer_id;
+        $("new-customer").hidden = true;
+      }
     } catch (error) {
       showErrors(error);
     } finally {
