@@ -26,6 +26,7 @@ SUPERVISORS = "supervisors"
 EVENT = "live.event"  # the consumers' handler for every forwarded event: `live_event`
 _SAFE = re.compile(r"[^a-zA-Z0-9_.-]")
 
+SEND_TIMEOUT = 1.0  # seconds an event may take to reach the channel layer before it is given up
 _web_loop: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
 
@@ -94,7 +95,7 @@ async def forward(topic: str, payload: dict[str, Any]) -> None:
             else:
                 _hand_to_web_loop(_send_all(sends))
         else:
-            await _send_all(sends)
+            await asyncio.wait_for(_send_all(sends), SEND_TIMEOUT)  # a hung Redis must not stall the lane
     except Exception:  # a live screen missing an event must not break a call
         log.exception("could not forward %s to the live screens", topic)
 
