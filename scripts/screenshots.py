@@ -165,6 +165,10 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN",
                                 extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
         log_in(page, args.base, args.user, args.password)
+        if not args.skip_live:  # first: the simulated airing fills the call records and callbacks shot below
+            customer = returning_customer(page, args.base)
+            shoot_desk(browser, args.base, args.engine, out, customer)
+            shoot_wallboard(browser, args.base, args.engine, out)
         first_order = None
         for name, path in SHOTS:
             page.goto(args.base + path)
@@ -174,10 +178,6 @@ def main() -> None:
         if first_order:
             page.goto(args.base + first_order)
             page.screenshot(path=str(out / "backoffice-order-detail.png"), full_page=True)
-        if not args.skip_live:
-            customer = returning_customer(page, args.base)
-            shoot_desk(browser, args.base, args.engine, out, customer)
-            shoot_wallboard(browser, args.base, args.engine, out)
         browser.close()
     print(f"screenshots written to {out}/")
 
