@@ -492,6 +492,12 @@
       const number = $("dial-number").value.trim();
       if (number) command("/api/engine/agent/dial", { number });
     });
+    for (const button of document.querySelectorAll(".callback-scope")) {
+      button.addEventListener("click", () => {
+        $("callback-scope").value = button.dataset.scope;
+        if (window.htmx) htmx.trigger("#callbacks", "refresh");
+      });
+    }
     $("callbacks").addEventListener("click", (event) => {
       const button = event.target.closest(".dial");
       if (button) command("/api/engine/agent/dial", { number: button.dataset.number });

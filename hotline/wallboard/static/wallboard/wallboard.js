@@ -32,14 +32,26 @@
 
   // ---------------------------------------------------------------- state from messages
 
+  // The database is written a moment after the engine's live events (seconds behind in a surge): a snapshot
+  // never takes an agent back to an older state, and once the engine has reported its lines, they win.
+  let liveLines = false;
+
   function applySnapshot(message) {
     const snapshot = message.floor;
     floor.queues = {};
     for (const queue of snapshot.queues) floor.queues[queue.name] = queue;
-    floor.agents = {};
-    for (const agent of snapshot.agents) floor.agents[agent.agent] = agent;
+    const agents = {};
+    for (const agent of snapshot.agents) {
+      const known = floor.agents[agent.agent];
+      agents[agent.agent] = known && Date.parse(known.since) > Date.parse(agent.since)
+        ? Object.assign({}, known, { name: agent.name }) : agent;
+    }
+    for (const [key, known] of Object.entries(floor.agents)) { // signed in after the database was read
+      if (!agents[key] && Date.parse(known.since) > Date.parse(snapshot.at)) agents[key] = known;
+    }
+    floor.agents = agents;
     floor.callbacks = snapshot.callbacks;
-    floor.lines = Object.assign({}, floor.lines, snapshot.lines);
+    if (!liveLines) floor.lines = Object.assign({}, floor.lines, snapshot.lines);
     floor.airing = snapshot.airing;
     floor.calls = message.calls;
   }
@@ -49,6 +61,7 @@
     if (message.type === "queue_live") {
       live[event.queue] = event;
     } else if (message.type === "lines") {
+      liveLines = true;
       floor.lines = { in_use: event.in_use, lines: event.lines || null };
       floor.refused = event.refused;
     } else if (message.type === "message") {
