@@ -34,7 +34,8 @@ def reason_labels() -> dict[str, str]:
     return {code: str(label) for code, label in [*NOT_READY_REASONS, *ENGINE_REASONS]}
 
 
-def _require(request: HttpRequest, perm: Perm) -> User:
+def require_perm(request: HttpRequest, perm: Perm) -> User:
+    """The signed-in user, if they hold `perm`; PermissionDenied (403) otherwise."""
     user: User = request.user  # type: ignore[assignment]
     if not user.has_perm(perm):
         raise PermissionDenied(_("You do not have permission to do this."))
@@ -60,7 +61,7 @@ def _page_config(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
     """The desk: state bar, pop, order entry, scripts, worklists. Agents (and supervisors) only."""
-    user = _require(request, Perm.TAKE_CALLS)
+    user = require_perm(request, Perm.TAKE_CALLS)
     seat = Seat.objects.filter(agent=user).first()
     context: dict[str, Any] = {
         "seat": seat, "free_seats": Seat.objects.filter(agent__isnull=True).order_by("name"),
@@ -78,7 +79,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 @require_GET
 def callbacks(request: HttpRequest) -> HttpResponse:
     """The callback worklist (htmx fragment): mine (my calls' numbers) or all live ones."""
-    user = _require(request, Perm.VIEW_CALLBACK)
+    user = require_perm(request, Perm.VIEW_CALLBACK)
     rows = Callback.objects.filter(status__in=LIVE_CALLBACK_STATUSES).select_related("airing__station")
     scope = "all" if request.GET.get("scope") == "all" else "mine"
     if scope == "mine":
@@ -89,7 +90,7 @@ def callbacks(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def messages(request: HttpRequest) -> HttpResponse:
-    user = _require(request, Perm.TAKE_CALLS)
+    user = require_perm(request, Perm.TAKE_CALLS)
     return render(request, "desk/messages.html", {"messages": inbox(user, limit=20)})
 
 
@@ -101,7 +102,7 @@ def _form_errors(error: ValidationError) -> list[str]:
 @require_POST
 def send_message(request: HttpRequest) -> HttpResponse:
     """Ask my supervisor (a question) or message the supervisors; answers the fresh message list."""
-    user = _require(request, Perm.TAKE_CALLS)
+    user = require_perm(request, Perm.TAKE_CALLS)
     body, call_id = request.POST.get("body", ""), request.POST.get("call_id", "")
     try:
         if request.POST.get("kind") == "question":
@@ -118,7 +119,7 @@ def send_message(request: HttpRequest) -> HttpResponse:
 @require_POST
 def save_note(request: HttpRequest) -> HttpResponse:
     """The after-call form: disposition and notes for the call just handled."""
-    user = _require(request, Perm.TAKE_CALLS)
+    user = require_perm(request, Perm.TAKE_CALLS)
     try:
         note = do_save_call_note(request.POST.get("call_id", ""), request.POST.get("disposition", ""),
                                  request.POST.get("notes", ""), actor=user)
@@ -131,7 +132,7 @@ def save_note(request: HttpRequest) -> HttpResponse:
 @require_GET
 def recording(request: HttpRequest, pk: int) -> FileResponse:
     """A past call's recording, to play in the pop; only with the permission to see call records."""
-    _require(request, Perm.VIEW_CALLS)
+    require_perm(request, Perm.VIEW_CALLS)
     found = get_object_or_404(Recording, pk=pk)
     try:
         return FileResponse(open(found.path, "rb"), content_type="audio/wav")

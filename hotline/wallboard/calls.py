@@ -8,9 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from hotline.calls.models import CallRecord
+from hotline.desk.state import STALE_CALL
 
-# A record an engine crash left open is not a live call after this long (as on the desk).
-STALE_CALL = datetime.timedelta(hours=4)
 MAX_CALLS = 200
 
 

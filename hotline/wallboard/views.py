@@ -13,16 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 from hotline.accounts.models import Role, User
 from hotline.accounts.permissions import Perm
 from hotline.calls.models import Queue
-from hotline.desk.views import NOT_READY_REASONS, reason_labels
+from hotline.desk.views import NOT_READY_REASONS, STATE_LABELS, reason_labels, require_perm
 from hotline.service.actions import do_answer_question
 from hotline.service.models import Message
 from hotline.service.queries import open_questions
 from hotline.wallboard.consumers import may_watch_floor
 
-STATE_LABELS = {
-    "ready": gettext_lazy("Ready"), "not_ready": gettext_lazy("Not ready"), "ringing": gettext_lazy("Ringing"),
-    "on_call": gettext_lazy("On a call"), "wrap_up": gettext_lazy("Wrap-up"), "logged_out": gettext_lazy("Signed out"),
-}
 PHASES = {
     "arriving": gettext_lazy("Arriving"), "waiting": gettext_lazy("Waiting"), "ringing": gettext_lazy("Ringing"),
     "talking": gettext_lazy("Talking"),
@@ -57,18 +53,11 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _supervisor(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    if not user.has_perm(Perm.SUPERVISE_CALLS):
-        raise PermissionDenied(_("You do not have permission to do this."))
-    return user
-
-
 @login_required
 @require_GET
 def questions(request: HttpRequest) -> HttpResponse:
     """Agents' open questions (htmx fragment), longest waiting first, each with an answer box."""
-    _supervisor(request)
+    require_perm(request, Perm.SUPERVISE_CALLS)
     return render(request, "wallboard/questions.html", {"questions": open_questions()})
 
 
@@ -76,7 +65,7 @@ def questions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Answer an agent's question; the answer reaches their desk live. Answers the fresh list."""
-    user = _supervisor(request)
+    user = require_perm(request, Perm.SUPERVISE_CALLS)
     question = get_object_or_404(Message, pk=pk)
     errors: list[str] = []
     try:

@@ -19,19 +19,9 @@ from hotline.desk.state import desk_state
 from hotline.service.models import CallNote
 from hotline.telephony import events as ev
 from tests import factories
+from tests.desk.test_entry import order_body
 
 pytestmark = pytest.mark.django_db
-
-
-def order_body(world: Any, **fields: Any) -> dict[str, Any]:
-    body = {"customer_id": world.customer.pk, "new_customer": None,
-            "lines": [{"product_id": world.product.pk, "quantity": 1, "cross_sell": False}],
-            "delivery_method": "ems", "payment_method": "cod",
-            "address_id": world.customer.addresses.get().pk, "address_text": "", "recipient": "",
-            "recipient_phone": "", "invoice_title": "", "invoice_tax_id": "", "rush": False, "notes": "",
-            "hotline_number": "", "call_id": "", "idempotency_key": ""}
-    body.update(fields)
-    return body
 
 
 def test_a_reload_while_ringing_pops_the_ringing_call_not_the_last_one(agent: Any, world: Any) -> None:

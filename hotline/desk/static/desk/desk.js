@@ -20,11 +20,6 @@
     return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "");
   }
 
-  function csrf() {
-    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   function showError(message) {
     const banner = $("desk-error");
     banner.textContent = message;
@@ -35,7 +30,7 @@
     const response = await fetch(url, {
       method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": window.hotlineCsrf() },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     let data = {};

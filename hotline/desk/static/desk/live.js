@@ -1,6 +1,13 @@
 // Shared by the desk and the wallboard: a websocket that reconnects with back-off and hands its messages over
 // in batches, once per animation frame, so a burst of events redraws the page once instead of flickering.
 // An urgent message (the desk's screen pop) is handed over at once, with whatever came before it.
+// The CSRF token the page's POSTs send (Django's cookie).
+window.hotlineCsrf = function () {
+  "use strict";
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+};
+
 window.hotlineLive = function (path, onBatch, onMessage, urgent) {
   "use strict";
   const banner = document.getElementById("connection");

@@ -9,17 +9,12 @@
   const record = (window.hotlineWallboard = { updates: 0, floor });
   let chart = null;
 
-  function csrf() {
-    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   async function command(url, body) {
     const banner = $("wb-error");
     banner.hidden = true;
     const response = await fetch(url, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": window.hotlineCsrf() },
       body: JSON.stringify(body || {}),
     });
     if (!response.ok) {
