@@ -59,12 +59,16 @@ class Offered:
                    blacklist_checked=event.get("type") == "Offer")
 
 
-def _number(raw: str) -> tuple[str, PhoneInfo | None]:
+def _normal(raw: str) -> str | None:
     try:
-        number = normalize_phone(raw)
+        return normalize_phone(raw)
     except ValidationError:
-        return raw, None
-    return number, phone_info(number)
+        return None
+
+
+def _number(raw: str) -> tuple[str, PhoneInfo | None]:
+    number = _normal(raw)
+    return (raw, None) if number is None else (number, phone_info(number))
 
 
 class _Recent:
@@ -157,7 +161,7 @@ def _media(offered: Offered) -> dict[str, Any]:
     if airing is None and offered.dnis:
         hotline = hotline_number_by_dnis(offered.dnis)
     station = airing.station if airing is not None else (hotline.station if hotline is not None else None)
-    number, _info = _number(offered.dnis) if offered.dnis else ("", None)
+    number = (_normal(offered.dnis) or offered.dnis) if offered.dnis else ""  # no region look-up: only its form
     return {"airing": airing, "product": airing.product if airing is not None else None, "station": station,
             "hotline_number": number}
 
