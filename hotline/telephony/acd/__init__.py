@@ -6,7 +6,16 @@ Decision out through its ports. See docs/telephony.md, section "ACD".
 
 from hotline.telephony.acd.agent import NO_ANSWER_REASON, Agent, IllegalTransition, StateChange
 from hotline.telephony.acd.clock import Clock, ManualClock
-from hotline.telephony.acd.dispatcher import Decision, Dispatcher, Membership, Offer, Overflow
+from hotline.telephony.acd.dispatcher import (
+    MAX_WRAP_UP_EXTENSION_SECONDS,
+    MAX_WRAP_UP_EXTENSIONS,
+    Decision,
+    Dispatcher,
+    Membership,
+    Offer,
+    Overflow,
+    WrapUpLimit,
+)
 from hotline.telephony.acd.queue import (
     CallerSpec,
     OverflowKind,
@@ -20,6 +29,8 @@ from hotline.telephony.acd.queue import (
 from hotline.telephony.events import AgentState
 
 __all__ = [
+    "MAX_WRAP_UP_EXTENSIONS",
+    "MAX_WRAP_UP_EXTENSION_SECONDS",
     "NO_ANSWER_REASON",
     "Agent",
     "AgentState",
@@ -39,5 +50,6 @@ __all__ = [
     "StateChange",
     "Strategy",
     "WideningStep",
+    "WrapUpLimit",
     "expected_wait",
 ]

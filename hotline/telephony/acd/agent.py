@@ -62,6 +62,9 @@ class Agent:
         self.caller_id: str | None = None
         self.queue_id: str | None = None
         self.answered_at: float | None = None
+        # Device state: whether the seat's phone can be rung (registered, or a fixed URI). A READY agent
+        # whose phone is offline stays READY but is offered nothing; the dispatcher keeps this in step.
+        self.phone_online = True
 
     def time_in_state(self, now: float) -> float:
         return now - self.since

@@ -14,7 +14,7 @@ from bisect import bisect_right, insort
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from hotline.telephony.acd.agent import STAFFED, Agent, StateChange
+from hotline.telephony.acd.agent import STAFFED, Agent, IllegalTransition, StateChange
 from hotline.telephony.acd.clock import Clock
 from hotline.telephony.acd.queue import (
     Caller,
@@ -32,6 +32,24 @@ from hotline.telephony.events import AgentState
 
 ReadyEntry = tuple[tuple[float, ...], str]
 Timer = tuple[float, int, str, str, float]
+
+# An agent may lengthen one wrap-up at most this many times, by at most this many seconds in all: enough to
+# finish a note, not a way to sit out of the queue (a longer break is "not ready" with a reason).
+MAX_WRAP_UP_EXTENSIONS = 3
+MAX_WRAP_UP_EXTENSION_SECONDS = 300.0
+
+
+class WrapUpLimit(Exception):
+    """The agent's wrap-up was already extended as often, or by as much, as allowed; nothing changed."""
+
+
+@dataclass
+class WrapUp:
+    """One agent's wrap-up in progress: when it ends (monotonic), and the extensions granted so far."""
+
+    ends: float
+    extensions: int = 0
+    added: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -66,7 +84,8 @@ class Decision:
 @dataclass(frozen=True)
 class QueueStats:
     """A queue's live figures: callers present (waiting or being offered), the longest wait in line, and
-    its agents ready and staffed (ready, ringing, on a call or wrapping up)."""
+    its agents ready and staffed (ready, ringing, on a call or wrapping up), counting only agents whose
+    phone is online."""
 
     present: int
     longest_wait: float
@@ -113,6 +132,7 @@ class Dispatcher:
         self._callers: dict[str, Caller] = {}
         self._held: dict[str, list[tuple[float, int, str]]] = {}
         self._wrapping: dict[str, tuple[str, float]] = {}
+        self._wrap_ups: dict[str, WrapUp] = {}
         self._timers: list[Timer] = []
         self._carry = Decision()
         self._seq = itertools.count()
@@ -138,9 +158,9 @@ class Dispatcher:
             raise ValueError(f"agent {agent_id} is already in queue {queue_id}")
         self._members[agent_id][queue_id] = Membership(level, next(queue.joined))
         queue.calls.setdefault(agent_id, 0)
-        if agent.state in STAFFED:
+        if self._staffed(agent):
             queue.staffed += 1
-        if agent.state is AgentState.READY:
+        if self._offerable(agent):
             self._index_in(agent, queue)
             self._dispatch_agent(agent, now, decision)
         return self._finish(decision)
@@ -151,9 +171,9 @@ class Dispatcher:
         decision, now = self._begin()
         if queue_id not in self._members[agent_id]:
             raise ValueError(f"agent {agent_id} is not in queue {queue_id}")
-        if agent.state is AgentState.READY:
+        if self._offerable(agent):
             self._index_out(agent_id, queue)
-        if agent.state in STAFFED:
+        if self._staffed(agent):
             queue.staffed -= 1
         del self._members[agent_id][queue_id]
         for _arrival, _seq, caller_id in list(self._held.get(agent_id, [])):
@@ -185,8 +205,43 @@ class Dispatcher:
         agent, (decision, now) = self._agent(agent_id), self._begin()
         self._record(agent, agent.logout(now), decision)
         # Nobody waits for an agent who left: affinity callers go back to normal selection now.
-        for _arrival, _seq, caller_id in list(self._held.get(agent_id, [])):
-            self._release_held(self._callers[caller_id], now, decision)
+        self._release_all_held(agent_id, now, decision)
+        return self._finish(decision)
+
+    def phone_reachable(self, agent_id: str, reachable: bool) -> Decision:
+        """Device state: the agent's phone can be rung again (it registered) or no longer (unregistered,
+        registration expired). The agent keeps its state, but with the phone offline it is offered nothing
+        and counts neither as ready nor as staffed (queue figures, expected waits); callers held for it go
+        back to the line. Reachable again, a ready agent is offered a waiting caller at once."""
+        agent, (decision, now) = self._agent(agent_id), self._begin()
+        if agent.phone_online is reachable:
+            return self._finish(decision)
+        self._place(agent, present=False)
+        agent.phone_online = reachable
+        self._place(agent, present=True)
+        if reachable:
+            self._dispatch_agent(agent, now, decision)
+        else:
+            self._release_all_held(agent_id, now, decision)
+        return self._finish(decision)
+
+    def extend_wrap_up(self, agent_id: str, seconds: float) -> Decision:
+        """Lengthen the agent's wrap-up by `seconds` (> 0): at most `MAX_WRAP_UP_EXTENSIONS` times and
+        `MAX_WRAP_UP_EXTENSION_SECONDS` in all per wrap-up (the last one is cut to what is left); beyond
+        that `WrapUpLimit`. Not in wrap-up (it may just have ended): `IllegalTransition`."""
+        agent, (decision, _now) = self._agent(agent_id), self._begin()
+        if seconds <= 0:
+            raise ValueError("a wrap-up extension is a positive number of seconds")
+        wrap_up = self._wrap_ups.get(agent_id)
+        if agent.state is not AgentState.WRAP_UP or wrap_up is None:
+            raise IllegalTransition(agent_id, agent.state, AgentState.WRAP_UP, "extend wrap-up")
+        if wrap_up.extensions >= MAX_WRAP_UP_EXTENSIONS or wrap_up.added >= MAX_WRAP_UP_EXTENSION_SECONDS:
+            raise WrapUpLimit(f"agent {agent_id}'s wrap-up cannot be extended any more")
+        added = min(seconds, MAX_WRAP_UP_EXTENSION_SECONDS - wrap_up.added)
+        wrap_up.ends += added
+        wrap_up.extensions += 1
+        wrap_up.added += added
+        self._push(wrap_up.ends, "wrap", agent_id, agent.since)
         return self._finish(decision)
 
     # -- call events ----------------------------------------------------------------------------
@@ -263,6 +318,7 @@ class Dispatcher:
         wrap = queue.config.wrap_up_seconds
         self._record(agent, agent.hang_up(now, wrap), decision)
         if wrap > 0:
+            self._wrap_ups[agent_id] = WrapUp(now + wrap)
             self._push(now + wrap, "wrap", agent_id, agent.since)
         self._dispatch_agent(agent, now, decision)
         return self._finish(decision)
@@ -281,6 +337,11 @@ class Dispatcher:
     def agent(self, agent_id: str) -> Agent:
         """The agent's live state, for reading only: change it through the dispatcher's commands."""
         return self._agent(agent_id)
+
+    def wrap_up_end(self, agent_id: str) -> float | None:
+        """When the agent's wrap-up ends (monotonic, extensions included); None when not wrapping up."""
+        wrap_up = self._wrap_ups.get(self._agent(agent_id).agent_id)
+        return None if wrap_up is None else wrap_up.ends
 
     def membership(self, agent_id: str, queue_id: str) -> Membership:
         return self._members[self._agent(agent_id).agent_id][queue_id]
@@ -361,7 +422,7 @@ class Dispatcher:
 
     def _dispatch_agent(self, agent: Agent, now: float, decision: Decision) -> None:
         """A READY agent takes the caller held for it, else the best caller across its queues."""
-        if agent.state is not AgentState.READY:
+        if not self._offerable(agent):
             return
         held = self._held.get(agent.agent_id)
         if held:
@@ -465,12 +526,12 @@ class Dispatcher:
         if window <= 0 or last is None or queue.config.queue_id not in self._members.get(last, {}):
             return False
         agent = self._agents[last]
-        if agent.state is AgentState.READY:
+        if self._offerable(agent):
             queue.line.add(caller)  # _offer takes it out of the line, as for any caller
             self._offer(caller, [agent], queue, now, decision)
             return True
-        if agent.state is AgentState.LOGGED_OUT:
-            return False
+        if agent.state is AgentState.LOGGED_OUT or not agent.phone_online:
+            return False  # nobody waits for an agent who left or whose phone cannot ring
         caller.held_for = last
         insort(self._held.setdefault(last, []), (caller.arrival, caller.seq, caller.caller_id))
         self._push(caller.entered + window, "affinity", caller.caller_id)
@@ -520,6 +581,10 @@ class Dispatcher:
         queue.line.add(caller)
         self._dispatch_queue(queue, now, decision)
 
+    def _release_all_held(self, agent_id: str, now: float, decision: Decision) -> None:
+        for _arrival, _seq, caller_id in list(self._held.get(agent_id, [])):
+            self._release_held(self._callers[caller_id], now, decision)
+
     def _release_held(self, caller: Caller, now: float, decision: Decision) -> None:
         queue = self._queues[caller.queue_id]
         self._take_out(caller, queue)
@@ -535,19 +600,45 @@ class Dispatcher:
         """Keep the indexes in step with one agent state change, and report it."""
         decision.changes.append(change)
         members = self._members[agent.agent_id]
-        if change.old is AgentState.READY:
+        online = agent.phone_online  # an agent whose phone is offline is in no index (phone_reachable)
+        if change.old is AgentState.READY and online:
             for queue_id in members:
                 self._index_out(agent.agent_id, self._queues[queue_id])
-        if change.new is AgentState.READY:
+        if change.new is AgentState.READY and online:
             for queue_id in members:
                 self._index_in(agent, self._queues[queue_id])
-        delta = (change.new in STAFFED) - (change.old in STAFFED)
+        delta = (change.new in STAFFED) - (change.old in STAFFED) if online else 0
         for queue_id in members if delta else ():
             self._queues[queue_id].staffed += delta
+        if change.old is AgentState.WRAP_UP:
+            self._wrap_ups.pop(agent.agent_id, None)
         # Handle time (talk + wrap-up) is known once the agent leaves the call and its wrap-up.
         if change.new is not AgentState.WRAP_UP and agent.agent_id in self._wrapping:
             queue_id, answered_at = self._wrapping.pop(agent.agent_id)
             self._queues[queue_id].handle.record(change.at - answered_at)
+
+    @staticmethod
+    def _offerable(agent: Agent) -> bool:
+        """In its queues' ready indexes: ready, and its phone can be rung."""
+        return agent.state is AgentState.READY and agent.phone_online
+
+    @staticmethod
+    def _staffed(agent: Agent) -> bool:
+        """Counted in its queues' staffed figure: ready, ringing, talking or wrapping up, phone online."""
+        return agent.state in STAFFED and agent.phone_online
+
+    def _place(self, agent: Agent, *, present: bool) -> None:
+        """Add the agent to (or take it out of) its queues' ready indexes and staffed counts, as its state
+        and phone say now."""
+        offerable, staffed = self._offerable(agent), self._staffed(agent)
+        for queue_id in self._members[agent.agent_id]:
+            queue = self._queues[queue_id]
+            if offerable and present:
+                self._index_in(agent, queue)
+            elif offerable:
+                self._index_out(agent.agent_id, queue)
+            if staffed:
+                queue.staffed += 1 if present else -1
 
     def _index_in(self, agent: Agent, queue: _Queue) -> None:
         entry: ReadyEntry = (self._ready_key(agent, queue), agent.agent_id)
@@ -607,8 +698,9 @@ class Dispatcher:
         if kind == "queue":
             self._dispatch_queue(self._queues[key], due, decision)
         elif kind == "wrap":
-            agent = self._agents[key]
-            if agent.state is AgentState.WRAP_UP and agent.since == token:
+            agent, wrap_up = self._agents[key], self._wrap_ups.get(key)
+            # An extended wrap-up leaves its earlier timers behind: only the one at its current end counts.
+            if agent.state is AgentState.WRAP_UP and agent.since == token and (wrap_up is None or due >= wrap_up.ends):
                 self._record(agent, agent.go_ready(due), decision)
                 self._dispatch_agent(agent, due, decision)
         elif key in self._callers:
