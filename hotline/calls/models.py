@@ -335,6 +335,10 @@ class Seat(models.Model):
                                  help_text=_("Rung instead of a registered phone, e.g. sip:8001@10.0.0.5."))
     agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="seat", verbose_name=_("agent logged in"))
+    # Agents mostly sit at the same desk: the desk offers this seat first when they sign in.
+    usual_agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="usual_seats", verbose_name=_("usual agent"),
+                                    help_text=_("Offered first to this agent when they sign in at the desk."))
 
     class Meta:
         verbose_name = _("seat")
