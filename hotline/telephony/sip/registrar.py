@@ -5,6 +5,10 @@ store HA1 instead of passwords (as Kamailio does); `password_lookup` adapts plai
 Nonces are stateless (a timestamp plus its HMAC under a per-process secret), so there is no nonce
 table for a flood to grow;
 an expired nonce with a correct response is answered `stale=true` so that phones retry silently.
+
+Device state: `on_change(username)` is called whenever a user's bindings may have changed (a REGISTER
+added, refreshed or removed one, or one expired: each binding has a timer at its expiry), so the host can
+tell whether that seat's phone can be rung without polling.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from hotline.telephony.sip.clock import Scheduler
+from hotline.telephony.sip.clock import Scheduler, Timer
 from hotline.telephony.sip.message import NameAddr, Request, Response, response_to, split_commas
 
 DEFAULT_EXPIRES = 3600
@@ -89,15 +93,23 @@ def parse_authorization(value: str) -> dict[str, str]:
 
 
 class Registrar:
-    """Authenticates REGISTER requests and keeps the bindings of each address of record."""
+    """Authenticates REGISTER requests and keeps the bindings of each address of record.
 
-    def __init__(self, realm: str, credentials: CredentialLookup, scheduler: Scheduler) -> None:
+    `min_expires` is the shortest registration granted (shorter ones get 423); `on_change` hears the user
+    name of every address of record whose bindings changed or expired.
+    """
+
+    def __init__(self, realm: str, credentials: CredentialLookup, scheduler: Scheduler,
+                 min_expires: int = MIN_EXPIRES) -> None:
         self.realm = realm
+        self.min_expires = min_expires
+        self.on_change: Callable[[str], None] | None = None
         self._credentials = credentials
         self._scheduler = scheduler
         self._secret = secrets.token_bytes(32)
         self._bindings: dict[str, dict[str, Binding]] = {}
         self._aors_of_user: dict[str, set[str]] = {}  # a seat's phone may register under any host part
+        self._expiry: dict[tuple[str, str], Timer] = {}  # (aor, contact) → the timer at its binding's expiry
 
     # --- nonces -------------------------------------------------------------------------------------------
     def _nonce(self) -> str:
@@ -160,6 +172,7 @@ class Registrar:
         problem = self._update(aor, request)
         if problem is not None:
             return problem
+        self._changed(aor)
         return self._ok(request, aor)
 
     def _update(self, aor: str, request: Request) -> Response | None:
@@ -170,27 +183,59 @@ class Registrar:
         if "*" in contacts:
             if len(contacts) != 1 or expires_default != 0:
                 return response_to(request, 400, "Invalid Wildcard", to_tag=secrets.token_hex(4))
-            self._bindings.pop(aor, None)
+            for uri in tuple(self._bindings.get(aor, {})):
+                self._unbind(aor, uri)
             return None
         try:
             updates = [self._contact_expiry(value, expires_default) for value in contacts]
         except ValueError:
             return response_to(request, 400, "Bad Contact", to_tag=secrets.token_hex(4))
-        if any(0 < expires < MIN_EXPIRES for _, expires in updates):
+        if any(0 < expires < self.min_expires for _, expires in updates):
             response = response_to(request, 423, "Interval Too Brief", to_tag=secrets.token_hex(4))
-            response.headers.add("Min-Expires", str(MIN_EXPIRES))
+            response.headers.add("Min-Expires", str(self.min_expires))
             return response
-        bindings = self._bindings.setdefault(aor, {})
         self._aors_of_user.setdefault(_user_of(aor), set()).add(aor)
         for uri, expires in updates:
-            old = bindings.get(uri)
+            old = self._bindings.get(aor, {}).get(uri)
             if old is not None and old.call_id == call_id and old.cseq >= cseq:
                 return response_to(request, 500, "Out Of Order", to_tag=secrets.token_hex(4))
             if expires == 0:
-                bindings.pop(uri, None)
+                self._unbind(aor, uri)
             else:
-                bindings[uri] = Binding(uri, self._scheduler.now() + min(expires, MAX_EXPIRES), call_id, cseq)
+                self._bind(aor, Binding(uri, self._scheduler.now() + min(expires, MAX_EXPIRES), call_id, cseq))
         return None
+
+    def _bind(self, aor: str, binding: Binding) -> None:
+        """Add or refresh a binding, with a timer at its expiry (a refresh replaces the old timer)."""
+        self._bindings.setdefault(aor, {})[binding.contact] = binding
+        key = (aor, binding.contact)
+        old = self._expiry.pop(key, None)
+        if old is not None:
+            old.cancel()
+        delay = binding.expires_at - self._scheduler.now()
+        self._expiry[key] = self._scheduler.call_later(delay, lambda: self._expire(aor, binding))
+
+    def _unbind(self, aor: str, uri: str) -> None:
+        bindings = self._bindings.get(aor, {})
+        bindings.pop(uri, None)
+        if not bindings:
+            self._bindings.pop(aor, None)
+        timer = self._expiry.pop((aor, uri), None)
+        if timer is not None:
+            timer.cancel()
+
+    def _expire(self, aor: str, binding: Binding) -> None:
+        """A binding's timer: it lapsed, unless refreshed meanwhile (then another Binding object is there; a
+        look-up may have pruned it already, which the host has not heard of)."""
+        current = self._bindings.get(aor, {}).get(binding.contact)
+        if current is not None and current is not binding:
+            return
+        self._unbind(aor, binding.contact)
+        self._changed(aor)
+
+    def _changed(self, aor: str) -> None:
+        if self.on_change is not None:
+            self.on_change(_user_of(aor))
 
     @staticmethod
     def _contact_expiry(value: str, default: int) -> tuple[str, int]:
