@@ -11,15 +11,18 @@ from hotline.lib.text import check_text_lengths
 
 
 class Script(models.Model):
-    """What an agent says, with merge fields (`{salutation}`, `{product}`, …) filled in at the desk.
+    """What an agent says, with merge fields (`{greeting}`, `{product}`, …) filled in at the desk
+    (`hotline.service.queries.render_script`).
 
     A script is for one product, for one hotline number, or general (neither); the desk shows the
     product's scripts first, then the dialled number's, then the general ones."""
 
     title = models.CharField(_("title"), max_length=100)
     body = models.TextField(_("text"), max_length=4000,
-                            help_text=_("Merge fields: {name} {salutation} {surname} {product} {price} "
-                                        "{hotline} {agent}"))
+                            help_text=_("Merge fields: {greeting} (Hello, Mr Wang / Hello), {salutation} "
+                                        "(Mr Wang / you), {salutation_lead} (“Mr Wang, ” / nothing), "
+                                        "{salutation_tail} (“, Mr Wang” / nothing), {name} {surname} {product} "
+                                        "{price} {hotline} {agent}"))
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="scripts", verbose_name=_("product"))
     hotline_number = models.ForeignKey("media.HotlineNumber", on_delete=models.CASCADE, null=True, blank=True,

@@ -4,10 +4,12 @@ the message inbox and unanswered questions."""
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from hotline.accounts.models import User
@@ -20,6 +22,9 @@ from hotline.lib.phones import normalize_phone
 from hotline.service.models import CallNote, Complaint, ComplaintStatus, Message, MessageKind, Script
 
 _FIELD = re.compile(r"\{(\w+)\}")
+# Fields that render as nothing for an unknown caller (the others stay as typed when they have no value).
+EMPTY_WHEN_UNKNOWN = frozenset({"salutation_lead", "salutation_tail"})
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _normal_or_empty(raw: str) -> str:
@@ -52,16 +57,42 @@ def display_name(user: User | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def address_fields(customer: Customer | None) -> dict[str, str]:
+    """The merge fields that address the caller, each natural whether the name is known or not.
+
+    | field               | known (王先生)   | unknown caller |
+    |---------------------|------------------|----------------|
+    | `{greeting}`        | 王先生，您好     | 您好           |
+    | `{salutation}`      | 王先生           | 您             |
+    | `{salutation_lead}` | 王先生，         | (nothing)      |
+    | `{salutation_tail}` | ，王先生         | (nothing)      |
+
+    `{salutation}` stands where 您 could stand (“{salutation}刚才看到的…”); the lead opens a sentence
+    (“{salutation_lead}您刚才…”) and the tail closes one (“感谢您的来电{salutation_tail}。”), so an unknown
+    caller never hears “您您好” or “…，您。”."""
+    salutation = customer.salutation if customer is not None else ""
+    if not salutation:
+        return {"greeting": _("Hello"), "salutation": _("Sir or Madam"), "salutation_lead": "",
+                "salutation_tail": ""}
+    return {"greeting": _("Hello, %(salutation)s") % {"salutation": salutation}, "salutation": salutation,
+            "salutation_lead": _("%(salutation)s, ") % {"salutation": salutation},
+            "salutation_tail": _(", %(salutation)s") % {"salutation": salutation}}
+
+
 def render_script(script: Script, *, customer: Customer | None = None, product: Product | None = None,
                   hotline: str = "", agent: User | None = None) -> str:
     """The script's text with its merge fields filled in, as plain text.
 
-    A field that is unknown or has no value here stays as typed, so an agent sees what is missing; stray
-    braces in the text are kept as they are."""
+    The fields that address the caller always render (see `address_fields`), also for an unknown caller, and
+    in the script's language: Chinese punctuation and 您好 in a Chinese script, even on an English screen.
+    Any other field that is unknown or has no value here ({name} of an unknown caller, {product} on a call
+    without an airing) stays as typed, so an agent sees what is missing; stray braces are kept as they are."""
+    # The caller hears the script's language, whatever the agent's screen is in.
+    with translation.override("zh-hans") if _CHINESE.search(script.body) else nullcontext():
+        addressing = address_fields(customer)
     values = {
+        **addressing,
         "name": customer.name if customer else "",
-        # An unknown caller is addressed politely without a name (zh: 您).
-        "salutation": (customer.salutation if customer else "") or _("Sir or Madam"),
         "surname": customer.name[:1] if customer else "",
         "product": product.name if product else "",
         "price": f"{product.price:.2f}" if product else "",
@@ -70,7 +101,9 @@ def render_script(script: Script, *, customer: Customer | None = None, product: 
     }
 
     def fill(match: re.Match[str]) -> str:
-        return values.get(match.group(1)) or match.group(0)
+        field = match.group(1)
+        value = values.get(field, "")
+        return value if value or field in EMPTY_WHEN_UNKNOWN else match.group(0)
 
     return _FIELD.sub(fill, script.body)
 

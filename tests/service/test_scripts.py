@@ -99,3 +99,41 @@ def test_unknown_fields_and_stray_braces_are_left_as_typed(world) -> None:  # ty
 
 def test_an_invalid_hotline_is_shown_as_given(db) -> None:  # type: ignore[no-untyped-def]
     assert render_script(Script(body="call {hotline}"), hotline=" 95105 ") == "call 95105"
+
+
+# ---------------------------------------------------------------- fields that address the caller
+
+ADDRESSING = "{greeting}！{salutation}刚才看到的。{salutation_lead}您需要几套？感谢您的来电{salutation_tail}。"
+
+
+def test_the_address_fields_of_a_known_caller_in_chinese(world) -> None:  # type: ignore[no-untyped-def]
+    with translation.override("zh-hans"):
+        text = render_script(Script(body=ADDRESSING), customer=world.customer)
+    assert text == "王先生，您好！王先生刚才看到的。王先生，您需要几套？感谢您的来电，王先生。"
+
+
+def test_the_address_fields_of_an_unknown_caller_in_chinese_read_naturally(db) -> None:  # type: ignore[no-untyped-def]
+    with translation.override("zh-hans"):
+        text = render_script(Script(body=ADDRESSING))
+    assert text == "您好！您刚才看到的。您需要几套？感谢您的来电。"
+
+
+def test_a_customer_of_unknown_gender_is_addressed_by_full_name(db) -> None:  # type: ignore[no-untyped-def]
+    unknown_gender = factories.make_customer("赵敏", "13700137000", gender="u")
+    with translation.override("zh-hans"):
+        text = render_script(Script(body="{greeting}。{salutation_lead}好的{salutation_tail}。"),
+                             customer=unknown_gender)
+    assert text == "赵敏，您好。赵敏，好的，赵敏。"
+
+
+def test_the_address_fields_in_english(world) -> None:  # type: ignore[no-untyped-def]
+    body = "{greeting}. {salutation_lead}thanks{salutation_tail}."
+    assert render_script(Script(body=body), customer=world.customer) == "Hello, 王先生. 王先生, thanks, 王先生."
+    assert render_script(Script(body=body)) == "Hello. thanks."
+
+
+def test_a_chinese_script_addresses_the_caller_in_chinese_on_an_english_screen(world) -> None:  # type: ignore[no-untyped-def]
+    with translation.override("en"):
+        assert render_script(Script(body=ADDRESSING), customer=world.customer) == (
+            "王先生，您好！王先生刚才看到的。王先生，您需要几套？感谢您的来电，王先生。")
+        assert render_script(Script(body=ADDRESSING)) == "您好！您刚才看到的。您需要几套？感谢您的来电。"
