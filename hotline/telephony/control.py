@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from hotline.telephony.acd.agent import IllegalTransition
+from hotline.telephony.acd.dispatcher import MAX_WRAP_UP_EXTENSION_SECONDS, WrapUpLimit
 from hotline.telephony.call_flow import (
     CONSULT_REASON,
     AgentNotFree,
@@ -38,7 +39,8 @@ ENGINE_RESERVED = frozenset({CONSULT_REASON, CALLBACK_REASON})
 class ControlError(Exception):
     """A command the engine refused. `code` is one of: unknown_seat, unknown_agent, unknown_call,
     unknown_queue, not_logged_in, already_logged_in, seat_taken, not_allowed_now, not_connected,
-    no_gateway, no_phone, bad_request."""
+    no_gateway, no_phone (the actor's own phone), phone_offline (another agent's phone), not_in_wrap_up,
+    wrap_up_limit, bad_request."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -91,6 +93,19 @@ class EngineControl:
         self._between_calls(agent, AgentState.READY, AgentState.WRAP_UP)
         reason = reason.strip() or DEFAULT_NOT_READY_REASON
         self._acd(lambda: self.engine.apply(self.engine.dispatcher.not_ready(agent, reason)))
+
+    async def extend_wrap_up(self, agent: str, seconds: int) -> None:
+        """More after-call time: the agent's wrap-up ends `seconds` later (1 to 300; the ACD allows three
+        extensions and 300 s in all per wrap-up, cutting the last one to what is left)."""
+        self._logged_in(agent)
+        if isinstance(seconds, bool) or not 0 < seconds <= MAX_WRAP_UP_EXTENSION_SECONDS:
+            raise ControlError("bad_request", f"seconds is a whole number from 1 to 300, not {seconds!r}")
+        if self._state(agent) is not AgentState.WRAP_UP:
+            raise ControlError("not_in_wrap_up", f"agent {agent} is not wrapping up")
+        try:
+            self._acd(lambda: self.engine.extend_wrap_up(agent, seconds))
+        except WrapUpLimit as exc:
+            raise ControlError("wrap_up_limit", str(exc)) from exc
 
     def _state(self, agent: str) -> AgentState:
         return self.engine.dispatcher.agent(agent).state
@@ -151,6 +166,8 @@ class EngineControl:
             raise ControlError("bad_request", "give exactly one of queue and agent")
         if agent:
             self._logged_in(agent)
+            if not self.engine.phone_online(agent):  # the caller would wait for a phone that cannot ring
+                raise ControlError("phone_offline", f"agent {agent}'s phone is offline")
             queue = personal_queue(agent)
         elif self.engine.queue_config(queue) is None:
             raise ControlError("unknown_queue", f"unknown queue {queue}")
@@ -218,6 +235,8 @@ class EngineControl:
         """代接: `agent` (a logged-in supervisor or agent) takes a call still ringing or waiting in line;
         it goes to the front of their personal queue and their phone rings as soon as they are ready."""
         self._logged_in(agent)
+        if not self.engine.phone_online(agent):
+            raise ControlError("no_phone", f"agent {agent}'s phone is not registered")
         session = self._session(call_id)
         await self._connected(lambda: session.pick_up(agent, personal_queue(agent)))
 
@@ -282,7 +301,9 @@ COMMANDS: dict[str, frozenset[str]] = {
     "consult": frozenset({"call_id", "agent"}),
     "complete_transfer": frozenset({"call_id"}),
     "cancel_consultation": frozenset({"call_id"}),
+    "extend_wrap_up": frozenset({"agent", "seconds"}),
 }
+NUMBERS = frozenset({"seconds"})  # the arguments that are whole numbers; the others are text or true/false
 REQUIRED: dict[str, frozenset[str]] = {
     "login": frozenset({"agent", "seat"}), "not_ready": frozenset({"agent"}), "transfer": frozenset({"call_id"}),
     "monitor": frozenset({"call_id", "supervisor"}),
@@ -298,7 +319,7 @@ async def run_command(control: EngineControl, name: str, args: dict[str, object]
     required = REQUIRED.get(name, allowed)
     if not required <= args.keys() <= allowed:
         raise ControlError("bad_request", f"{name} takes {sorted(allowed)}, needs {sorted(required)}")
-    if not all(isinstance(value, str | bool) for value in args.values()):
-        raise ControlError("bad_request", f"{name}: arguments are text (ready: true or false)")
+    if not all(isinstance(value, int if key in NUMBERS else str | bool) for key, value in args.items()):
+        raise ControlError("bad_request", f"{name}: arguments are text (ready: true or false; seconds: a number)")
     command: Callable[..., Awaitable[str | None]] = getattr(control, name)
     return await command(**args)

@@ -4,6 +4,10 @@
 (call_flow.py) that runs the IVR and the queue, and carries out the ACD dispatcher's decisions: ring an
 agent's phone, stop ringing it, log agent state changes and wrap-up ends. Every call step goes to the
 `CallLog` port in order through one writer task, so a slow log never stalls the SIP or RTP path.
+
+Device state: the registrar reports every REGISTER, un-REGISTER and expiry; the engine tells the ACD
+whether the phone of each agent logged in at that SIP user's seat can be rung (a fixed URI always can), and
+logs and publishes the change as an `AgentStateChanged` with `phone_online`.
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ class EngineConfig:
     ring_timeout: float = 20.0
     rtp_timeout: float = 60.0
     credentials: CredentialLookup | None = None
+    min_register_expires: int = 60  # the shortest registration the registrar grants (tests use 1-2 s)
     # Where click-to-dial sends the customer's leg: a SIP URI with `{number}`, e.g. sip:{number}@10.0.0.9;
     # empty: no outbound calls.
     outbound_gateway: str = ""
@@ -203,7 +208,9 @@ class Engine:
         self.local_media = LocalMediaPlane(self.config.sip_host, self.config.rtp_ports, self.config.hold_music)
         self.media: MediaPlane = self.local_media
         scheduler = LoopScheduler(loop)
-        self.registrar = Registrar(self.config.realm, self._credentials(), scheduler)
+        self.registrar = Registrar(self.config.realm, self._credentials(), scheduler,
+                                   min_expires=self.config.min_register_expires)
+        self.registrar.on_change = self._phone_changed
         self.core = SipCore(scheduler, registrar=self.registrar)
         self._serving = False
         self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
@@ -254,8 +261,14 @@ class Engine:
         levels = dict(seat.levels)
         for queue_id in seat.queues:
             self.apply(self.dispatcher.join(seat.agent, queue_id, level=levels.get(queue_id, 1)))
-        self.apply(self.dispatcher.login(seat.agent, ready=ready))
-        self._seats[seat.agent] = seat
+        # Before the log-in: an agent whose seat has no phone to ring must not be offered the waiting callers.
+        self.apply(self.dispatcher.phone_reachable(seat.agent, self._contact(seat) is not None))
+        self._seats[seat.agent] = seat  # the log-in's state change names the seat
+        try:
+            self.apply(self.dispatcher.login(seat.agent, ready=ready))
+        except Exception:
+            del self._seats[seat.agent]
+            raise
 
     def log_in(self, agent: str, seat_name: str, *, ready: bool = False,
                skills: tuple[tuple[str, int], ...] | None = None) -> None:
@@ -420,14 +433,20 @@ class Engine:
         self.spawn(session.ring_agent(agent))
 
     def _agent_changed(self, change: StateChange) -> None:
-        seat = self.seat_of(change.agent_id)
-        event = AgentStateChanged(agent=change.agent_id, at=self.wall(), mono=change.at,
-                                  state=change.new, seat=seat, reason=change.reason or "")
-        self.write(lambda: self.call_log.append_agent_state(event))
-        self._publish("agents", event)
+        self._report_agent(change.agent_id, change.new, change.reason or "", change.at)
         left_call = change.old is AgentState.ON_CALL and change.new is not AgentState.WRAP_UP
         if change.old is AgentState.WRAP_UP or left_call:
             self._wrap_up_ended(change.agent_id)
+
+    def _report_agent(self, agent: str, state: AgentState, reason: str, mono: float) -> None:
+        """Log and publish the agent's state as shown: with its phone's state and its wrap-up's end."""
+        until = self.dispatcher.wrap_up_end(agent) if state is AgentState.WRAP_UP else None
+        wrapup_until = None if until is None else self.wall() + datetime.timedelta(seconds=until - self.clock.now())
+        event = AgentStateChanged(agent=agent, at=self.wall(), mono=mono, state=state, seat=self.seat_of(agent),
+                                  reason=reason, phone_online=self.dispatcher.agent(agent).phone_online,
+                                  wrapup_until=wrapup_until)
+        self.write(lambda: self.call_log.append_agent_state(event))
+        self._publish("agents", event)
 
     def _wrap_up_ended(self, agent: str) -> None:
         call_id = self._last_call.pop(agent, None)
@@ -488,6 +507,35 @@ class Engine:
             self._tick_handle = loop.call_at(due + 0.001, lambda: self.apply(self.dispatcher.tick()))
 
     # -- agents ------------------------------------------------------------------------------------------
+
+    def extend_wrap_up(self, agent: str, seconds: float) -> None:
+        """Lengthen the agent's wrap-up (the ACD's limits apply, its refusals propagate); the new end goes
+        to the log and the agent's desk."""
+        decision = self.dispatcher.extend_wrap_up(agent, seconds)
+        found = self.dispatcher.agent(agent)
+        self._report_agent(agent, found.state, found.reason or "", self.clock.now())
+        self.apply(decision)
+
+    def _phone_changed(self, username: str) -> None:
+        """The registrar heard from (or lost) `username`'s phone: re-judge the seats of that SIP user where
+        an agent is logged in. A phone that comes back gets a waiting caller at once."""
+        for agent, seat in tuple(self._seats.items()):
+            if not seat.fixed_uri and username in (seat.username, seat.aor.partition(":")[2].partition("@")[0]):
+                self._set_phone(agent, self._contact(seat) is not None)
+
+    def _set_phone(self, agent: str, reachable: bool) -> None:
+        found = self.dispatcher.agent(agent)
+        if found.phone_online is reachable:
+            return
+        state, reason = found.state, found.reason or ""
+        decision = self.dispatcher.phone_reachable(agent, reachable)
+        log.info("agent %s: phone %s", agent, "online" if reachable else "offline")
+        self._report_agent(agent, state, reason, self.clock.now())  # before the offer it may bring
+        self.apply(decision)
+
+    def phone_online(self, agent: str) -> bool:
+        """Whether the phone of the agent's seat can be rung (False when the agent is not logged in)."""
+        return agent in self._seats and self.dispatcher.agent(agent).phone_online
 
     def seat_of(self, agent: str) -> str:
         seat = self._seats.get(agent)

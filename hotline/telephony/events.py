@@ -193,7 +193,10 @@ CALL_EVENT_TYPES: dict[CallStep, type[CallEvent]] = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentStateChanged:
-    """An agent moved to `state` (with a reason code for not ready) on `seat`."""
+    """An agent moved to `state` (with a reason code for not ready) on `seat`, or something shown with the
+    state changed while it stayed: `phone_online` (device state: the seat's phone can be rung; a ready agent
+    whose phone is offline is offered nothing) or `wrapup_until` (when wrap-up ends, extensions included;
+    None outside wrap-up)."""
 
     agent: str
     at: datetime.datetime
@@ -201,6 +204,8 @@ class AgentStateChanged:
     state: AgentState
     seat: str = ""
     reason: str = ""
+    phone_online: bool = True
+    wrapup_until: datetime.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

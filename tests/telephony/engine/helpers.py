@@ -48,7 +48,8 @@ async def running(tmp_path: Path, route: Route, seats: tuple[SeatConfig, ...], t
                   callbacks: CallbackConfig | None = None,
                   callback_store: MemoryCallbackStore | None = None,
                   prompts: Path = PROMPTS,
-                  hold_music: Path | None = PROMPTS / "please_hold.wav") -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
+                  hold_music: Path | None = PROMPTS / "please_hold.wav",
+                  min_register_expires: int = 60) -> AsyncIterator[tuple[Engine, MemoryCallLog]]:
     """An engine on ephemeral ports with the demo flow, `seats`, and `queues` (default: orders and
     after_sales), answering `route` (or whatever `directory` routes); with `surge`, surge protection."""
     call_log = MemoryCallLog()
@@ -58,6 +59,7 @@ async def running(tmp_path: Path, route: Route, seats: tuple[SeatConfig, ...], t
         flows={"demo": load_demo_flow()}, seats=seats, recordings=tmp_path, hold_music=hold_music,
         ring_timeout=ring_timeout, recording_mode=recording_mode, outbound_gateway=outbound_gateway,
         surge=surge, callbacks=callbacks or CallbackConfig(), prompts=prompts,
+        min_register_expires=min_register_expires,
     )
     engine = Engine(config, call_log, directory or MemoryDirectory({DNIS: route}), MemoryEventBus(),
                     callback_store=callback_store)
