@@ -1,12 +1,14 @@
 """Django settings for Hotline, read from the environment (see docs/configuration.md).
 
 Zero configuration works: SQLite in WAL mode in the data folder, in-memory channel layer.
-Outside demo mode, start-up refuses the built-in secret key.
+Without SECRET_KEY, the demo's database (no DATABASE_URL) has a key of its own in the data folder;
+any other database refuses to start without one.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -23,13 +25,54 @@ TESTING = env_bool("HOTLINE_TESTING", False)
 DEBUG = env_bool("DEBUG", False)
 DATA_DIR = Path(env_str("HOTLINE_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 
-SECRET_KEY = env_str("SECRET_KEY", "").strip() or DEMO_SECRET_KEY  # set but empty counts as unset
-if SECRET_KEY == DEMO_SECRET_KEY and not (DEMO or TESTING):
-    raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Hotline refuses to run outside the demo with the built-in key: "
-        "export SECRET_KEY to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
-        "or run `hotline demo` to try it out."
-    )
+DATABASE_URL = env_str("DATABASE_URL", "")
+
+
+def _kept_secret_key(folder: Path) -> str:
+    """The demo database's own key: made at random on first use and kept in the data folder beside the
+    database (readable by its owner only), so that every `hotline` command on that database shares it.
+    Linked into place in one step, so two commands starting together cannot end up with two keys."""
+    path = folder / "secret_key"
+    try:
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            draft = folder / f".secret_key.{os.getpid()}"
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as stream:
+                stream.write(secrets.token_urlsafe(50))
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another command made it first: use theirs
+            finally:
+                draft.unlink()
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"Cannot keep the demo database's secret key in {path} ({exc.strerror or exc}): "
+                                   "make the data folder writable, or export SECRET_KEY.") from exc
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it (a new key is made) or export SECRET_KEY.")
+    return key
+
+
+# The key: SECRET_KEY when set (blank counts as unset). Without it, the demo's database — no DATABASE_URL,
+# so SQLite in the data folder — has a key of its own (docs/configuration.md); the test suite and
+# HOTLINE_DEMO=1 (`hotline demo` and `hotline simulate` on another database) use the built-in one; anything
+# else is refused at start-up in one line (the `hotline` command prints it and exits with status 2).
+SECRET_KEY = env_str("SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if TESTING:
+        SECRET_KEY = DEMO_SECRET_KEY
+    elif not DATABASE_URL:
+        SECRET_KEY = _kept_secret_key(DATA_DIR)
+    elif DEMO:
+        SECRET_KEY = DEMO_SECRET_KEY
+    else:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Hotline needs one for a database named by DATABASE_URL: export SECRET_KEY "
+            "to a long random value (python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), or unset "
+            "DATABASE_URL to use the demo's database (SQLite in the data folder)."
+        )
 
 ALLOWED_HOSTS = [h.strip() for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
@@ -95,7 +138,7 @@ TEMPLATES = [
 
 def _database_settings() -> dict[str, object]:
     """SQLite in the data folder unless DATABASE_URL names another database."""
-    url = env_str("DATABASE_URL", "")
+    url = DATABASE_URL
     if not url:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'hotline.sqlite3'}"

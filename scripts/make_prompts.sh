@@ -12,6 +12,10 @@ OUT=hotline/telephony/prompts
 # reading those spellings as pinyin. Check a text with: espeak-ng -v cmn-latn-pinyin -q --ipa "欢迎"
 VOICE=cmn-latn-pinyin
 SPEED=150   # words per minute; a little slower than espeak's 175 for callers on a phone line
+# Prompts marked `brisk` stand between a caller and an agent (the welcome, the main menu): espeak's own
+# speed, and no silence before or after the words, so the demo flow's silent caller reaches an agent in
+# under 8 s (docs/telephony.md, "Time to an agent").
+BRISK_SPEED=175
 
 missing=()
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
@@ -21,10 +25,11 @@ if ((${#missing[@]})); then
     exit 1
 fi
 
-# id|text — ids are what flows and hotline/telephony/ivr/phrases.py refer to.
+# id|text[|brisk] — ids are what flows and hotline/telephony/ivr/phrases.py refer to.
 PROMPTS=$(cat <<'LIST'
-welcome|您好，欢迎致电电视购物热线。
-main_menu|订购商品请按1，查询订单请按2，售后服务请按3。
+welcome|您好，欢迎致电。|brisk
+welcome_short|欢迎致电，正在为您转接订购。|brisk
+main_menu|订购按1，查询按2，售后按3。|brisk
 invalid_key|您的按键有误，请重新输入。
 no_input|对不起，没有收到您的按键。
 please_hold|正在为您转接，请稍候。
@@ -84,10 +89,17 @@ trap 'rm -rf "$tmp"' EXIT
 } > "$tmp/README.md"
 
 count=0
-while IFS='|' read -r id text; do
-    espeak-ng -v "$VOICE" -s "$SPEED" -w "$tmp/raw.wav" "$text"
+while IFS='|' read -r id text style; do
     # -D: no dither, so the same text always gives the same bytes; norm: a steady level on every prompt
-    sox -D "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$OUT/$id.wav" norm -3
+    if [[ "$style" == brisk ]]; then
+        espeak-ng -v "$VOICE" -s "$BRISK_SPEED" -w "$tmp/raw.wav" "$text"
+        # silence: drop the quiet before the first word and (reversed) after the last one
+        sox -D "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$OUT/$id.wav" \
+            silence 1 0.02 1% reverse silence 1 0.02 1% reverse norm -3
+    else
+        espeak-ng -v "$VOICE" -s "$SPEED" -w "$tmp/raw.wav" "$text"
+        sox -D "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$OUT/$id.wav" norm -3
+    fi
     echo "| \`$id\` | $text |" >> "$tmp/README.md"
     count=$((count + 1))
 done <<< "$PROMPTS"

@@ -250,7 +250,7 @@ class CallSession:
         elif isinstance(action, VerifyMemberRequest | OrderStatusRequest):
             await self._ask_host(action)
         elif isinstance(action, EnqueueCall):
-            await self.enqueue(action.queue, action.priority, arriving=True)
+            await self.enqueue(action.queue, action.priority, arriving=True, greeting=action.prompts)
         elif isinstance(action, HangUpCall):
             await self.end(HangupParty.SYSTEM)
 
@@ -299,11 +299,14 @@ class CallSession:
 
     # -- queue -------------------------------------------------------------------------------------------
 
-    async def enqueue(self, queue: str, priority: int = 0, *, arriving: bool = False) -> None:
+    async def enqueue(self, queue: str, priority: int = 0, *, arriving: bool = False,
+                      greeting: tuple[str, ...] = ()) -> None:
         """Leave the IVR for `queue`: log it, start hold music, and let the ACD decide.
 
         `arriving`: the caller comes from the IVR or straight from the hotline number (not a transfer or an
         overflow); in a surge, the queue's expected wait may then send them to the automatic seat instead.
+        `greeting`: prompts heard first, in place of the hold music until they end ("please hold"); the ACD
+        rings agents meanwhile, so they cost the caller no time.
         """
         engine = self.engine
         if self.ended:
@@ -318,11 +321,16 @@ class CallSession:
         position = engine.dispatcher.line_length(queue) + 1  # every enqueue of a surge: no sort here
         engine.emit(Enqueue(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), queue=queue,
                             position=position))
-        await self._hold()
+        await (self._greet(greeting) if greeting else self._hold())
         if self.ended:  # hung up while the hold music started: never put a gone caller in line
             return
         engine.apply(engine.dispatcher.enqueue(self._caller_spec(queue, priority)))
         self._schedule_announcement()
+
+    async def _greet(self, greeting: tuple[str, ...]) -> None:
+        """Play `greeting`, then the hold music; an agent's answer meanwhile (a new generation) drops both."""
+        self._generation += 1
+        await self._play(self._generation, [self.engine.prompt_path(name) for name in greeting], self._hold)
 
     def _caller_spec(self, queue: str, priority: int) -> CallerSpec:
         """The caller as the queue sees them: VIP priority, the level wanted, and their last agent."""

@@ -396,7 +396,7 @@ class Engine:
         if flow is not None:
             await session.run_ivr(flow)
         else:
-            await session.enqueue(route.queue, arriving=True)
+            await session.enqueue(route.queue, arriving=True, greeting=route.greeting)
 
     def queue_config(self, queue_id: str) -> QueueConfig | None:
         return self._queues.get(queue_id)

@@ -15,11 +15,16 @@ from hotline.telephony.events import AgentStateChanged, CallEvent, EngineEvent
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """Where a dialled hotline number goes: an IVR flow, or straight to a queue."""
+    """Where a dialled hotline number goes: an IVR flow, or straight to a queue.
+
+    `greeting`: prompts a caller put straight into the queue hears first, while agents' phones already
+    ring (a number that skips its menu during an airing plays a short welcome).
+    """
 
     hotline_number: str
     flow: str = ""
     queue: str = ""
+    greeting: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

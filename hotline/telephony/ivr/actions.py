@@ -30,7 +30,10 @@ class LogEvent:
 
 @dataclass(frozen=True, slots=True)
 class PlayPrompts:
-    """Play these prompts in order, then call `on_prompt_done`; with `barge_in`, a key may cut them short."""
+    """Play these prompts in order, then call `on_prompt_done`; with `barge_in`, a key may cut them short.
+
+    Keys pressed meanwhile go to `on_digit` either way: the session decides whether they count.
+    """
 
     prompts: tuple[str, ...]
     barge_in: bool = False
@@ -69,10 +72,15 @@ class OrderStatusRequest:
 
 @dataclass(frozen=True, slots=True)
 class EnqueueCall:
-    """The IVR is finished: put the call in `queue` with `priority`."""
+    """The IVR is finished: put the call in `queue` with `priority`.
+
+    `prompts` (the queue node's "please hold") play as the caller joins the line, in place of the hold
+    music until they end: agents' phones already ring meanwhile, so they cost the caller no time.
+    """
 
     queue: str
     priority: int = 0
+    prompts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,10 @@
 It does no I/O and knows no event loop. Each entry point returns the actions the host must perform,
 in order. Time comes from the injected clock: a timer the host fires early, late or twice is judged
 against the deadline the interpreter set, so a stale timer never moves a caller on.
+
+Callers type ahead: a key pressed during an interruptible prompt stops it. In a menu or collect node the
+key is the node's input; anywhere else it is kept and the next menu or collect node acts on it without
+playing its own prompt (the welcome need not be sat through to reach the menu's option 1).
 """
 
 from __future__ import annotations
@@ -73,8 +77,10 @@ class IvrSession:
         self._then: Then = list
         self._barge_in = False
         self._deadline = 0.0
-        self._tries = 0
+        self._tries = 0  # invalid keys (menu) or failed entries (collect) in the current node
+        self._silent = 0  # menu passes that ended in silence in the current node
         self._buffer = ""
+        self._typed_ahead = ""  # keys pressed during prompts, not used yet
         self._failures: dict[str, int] = {}
 
     @property
@@ -101,10 +107,15 @@ class IvrSession:
         return self._then()
 
     def on_digit(self, digit: str) -> list[Action]:
-        """The caller pressed a key (RFC 4733 or in-band, decoded by the media layer)."""
+        """The caller pressed a key (RFC 4733 or in-band, decoded by the media layer).
+
+        During an interruptible prompt the prompt stops and the key is typed ahead: the session goes on as
+        if the prompt had ended, and the next input (this menu, or the next one) uses the key. During a
+        prompt that may not be interrupted, or a host look-up, the key is ignored.
+        """
         if self._phase is Phase.PLAYING and self._barge_in:
-            self._phase = Phase.LISTENING
-            return [StopPlayback(), *self._on_key(digit)]
+            self._phase, self._typed_ahead = Phase.IDLE, self._typed_ahead + digit
+            return [StopPlayback(), *self._then()]
         if self._phase is Phase.LISTENING:
             return self._on_key(digit)
         return []
@@ -114,7 +125,7 @@ class IvrSession:
         if self._phase is not Phase.LISTENING or self._clock.now() < self._deadline:
             return []
         if isinstance(self._node, Menu):
-            return self._retry(self._node, self._node.no_input_prompt)
+            return self._silence(self._node)
         if isinstance(self._node, Collect):
             return self._retry(self._node, self._node.no_input_prompt) if not self._buffer else self._finish()
         return []
@@ -141,37 +152,52 @@ class IvrSession:
 
     def _goto(self, name: str) -> list[Action]:
         node = self.flow.node(name)
-        self._node, self._tries, self._buffer = node, 0, ""
-        return [LogEvent(self._visit_event(name)), *self._enter(node)]
+        self._node, self._tries, self._silent, self._buffer = node, 0, 0, ""
+        if not node.interruptible:
+            self._typed_ahead = ""  # its prompts are heard in full before any key counts
+        return [LogEvent(self._visit_event(node)), *self._enter(node)]
 
-    def _visit_event(self, name: str) -> IvrNode:
+    def _visit_event(self, node: Node) -> IvrNode:
+        """The visit, with the menu key typed ahead when the menu acts on one instead of playing its prompt
+        (never collected digits: order numbers and PINs stay out of the log)."""
         call_id = self._call.call_id if self._call else ""
-        return IvrNode(call_id=call_id, at=self._wall(), mono=self._clock.now(), flow=self.flow.name, node=name)
+        typed = self._typed_ahead[:1] if isinstance(node, Menu) else ""
+        return IvrNode(call_id=call_id, at=self._wall(), mono=self._clock.now(), flow=self.flow.name,
+                       node=node.name, digits=typed)
 
     def _enter(self, node: Node) -> list[Action]:
         if isinstance(node, Play):
             return self._play(node.prompts, lambda: self._goto(node.next))
         if isinstance(node, Menu | Collect):
-            return self._play(node.prompts, self._listen, barge_in=True)
+            return self._play(node.prompts, self._listen)
         if isinstance(node, VerifyMember):
             return self._verify(node)
         if isinstance(node, OrderStatus):
             return self._lookup(node)
-        if isinstance(node, Queue):
-            return self._play(node.prompts, lambda: self._finish_with(EnqueueCall(node.queue, node.priority)))
+        if isinstance(node, Queue):  # its prompts play in line, while agents' phones already ring
+            return self._finish_with(EnqueueCall(node.queue, node.priority, node.prompts))
         if isinstance(node, Hangup):
             return self._play(node.prompts, lambda: self._finish_with(HangUpCall()))
         raise IvrStateError(f"unknown node type {type(node).__name__}")
 
-    def _play(self, prompts: tuple[str, ...], then: Then, *, barge_in: bool = False) -> list[Action]:
-        if not prompts:
+    def _play(self, prompts: tuple[str, ...], then: Then) -> list[Action]:
+        """Play the current node's prompts, then go on with `then`; a key typed ahead skips them."""
+        interruptible = self._node is None or self._node.interruptible
+        if not prompts or (interruptible and self._typed_ahead):
             return then()
-        self._phase, self._then, self._barge_in = Phase.PLAYING, then, barge_in
-        return [PlayPrompts(prompts, barge_in)]
+        self._phase, self._then, self._barge_in = Phase.PLAYING, then, interruptible
+        return [PlayPrompts(prompts, interruptible)]
 
     def _listen(self) -> list[Action]:
+        """Wait for a key, or first use the keys typed ahead (one that does nothing here is dropped)."""
+        self._phase = Phase.LISTENING
+        while self._typed_ahead:
+            key, self._typed_ahead = self._typed_ahead[0], self._typed_ahead[1:]
+            actions = self._on_key(key)
+            if actions:
+                return actions
         timeout = self._timeout()
-        self._phase, self._deadline = Phase.LISTENING, self._clock.now() + timeout
+        self._deadline = self._clock.now() + timeout
         return [WaitForDigits(timeout)]
 
     def _timeout(self) -> float:
@@ -181,7 +207,7 @@ class IvrSession:
         return node.timeout if isinstance(node, Menu | Collect) else 0.0
 
     def _finish_with(self, outcome: EnqueueCall | HangUpCall) -> list[Action]:
-        self._phase, self.outcome = Phase.DONE, outcome
+        self._phase, self.outcome, self._typed_ahead = Phase.DONE, outcome, ""
         return [outcome]
 
     # -- input nodes
@@ -218,7 +244,16 @@ class IvrSession:
         said = (complaint,) if complaint else ()
         if self._tries > node.retries:
             return self._play(said, lambda: self._goto(node.fallback))
-        return self._play((*said, *node.prompts), self._listen, barge_in=True)
+        return self._play((*said, *node.prompts), self._listen)
+
+    def _silence(self, node: Menu) -> list[Action]:
+        """A pass of the menu ended without a key: play it again, or after the last pass leave by the
+        fallback at once (the fallback's own prompt says what happens next)."""
+        self._silent += 1
+        if self._silent >= node.no_input_passes:
+            return self._goto(node.fallback)
+        said = (node.no_input_prompt,) if node.no_input_prompt else ()
+        return self._play((*said, *node.prompts), self._listen)
 
     # -- host requests
 

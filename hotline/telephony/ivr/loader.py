@@ -3,6 +3,9 @@
 Checks: known node types and fields, required fields, value ranges, DTMF keys, every target exists,
 every node is reachable from the start, variables read are collected somewhere, and no loop can spin
 without waiting for the caller's input.
+
+A problem with one field of a node is a `FieldProblem`: an English template from `FIELD_REASONS` and its
+values, so the web side can show it translated (the engine imports no translation machinery).
 """
 
 from __future__ import annotations
@@ -40,12 +43,45 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
 
 
-class FlowError(ValueError):
-    """A flow definition was refused; `problems` lists every reason, one sentence each."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """What is wrong with one field of one node: `template` (one of `FIELD_REASONS`) filled with `params`,
+    which always hold `node` and `field`."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    template: str
+    params: Mapping[str, object]
+
+    def __str__(self) -> str:
+        return self.template % self.params
+
+
+Problem = str | FieldProblem
+
+UNKNOWN_FIELD = "node '%(node)s': unknown field '%(field)s' for type '%(type)s'"
+MISSING_FIELD = "node '%(node)s': missing '%(field)s'"
+NOT_TEXT = "node '%(node)s': '%(field)s' must be a string"
+NOT_PROMPTS = ("node '%(node)s': '%(field)s' must be a prompt id or a list of prompt ids "
+               "(lower-case letters, digits, '_')")
+NOT_OPTIONS = "node '%(node)s': '%(field)s' must map keys to node names"
+NOT_DTMF = "node '%(node)s': '%(field)s' has keys that are not one DTMF key (0-9, * or #): %(keys)s"
+NOT_PHRASES = "node '%(node)s': '%(field)s' must map status codes to prompt ids"
+NOT_SECONDS = "node '%(node)s': '%(field)s' must be a number of seconds in (0, 300]"
+NOT_COUNT = "node '%(node)s': '%(field)s' must be a whole number from %(low)d to 99"
+NOT_WHOLE = "node '%(node)s': '%(field)s' must be a whole number"
+NOT_LOOKUP = "node '%(node)s': '%(field)s' must be 'caller' or 'variable'"
+NOT_FLAG = "node '%(node)s': '%(field)s' must be true or false"
+FIELD_REASONS = (UNKNOWN_FIELD, MISSING_FIELD, NOT_TEXT, NOT_PROMPTS, NOT_OPTIONS, NOT_DTMF, NOT_PHRASES,
+                 NOT_SECONDS, NOT_COUNT, NOT_WHOLE, NOT_LOOKUP, NOT_FLAG)
+
+
+class FlowError(ValueError):
+    """A flow definition was refused; `problems` lists every reason, one English sentence each, and
+    `details` the same problems with the field ones as `FieldProblem`s."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.details = problems
+        self.problems = [str(problem) for problem in problems]
+        super().__init__("; ".join(self.problems))
 
 
 def load_flow_file(path: Path) -> Flow:
@@ -66,7 +102,7 @@ def load_flow(data: object) -> Flow:
     """Validate a flow given as a mapping: `name`, `start` and `nodes` (node name -> fields with `type`)."""
     if not isinstance(data, Mapping):
         raise FlowError(["a flow must be a mapping with 'name', 'start' and 'nodes'"])
-    problems = [f"flow: unknown field '{k}'" for k in data if k not in ("name", "start", "nodes")]
+    problems: list[Problem] = [f"flow: unknown field '{k}'" for k in data if k not in ("name", "start", "nodes")]
     name, start, raw_nodes = data.get("name"), data.get("start"), data.get("nodes")
     if not isinstance(name, str) or not name:
         problems.append("flow: 'name' must be a non-empty string")
@@ -87,7 +123,7 @@ def load_flow(data: object) -> Flow:
     return Flow(name=str(name), start=str(start), nodes=nodes)
 
 
-def _build_node(name: object, fields: object, problems: list[str]) -> Node | None:
+def _build_node(name: object, fields: object, problems: list[Problem]) -> Node | None:
     if not isinstance(name, str) or not NAME_RE.match(name):
         problems.append(f"node {name!r}: a node name is lower-case letters, digits and '_'")
         return None
@@ -109,18 +145,19 @@ def _build_node(name: object, fields: object, problems: list[str]) -> Node | Non
     return None if len(problems) > before else node
 
 
-def _convert_fields(name: str, cls: type[Node], fields: Mapping[Any, Any], problems: list[str]) -> dict[str, Any]:
+def _convert_fields(name: str, cls: type[Node], fields: Mapping[Any, Any],
+                    problems: list[Problem]) -> dict[str, Any]:
     declared = {f.name: f for f in dataclasses.fields(cls) if f.name != "name"}
     kwargs: dict[str, Any] = {}
     for key, value in fields.items():
         if key == "type":
             continue
         if key not in declared:
-            problems.append(f"node '{name}': unknown field '{key}' for type '{fields['type']}'")
+            problems.append(FieldProblem(UNKNOWN_FIELD, {"node": name, "field": key, "type": fields["type"]}))
             continue
         converted = _CONVERTERS.get(key, _text)(value)
         if isinstance(converted, _Bad):
-            problems.append(f"node '{name}': '{key}' {converted.reason}")
+            problems.append(FieldProblem(converted.template, {"node": name, "field": key, **converted.params}))
         else:
             kwargs[key] = converted
     for field_name, f in declared.items():
@@ -128,76 +165,82 @@ def _convert_fields(name: str, cls: type[Node], fields: Mapping[Any, Any], probl
             if field_name == "phrases":
                 kwargs["phrases"] = ORDER_STATUS_PHRASES
             else:
-                problems.append(f"node '{name}': missing '{field_name}'")
+                problems.append(FieldProblem(MISSING_FIELD, {"node": name, "field": field_name}))
     return kwargs
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Bad:
-    reason: str
+    template: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
 
 def _text(value: object) -> object:
-    return value if isinstance(value, str) else _Bad("must be a string")
+    return value if isinstance(value, str) else _Bad(NOT_TEXT)
 
 
 def _prompts(value: object) -> object:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(p, str) and NAME_RE.match(p) for p in items):
-        return _Bad("must be a prompt id or a list of prompt ids (lower-case letters, digits, '_')")
+        return _Bad(NOT_PROMPTS)
     return tuple(items)
 
 
 def _options(value: object) -> object:
     if not isinstance(value, Mapping) or not value:
-        return _Bad("must map keys to node names")
+        return _Bad(NOT_OPTIONS)
     options = {str(k): v for k, v in value.items()}  # YAML reads an unquoted 1 as an int
     bad = [k for k in options if len(k) != 1 or k not in DTMF_KEYS]
     if bad:
-        return _Bad(f"has keys that are not one DTMF key (0-9, * or #): {', '.join(bad)}")
+        return _Bad(NOT_DTMF, {"keys": ", ".join(bad)})
     if not all(isinstance(v, str) for v in options.values()):
-        return _Bad("must map keys to node names")
+        return _Bad(NOT_OPTIONS)
     return options
 
 
 def _phrases(value: object) -> object:
     if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        return _Bad("must map status codes to prompt ids")
+        return _Bad(NOT_PHRASES)
     return dict(value)
 
 
 def _seconds(value: object) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 300:
         return float(value)
-    return _Bad("must be a number of seconds in (0, 300]")
+    return _Bad(NOT_SECONDS)
 
 
 def _count(low: int) -> Callable[[object], object]:
     def convert(value: object) -> object:
         ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= 99
-        return value if ok else _Bad(f"must be a whole number from {low} to 99")
+        return value if ok else _Bad(NOT_COUNT, {"low": low})
     return convert
 
 
 def _priority(value: object) -> object:
-    return value if isinstance(value, int) and not isinstance(value, bool) else _Bad("must be a whole number")
+    return value if isinstance(value, int) and not isinstance(value, bool) else _Bad(NOT_WHOLE)
 
 
 def _lookup(value: object) -> object:
     try:
         return OrderLookup(str(value))
     except ValueError:
-        return _Bad("must be 'caller' or 'variable'")
+        return _Bad(NOT_LOOKUP)
+
+
+def _flag(value: object) -> object:
+    return value if isinstance(value, bool) else _Bad(NOT_FLAG)  # YAML true/false; a quoted "false" is text
 
 
 _CONVERTERS: Mapping[str, Callable[[object], object]] = {
     "prompts": _prompts, "intro_prompts": _prompts, "options": _options, "phrases": _phrases,
     "timeout": _seconds, "inter_digit_timeout": _seconds, "retries": _count(0), "min_length": _count(1),
     "max_length": _count(1), "max_attempts": _count(1), "priority": _priority, "lookup": _lookup,
+    "no_input_passes": _count(1), "interruptible": _flag,
 }
 
 
-def _check_node(node: Node, problems: list[str]) -> None:
+def _check_node(node: Node, problems: list[Problem]) -> None:
     where = f"node '{node.name}'"
     if isinstance(node, Collect):
         if node.min_length > node.max_length:
@@ -211,7 +254,7 @@ def _check_node(node: Node, problems: list[str]) -> None:
     problems.extend(f"{where}: '{p}' must be a prompt id (lower-case letters, digits, '_')" for p in single)
 
 
-def _check_graph(start: str, nodes: Mapping[str, Node], problems: list[str]) -> None:
+def _check_graph(start: str, nodes: Mapping[str, Node], problems: list[Problem]) -> None:
     for node in nodes.values():
         missing = sorted({t for t in node.targets() if t not in nodes})
         problems.extend(f"node '{node.name}': goes to missing node '{t}'" for t in missing)
@@ -235,7 +278,7 @@ def _reachable(start: str, nodes: Mapping[str, Node]) -> set[str]:
     return seen
 
 
-def _check_variables(nodes: Mapping[str, Node], problems: list[str]) -> None:
+def _check_variables(nodes: Mapping[str, Node], problems: list[Problem]) -> None:
     collected = {n.variable for n in nodes.values() if isinstance(n, Collect)}
     for node in nodes.values():
         needed: tuple[str, ...] = ()

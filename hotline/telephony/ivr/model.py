@@ -23,9 +23,16 @@ class OrderLookup(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Node:
-    """Common part of every node: its name in the flow."""
+    """Common part of every node: its name in the flow, and whether a key cuts its prompts short.
+
+    With `interruptible` (the default) a key pressed during any of the node's prompts stops the prompt
+    (barge-in); in a menu or collect node it is the node's input, anywhere else it is kept as type-ahead
+    for the next menu or collect node, which then acts on it without playing its own prompt. A node marked
+    `interruptible: false` plays its prompts to the end and ignores keys pressed meanwhile (a legal notice).
+    """
 
     name: str
+    interruptible: bool = True
 
     def targets(self) -> tuple[str, ...]:
         """Names of the nodes this one can lead to."""
@@ -52,9 +59,12 @@ class Play(Node):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Menu(Node):
-    """Play `prompts`, wait `timeout` seconds for one key, branch on it.
+    """Play `prompts`, wait `timeout` seconds after them for one key, branch on it.
 
-    An invalid key or a timeout uses one try; after `retries` further tries the caller goes to `fallback`.
+    Silence and wrong keys are counted apart. A pass that ends in silence (the prompts, then `timeout`
+    seconds without a key) uses one of `no_input_passes`: after the last one the caller goes to `fallback`
+    at once; before it, `no_input_prompt` and the menu play again. An invalid key uses one try: after
+    `retries` further tries, `invalid_prompt` plays and the caller goes to `fallback`.
     """
 
     prompts: tuple[str, ...]
@@ -62,6 +72,7 @@ class Menu(Node):
     fallback: str
     timeout: float = 5.0
     retries: int = 2
+    no_input_passes: int = 1
     invalid_prompt: str = ""
     no_input_prompt: str = ""
 

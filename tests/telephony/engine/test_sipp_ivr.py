@@ -3,13 +3,14 @@ agent phone answers, and RTP is counted on the wire, in the stereo recording and
 
 Both SIPp processes replay RTP from pcap files the test writes, so every packet each side sends is known:
 
-caller (from the ACK)  0 s ─ audio ─ 6 s DTMF "1" ─ audio ─ 8 s · · · quiet · · · 14 s ─ 100 frames ─ 16 s
+caller (from the ACK)  0 s ─ audio ─ 3 s DTMF "1" · · · · · · quiet · · · · · · 10 s ─ 100 frames ─ 12 s
 agent  (ACK + 0.5 s)   ─ 100 frames (2 s) ─
 
-The welcome prompt lasts 4.4 s, then the main menu takes a key while its prompt plays, so the digit at 6 s
-is heard by the menu; the orders node then plays 3.7 s of "please hold" before the caller is queued, so the
-agent answers near 10 s, well inside the caller's quiet gap: of the caller's audio, exactly the last 100
-frames are relayed to the agent and recorded, and all of the agent's 100 frames reach the caller.
+The welcome prompt lasts 1.9 s, then the main menu takes a key while its 3.3 s prompt plays, so the digit at
+3 s is heard by the menu; the caller joins the orders queue at once ("please hold" plays while the agent's
+phone rings), so the agent answers just after 3 s, inside the caller's quiet gap: of the caller's audio,
+exactly the last 100 frames are relayed to the agent and recorded, and all of the agent's 100 frames reach
+the caller.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-from hotline.telephony.engine import SeatConfig
+from hotline.telephony.engine import PROMPTS, SeatConfig
 from hotline.telephony.events import CallStep, IvrNode
+from hotline.telephony.ivr.timing import prompt_seconds
 from hotline.telephony.media import g711
 from hotline.telephony.media.g711 import Codec
 from hotline.telephony.media.plane import RecordingMode
@@ -35,10 +37,12 @@ from .phones import until
 from .test_call_e2e import assert_kpis, assert_logged_and_recorded
 from .test_sipp import AOR, free_port, sipp, succeeded
 
-IVR_FRAMES, DIGIT_AT, AFTER_DIGIT_FRAMES, QUIET_FRAMES, TALK_FRAMES = 300, 6.0, 96, 300, 100
+IVR_FRAMES, DIGIT_AT, AFTER_DIGIT_FRAMES, QUIET_FRAMES, TALK_FRAMES = 150, 3.0, 0, 346, 100
 DIGIT_FRAMES, DIGIT_PACKETS = 4, 6  # a start packet, two updates, the end packet three times
+TALK_AT = (IVR_FRAMES + DIGIT_FRAMES + AFTER_DIGIT_FRAMES + QUIET_FRAMES) * 0.02
 T = TypeVar("T")
-MAIN_MENU_PROMPT = 7.6  # seconds: a key pressed later than this after the menu started came too late
+# seconds: a key pressed later than this after the menu started came too late
+MAIN_MENU_PROMPT = prompt_seconds(PROMPTS, ["main_menu"])["main_menu"]
 
 
 def caller_timeline() -> RtpTimeline:
@@ -53,11 +57,11 @@ def test_the_pcap_writer_writes_what_sipp_replays(tmp_path: Path) -> None:
     assert records == timeline.packets
     assert len(records) == IVR_FRAMES + DIGIT_PACKETS + AFTER_DIGIT_FRAMES + TALK_FRAMES
     events = [(at, rtp) for at, rtp in records if rtp[1] & 0x7F == TELEPHONE_EVENT]
-    assert [round(at, 2) for at, _ in events] == [DIGIT_AT, 6.02, 6.04, 6.06, 6.06, 6.06]
+    assert [round(at - DIGIT_AT, 2) for at, _ in events] == [0.0, 0.02, 0.04, 0.06, 0.06, 0.06]
     assert [rtp[1] & 0x80 for _, rtp in events] == [0x80, 0, 0, 0, 0, 0]  # the marker starts the event
     assert {rtp[4:8] for _, rtp in events} == {records[IVR_FRAMES][1][4:8]}  # one timestamp for the event
     assert [rtp[12:] for _, rtp in events[-3:]] == [bytes((1, 0x8A, 0x02, 0x80))] * 3  # end, 640 samples
-    assert round(records[-TALK_FRAMES][0], 2) == 14.0 and round(records[-1][0], 2) == 15.98
+    assert round(records[-TALK_FRAMES][0], 2) == TALK_AT == 10.0 and round(records[-1][0], 2) == 11.98
 
 
 def test_a_sipp_caller_presses_1_in_the_ivr_and_talks_to_a_registered_sipp_agent(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Menus and digit collection: keys, barge-in, retries and timeouts to the exact second."""
+"""Menus and digit collection: keys, barge-in, retries, silent passes and timeouts to the exact second."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_a_key_during_the_menu_prompt_stops_it_and_counts() -> None:
 
 def test_menu_timeout_fires_at_the_exact_second_not_before() -> None:
     clock = ManualClock(10.0)
-    session = menu_session(clock)
+    session = menu_session(clock, no_input_passes=2)
     session.on_prompt_done()
     clock.set(14.999)
     assert session.on_timeout() == []  # an early timer is ignored
@@ -53,24 +53,48 @@ def test_menu_timeout_fires_at_the_exact_second_not_before() -> None:
     assert session.on_timeout() == [PlayPrompts(("no_input", "main_menu"), barge_in=True)]
 
 
-def test_menu_invalid_keys_use_up_retries_then_go_to_the_fallback() -> None:
+def test_one_silent_pass_goes_to_the_fallback_at_once_by_default() -> None:
     clock = ManualClock()
     session = menu_session(clock)
+    assert session.on_prompt_done() == [WaitForDigits(5.0)]
+    clock.set(4.999)
+    assert session.on_timeout() == []
+    clock.set(5.0)
+    actions = session.on_timeout()
+    assert visits(actions) == ["fallback"]
+    assert steps(actions) == [EnqueueCall("overflow")]  # no "no input" prompt on the way out
+
+
+def test_menu_invalid_keys_use_up_retries_then_go_to_the_fallback() -> None:
+    session = menu_session(ManualClock())
+    session.on_prompt_done()
+    for _ in range(2):
+        assert session.on_digit("7") == [PlayPrompts(("invalid_key", "main_menu"), barge_in=True)]
+        assert session.on_prompt_done() == [WaitForDigits(5.0)]
+    assert session.on_digit("*") == [PlayPrompts(("invalid_key",), barge_in=True)]  # third: retries (2) are spent
+    last = session.on_prompt_done()
+    assert visits(last) == ["fallback"]
+    assert steps(last) == [EnqueueCall("overflow")]
+
+
+def test_silences_and_wrong_keys_are_counted_apart() -> None:
+    clock = ManualClock()
+    session = menu_session(clock, retries=1, no_input_passes=2)
     session.on_prompt_done()
     assert session.on_digit("7") == [PlayPrompts(("invalid_key", "main_menu"), barge_in=True)]
-    assert session.on_prompt_done() == [WaitForDigits(5.0)]
+    session.on_prompt_done()
     clock.advance(5)
-    assert session.on_timeout() == [PlayPrompts(("no_input", "main_menu"), barge_in=True)]
-    assert session.on_prompt_done() == [WaitForDigits(5.0)]
-    assert session.on_digit("*") == [PlayPrompts(("invalid_key",))]  # third failure: retries (2) are spent
-    last = session.on_prompt_done()
+    assert session.on_timeout() == [PlayPrompts(("no_input", "main_menu"), barge_in=True)]  # silent pass 1 of 2
+    session.on_prompt_done()
+    clock.advance(5)
+    last = session.on_timeout()  # silent pass 2 of 2; the wrong key before it used a try, not a pass
     assert visits(last) == ["fallback"]
     assert steps(last) == [EnqueueCall("overflow")]
 
 
 def test_menu_timeouts_alone_reach_the_fallback_at_15_seconds_of_silence() -> None:
     clock = ManualClock()
-    session = menu_session(clock, invalid_prompt="", no_input_prompt="")
+    session = menu_session(clock, invalid_prompt="", no_input_prompt="", no_input_passes=3)
     times = []
     for _ in range(3):
         session.on_prompt_done()
@@ -151,7 +175,7 @@ def test_collect_too_short_retries_then_falls_back() -> None:
     assert session.on_digit("#") == [PlayPrompts(("invalid_key", "enter_order_number"), barge_in=True)]
     session.on_prompt_done()
     session.on_digit("2")
-    assert session.on_digit("#") == [PlayPrompts(("invalid_key",))]
+    assert session.on_digit("#") == [PlayPrompts(("invalid_key",), barge_in=True)]
     assert steps(session.on_prompt_done()) == [EnqueueCall("overflow")]
     assert session.variables == {}
 

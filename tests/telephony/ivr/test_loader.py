@@ -6,8 +6,18 @@ from typing import Any
 
 import pytest
 
-from hotline.telephony.ivr.loader import FLOWS_DIR, FlowError, load_flow, load_flow_file, load_flow_yaml
-from hotline.telephony.ivr.model import Menu, OrderLookup, OrderStatus
+from hotline.telephony.ivr.loader import (
+    FLOWS_DIR,
+    NOT_COUNT,
+    NOT_FLAG,
+    UNKNOWN_FIELD,
+    FieldProblem,
+    FlowError,
+    load_flow,
+    load_flow_file,
+    load_flow_yaml,
+)
+from hotline.telephony.ivr.model import Menu, OrderLookup, OrderStatus, Play
 from hotline.telephony.ivr.phrases import ORDER_STATUS_PHRASES
 
 BYE = {"type": "hangup"}
@@ -26,6 +36,7 @@ def test_demo_flow_loads() -> None:
     menu = flow.node("main_menu")
     assert isinstance(menu, Menu)
     assert dict(menu.options) == {"1": "orders", "2": "status_by_caller", "3": "after_sales"}
+    assert (menu.timeout, menu.no_input_passes, menu.retries, menu.interruptible) == (2.0, 1, 2, True)
     status = flow.node("status_by_caller")
     assert isinstance(status, OrderStatus)
     assert status.lookup is OrderLookup.CALLER
@@ -156,3 +167,37 @@ nodes:
     assert menu.prompts == ("main_menu",)
     assert dict(menu.options) == {"1": "z"}
     assert flow.prompt_ids() == {"main_menu", "goodbye"}
+
+
+def test_barge_in_and_silent_passes_are_set_per_node_with_their_defaults() -> None:
+    flow = load_flow_yaml("""
+name: notice
+start: notice
+nodes:
+  notice: {type: play, prompts: welcome, next: m, interruptible: false}
+  m: {type: menu, prompts: main_menu, options: {1: z}, fallback: z, no_input_passes: 3}
+  z: {type: hangup}
+""")
+    notice, menu = flow.node("notice"), flow.node("m")
+    assert isinstance(notice, Play) and isinstance(menu, Menu)
+    assert (notice.interruptible, menu.interruptible) == (False, True)
+    assert (menu.no_input_passes, menu.retries, menu.timeout) == (3, 2, 5.0)
+    assert Menu(name="m", prompts=(), options={}, fallback="z").no_input_passes == 1
+
+
+def test_bad_barge_in_and_silent_passes_are_refused_naming_the_node_and_the_field() -> None:
+    with pytest.raises(FlowError) as caught:
+        load_flow({"name": "t", "start": "m", "nodes": {
+            "m": {"type": "menu", "prompts": ["main_menu"], "options": {"1": "z"}, "fallback": "z",
+                  "no_input_passes": 0, "interruptible": "no", "no_input_pases": 2},
+            "z": BYE}})
+    assert caught.value.problems == [
+        "node 'm': 'no_input_passes' must be a whole number from 1 to 99",
+        "node 'm': 'interruptible' must be true or false",
+        "node 'm': unknown field 'no_input_pases' for type 'menu'",
+    ]
+    assert caught.value.details == [  # in parts, for the back office to translate
+        FieldProblem(NOT_COUNT, {"node": "m", "field": "no_input_passes", "low": 1}),
+        FieldProblem(NOT_FLAG, {"node": "m", "field": "interruptible"}),
+        FieldProblem(UNKNOWN_FIELD, {"node": "m", "field": "no_input_pases", "type": "menu"}),
+    ]

@@ -33,15 +33,14 @@ def test_play_then_next_node_logs_each_visit_with_its_times() -> None:
     assert first == [
         LogEvent(IvrNode(call_id="c1", at=EPOCH + datetime.timedelta(seconds=100), mono=100.0, flow="t",
                          node="hello")),
-        PlayPrompts(("welcome", "please_hold")),
+        PlayPrompts(("welcome", "please_hold"), barge_in=True),
     ]
-    assert session.on_digit("1") == []  # a play node does not listen
     clock.advance(4.5)
     second = session.on_prompt_done()
     assert second == [
         LogEvent(IvrNode(call_id="c1", at=EPOCH + datetime.timedelta(seconds=104.5), mono=104.5, flow="t",
                          node="bye")),
-        PlayPrompts(("goodbye",)),
+        PlayPrompts(("goodbye",), barge_in=True),
     ]
     assert session.on_prompt_done() == [HangUpCall()]
     assert session.outcome == HangUpCall()
@@ -54,12 +53,12 @@ def test_hangup_without_prompt_ends_at_once() -> None:
     assert steps(session.start(CALL)) == [HangUpCall()]
 
 
-def test_queue_node_plays_its_prompt_then_enqueues_with_priority() -> None:
+def test_queue_node_enqueues_at_once_with_priority_and_its_prompt_to_play_in_line() -> None:
     session = make_session(flow_of("q", q={"type": "queue", "queue": "vip", "priority": 5,
                                            "prompts": ["please_hold"]}), ManualClock())
-    assert steps(session.start(CALL)) == [PlayPrompts(("please_hold",))]
-    assert session.on_prompt_done() == [EnqueueCall("vip", 5)]
-    assert session.outcome == EnqueueCall("vip", 5)
+    assert steps(session.start(CALL)) == [EnqueueCall("vip", 5, ("please_hold",))]
+    assert session.outcome == EnqueueCall("vip", 5, ("please_hold",))
+    assert session.phase is Phase.DONE
 
 
 def test_start_twice_is_refused() -> None:
@@ -127,12 +126,12 @@ def test_verify_member_failure_retries_then_gives_up_after_max_attempts() -> Non
     session = make_session(flow_of("member", **VERIFY_NODES), ManualClock())
     session.start(CALL)
     _enter_credentials(session, "123456", "0000")
-    assert session.on_result(MemberResult("")) == [PlayPrompts(("verification_failed",))]
+    assert session.on_result(MemberResult("")) == [PlayPrompts(("verification_failed",), barge_in=True)]
     again = session.on_prompt_done()
     assert visits(again) == ["member"]
     assert steps(again) == [PlayPrompts(("enter_member_number",), barge_in=True)]
     _enter_credentials(session, "123456", "1111")
-    assert session.on_result(MemberResult("")) == [PlayPrompts(("verification_failed",))]
+    assert session.on_result(MemberResult("")) == [PlayPrompts(("verification_failed",), barge_in=True)]
     last = session.on_prompt_done()
     assert visits(last) == ["agent"]
     assert steps(last) == [EnqueueCall("orders", 0)]
@@ -164,7 +163,8 @@ STATUS_NODES = {
 def test_order_status_by_caller_number_reads_the_status_back() -> None:
     session = make_session(flow_of("by_caller", **STATUS_NODES), ManualClock())
     assert steps(session.start(CALL)) == [OrderStatusRequest(caller="13800138000")]
-    assert session.on_result(OrderResult("shipped")) == [PlayPrompts(("order_status_intro", "status_shipped"))]
+    read_back = PlayPrompts(("order_status_intro", "status_shipped"), barge_in=True)
+    assert session.on_result(OrderResult("shipped")) == [read_back]
     assert session.variables == {"order_status": "shipped"}
     assert steps(session.on_prompt_done()) == [HangUpCall()]
 
@@ -178,7 +178,7 @@ def test_order_status_by_order_number_when_the_caller_number_finds_nothing() -> 
         actions = session.on_digit(key)
     assert visits(actions) == ["by_number"]
     assert steps(actions) == [OrderStatusRequest(order_no="20261124000123")]
-    assert session.on_result(OrderResult("refused")) == [PlayPrompts(("status_refused",))]
+    assert session.on_result(OrderResult("refused")) == [PlayPrompts(("status_refused",), barge_in=True)]
 
 
 @pytest.mark.parametrize("status", ["", "lost_in_space"])
@@ -189,6 +189,6 @@ def test_no_order_or_a_status_without_a_phrase_plays_not_found(status: str) -> N
     session.on_prompt_done()
     for key in "123456#":
         session.on_digit(key)
-    assert session.on_result(OrderResult(status)) == [PlayPrompts(("order_not_found",))]
+    assert session.on_result(OrderResult(status)) == [PlayPrompts(("order_not_found",), barge_in=True)]
     assert steps(session.on_prompt_done()) == [HangUpCall()]
     assert session.variables == {"order_no": "123456"}
