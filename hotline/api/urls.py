@@ -4,12 +4,14 @@ Routers live in hotline/api/<resource>.py; the error handlers every endpoint rel
 """
 
 from hotline.api import airings, callbacks, customers, engine, orders, products
+from hotline.api.docs import OfflineSwagger
 from hotline.api.errors import HotlineAPI, install
 
 api = HotlineAPI(
     title="Hotline API",
     version="1",
     urls_namespace="api",
+    docs=OfflineSwagger(),
     description=(
         "REST API of Hotline, the TV-shopping call center. Authenticate with `Authorization: Bearer <token>` "
         "(issue one with `hotline token USER`) or a logged-in session (writes then need the CSRF token). "
