@@ -242,13 +242,24 @@ HOTLINE_NOTIFY_BACKENDS = {
     "email": "hotline.notify.backends.SmtpBackend" if EMAIL_HOST else "hotline.notify.backends.OutboxBackend",
 }
 
+# The console: a refused or missing page is one line (no traceback), static files are not access-logged
+# (hotline/lib/logfilters.py). uvicorn's access logger gets our handler: uvicorn sets it up when it starts,
+# and Django's set-up, which runs again when uvicorn imports the app, replaces uvicorn's handler with ours.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "client_error_without_traceback": {"()": "hotline.lib.logfilters.ClientErrorWithoutTraceback"},
+        "skip_static_access": {"()": "hotline.lib.logfilters.SkipStaticAccess", "prefix": "/" + STATIC_URL.lstrip("/")},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["client_error_without_traceback"]},
+        "uvicorn.access": {"handlers": ["console"], "filters": ["skip_static_access"], "propagate": False},
+    },
 }
 
 VERSION = "0.1.0"

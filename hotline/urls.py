@@ -1,4 +1,5 @@
-"""URL map: desk, wallboard, back office (admin), REST API, sign-in, health check, language switch."""
+"""URL map: desk, wallboard, back office (admin), REST API, sign-in, health check, language switch, and the
+error pages' views."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -8,6 +9,10 @@ from hotline.api.urls import api
 from hotline.views import healthz, home
 
 admin.site.site_header = admin.site.site_title = "Hotline"
+
+handler403 = "hotline.views.permission_denied"
+handler404 = "hotline.views.page_not_found"
+handler500 = "hotline.views.server_error"
 
 urlpatterns = [
     path("", home, name="home"),
