@@ -1,5 +1,5 @@
-"""URL map: desk, wallboard, back office (admin), REST API, sign-in, health check, language switch, and the
-error pages' views."""
+"""URL map: desk, wallboard, back office (admin), REST API, sign-in, health check, language switch, the audio
+of calls, and the error pages' views."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -22,6 +22,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/", include("hotline.desk.urls")),
     path("wallboard/", include("hotline.wallboard.urls")),
+    path("calls/", include("hotline.calls.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -7,6 +7,9 @@ per-model permissions. Callbacks are read-only too (`Perm.VIEW_CALLBACK`); voice
 `Perm.VIEW_VOICEMAIL` and only marked handled, through `do_handle_voicemail` (`Perm.HANDLE_VOICEMAIL`).
 Queues, routes and seats use Django's per-model permissions, which no role holds: only administrators
 configure them.
+
+Agents are shown by their names (`display_name`), recordings and voicemails as players that fetch the audio
+from `hotline.calls.views` (which checks the permission again), never as a path on the server.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -38,6 +44,19 @@ from hotline.calls.models import (
 )
 from hotline.calls.seats import do_save_seat
 from hotline.core.admin import AuditedAdmin, AuditedInline, PhoneSearchMixin, ReadOnlyAdmin, ReadOnlyInline
+from hotline.service.queries import display_name
+
+
+def audio_player(url: str) -> SafeString:
+    """An `<audio>` player for the browser; `preload="none"` so that a list of fifty fetches nothing until
+    someone presses play."""
+    return format_html('<audio controls preload="none" src="{}">{}</audio>', url,
+                       _("Your browser cannot play this recording."))
+
+
+def agent_name(obj: Any) -> str:
+    """The agent of a call or event by name (user name if they have none; the engine's id if no user)."""
+    return display_name(obj.agent) or obj.agent_key
 
 
 class CallsPermissions:
@@ -49,7 +68,11 @@ class CallsPermissions:
 
 class RecordingInline(CallsPermissions, ReadOnlyInline):
     model = Recording
-    fields = ("created_at", "path", "duration_seconds", "channels")
+    fields = ("created_at", "player", "duration_seconds", "channels")
+
+    @admin.display(description=_("recording"))
+    def player(self, obj: Recording) -> SafeString:
+        return audio_player(reverse("recording-audio", args=[obj.pk]))
 
 
 @admin.register(CallRecord)
@@ -57,48 +80,60 @@ class CallRecordAdmin(CallsPermissions, PhoneSearchMixin, ReadOnlyAdmin):
     """One row per call: number, airing, queue, agent, outcome and durations; filter by outcome, queue,
     direction and date; search by caller or call id."""
 
-    list_display = ("arrived_at", "caller", "dnis", "airing", "queue", "agent_key", "outcome", "wait_seconds",
+    list_display = ("arrived_at", "caller", "dnis", "airing", "queue", "agent_name", "outcome", "wait_seconds",
                     "talk_seconds", "wrapup_seconds")
     list_filter = ("outcome", "direction", "queue", "hotline_number", "arrived_at")
     search_fields = ("=call_id", "=caller", "=agent_key")
     phone_search_fields = ("caller",)
     date_hierarchy = "arrived_at"
-    list_select_related = ("airing", "airing__station")
-    fields = ("call_id", "direction", "caller", "dnis", "hotline_number", "airing", "queue", "agent_key", "agent",
+    list_select_related = ("airing", "airing__station", "agent")
+    fields = ("call_id", "direction", "caller", "dnis", "hotline_number", "airing", "queue", "agent_name",
               "arrived_at", "enqueued_at", "answered_at", "ended_at", "outcome", "wait_seconds", "talk_seconds",
               "hold_seconds", "wrapup_seconds")
     readonly_fields = fields
     inlines = [RecordingInline]
     show_full_result_count = False
 
+    @admin.display(description=_("agent"), ordering="agent_key")
+    def agent_name(self, obj: CallRecord) -> str:
+        return agent_name(obj)
+
 
 @admin.register(CallEvent)
 class CallEventAdmin(CallsPermissions, ReadOnlyAdmin):
     """The append-only event log: every step of every call; filter by kind, queue and date."""
 
-    list_display = ("at", "call_id", "seq", "kind", "queue", "agent_key", "caller", "airing")
+    list_display = ("at", "call_id", "seq", "kind", "queue", "agent_name", "caller", "airing")
     list_filter = ("kind", "queue", "at")
     search_fields = ("=call_id", "=caller", "=agent_key")
     date_hierarchy = "at"
-    list_select_related = ("airing", "airing__station")
-    fields = ("call_id", "seq", "kind", "at", "mono", "queue", "agent_key", "agent", "caller", "hotline_number",
+    list_select_related = ("airing", "airing__station", "agent")
+    fields = ("call_id", "seq", "kind", "at", "mono", "queue", "agent_name", "caller", "hotline_number",
               "airing", "detail")
     readonly_fields = fields
     show_full_result_count = False
+
+    @admin.display(description=_("agent"), ordering="agent_key")
+    def agent_name(self, obj: CallEvent) -> str:
+        return agent_name(obj)
 
 
 @admin.register(Recording)
 class RecordingAdmin(CallsPermissions, ReadOnlyAdmin):
     """Recorded conversations and their calls; filter by channels and date."""
 
-    list_display = ("created_at", "call", "path", "duration_seconds", "channels")
+    list_display = ("created_at", "call", "player", "duration_seconds", "channels")
     list_filter = ("channels", "created_at")
     search_fields = ("=call__call_id", "=call__caller")
     date_hierarchy = "created_at"
     list_select_related = ("call",)
-    fields = ("call", "path", "duration_seconds", "channels", "created_at")
+    fields = ("call", "player", "duration_seconds", "channels", "created_at")
     readonly_fields = fields
     show_full_result_count = False
+
+    @admin.display(description=_("recording"))
+    def player(self, obj: Recording) -> SafeString:
+        return audio_player(reverse("recording-audio", args=[obj.pk]))
 
 
 class QueueMemberInline(AuditedInline):
@@ -195,18 +230,26 @@ class CallbackAdmin(PhoneSearchMixin, ReadOnlyAdmin):
 class VoicemailAdmin(PhoneSearchMixin, ReadOnlyAdmin):
     """The voicemail worklist, newest first; "mark handled" goes through `do_handle_voicemail`."""
 
-    list_display = ("created_at", "caller", "dnis", "airing", "duration_seconds", "status", "handled_by",
-                    "handled_at")
+    list_display = ("created_at", "caller", "dnis", "airing", "player", "duration_seconds", "status",
+                    "handled_by_name", "handled_at")
     list_filter = ("status", "created_at")
     search_fields = ("=caller", "=call_id")
     phone_search_fields = ("caller",)
     date_hierarchy = "created_at"
     list_select_related = ("airing", "airing__station", "handled_by")
-    fields = ("call_id", "caller", "dnis", "hotline_number", "airing", "path", "duration_seconds", "created_at",
-              "status", "handled_by", "handled_at", "note")
+    fields = ("call_id", "caller", "dnis", "hotline_number", "airing", "player", "duration_seconds", "created_at",
+              "status", "handled_by_name", "handled_at", "note")
     readonly_fields = fields
     actions = ["mark_handled"]
     show_full_result_count = False
+
+    @admin.display(description=_("voicemail"))
+    def player(self, obj: Voicemail) -> SafeString:
+        return audio_player(reverse("voicemail-audio", args=[obj.pk]))
+
+    @admin.display(description=_("handled by"), ordering="handled_by")
+    def handled_by_name(self, obj: Voicemail) -> str:
+        return display_name(obj.handled_by)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm(Perm.VIEW_VOICEMAIL)

@@ -200,7 +200,8 @@ class Recording(models.Model):
         indexes = [models.Index(fields=["created_at"], name="recording_created")]
 
     def __str__(self) -> str:
-        return self.path
+        # Shown in the back office, where the file's place on the server means nothing: the call it records.
+        return f"{self.call.call_id} · {self.duration_seconds:.0f} s"
 
 
 class Strategy(models.TextChoices):

@@ -28,6 +28,7 @@ from hotline.media.models import Airing
 from hotline.orders.actions import ORDER_DETAIL_FIELDS, do_transition_order, do_update_order_details
 from hotline.orders.models import Order, OrderLine, OrderStatusChange, Status
 from hotline.orders.transitions import REASON_REQUIRED, TRANSITIONS, allowed_next
+from hotline.service.queries import display_name
 
 # Each target status needs one permission, whatever the status it is reached from.
 TARGET_PERMS: dict[str, Perm] = {to: perm for (_from, to), perm in TRANSITIONS.items()}
@@ -49,8 +50,15 @@ class OrderLineInline(ReadOnlyInline):
 
 
 class StatusHistoryInline(ReadOnlyInline):
+    """Each change as "from → to" in words ("— → 订购" for the first), by whom by name."""
+
     model = OrderStatusChange
-    fields = ("at", "from_status", "to_status", "actor", "reason")
+    fields = ("at", "from_status", "to_status", "actor_name", "reason")
+    empty_value_display = "—"
+
+    @admin.display(description=gettext_lazy("by"))
+    def actor_name(self, obj: OrderStatusChange) -> str:
+        return display_name(obj.actor)
 
 
 class AiringFilter(admin.SimpleListFilter):
@@ -96,19 +104,19 @@ class OrderAdmin(PhoneSearchMixin, AuditedAdmin):
 
     form = OrderForm
     list_display = ("number", "created_at", "customer", "status", "total", "payment_method", "delivery_method",
-                    "airing", "rush")
+                    "airing", "agent_name", "rush")
     list_filter = ("status", "payment_method", "delivery_method", "rush", AiringFilter,
                    ("airing__station", admin.RelatedOnlyFieldListFilter), "created_at")
     search_fields = ("^number", "customer__name", "recipient")
     phone_search_fields = ("recipient_phone", "customer__phones__number")
     date_hierarchy = "created_at"
-    list_select_related = ("customer", "airing__station")
+    list_select_related = ("customer", "airing__station", "agent")
     inlines = [OrderLineInline, StatusHistoryInline]
-    readonly_fields = ("number", "status", "customer", "created_at", "updated_at", "agent", "call_id", "subtotal",
+    readonly_fields = ("number", "status", "customer", "created_at", "updated_at", "agent_name", "call_id", "subtotal",
                        "discount_total", "total", "points", "hotline_number", "airing", "replaces", "settled_at",
                        "settled_amount")
     fieldsets = (
-        (None, {"fields": ("number", "status", "customer", "created_at", "updated_at", "agent", "call_id")}),
+        (None, {"fields": ("number", "status", "customer", "created_at", "updated_at", "agent_name", "call_id")}),
         (gettext_lazy("Delivery"), {"fields": ("delivery_method", "recipient", "recipient_phone", "province",
                                                "city", "district", "address_detail", "postcode")}),
         (gettext_lazy("Payment and totals"), {"fields": ("payment_method", "subtotal", "discount_total", "total",
@@ -117,6 +125,10 @@ class OrderAdmin(PhoneSearchMixin, AuditedAdmin):
         (gettext_lazy("Attribution"), {"fields": ("hotline_number", "airing", "replaces")}),
     )
     settlement_fieldset = (gettext_lazy("Settlement"), {"fields": ("settled_at", "settled_amount")})
+
+    @admin.display(description=gettext_lazy("agent"), ordering="agent")
+    def agent_name(self, obj: Order) -> str:
+        return display_name(obj.agent)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.has_perm(Perm.VIEW_SETTLEMENT):

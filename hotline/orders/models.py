@@ -157,7 +157,8 @@ class OrderStatusChange(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '-'} → {self.to_status}"
+        # Read by people (the order's history in the back office): labels, and a dash before the first status.
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
 
 
 class OrderNumberCounter(models.Model):

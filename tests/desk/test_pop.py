@@ -81,7 +81,8 @@ def test_recordings_are_listed_only_for_users_who_may_play_them(users: dict[str,
 
     assert (for_agent["recordings"], for_agent["can_play"]) == ([], False)
     assert (for_supervisor["recordings"], for_supervisor["can_play"]) == ([recording], True)
-    assert f"/desk/recordings/{recording.pk}" in render_pop(offered, users["supervisor"], "en")["html"]
+    assert f'<audio controls preload="none" src="/calls/recordings/{recording.pk}/audio">' in render_pop(
+        offered, users["supervisor"], "en")["html"]
 
 
 def test_an_inactive_blacklist_entry_and_a_normal_customer_warn_of_nothing(agent: Any, world: Any) -> None:
