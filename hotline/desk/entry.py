@@ -1,6 +1,7 @@
 """Keyboard-fast order entry at the agent desk: product look-up, a live quote, placing the order (with a
-new customer when the caller is new) and address parsing. JSON in and out, called by the desk page's
-script with the session cookie and the CSRF header.
+new customer when the caller is new), a customer search by phone or name to order for outside a call, and
+address parsing. JSON in and out, called by the desk page's script with the session cookie and the CSRF
+header.
 
 Prices are never taken from the page: quotes and orders are priced by `hotline.orders.actions`.
 """
@@ -13,7 +14,7 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,12 +29,16 @@ from hotline.catalog.models import CrossSell, GiftRule, Product, SaleStatus
 from hotline.catalog.queries import search_products
 from hotline.crm.actions import CustomerData, do_create_customer
 from hotline.crm.models import Customer
+from hotline.crm.queries import search_customers
 from hotline.lib.addresses import parse_address
 from hotline.lib.money import yuan
-from hotline.orders.actions import LineInput, OrderInput, Quote, do_create_order, quote_order
+from hotline.lib.phones import PhoneInfo, is_valid_phone, normalize_phone
+from hotline.orders.actions import MAX_QUANTITY, LineInput, OrderInput, Quote, do_create_order, quote_order
 from hotline.orders.models import Order
 
 PRODUCT_LIMIT = 8
+CUSTOMER_LIMIT = 8
+MAX_SEARCH_LENGTH = 50
 MAX_ADDRESS_LENGTH = 300
 MAX_IDEMPOTENCY_KEY = 100
 ORDER_TEXT_FIELDS = ("delivery_method", "payment_method", "address_text", "recipient", "recipient_phone",
@@ -47,15 +52,15 @@ View = Callable[..., HttpResponse]
 
 # ---------------------------------------------------------------- access and JSON plumbing
 
-def desk_endpoint(perm: Perm) -> Callable[[View], View]:
+def desk_endpoint(*perms: Perm) -> Callable[[View], View]:
     """Answer 403 JSON (not a login redirect: the caller is `fetch`) to anonymous users and to users
-    without `perm`."""
+    without every one of `perms`."""
     def decorate(view: View) -> View:
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return JsonResponse({"error": _("Log in to continue.")}, status=403)
-            if not request.user.has_perm(perm):
+            if not all(request.user.has_perm(perm) for perm in perms):
                 return JsonResponse({"error": _("You do not have permission to do this.")}, status=403)
             return view(request, *args, **kwargs)
         return checked
@@ -74,15 +79,16 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
 
 
 def error_response(exc: ValidationError) -> JsonResponse:
+    """422 with the messages per field, the REST API's shape (`lines.0.quantity`, `__all__`)."""
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return JsonResponse({"errors": errors}, status=400)
+    return JsonResponse({"errors": errors}, status=422)
 
 
 def _money(value: Decimal) -> str:
     return str(yuan(value))
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -108,6 +114,19 @@ def _product_json(product: Product) -> dict[str, Any]:
         "cross_sells": [{"id": offer.suggestion_id, "name": offer.suggestion.name,
                          "offer_price": _money(offer.offer_price)} for offer in product.cross_sells.all()],
     }
+
+
+def customer_choice(customer: Customer) -> dict[str, Any]:
+    """A found customer as the order form takes them: the same keys as a pop's order prefill."""
+    phones = sorted(customer.phones.all(), key=lambda phone: (not phone.is_primary, phone.pk))  # prefetched
+    phone = phones[0] if phones else None
+    addresses = list(customer.addresses.all())  # prefetched; the default first
+    region = PhoneInfo(number=phone.number, kind=phone.kind, province=phone.province, city=phone.city).region \
+        if phone is not None else ""
+    return {"customer_id": customer.pk, "customer_name": customer.name, "salutation": customer.salutation,
+            "level": customer.get_level_display(), "phone": phone.number if phone is not None else "",
+            "region": region, "addresses": [{"id": address.pk, "text": str(address)} for address in addresses],
+            "address_id": addresses[0].pk if addresses else None}
 
 
 def quote_json(quote: Quote) -> dict[str, Any]:
@@ -149,23 +168,38 @@ def call_attribution(call_id: str, actor: Any) -> tuple[str, datetime.datetime] 
 # ---------------------------------------------------------------- reading the page's input
 
 def parse_lines(raw: object) -> list[LineInput]:
-    """The requested lines; quantities and products are checked by the pricing itself."""
+    """The requested lines. A malformed line's field is reported where the API reports it
+    (`lines.0.quantity`), with its line number; whether the products can be ordered is for the pricing."""
     if not isinstance(raw, list):
         raise ValidationError({"lines": _("An order needs at least one product.")})
-    lines, errors = [], []
-    for number, item in enumerate(raw, start=1):
-        if not isinstance(item, dict) or not _is_int(item.get("product_id")):
-            errors.append(_("Line %(number)d: choose a product.") % {"number": number})
-            continue
-        cross_sell = item.get("cross_sell", False)
-        if not isinstance(cross_sell, bool):
-            errors.append(_("Line %(number)d: “cross-sell” must be true or false.") % {"number": number})
-            continue
-        lines.append(LineInput(product_id=item["product_id"], quantity=item.get("quantity", 0),
-                               cross_sell=cross_sell))
+    lines, errors = [], {}
+    for index, item in enumerate(raw):
+        found = _line_errors(item, index + 1)
+        errors.update({f"lines.{index}.{name}": message for name, message in found.items()})
+        if not found:
+            lines.append(LineInput(product_id=item["product_id"], quantity=item["quantity"],
+                                   cross_sell=item.get("cross_sell", False)))
     if errors:
-        raise ValidationError({"lines": errors})
+        raise ValidationError(errors)
     return lines
+
+
+def _line_errors(item: object, number: int) -> dict[str, str]:
+    """What is wrong with one requested line, by field; empty when it can be priced."""
+    if not isinstance(item, dict) or not _is_int(item.get("product_id")):
+        return {"product_id": _("Line %(number)d: choose a product.") % {"number": number}}
+    errors = {}
+    if not isinstance(item.get("cross_sell", False), bool):
+        errors["cross_sell"] = _("Line %(number)d: “cross-sell” must be true or false.") % {"number": number}
+    quantity = item.get("quantity")
+    if not _is_int(quantity):
+        errors["quantity"] = _("Line %(number)d: the quantity must be a whole number.") % {"number": number}
+    elif quantity < 1:
+        errors["quantity"] = _("Line %(number)d: the quantity must be greater than 0.") % {"number": number}
+    elif quantity > MAX_QUANTITY:
+        errors["quantity"] = (_("Line %(number)d: the quantity must be at most %(max)d.")
+                              % {"number": number, "max": MAX_QUANTITY})
+    return errors
 
 
 @dataclasses.dataclass
@@ -220,6 +254,9 @@ def _parse_new_customer(body: dict[str, Any], errors: dict[str, Any]) -> Custome
                                                                                              "phone")):
         errors["new_customer"] = _("Enter the new customer's name, gender and phone number.")
         return None
+    if not raw.get("name", "").strip():
+        errors["new_customer.name"] = _("The name cannot be empty.")
+        return None
     address = body.get("address_text")
     return CustomerData(name=raw.get("name", ""), gender=raw.get("gender") or "u",
                         phones=[raw["phone"]] if raw.get("phone") else [],
@@ -267,6 +304,21 @@ def _create_customer(data: CustomerData, *, actor: Any) -> Customer:
 def products(request: HttpRequest) -> HttpResponse:
     """Products matching `q` (code, pinyin initials, name), for the order line being typed."""
     return JsonResponse({"products": product_choices(request.GET.get("q", ""))})
+
+
+@require_GET
+@desk_endpoint(Perm.CREATE_ORDER, Perm.VIEW_CUSTOMER)
+def customers(request: HttpRequest) -> HttpResponse:
+    """Customers found by phone number or name (`q`), to order for outside a call. `new_phone` is the term
+    as a phone number when it is one, for a new customer with that number."""
+    term = request.GET.get("q", "").strip()
+    if not term:
+        return error_response(ValidationError({"q": _("Enter a phone number or a name.")}))
+    if len(term) > MAX_SEARCH_LENGTH:
+        return error_response(ValidationError({"q": _("At most %(max)d characters.") % {"max": MAX_SEARCH_LENGTH}}))
+    found = search_customers(term, limit=CUSTOMER_LIMIT)
+    return JsonResponse({"customers": [customer_choice(customer) for customer in found],
+                         "new_phone": normalize_phone(term) if is_valid_phone(term) else ""})
 
 
 @require_POST

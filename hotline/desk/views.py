@@ -46,7 +46,15 @@ STATE_LABELS = {"logged_out": _("Signed out of the seat"), "ready": _("Ready"), 
                 "ringing": _("Ringing"), "on_call": _("On a call"), "wrap_up": _("Wrap-up")}
 TEXTS = {"confirm_logout": _("Sign out of the seat?"), "no_results": _("No product found"),
          "failed": _("The request failed; try again."), "offline": _("The engine is not answering."),
-         "gifts": _("Free gifts")}
+         "gifts": _("Free gifts"), "new_customer": _("New customer"), "no_customer": _("No customer chosen"),
+         "no_customers": _("No customer found"), "quantity": _("Qty"), "field_error": _("%(field)s: %(message)s")}
+# The order form's fields as the server names them in its errors, with the label the agent sees.
+FIELD_LABELS = {"customer_id": _("Customer"), "new_customer": _("New customer"), "new_customer.name": _("Name"),
+                "new_customer.gender": _("Gender"), "new_customer.phone": _("Phone number"), "lines": _("Product"),
+                "delivery_method": _("Delivery"), "payment_method": _("Payment"), "rush": _("Rush"),
+                "address_id": _("Address"), "address_text": _("Address"), "recipient": _("Address"),
+                "recipient_phone": _("Address"), "invoice_title": _("Invoice title"),
+                "invoice_tax_id": _("Taxpayer id"), "notes": _("Notes"), "number": _("Phone number")}
 
 
 def _page_config(request: HttpRequest) -> dict[str, Any]:
@@ -54,7 +62,9 @@ def _page_config(request: HttpRequest) -> dict[str, Any]:
     return {"ws": f"/ws/desk/?lang={getattr(request, 'LANGUAGE_CODE', 'zh-hans')}", "wrapup": wrapup_seconds(),
             "states": {key: str(label) for key, label in STATE_LABELS.items()},
             "reasons": reason_labels(),
-            "texts": {key: str(text) for key, text in TEXTS.items()}, "order_disposition": Disposition.ORDER_PLACED}
+            "texts": {key: str(text) for key, text in TEXTS.items()},
+            "fields": {key: str(label) for key, label in FIELD_LABELS.items()},
+            "order_disposition": Disposition.ORDER_PLACED}
 
 
 @login_required

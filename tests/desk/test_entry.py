@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import include, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from hotline.accounts.models import AuditEntry
 from hotline.calls.models import CallRecord
@@ -66,7 +66,8 @@ def requests(world: Any) -> list[tuple[str, str, Any]]:
     return [("get", "desk-products", {"q": "颈椎"}),
             ("post", "desk-quote", {"lines": [{"product_id": world.product.pk, "quantity": 1}]}),
             ("post", "desk-order", order_body(world)),
-            ("get", "desk-parse-address", {"text": "广东省深圳市南山区科技园南路18号"})]
+            ("get", "desk-parse-address", {"text": "广东省深圳市南山区科技园南路18号"}),
+            ("get", "desk-customers", {"q": "小明"})]
 
 
 def send(client: Client, method: str, name: str, data: Any) -> Any:
@@ -75,7 +76,7 @@ def send(client: Client, method: str, name: str, data: Any) -> Any:
 
 # ---------------------------------------------------------------- access
 
-@pytest.mark.parametrize("endpoint", range(4))
+@pytest.mark.parametrize("endpoint", range(5))
 def test_anonymous_users_get_403_json_and_nothing_changes(world: Any, endpoint: int) -> None:
     method, name, data = requests(world)[endpoint]
     before = everything()
@@ -85,7 +86,7 @@ def test_anonymous_users_get_403_json_and_nothing_changes(world: Any, endpoint: 
 
 
 @pytest.mark.parametrize("role", ["logistics", "finance", "manager"])
-@pytest.mark.parametrize("endpoint", range(4))
+@pytest.mark.parametrize("endpoint", range(5))
 def test_users_who_may_not_take_orders_get_403_json_and_nothing_changes(
         world: Any, users: dict[str, Any], role: str, endpoint: int) -> None:
     method, name, data = requests(world)[endpoint]
@@ -95,7 +96,7 @@ def test_users_who_may_not_take_orders_get_403_json_and_nothing_changes(
     assert everything() == before
 
 
-@pytest.mark.parametrize(("endpoint", "status"), [(0, 200), (1, 200), (2, 201), (3, 200)])
+@pytest.mark.parametrize(("endpoint", "status"), [(0, 200), (1, 200), (2, 201), (3, 200), (4, 200)])
 @pytest.mark.parametrize("role", ["agent", "supervisor"])
 def test_agents_and_supervisors_may_use_every_endpoint(world: Any, users: dict[str, Any], role: str,
                                                        endpoint: int, status: int) -> None:
@@ -104,8 +105,9 @@ def test_agents_and_supervisors_may_use_every_endpoint(world: Any, users: dict[s
 
 
 def test_urls_are_under_desk() -> None:
-    assert [reverse(name) for name in ("desk-products", "desk-quote", "desk-order", "desk-parse-address")] == [
-        "/desk/products", "/desk/quote", "/desk/orders", "/desk/address/parse"]
+    assert [reverse(name) for name in ("desk-products", "desk-quote", "desk-order", "desk-parse-address",
+                                       "desk-customers")] == [
+        "/desk/products", "/desk/quote", "/desk/orders", "/desk/address/parse", "/desk/customers"]
 
 
 def test_wrong_methods_are_refused(world: Any, agent: Any) -> None:
@@ -219,34 +221,41 @@ def test_quote_matches_the_order_it_becomes(world: Any, agent: Any) -> None:
 
 
 @pytest.mark.parametrize(("lines", "errors"), [
-    ([], ["An order needs at least one product."]),
-    ("nonsense", ["An order needs at least one product."]),
-    ([{"product_id": 999999, "quantity": 1}], ["Product #999999 does not exist."]),
-    ([{"quantity": 1}, {"product_id": "1", "quantity": 1}], ["Line 1: choose a product.",
-                                                             "Line 2: choose a product."]),
-    ([{"product_id": "PRODUCT", "quantity": 0}], ["The quantity must be a whole number of at least 1."]),
-    ([{"product_id": "PRODUCT", "quantity": 1000}], ["The quantity must be at most 999."]),
-    ([{"product_id": "PRODUCT", "quantity": "2"}], ["The quantity must be a whole number of at least 1."]),
+    ([], {"lines": ["An order needs at least one product."]}),
+    ("nonsense", {"lines": ["An order needs at least one product."]}),
+    ([{"product_id": 999999, "quantity": 1}], {"lines": ["Product #999999 does not exist."]}),
+    ([{"quantity": 1}, {"product_id": "1", "quantity": 1}], {"lines.0.product_id": ["Line 1: choose a product."],
+                                                             "lines.1.product_id": ["Line 2: choose a product."]}),
+    ([{"product_id": "PRODUCT", "quantity": 0}],
+     {"lines.0.quantity": ["Line 1: the quantity must be greater than 0."]}),
+    ([{"product_id": "PRODUCT", "quantity": 1}, {"product_id": "EXTRA", "quantity": -2}],
+     {"lines.1.quantity": ["Line 2: the quantity must be greater than 0."]}),
+    ([{"product_id": "PRODUCT", "quantity": 1000}],
+     {"lines.0.quantity": ["Line 1: the quantity must be at most 999."]}),
+    ([{"product_id": "PRODUCT", "quantity": "2"}],
+     {"lines.0.quantity": ["Line 1: the quantity must be a whole number."]}),
+    ([{"product_id": "PRODUCT"}], {"lines.0.quantity": ["Line 1: the quantity must be a whole number."]}),
     ([{"product_id": "PRODUCT", "quantity": 1, "cross_sell": "yes"}],
-     ["Line 1: “cross-sell” must be true or false."]),
+     {"lines.0.cross_sell": ["Line 1: “cross-sell” must be true or false."]}),
     ([{"product_id": "EXTRA", "quantity": 1, "cross_sell": True}],
-     ["护膝 is not a cross-sell of any product on this order."]),
-    ([{"product_id": "PAUSED", "quantity": 1}], ["暂停品 is Paused and cannot be ordered."]),
+     {"lines": ["护膝 is not a cross-sell of any product on this order."]}),
+    ([{"product_id": "PAUSED", "quantity": 1}], {"lines": ["暂停品 is Paused and cannot be ordered."]}),
 ])
-def test_quote_refuses_what_an_order_would_refuse(world: Any, agent: Any, lines: Any, errors: list[str]) -> None:
+def test_quote_refuses_what_an_order_would_refuse(world: Any, agent: Any, lines: Any,
+                                                  errors: dict[str, list[str]]) -> None:
     paused = factories.make_product("暂停品", "10.00", status=SaleStatus.PAUSED)
     ids = {"PRODUCT": world.product.pk, "EXTRA": world.extra.pk, "PAUSED": paused.pk}
     if isinstance(lines, list):  # the world's ids are known only now
         lines = [{**line, "product_id": ids.get(line["product_id"], line["product_id"])} if "product_id" in line
                  else line for line in lines]
     response = post(client_for(agent), "desk-quote", {"lines": lines})
-    assert (response.status_code, response.json()) == (400, {"errors": {"lines": errors}})
+    assert (response.status_code, response.json()) == (422, {"errors": errors})
 
 
-def test_a_body_that_is_not_json_is_a_400(world: Any, agent: Any) -> None:
+def test_a_body_that_is_not_json_is_a_422(world: Any, agent: Any) -> None:
     response = client_for(agent).post(reverse("desk-quote"), "{lines", content_type="application/json")
     assert (response.status_code, response.json()) == (
-        400, {"errors": {"__all__": ["The request body must be a JSON object."]}})
+        422, {"errors": {"__all__": ["The request body must be a JSON object."]}})
 
 
 # ---------------------------------------------------------------- orders
@@ -312,7 +321,7 @@ def test_a_refused_order_leaves_no_new_customer_behind(world: Any, agent: Any, f
                                                        errors: dict[str, list[str]]) -> None:
     before = everything()
     response = post(client_for(agent), "desk-order", new_customer_body(world, **fields))
-    assert (response.status_code, response.json()) == (400, {"errors": errors})
+    assert (response.status_code, response.json()) == (422, {"errors": errors})
     assert everything() == before
 
 
@@ -321,7 +330,7 @@ def test_a_new_customer_with_a_known_number_is_refused(world: Any, agent: Any) -
     body = new_customer_body(world)
     body["new_customer"]["phone"] = "13800138000"
     response = post(client_for(agent), "desk-order", body)
-    assert (response.status_code, response.json()) == (400, {"errors": {"new_customer.phone": [
+    assert (response.status_code, response.json()) == (422, {"errors": {"new_customer.phone": [
         f"13800138000 already belongs to customer 王小明 (#{world.customer.pk})."]}})
     assert everything() == before
 
@@ -340,7 +349,7 @@ def test_bad_order_forms_are_refused_field_by_field(world: Any, agent: Any, fiel
                                                     errors: dict[str, list[str]]) -> None:
     before = everything()
     response = post(client_for(agent), "desk-order", order_body(world, **fields))
-    assert (response.status_code, response.json()) == (400, {"errors": errors})
+    assert (response.status_code, response.json()) == (422, {"errors": errors})
     assert everything() == before
 
 
@@ -349,11 +358,11 @@ def test_a_bad_new_customer_is_refused_with_its_fields(world: Any, agent: Any) -
     body = new_customer_body(world)
     body["new_customer"] = {"name": "李阿姨", "gender": "x", "phone": ""}
     response = post(client_for(agent), "desk-order", body)
-    assert (response.status_code, response.json()) == (400, {"errors": {
+    assert (response.status_code, response.json()) == (422, {"errors": {
         "new_customer.phone": ["Enter at least one phone number."]}})
     body["new_customer"] = {"name": "李阿姨", "gender": "x", "phone": NEW_PHONE}
     response = post(client_for(agent), "desk-order", body)
-    assert (response.status_code, response.json()) == (400, {"errors": {
+    assert (response.status_code, response.json()) == (422, {"errors": {
         "new_customer.gender": ["Value 'x' is not a valid choice."]}})
     assert everything() == before
 
@@ -380,7 +389,7 @@ def test_ordering_takes_stock_as_order_creation_does(world: Any, agent: Any) -> 
     Product.objects.filter(pk=world.product.pk).update(track_stock=True, stock=1)
     before = everything()
     response = post(client_for(agent), "desk-order", order_body(world))
-    assert (response.status_code, response.json()) == (400, {"errors": {
+    assert (response.status_code, response.json()) == (422, {"errors": {
         "lines": ["Only 1 of 颈椎按摩仪 left in stock."]}})
     assert everything() == before
 
@@ -396,4 +405,103 @@ def test_parse_address(agent: Any) -> None:
 @pytest.mark.parametrize(("text", "error"), [("  ", "Enter an address."), ("路" * 301, "At most 300 characters.")])
 def test_parse_address_refuses_empty_and_overlong_text(agent: Any, text: str, error: str) -> None:
     response = client_for(agent).get(reverse("desk-parse-address"), {"text": text})
-    assert (response.status_code, response.json()) == (400, {"errors": {"text": [error]}})
+    assert (response.status_code, response.json()) == (422, {"errors": {"text": [error]}})
+
+
+# ---------------------------------------------------------------- field errors name their field
+
+def test_a_quantity_of_zero_or_less_is_refused_for_its_line_not_turned_into_one(world: Any, agent: Any) -> None:
+    before = everything()
+    lines = [{"product_id": world.product.pk, "quantity": 1, "cross_sell": False},
+             {"product_id": world.extra.pk, "quantity": 0, "cross_sell": False},
+             {"product_id": world.gift.pk, "quantity": -3, "cross_sell": False}]
+    response = post(client_for(agent), "desk-order", order_body(world, lines=lines))
+    assert (response.status_code, response.json()) == (422, {"errors": {
+        "lines.1.quantity": ["Line 2: the quantity must be greater than 0."],
+        "lines.2.quantity": ["Line 3: the quantity must be greater than 0."]}})
+    assert everything() == before
+
+
+def test_a_new_customer_without_a_name_is_refused_naming_the_name(world: Any, agent: Any) -> None:
+    before = everything()
+    body = new_customer_body(world)
+    body["new_customer"]["name"] = "  "
+    response = post(client_for(agent), "desk-order", body)
+    assert (response.status_code, response.json()) == (422, {"errors": {
+        "new_customer.name": ["The name cannot be empty."]}})
+    assert everything() == before
+
+
+def test_field_errors_in_chinese(world: Any, agent: Any) -> None:
+    body = new_customer_body(world, lines=[{"product_id": world.product.pk, "quantity": 0}])
+    body["new_customer"]["name"] = ""
+    client = Client(headers={"accept-language": "zh-hans"})
+    client.force_login(agent)
+    with translation.override("zh-hans"):
+        response = post(client, "desk-order", body)
+    assert (response.status_code, response.json()) == (422, {"errors": {
+        "new_customer.name": ["姓名不能为空"], "lines.0.quantity": ["第 1 行：数量必须大于 0"]}})
+
+
+# ---------------------------------------------------------------- customers, to order for outside a call
+
+def choice(customer: Customer) -> dict[str, Any]:
+    address = customer.addresses.get()
+    return {"customer_id": customer.pk, "customer_name": customer.name, "salutation": customer.salutation,
+            "level": "Normal", "phone": customer.primary_phone(), "region": "北京",
+            "addresses": [{"id": address.pk, "text": str(address)}], "address_id": address.pk}
+
+
+@pytest.mark.parametrize("term", ["13800138000", "138 0013 8000", "+86 138-0013-8000"])
+def test_customers_by_phone_number_in_any_notation(world: Any, agent: Any, term: str) -> None:
+    factories.make_customer("王大明", "13900139000")  # another number: not found
+    response = client_for(agent).get(reverse("desk-customers"), {"q": term})
+    assert (response.status_code, response.json()) == (200, {"customers": [choice(world.customer)],
+                                                             "new_phone": "13800138000"})
+
+
+def test_customers_by_a_part_of_the_name_or_the_member_number_newest_first(world: Any, agent: Any) -> None:
+    other = factories.make_customer("李小明", "13900139000", gender="f")
+    member = factories.make_customer("赵敏", "13700137000", member_no="M0042")
+    client = client_for(agent)
+    by_name = client.get(reverse("desk-customers"), {"q": "小明"}).json()
+    assert ([c["customer_id"] for c in by_name["customers"]], by_name["new_phone"]) == (
+        [other.pk, world.customer.pk], "")
+    assert by_name["customers"][0]["salutation"] == "李女士"
+    by_member = client.get(reverse("desk-customers"), {"q": "M0042"}).json()
+    assert [c["customer_id"] for c in by_member["customers"]] == [member.pk]
+
+
+def test_an_unknown_phone_number_offers_a_new_customer_with_it(world: Any, agent: Any) -> None:
+    response = client_for(agent).get(reverse("desk-customers"), {"q": " 139-1234-5678 "})
+    assert (response.status_code, response.json()) == (200, {"customers": [], "new_phone": NEW_PHONE})
+
+
+@pytest.mark.parametrize(("term", "error"), [("  ", "Enter a phone number or a name."),
+                                             ("王" * 51, "At most 50 characters.")])
+def test_an_empty_or_overlong_customer_search_is_refused(agent: Any, term: str, error: str) -> None:
+    response = client_for(agent).get(reverse("desk-customers"), {"q": term})
+    assert (response.status_code, response.json()) == (422, {"errors": {"q": [error]}})
+
+
+def test_customer_search_answers_at_most_eight_in_few_queries(world: Any, agent: Any,
+                                                             django_assert_max_num_queries: Any) -> None:
+    for n in range(10):
+        factories.make_customer(f"王小明{n}", f"1390013900{n}")
+    client = client_for(agent)
+    with django_assert_max_num_queries(3 + 2):  # customers, their phones, their addresses; session and user
+        response = client.get(reverse("desk-customers"), {"q": "王小明"})
+    assert len(response.json()["customers"]) == 8
+
+
+def test_a_found_customer_orders_outside_a_call_with_the_same_idempotency(world: Any, agent: Any) -> None:
+    client = client_for(agent)
+    found = client.get(reverse("desk-customers"), {"q": "王小明"}).json()["customers"][0]
+    body = order_body(world, customer_id=found["customer_id"], address_id=found["address_id"], call_id="",
+                      hotline_number="", idempotency_key="outside-1")
+    first, again = post(client, "desk-order", body), post(client, "desk-order", body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    order = Order.objects.get()
+    assert (order.customer_id, order.call_id, order.airing_id, order.agent_id) == (
+        world.customer.pk, "", None, agent.pk)

@@ -10,11 +10,18 @@
 
   let agentState = { state: "logged_out", reason: "", seat: "", since: null };
   let call = null; // {call_id, queue, phase}
-  let order = null; // prefill of the current order form
+  // The current order form's prefill: the call (if any), the customer, the aired product. `mode` says who the
+  // order is for: "existing" (customer_id), "new" (name, gender and phone typed here) or "none" (not chosen).
+  let order = blankOrder();
   let lines = [];
   let results = [];
   let selected = 0;
   let idempotencyKey = newKey();
+
+  function blankOrder() {
+    return { call_id: "", queue: "", hotline_number: "", customer_id: null, customer_name: "", phone: "",
+             region: "", addresses: [], address_id: null, product: null, mode: "none" };
+  }
 
   function newKey() {
     return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, "");
@@ -40,7 +47,7 @@
       data = {};
     }
     if (!response.ok) {
-      const error = new Error(data.detail || data.error || texts.failed);
+      const error = new Error(data.detail || data.error || errorMessages(data.errors).join(" ") || texts.failed);
       error.data = data;
       throw error;
     }
@@ -165,7 +172,7 @@
     $("call-bar").hidden = true;
     const card = $("pop").querySelector(".pop-card");
     if (card) card.classList.add("missed");
-    $("order-form").hidden = true;
+    startOrder(blankOrder(), false); // the missed caller is gone: the form is for an order outside a call again
   }
 
   function callCommand(verb, body) {
@@ -174,30 +181,34 @@
 
   // ---------------------------------------------------------------- order entry
 
-  function startOrder(prefill) {
-    order = prefill;
+  function startOrder(prefill, focus = true) {
+    order = Object.assign({}, prefill, { mode: prefill.mode || (prefill.customer_id ? "existing" : "new") });
     lines = [];
     idempotencyKey = newKey();
     $("order-form").hidden = false;
     $("order-placed").hidden = true;
-    $("order-errors").innerHTML = "";
-    $("order-customer").textContent = prefill.customer_name ? prefill.customer_name + " " + prefill.phone : prefill.phone || "";
-    $("new-customer").hidden = Boolean(prefill.customer_id);
-    $("new-phone").textContent = prefill.phone ? prefill.phone + " " + (prefill.region || "") : "";
+    clearErrors();
+    const chosen = order.mode === "existing" ? order.customer_name + " " + order.phone
+      : order.mode === "new" ? texts.new_customer + " " + order.phone : texts.no_customer;
+    $("order-customer").textContent = chosen.trim();
+    $("new-customer").hidden = order.mode !== "new";
+    $("new-phone").value = order.mode === "new" ? order.phone || "" : "";
+    $("new-region").textContent = order.mode === "new" ? order.region || "" : "";
     const select = $("address-select");
     select.innerHTML = "";
-    for (const address of prefill.addresses || []) {
-      select.add(new Option(address.text, address.id, false, address.id === prefill.address_id));
+    for (const address of order.addresses || []) {
+      select.add(new Option(address.text, address.id, false, address.id === order.address_id));
     }
     select.add(new Option("—", ""));
-    if (!(prefill.addresses || []).length) select.value = "";
+    if (!(order.addresses || []).length) select.value = "";
     for (const id of ["address-text", "invoice-title", "invoice-tax-id", "order-notes", "new-name"]) $(id).value = "";
+    $("new-gender").value = "u";
     $("rush").checked = false;
     $("address-parsed").textContent = "";
-    if (prefill.product) addLine({ id: prefill.product.id, name: prefill.product.name, price: prefill.product.price,
-                                   cross_sells: [] }, false);
+    if (order.product) addLine({ id: order.product.id, name: order.product.name, price: order.product.price,
+                                 cross_sells: [] }, false);
     else renderLines();
-    $(prefill.customer_id ? "product-q" : "new-name").focus();
+    if (focus) $({ existing: "product-q", new: "new-name" }[order.mode] || "customer-q").focus();
   }
 
   function addLine(product, crossSell, price) {
@@ -221,8 +232,12 @@
       qty.min = "1";
       qty.value = line.quantity;
       qty.className = "qty";
+      qty.dataset.line = String(index);
+      qty.setAttribute("aria-label", texts.quantity + " " + (index + 1));
       qty.addEventListener("change", () => {
-        line.quantity = Math.max(1, parseInt(qty.value, 10) || 1);
+        // Sent as typed: 0, a negative number or a blank is refused by the server for this line, not made 1.
+        const typed = qty.value.trim();
+        line.quantity = /^-?\d+$/.test(typed) ? parseInt(typed, 10) : typed;
         quote();
       });
       row.insertCell().appendChild(qty);
@@ -279,8 +294,9 @@
       $("order-total").textContent = "¥" + data.total;
       $("gifts").textContent = data.gifts.length ? texts.gifts + ": " +
         data.gifts.map((gift) => gift.name + " ×" + gift.quantity).join("、") : "";
+      clearErrors();
     } catch (error) {
-      showErrors(error);
+      if (mine === quoting) showErrors(error, false);
     }
   }
 
@@ -347,12 +363,12 @@
   }
 
   async function submitOrder() {
-    if (!order) return;
     const addressId = $("address-select").value;
+    // With no customer chosen both are null, and the server's answer says so on the customer field.
     const body = {
-      customer_id: order.customer_id,
-      new_customer: order.customer_id ? null : { name: $("new-name").value.trim(), gender: $("new-gender").value,
-                                                 phone: order.phone },
+      customer_id: order.mode === "existing" ? order.customer_id : null,
+      new_customer: order.mode !== "new" ? null : { name: $("new-name").value.trim(), gender: $("new-gender").value,
+                                                    phone: $("new-phone").value.trim() },
       lines: linePayload(),
       delivery_method: $("delivery-method").value,
       payment_method: $("payment-method").value,
@@ -376,8 +392,9 @@
       $("order-placed").hidden = false;
       record.orders.push({ number: data.order.number, at: Date.now(), keys: record.keys });
       $("note-disposition").value = config.order_disposition;
-      if (!order.customer_id) { // the new customer exists now: a second order must not create them again
-        order.customer_id = data.order.customer_id;
+      if (order.mode === "new") { // the new customer exists now: a second order must not create them again
+        Object.assign(order, { customer_id: data.order.customer_id, mode: "existing",
+                               customer_name: $("new-name").value.trim(), phone: $("new-phone").value.trim() });
         $("new-customer").hidden = true;
       }
     } catch (error) {
@@ -387,16 +404,171 @@
     }
   }
 
-  function showErrors(error) {
+  // ---------------------------------------------------------------- field errors
+
+  // Where each field the server names is typed (the keys are the API's: `lines.0.quantity`).
+  const FIELD_INPUTS = {
+    customer_id: "customer-q", new_customer: "new-name", "new_customer.name": "new-name",
+    "new_customer.gender": "new-gender", "new_customer.phone": "new-phone", lines: "product-q",
+    delivery_method: "delivery-method", payment_method: "payment-method", rush: "rush", address_id: "address-select",
+    address_text: "address-text", recipient: "address-text", recipient_phone: "address-text",
+    invoice_title: "invoice-title", invoice_tax_id: "invoice-tax-id", notes: "order-notes",
+  };
+
+  function fieldInput(key) {
+    const line = /^lines\.(\d+)\./.exec(key);
+    if (line) return $("order-lines").querySelector('input.qty[data-line="' + line[1] + '"]');
+    return FIELD_INPUTS[key] ? $(FIELD_INPUTS[key]) : null;
+  }
+
+  // "Name: …" unless the message names its field already ("第 1 行：数量…", "姓名不能为空").
+  function labelled(key, message) {
+    const label = config.fields[key];
+    return label && !message.includes(label) ? texts.field_error.replace("%(field)s", label)
+      .replace("%(message)s", message) : message;
+  }
+
+  function errorMessages(errors) {
+    return Object.entries(errors || {}).flatMap(([key, messages]) => [].concat(messages)
+      .map((message) => labelled(key, message)));
+  }
+
+  function clearErrors() {
+    $("order-errors").innerHTML = "";
+    for (const input of $("order-form").querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  }
+
+  // Lists the messages under the form, marks their fields, and (on submit) focuses the first of them.
+  function showErrors(error, focus = true) {
+    clearErrors();
     const list = $("order-errors");
-    list.innerHTML = "";
     const errors = (error.data && error.data.errors) || { "": [error.message] };
-    for (const messages of Object.values(errors)) {
+    const invalid = [];
+    for (const [key, messages] of Object.entries(errors)) {
+      const input = fieldInput(key);
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        invalid.push(input);
+      }
       for (const text of [].concat(messages)) {
         const item = document.createElement("li");
-        item.textContent = text;
+        item.textContent = labelled(key, text);
+        item.dataset.field = key;
         list.appendChild(item);
       }
+    }
+    invalid.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    if (focus && invalid.length) invalid[0].focus();
+  }
+
+  // ---------------------------------------------------------------- customers, for an order outside a call
+
+  let customers = [];
+  let customerSelected = 0;
+  let customerTimer = 0;
+  function searchCustomers() {
+    clearTimeout(customerTimer);
+    const term = $("customer-q").value.trim();
+    if (!term) {
+      showCustomers([], "");
+      return;
+    }
+    customerTimer = setTimeout(async () => {
+      try {
+        const data = await request("GET", "/desk/customers?q=" + encodeURIComponent(term));
+        if ($("customer-q").value.trim() === term) showCustomers(data.customers, data.new_phone);
+      } catch (error) {
+        showErrors(error, false);
+      }
+    }, 150);
+  }
+
+  // The customers found, then "new customer" (with the number searched for, when it is one).
+  function showCustomers(found, newPhone) {
+    customers = $("customer-q").value.trim() ? found.concat([{ mode: "new", phone: newPhone, region: "" }]) : [];
+    customerSelected = 0;
+    const list = $("customer-results");
+    list.innerHTML = "";
+    if (!found.length && customers.length) {
+      const empty = document.createElement("li");
+      empty.className = "muted";
+      empty.textContent = texts.no_customers;
+      list.appendChild(empty);
+    }
+    customers.forEach((choice, index) => {
+      const item = document.createElement("li");
+      item.setAttribute("role", "option");
+      item.dataset.index = String(index);
+      item.textContent = choice.mode === "new" ? "+ " + texts.new_customer + " " + choice.phone
+        : [choice.customer_name, choice.salutation, choice.phone, choice.region, choice.level].join("  ");
+      item.addEventListener("mousedown", (event) => {
+        event.preventDefault();
+        chooseCustomer(index);
+      });
+      list.appendChild(item);
+    });
+    highlightCustomer();
+  }
+
+  function highlightCustomer() {
+    for (const item of $("customer-results").querySelectorAll("[role=option]")) {
+      const chosen = item.dataset.index === String(customerSelected);
+      item.classList.toggle("selected", chosen);
+      item.setAttribute("aria-selected", chosen ? "true" : "false");
+    }
+  }
+
+  // The chosen customer takes the order form; the call it belongs to and the aired product stay.
+  function chooseCustomer(index) {
+    const choice = customers[index];
+    if (!choice) return;
+    $("customer-q").value = "";
+    showCustomers([], "");
+    const call = { call_id: order.call_id, queue: order.queue, hotline_number: order.hotline_number,
+                   product: order.product };
+    const customer = choice.mode === "new"
+      ? { customer_id: null, customer_name: "", addresses: [], address_id: null, mode: "new" } : { mode: "existing" };
+    startOrder(Object.assign({}, choice, customer, call));
+  }
+
+  function onCustomerKey(event) {
+    if (event.key === "ArrowDown" && customers.length) {
+      customerSelected = (customerSelected + 1) % customers.length;
+      highlightCustomer();
+      event.preventDefault();
+    } else if (event.key === "ArrowUp" && customers.length) {
+      customerSelected = (customerSelected - 1 + customers.length) % customers.length;
+      highlightCustomer();
+      event.preventDefault();
+    } else if (event.key === "Enter") {
+      event.preventDefault(); // choosing a customer never places the order
+      event.stopPropagation();
+      chooseCustomer(customerSelected);
+    } else if (event.key === "Escape") {
+      $("customer-q").value = "";
+      showCustomers([], "");
+    }
+  }
+
+  // ---------------------------------------------------------------- click-to-dial
+
+  async function dial(number) {
+    $("dial-error").hidden = true;
+    $("dial-number").removeAttribute("aria-invalid");
+    try {
+      showError("");
+      await request("POST", "/api/engine/agent/dial", { number });
+    } catch (error) {
+      const messages = error.data && error.data.errors ? errorMessages({ number: error.data.errors.number || [] })
+        : [];
+      if (!messages.length) {
+        showError(error.message);
+        return;
+      }
+      $("dial-error").textContent = messages.join(" ");
+      $("dial-error").hidden = false;
+      $("dial-number").setAttribute("aria-invalid", "true");
+      $("dial-number").focus();
     }
   }
 
@@ -446,6 +618,9 @@
     } else if (event.key === "F8") {
       event.preventDefault();
       $("product-q").focus();
+    } else if (event.key === "F7") {
+      event.preventDefault();
+      $("customer-q").focus();
     } else if (event.altKey && /^[1-3]$/.test(event.key)) {
       const suggestions = JSON.parse($("cross-sells").dataset.suggestions || "[]");
       const suggestion = suggestions[parseInt(event.key, 10) - 1];
@@ -484,8 +659,7 @@
     });
     $("dial-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const number = $("dial-number").value.trim();
-      if (number) command("/api/engine/agent/dial", { number });
+      dial($("dial-number").value.trim()); // a blank or wrong number is answered on the field
     });
     for (const button of document.querySelectorAll(".callback-scope")) {
       button.addEventListener("click", () => {
@@ -495,8 +669,10 @@
     }
     $("callbacks").addEventListener("click", (event) => {
       const button = event.target.closest(".dial");
-      if (button) command("/api/engine/agent/dial", { number: button.dataset.number });
+      if (button) dial(button.dataset.number);
     });
+    $("customer-q").addEventListener("input", searchCustomers);
+    $("customer-q").addEventListener("keydown", onCustomerKey);
     $("product-q").addEventListener("input", search);
     $("product-q").addEventListener("keydown", onSearchKey);
     $("address-text").addEventListener("change", parseAddress);
@@ -510,7 +686,7 @@
         submitOrder();
       }
     });
-    $("btn-new-order").addEventListener("click", () => order && startOrder(order));
+    $("btn-new-order").addEventListener("click", () => startOrder(order));
     document.addEventListener("keydown", onGlobalKey);
     // Counted while capturing, before any field's handler can stop the key: keystrokes per order are measured.
     document.addEventListener("keydown", (event) => { if (event.isTrusted) record.keys += 1; }, true);
@@ -518,6 +694,7 @@
   }
 
   wire();
+  startOrder(blankOrder(), false);
   showState();
   window.hotlineLive(config.ws, applyBatch, (message) => record.received.push(message.type),
                      (message) => message.type === "pop");
