@@ -33,25 +33,42 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch `hotline SUBCOMMAND …` to the matching management command."""
+    """Dispatch `hotline SUBCOMMAND …` to the matching management command; 2 for a usage or settings error."""
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] in {"-h", "--help", "help"}:
         print(__doc__)
         return 0
     name, rest = args[0], args[1:]
+    if name != "manage" and name not in COMMANDS:
+        print(f"hotline: unknown command {name!r}\n{__doc__}", file=sys.stderr)
+        return 2
     if name in ("demo", "simulate"):  # the simulator signs nothing: the demo's settings are enough for it
         os.environ.setdefault("HOTLINE_DEMO", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
-    from django.core.management import execute_from_command_line
+    if not _set_up():
+        return 2
+    from django.core.management import ManagementUtility, execute_from_command_line
 
     if name == "manage":
-        execute_from_command_line(["hotline", *rest])
+        execute_from_command_line(["hotline manage", *rest])
         return 0
-    if name not in COMMANDS:
-        print(f"hotline: unknown command {name!r}\n{__doc__}", file=sys.stderr)
-        return 2
-    execute_from_command_line(["hotline", COMMANDS[name], *rest])
+    command = ManagementUtility(["hotline", COMMANDS[name]]).fetch_command(COMMANDS[name])
+    # Parsed under the name the user typed, so usage lines read `hotline token`, not the module's name.
+    command.run_from_argv(["hotline", name, *rest])
     return 0
+
+
+def _set_up() -> bool:
+    """Load the settings; a configuration error is one line on stderr (no traceback), and False."""
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        print(f"hotline: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 if __name__ == "__main__":

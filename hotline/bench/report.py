@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hotline.bench.machine import describe_machine
+
 DOCUMENT_HEADER = """# Benchmarks
 
 Figures measured by `hotline bench …` on the machine described under each table. Every section is
@@ -64,15 +66,49 @@ def machine_line(machine: dict[str, str]) -> str:
 def add_output_arguments(parser: argparse.ArgumentParser, section: str, default: Path) -> None:
     """The options every benchmark shares: where its section goes, whether to write it, JSON output."""
     parser.add_argument("--output", type=Path, default=default,
-                        help=f"Markdown file whose {section} section is written (default docs/benchmarks.md).")
-    parser.add_argument("--no-write", action="store_true", help="Print the figures only.")
+                        help=f"Markdown file whose {section} section is written (default: {default}).")
+    parser.add_argument("--write", dest="no_write", action="store_false", default=None,
+                        help=f"Record the figures in the {section} section of --output. Default: only when that "
+                             "section was measured on this machine (same CPU, cores and RAM) or is not there yet. "
+                             "Nothing in a checkout tells the project's own from a clone, but the machine line "
+                             "tells the project's reference machine from yours, so a clone elsewhere never "
+                             "replaces the published figures by accident.")
+    parser.add_argument("--no-write", dest="no_write", action="store_true", default=None,
+                        help="Print the figures only.")
     parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+
+
+def machine_identity(machine: dict[str, str]) -> str:
+    """The start of a section's machine line that names the hardware (not the software or the date)."""
+    return f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram']} RAM,"
+
+
+def write_decision(path: Path, section_name: str, no_write: bool | None,
+                   machine: dict[str, str]) -> tuple[bool, str]:
+    """Whether to record the section in `path`, and why not: --write / --no-write decide; by default only a
+    section measured on this machine (or a new one) in an existing file is replaced."""
+    if no_write is not None:
+        return (not no_write, "--no-write")
+    if not path.exists():
+        return False, f"{path} does not exist (not a source checkout?); --write creates it"
+    start, end = markers(section_name)
+    section = path.read_text(encoding="utf-8").partition(start)[2].partition(end)[0]
+    recorded = next((line for line in section.splitlines() if line.startswith("Machine: ")), "")
+    if recorded and not recorded.startswith(machine_identity(machine)):
+        return False, (f"its {section_name} section was measured on another machine "
+                       f"({recorded.removeprefix('Machine: ').split(';')[0]}); --write replaces it")
+    return True, ""
 
 
 def publish(section_name: str, section: str, payload: dict[str, Any], options: dict[str, Any],
             out: Any, err: Any) -> None:
-    """Print the section (or the JSON payload with --json) and, unless --no-write, record the section."""
+    """Print the section (or the JSON payload with --json) and record it when `write_decision` says so,
+    saying where it went, or where it did not and why."""
     out.write((json.dumps(payload, indent=2) if options["json"] else section) + "\n")
-    if not options["no_write"]:
-        write_section(Path(options["output"]), section_name, section)
-        err.write(f"Wrote the {section_name} section of {options['output']}\n")
+    path = Path(options["output"])
+    write, reason = write_decision(path, section_name, options["no_write"], describe_machine())
+    if write:
+        write_section(path, section_name, section)
+        err.write(f"Wrote the {section_name} section of {path}\n")
+    else:
+        err.write(f"Not written to {path}: {reason}.\n")

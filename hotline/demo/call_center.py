@@ -1,7 +1,10 @@
-"""Demo call center: the two queues of the demo IVR and ten seats with the demo agents logged in.
+"""Demo call center: the two queues of the demo IVR, a seat per demo agent and one for the supervisor.
 
-The seats' phones register as SIP users 8001–8010 with the demo SIP password, which is what
-`hotline simulate airing` uses for its virtual agent phones (and what a softphone needs to try the demo).
+Every agent starts signed out: a seat's phone rings only once someone has registered it and signed in at
+the desk (an agent at a seat without a phone would be offered calls nobody can answer). Each seat has its
+usual agent (agent1 at A-01, …), whom the desk offers it first. The phones register as SIP users 8001–8010
+(the supervisor's, S-01, as 8091) with the demo SIP password: what `hotline simulate airing` registers for
+its virtual agent phones, and what a softphone needs to try the demo (`hotline demo` prints it all).
 """
 
 from __future__ import annotations
@@ -13,18 +16,23 @@ from hotline.simulate import DEMO_SIP_PASSWORD
 __all__ = ["DEMO_SIP_PASSWORD", "create_call_center"]
 DEMO_REALM = "hotline"
 FIRST_SIP_USER = 8001
+SUPERVISOR_SEAT, SUPERVISOR_SIP_USER = "S-01", "8091"
 
 
-def create_call_center(agent_ids: list[int]) -> dict[str, int]:
-    """Queues `orders` and `after_sales`, and a seat per demo agent with that agent logged in."""
+def create_call_center(agent_ids: list[int], supervisor_id: int) -> dict[str, int]:
+    """Queues `orders` and `after_sales`; seats A-01… for the agents and S-01 for the supervisor, nobody
+    signed in (each seat knows its usual agent)."""
     Queue.objects.bulk_create([
         Queue(name="orders", wrapup_seconds=5, max_wait_seconds=180, max_length=200, announce_seconds=30),
         Queue(name="after_sales", wrapup_seconds=10, max_wait_seconds=300, max_length=100, announce_seconds=30),
     ])
-    seats = []
-    for position, agent_id in enumerate(agent_ids):
-        username = str(FIRST_SIP_USER + position)
-        seats.append(Seat(name=f"A-{position + 1:02d}", sip_username=username, realm=DEMO_REALM,
-                          ha1=digest_ha1(username, DEMO_REALM, DEMO_SIP_PASSWORD), agent_id=agent_id))
+    seats = [_seat(f"A-{position + 1:02d}", str(FIRST_SIP_USER + position), agent_id)
+             for position, agent_id in enumerate(agent_ids)]
+    seats.append(_seat(SUPERVISOR_SEAT, SUPERVISOR_SIP_USER, supervisor_id))
     Seat.objects.bulk_create(seats)
     return {"queues": 2, "seats": len(seats)}
+
+
+def _seat(name: str, username: str, usual_agent_id: int) -> Seat:
+    return Seat(name=name, sip_username=username, realm=DEMO_REALM, usual_agent_id=usual_agent_id,
+                ha1=digest_ha1(username, DEMO_REALM, DEMO_SIP_PASSWORD))

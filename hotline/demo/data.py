@@ -9,6 +9,8 @@ from decimal import Decimal
 
 # One password for every demo login: printed by `hotline demo`, so it must be easy to type.
 DEMO_PASSWORD = "hotline-demo"
+# A known customer's second number: `hotline simulate call --from 13800138000` pops their history.
+SHOWCASE_NUMBER = "13800138000"
 
 # (username, role, display name). At least one user per role; agents agent1..agent10 staff the desk.
 DEMO_USERS: list[tuple[str, str, str]] = [

@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Count
 from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry, User
@@ -29,16 +30,17 @@ from hotline.catalog.models import Product, Supplier
 from hotline.crm.models import Address, Customer, CustomerPhone
 from hotline.demo.call_center import create_call_center
 from hotline.demo.catalogue import create_catalogue
-from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS
+from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS, SHOWCASE_NUMBER
 from hotline.demo.media import create_stations, plan_airings, write_airings
 from hotline.demo.orders import OrderPlanner, PlannedOrder, Staff, customer_facts, number_counters, order_rows
 from hotline.demo.people import CustomerFacts, CustomerGenerator, CustomerSnapshot, PhoneSpace
+from hotline.lib.phones import MOBILE, phone_info
 from hotline.media.models import Airing, Station
 from hotline.orders.models import Order, OrderLine, OrderNumberCounter, OrderStatusChange
 from hotline.service.demo import load_demo_scripts
 
 # Bumped whenever the generator changes what a given seed produces, so benchmarks reload their data.
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 LOAD_ACTION = "load_demo"
 MAX_CUSTOMERS = PhoneSpace(0).size
 # Checked before loading, so that the demo never mixes with real data.
@@ -103,7 +105,7 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
     report = LoadReport()
     with transaction.atomic(), _timestamps_as_given():
         staff = _create_users()
-        report.counts.update(create_call_center(staff.agents))
+        report.counts.update(create_call_center(staff.agents, staff.supervisor))
         catalogue = create_catalogue()
         media = create_stations()
         plan_airings(random.Random(f"airings-{options.seed}"), media, catalogue, now)
@@ -117,6 +119,7 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
         facts = customer_facts(rng, planned, now)
         snapshots = _write_customers(options, now, facts, report, say, started)
         _write_orders(planned, snapshots, report, options.batch_size)
+        _add_showcase_phone(report)
         _reset_sequences()
     report.seconds = time.perf_counter() - started  # after the commit, which is part of the cost
     _record_load(options, report)
@@ -171,6 +174,16 @@ def _write_orders(planned: list[PlannedOrder], snapshots: dict[int, CustomerSnap
     OrderStatusChange.objects.bulk_create(history, batch_size=batch_size)
     OrderNumberCounter.objects.bulk_create(number_counters(planned))
     report.counts.update(orders=len(orders), order_lines=len(lines), status_changes=len(history))
+
+
+def _add_showcase_phone(report: LoadReport) -> None:
+    """The customer with the most orders also answers to SHOWCASE_NUMBER, the caller ID of the README's
+    call, so a first call pops a customer with a history. No demo prefix is 1380013: it is nobody else's."""
+    top = Order.objects.values("customer").annotate(orders=Count("id")).order_by("-orders", "customer").first()
+    info = phone_info(SHOWCASE_NUMBER)
+    CustomerPhone.objects.create(customer_id=top["customer"] if top else 1, number=SHOWCASE_NUMBER, kind=MOBILE,
+                                 province=info.province, city=info.city, carrier=info.carrier)
+    report.counts["phones"] += 1
 
 
 def _reset_sequences() -> None:

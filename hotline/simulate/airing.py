@@ -18,7 +18,7 @@ import wave
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from hotline.simulate import DEFAULT_DNIS, DEMO_FIRST_USER, DEMO_SIP_PASSWORD
 from hotline.simulate.media import prompt_cue
@@ -32,6 +32,7 @@ from hotline.simulate.phones import (
     SipEndpoint,
     Span,
     caller_number_of,
+    legend_lines,
 )
 from hotline.telephony.engine import PROMPTS
 from hotline.telephony.sip.calls import InboundCall
@@ -52,6 +53,25 @@ def is_ip(text: str) -> bool:
 def menu_cue(payload_type: int) -> bytes | None:
     """A frame of the demo flow's main menu prompt that the welcome prompt before it does not have."""
     return prompt_cue("main_menu", payload_type, ("welcome",))
+
+
+# Every prompt a caller may hear before a callback is confirmed: the cue must be none of theirs.
+BEFORE_CALLBACK = ("welcome", "main_menu", "please_hold", "queue_ahead", "queue_wait", "callback_offer", "all_busy",
+                   "goodbye", "invalid_key", "no_input")
+
+
+def callback_cue(payload_type: int) -> bytes | None:
+    """A frame of "we will call you back" (the engine plays it once a callback is stored, then hangs up)."""
+    return prompt_cue("callback_confirmed", payload_type, BEFORE_CALLBACK)
+
+
+class AgentDesk(Protocol):
+    """Signs the agents of the registered phones in at their seats, ready, and out again at the end (the
+    command's `DeskSignIn` does it through the web app's REST API); a run without one signs nobody in."""
+
+    async def sign_in(self, usernames: list[str]) -> None: ...
+
+    async def sign_out(self) -> None: ...
 
 
 class SimulationError(Exception):
@@ -159,7 +179,7 @@ class Summary:
         if self.registration_failures:
             failures = ", ".join(f"{user} ({status})" for user, status in self.registration_failures.items())
             lines.append(f"agent phones that could not register: {failures}")
-        return lines
+        return [*lines, "outcomes:", *legend_lines()]
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -190,8 +210,9 @@ async def engine_answers(options: Options) -> None:
 class Simulation:
     """One airing: agent phones on one SIP socket, callers on another, real SIP and RTP to the engine."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, desk: AgentDesk | None = None) -> None:
         self.options = options
+        self.desk = desk
         self.rng = random.Random(options.seed)
         self.callers: list[Caller] = []
         self.agents: list[AgentPhone] = []
@@ -222,9 +243,14 @@ class Simulation:
         try:
             await check_engine(self.agent_side, self.options)
             await self._register_agents()
-            await self._place_calls()
-            await self._drain()
-            await self._unregister_agents()
+            try:
+                await self._sign_in()
+                await self._place_calls()
+                await self._drain()
+            finally:
+                if self.desk is not None:
+                    await self.desk.sign_out()  # before the phones go: no call offered to a phone that left
+                await self._unregister_agents()
         finally:
             await self.caller_side.close()
             await self.agent_side.close()
@@ -247,6 +273,11 @@ class Simulation:
             codes = ", ".join(sorted({str(status) for status in statuses}))
             raise SimulationError(f"no agent phone could register (answers: {codes}); do seats "
                                   f"{self.agents[0].username}… exist with that SIP password?")
+
+    async def _sign_in(self) -> None:
+        if self.desk is not None:
+            await self.desk.sign_in([phone.username for phone in self.agents
+                                     if phone.username not in self.registration_failures])
 
     def _may_answer(self, call: InboundCall) -> bool:
         caller = self.by_number.get(caller_number_of(call))
@@ -285,7 +316,7 @@ class Simulation:
                 caller.abort(reason)
 
     def _launch(self) -> None:
-        caller = Caller(self.caller_side, self._plan(), menu_cue=menu_cue)
+        caller = Caller(self.caller_side, self._plan(), menu_cue=menu_cue, callback_cue=callback_cue)
         self.callers.append(caller)
         self.by_number[caller.plan.number] = caller
         self._tasks.append(asyncio.ensure_future(caller.run(self.uri, self.options.answer_timeout)))

@@ -13,6 +13,7 @@ import collections
 import secrets
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 from hotline.telephony.engine import PROMPTS
@@ -47,13 +48,21 @@ class RtpStream:
         self.closed = False
         self._first = True
         self._cues: dict[bytes, Callable[[], None]] = {}
+        self.voice: tuple[bytes, ...] = ()  # when set, talking sends these frames in a loop instead of `frame`
+        self._spoken = 0
 
     def tick(self, count: int) -> None:
         """One 20 ms frame time passed: send a frame when talking, or a keep-alive frame now and then."""
         if self.talking or (count + self.phase) % self.owner.quiet_every == 0:
-            self._send(self.frame, self._first)
+            self._send(self._next_frame() if self.talking else self.frame, self._first)
             self._first = False
         self.timestamp = (self.timestamp + FRAME_SAMPLES) & 0xFFFFFFFF
+
+    def _next_frame(self) -> bytes:
+        if not self.voice:
+            return self.frame
+        self._spoken += 1
+        return self.voice[(self._spoken - 1) % len(self.voice)]
 
     def dtmf(self, digit: str) -> None:
         """An RFC 4733 key press: a start packet, then the end packet three times (as phones send it)."""
@@ -191,3 +200,16 @@ def prompt_cue(prompt: str, payload_type: int, after: tuple[str, ...] = ()) -> b
     earlier.add(bytes((codec.silence,)) * FRAME_SAMPLES)
     frames = read_wav(PROMPTS / f"{prompt}.wav").frames(codec)
     return next((frame for frame in frames if frame not in earlier), None)
+
+
+VOICES = Path(__file__).resolve().parent / "voices"
+
+
+@cache
+def voice_frames(payload_type: int, name: str = "customer") -> tuple[bytes, ...]:
+    """A recorded voice (voices/NAME.wav) as the 20 ms frames of `payload_type`; empty for a codec we lack."""
+    try:
+        codec = Codec(payload_type)
+    except ValueError:
+        return ()
+    return tuple(read_wav(VOICES / f"{name}.wav").frames(codec))

@@ -22,6 +22,7 @@ import enum
 import logging
 import random
 import secrets
+import textwrap
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -209,15 +210,37 @@ class AgentPhone:
 
 
 class Outcome(enum.StrEnum):
-    """How a simulated call ended, from the caller's side; every placed call has exactly one."""
+    """How a simulated call ended, from the caller's side; every placed call has exactly one (LEGEND)."""
 
-    ANSWERED = "answered"  # an agent took it
-    ABANDONED_IVR = "abandoned_ivr"  # the caller gave up in the menu or the queue's announcement
-    ABANDONED_QUEUE = "abandoned_queue"  # gave up on hold, before an agent answered
-    SELF_SERVICE = "self_service"  # heard its order status and left, as planned
-    ENDED_BY_ENGINE = "ended_by_engine"  # the engine hung up before any agent (goodbye, overflow, no RTP)
-    REFUSED = "refused"  # a 3xx–6xx answer to the INVITE
-    FAILED = "failed"  # no answer, a timeout, or still up when the simulation stopped waiting
+    ANSWERED = "answered"
+    CALLBACK = "callback"
+    ABANDONED_IVR = "abandoned_ivr"
+    ABANDONED_QUEUE = "abandoned_queue"
+    SELF_SERVICE = "self_service"
+    ENDED_BY_ENGINE = "ended_by_engine"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+# What each outcome means, printed with the results and in `hotline simulate --help`.
+LEGEND: dict[Outcome, str] = {
+    Outcome.ANSWERED: "an agent's phone answered and the two talked",
+    Outcome.CALLBACK: "the engine stored a callback and said so (\"we will call you back\"), then hung up: "
+                      "a surge, a full or slow queue, or the caller pressed the callback key",
+    Outcome.ABANDONED_IVR: "the caller hung up in the menu, before joining a queue",
+    Outcome.ABANDONED_QUEUE: "the caller hung up on hold, before an agent answered",
+    Outcome.SELF_SERVICE: "the caller heard their order status (key 2) and left, as planned",
+    Outcome.ENDED_BY_ENGINE: "the engine hung up before any agent, without a callback (goodbye, no input, "
+                             "overflow, RTP silence)",
+    Outcome.REFUSED: "the INVITE got a 3xx-6xx answer (503 beyond the licensed lines, 403 from a stranger)",
+    Outcome.FAILED: "no answer to the INVITE, an error, or still up when the simulation stopped waiting",
+}
+
+
+def legend_lines(width: int = 100) -> list[str]:
+    """`name  meaning` per outcome, the meaning wrapped to `width` columns under itself."""
+    return [line for outcome, meaning in LEGEND.items()
+            for line in textwrap.wrap(meaning, width, initial_indent=f"  {outcome:<16} ", subsequent_indent=" " * 19)]
 
 
 @dataclass(frozen=True)
@@ -253,10 +276,15 @@ class Caller:
     """One call into the hotline from a `SipEndpoint` shared with other callers, played out by its plan."""
 
     def __init__(self, endpoint: SipEndpoint, plan: CallerPlan, mark: int = CALLER_MARK,
-                 agent_mark: int = AGENT_MARK, menu_cue: Callable[[int], bytes | None] | None = None) -> None:
+                 agent_mark: int = AGENT_MARK, menu_cue: Callable[[int], bytes | None] | None = None,
+                 callback_cue: Callable[[int], bytes | None] | None = None,
+                 voice: Callable[[int], tuple[bytes, ...]] | None = None) -> None:
         self.endpoint = endpoint
         self.plan = plan
         self.menu_cue = menu_cue  # payload type → a frame of the menu prompt: press the key on hearing it
+        self.callback_cue = callback_cue  # payload type → a frame of "we will call you back"
+        self.voice = voice  # payload type → the frames the caller says once talking (else marked frames)
+        self.called_back = False  # heard the engine confirm a callback
         self.mark = mark
         self.agent_mark = agent_mark
         self.result = CallResult(plan.number, plan.key)
@@ -318,14 +346,30 @@ class Caller:
         self.result.setup = loop.time() - started
         assert call.media is not None
         self.stream = endpoint.media.stream(call.media, self.mark)
+        self._listen_for_cues(call.media.codec.payload_type)
         self._after(self.plan.menu_delay, self._press)  # unless the menu is heard first
-        cue = self.menu_cue(call.media.codec.payload_type) if self.menu_cue is not None else None
-        if cue is not None:
-            self.stream.when_heard(cue, self._heard_menu)
         if self.plan.key != "2":
             self._after(self.plan.patience, self._leave, None)
         await call.wait_ended()
         self._ended()
+
+    def _listen_for_cues(self, payload_type: int) -> None:
+        assert self.stream is not None
+        if self.voice is not None:  # a voice speaks from the start: a softphone's agent hears it once bridged
+            self.stream.voice = self.voice(payload_type)
+            self.stream.talking = bool(self.stream.voice)
+        cue = self.menu_cue(payload_type) if self.menu_cue is not None else None
+        if cue is not None:
+            self.stream.when_heard(cue, self._heard_menu)
+        confirmation = self.callback_cue(payload_type) if self.callback_cue is not None else None
+        if confirmation is not None:
+            self.stream.when_heard(confirmation, self._heard_callback)
+
+    def _heard_callback(self) -> None:
+        """"We will call you back": a person waits for the end of it rather than hang up now."""
+        if not self.result.agent:
+            self.called_back = True
+            self._cancel_timers()
 
     def _unanswered(self, call: OutboundCall) -> None:
         if call.end_reason == "timeout":
@@ -339,8 +383,8 @@ class Caller:
     def _press(self, heard_menu: bool = False) -> None:
         """Press the menu key: on hearing the menu, or by the clock if it was not heard (then again on hearing it,
         as a person would: a key pressed during the welcome prompt is ignored)."""
-        if self.stream is None or self.result.agent or (self.pressed and not heard_menu):
-            return
+        if self.stream is None or self.result.agent or not self.plan.key or (self.pressed and not heard_menu):
+            return  # no stream, taken already, a caller who presses nothing, or pressed already
         self.pressed = True
         self.stream.dtmf(self.plan.key)
         self._chosen()
@@ -372,6 +416,8 @@ class Caller:
             return  # counted as failed by `abort`
         if result.agent:
             result.outcome = Outcome.ANSWERED
+        elif self.called_back:
+            result.outcome = Outcome.CALLBACK
         elif self._reason is Outcome.SELF_SERVICE:
             result.outcome = Outcome.SELF_SERVICE
         elif self.leaving:

@@ -213,8 +213,8 @@ def test_command_prints_the_bad_rows_and_fails(tmp_path: Any, capsys: Any, db: N
     path.write_bytes(xlsx_stream([HEADER, *GOOD, *BAD]).getvalue())
     with pytest.raises(CommandError) as failure:
         call_command("importxlsx", "customers", str(path))
-    assert str(failure.value) == ("Nothing was imported: 6 of 8 rows have errors. Fix them, or import the valid "
-                                  "rows anyway.")
+    assert str(failure.value) == ("Nothing was imported: 6 of 8 rows have errors. Fix them, or run the command "
+                                  "again with --good-rows to import the valid rows.")
     assert capsys.readouterr().err.splitlines() == EXPECTED_ERRORS
     assert not Customer.objects.exists()
 

@@ -145,7 +145,7 @@ def test_the_options_default_to_a_million_customers_and_300_calls():
                                           "seed", "keep_logs", "no_write", "json", "worker")} == {
         "customers": 1_000_000, "calls": 300, "warmup": 10,
         "postgres_url": "postgres://postgres@127.0.0.1:5432/hotline_pop", "redis_url": "redis://127.0.0.1:6379/9",
-        "chromium": "/usr/bin/chromium", "seed": 1, "keep_logs": None, "no_write": False, "json": False,
+        "chromium": "/usr/bin/chromium", "seed": 1, "keep_logs": None, "no_write": None, "json": False,
         "worker": False}
 
 

@@ -51,12 +51,15 @@ def test_every_role_has_a_user_who_can_log_in(demo):
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(u for u, _r, _n in DEMO_USERS)
 
 
-def test_the_call_center_has_the_ivr_s_queues_and_a_seat_per_agent_logged_in(demo):
+def test_the_call_center_has_the_ivr_s_queues_a_seat_per_agent_and_the_supervisor_s_nobody_signed_in(demo):
     assert list(Queue.objects.values_list("name", "announce_seconds")) == [("after_sales", 30), ("orders", 30)]
-    seats = list(Seat.objects.order_by("name").values_list("name", "sip_username", "agent__username", "ha1"))
+    seats = list(Seat.objects.order_by("name").values_list("name", "sip_username", "usual_agent__username", "ha1"))
     assert seats[0] == ("A-01", "8001", "agent1", digest_ha1("8001", "hotline", DEMO_SIP_PASSWORD))
-    assert [seat[:3] for seat in seats[-1:]] == [("A-10", "8010", "agent10")]
-    assert len(seats) == 10
+    assert [seat[:3] for seat in seats[-2:]] == [("A-10", "8010", "agent10"), ("S-01", "8091", "super1")]
+    assert seats[-1][3] == digest_ha1("8091", "hotline", DEMO_SIP_PASSWORD)
+    assert len(seats) == 11
+    # Nobody is signed in: a seat rings only once its phone is registered and its agent has signed in.
+    assert list(Seat.objects.filter(agent__isnull=False)) == []
 
 
 def test_stations_numbers_and_a_week_of_airings(demo):

@@ -1,5 +1,6 @@
-"""Start-up: importing the settings in a clean environment refuses the built-in secret key outside
-the demo and bad configuration values, each with a clear message (run in a subprocess)."""
+"""Start-up: importing the settings in a clean environment refuses a database named by DATABASE_URL
+without a secret key, and bad configuration values, each with a clear message (run in a subprocess); the
+demo's database (no DATABASE_URL) keeps a key of its own in the data folder."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-REFUSAL = ("django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set. Hotline refuses to run outside "
-           "the demo with the built-in key: export SECRET_KEY to a long random value")
+REFUSAL = ("django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set. Hotline needs one for a database "
+           "named by DATABASE_URL: export SECRET_KEY to a long random value")
+POSTGRES = "postgres://hotline@127.0.0.1:5432/hotline"
 PRINT = "import hotline.settings as s; print(s.SECRET_KEY == s.DEMO_SECRET_KEY, s.HOTLINE_NOTIFY_BACKENDS['email'])"
 
 
@@ -25,16 +27,27 @@ def start(tmp_path: Path, code: str = PRINT, **env: str) -> subprocess.Completed
 
 
 @pytest.mark.parametrize("env", [{}, {"SECRET_KEY": ""}, {"SECRET_KEY": "   "}, {"HOTLINE_DEMO": "0"}])
-def test_the_built_in_secret_key_is_refused_outside_the_demo(tmp_path: Path, env: dict[str, str]) -> None:
-    started = start(tmp_path, **env)
+def test_a_database_url_without_a_secret_key_is_refused(tmp_path: Path, env: dict[str, str]) -> None:
+    started = start(tmp_path, DATABASE_URL=POSTGRES, **env)
     assert started.returncode != 0
     assert REFUSAL in started.stderr
-    assert "or run `hotline demo` to try it out." in started.stderr
+    assert "or unset DATABASE_URL to use the demo's database (SQLite in the data folder)." in started.stderr
+
+
+def test_the_demo_s_database_keeps_a_random_key_of_its_own_in_the_data_folder(tmp_path: Path) -> None:
+    code = "import hotline.settings as s; print(s.SECRET_KEY)"
+    first, second = start(tmp_path, code), start(tmp_path, code)
+    kept = tmp_path / "data" / "secret_key"
+    assert (first.returncode, second.returncode) == (0, 0), first.stderr
+    assert first.stdout.strip() == second.stdout.strip() == kept.read_text().strip()
+    assert len(kept.read_text().strip()) >= 50 and kept.stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in kept.parent.iterdir() if path.name.startswith(".secret_key")] == []
 
 
 @pytest.mark.parametrize(("env", "out"), [
-    ({"HOTLINE_DEMO": "1"}, "True hotline.notify.backends.OutboxBackend"),
+    ({"HOTLINE_DEMO": "1", "DATABASE_URL": POSTGRES}, "True hotline.notify.backends.OutboxBackend"),
     ({"HOTLINE_TESTING": "1"}, "True hotline.notify.backends.OutboxBackend"),
+    ({}, "False hotline.notify.backends.OutboxBackend"),  # the demo's database: its own key
     ({"SECRET_KEY": "a-long-random-production-key"}, "False hotline.notify.backends.OutboxBackend"),
     ({"SECRET_KEY": "k", "EMAIL_HOST": "mail.example.com"}, "False hotline.notify.backends.SmtpBackend"),
 ])

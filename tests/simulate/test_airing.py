@@ -50,7 +50,7 @@ def test_an_airing_through_the_demo_ivr_is_answered_by_registered_agents_and_ful
         assert summary.placed == 10 and summary.accounted
         assert sum(summary.outcomes.values()) == 10
         assert summary.outcomes == {
-            "answered": keys["1"] + keys["3"], "abandoned_ivr": 0, "abandoned_queue": 0,
+            "answered": keys["1"] + keys["3"], "callback": 0, "abandoned_ivr": 0, "abandoned_queue": 0,
             "self_service": keys["2"], "ended_by_engine": 0, "refused": 0, "failed": 0}
         assert keys["2"] >= 1 and keys["3"] >= 1 and keys["1"] >= 5  # the seed gives every path of the menu
         assert_logged(call_log, summary)

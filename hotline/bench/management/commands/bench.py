@@ -24,7 +24,9 @@ BENCHMARKS: dict[str, Benchmark] = {
 
 
 class Command(BaseCommand):
-    help = "Run a benchmark; it prints its figures and records them in docs/benchmarks.md."
+    help = ("Run a benchmark: it prints its figures, and records them in its section of docs/benchmarks.md in "
+            "this checkout (--output) when that section was measured on this machine; --write / --no-write "
+            "decide (see `hotline bench NAME --help`).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         names = parser.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK",

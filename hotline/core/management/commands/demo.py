@@ -9,11 +9,31 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Role
 from hotline.calls.embedded import EmbeddedEngine
+from hotline.calls.models import Seat
+from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS, SHOWCASE_NUMBER
+from hotline.simulate import DEFAULT_DNIS, DEMO_SIP_PASSWORD
+
+
+def seat_lines(registrar: str, desk_url: str) -> list[str]:
+    """Who sits where, the SIP user of each seat's phone, and what a softphone needs to register."""
+    lines = [f"Seats (agents start signed out: register the seat's phone, sign in at {desk_url} and confirm "
+             "the seat):"]
+    for seat in Seat.objects.select_related("usual_agent").order_by("name"):
+        who = seat.usual_agent
+        name, username = (who.get_full_name(), who.username) if who else ("", "—")
+        if who and who.role == Role.SUPERVISOR:
+            name += " (supervisor: listen / whisper / barge ring this phone)"
+        lines.append(f"  {username:<8} → {seat.name} → SIP user {seat.sip_username}  {name}")
+    lines.append(f"Softphone: user = the seat's SIP user (8001 for agent1), password {DEMO_SIP_PASSWORD}, "
+                 f"domain and registrar {registrar}, transport UDP.")
+    return lines
 
 
 class Command(BaseCommand):
-    help = "Migrate, load the demo data when the database is empty, print the logins and serve."
+    help = ("Migrate, load the demo data when the database is empty, print the logins, the seats and their "
+            "phones, and serve the web app with the telephony engine beside it.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -31,16 +51,21 @@ class Command(BaseCommand):
             call_command("loaddemo")
         else:
             self.stdout.write("Demo data already loaded; keeping it.")
-        from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS
-
+        site = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, _name in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {role}")
-        self.stdout.write(f"\nBack office: http://{options['host']}:{options['port']}/admin/   "
-                          f"API: http://{options['host']}:{options['port']}/api/docs\n")
+        self.stdout.write(f"\nBack office: {site}/admin/   API: {site}/api/docs\n\n", ending="")
+        engine = None if options["no_serve"] or options["no_engine"] else self.start_engine()
+        host, port = engine.engine.sip_address if engine and engine.engine else (settings.HOTLINE_SIP_HOST,
+                                                                                  settings.HOTLINE_SIP_PORT)
+        for line in seat_lines(f"{host}:{port}", f"{site}/desk/"):
+            self.stdout.write(line)
+        self.stdout.write(f"\nTry it: register a softphone as above, then ring the hotline {DEFAULT_DNIS} as a known "
+                          f"customer with `hotline simulate call --from {SHOWCASE_NUMBER}`, or air a TV spot with "
+                          "`hotline simulate airing --cps 5 --duration 30 --agents 10`.\n")
         if options["no_serve"]:
             return
-        engine = None if options["no_engine"] else self.start_engine()
         try:
             call_command("serve", host=options["host"], port=options["port"])
         finally:
@@ -58,6 +83,5 @@ class Command(BaseCommand):
         self.stdout.write("Telephony engine:")
         for line in lines:
             self.stdout.write(f"  {line}")
-        host, port = engine.engine.sip_address if engine.engine else ("127.0.0.1", 5060)
-        self.stdout.write(f"  Try it: sipp -sn uac {host}:{port} -s 4008001000 -m 1, or `hotline simulate airing`\n")
+        self.stdout.write("")
         return engine

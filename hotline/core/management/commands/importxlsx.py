@@ -12,11 +12,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hotline.catalog.imports import ProductImport
 from hotline.core.management.authors import actor_for, add_user_argument
 from hotline.crm.imports import CustomerImport
-from hotline.lib.xlsx import TableImport
+from hotline.lib.xlsx import ImportResult, TableImport
 from hotline.media.imports import AiringImport
 
 IMPORTS: dict[str, type[TableImport]] = {
@@ -47,6 +48,21 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stderr.write(str(error))
         if not result.imported:
-            raise CommandError(result.summary())
+            raise CommandError(refusal(result))
         self.stdout.write(self.style.SUCCESS(result.summary()))
+
+
+def refusal(result: ImportResult) -> str:
+    """Why nothing was imported, naming the option as it is typed here (the back office has a button)."""
+    bad = len(result.bad_rows)
+    if result.file_error or not bad:
+        return result.summary()
+    if bad >= result.total:
+        return ngettext("Nothing was imported: the only row has errors. Fix it and run the command again.",
+                        "Nothing was imported: all %(total)d rows have errors. Fix them and run the command again.",
+                        bad) % {"total": result.total}
+    return ngettext("Nothing was imported: %(bad)d of %(total)d rows has errors. Fix it, or run the command again "
+                    "with --good-rows to import the valid rows.",
+                    "Nothing was imported: %(bad)d of %(total)d rows have errors. Fix them, or run the command "
+                    "again with --good-rows to import the valid rows.", bad) % {"bad": bad, "total": result.total}
 
