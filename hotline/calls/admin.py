@@ -49,9 +49,9 @@ from hotline.service.queries import display_name
 
 def audio_player(url: str) -> SafeString:
     """An `<audio>` player for the browser; `preload="none"` so that a list of fifty fetches nothing until
-    someone presses play."""
-    return format_html('<audio controls preload="none" src="{}">{}</audio>', url,
-                       _("Your browser cannot play this recording."))
+    someone presses play. Kept narrow so that a list's other columns stay on the screen."""
+    return format_html('<audio controls preload="none" src="{}" style="width: 220px; height: 32px">{}</audio>',
+                       url, _("Your browser cannot play this recording."))
 
 
 def agent_name(obj: Any) -> str:
@@ -122,7 +122,7 @@ class CallEventAdmin(CallsPermissions, ReadOnlyAdmin):
 class RecordingAdmin(CallsPermissions, ReadOnlyAdmin):
     """Recorded conversations and their calls; filter by channels and date."""
 
-    list_display = ("created_at", "call", "player", "duration_seconds", "channels")
+    list_display = ("created_at", "call", "duration_seconds", "channels", "player")
     list_filter = ("channels", "created_at")
     search_fields = ("=call__call_id", "=call__caller")
     date_hierarchy = "created_at"
@@ -230,8 +230,8 @@ class CallbackAdmin(PhoneSearchMixin, ReadOnlyAdmin):
 class VoicemailAdmin(PhoneSearchMixin, ReadOnlyAdmin):
     """The voicemail worklist, newest first; "mark handled" goes through `do_handle_voicemail`."""
 
-    list_display = ("created_at", "caller", "dnis", "airing", "player", "duration_seconds", "status",
-                    "handled_by_name", "handled_at")
+    list_display = ("created_at", "caller", "dnis", "airing", "duration_seconds", "status", "handled_by_name",
+                    "handled_at", "player")  # the player last: it is wide, the worklist's columns come first
     list_filter = ("status", "created_at")
     search_fields = ("=caller", "=call_id")
     phone_search_fields = ("caller",)
