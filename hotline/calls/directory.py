@@ -22,8 +22,10 @@ from hotline.calls.seats import SEAT_CHANGED
 from hotline.crm.models import Level
 from hotline.crm.queries import blacklist_action, customer_by_phone
 from hotline.lib import bus
+from hotline.media.models import HotlineNumber
 from hotline.media.queries import attribute, hotline_number_by_dnis
 from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig, Strategy, WideningStep
+from hotline.telephony.ivr.phrases import AIRING_WELCOME
 from hotline.telephony.ports import Attribution, CallerProfile, Route, SeatCredentials
 
 DEFAULT_FLOW = "demo"
@@ -108,10 +110,22 @@ def _route(dnis: str) -> Route | None:
     number = hotline_number_by_dnis(dnis)
     if number is None or not number.active:
         return None
+    airing_queue = _airing_queue(number)
+    if airing_queue:  # the viewers of a spot are impulse buyers: no menu, a short welcome, the queue
+        return Route(hotline_number=number.number, queue=airing_queue, greeting=(AIRING_WELCOME,))
     found = NumberRoute.objects.filter(hotline_number=number).select_related("queue").first()
     if found is None:
         return Route(hotline_number=number.number, flow=DEFAULT_FLOW)
     return Route(hotline_number=number.number, flow=found.flow, queue=found.queue.name if found.queue else "")
+
+
+def _airing_queue(number: HotlineNumber) -> str:
+    """The queue `number` sends its callers straight to now, or "": it is set to skip its menu, and a call
+    now would be attributed to one of its airings (on air, or within the attribution window after)."""
+    queue = number.airing_queue
+    if not number.skip_menu_during_airing or queue is None or attribute(number, timezone.now()) is None:
+        return ""
+    return queue.name
 
 
 def _attribute(dnis: str, at: datetime.datetime) -> Attribution:

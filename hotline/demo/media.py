@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from hotline.calls.models import Queue
 from hotline.demo import data
 from hotline.demo.catalogue import Catalogue
 from hotline.media.models import Airing, HotlineNumber, Station
@@ -56,12 +57,19 @@ class Media:
 
 
 def create_stations() -> Media:
-    """Write the stations and their hotline numbers, plus the number all stations share."""
+    """Write the stations and their hotline numbers, plus the number all stations share.
+
+    Every number puts its airings' callers straight through to the order queue (a short welcome, no menu),
+    so a call to the live airing's number reaches an agent at once (needs the queues: create_call_center).
+    """
     stations = Station.objects.bulk_create([Station(code=code, name=name, channel=channel)
                                             for code, name, channel, _number, _rate in data.STATIONS])
-    numbers = [HotlineNumber(number=number, station=station, description=f"{station.name} {station.channel}")
+    orders = Queue.objects.get(name="orders")
+    numbers = [HotlineNumber(number=number, station=station, description=f"{station.name} {station.channel}",
+                             skip_menu_during_airing=True, airing_queue=orders)
                for station, (_c, _n, _ch, number, _r) in zip(stations, data.STATIONS, strict=True)]
-    numbers.append(HotlineNumber(number=data.SHARED_NUMBER[0], station=None, description=data.SHARED_NUMBER[1]))
+    numbers.append(HotlineNumber(number=data.SHARED_NUMBER[0], station=None, description=data.SHARED_NUMBER[1],
+                                 skip_menu_during_airing=True, airing_queue=orders))
     numbers = HotlineNumber.objects.bulk_create(numbers)
     return Media(station_ids=[s.pk for s in stations], hotlines={n.pk: n.station_id for n in numbers})
 

@@ -13,9 +13,10 @@ from django.core.files.base import ContentFile
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from hotline.ivrdata.audio import MAX_PROMPT_BYTES, engine_wav
+from hotline.ivrdata.problems import problem_text
 from hotline.telephony.ivr.loader import NAME_RE, FlowError, load_flow_yaml
 from hotline.telephony.ivr.model import Flow
 
@@ -61,7 +62,8 @@ class IvrFlow(models.Model):
         try:
             flow = self.parse()
         except FlowError as exc:
-            raise ValidationError({"definition": _("The flow is not valid: %(error)s") % {"error": exc}}) from exc
+            problems = pgettext("between problems", "; ").join(problem_text(problem) for problem in exc.details)
+            raise ValidationError({"definition": _("The flow is not valid: %(error)s") % {"error": problems}}) from exc
         if self.name and flow.name != self.name:
             raise ValidationError({"definition": _("The YAML names the flow “%(yaml)s”, not “%(name)s”.")
                                    % {"yaml": flow.name, "name": self.name}})

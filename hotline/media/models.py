@@ -31,7 +31,12 @@ class Station(models.Model):
 
 
 class HotlineNumber(models.Model):
-    """A number callers dial (DNIS). Mapped to one station, or shared by all (station empty)."""
+    """A number callers dial (DNIS). Mapped to one station, or shared by all (station empty).
+
+    With `skip_menu_during_airing`, a call that an airing of the number would be attributed to (from the
+    airing's start to the end of its attribution window, when its viewers call) skips the IVR: a short
+    welcome plays while it waits in `airing_queue` (calls.directory).
+    """
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     station = models.ForeignKey(Station, on_delete=models.PROTECT, null=True, blank=True,
@@ -39,6 +44,14 @@ class HotlineNumber(models.Model):
                                 help_text=_("Leave empty for a number shared by all stations."))
     description = models.CharField(_("description"), max_length=200, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    skip_menu_during_airing = models.BooleanField(
+        _("straight to the queue during an airing"), default=False,
+        help_text=_("While an airing of this number is on, and during its attribution window after it, "
+                    "callers hear a short welcome and wait in the queue below without the IVR menu."))
+    airing_queue = models.ForeignKey(
+        "calls.Queue", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("queue during an airing"),
+        help_text=_("Where callers go straight to while an airing is on (usually the order queue)."))
 
     class Meta:
         verbose_name = _("hotline number")
@@ -54,6 +67,8 @@ class HotlineNumber(models.Model):
 
     def clean(self) -> None:
         self.number = normalize_phone(self.number)
+        if self.skip_menu_during_airing and self.airing_queue_id is None:
+            raise ValidationError({"airing_queue": _("Choose the queue callers go straight to during an airing.")})
 
 
 class Airing(models.Model):

@@ -38,4 +38,4 @@ def hotline_number_by_dnis(dnis: str) -> HotlineNumber | None:
         number = normalize_phone(dnis)
     except ValidationError:
         return None
-    return HotlineNumber.objects.filter(number=number).select_related("station").first()
+    return HotlineNumber.objects.filter(number=number).select_related("station", "airing_queue").first()

@@ -21,6 +21,9 @@ ORDER_STATUS_PHRASES = MappingProxyType({
 })
 """Order status code -> prompt id of its Mandarin phrase (订购, 已审核, 已发货 …)."""
 
+AIRING_WELCOME = "welcome_short"
+"""What a number that skips its menu during an airing plays instead of the IVR (欢迎致电，正在为您转接订购)."""
+
 DIGIT_PROMPTS = tuple(f"num_{d}" for d in range(10))
 TEN = "num_10"
 HUNDRED = "num_100"
