@@ -141,9 +141,11 @@ class MediaSocket(asyncio.DatagramProtocol):
     def error_received(self, exc: Exception) -> None:
         """ICMP unreachable from a leg the engine has just closed: expected at hang-up."""
 
-    def stream(self, media: sdp.Negotiated, mark: int, talking: bool = False) -> RtpStream:
-        """Start sending to the negotiated far end (and counting what it sends us)."""
-        created = RtpStream(self, media, mark, talking, phase=len(self.streams) % self.quiet_every)
+    def stream(self, media: sdp.Negotiated, mark: int, talking: bool = False,
+               voice: tuple[bytes, ...] = ()) -> RtpStream:
+        """Start sending to the negotiated far end (and counting what it sends us); a `voice` talks at once."""
+        created = RtpStream(self, media, mark, talking or bool(voice), phase=len(self.streams) % self.quiet_every)
+        created.voice = voice
         self.streams[created.remote] = created
         created.tick(-created.phase)  # a first packet at once: the engine latches on it
         if self._timer is None:

@@ -345,8 +345,10 @@ class Caller:
             return
         self.result.setup = loop.time() - started
         assert call.media is not None
-        self.stream = endpoint.media.stream(call.media, self.mark)
-        self._listen_for_cues(call.media.codec.payload_type)
+        payload_type = call.media.codec.payload_type
+        # A voice speaks from the start: a softphone's agent hears it as soon as the engine bridges them.
+        self.stream = endpoint.media.stream(call.media, self.mark, voice=self.voice(payload_type) if self.voice else ())
+        self._listen_for_cues(payload_type)
         self._after(self.plan.menu_delay, self._press)  # unless the menu is heard first
         if self.plan.key != "2":
             self._after(self.plan.patience, self._leave, None)
@@ -355,9 +357,6 @@ class Caller:
 
     def _listen_for_cues(self, payload_type: int) -> None:
         assert self.stream is not None
-        if self.voice is not None:  # a voice speaks from the start: a softphone's agent hears it once bridged
-            self.stream.voice = self.voice(payload_type)
-            self.stream.talking = bool(self.stream.voice)
         cue = self.menu_cue(payload_type) if self.menu_cue is not None else None
         if cue is not None:
             self.stream.when_heard(cue, self._heard_menu)
