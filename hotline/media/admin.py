@@ -61,7 +61,7 @@ class StationAdmin(MediaPermissions, AuditedAdmin):
 class HotlineNumberAdmin(MediaPermissions, PhoneSearchMixin, AuditedAdmin):
     """Numbers callers dial; a number without a station is shared by all stations."""
 
-    list_display = ("number", "station", "description", "active")
+    list_display = ("number", "station", "description", "active", "skip_menu_during_airing")
     list_filter = ("active", "station")
     search_fields = ("number", "description")
     phone_search_fields = ("number",)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.bench.base import Benchmark
 from hotline.bench.engine import EngineBenchmark
+from hotline.bench.ivr import IvrBenchmark
 from hotline.bench.lookup import LookupBenchmark
 from hotline.bench.pop import PopBenchmark
 from hotline.bench.relay import RelayBenchmark
@@ -19,7 +20,7 @@ from hotline.bench.targets import BenchError
 BENCHMARKS: dict[str, Benchmark] = {
     bench.name: bench
     for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark(), SurgeBenchmark(),
-                  PopBenchmark())
+                  PopBenchmark(), IvrBenchmark())
 }
 
 
