@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make the simulated customer's voice: espeak-ng (Mandarin) -> sox -> 8 kHz, 16-bit, mono WAV.
-# `hotline simulate call` speaks it to the agent, and hotline/simulate/sipp/customer_call.pcap (made from it by
+# `hotline simulate call` speaks it to the agent, and hotline/simulate/scenarios/customer_call.pcap (made from it by
 # `python -m hotline.simulate.sipp`) is what the README's SIPp call plays. The files are checked in; run this
 # again after changing the text, then the pcap command, and commit all three.
 # Needs the Debian packages espeak-ng and sox:  apt-get install -y espeak-ng sox
