@@ -6,6 +6,9 @@ cd "$(dirname "$0")"
 
 say() { printf '\n==> %s\n' "$*"; }
 
+# HOTLINE_QUICKSTART_DRY_RUN=1: only say what uv would install or remove, then stop (tests/test_quickstart.py).
+DRY_RUN=${HOTLINE_QUICKSTART_DRY_RUN:-}
+
 apt_packages_needed() {
     # Debian packages the project uses at run or test time: a CJK font (screens, shipping notes) and
     # whatever the caller adds. python3-venv only matters when this python cannot make venvs already.
@@ -23,6 +26,11 @@ apt_packages_needed() {
 }
 
 python_env() {
+    if [ -n "$DRY_RUN" ]; then
+        UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --frozen --python .venv/bin/python \
+            --dry-run "$@"
+        exit 0
+    fi
     if [ ! -x .venv/bin/python ]; then
         say "Creating the Python virtual environment in .venv"
         python3 -m venv .venv
@@ -38,14 +46,15 @@ python_env() {
 
 case "${1:-}" in
     demo)
-        apt_packages_needed
-        python_env --no-dev
+        [ -n "$DRY_RUN" ] || apt_packages_needed
+        # --inexact: leave what `quickstart.sh test` installed (pytest, Playwright…) where it is
+        python_env --no-dev --inexact
         say "Starting the demo (SQLite in ./data); open http://127.0.0.1:8000/ — Ctrl+C stops it"
         exec .venv/bin/hotline demo
         ;;
     test)
         # SIPp and baresip: real SIP callers and phones for the engine's tests; chromium: the browser tests
-        apt_packages_needed sip-tester baresip chromium
+        [ -n "$DRY_RUN" ] || apt_packages_needed sip-tester baresip chromium
         python_env
         say "Running the test suite on ${DATABASE_URL:-SQLite}"
         .venv/bin/python -m pytest -n 2 -q -p no:cacheprovider
