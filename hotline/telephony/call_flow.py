@@ -148,6 +148,7 @@ class CallSession:
         self.on_hold = False
         self._lock = asyncio.Lock()  # IVR inputs are handled one at a time, in arrival order
         self._generation = 0  # bumped when playback is stopped, so a late "prompt done" is ignored
+        self._greeting_at: int | None = None  # the playback generation of the queue's greeting while it plays
         self._timer: asyncio.TimerHandle | None = None
         self._announce_timer: asyncio.TimerHandle | None = None
         self._overflows = 0
@@ -219,7 +220,7 @@ class CallSession:
             self.engine.spawn(self._step(lambda: ivr.on_digit(digit)))
         elif self.message_id and digit == "#":  # the message is complete
             self.engine.spawn(self.end(HangupParty.SYSTEM, HangupCause.VOICEMAIL))
-        elif self.queue and digit == self.engine.callback_key:
+        elif self.queue and digit == self.engine.callback_key and not self._greeting():
             self.engine.spawn(self._asks_for_callback())
 
     def _timed_out(self) -> None:
@@ -330,7 +331,17 @@ class CallSession:
     async def _greet(self, greeting: tuple[str, ...]) -> None:
         """Play `greeting`, then the hold music; an agent's answer meanwhile (a new generation) drops both."""
         self._generation += 1
-        await self._play(self._generation, [self.engine.prompt_path(name) for name in greeting], self._hold)
+        self._greeting_at = self._generation
+        await self._play(self._generation, [self.engine.prompt_path(name) for name in greeting], self._greeted)
+
+    async def _greeted(self) -> None:
+        self._greeting_at = None
+        await self._hold()
+
+    def _greeting(self) -> bool:
+        """Whether the queue's greeting still plays. Keys then are the IVR's echo (a menu key pressed twice)
+        or a caller still expecting a menu, not a request for a callback, which they have not been offered."""
+        return self._greeting_at == self._generation
 
     def _caller_spec(self, queue: str, priority: int) -> CallerSpec:
         """The caller as the queue sees them: VIP priority, the level wanted, and their last agent."""

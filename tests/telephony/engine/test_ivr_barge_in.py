@@ -3,7 +3,9 @@
 * "1" sent (RFC 4733) during the welcome stops it, and the menu takes it without playing its prompt;
 * a caller who presses nothing is put through to orders after one pass of the menu, no "no input" prompt;
 * during an airing of a number set to skip its menu, the caller hears the short welcome and is queued at
-  once (routed by the ORM directory, from a hotline number and an airing in the database).
+  once (routed by the ORM directory, from a hotline number and an airing in the database);
+* "please hold" plays while the caller already waits in line: a key pressed again meanwhile is not taken
+  for the callback key.
 
 The welcome and the menu are replaced by constant tones whose G.711 byte the caller's phone counts, so
 what the caller heard is known frame by frame; everything the media plane was asked to play is recorded.
@@ -21,11 +23,12 @@ from django.utils import timezone
 
 from hotline.calls.directory import OrmDirectory
 from hotline.calls.models import Queue
+from hotline.telephony.callback.surge import SurgeSettings
 from hotline.telephony.engine import PROMPTS, SeatConfig
-from hotline.telephony.events import Answer, Arrive, CallStep, Enqueue, Hangup, IvrNode
+from hotline.telephony.events import Answer, Arrive, CallbackRequest, CallStep, Enqueue, Hangup, IvrNode
 from hotline.telephony.media import g711
 from hotline.telephony.media.g711 import Codec
-from hotline.telephony.memory import MemoryCallLog
+from hotline.telephony.memory import MemoryCallbackStore, MemoryCallLog
 from hotline.telephony.ports import Route
 from tests import factories
 
@@ -163,3 +166,38 @@ def test_during_an_airing_the_number_skips_the_menu_for_a_short_welcome_in_the_o
         run(scenario)
     finally:
         directory.close()
+
+
+def test_a_key_pressed_again_while_please_hold_plays_is_not_a_callback_request_but_one_after_it_is(
+        tmp_path: Path) -> None:
+    prompts = tone_prompts(tmp_path / "prompts", welcome=(WELCOME_SECONDS, WELCOME_SAMPLE))
+    store = MemoryCallbackStore()
+    surge = SurgeSettings(max_wait_seconds=1000, abandon_callback_seconds=None)  # the callback key is "1"
+    requests_during_greeting: list[int] = []
+
+    async def scenario() -> None:
+        caller, agent = await Phone("13800138000", CALLER_MARK).start(), await Phone("8001", AGENT_MARK, "ring").start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        try:
+            async with running(tmp_path, Route(DNIS, flow="demo"), seats, prompts=prompts, surge=surge,
+                               callback_store=store) as (engine, call_log):
+                played = spy_on_playback(engine)
+                call = await call_in(engine, caller)
+                assert call.media is not None
+                welcome = byte_of(WELCOME_SAMPLE, call.media.codec.payload_type)
+                await until(lambda: caller.rtp.by_mark[welcome] >= 10, what="the welcome playing")
+                caller.rtp.dtmf("1")  # the menu's 1, typed ahead
+                await until(lambda: engine.dispatcher.is_queued(call.invite.call_id), what="the caller in line")
+                caller.rtp.dtmf("1")  # again, while "please hold" plays
+                await until(lambda: "hold" in of_call(played, call.invite.call_id), what="the hold music")
+                requests_during_greeting.append(len(events_of(call_log, CallbackRequest)))
+                caller.rtp.dtmf("1")  # on hold now: the callback key
+                await until(lambda: bool(events_of(call_log, CallbackRequest)), what="the callback request")
+                call.hangup()
+        finally:
+            await caller.close()
+            await agent.close()
+
+    run(scenario)
+    assert requests_during_greeting == [0]
+    assert [(c.number, c.reason) for c in store.captures] == [("13800138000", "requested")]
