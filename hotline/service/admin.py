@@ -14,6 +14,7 @@ from hotline.accounts.actions import do_save_object
 from hotline.core.admin import AuditedAdmin, ReadOnlyAdmin
 from hotline.service.actions import do_close_complaint
 from hotline.service.models import CallNote, Complaint, ComplaintStatus, Message, Script
+from hotline.service.queries import display_name
 
 
 @admin.register(Script)
@@ -32,15 +33,19 @@ class ComplaintAdmin(AuditedAdmin):
     """Complaints are opened at the desk. Here a handler changes the category or writes the resolution,
     which closes the complaint through `do_close_complaint`."""
 
-    list_display = ("id", "customer", "category", "status", "created_by", "created_at", "closed_at")
+    list_display = ("id", "customer", "category", "status", "created_by_name", "created_at", "closed_at")
     list_filter = ("status", "category", "created_at")
     search_fields = ("customer__name", "=customer__phones__number", "=call_id", "summary")
     date_hierarchy = "created_at"
     list_select_related = ("customer", "created_by")
-    fields = ("customer", "order", "call_id", "category", "summary", "status", "resolution", "created_by",
+    fields = ("customer", "order", "call_id", "category", "summary", "status", "resolution", "created_by_name",
               "created_at", "closed_at")
-    readonly_fields = ("customer", "order", "call_id", "summary", "status", "created_by", "created_at",
+    readonly_fields = ("customer", "order", "call_id", "summary", "status", "created_by_name", "created_at",
                        "closed_at")
+
+    @admin.display(description=gettext_lazy("opened by"), ordering="created_by")
+    def created_by_name(self, obj: Complaint) -> str:
+        return display_name(obj.created_by)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -63,23 +68,36 @@ class ComplaintAdmin(AuditedAdmin):
 class CallNoteAdmin(ReadOnlyAdmin):
     """After-call notes, as agents wrote them."""
 
-    list_display = ("call_id", "agent", "customer", "disposition", "created_at", "updated_at")
+    list_display = ("call_id", "agent_name", "customer", "disposition", "created_at", "updated_at")
     list_filter = ("disposition", "created_at")
-    search_fields = ("=call_id", "agent__username", "customer__name", "notes")
+    search_fields = ("=call_id", "agent__username", "agent__first_name", "customer__name", "notes")
     list_select_related = ("agent", "customer")
     date_hierarchy = "created_at"
+    fields = ("call_id", "agent_name", "customer", "disposition", "notes", "created_at", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("agent"), ordering="agent")
+    def agent_name(self, obj: CallNote) -> str:
+        return display_name(obj.agent)
 
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
     """Messages between agents and supervisors, and questions with their answer time."""
 
-    list_display = ("created_at", "sender", "recipient_display", "kind", "body", "read_at", "answered_at")
+    list_display = ("created_at", "sender_name", "recipient_display", "kind", "body", "read_at", "answered_at")
     list_filter = ("kind", "to_supervisors", "created_at")
     search_fields = ("sender__username", "recipient__username", "body", "=call_id")
     list_select_related = ("sender", "recipient")
     date_hierarchy = "created_at"
+    fields = ("created_at", "sender_name", "recipient_display", "kind", "body", "call_id", "reply_to", "read_at",
+              "answered_at")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("sender"), ordering="sender")
+    def sender_name(self, obj: Message) -> str:
+        return display_name(obj.sender)
 
     @admin.display(description=gettext_lazy("recipient"))
     def recipient_display(self, obj: Message) -> str:
-        return str(obj.recipient) if obj.recipient else _("Supervisors")
+        return display_name(obj.recipient) if obj.recipient else _("Supervisors")

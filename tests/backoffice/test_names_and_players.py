@@ -14,6 +14,7 @@ from hotline.calls.callback_actions import do_handle_voicemail
 from hotline.calls.engine_bridge import OrmCallLog
 from hotline.calls.models import CallRecord, Voicemail
 from hotline.orders.models import Order
+from hotline.service.models import CallNote, Complaint, Message
 from hotline.telephony import events as ev
 from tests.backoffice.helpers import admin_url, move, place_order
 from tests.calls.helpers import Call, log, log_recording
@@ -106,7 +107,7 @@ def test_call_records_name_the_agent_and_play_the_recording(call: CallRecord, na
     assert cells(listing, "agent_name") == ["王芳"]
     detail = page(client, admin_url("calls/callrecord", "change", call.pk))
     recording = call.recordings.get()
-    assert f'<audio controls preload="none" src="/calls/recordings/{recording.pk}/audio">' in detail
+    assert f'<audio controls preload="none" src="/calls/recordings/{recording.pk}/audio"' in detail
     assert re.search(r'<div class="readonly">王芳</div>', detail)
     assert RECORDING_PATH not in detail and "t_agent" not in detail
 
@@ -122,7 +123,7 @@ def test_the_recordings_list_plays_them(call: CallRecord, named: dict[str, Any])
     client = chinese_client(named["manager"])
     for url in [admin_url("calls/recording"), admin_url("calls/recording", "change", recording.pk)]:
         html = page(client, url)
-        assert f'<audio controls preload="none" src="/calls/recordings/{recording.pk}/audio">' in html, url
+        assert f'<audio controls preload="none" src="/calls/recordings/{recording.pk}/audio"' in html, url
         assert RECORDING_PATH not in html, url
 
 
@@ -132,9 +133,28 @@ def test_the_recordings_list_plays_them(call: CallRecord, named: dict[str, Any])
 def test_voicemails_play_and_name_who_handled_them(voicemail: Voicemail, named: dict[str, Any]) -> None:
     client = chinese_client(named["supervisor"])
     listing = page(client, admin_url("calls/voicemail"))
-    assert f'<audio controls preload="none" src="/calls/voicemails/{voicemail.pk}/audio">' in listing
+    assert f'<audio controls preload="none" src="/calls/voicemails/{voicemail.pk}/audio"' in listing
     assert cells(listing, "handled_by_name") == ["李强"]
     detail = page(client, admin_url("calls/voicemail", "change", voicemail.pk))
-    assert f'<audio controls preload="none" src="/calls/voicemails/{voicemail.pk}/audio">' in detail
+    assert f'<audio controls preload="none" src="/calls/voicemails/{voicemail.pk}/audio"' in detail
     assert re.search(r'<div class="readonly">李强</div>', detail)
     assert VOICEMAIL_PATH not in listing + detail and "t_supervisor" not in listing + detail
+
+
+# ---------------------------------------------------------------- customer service records
+
+
+def test_notes_complaints_and_messages_name_the_agent(world: Any, named: dict[str, Any]) -> None:
+    agent = named["agent"]
+    note = CallNote.objects.create(call_id="n1", agent=agent, disposition="enquiry")
+    complaint = Complaint.objects.create(customer=world.customer, summary="送货慢", created_by=agent)
+    message = Message.objects.create(sender=agent, recipient=named["supervisor"], body="请帮忙")
+    client = chinese_client(named["admin"])
+    for model, pk, column in [("service/callnote", note.pk, "agent_name"),
+                              ("service/complaint", complaint.pk, "created_by_name"),
+                              ("service/message", message.pk, "sender_name")]:
+        listing = page(client, admin_url(model))
+        assert cells(listing, column) == ["王芳"], model
+        detail = page(client, admin_url(model, "change", pk))
+        assert re.search(r'<div class="readonly">王芳</div>', detail), model
+        assert "t_agent" not in listing + detail, model
