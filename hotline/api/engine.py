@@ -22,6 +22,7 @@ from hotline.calls.commands import (
     do_agent_log_out,
     do_click_to_dial,
     do_control_call,
+    do_extend_wrap_up,
     do_pick_up,
     do_set_agent_state,
     do_stop_supervising,
@@ -64,6 +65,12 @@ class MonitorIn(Schema):
 
 class DoneOut(Schema):
     ok: bool = True
+
+
+class WrapUpExtendIn(Schema):
+    """How many seconds more (1–300; three extensions and 300 s in all per wrap-up)."""
+
+    seconds: int = 30
 
 
 class DialIn(Schema):
@@ -110,6 +117,15 @@ def set_state(request: HttpRequest, payload: StateIn) -> DoneOut:
     """Ready, or not ready with a reason code (break, lunch, training, …)."""
     do_set_agent_state(payload.state == "ready", payload.reason, actor=current_user(request),
                        agent=_agent(payload.agent))
+    return DoneOut()
+
+
+@router.post("/agent/wrapup/extend", response={200: DoneOut, **responses(422), **ENGINE_ERRORS},
+             auth=needs(Perm.TAKE_CALLS))
+def extend_wrap_up(request: HttpRequest, payload: WrapUpExtendIn) -> DoneOut:
+    """More time to finish the after-call work: your wrap-up ends `seconds` later. Refused (409) with
+    `not_in_wrap_up` after wrap-up ended, `wrap_up_limit` beyond three extensions or 300 s in all."""
+    do_extend_wrap_up(payload.seconds, actor=current_user(request))
     return DoneOut()
 
 

@@ -153,8 +153,10 @@ def do_append_agent_state(event: ev.AgentStateChanged, *, actor: Any = None) -> 
         raise ValidationError(_("Event times must be timezone-aware."))
     row = AgentStateEvent.objects.create(agent_key=event.agent[:64], agent=_agent_user(event.agent),
                                          state=event.state, seat=event.seat[:64], reason=event.reason[:64],
-                                         at=event.at, mono=event.mono)
-    publish_on_commit("calls.agent_state", {"agent": row.agent_key, "state": row.state, "reason": row.reason})
+                                         at=event.at, mono=event.mono, phone_online=event.phone_online,
+                                         wrapup_until=event.wrapup_until)
+    publish_on_commit("calls.agent_state", {"agent": row.agent_key, "state": row.state, "reason": row.reason,
+                                            "phone_online": row.phone_online})
     return row
 
 

@@ -23,6 +23,7 @@ from hotline.calls.engine_link import send_command
 from hotline.calls.models import CallRecord, Seat
 from hotline.calls.seats import do_log_in_to_seat, do_log_out_of_seat
 from hotline.lib.phones import normalize_phone
+from hotline.telephony.acd.dispatcher import MAX_WRAP_UP_EXTENSION_SECONDS
 from hotline.telephony.control import ControlError
 
 # What the engine's refusal codes mean, in the user's language.
@@ -38,6 +39,9 @@ REFUSALS = {
     "not_connected": gettext_lazy("The call is not connected to an agent."),
     "no_gateway": gettext_lazy("Outbound calls are not set up (HOTLINE_OUTBOUND_GATEWAY)."),
     "no_phone": gettext_lazy("Your seat's phone is not registered."),
+    "phone_offline": gettext_lazy("That agent's phone is offline (not registered)."),
+    "not_in_wrap_up": gettext_lazy("Wrap-up is over: there is nothing to extend."),
+    "wrap_up_limit": gettext_lazy("Wrap-up cannot be extended any further; set yourself not ready instead."),
     "bad_request": gettext_lazy("The engine did not understand the command."),
     "internal": gettext_lazy("The engine failed to carry out the command; see its log."),
 }
@@ -84,6 +88,16 @@ def do_set_agent_state(ready: bool, reason: str = "", *, actor: User, agent: Use
     else:
         send_command("not_ready", agent=who.username, reason=reason)
     record("set_agent_state", who, actor=actor, after={"ready": ready, "reason": reason})
+
+
+def do_extend_wrap_up(seconds: int, *, actor: User) -> None:
+    """More after-call time for the actor, who is wrapping up: `seconds` from 1 to 300 (the engine allows
+    three extensions and 300 s in all per wrap-up). Audited."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= MAX_WRAP_UP_EXTENSION_SECONDS:
+        raise ValidationError({"seconds": _("Give a whole number of seconds from 1 to %(max)d.")
+                               % {"max": MAX_WRAP_UP_EXTENSION_SECONDS}})
+    send_command("extend_wrap_up", agent=actor.username, seconds=seconds)
+    record("extend_wrap_up", actor, actor=actor, after={"seconds": seconds})
 
 
 def _call_for(call_id: str, actor: User) -> CallRecord:

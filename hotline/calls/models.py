@@ -114,7 +114,9 @@ class CallEvent(AppendOnly):
 
 
 class AgentStateEvent(AppendOnly):
-    """One change of an agent's ACD state; occupancy is computed from these (docs/kpi.md)."""
+    """One change of an agent's ACD state, or of what is shown with it (the seat phone going on or off line,
+    a wrap-up extended: then the state repeats); occupancy is computed from these (docs/kpi.md), and the
+    desk and the wallboard read an agent's last row when they (re)connect."""
 
     agent_key = models.CharField(_("agent id"), max_length=64)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -124,6 +126,9 @@ class AgentStateEvent(AppendOnly):
     reason = models.CharField(_("reason"), max_length=64, blank=True)
     at = models.DateTimeField(_("time"))
     mono = models.FloatField(_("monotonic time"))
+    phone_online = models.BooleanField(_("phone online"), default=True,
+                                       help_text=_("Whether the seat's phone could be rung (registered or fixed)."))
+    wrapup_until = models.DateTimeField(_("wrap-up until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agent state change")
@@ -233,6 +238,8 @@ class Queue(models.Model):
     """An ACD queue as the engine reads it: strategy, limits, wrap-up, and the KPI thresholds (docs/kpi.md)."""
 
     name = models.SlugField(_("name"), max_length=64, unique=True)
+    label = models.CharField(_("label"), max_length=64, blank=True,
+                             help_text=_("What agents and supervisors read, e.g. 订购; the name when empty."))
     strategy = models.CharField(_("strategy"), max_length=16, choices=Strategy.choices,
                                 default=Strategy.LONGEST_IDLE)
     wrapup_seconds = models.PositiveIntegerField(_("wrap-up (seconds)"), default=10)
@@ -272,7 +279,17 @@ class Queue(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown
+
+    @property
+    def shown(self) -> str:
+        """The label people read, else the name the engine uses."""
+        return self.label or self.name
+
+    @staticmethod
+    def labels() -> dict[str, str]:
+        """Every queue's label (its name when it has none), by name: for screens that get engine names."""
+        return {name: label or name for name, label in Queue.objects.values_list("name", "label")}
 
     def clean(self) -> None:
         needs_target = self.overflow in (OverflowKind.QUEUE, OverflowKind.VOICEMAIL)

@@ -150,4 +150,6 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._send({"type": "ended", "call_id": event["call_id"]})
         elif kind == "AgentStateChanged":
             await self._send({"type": "state", "state": event["state"], "reason": event.get("reason", ""),
-                              "seat": event.get("seat", ""), "since": event["at"]})
+                              "seat": event.get("seat", ""), "since": event["at"],
+                              "phone_online": bool(event.get("phone_online", True)),
+                              "wrapup_until": event.get("wrapup_until")})

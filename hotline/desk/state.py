@@ -41,15 +41,26 @@ def _current_call(user: User, state: str) -> Offered | None:
 
 
 def desk_state(user: User) -> dict[str, Any]:
-    """`public`: the agent's state, reason, seat and since when; `call`: the call to pop again, if any."""
+    """`public`: the agent's state, reason, seat and since when, whether the seat's phone can be rung
+    (`phone_online`, False when logged out), when wrap-up ends (`wrapup_until`, ISO, or None) and the
+    queues' labels by name; `call`: the call to pop again, if any."""
     last = AgentStateEvent.objects.filter(agent_key=user.username).order_by("-at", "-id").first()
     state = last.state if last is not None else AgentState.LOGGED_OUT
     seat = Seat.objects.filter(agent=user).values_list("name", flat=True).first() or ""
     public = {"state": state, "reason": last.reason if last is not None else "", "seat": seat,
-              "since": last.at.isoformat() if last is not None else None}
+              "since": last.at.isoformat() if last is not None else None, "phone_online": False,
+              "wrapup_until": None, "queues": Queue.labels()}
+    if last is not None and state != AgentState.LOGGED_OUT:
+        public["phone_online"] = last.phone_online
+        public["wrapup_until"] = last.wrapup_until.isoformat() if last.wrapup_until is not None else None
     return {"public": public, "call": _current_call(user, state)}
 
 
 def wrapup_seconds() -> dict[str, int]:
     """Each queue's wrap-up time, for the desk's countdown."""
     return dict(Queue.objects.values_list("name", "wrapup_seconds"))
+
+
+def queue_labels() -> dict[str, str]:
+    """Each queue's label (its name when it has none), by name: the desk shows labels, never codes."""
+    return Queue.labels()

@@ -9,7 +9,8 @@ undefined, never 0).
 
 - `at` — `now`.
 - `queues` — one entry per queue: every `Queue` row, and every other queue name a call of today was
-  put in (`CallRecord.queue`), all sorted by name.
+  put in (`CallRecord.queue`), all sorted by name; `label` is what people read (the queue's label, else
+  its name).
   - `waiting` — today's calls of the queue that were enqueued and are neither answered nor ended.
   - `longest_wait_seconds` — now − the earliest enqueue time of those calls, whole seconds; 0 when none.
     A call transferred between queues counts from its first enqueue.
@@ -20,8 +21,8 @@ undefined, never 0).
 - `callbacks` — `captured_today`: callbacks captured today; `pending`: live callbacks (pending, agent
   reserved or dialling), whenever captured; `done_today`: callbacks answered (the caller reached) today.
 - `agents` — every agent with a state change today whose last state is not logged out, by agent id:
-  that state, its reason, the seat, since when, and the user's full name (else user name, else the
-  agent id when no user matches).
+  that state, its reason, the seat, since when, whether the seat's phone can be rung (`phone_online`),
+  and the user's full name (else user name, else the agent id when no user matches).
 - `lines` — `in_use`: today's calls not ended; `lines`: `HOTLINE_LINES`, None when unlimited.
 - `airing` — the latest airing that has started and whose attribution window (measured from its end,
   docs/attribution.md) has not passed, or None: its station and product, the calls attributed to it
@@ -117,16 +118,18 @@ def _queue_entries(day: Day, names: Iterable[str]) -> list[dict[str, Any]]:
     waiting = {row["queue"]: row for row in CallRecord.objects.filter(
         _today(day), queue__in=names, enqueued_at__isnull=False, answered_at__isnull=True,
         ended_at__isnull=True).order_by().values("queue").annotate(waiting=Count("id"), first=Min("enqueued_at"))}
-    return [_queue_entry(day, name, waiting.get(name)) for name in names]
+    labels = Queue.labels()
+    return [_queue_entry(day, name, labels.get(name, name), waiting.get(name)) for name in names]
 
 
-def _queue_entry(day: Day, name: str, waiting: dict[str, Any] | None) -> dict[str, Any]:
+def _queue_entry(day: Day, name: str, label: str, waiting: dict[str, Any] | None) -> dict[str, Any]:
     figures = kpi.queue_kpis_for(name, day.start, day.end, kpi.settings_for(name))
     longest = 0
     if waiting is not None:
         longest = max(0, int((day.now - waiting["first"]).total_seconds()))
     return {
         "name": name,
+        "label": label,
         "waiting": waiting["waiting"] if waiting is not None else 0,
         "longest_wait_seconds": longest,
         "service_level": _percent(figures.service_level),
@@ -160,7 +163,7 @@ def _agents(day: Day) -> list[dict[str, Any]]:
     rows = AgentStateEvent.objects.filter(id__in=last_ids).exclude(state=AgentState.LOGGED_OUT) \
         .select_related("agent").order_by("agent_key")
     return [{"agent": row.agent_key, "name": _display_name(row), "state": row.state, "reason": row.reason,
-             "seat": row.seat, "since": _iso(row.at)} for row in rows]
+             "seat": row.seat, "since": _iso(row.at), "phone_online": row.phone_online} for row in rows]
 
 
 def _display_name(row: AgentStateEvent) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -27,15 +28,22 @@ ACTIONS = {
     "listen": gettext_lazy("Listen"), "whisper": gettext_lazy("Whisper"), "barge": gettext_lazy("Barge"),
     "hangup": gettext_lazy("Hang up"), "transfer": gettext_lazy("Transfer"), "pickup": gettext_lazy("Pick up"),
     "not_ready": gettext_lazy("Set not ready"), "logout": gettext_lazy("Sign out"), "calls": gettext_lazy("Calls"),
+    "ready": gettext_lazy("Set ready"), "phone_offline": gettext_lazy("Phone offline"),
     "airing_none": gettext_lazy("No airing in its attribution window"),
 }
 
 
+def _people() -> QuerySet[User]:
+    return User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True).order_by("username")
+
+
 def _page_config(request: HttpRequest, user: User) -> dict[str, object]:
-    """What wallboard.js needs: the websocket, whether to offer actions, and its texts."""
+    """What wallboard.js needs: the websocket, whether to offer actions, its texts, and the words shown for
+    engine names (queue labels, agents' names)."""
     return {"ws": "/ws/wallboard/", "can_act": user.has_perm(Perm.SUPERVISE_CALLS),
             "states": {k: str(v) for k, v in STATE_LABELS.items()}, "phases": {k: str(v) for k, v in PHASES.items()},
-            "reasons": reason_labels(),
+            "reasons": reason_labels(), "queues": Queue.labels(),
+            "names": {person.username: person.get_full_name() or person.username for person in _people()},
             "texts": {k: str(v) for k, v in ACTIONS.items()}}
 
 
@@ -48,7 +56,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You do not have permission to do this."))
     return render(request, "wallboard/wallboard.html", {
         "can_act": user.has_perm(Perm.SUPERVISE_CALLS), "queues": Queue.objects.order_by("name"),
-        "agents": User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True).order_by("username"),
+        "agents": _people(),
         "reasons": NOT_READY_REASONS, "config": _page_config(request, user),
     })
 

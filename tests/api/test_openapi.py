@@ -24,6 +24,7 @@ EXPECTED = {
     "/api/engine/agent/logout": {"post"},
     "/api/engine/agent/state": {"post"},
     "/api/engine/agent/dial": {"post"},
+    "/api/engine/agent/wrapup/extend": {"post"},
     "/api/engine/calls/{call_id}/hangup": {"post"},
     "/api/engine/calls/{call_id}/hold": {"post"},
     "/api/engine/calls/{call_id}/resume": {"post"},

@@ -152,7 +152,8 @@ def test_an_agent_gets_hello_with_the_last_recorded_state(agent: Any) -> None:
         return [hello]
 
     assert strip_ids(asyncio.run(scenario())) == [{"type": "hello", "state": "not_ready", "reason": "lunch",
-                                                   "seat": "A-01", "since": "2026-11-25T03:00:00+00:00"}]
+                                                   "seat": "A-01", "since": "2026-11-25T03:00:00+00:00",
+                                                   "phone_online": True, "wrapup_until": None, "queues": {}}]
 
 
 def test_an_agent_never_seen_is_logged_out_without_a_seat(agent: Any) -> None:
@@ -163,7 +164,8 @@ def test_an_agent_never_seen_is_logged_out_without_a_seat(agent: Any) -> None:
         return hello
 
     assert strip_ids([asyncio.run(scenario())]) == [{"type": "hello", "state": "logged_out", "reason": "",
-                                                     "seat": "", "since": None}]
+                                                     "seat": "", "since": None, "phone_online": False,
+                                                     "wrapup_until": None, "queues": {}}]
 
 
 # ---------------------------------------------------------------- pops
@@ -257,7 +259,8 @@ def test_a_state_change_is_sent_exactly(agent: Any) -> None:
         return message
 
     assert strip_ids([asyncio.run(scenario())]) == [{"type": "state", "state": "not_ready", "reason": "lunch",
-                                                     "seat": "A-01", "since": "2026-11-25T03:00:00+00:00"}]
+                                                     "seat": "A-01", "since": "2026-11-25T03:00:00+00:00",
+                                                     "phone_online": True, "wrapup_until": None}]
 
 
 def test_a_hangup_ends_the_call(agent: Any) -> None:
@@ -367,7 +370,8 @@ def test_a_reconnect_during_a_call_says_hello_then_pops_the_call_again(agent: An
 
     hello, pop = asyncio.run(scenario())
     assert strip_ids([hello]) == [{"type": "hello", "state": "on_call", "reason": "", "seat": "A-01",
-                                   "since": "2026-11-25T03:00:00+00:00"}]
+                                   "since": "2026-11-25T03:00:00+00:00", "phone_online": True,
+                                   "wrapup_until": None, "queues": {}}]
     assert (pop["type"], pop["call_id"]) == ("pop", "c-live")
     assert pop["order"]["customer_id"] == world.customer.pk
     assert pop["order"]["hotline_number"] == "4008001000"

@@ -33,11 +33,11 @@ NOW = at(630)  # 2026-11-24 20:10:30 in Shanghai
 NOW_ISO = "2026-11-24T20:10:30+08:00"
 YESTERDAY = -21 * 3600  # 2026-11-23 23:00, an hour before midnight
 
-SALES = {"name": "sales", "waiting": 2, "longest_wait_seconds": 630 - 403, "service_level": 33.3,
+SALES = {"name": "sales", "label": "sales", "waiting": 2, "longest_wait_seconds": 630 - 403, "service_level": 33.3,
          "offered": 5, "answered": 2, "abandoned": 1}
-SERVICE = {"name": "service", "waiting": 0, "longest_wait_seconds": 0, "service_level": None,
+SERVICE = {"name": "service", "label": "service", "waiting": 0, "longest_wait_seconds": 0, "service_level": None,
            "offered": 0, "answered": 0, "abandoned": 0}
-VIP = {"name": "vip", "waiting": 0, "longest_wait_seconds": 0, "service_level": 100.0,
+VIP = {"name": "vip", "label": "vip", "waiting": 0, "longest_wait_seconds": 0, "service_level": 100.0,
        "offered": 1, "answered": 1, "abandoned": 0}
 
 
@@ -103,8 +103,9 @@ def test_one_queue_is_the_same_entry_as_in_the_snapshot(world: Any) -> None:
     entries = [queue_figures(name, NOW) for name in ("sales", "service", "vip")]
 
     assert entries == floor_snapshot(NOW)["queues"]
-    assert queue_figures("nowhere", NOW) == {"name": "nowhere", "waiting": 0, "longest_wait_seconds": 0,
-                                             "service_level": None, "offered": 0, "answered": 0, "abandoned": 0}
+    assert queue_figures("nowhere", NOW) == {"name": "nowhere", "label": "nowhere", "waiting": 0,
+                                             "longest_wait_seconds": 0, "service_level": None, "offered": 0,
+                                             "answered": 0, "abandoned": 0}
 
 
 def test_a_quiet_floor_has_zeros_and_nones(db: Any, settings: Any) -> None:
@@ -112,7 +113,7 @@ def test_a_quiet_floor_has_zeros_and_nones(db: Any, settings: Any) -> None:
     Queue.objects.create(name="sales")
 
     assert floor_snapshot(NOW) == {
-        "at": NOW_ISO, "queues": [{"name": "sales", "waiting": 0, "longest_wait_seconds": 0,
+        "at": NOW_ISO, "queues": [{"name": "sales", "label": "sales", "waiting": 0, "longest_wait_seconds": 0,
                                    "service_level": None, "offered": 0, "answered": 0, "abandoned": 0}],
         "callbacks": {"captured_today": 0, "pending": 0, "done_today": 0}, "agents": [],
         "lines": {"in_use": 0, "lines": None}, "airing": None,
@@ -124,9 +125,9 @@ def test_yesterdays_calls_count_yesterday_only(world: Any) -> None:
 
     snapshot = floor_snapshot(at(YESTERDAY + 3600 - 1))  # 23:59:59 yesterday
 
-    assert snapshot["queues"][0] == {"name": "old", "waiting": 0, "longest_wait_seconds": 0,
+    assert snapshot["queues"][0] == {"name": "old", "label": "old", "waiting": 0, "longest_wait_seconds": 0,
                                      "service_level": 100.0, "offered": 1, "answered": 1, "abandoned": 0}
-    assert snapshot["queues"][1] == {"name": "sales", "waiting": 1, "longest_wait_seconds": 3596,
+    assert snapshot["queues"][1] == {"name": "sales", "label": "sales", "waiting": 1, "longest_wait_seconds": 3596,
                                      "service_level": None, "offered": 1, "answered": 0, "abandoned": 0}
     assert snapshot["lines"]["in_use"] == 1
     assert snapshot["airing"] is None
@@ -153,10 +154,11 @@ def test_callbacks_captured_pending_and_done(db: Any) -> None:
 
 # ---------------------------------------------------------------- agents
 
-def state(agent: str, offset: float, new: AgentState, seat: str = "", reason: str = "") -> None:
+def state(agent: str, offset: float, new: AgentState, seat: str = "", reason: str = "",
+          phone_online: bool = True) -> None:
     user = User.objects.filter(username=agent).first()
     AgentStateEvent.objects.create(agent_key=agent, agent=user, state=new, seat=seat, reason=reason, at=at(offset),
-                                   mono=5000.0 + offset)
+                                   mono=5000.0 + offset, phone_online=phone_online)
 
 
 def test_agents_logged_in_today_with_their_last_state(db: Any) -> None:
@@ -176,12 +178,37 @@ def test_agents_logged_in_today_with_their_last_state(db: Any) -> None:
 
     assert floor_snapshot(NOW)["agents"] == [
         {"agent": "a1", "name": "李娜", "state": "on_call", "reason": "", "seat": "s1",
-         "since": "2026-11-24T20:05:00+08:00"},
+         "since": "2026-11-24T20:05:00+08:00", "phone_online": True},
         {"agent": "a2", "name": "a2", "state": "not_ready", "reason": "lunch", "seat": "s2",
-         "since": "2026-11-24T12:00:00+08:00"},
+         "since": "2026-11-24T12:00:00+08:00", "phone_online": True},
         {"agent": "ghost", "name": "ghost", "state": "ready", "reason": "", "seat": "s5",
-         "since": "2026-11-24T20:00:00+08:00"},
+         "since": "2026-11-24T20:00:00+08:00", "phone_online": True},
     ]
+
+
+def test_an_agent_ready_with_the_seat_phone_offline_shows_so_with_the_users_full_name(db: Any) -> None:
+    named = factories.make_user("agent", "agent1")
+    named.first_name = "李娜"
+    named.save()
+    state("agent1", -600, AgentState.READY, "A-01", phone_online=False)  # logged in, no phone registered yet
+    state("agent2", -500, AgentState.READY, "A-02", phone_online=False)
+    state("agent2", -400, AgentState.READY, "A-02", phone_online=True)  # its phone registered
+
+    agents = floor_snapshot(NOW)["agents"]
+    assert [(a["agent"], a["name"], a["state"], a["phone_online"], a["since"]) for a in agents] == [
+        ("agent1", "李娜", "ready", False, "2026-11-24T19:50:00+08:00"),
+        ("agent2", "agent2", "ready", True, "2026-11-24T19:53:20+08:00")]
+
+
+def test_queues_show_their_labels_and_fall_back_to_their_names(db: Any) -> None:
+    Queue.objects.create(name="orders", label="订购")
+    Queue.objects.create(name="after_sales", label="售后")
+    Queue.objects.create(name="vip")
+
+    assert [(q["name"], q["label"]) for q in floor_snapshot(NOW)["queues"]] == [
+        ("after_sales", "售后"), ("orders", "订购"), ("vip", "vip")]
+    assert Queue.labels() == {"orders": "订购", "after_sales": "售后", "vip": "vip"}
+    assert [str(queue) for queue in Queue.objects.order_by("name")] == ["售后", "订购", "vip"]
 
 
 # ---------------------------------------------------------------- airing

@@ -63,12 +63,17 @@
       if (window.htmx && document.getElementById("questions")) htmx.trigger(document.body, "refresh-questions");
     } else if (message.type === "agent") {
       if (event.state === "logged_out") delete floor.agents[event.agent];
-      else floor.agents[event.agent] = Object.assign({}, floor.agents[event.agent] || { name: event.agent },
-        { agent: event.agent, state: event.state, reason: event.reason, seat: event.seat, since: event.at });
+      else floor.agents[event.agent] = Object.assign({}, floor.agents[event.agent] || { name: nameOf(event.agent) },
+        { agent: event.agent, state: event.state, reason: event.reason, seat: event.seat, since: event.at,
+          phone_online: event.phone_online !== false });
     }
   }
 
   // ---------------------------------------------------------------- drawing
+
+  // Engine names are codes: people read queue labels (订购) and agents' names, never user names.
+  const labelOf = (queue) => (config.queues && config.queues[queue]) || queue;
+  const nameOf = (agent) => (config.names && config.names[agent]) || agent;
 
   function setFigure(name, value) {
     const element = document.querySelector('[data-figure="' + name + '"]');
@@ -102,7 +107,7 @@
     setFigure("pending", floor.callbacks.pending || 0);
     setFigure("lines", (floor.lines.in_use || 0) + (floor.lines.lines ? " / " + floor.lines.lines : ""));
     setFigure("refused", floor.refused);
-    drawRows("queues", queues.map((q) => [q.name, q.waiting, (q.longest_wait_seconds || 0) + "s",
+    drawRows("queues", queues.map((q) => [q.label || labelOf(q.name), q.waiting, (q.longest_wait_seconds || 0) + "s",
       q.service_level === null || q.service_level === undefined ? "—" : q.service_level + "%",
       q.answered, q.abandoned, q.ready === undefined ? "—" : q.ready + " / " + q.busy]));
     drawAgents();
@@ -138,12 +143,21 @@
     return span;
   }
 
+  // A ready agent whose seat phone is not registered is offered no call: "就绪·话机离线", shown apart.
+  function stateText(agent) {
+    const offline = agent.phone_online === false;
+    if (offline && agent.state === "ready") return config.states.ready_offline || config.texts.phone_offline;
+    return (config.states[agent.state] || agent.state) +
+      (agent.reason ? " · " + (config.reasons[agent.reason] || agent.reason) : "") +
+      (offline ? " · " + config.texts.phone_offline : "");
+  }
+
   function stateBadge(agent) {
     const badge = document.createElement("span");
     badge.className = "agent-state";
     badge.dataset.state = agent.state;
-    badge.textContent = (config.states[agent.state] || agent.state) +
-      (agent.reason ? " · " + (config.reasons[agent.reason] || agent.reason) : "");
+    badge.dataset.phone = agent.phone_online === false ? "offline" : "online";
+    badge.textContent = stateText(agent);
     return badge;
   }
 
@@ -152,6 +166,7 @@
     drawRows("agents", agents.map((agent) => {
       const cells = [agent.name, stateBadge(agent), since(agent.since), agent.seat];
       if (config.can_act) cells.push(group(
+        button(config.texts.ready, () => command("/api/engine/agent/state", { agent: agent.agent, state: "ready" })),
         button(config.texts.not_ready, () => command("/api/engine/agent/state",
           { agent: agent.agent, state: "not_ready", reason: $("reason-select").value })),
         button(config.texts.logout, () => command("/api/engine/agent/logout", { agent: agent.agent }))));
@@ -180,7 +195,8 @@
   function drawCalls() {
     drawRows("calls", floor.calls.map((call) => {
       const agent = floor.agents[call.agent];
-      const cells = [call.caller, call.queue, agent ? agent.name : call.agent, config.phases[call.phase] || call.phase,
+      const cells = [call.caller, labelOf(call.queue), agent ? agent.name : nameOf(call.agent),
+                     config.phases[call.phase] || call.phase,
                      since(call.since)];
       if (config.can_act) cells.push(callActions(call));
       return cells;
