@@ -186,10 +186,14 @@ class SeatAdmin(AuditedAdmin):
     """Seats and their phones; the agent logged in is shown, changed only by logging in or out at the desk."""
 
     form = SeatForm
-    list_display = ("name", "sip_username", "realm", "fixed_uri", "agent")
+    list_display = ("name", "sip_username", "realm", "fixed_uri", "agent_name")
     search_fields = ("name", "sip_username")
-    readonly_fields = ("agent",)
+    readonly_fields = ("agent_name",)
     list_select_related = ("agent",)
+
+    @admin.display(description=_("agent"), ordering="agent")
+    def agent_name(self, obj: Seat) -> str:
+        return display_name(obj.agent)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change and not form.has_changed():

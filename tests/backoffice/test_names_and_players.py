@@ -12,7 +12,8 @@ from django.test import Client
 
 from hotline.calls.callback_actions import do_handle_voicemail
 from hotline.calls.engine_bridge import OrmCallLog
-from hotline.calls.models import CallRecord, Voicemail
+from hotline.calls.models import CallRecord, Seat, Voicemail
+from hotline.calls.seats import do_create_seat
 from hotline.orders.models import Order
 from hotline.service.models import CallNote, Complaint, Message
 from hotline.telephony import events as ev
@@ -158,3 +159,13 @@ def test_notes_complaints_and_messages_name_the_agent(world: Any, named: dict[st
         detail = page(client, admin_url(model, "change", pk))
         assert re.search(r'<div class="readonly">王芳</div>', detail), model
         assert "t_agent" not in listing + detail, model
+
+
+def test_seats_name_the_agent_logged_in(named: dict[str, Any]) -> None:
+    seat = do_create_seat("A-01", "8001", "s3cret-pass", actor=named["admin"])
+    Seat.objects.filter(pk=seat.pk).update(agent=named["agent"])  # as signing in at the desk does
+    client = chinese_client(named["admin"])
+    assert cells(page(client, admin_url("calls/seat")), "agent_name") == ["王芳"]
+    detail = page(client, admin_url("calls/seat", "change", seat.pk))
+    assert re.search(r'<div class="readonly">王芳</div>', detail)
+    assert "t_agent" not in detail
