@@ -114,6 +114,23 @@ def test_a_403_logs_one_line_without_a_traceback(users: dict[str, Any], caplog: 
     assert "Traceback" not in caplog.text
 
 
+def test_an_expired_form_says_so_in_chinese_and_leads_back(db: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "x", "password": "y"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>页面已过期</h1>" in html and "表单打开时间过长，或来自其他网站。请返回，刷新页面后重试。" in html
+    assert back_link(html) == '<a class="back" href="/">返回首页</a>'
+    assert "CSRF" not in html and "Forbidden" not in html
+
+
+def test_a_bad_request_is_chinese(db: Any) -> None:
+    response = Client(HTTP_HOST="not-our-host.example").get("/")  # a Host outside ALLOWED_HOSTS
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "<h1>请求无效</h1>" in html and "Bad Request" not in html
+
+
 # ---------------------------------------------------------------- 500
 
 
