@@ -69,7 +69,8 @@ def add_output_arguments(parser: argparse.ArgumentParser, section: str, default:
                         help=f"Markdown file whose {section} section is written (default: {default}).")
     parser.add_argument("--write", dest="no_write", action="store_false", default=None,
                         help=f"Record the figures in the {section} section of --output. Default: only when that "
-                             "section was measured on this machine (same CPU, cores and RAM) or is not there yet. "
+                             "section was measured on this machine (same CPU, cores and RAM) or is not there yet (in a "
+                             "folder that exists: an installed copy has no docs/). "
                              "Nothing in a checkout tells the project's own from a clone, but the machine line "
                              "tells the project's reference machine from yours, so a clone elsewhere never "
                              "replaces the published figures by accident.")
@@ -88,9 +89,9 @@ def write_decision(path: Path, section_name: str, no_write: bool | None,
     """Whether to record the section in `path`, and why not: --write / --no-write decide; by default only a
     section measured on this machine (or a new one) in an existing file is replaced."""
     if no_write is not None:
-        return (not no_write, "--no-write")
-    if not path.exists():
-        return False, f"{path} does not exist (not a source checkout?); --write creates it"
+        return (False, "--no-write") if no_write else (True, "")
+    if not path.exists():  # an installed copy has no docs/ folder: nothing to record the figures in
+        return (True, "") if path.parent.is_dir() else (False, f"{path.parent} does not exist; --write creates it")
     start, end = markers(section_name)
     section = path.read_text(encoding="utf-8").partition(start)[2].partition(end)[0]
     recorded = next((line for line in section.splitlines() if line.startswith("Machine: ")), "")
