@@ -39,7 +39,7 @@ def search_customers(term: str, limit: int = 10) -> list[Customer]:
     (any notation; one indexed look-up) when the term is one, else by member number or a part of the name.
 
     The name match scans the customers newest first and stops at `limit`: a common name answers at once, a
-    rare one reads the table (about a second for a million customers on SQLite; no name index yet)."""
+    rare one reads the whole table (there is no index on names)."""
     term = term.strip()
     if not term:
         return []

@@ -43,11 +43,17 @@ def require_perm(request: HttpRequest, perm: Perm) -> User:
 
 
 STATE_LABELS = {"logged_out": _("Signed out of the seat"), "ready": _("Ready"), "not_ready": _("Not ready"),
-                "ringing": _("Ringing"), "on_call": _("On a call"), "wrap_up": _("Wrap-up")}
+                "ringing": _("Ringing"), "on_call": _("On a call"), "wrap_up": _("Wrap-up"),
+                # ready, but the seat's phone cannot ring (not registered): no call is offered
+                "ready_offline": _("Ready · phone offline")}
 TEXTS = {"confirm_logout": _("Sign out of the seat?"), "no_results": _("No product found"),
          "failed": _("The request failed; try again."), "offline": _("The engine is not answering."),
          "gifts": _("Free gifts"), "new_customer": _("New customer"), "no_customer": _("No customer chosen"),
-         "no_customers": _("No customer found"), "quantity": _("Qty"), "field_error": _("%(field)s: %(message)s")}
+         "no_customers": _("No customer found"), "quantity": _("Qty"), "field_error": _("%(field)s: %(message)s"),
+         "phone_hint": _("Register the seat's phone (SIP user %(user)s) to take calls: calls are offered only to "
+                         "a phone that can ring."),
+         "seconds_left": _("%(seconds)s s left")}
+WRAPUP_EXTENSION = 30  # seconds one press of "extend wrap-up" adds
 # The order form's fields as the server names them in its errors, with the label the agent sees.
 FIELD_LABELS = {"customer_id": _("Customer"), "new_customer": _("New customer"), "new_customer.name": _("Name"),
                 "new_customer.gender": _("Gender"), "new_customer.phone": _("Phone number"), "lines": _("Product"),
@@ -58,8 +64,12 @@ FIELD_LABELS = {"customer_id": _("Customer"), "new_customer": _("New customer"),
 
 
 def _page_config(request: HttpRequest) -> dict[str, Any]:
-    """What desk.js needs: the websocket, wrap-up times, and its texts in the user's language."""
+    """What desk.js needs: the websocket, wrap-up times, queue labels, the seats' SIP users (for the "phone
+    offline" hint), and its texts in the user's language."""
     return {"ws": f"/ws/desk/?lang={getattr(request, 'LANGUAGE_CODE', 'zh-hans')}", "wrapup": wrapup_seconds(),
+            "queues": {queue.name: queue.label or queue.name for queue in Queue.objects.all()},
+            "seat_users": dict(Seat.objects.values_list("name", "sip_username")),
+            "wrapup_extension": WRAPUP_EXTENSION,
             "states": {key: str(label) for key, label in STATE_LABELS.items()},
             "reasons": reason_labels(),
             "texts": {key: str(text) for key, text in TEXTS.items()},

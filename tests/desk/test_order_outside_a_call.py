@@ -104,7 +104,7 @@ def outside_a_call(world: SimpleNamespace) -> dict[str, Any]:
         seen["focus_on_new"] = page.evaluate(FOCUSED)
         _add_product(page, "802")
         page.fill("#order-lines input.qty", "0")
-        page.dispatch_event("#order-lines input.qty", "change")
+        page.press("#order-lines input.qty", "Tab")  # leaving the field is a change
         _wait(page, "() => document.querySelector('#order-lines input.qty').getAttribute('aria-invalid') === 'true'")
         seen["quote_errors"] = page.evaluate(ERRORS)
         seen["refused"] = _submit_refused(page)
@@ -112,7 +112,7 @@ def outside_a_call(world: SimpleNamespace) -> dict[str, Any]:
         page.fill("#new-name", "李阿姨")
         page.select_option("#new-gender", "f")
         page.fill("#order-lines input.qty", "2")
-        page.dispatch_event("#order-lines input.qty", "change")
+        page.press("#order-lines input.qty", "Tab")  # leaving the field is a change
         _wait(page, "() => document.querySelectorAll('#order-errors li').length === 0")
         seen["second_order"] = _place(page)
         # click-to-dial of letters

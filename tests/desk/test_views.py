@@ -120,6 +120,27 @@ def test_the_desk_page_for_a_seated_agent(agent: Any, users: dict[str, Any]) -> 
     assert 'id="desk-config"' in content and 'data-seat="A-01"' in content
 
 
+def test_the_desk_names_queues_by_their_label_and_knows_the_seats_sip_users(agent: Any) -> None:
+    Queue.objects.create(name="orders", label="订购", wrapup_seconds=60)
+    Queue.objects.create(name="aftersales", wrapup_seconds=30)  # no label: its name
+    Seat.objects.create(name="A-01", sip_username="8001", agent=agent)
+    Seat.objects.create(name="A-02", sip_username="8002")
+
+    response = client_for(agent).get("/desk/")
+
+    config = response.context["config"]
+    assert config["queues"] == {"aftersales": "aftersales", "orders": "订购"}
+    assert config["seat_users"] == {"A-01": "8001", "A-02": "8002"}
+    assert (config["states"]["ready_offline"], config["wrapup_extension"]) == ("Ready · phone offline", 30)
+    assert config["texts"]["phone_hint"] == ("Register the seat's phone (SIP user %(user)s) to take calls: calls are "
+                                             "offered only to a phone that can ring.")
+    content = response.content.decode()
+    assert '<option value="queue:orders">Queue 订购</option>' in content
+    assert '<option value="queue:aftersales">Queue aftersales</option>' in content
+    assert 'id="btn-extend" title="F9" hidden>Extend wrap-up +30 s <kbd>F9</kbd></button>' in content
+    assert 'id="customer-q"' in content
+
+
 def test_a_supervisor_may_use_the_desk(users: dict[str, Any]) -> None:
     response = client_for(users["supervisor"]).get("/desk/")
     assert response.status_code == 200

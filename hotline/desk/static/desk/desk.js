@@ -8,7 +8,9 @@
   // Timings and results the end-to-end test and `hotline bench pop` read.
   const record = (window.hotlineDesk = { pops: [], orders: [], keys: 0, received: [] });
 
-  let agentState = { state: "logged_out", reason: "", seat: "", since: null };
+  // phone_online: whether the seat's phone can ring (absent from an older engine: online); wrapup_until: when
+  // wrap-up ends, extensions included (ISO; absent: the queue's wrap-up time from `since`).
+  let agentState = { state: "logged_out", reason: "", seat: "", since: null, phone_online: true, wrapup_until: null };
   let call = null; // {call_id, queue, phase}
   // The current order form's prefill: the call (if any), the customer, the aired product. `mode` says who the
   // order is for: "existing" (customer_id), "new" (name, gender and phone typed here) or "none" (not chosen).
@@ -68,12 +70,17 @@
 
   function showState() {
     const badge = $("state-badge");
-    let label = config.states[agentState.state] || agentState.state;
+    const offline = agentState.state === "ready" && agentState.phone_online === false;
+    let label = config.states[offline ? "ready_offline" : agentState.state] || agentState.state;
     if (agentState.state === "not_ready" && agentState.reason) {
       label += " · " + (config.reasons[agentState.reason] || agentState.reason);
     }
     badge.textContent = label;
     badge.dataset.state = agentState.state;
+    badge.dataset.phone = offline ? "offline" : "online";
+    const sipUser = config.seat_users[agentState.seat] || agentState.seat;
+    $("phone-hint").textContent = offline ? texts.phone_hint.replace("%(user)s", sipUser) : "";
+    $("phone-hint").hidden = !offline;
     const seated = agentState.state !== "logged_out";
     $("seat-login").hidden = seated;
     $("seat-controls").hidden = !seated;
@@ -86,13 +93,21 @@
     const seconds = since ? Math.max(0, Math.floor((Date.now() - since) / 1000)) : 0;
     $("state-clock").textContent = since ? clock(seconds) : "";
     const countdown = $("wrapup-countdown");
-    if (agentState.state === "wrap_up" && call) {
-      const left = (config.wrapup[call.queue] || 0) - seconds;
-      countdown.hidden = left < 0;
-      countdown.textContent = left >= 0 ? config.states.wrap_up + " " + left + "s" : "";
-    } else {
-      countdown.hidden = true;
-    }
+    const left = wrapUpLeft(seconds);
+    countdown.hidden = left === null;
+    countdown.textContent = left === null ? "" : config.states.wrap_up + " " + texts.seconds_left
+      .replace("%(seconds)s", String(left));
+    countdown.dataset.until = agentState.state === "wrap_up" && agentState.wrapup_until ? agentState.wrapup_until : "";
+    $("btn-extend").hidden = agentState.state !== "wrap_up";
+  }
+
+  // Seconds of wrap-up left: to the engine's end (extensions included), else the queue's time since wrap-up began.
+  function wrapUpLeft(seconds) {
+    if (agentState.state !== "wrap_up") return null;
+    if (agentState.wrapup_until) return Math.max(0, Math.ceil((Date.parse(agentState.wrapup_until) - Date.now()) / 1000));
+    if (!call) return null;
+    const left = (config.wrapup[call.queue] || 0) - seconds;
+    return left >= 0 ? left : null;
   }
 
   function clock(seconds) {
@@ -121,7 +136,8 @@
     });
     if (lastState) {
       agentState = { state: lastState.state, reason: lastState.reason, seat: lastState.seat || agentState.seat,
-                     since: lastState.since };
+                     since: lastState.since, phone_online: lastState.phone_online !== false,
+                     wrapup_until: lastState.wrapup_until || null };
       showState();
       // An outbound call pauses the agent ("outbound") while it rings: only an inbound call is judged by state.
       const offCall = call && call.direction !== "outbound" && !["ringing", "on_call"].includes(agentState.state);
@@ -155,7 +171,8 @@
   function setPhase(callId, phase) {
     if (!call || call.call_id !== callId) return;
     call.phase = phase;
-    $("call-phase").textContent = config.states[phase] || "";
+    const queue = config.queues[call.queue] || call.queue; // its label (订购), never its code
+    $("call-phase").textContent = (config.states[phase] || "") + (queue ? " · " + queue : "");
     $("call-bar").dataset.phase = phase;
   }
 
@@ -282,6 +299,7 @@
     if (!lines.length) {
       $("order-total").textContent = "¥0.00";
       $("gifts").textContent = "";
+      showLineErrors(null);
       return;
     }
     try {
@@ -294,9 +312,9 @@
       $("order-total").textContent = "¥" + data.total;
       $("gifts").textContent = data.gifts.length ? texts.gifts + ": " +
         data.gifts.map((gift) => gift.name + " ×" + gift.quantity).join("、") : "";
-      clearErrors();
+      showLineErrors(null);
     } catch (error) {
-      if (mine === quoting) showErrors(error, false);
+      if (mine === quoting) showLineErrors(error);
     }
   }
 
@@ -412,7 +430,7 @@
     "new_customer.gender": "new-gender", "new_customer.phone": "new-phone", lines: "product-q",
     delivery_method: "delivery-method", payment_method: "payment-method", rush: "rush", address_id: "address-select",
     address_text: "address-text", recipient: "address-text", recipient_phone: "address-text",
-    invoice_title: "invoice-title", invoice_tax_id: "invoice-tax-id", notes: "order-notes",
+    invoice_title: "invoice-title", invoice_tax_id: "invoice-tax-id", notes: "order-notes", q: "customer-q",
   };
 
   function fieldInput(key) {
@@ -433,18 +451,42 @@
       .map((message) => labelled(key, message)));
   }
 
+  // The messages shown, by field. A submit replaces them all; a quote (while lines are typed) only the lines'.
+  let shownErrors = {};
+  const isLineKey = (key) => key === "lines" || key.startsWith("lines.");
+
   function clearErrors() {
-    $("order-errors").innerHTML = "";
-    for (const input of $("order-form").querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    shownErrors = {};
+    renderErrors(false);
+  }
+
+  function showErrors(error, focus = true) {
+    shownErrors = (error.data && error.data.errors) || { "": [error.message] };
+    renderErrors(focus);
+  }
+
+  function showLineErrors(error) {
+    const others = Object.entries(shownErrors).filter(([key]) => !isLineKey(key));
+    shownErrors = Object.assign(Object.fromEntries(others), (error && ((error.data && error.data.errors)
+      || { lines: [error.message] })) || {});
+    renderErrors(false);
+  }
+
+  // Typing in a field the server refused takes its message away.
+  function fieldEdited(event) {
+    if (event.target.getAttribute("aria-invalid") !== "true") return;
+    const others = Object.entries(shownErrors).filter(([key]) => fieldInput(key) !== event.target);
+    shownErrors = Object.fromEntries(others);
+    renderErrors(false);
   }
 
   // Lists the messages under the form, marks their fields, and (on submit) focuses the first of them.
-  function showErrors(error, focus = true) {
-    clearErrors();
+  function renderErrors(focus) {
     const list = $("order-errors");
-    const errors = (error.data && error.data.errors) || { "": [error.message] };
+    list.innerHTML = "";
+    for (const input of $("order-form").querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
     const invalid = [];
-    for (const [key, messages] of Object.entries(errors)) {
+    for (const [key, messages] of Object.entries(shownErrors)) {
       const input = fieldInput(key);
       if (input) {
         input.setAttribute("aria-invalid", "true");
@@ -618,6 +660,9 @@
     } else if (event.key === "F8") {
       event.preventDefault();
       $("product-q").focus();
+    } else if (event.key === "F9" && agentState.state === "wrap_up") {
+      event.preventDefault();
+      $("btn-extend").click();
     } else if (event.key === "F7") {
       event.preventDefault();
       $("customer-q").focus();
@@ -642,6 +687,8 @@
     $("btn-not-ready").addEventListener("click", () =>
       command("/api/engine/agent/state", { state: "not_ready", reason: $("reason-select").value }));
     $("btn-logout").addEventListener("click", () => command("/api/engine/agent/logout", {}));
+    $("btn-extend").addEventListener("click", () =>
+      command("/api/engine/agent/wrapup/extend", { seconds: config.wrapup_extension }));
     $("btn-hold").addEventListener("click", () => {
       callCommand("hold");
       $("btn-hold").hidden = true;
@@ -676,6 +723,7 @@
     $("product-q").addEventListener("input", search);
     $("product-q").addEventListener("keydown", onSearchKey);
     $("address-text").addEventListener("change", parseAddress);
+    $("order-form").addEventListener("input", fieldEdited);
     $("order-form").addEventListener("submit", (event) => {
       event.preventDefault();
       submitOrder();
