@@ -115,6 +115,7 @@ def outside_a_call(world: SimpleNamespace) -> dict[str, Any]:
         page.press("#order-lines input.qty", "Tab")  # leaving the field is a change
         _wait(page, "() => document.querySelectorAll('#order-errors li').length === 0")
         seen["second_order"] = _place(page)
+        seen["chosen_after_order"] = page.text_content("#order-customer")
         # click-to-dial of letters
         page.fill("#dial-number", "abc")
         page.press("#dial-number", "Enter")
@@ -138,6 +139,7 @@ def test_an_order_outside_a_call_for_a_found_and_for_a_new_customer_with_field_e
     assert seen["quote_errors"] == ["第 1 行：数量必须大于 0"]
     assert seen["refused"] == {"errors": ["姓名不能为空", "第 1 行：数量必须大于 0"], "focused": "new-name",
                                "invalid": ["new-name", "qty"]}
+    assert seen["chosen_after_order"] == f"李阿姨 {NEW_PHONE}"
     assert seen["dial"] == ("“abc”不是电话号码：只能使用数字。", "dial-number", "true", "")
     # the orders: outside a call (no call, no airing), through the same action as on a call
     first, second = Order.objects.order_by("id")

@@ -95,8 +95,7 @@
     const countdown = $("wrapup-countdown");
     const left = wrapUpLeft(seconds);
     countdown.hidden = left === null;
-    countdown.textContent = left === null ? "" : config.states.wrap_up + " " + texts.seconds_left
-      .replace("%(seconds)s", String(left));
+    countdown.textContent = left === null ? "" : texts.seconds_left.replace("%(seconds)s", String(left));
     countdown.dataset.until = agentState.state === "wrap_up" && agentState.wrapup_until ? agentState.wrapup_until : "";
     $("btn-extend").hidden = agentState.state !== "wrap_up";
   }
@@ -273,6 +272,19 @@
     });
   }
 
+  // Prices and amounts as quoted, in the rows as they are: a quantity being typed is not redrawn under the agent.
+  function showAmounts() {
+    const rows = $("order-lines").tBodies[0].rows;
+    if (rows.length !== lines.length) {
+      renderLines();
+      return;
+    }
+    lines.forEach((line, index) => {
+      rows[index].cells[2].textContent = "¥" + line.unit_price;
+      rows[index].cells[3].textContent = "¥" + line.amount;
+    });
+  }
+
   function showCrossSells(suggestions) {
     const box = $("cross-sells");
     box.innerHTML = "";
@@ -308,7 +320,7 @@
       data.lines.forEach((quoted, index) => {
         if (lines[index]) Object.assign(lines[index], { unit_price: quoted.unit_price, amount: quoted.amount });
       });
-      renderLines();
+      showAmounts();
       $("order-total").textContent = "¥" + data.total;
       $("gifts").textContent = data.gifts.length ? texts.gifts + ": " +
         data.gifts.map((gift) => gift.name + " ×" + gift.quantity).join("、") : "";
@@ -414,6 +426,7 @@
         Object.assign(order, { customer_id: data.order.customer_id, mode: "existing",
                                customer_name: $("new-name").value.trim(), phone: $("new-phone").value.trim() });
         $("new-customer").hidden = true;
+        $("order-customer").textContent = order.customer_name + " " + order.phone;
       }
     } catch (error) {
       showErrors(error);
