@@ -204,6 +204,8 @@
     $("order-form").hidden = false;
     $("order-placed").hidden = true;
     clearErrors();
+    $("customer-q").value = ""; // a pop arriving mid-search takes the form
+    showCustomers([], "");
     const chosen = order.mode === "existing" ? order.customer_name + " " + order.phone
       : order.mode === "new" ? texts.new_customer + " " + order.phone : texts.no_customer;
     $("order-customer").textContent = chosen.trim();
