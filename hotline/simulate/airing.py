@@ -60,6 +60,11 @@ BEFORE_CALLBACK = ("welcome", "main_menu", "please_hold", "queue_ahead", "queue_
                    "goodbye", "invalid_key", "no_input")
 
 
+def through_cue(payload_type: int) -> bytes | None:
+    """A frame of the short welcome that puts a caller straight through to the order queue during an airing."""
+    return prompt_cue("welcome_short", payload_type, ("welcome", "please_hold"))
+
+
 def callback_cue(payload_type: int) -> bytes | None:
     """A frame of "we will call you back" (the engine plays it once a callback is stored, then hangs up)."""
     return prompt_cue("callback_confirmed", payload_type, BEFORE_CALLBACK)
@@ -316,7 +321,8 @@ class Simulation:
                 caller.abort(reason)
 
     def _launch(self) -> None:
-        caller = Caller(self.caller_side, self._plan(), menu_cue=menu_cue, callback_cue=callback_cue)
+        caller = Caller(self.caller_side, self._plan(), menu_cue=menu_cue, callback_cue=callback_cue,
+                        through_cue=through_cue)
         self.callers.append(caller)
         self.by_number[caller.plan.number] = caller
         self._tasks.append(asyncio.ensure_future(caller.run(self.uri, self.options.answer_timeout)))

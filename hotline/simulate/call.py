@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from hotline.simulate import DEFAULT_DNIS
-from hotline.simulate.airing import SimulationError, callback_cue, menu_cue, prompt_seconds
+from hotline.simulate.airing import SimulationError, callback_cue, menu_cue, prompt_seconds, through_cue
 from hotline.simulate.media import voice_frames
 from hotline.simulate.phones import HOST, Caller, CallerPlan, CallResult, SipEndpoint
 from hotline.telephony.sip.transport import Address
@@ -60,7 +60,8 @@ async def place_call(options: CallOptions, answered_by: AnsweredBy | None = None
         menu_delay = prompt_seconds("welcome") + prompt_seconds("main_menu") + 1.0
         plan = CallerPlan(number=options.number, key=options.key, menu_delay=menu_delay, patience=options.wait,
                           talk=options.talk, listen=options.talk)
-        caller = Caller(endpoint, plan, menu_cue=menu_cue, callback_cue=callback_cue, voice=voice_frames)
+        caller = Caller(endpoint, plan, menu_cue=menu_cue, callback_cue=callback_cue, voice=voice_frames,
+                        through_cue=through_cue)
         said(f"Calling {options.dnis} from {options.number}"
              + (f", pressing {options.key} at the menu" if options.key else ", pressing no key") + "…")
         running = asyncio.ensure_future(caller.run(f"sip:{options.dnis}@{host}:{port}", options.connect_timeout + 8))

@@ -278,11 +278,15 @@ class Caller:
     def __init__(self, endpoint: SipEndpoint, plan: CallerPlan, mark: int = CALLER_MARK,
                  agent_mark: int = AGENT_MARK, menu_cue: Callable[[int], bytes | None] | None = None,
                  callback_cue: Callable[[int], bytes | None] | None = None,
-                 voice: Callable[[int], tuple[bytes, ...]] | None = None) -> None:
+                 voice: Callable[[int], tuple[bytes, ...]] | None = None,
+                 through_cue: Callable[[int], bytes | None] | None = None) -> None:
         self.endpoint = endpoint
         self.plan = plan
         self.menu_cue = menu_cue  # payload type → a frame of the menu prompt: press the key on hearing it
         self.callback_cue = callback_cue  # payload type → a frame of "we will call you back"
+        # payload type → a frame of "putting you through to orders" (a number that skips its menu during an
+        # airing): the caller then knows no menu is coming and presses nothing
+        self.through_cue = through_cue
         self.voice = voice  # payload type → the frames the caller says once talking (else marked frames)
         self.called_back = False  # heard the engine confirm a callback
         self.mark = mark
@@ -363,6 +367,19 @@ class Caller:
         confirmation = self.callback_cue(payload_type) if self.callback_cue is not None else None
         if confirmation is not None:
             self.stream.when_heard(confirmation, self._heard_callback)
+        through = self.through_cue(payload_type) if self.through_cue is not None else None
+        if through is not None:
+            self.stream.when_heard(through, self._put_through)
+
+    def _put_through(self) -> None:
+        """The engine skipped the menu and is putting the caller through to an agent: a person presses nothing
+        now (a key in the queue would ask for a callback) and waits, whatever they meant to press."""
+        if self.pressed or self.result.agent:
+            return
+        self.pressed = True
+        if self.plan.key == "2":  # meant to hear the order status: now waits for an agent like the others
+            self._after(self.plan.patience, self._leave, None)
+        self._choice = self._after(self.plan.announcement, self._on_hold)
 
     def _heard_callback(self) -> None:
         """"We will call you back": a person waits for the end of it rather than hang up now."""

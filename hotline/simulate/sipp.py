@@ -1,10 +1,11 @@
 """The README's SIPp call: `scenarios/customer_call.xml` plays `scenarios/customer_call.pcap`, made here.
 
-The pcap is a customer's voice (voices/customer.wav) as PCMA RTP, the menu key 1 as an RFC 4733 event at
-4.5 s (after the welcome, while the menu plays, in every version of the demo flow), and the voice again in
-a loop up to `SECONDS`, so an agent who answers hears the customer. SIPp keeps only the UDP payloads and
-rewrites addresses and ports, so those written here are placeholders. Regenerate (after changing the voice)
-with `python -m hotline.simulate.sipp` and commit the file.
+The pcap is a customer's voice (voices/customer.wav) as PCMA RTP in a loop up to `SECONDS`, so an agent who
+answers hears the customer. It presses no key, as an impulse buyer who waits would: the demo flow puts a
+silent caller through to the order queue after one pass of its menu (or at once while an airing of the
+number is on, when a key in the queue would ask for a callback). `rtp_packets(key=…)` can add a key.
+SIPp keeps only the UDP payloads and rewrites addresses and ports, so those written here are placeholders.
+Regenerate (after changing the voice) with `python -m hotline.simulate.sipp` and commit the file.
 """
 
 from __future__ import annotations
@@ -22,23 +23,23 @@ from hotline.telephony.media.rtp import FRAME_SAMPLES, event_payload, packet
 HERE = Path(__file__).resolve().parent / "scenarios"
 SCENARIO, PCAP = HERE / "customer_call.xml", HERE / "customer_call.pcap"
 PCMA, TELEPHONE_EVENT = 8, 101
-KEY, KEY_AT = "1", 4.5  # seconds after the answer
+KEY_AT = 4.5  # seconds after the answer, for a scenario that presses a key
 SECONDS = 30  # the scenario hangs up at 35 s unless the engine or the agent does first
 PCAP_HEADER = struct.Struct("<IHHiIII")
 RECORD_HEADER = struct.Struct("<IIII")
 
 
-def rtp_packets(seconds: float = SECONDS) -> list[tuple[float, bytes]]:
-    """(time, RTP packet) of the call's audio: the voice in a loop, the key at KEY_AT."""
+def rtp_packets(seconds: float = SECONDS, key: str = "") -> list[tuple[float, bytes]]:
+    """(time, RTP packet) of the call's audio: the voice in a loop, and `key` (if any) at KEY_AT."""
     voice = read_wav(VOICES / "customer.wav").frames(Codec(PCMA))
     packets: list[tuple[float, bytes]] = []
     seq, slot, slots = 1000, 0, round(seconds * 50)
-    key_slot = round(KEY_AT * 50)
+    key_slot = round(KEY_AT * 50) if key else -1
     while slot < slots:
         timestamp = 8000 + slot * FRAME_SAMPLES
         if slot == key_slot:  # the event's packets, 20 ms apart, all with its start timestamp
             for index in range(4):
-                payload = event_payload(KEY, (index + 1) * FRAME_SAMPLES, end=index == 3)
+                payload = event_payload(key, (index + 1) * FRAME_SAMPLES, end=index == 3)
                 for _ in range(3 if index == 3 else 1):
                     packets.append(((slot + index) / 50, packet(TELEPHONE_EVENT, seq, timestamp, 0x5EED, payload,
                                                                  index == 0)))

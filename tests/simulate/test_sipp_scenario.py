@@ -37,7 +37,9 @@ def test_the_shipped_pcap_is_what_the_generator_makes_from_the_voice() -> None:
     packets = rtp_packets()
     assert PCAP.stat().st_size == 24 + sum(16 + 14 + 20 + 8 + len(rtp) for _at, rtp in packets)
     assert SCENARIO.read_text().count('play_pcap_audio="hotline/simulate/scenarios/customer_call.pcap"') == 1
-    assert sum(1 for _at, rtp in packets if rtp[1] & 0x7F == 101) == 6  # the key 1: 3 updates, the end ×3
+    assert sum(1 for _at, rtp in packets if rtp[1] & 0x7F == 101) == 0  # no key: a silent caller reaches orders
+    keyed = rtp_packets(key="1")
+    assert sum(1 for _at, rtp in keyed if rtp[1] & 0x7F == 101) == 6  # a key: 3 updates, the end ×3
 
 
 @pytest.mark.django_db(transaction=True)
