@@ -80,20 +80,22 @@ def test_hold_plays_music_to_the_caller_and_cuts_the_agent_off_until_resume(tmp_
             await control.hold(call_id)
             await asyncio.sleep(0.2)  # packets already in flight
             held = caller.rtp.by_mark[AGENT_MARK], agent.rtp.by_mark[CALLER_MARK], caller.rtp.received
-            await asyncio.sleep(1.0)
+            # A second's worth of frames reaches the caller on hold, however long a loaded machine takes for it …
+            await until(lambda: caller.rtp.received - held[2] >= 50, what="a second of hold music")
             during = (caller.rtp.by_mark[AGENT_MARK] - held[0], agent.rtp.by_mark[CALLER_MARK] - held[1],
                       caller.rtp.received - held[2])
             await control.resume(call_id)
             await asyncio.sleep(0.2)
             resumed = caller.rtp.by_mark[AGENT_MARK], agent.rtp.by_mark[CALLER_MARK]
-            await asyncio.sleep(1.0)
+            await until(lambda: min(caller.rtp.by_mark[AGENT_MARK] - resumed[0],
+                                    agent.rtp.by_mark[CALLER_MARK] - resumed[1]) >= 50, what="both sides talking again")
             after = caller.rtp.by_mark[AGENT_MARK] - resumed[0], agent.rtp.by_mark[CALLER_MARK] - resumed[1]
             call.hangup()
             await until(lambda: CallStep.WRAPUP_END in call_log.kinds(call_id), what="wrap-up end")
             await refused("unknown_call", control.hold(call_id))
         assert during[0] == 0 and during[1] == 0  # nobody hears the other while on hold …
-        assert during[2] >= 40  # … the caller hears the hold music instead (1 s of 20 ms frames, with slack)
-        assert after[0] >= 40 and after[1] >= 40
+        assert during[2] >= 50  # … the caller hears the hold music instead (a second of 20 ms frames)
+        assert after[0] >= 50 and after[1] >= 50
         assert call_log.kinds(call_id) == [CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.OFFER, CallStep.RING,
                                            CallStep.ANSWER, CallStep.HOLD, CallStep.RESUME, CallStep.HANGUP,
                                            CallStep.WRAPUP_END]
@@ -118,12 +120,12 @@ def test_a_blind_transfer_to_a_queue_reaches_its_agent_with_one_recording_per_ag
             await until(lambda: len(events_of(call_log, Answer)) == 2, what="the second answer")
             assert await asyncio.wait_for(first.incoming[0].wait_ended(), 5) == "remote bye"
             before = caller.rtp.by_mark[SECOND_AGENT_MARK]
-            await asyncio.sleep(1.0)
+            await until(lambda: caller.rtp.by_mark[SECOND_AGENT_MARK] - before >= 50, what="the second agent's voice")
             heard_second = caller.rtp.by_mark[SECOND_AGENT_MARK] - before
             call.hangup()
             await until(lambda: call_id in call_log.closed, what="the call record to close")
             paths = [str(engine.recording_path(call_id, part)) for part in (1, 2)]
-        assert heard_second >= 40
+        assert heard_second >= 50
         assert call_log.kinds(call_id) == [
             CallStep.ARRIVE, CallStep.ENQUEUE, CallStep.OFFER, CallStep.RING, CallStep.ANSWER, CallStep.TRANSFER,
             CallStep.WRAPUP_END, CallStep.ENQUEUE, CallStep.OFFER, CallStep.RING, CallStep.ANSWER, CallStep.HANGUP,
@@ -202,13 +204,14 @@ def test_click_to_dial_rings_the_agent_first_then_the_customer_and_bridges_them(
             assert customer.incoming[0].called == "sip:13900139000@127.0.0.1:" + str(
                 customer.listeners.udp_address[1])
             before = agent.rtp.by_mark[CUSTOMER_MARK], customer.rtp.by_mark[AGENT_MARK]
-            await asyncio.sleep(1.0)
+            await until(lambda: min(agent.rtp.by_mark[CUSTOMER_MARK] - before[0],
+                                    customer.rtp.by_mark[AGENT_MARK] - before[1]) >= 50, what="both sides talking")
             heard = agent.rtp.by_mark[CUSTOMER_MARK] - before[0], customer.rtp.by_mark[AGENT_MARK] - before[1]
             customer.incoming[0].hangup()
             await until(lambda: call_id in call_log.closed, what="the call record to close")
             assert await asyncio.wait_for(agent.incoming[0].wait_ended(), 5) == "remote bye"
             assert engine.dispatcher.agent("agent-1").state is AgentState.READY  # given back to the queues
-        assert heard[0] >= 40 and heard[1] >= 40
+        assert heard[0] >= 50 and heard[1] >= 50
         assert call_log.kinds(call_id) == [CallStep.ARRIVE, CallStep.RING, CallStep.ANSWER, CallStep.HANGUP]
         (arrive,) = [e for e in call_log.events if e.kind is CallStep.ARRIVE]
         assert (arrive.direction, arrive.caller, arrive.agent) == ("outbound", "13900139000", "agent-1")
