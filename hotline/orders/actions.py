@@ -6,7 +6,9 @@ Totals are always computed here from the catalogue; prices sent by a client are 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -338,24 +340,42 @@ def _notify(order: Order, status: str, **extra: object) -> None:
 
 # ---------------------------------------------------------------- actions
 
+def order_fingerprint(data: OrderInput) -> str:
+    """SHA-256 of what was asked for, to tell a retry of the same order from another order under the same key."""
+    canonical = json.dumps(asdict(data), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(existing: Order, fingerprint: str) -> tuple[Order, bool]:
+    # Payment APIs answer a reused key with a different body as an error, not with the first result:
+    # silently returning the first order would hide the second one from the agent.
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise ValidationError({"idempotency_key": _(
+            "This Idempotency-Key was used for a different order; send a new key for a new order.")})
+    return existing, False
+
+
 def do_create_order(data: OrderInput, *, actor: Any, idempotency_key: str = "") -> tuple[Order, bool]:
     """Place an order; returns (order, created). With an idempotency key the same key from the same
-    user returns the first order instead of making a second, even when both requests race."""
+    user returns the first order instead of making a second, even when both requests race; the same
+    key with a different order is refused."""
+    fingerprint = order_fingerprint(data) if idempotency_key else ""
     if idempotency_key:
         existing = Order.objects.filter(agent=actor, idempotency_key=idempotency_key).first()
         if existing is not None:
-            return existing, False
+            return _replayed(existing, fingerprint)
     try:
-        return _create_order(data, actor=actor, idempotency_key=idempotency_key or None), True
+        order = _create_order(data, actor=actor, idempotency_key=idempotency_key or None, fingerprint=fingerprint)
+        return order, True
     except IntegrityError:
         existing = Order.objects.filter(agent=actor, idempotency_key=idempotency_key).first()
         if idempotency_key and existing is not None:
-            return existing, False
+            return _replayed(existing, fingerprint)
         raise
 
 
 @transaction.atomic
-def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None) -> Order:
+def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None, fingerprint: str = "") -> Order:
     _require(actor, Perm.CREATE_ORDER)
     _check_text_lengths(data)
     customer = Customer.objects.filter(pk=data.customer_id).first()
@@ -364,7 +384,7 @@ def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None) 
     order = Order(customer=customer, delivery_method=data.delivery_method, payment_method=data.payment_method,
                   call_id=data.call_id, invoice_title=data.invoice_title, invoice_tax_id=data.invoice_tax_id,
                   rush=data.rush, notes=data.notes, agent=actor if getattr(actor, "pk", None) else None,
-                  idempotency_key=idempotency_key)
+                  idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint)
     _apply_delivery(order, data, customer)
     _apply_attribution(order, data.hotline_number, data.called_at)
     order.number = next_order_number()

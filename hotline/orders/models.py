@@ -85,6 +85,8 @@ class Order(models.Model):
                                  related_name="replacements", verbose_name=_("replaces order"))
     # NULL, not "", when absent: the unique constraint must ignore orders placed without a key
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)  # noqa: DJ001
+    # SHA-256 of the request that first used the key: the same key with another order is refused
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # settlement (visible with orders.view_settlement only)
