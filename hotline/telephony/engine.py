@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from hotline.telephony.events import (
     Offer,
     QueueStatsChanged,
     WrapupEnd,
+    SeatLocked,
 )
 from hotline.telephony.ivr.host import IvrHost
 from hotline.telephony.ivr.model import Flow
@@ -50,8 +52,9 @@ from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.registrar import CredentialLookup, Registrar, password_lookup
+from hotline.telephony.sip.guard import GuardSettings
 from hotline.telephony.sip.transport import Channel, Listeners, listen
-from hotline.telephony.sip.trunks import Trunk, TrunkList
+from hotline.telephony.sip.trunks import Network, Trunk, TrunkList
 from hotline.telephony.supervise import Monitoring
 
 log = logging.getLogger(__name__)
@@ -96,6 +99,7 @@ class SeatConfig:
     ready: bool = True
     levels: tuple[tuple[str, int], ...] = ()  # skill level per queue (default 1)
 
+    networks: tuple[str, ...] = ()  # CIDRs the phone may register from (empty: anywhere)
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -122,6 +126,7 @@ class EngineConfig:
     credentials: CredentialLookup | None = None
     min_register_expires: int = 60  # the shortest registration the registrar grants (tests use 1-2 s)
     # Where click-to-dial sends the customer's leg: a SIP URI with `{number}`, e.g. sip:{number}@10.0.0.9;
+    auth_guard: GuardSettings = field(default_factory=GuardSettings)  # password-guessing bans and seat locks
     # empty: no outbound calls.
     outbound_gateway: str = ""
     queue_stats_interval: float = 1.0  # seconds between queue figures on the bus (only changed ones go out)
@@ -140,6 +145,17 @@ class EngineConfig:
 
 
 class _Clock:
+            for cidr in seat.networks:
+                try:
+                    ipaddress.ip_network(cidr, strict=False)
+                except ValueError:
+                    raise ValueError(f"seat {seat.seat}: {cidr!r} is not an address or network") from None
+
+
+def allowed_networks(seats: tuple[SeatConfig, ...]) -> dict[str, tuple[Network, ...]]:
+    """The registrar's allowed source networks per SIP user, from the seats that restrict them."""
+    return {seat.username: tuple(ipaddress.ip_network(cidr, strict=False) for cidr in seat.networks)
+            for seat in seats if seat.username and seat.networks}
     """The loop's monotonic time, as the ACD and IVR `Clock` protocol wants it."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -209,7 +225,7 @@ class Engine:
         self.media: MediaPlane = self.local_media
         scheduler = LoopScheduler(loop)
         self.registrar = Registrar(self.config.realm, self._credentials(), scheduler,
-                                   min_expires=self.config.min_register_expires)
+                                   min_expires=self.config.min_register_expires, guard=self.config.auth_guard)
         self.registrar.on_change = self._phone_changed
         self.core = SipCore(scheduler, registrar=self.registrar)
         self._serving = False
@@ -217,6 +233,8 @@ class Engine:
                                                  self._receive)
         retry_after = self.config.surge.retry_after_seconds if self.config.surge else 30
         self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
+        self.registrar.on_lock = self._seat_locked
+        self.registrar.allowed_networks = allowed_networks(self.config.seats)
                                  trunks=TrunkList(self.config.trunks), authenticator=self.registrar,
                                  admit=self._admit, retry_after=retry_after)
         self._writer = loop.create_task(self._drain(self._writes))
@@ -291,6 +309,7 @@ class Engine:
         seat = self._seats.get(agent)
         if seat is None:
             raise KeyError(f"agent {agent} is not logged in")
+        self.registrar.allowed_networks = allowed_networks(seats)
         self.apply(self.dispatcher.logout(agent))
         for queue_id in seat.queues:
             self.apply(self.dispatcher.leave(agent, queue_id))
@@ -529,6 +548,12 @@ class Engine:
             return
         state, reason = found.state, found.reason or ""
         decision = self.dispatcher.phone_reachable(agent, reachable)
+    def _seat_locked(self, username: str, source: str, seconds: float) -> None:
+        """The registrar locked `username` for password guessing: tell the supervisors (wallboard)."""
+        seats = [seat.seat for seat in self._phones.values() if seat.username == username]
+        self._publish("security", SeatLocked(at=self.wall(), mono=self.clock.now(), username=username,
+                                             seat=", ".join(seats), source=source, seconds=seconds))
+
         log.info("agent %s: phone %s", agent, "online" if reachable else "offline")
         self._report_agent(agent, state, reason, self.clock.now())  # before the offer it may bring
         self.apply(decision)

@@ -233,4 +233,17 @@ class LinesChanged:
     refused: int
 
 
-EngineEvent = CallEvent | AgentStateChanged | QueueStatsChanged | LinesChanged
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatLocked:
+    """A seat's SIP user was locked for password guessing (too many failed digest attempts, the last from
+    `source`): its phone cannot register, even with the right password, for `seconds`. For supervisors."""
+
+    at: datetime.datetime
+    mono: float
+    username: str
+    seat: str
+    source: str
+    seconds: float
+
+
+EngineEvent = CallEvent | AgentStateChanged | QueueStatsChanged | LinesChanged | SeatLocked

@@ -13,6 +13,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import DatabaseError
+from django.utils.translation import gettext
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
@@ -27,6 +28,14 @@ REFRESH_SECONDS = 0.5
 # slow periodic read catches up whatever the quick one after an event read too early.
 STEADY_SECONDS = 3.0
 LIVE_KINDS = {"QueueStatsChanged": "queue_live", "LinesChanged": "lines", "AgentStateChanged": "agent"}
+
+
+def seat_locked_text(event: dict[str, Any]) -> str:
+    """The banner for a seat locked by the registrar for password guessing (the engine's `SeatLocked`)."""
+    return gettext("Seat %(seat)s (SIP user %(user)s) is locked for %(minutes)d minutes: too many wrong "
+                   "passwords, the last from %(source)s. Check the phone, or who is guessing.") % {
+        "seat": event.get("seat") or "-", "user": event.get("username", ""),
+        "minutes": round(float(event.get("seconds", 0)) / 60), "source": event.get("source", "")}
 
 
 def may_watch_floor(user: User) -> bool:
@@ -68,6 +77,8 @@ class WallboardConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         kind = LIVE_KINDS.get(str(event.get("type")))
         if kind is not None:
             await self._send({"type": kind, "event": event})
+        elif event.get("type") == "SeatLocked":
+            await self._send({"type": "alert", "text": seat_locked_text(event)})
         elif message["topic"] == "service.message":
             # Only that a question or message for the supervisors came: the board re-reads its list, and
             # nobody else's private messages pass through a screen on the wall.

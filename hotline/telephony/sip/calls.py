@@ -296,10 +296,13 @@ class CallManager:
         if self.authenticator is None:
             self.core.respond(transaction, 403, "Forbidden")
             return False
-        user, stale = self.authenticator.authenticate(transaction.request)
-        if user == username:
+        verdict = self.authenticator.authenticate(transaction.request)  # counts failures: guessing gets banned
+        if verdict.user == username:
             return True
-        self.core.send_response(transaction, self.authenticator.challenge(transaction.request, stale))
+        if verdict.forbidden:
+            self.core.respond(transaction, 403, "Forbidden")
+        else:
+            self.core.send_response(transaction, self.authenticator.challenge(transaction.request, verdict.stale))
         return False
 
     def _offer_of(self, transaction: ServerTransaction) -> sdp.Session | None:

@@ -82,6 +82,8 @@ class SipCore:
                 log.exception("SIP message from %s:%s could not be handled", *source)
 
     def _receive(self, data: bytes, channel: Channel, source: Address, transport: str) -> None:
+        if self._banned(source, data):
+            return
         try:
             message = parse(data)
         except ParseError as error:
@@ -93,6 +95,12 @@ class SipCore:
         via = stamp_via(message.top_via, source)
         message.headers.replace_first("Via", str(via))
         self._request(message, self._reply_channel(channel, via), source)
+
+    def _banned(self, source: Address, data: bytes) -> bool:
+        """A request, well-formed or not, from a source banned for password guessing: it gets no answer at
+        all, and makes no transaction (responses still pass: they answer requests we sent)."""
+        return (self.registrar is not None and not data.startswith(b"SIP/2.0 ")
+                and self.registrar.ignores(source[0]))
 
     def _malformed(self, error: ParseError, channel: Channel, source: Address) -> None:
         if self.limiter.allow(f"malformed:{source[0]}"):

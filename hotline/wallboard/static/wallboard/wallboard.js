@@ -59,6 +59,8 @@
       liveLines = true;
       floor.lines = { in_use: event.in_use, lines: event.lines || null };
       floor.refused = event.refused;
+    } else if (message.type === "alert") { // a seat locked for password guessing: stays until the next command
+      $("wb-error").textContent = message.text; $("wb-error").hidden = false;
     } else if (message.type === "message") {
       if (window.htmx && document.getElementById("questions")) htmx.trigger(document.body, "refresh-questions");
     } else if (message.type === "agent") {
