@@ -163,6 +163,17 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"  # the start page sends each role to its screen
 LOGOUT_REDIRECT_URL = "/login/"
 
+# Web sign-in throttling (docs/security.md, "Web password guessing"): failures in a row per account and per
+# source address, a growing wait between attempts, then a lock.
+HOTLINE_LOGIN_ACCOUNT_LIMIT = env_int("HOTLINE_LOGIN_ACCOUNT_LIMIT", 10, minimum=1)
+HOTLINE_LOGIN_ADDRESS_LIMIT = env_int("HOTLINE_LOGIN_ADDRESS_LIMIT", 30, minimum=1)
+HOTLINE_LOGIN_LOCK_MINUTES = env_int("HOTLINE_LOGIN_LOCK_MINUTES", 15, minimum=1)
+HOTLINE_LOGIN_DELAY_AFTER = env_int("HOTLINE_LOGIN_DELAY_AFTER", 3, minimum=1)
+HOTLINE_LOGIN_MAX_DELAY = env_int("HOTLINE_LOGIN_MAX_DELAY", 30, minimum=0)  # seconds; 0: no wait, only locks
+# A header the reverse proxy in front sets to the client's address (X-Forwarded-For, X-Real-IP); empty:
+# REMOTE_ADDR, the only safe choice when clients reach the web port directly.
+HOTLINE_CLIENT_ADDRESS_HEADER = env_str("HOTLINE_CLIENT_ADDRESS_HEADER", "")
+
 REDIS_URL = env_str("REDIS_URL", "")
 
 # Live events (screen pops, agent states, the wallboard) travel on the Channels layer: in memory when the

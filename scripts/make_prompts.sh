@@ -70,6 +70,7 @@ verification_failed|对不起，会员号或密码不正确。
 all_busy|现在座席全忙。
 callback_offer|如需我们稍后给您回电，请按1；继续等待请按2。
 callback_confirmed|已为您登记回电，我们会尽快给您回电，再见。
+callback_no_number|已记录您的来电，但我们未能识别您的电话号码，无法给您回电，请稍后再拨，再见。
 blacklisted|对不起，本热线暂时无法为您服务，再见。
 voicemail_greeting|现在无人接听，请在提示音后留言，说完请挂机。
 LIST

@@ -1,11 +1,20 @@
-"""Refresh docs/screenshots/ from a running Hotline (default http://127.0.0.1:8000, demo data loaded).
+"""Refresh docs/screenshots/ from a running `hotline demo` (default http://127.0.0.1:8000, engine 127.0.0.1:5060).
 
-    .venv/bin/python scripts/screenshots.py [--base URL] [--engine 127.0.0.1:5060] [--out docs/screenshots]
+    HOTLINE_DATA_DIR=<the demo's data folder> .venv/bin/python scripts/screenshots.py \
+        [--base URL] [--engine 127.0.0.1:5060] [--out docs/screenshots] [--skip-live]
 
-Uses Debian's chromium through Playwright; pages are shot in zh-hans, the default language. The desk is shot
-idle, ringing with a returning customer's pop, and during order entry: seat A-01's phone (SIP user 8001)
-registers here and a real SIP call comes in from that customer's number. The wallboard is shot while
-`hotline simulate airing` runs against the engine.
+Run it in the demo's environment (its HOTLINE_DATA_DIR): `hotline simulate airing`, started from here, signs its
+agents in through the web app's REST API with tokens it issues in the demo's database. Uses Debian's chromium
+through Playwright; pages are shot in zh-Hans, the default language, at 1440×900.
+
+The demo's agents start signed out. The desk (agent1) confirms its usual seat A-01, whose phone (SIP user 8001)
+registers from here, then presses F2: the desk idle, ringing with the showcase customer's pop (a real SIP call
+from 13800138000 that presses no key), order entry on that call, and, once the call is over, an order for a new
+caller placed with an empty name (the field's error shown and the field focused). The wallboard is shot while
+`hotline simulate airing` runs against the engine (agents 8001–8010 signed in for it), then with agent2 ready at
+a seat whose phone is not registered (就绪·话机离线) and agent3 not ready, the supervisor's buttons beside them.
+agent1 opening the wallboard gets the 403 page. The back office is shot last, with a call record of the
+simulated airing and its recording's player.
 """
 
 from __future__ import annotations
@@ -17,13 +26,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required"]
 SHOTS = [
     ("backoffice-home", "/admin/"),
     ("backoffice-orders", "/admin/orders/order/"),
@@ -33,13 +44,30 @@ SHOTS = [
     ("backoffice-audit", "/admin/accounts/auditentry/"),
     ("backoffice-customer-import", "/admin/crm/customer/import/"),
     ("backoffice-call-records", "/admin/calls/callrecord/"),
+    ("backoffice-recordings", "/admin/calls/recording/"),
     ("backoffice-callbacks", "/admin/calls/callback/"),
     ("backoffice-queue", "/admin/calls/queue/1/change/"),
     ("backoffice-ivr-flow", "/admin/ivrdata/ivrflow/add/"),
 ]
+DEMO_PASSWORD = "hotline-demo"
+DESK_AGENT = "agent1"  # the demo agent whose usual seat is A-01, whose phone is SIP user 8001
+DESK_SIP_USER = "8001"
+SHOWCASE_NUMBER = "13800138000"  # the demo customer with the most orders (hotline.demo.data)
+NEW_CALLER = "13912345670"  # a mobile number no demo customer has
+OFFLINE_AGENT, PAUSED_AGENT = "agent2", "agent3"  # signed in for the phone-offline wallboard, no phone registered
+
+
+# ---------------------------------------------------------------- pages
+
+
+def new_page(browser: Browser) -> Page:
+    """A page in a context of its own (its own sign-in), in Chinese, on Beijing time like the demo's server."""
+    return browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai",
+                            extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
 
 
 def log_in(page: Page, base: str, username: str, password: str) -> None:
+    """Sign in to the back office."""
     page.goto(f"{base}/admin/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -47,101 +75,8 @@ def log_in(page: Page, base: str, username: str, password: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-DESK_AGENT = "agent1"  # the demo agent at seat A-01, whose phone is SIP user 8001
-
-
-def returning_customer(page: Page, base: str) -> dict[str, object]:
-    """A demo customer with orders and a mobile number, through the API (the page is signed in as admin)."""
-    for offset in range(0, 400, 50):
-        customers = page.request.get(f"{base}/api/customers?limit=50&offset={offset}").json()["items"]
-        for customer in customers:
-            mobiles = [p["number"] for p in customer["phones"] if p["kind"] == "mobile"]
-            orders = page.request.get(f"{base}/api/orders?customer_id={customer['id']}&limit=1").json()
-            if mobiles and orders.get("count"):
-                return {"name": customer["name"], "number": mobiles[0]}
-    raise SystemExit("no demo customer with a mobile number and an order")
-
-
-def ring_the_desk(engine: str, number: str, ring_seconds: float, stop: threading.Event) -> None:
-    """Register seat A-01's phone, then call the hotline from `number` (menu key 1); runs until `stop`."""
-    from hotline.simulate import DEFAULT_DNIS, DEMO_SIP_PASSWORD
-    from hotline.simulate.airing import menu_cue
-    from hotline.simulate.phones import AgentPhone, Caller, CallerPlan, SipEndpoint
-
-    host, port = engine.rsplit(":", 1)
-
-    async def run() -> None:
-        phones = await SipEndpoint(host, trusted=(host,), name="screenshots phone").start()
-        callers = await SipEndpoint(host, trusted=(), name="screenshots caller").start()
-        phone = AgentPhone(phones, "8001", DEMO_SIP_PASSWORD, ring=(ring_seconds, ring_seconds), talk=(120, 120))
-        await phone.register((host, int(port)))
-        plan = CallerPlan(number=number, key="1", menu_delay=6.0, patience=120.0, talk=120.0, listen=0.0)
-        call = asyncio.ensure_future(Caller(callers, plan, menu_cue=menu_cue).run(f"sip:{DEFAULT_DNIS}@{engine}"))
-        while not stop.is_set():
-            await asyncio.sleep(0.2)
-        call.cancel()
-        await phone.unregister()
-        await callers.close()
-        await phones.close()
-
-    asyncio.run(run())
-
-
-def shoot_desk(browser: object, base: str, engine: str, out: Path, customer: dict[str, object]) -> None:
-    """The desk idle, ringing with the pop, and with an order being entered."""
-    page = new_page(browser)
-    log_in_front(page, base, DESK_AGENT)
-    page.goto(f"{base}/desk/")
-    page.wait_for_function("window.hotlineDesk && window.hotlineDesk.received.includes('hello')")
-    if page.locator("#state-badge").get_attribute("data-state") != "ready":
-        page.keyboard.press("F2")
-        page.wait_for_selector("#state-badge[data-state=ready]")
-    page.screenshot(path=str(out / "desk-idle.png"))
-    stop = threading.Event()
-    phone = threading.Thread(target=ring_the_desk, args=(engine, str(customer["number"]), 12.0, stop), daemon=True)
-    phone.start()
-    try:
-        page.wait_for_function("window.hotlineDesk.pops.length > 0", timeout=40_000)
-        time.sleep(0.5)
-        page.screenshot(path=str(out / "desk-ringing-pop.png"))
-        page.wait_for_selector("#call-bar[data-phase=on_call]", timeout=30_000)
-        page.keyboard.press("F8")
-        page.keyboard.type("103")  # a product's short code; Enter adds the highlighted result
-        page.wait_for_selector("#product-results li.selected")
-        page.keyboard.press("Enter")
-        page.keyboard.type("jj")  # pinyin initials: 肩颈…
-        page.wait_for_selector("#product-results li.selected")
-        time.sleep(0.8)
-        page.screenshot(path=str(out / "desk-order-entry.png"))
-    finally:
-        stop.set()
-        phone.join(10)
-    page.close()
-
-
-def shoot_wallboard(browser: object, base: str, engine: str, out: Path) -> None:
-    """The wallboard while `hotline simulate airing` places calls (agent phones 8002–8010)."""
-    page = new_page(browser)
-    log_in_front(page, base, "super1")
-    page.goto(f"{base}/wallboard/")
-    command = [str(Path(sys.executable).with_name("hotline")), "simulate", "airing", "--cps", "4", "--duration", "25",
-               "--agents", "9", "--first-user", "8002", "--engine", engine, "--talk", "8-20"]
-    simulation = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(30)
-        page.screenshot(path=str(out / "wallboard-airing.png"))
-    finally:
-        simulation.terminate()
-        simulation.wait(30)
-    page.close()
-
-
-def new_page(browser: object) -> Page:
-    return browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN",  # type: ignore[attr-defined]
-                            extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-
-
-def log_in_front(page: Page, base: str, username: str, password: str = "hotline-demo") -> None:
+def log_in_front(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in to the desk and wallboard."""
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
@@ -149,35 +84,307 @@ def log_in_front(page: Page, base: str, username: str, password: str = "hotline-
     page.wait_for_load_state("networkidle")
 
 
+def open_desk(page: Page, base: str) -> None:
+    """The desk, its websocket greeted."""
+    page.goto(f"{base}/desk/")
+    page.wait_for_function("window.hotlineDesk && window.hotlineDesk.received.includes('hello')")
+
+
+def take_seat(page: Page) -> None:
+    """Confirm the seat the desk offers (the agent's usual seat), as a signed-out agent does first."""
+    if page.locator("#state-badge").get_attribute("data-state") == "logged_out":
+        page.click("#btn-login")
+        page.wait_for_selector("#state-badge:not([data-state=logged_out])")
+
+
+def leave_seat(page: Page) -> None:
+    """Sign out of the seat, so that the agent's state does not linger on the wallboard."""
+    if page.locator("#state-badge").get_attribute("data-state") != "logged_out":
+        page.click("#btn-logout")
+        page.wait_for_selector("#state-badge[data-state=logged_out]")
+
+
+# ---------------------------------------------------------------- the seat's phone and a caller
+
+
+class SeatPhone:
+    """Seat A-01's phone (a SIP user registering with the engine) and a caller ringing the hotline, on an asyncio
+    loop of their own: Playwright's sync API keeps the main thread."""
+
+    def __init__(self, engine: str, ring_seconds: float) -> None:
+        host, port = engine.rsplit(":", 1)
+        self.host, self.engine = host, (host, int(port))
+        self.ring_seconds = ring_seconds
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.call: asyncio.Future[Any] | None = None
+
+    def _run(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 30.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def register(self) -> None:
+        """REGISTER SIP user 8001 (the demo seats' password): from now on the seat's phone can ring."""
+        self._run(self._register())
+
+    async def _register(self) -> None:
+        from hotline.simulate import DEMO_SIP_PASSWORD
+        from hotline.simulate.phones import AgentPhone, SipEndpoint
+
+        self.phones = await SipEndpoint(self.host, trusted=(self.host,), name="screenshots phone").start()
+        self.callers = await SipEndpoint(self.host, trusted=(), name="screenshots caller").start()
+        ring = (self.ring_seconds, self.ring_seconds)
+        self.phone = AgentPhone(self.phones, DESK_SIP_USER, DEMO_SIP_PASSWORD, ring=ring, talk=(300, 300))
+        status = await self.phone.register(self.engine)
+        if status != 200:
+            raise SystemExit(f"seat phone {DESK_SIP_USER}: REGISTER answered {status}")
+
+    def ring(self, number: str) -> None:
+        """Call the hotline from `number`, speaking a customer's voice and pressing no key (one silent pass of the
+        menu puts the caller through to the order queue)."""
+        self._run(self._ring(number))
+
+    async def _ring(self, number: str) -> None:
+        from hotline.simulate import DEFAULT_DNIS
+        from hotline.simulate.airing import callback_cue, menu_cue, through_cue
+        from hotline.simulate.media import voice_frames
+        from hotline.simulate.phones import Caller, CallerPlan
+
+        plan = CallerPlan(number=number, key="", menu_delay=60.0, patience=300.0, talk=300.0, listen=0.0)
+        caller = Caller(self.callers, plan, menu_cue=menu_cue, callback_cue=callback_cue, voice=voice_frames,
+                        through_cue=through_cue)
+        self.call = asyncio.ensure_future(caller.run(f"sip:{DEFAULT_DNIS}@{self.engine[0]}:{self.engine[1]}"))
+
+    def hang_up(self) -> None:
+        """The caller hangs up (the agent goes to wrap-up)."""
+        if self.call is not None:
+            self.loop.call_soon_threadsafe(self.call.cancel)
+            self.call = None
+
+    def close(self) -> None:
+        """Hang up, un-REGISTER, close the sockets and stop the loop."""
+        self.hang_up()
+        if hasattr(self, "phone"):
+            self._run(self._close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    async def _close(self) -> None:
+        await asyncio.sleep(0.5)  # the caller's BYE goes out before the sockets close
+        await self.phone.unregister()
+        await self.callers.close()
+        await self.phones.close()
+
+
+# ---------------------------------------------------------------- the desk
+
+
+def shoot_desk(browser: Browser, base: str, engine: str, out: Path) -> None:
+    """agent1 confirms seat A-01 and goes ready once its phone registers: the desk idle, ringing with the pop,
+    order entry during the call, then an order for a new caller refused for its empty name."""
+    page = new_page(browser)
+    log_in_front(page, base, DESK_AGENT)
+    open_desk(page, base)
+    take_seat(page)
+    phone = SeatPhone(engine, ring_seconds=10.0)
+    try:
+        phone.register()
+        page.keyboard.press("F2")
+        page.wait_for_selector("#state-badge[data-state=ready][data-phone=online]")
+        time.sleep(0.5)
+        page.screenshot(path=str(out / "desk-idle.png"))
+        phone.ring(SHOWCASE_NUMBER)
+        shoot_pop(page, out)
+        shoot_order_entry(page, out)
+        phone.hang_up()
+        page.wait_for_selector("#state-badge[data-state=wrap_up]", timeout=30_000)
+        page.wait_for_selector("#state-badge[data-state=ready]", timeout=120_000)  # the queue's wrap-up time
+        open_desk(page, base)  # a fresh desk: no pop from the last call
+        shoot_new_caller_error(page, out)
+    finally:
+        phone.close()
+    leave_seat(page)
+    page.close()
+
+
+def shoot_pop(page: Page, out: Path) -> None:
+    """The call rings the seat: the pop with the customer, their orders and scripts."""
+    page.wait_for_function("window.hotlineDesk.pops.length > 0", timeout=60_000)
+    page.wait_for_selector("#pop .pop-card #pop-customer", timeout=10_000)
+    page.wait_for_load_state("networkidle")
+    time.sleep(0.8)
+    page.screenshot(path=str(out / "desk-ringing-pop.png"))
+
+
+def shoot_order_entry(page: Page, out: Path) -> None:
+    """Answered: a product added by its short code, another searched by pinyin initials."""
+    page.wait_for_selector("#call-bar[data-phase=on_call]", timeout=30_000)
+    page.keyboard.press("F8")
+    page.keyboard.type("103")  # a product's short code; Enter adds the highlighted result
+    page.wait_for_selector("#product-results li.selected")
+    page.keyboard.press("Enter")
+    page.keyboard.type("jj")  # pinyin initials: 肩颈…
+    page.wait_for_selector("#product-results li.selected")
+    page.wait_for_function("document.querySelector('#order-total').textContent !== '¥0.00'")
+    time.sleep(0.8)
+    page.screenshot(path=str(out / "desk-order-entry.png"))
+
+
+def shoot_new_caller_error(page: Page, out: Path) -> None:
+    """Outside a call: F7, a number nobody has, "new customer", a product, Enter with the name left empty."""
+    page.keyboard.press("F7")
+    page.keyboard.type(NEW_CALLER)
+    page.wait_for_selector("#customer-results li[role=option]")
+    page.keyboard.press("ArrowUp")  # the last choice: a new customer with this number
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#new-customer:not([hidden])")
+    page.keyboard.press("F8")
+    page.keyboard.type("103")
+    page.wait_for_selector("#product-results li.selected")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#order-total').textContent !== '¥0.00'")
+    page.fill("#address-text", "北京市朝阳区建国路88号")
+    page.focus("#order-notes")  # leaving the address parses it
+    page.wait_for_function("document.querySelector('#address-parsed').textContent.trim() !== ''")
+    page.keyboard.press("Enter")  # places the order: refused, the name is empty
+    page.wait_for_selector("#new-name[aria-invalid=true]")
+    focused = page.evaluate("document.activeElement.id")
+    if focused != "new-name":
+        print(f"desk-new-caller-error: the focus is on #{focused}, not on the name", file=sys.stderr)
+    time.sleep(0.5)
+    page.screenshot(path=str(out / "desk-new-caller-error.png"))
+
+
+# ---------------------------------------------------------------- the wallboard
+
+
+def shoot_wallboard(browser: Browser, base: str, engine: str, out: Path) -> None:
+    """The wallboard while `hotline simulate airing` places calls to agent phones 8001–8010 (it signs their
+    agents in through the REST API and out at the end)."""
+    page = new_page(browser)
+    log_in_front(page, base, "super1")
+    page.goto(f"{base}/wallboard/")
+    page.wait_for_load_state("networkidle")
+    command = [str(Path(sys.executable).with_name("hotline")), "simulate", "airing", "--cps", "4", "--duration", "30",
+               "--agents", "10", "--engine", engine, "--web", base, "--talk", "8-20"]
+    simulation = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True)
+    try:
+        page.wait_for_function("document.querySelectorAll('#calls tbody tr').length >= 8", timeout=60_000)
+        time.sleep(8)  # calls queue up behind the busy agents
+        # the agents, and the first of the calls under them with the supervisor's listen / whisper / barge
+        page.screenshot(path=str(out / "wallboard-airing.png"), full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1440, "height": 1300})
+        output, _ = simulation.communicate(timeout=180)  # to its end: it signs its agents out
+        print(output.strip())
+    finally:
+        if simulation.poll() is None:
+            simulation.terminate()
+            simulation.wait(30)
+    page.close()
+
+
+def shoot_phone_offline(browser: Browser, base: str, out: Path) -> None:
+    """agent2 ready at seat A-02 with no phone registered there (就绪·话机离线, offered no call) and agent3 not
+    ready: the supervisor's wallboard, with the buttons that set an agent ready."""
+    desks = []
+    for agent in (OFFLINE_AGENT, PAUSED_AGENT):
+        desk = new_page(browser)
+        log_in_front(desk, base, agent)
+        open_desk(desk, base)
+        take_seat(desk)
+        desks.append(desk)
+    offline, paused = desks
+    for desk in desks:  # signed in not ready ("login"): F2 first, then F3 pauses with the reason chosen (小休)
+        desk.keyboard.press("F2")
+        desk.wait_for_selector("#state-badge[data-state=ready][data-phone=offline]")
+    paused.keyboard.press("F3")
+    paused.wait_for_selector("#state-badge[data-state=not_ready]")
+    offline.screenshot(path=str(out / "desk-phone-offline.png"))
+    page = new_page(browser)
+    log_in_front(page, base, "super1")
+    page.goto(f"{base}/wallboard/")
+    page.wait_for_selector(".agent-state[data-phone=offline]", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    time.sleep(1)
+    page.screenshot(path=str(out / "wallboard-phone-offline.png"))
+    page.close()
+    for desk in desks:
+        leave_seat(desk)
+        desk.close()
+
+
+def shoot_forbidden(browser: Browser, base: str, out: Path) -> None:
+    """An agent opening the wallboard: the 403 page, in Chinese, with the way back."""
+    page = new_page(browser)
+    log_in_front(page, base, DESK_AGENT)
+    response = page.goto(f"{base}/wallboard/")
+    if response is None or response.status != 403:
+        print(f"error-403: /wallboard/ answered {response and response.status} to {DESK_AGENT}", file=sys.stderr)
+    page.screenshot(path=str(out / "error-403.png"))
+    page.close()
+
+
+# ---------------------------------------------------------------- the back office
+
+
+def shoot_back_office(page: Page, base: str, out: Path) -> None:
+    """The back-office lists and forms, an order's page, and a recorded call's page with its player."""
+    first_order = None
+    for name, path in SHOTS:
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / f"{name}.png"))
+        if name == "backoffice-orders":
+            first_order = page.locator("#result_list tbody tr th a").first.get_attribute("href")
+    if first_order:
+        page.goto(base + first_order)
+        page.screenshot(path=str(out / "backoffice-order-detail.png"), full_page=True)
+    shoot_recording_player(page, base, out)
+
+
+def shoot_recording_player(page: Page, base: str, out: Path) -> None:
+    """The call record of the longest recording (one of the simulated airing's calls), its player loaded."""
+    page.goto(f"{base}/admin/calls/recording/?o=-2")  # by duration (list_display[2]), longest first
+    link = page.locator("#result_list tbody tr th a").first
+    if not link.count():
+        print("backoffice-recording-player: no recording yet (run without --skip-live first)", file=sys.stderr)
+        return
+    link.click()
+    page.wait_for_load_state("networkidle")
+    page.locator(".field-call a").first.click()  # the recording's call record
+    page.wait_for_load_state("networkidle")
+    page.set_viewport_size({"width": 1440, "height": 1300})  # the recordings under the call's fields
+    player = page.locator("audio").first
+    player.evaluate("audio => audio.play()")  # played for a moment, then paused: its time moves
+    page.wait_for_function("document.querySelector('audio').currentTime >= 2", timeout=15_000)
+    player.evaluate("audio => audio.pause()")
+    time.sleep(0.5)
+    page.screenshot(path=str(out / "backoffice-recording-player.png"))
+    page.set_viewport_size({"width": 1440, "height": 900})
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--out", default="docs/screenshots")
     parser.add_argument("--user", default="admin")
-    parser.add_argument("--password", default="hotline-demo")
+    parser.add_argument("--password", default=DEMO_PASSWORD)
     parser.add_argument("--engine", default="127.0.0.1:5060", help="the demo engine's SIP address")
-    parser.add_argument("--skip-live", action="store_true", help="only the back office")
+    parser.add_argument("--skip-live", action="store_true", help="only the back office and the 403 page")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN",
-                                extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-        log_in(page, args.base, args.user, args.password)
-        if not args.skip_live:  # first: the simulated airing fills the call records and callbacks shot below
-            customer = returning_customer(page, args.base)
-            shoot_desk(browser, args.base, args.engine, out, customer)
+        if not args.skip_live:  # first: the simulated airing fills the call records, recordings and callbacks
+            shoot_desk(browser, args.base, args.engine, out)
             shoot_wallboard(browser, args.base, args.engine, out)
-        first_order = None
-        for name, path in SHOTS:
-            page.goto(args.base + path)
-            page.screenshot(path=str(out / f"{name}.png"))
-            if name == "backoffice-orders":
-                first_order = page.locator("#result_list tbody tr th a").first.get_attribute("href")
-        if first_order:
-            page.goto(args.base + first_order)
-            page.screenshot(path=str(out / "backoffice-order-detail.png"), full_page=True)
+            shoot_phone_offline(browser, args.base, out)
+        shoot_forbidden(browser, args.base, out)
+        page = new_page(browser)
+        log_in(page, args.base, args.user, args.password)
+        shoot_back_office(page, args.base, out)
         browser.close()
     print(f"screenshots written to {out}/")
 

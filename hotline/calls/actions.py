@@ -29,16 +29,21 @@ from hotline.lib.phones import normalize_phone
 from hotline.media.models import Airing
 from hotline.media.queries import attribute, hotline_number_by_dnis
 from hotline.telephony import events as ev
+from hotline.telephony.dial_policy import NumberClass, classify
 
 log = logging.getLogger(__name__)
 _COMMON = {"call_id", "at", "mono", "queue", "agent"}
 
 
 def normalize_caller(raw: str) -> str:
-    """The caller's number in normal form when it is a Chinese number, else as received (trimmed)."""
+    """The caller's number in normal form when it is a Chinese number; an international one as 00 and its
+    digits (+44…, 0044… are one caller), by the outbound dial policy's rules; else as received (trimmed)."""
     try:
         return normalize_phone(raw)
     except ValidationError:
+        classified = classify(raw)
+        if classified.kind is NumberClass.INTERNATIONAL:
+            return classified.number[:32]
         return (raw or "").strip()[:32]
 
 

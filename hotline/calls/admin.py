@@ -213,21 +213,26 @@ class CallbackEventInline(ReadOnlyInline):
 class CallbackAdmin(PhoneSearchMixin, ReadOnlyAdmin):
     """Callbacks the engine captured and how they went; filter by status and reason, search by number."""
 
-    list_display = ("number", "status", "reason", "hotline_number", "airing", "reach_attempts", "dial_attempts",
-                    "captured_at")
-    list_filter = ("status", "reason")
+    list_display = ("number", "status", "not_dialled_reason", "reason", "hotline_number", "airing",
+                    "reach_attempts", "dial_attempts", "captured_at")
+    list_filter = ("status", "not_dialled", "reason")
     search_fields = ("=number",)
     phone_search_fields = ("number",)
     list_select_related = ("hotline_number", "airing", "airing__station")
     fields = ("number", "dnis", "hotline_number", "airing", "reason", "call_id", "arrived_at", "captured_at",
-              "status", "reach_attempts", "dial_attempts", "not_before", "last_result", "last_call_id",
-              "updated_at")
+              "status", "not_dialled", "reach_attempts", "dial_attempts", "not_before", "last_result",
+              "last_call_id", "updated_at")
     readonly_fields = fields
     inlines = [CallbackEventInline]
     show_full_result_count = False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm(Perm.VIEW_CALLBACK)
+
+    @admin.display(description=_("not dialled"), ordering="not_dialled")
+    def not_dialled_reason(self, obj: Callback) -> str:
+        """"not dialled: international number" for a callback the dial policy held, else empty."""
+        return obj.not_dialled_text
 
 
 @admin.register(Voicemail)

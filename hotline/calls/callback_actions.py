@@ -26,6 +26,7 @@ from hotline.calls.models import (
     CallbackStatus,
     CallRecord,
     DialResult,
+    NotDialled,
     Voicemail,
     VoicemailStatus,
 )
@@ -36,6 +37,8 @@ from hotline.media.queries import attribute, hotline_number_by_dnis
 from hotline.telephony.ports import CallbackCapture, CallbackChange, StoredCallback
 
 MAX_NOTE_LENGTH = 2000
+# Held callbacks without a number to tell callers apart: each capture is a row of its own.
+UNREADABLE = frozenset({NotDialled.NO_CALLER_ID, NotDialled.INVALID})
 
 
 def stored_callback(row: Callback) -> StoredCallback:
@@ -45,11 +48,13 @@ def stored_callback(row: Callback) -> StoredCallback:
         reason=row.reason, call_id=row.call_id, arrived_at=row.arrived_at, captured_at=row.captured_at,
         status=row.status, reach_attempts=row.reach_attempts, dial_attempts=row.dial_attempts,
         not_before=row.not_before, last_result=row.last_result,
-        aired_at=row.airing.starts_at if row.airing is not None else None)
+        aired_at=row.airing.starts_at if row.airing is not None else None, not_dialled=row.not_dialled)
 
 
 def _check_capture(capture: CallbackCapture) -> None:
-    if not capture.number.strip():
+    if capture.not_dialled and capture.not_dialled not in NotDialled.values:
+        raise ValidationError(_("Unknown reason not to dial “%(reason)s”.") % {"reason": capture.not_dialled})
+    if not capture.number.strip() and capture.not_dialled != NotDialled.NO_CALLER_ID:
         raise ValidationError(_("A callback needs the caller's number."))
     if capture.reason not in CallbackReason.values:
         raise ValidationError(_("Unknown callback reason “%(reason)s”.") % {"reason": capture.reason})
@@ -76,6 +81,14 @@ def _repeat(row: Callback, capture: CallbackCapture, now: datetime.datetime) -> 
     return row
 
 
+def _held_callback(number: str, capture: CallbackCapture) -> Callback | None:
+    """The number's earlier held callback, which a repeat capture joins (none for unreadable numbers)."""
+    if capture.not_dialled in UNREADABLE:
+        return None
+    return (Callback.objects.select_for_update().filter(number=number, status=CallbackStatus.HELD)
+            .order_by("-captured_at", "-id").first())
+
+
 def _insert(number: str, capture: CallbackCapture, now: datetime.datetime) -> Callback:
     hotline_number = hotline_number_by_dnis(capture.hotline_number)
     # As for call records: the engine's attribution when it has one, else the airing of the arrival.
@@ -84,16 +97,20 @@ def _insert(number: str, capture: CallbackCapture, now: datetime.datetime) -> Ca
     row = Callback.objects.create(
         number=number, dnis=capture.hotline_number[:32], hotline_number=hotline_number, airing=airing,
         reason=capture.reason, call_id=capture.call_id, arrived_at=capture.arrived_at, captured_at=now,
-        status=CallbackStatus.PENDING, not_before=now, updated_at=now)
+        status=CallbackStatus.HELD if capture.not_dialled else CallbackStatus.PENDING,
+        not_before=None if capture.not_dialled else now, updated_at=now, not_dialled=capture.not_dialled)
     CallbackEvent.objects.create(callback=row, kind=CallbackEventKind.CAPTURED, at=now, detail=capture.reason,
                                  call_id=capture.call_id)
+    if capture.not_dialled:
+        CallbackEvent.objects.create(callback=row, kind=CallbackEventKind.NOT_DIALLED, at=now,
+                                     detail=capture.not_dialled, call_id=capture.call_id)
     return row
 
 
 def _capture_once(number: str, capture: CallbackCapture) -> Callback:
     now = timezone.now()
     with transaction.atomic():
-        live = _live_callback(number)
+        live = _held_callback(number, capture) if capture.not_dialled else _live_callback(number)
         row = _repeat(live, capture, now) if live is not None else _insert(number, capture, now)
         publish_on_commit("calls.callback_captured", {"callback_id": row.pk, "number": row.number,
                                                       "reach_attempts": row.reach_attempts})
@@ -104,7 +121,9 @@ def do_capture_callback(capture: CallbackCapture, *, actor: Any = None) -> Store
     """Store a callback in one transaction, committed when this returns (the caller is told only then).
 
     A number with a live callback gets that one back with `reach_attempts` + 1, the earlier arrival kept
-    and a `deduplicated` event; else a new pending row with a `captured` event. Two captures of a new
+    and a `deduplicated` event; else a new pending row with a `captured` event. A capture the dial policy
+    refused (`not_dialled`) is stored held, with a `not_dialled` event, joining the number's held row if
+    it has one (callers without a readable number each get their own). Two captures of a new
     number racing each other: the loser's insert breaks the one-live-per-number constraint and is
     retried once, when it finds the winner's row and counts as a repeat.
     """
@@ -126,6 +145,8 @@ def _check_change(change: CallbackChange) -> None:
         raise ValidationError(_("Event times must be timezone-aware."))
     if change.dial_attempts < 0 or len(change.call_id) > 64:
         raise ValidationError(_("Invalid callback change."))
+    if change.not_dialled and change.not_dialled not in NotDialled.values:
+        raise ValidationError(_("Unknown reason not to dial “%(reason)s”.") % {"reason": change.not_dialled})
 
 
 @transaction.atomic
@@ -144,8 +165,10 @@ def do_record_callback_change(change: CallbackChange, *, actor: Any = None) -> C
     row.not_before, row.last_result, row.updated_at = change.not_before, change.last_result, change.at
     if change.call_id:
         row.last_call_id = change.call_id
+    if change.not_dialled:
+        row.not_dialled = change.not_dialled
     row.save(update_fields=["status", "dial_attempts", "not_before", "last_result", "updated_at",
-                            "last_call_id"])
+                            "last_call_id", "not_dialled"])
     event = CallbackEvent.objects.create(callback=row, kind=change.kind, at=change.at, detail=change.detail[:200],
                                          call_id=change.call_id)
     publish_on_commit("calls.callback_changed", {"callback_id": row.pk, "number": row.number,

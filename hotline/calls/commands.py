@@ -18,13 +18,15 @@ from django.utils.translation import gettext_lazy
 from hotline.accounts.audit import record
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
+from hotline.calls.conf import dial_settings
 from hotline.calls.directory import agent_skills
 from hotline.calls.engine_link import send_command
-from hotline.calls.models import CallRecord, Seat
+from hotline.calls.models import CallRecord, NotDialled, Seat
 from hotline.calls.seats import do_log_in_to_seat, do_log_out_of_seat
 from hotline.lib.phones import normalize_phone
 from hotline.telephony.acd.dispatcher import MAX_WRAP_UP_EXTENSION_SECONDS
 from hotline.telephony.control import ControlError
+from hotline.telephony.dial_policy import Refusal, class_refusal, classify
 
 # What the engine's refusal codes mean, in the user's language.
 REFUSALS = {
@@ -48,7 +50,14 @@ REFUSALS = {
 
 
 def refusal_message(error: ControlError) -> str:
+    if error.code == "not_dialled" and str(error) in NotDialled.values:  # the dial policy's refusal
+        return not_dialled_message(str(error))
     return str(REFUSALS.get(error.code, gettext_lazy("The engine refused the command.")))
+
+
+def not_dialled_message(refusal: str) -> str:
+    """"Not dialled: international number" for a `hotline.telephony.dial_policy.Refusal` value."""
+    return _("Not dialled: %(reason)s.") % {"reason": NotDialled(refusal).label}
 
 
 def _agent_for(target: User | None, actor: User) -> User:
@@ -129,11 +138,21 @@ def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "",
 
 
 def do_click_to_dial(number: str, *, actor: User) -> str:
-    """Ring the actor's phone, then `number` (normalised); returns the new call's id. Audited."""
+    """Ring the actor's phone, then `number` (normalised); returns the new call's id. Audited.
+
+    The outbound dial policy decides first (docs/telephony.md, "Outbound dial policy"): by default only
+    Chinese mobiles and landlines are dialled; the engine applies it again with the daily limits."""
+    classified = classify(number)
+    refused = class_refusal(classified, dial_settings())
     try:
         dialled = normalize_phone(number)
     except ValidationError as error:
-        raise ValidationError({"number": error.messages}) from error
+        if refused is None:  # a class or prefix the configuration allows (customers abroad, say)
+            dialled = classified.number
+        elif refused in (Refusal.INVALID, Refusal.NO_CALLER_ID):
+            raise ValidationError({"number": error.messages}) from error
+    if refused is not None:
+        raise ValidationError({"number": [not_dialled_message(refused.value)]})
     call_id = send_command("click_to_dial", agent=actor.username, number=dialled) or ""
     record("click_to_dial", actor, actor=actor, after={"number": dialled, "call_id": call_id})
     return call_id

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from hotline.telephony.callback.model import CallbackSettings
 from hotline.telephony.callback.surge import SurgeSettings
 from hotline.telephony.callbacks import CallbackConfig
+from hotline.telephony.dial_policy import DialSettings, NumberClass
 
 
 def recording_retention_days() -> int:
@@ -64,3 +65,15 @@ def calling_window(text: str) -> tuple[datetime.time, datetime.time]:
     if start >= end:
         raise ImproperlyConfigured(f"HOTLINE_CALLBACK_WINDOW must start before it ends; got {text!r}")
     return start, end
+
+
+def dial_settings() -> DialSettings:
+    """The outbound dial policy from settings (HOTLINE_DIAL_*): the engine's and click-to-dial's."""
+    return DialSettings(
+        allow=frozenset(NumberClass(kind) for kind in settings.HOTLINE_DIAL_ALLOW),
+        allow_prefixes=tuple(settings.HOTLINE_DIAL_ALLOW_PREFIXES),
+        deny_prefixes=tuple(settings.HOTLINE_DIAL_DENY_PREFIXES),
+        per_number_daily=settings.HOTLINE_DIAL_LIMIT_PER_NUMBER,
+        per_prefix_daily=settings.HOTLINE_DIAL_LIMIT_PER_PREFIX,
+        prefix_digits=min(settings.HOTLINE_DIAL_PREFIX_DIGITS, 16),
+    )

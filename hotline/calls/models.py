@@ -380,10 +380,27 @@ class CallbackStatus(models.TextChoices):
     GAVE_UP = "gave_up", _("gave up")
     EXPIRED = "expired", _("expired")
     CANCELLED = "cancelled", _("cancelled")
+    NOT_DIALLED = "not_dialled", _("not dialled")
 
 
 # One live callback per number: the engine's book de-duplicates on these (model.LIVE).
 LIVE_CALLBACK_STATUSES = (CallbackStatus.PENDING, CallbackStatus.RESERVED, CallbackStatus.DIALLING)
+# What the callback worklist shows: the live ones, and those the dial policy held for a person.
+WORKLIST_CALLBACK_STATUSES = (*LIVE_CALLBACK_STATUSES, CallbackStatus.HELD)
+
+
+class NotDialled(models.TextChoices):
+    """Why the outbound dial policy refused a callback's number (the values of
+    `hotline.telephony.dial_policy.Refusal`; docs/telephony.md, "Outbound dial policy")."""
+
+    INTERNATIONAL = "international", _("international number")
+    PREMIUM = "premium", _("premium-rate number")
+    SERVICE = "service", _("service number")
+    INVALID = "invalid", _("number we could not read")
+    NO_CALLER_ID = "no_caller_id", _("no caller ID")
+    DENIED_PREFIX = "denied_prefix", _("prefix refused by configuration")
+    NUMBER_LIMIT = "number_limit", _("daily dial limit of this number reached")
+    PREFIX_LIMIT = "prefix_limit", _("daily dial limit of this prefix reached")
 
 
 class CallbackReason(models.TextChoices):
@@ -417,13 +434,15 @@ class CallbackEventKind(models.TextChoices):
     GAVE_UP = "gave_up", _("gave up")
     EXPIRED = "expired", _("expired")
     CANCELLED = "cancelled", _("cancelled")
+    HELD = "held", _("not dialled, for a person")
 
 
 class Callback(models.Model):
     """A caller to call back, as the engine's callback book keeps it (rebuilt from the live rows after a
     restart). At most one live (pending, reserved or dialling) callback per number: a caller who rings in
-    again while one is live raises its `reach_attempts` instead. Written only by
-    `hotline.calls.callback_actions`."""
+    again while one is live raises its `reach_attempts` instead. A number the outbound dial policy refuses
+    (international, premium, no caller ID, a daily limit) is `held` with the reason in `not_dialled`: never
+    dialled, listed for a person. Written only by `hotline.calls.callback_actions`."""
 
     number = models.CharField(_("caller number"), max_length=32)
     dnis = models.CharField(_("dialled number"), max_length=32, blank=True)
@@ -444,6 +463,8 @@ class Callback(models.Model):
     last_result = models.CharField(_("last dial result"), max_length=16, choices=DialResult.choices, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
     last_call_id = models.CharField(_("last dial's call id"), max_length=64, blank=True)
+    not_dialled = models.CharField(_("not dialled because"), max_length=16, choices=NotDialled.choices,
+                                   blank=True)
 
     objects = models.Manager()
 
@@ -487,6 +508,13 @@ class CallbackEvent(AppendOnly):
 class VoicemailStatus(models.TextChoices):
     NEW = "new", _("new")
     HANDLED = "handled", _("handled")
+
+    @property
+    def not_dialled_text(self) -> str:
+        """"not dialled: international number" (translated), or "" for a number the dialer may call."""
+        if not self.not_dialled:
+            return ""
+        return _("not dialled: %(reason)s") % {"reason": self.get_not_dialled_display()}
 
 
 class Voicemail(models.Model):

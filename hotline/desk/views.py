@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.models import Role, User
 from hotline.accounts.permissions import Perm
-from hotline.calls.models import LIVE_CALLBACK_STATUSES, Callback, CallRecord, Queue, Recording, Seat
+from hotline.calls.models import WORKLIST_CALLBACK_STATUSES, Callback, CallRecord, Queue, Recording, Seat
 from hotline.desk.state import wrapup_seconds
 from hotline.orders.models import DeliveryMethod, PaymentMethod
 from hotline.service.actions import do_ask_supervisor, do_save_call_note, do_send_message
@@ -98,9 +98,10 @@ def desk(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def callbacks(request: HttpRequest) -> HttpResponse:
-    """The callback worklist (htmx fragment): mine (my calls' numbers) or all live ones."""
+    """The callback worklist (htmx fragment): mine (my calls' numbers) or all live ones, and those the dial
+    policy held for a person (with why)."""
     user = require_perm(request, Perm.VIEW_CALLBACK)
-    rows = Callback.objects.filter(status__in=LIVE_CALLBACK_STATUSES).select_related("airing__station")
+    rows = Callback.objects.filter(status__in=WORKLIST_CALLBACK_STATUSES).select_related("airing__station")
     scope = "all" if request.GET.get("scope") == "all" else "mine"
     if scope == "mine":
         rows = rows.filter(number__in=CallRecord.objects.filter(agent_key=user.username).values("caller"))

@@ -40,3 +40,23 @@ def env_int(name: str, default: int, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}; got {raw!r}")
     return value
+
+
+def env_list(name: str, default: str = "", allowed: frozenset[str] | None = None) -> tuple[str, ...]:
+    """A comma-separated variable as a tuple of trimmed, non-empty items; with `allowed`, any other item is a
+    start-up error."""
+    items = tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
+    unknown = [item for item in items if allowed is not None and item not in allowed]
+    if unknown:
+        raise ImproperlyConfigured(f"{name} takes a comma-separated list of {sorted(allowed or ())}; got {unknown}")
+    return items
+
+
+def env_prefixes(name: str, default: str = "") -> tuple[str, ...]:
+    """A comma-separated list of dialling prefixes (digits only, e.g. 00852,400); anything else is a start-up
+    error."""
+    prefixes = env_list(name, default)
+    bad = [prefix for prefix in prefixes if not (prefix.isascii() and prefix.isdigit())]
+    if bad:
+        raise ImproperlyConfigured(f"{name} takes digits only, comma-separated (e.g. 00852,400); got {bad}")
+    return prefixes

@@ -544,7 +544,7 @@ class CallSession:
         self._callback_stored(caught.callback_id)
         if await self.answer():
             async with self._lock:
-                await self._confirm_callback()
+                await self._confirm_callback(caught.confirmation)
         return True
 
     async def _capture(self, reason: Reason) -> Caught | None:
@@ -581,7 +581,7 @@ class CallSession:
         if engine.dispatcher.is_queued(self.call_id):
             engine.apply(engine.dispatcher.abandon(self.call_id))  # out of line, and any ringing offer stops
         self._callback_stored(caught.callback_id)
-        await self._confirm_callback()
+        await self._confirm_callback(caught.confirmation)
         return True
 
     def _callback_stored(self, callback_id: int) -> None:
@@ -591,14 +591,15 @@ class CallSession:
         engine.emit(CallbackRequest(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(),
                                     queue=self.queue, number=self.caller))
 
-    async def _confirm_callback(self) -> None:
-        """"We will call you back": then hang up. Played only once the callback is stored."""
+    async def _confirm_callback(self, prompt: str) -> None:
+        """"We will call you back" (or, when we could not read their number, that we could not): then hang
+        up. Played only once the callback is stored."""
         if self.ended:
             return
         self.ivr = None
         self._cancel_timer()
         self._generation += 1
-        await self._play(self._generation, [self.engine.prompt_path("callback_confirmed")], self._hang_up_after)
+        await self._play(self._generation, [self.engine.prompt_path(prompt)], self._hang_up_after)
 
     async def _hang_up_after(self) -> None:
         await self.end(HangupParty.SYSTEM)

@@ -5,6 +5,10 @@ is stored through the `CallbackStore` port and committed *before* the caller hea
 crash can lose a callback only if the caller was never told it was saved. Every later change (reserved,
 dialled, retry, answered, gave up, expired, cancelled) is written through the engine's ordered writer.
 
+Every number goes through the outbound dial policy (dial_policy.py): a caller whose number it refuses
+(international, premium, service, no or an unreadable caller ID) is still captured, but held for a person
+and never put in the book; a callback the policy refuses when its turn comes (a daily limit) is held too.
+
 The dialer wakes every `tick_seconds`. It dials only when the book allows it (no live caller waiting, an
 agent ready, inside the calling window, not just before an airing, within pacing), reserves the first ready
 agent of the callback queue, rings that agent's phone, and dials the customer once the agent answers.
@@ -22,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from hotline.telephony.callback.model import Callback, CallbackSettings, DialResult, Event, EventKind, Reason
 from hotline.telephony.callback.policy import CallbackBook, IllegalCallbackMove
+from hotline.telephony.dial_policy import Refusal, class_refusal, classify, refusal_text
 from hotline.telephony.outbound import OutboundSession
 from hotline.telephony.ports import CallbackCapture, CallbackChange, CallbackStore, StoredCallback
 
@@ -34,6 +39,10 @@ CALLBACK_REASON = "callback"  # the pause reason of an agent reserved for a call
 AIRINGS_REFRESH_SECONDS = 60.0
 # Kinds the store logs itself when it stores a capture; the book's copies are not written again.
 STORED_ON_CAPTURE = frozenset({EventKind.CAPTURED, EventKind.DEDUPLICATED})
+# Refusals after which we cannot even say whose callback it is: the confirmation says so.
+UNREADABLE = frozenset({Refusal.NO_CALLER_ID, Refusal.INVALID})
+# The most callbacks one dialer tick may hold (refused by the dial policy) before it dials the next one.
+HOLDS_PER_TICK = 20
 
 
 @dataclass(frozen=True)
@@ -50,10 +59,17 @@ class CallbackConfig:
 
 @dataclass(frozen=True)
 class Caught:
-    """A capture as the caller's call sees it: the stored callback and whether it was a repeat."""
+    """A capture as the caller's call sees it: the stored callback, whether it was a repeat, and whether
+    we could not read the caller's number (the confirmation then says so: nobody will call them back)."""
 
     callback_id: int
     repeat: bool
+    unreadable: bool = False
+
+    @property
+    def confirmation(self) -> str:
+        """The prompt that tells the caller what happens next."""
+        return "callback_no_number" if self.unreadable else "callback_confirmed"
 
 
 class CallbackDesk:
@@ -119,10 +135,15 @@ class CallbackDesk:
                       reason: Reason, arrived_at: datetime.datetime) -> Caught | None:
         """Store a callback for `number` (committed when this returns) and put it in the book.
 
-        None when it could not be stored: the caller must then not be told it was saved.
+        None when it could not be stored: the caller must then not be told it was saved. A number the dial
+        policy refuses is stored held, for a person, and never reaches the book.
         """
-        capture = CallbackCapture(number=number, hotline_number=hotline_number, airing_id=airing_id,
-                                  call_id=call_id, reason=reason.value, arrived_at=arrived_at)
+        refused = class_refusal(classify(number), self.engine.dial_policy.settings)
+        capture = CallbackCapture(number=number.strip()[:32], hotline_number=hotline_number, airing_id=airing_id,
+                                  call_id=call_id, reason=reason.value, arrived_at=arrived_at,
+                                  not_dialled=refused.value if refused is not None else "")
+        if refused is not None:
+            return await self._capture_held(capture, refused)
         if self.store is None:
             repeat = self.book.live_for(number) is not None
             callback = self.book.capture(number, hotline_number, airing_id, self._mono_of(arrived_at), reason.value)
@@ -139,6 +160,19 @@ class CallbackDesk:
         except Exception:  # stored and committed: the caller is told, whatever the book's trouble
             log.exception("callback %s stored, but the book could not take it", stored.callback_id)
         return Caught(stored.callback_id, stored.reach_attempts > 1)
+
+    async def _capture_held(self, capture: CallbackCapture, refused: Refusal) -> Caught | None:
+        """Store a callback the dial policy refuses: listed for a person, never in the book (never dialled)."""
+        log.warning("callback for %r (call %s) %s", capture.number, capture.call_id, refusal_text(refused))
+        unreadable = refused in UNREADABLE
+        if self.store is None:
+            return Caught(0, False, unreadable)
+        try:
+            stored = await self.store.capture(capture)
+        except Exception:
+            log.exception("callback for %r (call %s) could not be stored", capture.number, capture.call_id)
+            return None
+        return Caught(stored.callback_id, stored.reach_attempts > 1, unreadable)
 
     def _mirror(self, stored: StoredCallback) -> None:
         """Bring the book in line with the callback the store just returned (the store is the truth)."""
@@ -203,6 +237,14 @@ class CallbackDesk:
 
     def _dial_next(self) -> None:
         self.book.expire()
+        for _held in range(HOLDS_PER_TICK):
+            if not self._dial_or_hold():
+                break
+        self._write_events(self.book.take_events())
+
+    def _dial_or_hold(self) -> bool:
+        """Dial the next due callback through the first reachable ready agent; True when instead the dial
+        policy refused its number and it was held (the next one may then be dialled at once)."""
         gateway = self.engine.config.outbound_gateway
         ready = self.ready_agents()
         decision = self.book.next_due(ready_agents=len(ready),
@@ -213,8 +255,12 @@ class CallbackDesk:
         reachable = ((agent, contact) for agent in ready if (contact := self.engine.contact_of(agent)) is not None)
         chosen = next(reachable, None) if callback is not None and gateway else None
         if callback is None or chosen is None:
-            self._write_events(self.book.take_events())
-            return
+            return False
+        refused = self.engine.dial_policy.refusal(callback.number)
+        if refused is not None:  # a daily limit, or a callback stored before the policy refused its class
+            log.warning("callback %s to %s %s", callback.callback_id, callback.number, refusal_text(refused))
+            self.book.hold(callback.callback_id, refused.value)
+            return True
         agent, contact = chosen
         session = OutboundSession(self.engine, agent, callback.number, reason=CALLBACK_REASON,
                                   callback_id=callback.callback_id, listener=self,
@@ -224,6 +270,7 @@ class CallbackDesk:
         self._write_events(self.book.take_events())
         self._dialling[callback.callback_id] = session
         self.engine.spawn(self._dial(session, gateway, contact))
+        return False
 
     async def _dial(self, session: OutboundSession, gateway: str, contact: str) -> None:
         try:
@@ -249,6 +296,9 @@ class CallbackDesk:
     def dial_aborted(self, session: OutboundSession) -> None:
         self._settle(session, lambda callback_id: self.book.abort(
             callback_id, "the agent hung up before the customer answered"))
+
+    def customer_refused(self, session: OutboundSession, refusal: Refusal) -> None:
+        self._settle(session, lambda callback_id: self.book.hold(callback_id, refusal.value))
 
     def _settle(self, session: OutboundSession, move: Callable[[int], Event]) -> None:
         callback_id = session.callback_id
@@ -276,7 +326,7 @@ class CallbackDesk:
                 status=callback.status.value, dial_attempts=callback.dial_attempts,
                 not_before=self._wall_of(callback.not_before) if callback.not_before > event.at else None,
                 last_result=callback.last_result.value if callback.last_result else "", detail=event.detail,
-                call_id=call_id)
+                call_id=call_id, not_dialled=event.detail if event.kind is EventKind.NOT_DIALLED else "")
             done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._writes_for.setdefault(callback.number, []).append(done)
             self.engine.write(partial(self._record, store, change, done, callback.number))

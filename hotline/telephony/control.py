@@ -40,7 +40,8 @@ class ControlError(Exception):
     """A command the engine refused. `code` is one of: unknown_seat, unknown_agent, unknown_call,
     unknown_queue, not_logged_in, already_logged_in, seat_taken, not_allowed_now, not_connected,
     no_gateway, no_phone (the actor's own phone), phone_offline (another agent's phone), not_in_wrap_up,
-    wrap_up_limit, bad_request."""
+    wrap_up_limit, bad_request, not_dialled (the dial policy refused the number; the message is the
+    `hotline.telephony.dial_policy.Refusal` value)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -141,6 +142,9 @@ class EngineControl:
             raise ControlError("no_gateway", "no outbound gateway is configured")
         if not isinstance(number, str) or not DIALLABLE.fullmatch(number):
             raise ControlError("bad_request", f"not a number to dial: {number!r}")
+        refused = engine.dial_policy.refusal(number)
+        if refused is not None:  # the message is the `Refusal` value, which the web side translates
+            raise ControlError("not_dialled", refused.value)
         self._logged_in(agent)
         contact = engine.contact_of(agent)
         if contact is None:

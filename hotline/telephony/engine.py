@@ -28,6 +28,7 @@ from hotline.telephony.acd.queue import OverflowKind, QueueConfig
 from hotline.telephony.call_flow import CallSession
 from hotline.telephony.callback.surge import SurgePolicy, SurgeSettings
 from hotline.telephony.callbacks import CallbackConfig, CallbackDesk
+from hotline.telephony.dial_policy import DialPolicy, DialSettings
 from hotline.telephony.events import (
     AgentState,
     AgentStateChanged,
@@ -133,6 +134,8 @@ class EngineConfig:
     # Surge protection (lines, automatic seat, callback key, abandon callbacks); None: none of it.
     surge: SurgeSettings | None = None
     callbacks: CallbackConfig = field(default_factory=CallbackConfig)
+    # Which customer numbers may be dialled, and how often a day (click-to-dial, callbacks): dial_policy.py.
+    dial_policy: DialSettings = field(default_factory=DialSettings)
 
     def __post_init__(self) -> None:
         queues = {queue.queue_id for queue in self.queues}
@@ -191,6 +194,9 @@ class Engine:
         self.ivr_host = ivr_host
         self.callback_store = callback_store
         self.surge = SurgePolicy(config.surge) if config.surge is not None else None
+        # Daily limits count local days, in the callback dialer's time zone.
+        self.dial_policy = DialPolicy(config.dial_policy,
+                                      lambda: self.wall().astimezone(config.callbacks.timezone).date())
         self.refused = 0  # calls answered 503 because every line was taken
         self.sessions: dict[str, CallSession] = {}
         self.outbound: dict[str, OutboundSession] = {}  # click-to-dial calls, by call id

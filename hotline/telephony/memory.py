@@ -126,8 +126,9 @@ class MemoryCallbackStore:
         if self.failing:
             raise ConnectionError("the callback store is down")
         self.captures.append(capture)
-        live = next((c for c in self.callbacks.values() if c.number == capture.number and c.status in LIVE_STATUSES),
-                    None)
+        statuses = {"held"} if capture.not_dialled else LIVE_STATUSES  # a held capture never joins a live one
+        live = next((c for c in self.callbacks.values()
+                     if c.number == capture.number and capture.number and c.status in statuses), None)
         if live is not None:
             stored = dataclasses.replace(live, reach_attempts=live.reach_attempts + 1,
                                          arrived_at=min(live.arrived_at, capture.arrived_at))
@@ -135,7 +136,8 @@ class MemoryCallbackStore:
             stored = StoredCallback(
                 callback_id=len(self.callbacks) + 1, number=capture.number, hotline_number=capture.hotline_number,
                 airing_id=capture.airing_id, reason=capture.reason, call_id=capture.call_id,
-                arrived_at=capture.arrived_at, captured_at=datetime.datetime.now(datetime.UTC))
+                arrived_at=capture.arrived_at, captured_at=datetime.datetime.now(datetime.UTC),
+                status="held" if capture.not_dialled else "pending", not_dialled=capture.not_dialled)
         self.callbacks[stored.callback_id] = stored
         return stored
 
@@ -147,7 +149,7 @@ class MemoryCallbackStore:
         stored = self.callbacks[change.callback_id]
         self.callbacks[change.callback_id] = dataclasses.replace(
             stored, status=change.status, dial_attempts=change.dial_attempts, not_before=change.not_before,
-            last_result=change.last_result)
+            last_result=change.last_result, not_dialled=change.not_dialled or stored.not_dialled)
 
     async def upcoming_airings(self, now: datetime.datetime, within_seconds: float) -> list[datetime.datetime]:
         end = now + datetime.timedelta(seconds=within_seconds)

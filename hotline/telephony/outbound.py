@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from hotline.telephony.acd.agent import NO_ANSWER_REASON
 from hotline.telephony.call_flow import remote_of
 from hotline.telephony.callback.model import DialResult
+from hotline.telephony.dial_policy import Refusal, refusal_text
 from hotline.telephony.events import AgentState, Answer, Arrive, Direction, Hangup, HangupCause, HangupParty, Ring
 from hotline.telephony.media.plane import LegKey
 from hotline.telephony.sip.calls import CallState, OutboundCall
@@ -54,6 +55,9 @@ class DialListener(Protocol):
 
     def dial_aborted(self, session: OutboundSession) -> None:
         """We stopped the call (the agent hung up) while the customer's phone rang: not the customer's answer."""
+
+    def customer_refused(self, session: OutboundSession, refusal: Refusal) -> None:
+        """The dial policy refused the customer's number (a daily limit reached meanwhile): not dialled."""
 
 
 class OutboundSession:
@@ -130,6 +134,13 @@ class OutboundSession:
             return
         self.agent_call.on_ended = lambda reason: self.engine.spawn(self.end(HangupParty.AGENT))
         engine = self.engine
+        # Every customer dial passes here: the dial policy has the last word, and counts the attempt.
+        refused = engine.dial_policy.admit(self.number)
+        if refused is not None:
+            log.warning("call %s to %s %s", self.call_id, self.number, refusal_text(refused))
+            self._refused(refused)
+            await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
+            return
         try:
             endpoint = await engine.media.allocate(self.customer_leg)
         except Exception:
@@ -176,6 +187,11 @@ class OutboundSession:
         if self.listener is not None and not self._reported:
             self._reported = True
             self.listener.agent_missed(self)
+
+    def _refused(self, refusal: Refusal) -> None:
+        if self.listener is not None and not self._reported:
+            self._reported = True
+            self.listener.customer_refused(self, refusal)
 
     def _report(self, result: DialResult) -> None:
         if self.listener is not None and not self._reported:

@@ -67,6 +67,8 @@ class CallbackCapture:
 
     `reason` is a `hotline.telephony.callback.model.Reason` value (surge, requested, abandoned, overflow);
     `arrived_at` is when the caller first reached us on this call (a callback keeps its place in line).
+    `not_dialled` is a `hotline.telephony.dial_policy.Refusal` value when the dial policy refuses the number
+    (international, premium, no caller ID…): the callback is stored held, for a person, never dialled.
     """
 
     number: str
@@ -75,6 +77,7 @@ class CallbackCapture:
     call_id: str
     reason: str
     arrived_at: datetime.datetime
+    not_dialled: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,7 @@ class StoredCallback:
     not_before: datetime.datetime | None = None
     last_result: str = ""
     aired_at: datetime.datetime | None = None
+    not_dialled: str = ""  # why the dial policy refused it (status "held"), else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,7 @@ class CallbackChange:
     last_result: str = ""
     detail: str = ""
     call_id: str = ""
+    not_dialled: str = ""  # a `Refusal` value when the change is the dial policy's refusal
 
 
 class CallbackStore(Protocol):
@@ -122,6 +127,7 @@ class CallbackStore(Protocol):
 
         One live (pending, reserved or dialling) callback per number: capturing a number that has one
         returns that one with `reach_attempts` + 1 and the earlier `arrived_at` kept, and logs the repeat.
+        A capture with `not_dialled` is stored held (never live), a repeat of the number's held one if any.
         """
 
     async def live(self) -> list[StoredCallback]:

@@ -11,6 +11,8 @@ class Status(enum.Enum):
     """Where a callback stands; PENDING, RESERVED and DIALLING are live, the others are final.
 
     RESERVED: an agent is being rung for it (agent first); no attempt counts until the customer is dialled.
+    HELD: the dial policy refused the number (international, premium, no caller ID, a daily limit…): never
+    dialled by the dialer, listed for a person.
     """
 
     PENDING = "pending"
@@ -20,6 +22,7 @@ class Status(enum.Enum):
     GAVE_UP = "gave_up"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    HELD = "held"
 
 
 LIVE = frozenset({Status.PENDING, Status.RESERVED, Status.DIALLING})
@@ -56,6 +59,7 @@ class EventKind(enum.Enum):
     GAVE_UP = "gave_up"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    NOT_DIALLED = "not_dialled"  # the dial policy refused the number; detail: the `Refusal` value
 
 
 class Hold(enum.Enum):

@@ -248,6 +248,15 @@ class CallbackBook:
         detail = f"{result.value}; not before {callback.not_before}"
         return self._record(EventKind.RETRY_SCHEDULED, callback, now, detail)
 
+    def hold(self, callback_id: int, refusal: str) -> Event:
+        """The dial policy refused the callback's number (`refusal` names why): it leaves the dialer for good
+        and waits for a person. Pending, or reserved (refused once its agent answered); a customer being
+        dialled finishes first."""
+        callback = self._get(callback_id)
+        if callback.status not in (Status.PENDING, Status.RESERVED):
+            raise IllegalCallbackMove(f"callback {callback_id} is {callback.status.value}, not pending")
+        return self._finish(callback, Status.HELD, EventKind.NOT_DIALLED, self._clock.now(), refusal)
+
     # --- bookkeeping --------------------------------------------------------------------------
 
     def has(self, callback_id: int) -> bool:

@@ -291,3 +291,24 @@ def test_invalid_settings_are_refused() -> None:
         CallbackSettings(max_attempts=0)
     with pytest.raises(ValueError, match="positive"):
         CallbackSettings(half_life_seconds=0.0)
+
+
+# --- held by the dial policy --------------------------------------------------------------------
+
+
+def test_a_callback_the_dial_policy_refuses_is_held_for_good_and_the_number_may_be_captured_anew() -> None:
+    book, clock = build()
+    held = capture(book, "13800000001", 0.0)
+    other = capture(book, "13800000002", 1.0)
+    book.take_events()
+    clock.set(5.0)
+    event = book.hold(held, "number_limit")
+    assert (event.kind, event.detail, event.at) == (EventKind.NOT_DIALLED, "number_limit", 5.0)
+    assert book.get(held).status is Status.HELD and book.live_for("13800000001") is None
+    assert idle(book) == (other, None)  # never offered to the dialer again
+    book.reserve(other)
+    book.hold(other, "prefix_limit")  # refused once its agent answered: held too
+    assert book.get(other).status is Status.HELD
+    with pytest.raises(IllegalCallbackMove):
+        book.hold(held, "number_limit")  # final: nothing to hold
+    assert capture(book, "13800000001", 6.0) not in (held, other)  # a new call is a new callback

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from hotline.calls.callback_store import OrmCallbackStore
-from hotline.calls.conf import callback_config, surge_settings
+from hotline.calls.conf import callback_config, dial_settings, surge_settings
 from hotline.calls.directory import OrmDirectory, agent_skills, queue_configs
 from hotline.calls.engine_bridge import BusEventBus, OrmCallLog
 from hotline.calls.engine_link import serve_commands
@@ -96,6 +96,7 @@ def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None)
         outbound_gateway=settings.HOTLINE_OUTBOUND_GATEWAY,
         surge=surge_settings(),
         callbacks=callback_config(),
+        dial_policy=dial_settings(),
     )
 
 
