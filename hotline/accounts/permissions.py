@@ -33,6 +33,7 @@ class Perm(StrEnum):
     CHANGE_CUSTOMER = "crm.change_customer"
     DELETE_CUSTOMER = "crm.delete_customer"
     IMPORT_CUSTOMERS = "crm.import_customer"
+    EXPORT_CUSTOMERS = "crm.export_customer"  # the whole base in one file, and the API's customer list unfiltered
     VIEW_BLACKLIST = "crm.view_blacklistentry"
     REPORT_NUMBER = "crm.report_number"
     MANAGE_BLACKLIST = "crm.change_blacklistentry"
@@ -49,6 +50,7 @@ class Perm(StrEnum):
     CREATE_ORDER = "orders.add_order"
     EDIT_ORDER = "orders.change_order"
     CANCEL_ORDER = "orders.cancel_order"
+    CHANGE_ANY_ORDER = "orders.change_any_order"  # without it, edit and cancel only the orders you took
     REVIEW_ORDER = "orders.review_order"
     SHIP_ORDER = "orders.ship_order"
     RECORD_DELIVERY = "orders.record_delivery"
@@ -104,11 +106,11 @@ _AGENT = {
     Perm.USE_API,
 }  # fmt: skip
 _SUPERVISOR = _AGENT | {Perm.VIEW_BLACKLIST, Perm.MANAGE_BLACKLIST, Perm.SUPERVISE_CALLS, Perm.VIEW_REPORTS,
-                        Perm.VIEW_NOTIFICATIONS, Perm.HANDLE_RETURN}
+                        Perm.VIEW_NOTIFICATIONS, Perm.HANDLE_RETURN, Perm.CHANGE_ANY_ORDER}
 _LOGISTICS = {
     Perm.VIEW_CUSTOMER, Perm.VIEW_PRODUCT, Perm.VIEW_ORDER, Perm.EDIT_ORDER, Perm.CANCEL_ORDER,
-    Perm.REVIEW_ORDER, Perm.SHIP_ORDER, Perm.RECORD_DELIVERY, Perm.HANDLE_RETURN, Perm.VIEW_NOTIFICATIONS,
-    Perm.USE_API,
+    Perm.CHANGE_ANY_ORDER, Perm.REVIEW_ORDER, Perm.SHIP_ORDER, Perm.RECORD_DELIVERY, Perm.HANDLE_RETURN,
+    Perm.VIEW_NOTIFICATIONS, Perm.USE_API,
 }  # fmt: skip
 _FINANCE = {
     Perm.VIEW_CUSTOMER, Perm.VIEW_PRODUCT, Perm.VIEW_COST, Perm.VIEW_MEDIA, Perm.VIEW_SPEND, Perm.VIEW_ORDER,
@@ -117,7 +119,7 @@ _FINANCE = {
 _MANAGER = {
     Perm.VIEW_CUSTOMER, Perm.VIEW_BLACKLIST, Perm.VIEW_PRODUCT, Perm.VIEW_COST, Perm.VIEW_MEDIA, Perm.VIEW_SPEND,
     Perm.VIEW_ORDER, Perm.VIEW_SETTLEMENT, Perm.VIEW_REPORTS, Perm.VIEW_NOTIFICATIONS, Perm.VIEW_AUDIT,
-    Perm.USE_API,
+    Perm.USE_API, Perm.EXPORT_CUSTOMERS,
 }  # fmt: skip
 _SUPERVISOR |= {Perm.VIEW_CALLS}
 _MANAGER |= {Perm.VIEW_CALLS}

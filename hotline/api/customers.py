@@ -1,5 +1,8 @@
 """Customers: list and search, the screen-pop look-up by phone, create, change, add numbers and addresses."""
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -58,11 +61,30 @@ def filter_customers(filters: CustomerFilter) -> QuerySet[Customer]:
     return customers.order_by("-id")
 
 
+# Without `crm.export_customer` the list is a look-up, not a way to page through the whole base.
+LOOKUP_MIN_CHARS = 2
+LOOKUP_LIMIT = 50
+
+
+def customers_for(user: Any, filters: CustomerFilter) -> QuerySet[Customer]:
+    """`filter_customers`, limited for whoever may not export customers: a phone number, or `q` of at least
+    `LOOKUP_MIN_CHARS` characters, is required, and at most `LOOKUP_LIMIT` customers are answered."""
+    customers = filter_customers(filters)
+    if user.has_perm(Perm.EXPORT_CUSTOMERS):
+        return customers
+    if not filters.phone and len(filters.q.strip()) < LOOKUP_MIN_CHARS:
+        raise ValidationError({"q": _("Look a customer up by phone, or by at least %(min)d characters of a name "
+                                      "or member number.") % {"min": LOOKUP_MIN_CHARS}})
+    return customers[:LOOKUP_LIMIT]
+
+
 @router.get("", response={200: list[CustomerOut], **responses(422)}, auth=needs(Perm.VIEW_CUSTOMER))
 @paginate(Page)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilter]) -> QuerySet[Customer]:
-    """Customers, newest first, with their numbers and addresses. Needs `crm.view_customer`."""
-    return filter_customers(filters)
+    """Customers, newest first, with their numbers and addresses. Needs `crm.view_customer`. Without
+    `crm.export_customer` this is a look-up: `phone`, or `q` of at least 2 characters, is required
+    (422 otherwise), and at most the 50 newest matches are answered."""
+    return customers_for(current_user(request), filters)
 
 
 @router.get("/lookup", response={200: LookupOut, **responses(422)}, auth=needs(Perm.VIEW_CUSTOMER))

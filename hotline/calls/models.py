@@ -7,6 +7,7 @@ renamed or deleted user never rewrites history.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -338,11 +339,23 @@ class NumberRoute(models.Model):
             raise ValidationError(_("Route the number to an IVR flow or to a queue (one of them)."))
 
 
+def validate_networks(value: str) -> None:
+    """Addresses or CIDR networks separated by spaces or commas (`Seat.allowed_networks`)."""
+    for entry in value.replace(",", " ").split():
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValidationError(_("%(entry)s is not an IP address or network such as 10.0.0.0/24."),
+                                  params={"entry": entry}) from None
+
+
 class Seat(models.Model):
     """A desk with a SIP phone: it registers with digest credentials, or has a fixed SIP URI.
 
     Only HA1 = MD5(username:realm:password) is stored, never the password: it is all digest
     verification needs, and a leaked HA1 opens this realm only, not other systems the password is reused on.
+    `allowed_networks`, when set, limits where the phone may register from: a stolen password is of no use
+    outside the call center's own network.
     """
 
     name = models.CharField(_("name"), max_length=64, unique=True)
@@ -357,6 +370,10 @@ class Seat(models.Model):
     usual_agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="usual_seats", verbose_name=_("usual agent"),
                                     help_text=_("Offered first to this agent when they sign in at the desk."))
+    allowed_networks = models.CharField(
+        _("allowed networks"), max_length=500, blank=True, validators=[validate_networks],
+        help_text=_("The phone may register only from these addresses or networks (e.g. 10.0.0.0/24), separated "
+                    "by spaces; empty: from anywhere."))
 
     class Meta:
         verbose_name = _("seat")
@@ -365,6 +382,11 @@ class Seat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def networks(self) -> tuple[str, ...]:
+        """`allowed_networks` as a list of addresses or CIDRs."""
+        return tuple(self.allowed_networks.replace(",", " ").split())
 
 
 # --- callbacks and voicemail ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.actions import do_delete_object, do_save_object
+from hotline.core.exports import do_export_table
 from hotline.lib.phones import normalize_phone
 from hotline.lib.xlsx import ImportResult, TableImport
 
@@ -255,7 +256,7 @@ class ImportExportAdmin(AuditedAdmin):
     def export_response(self, request: HttpRequest, queryset: models.QuerySet[Any], fmt: str) -> HttpResponse:
         if fmt not in CONTENT_TYPES:
             fmt = "xlsx"
-        content = self.import_class.export(queryset, user=request.user, fmt=fmt)
+        content = do_export_table(self.import_class, queryset, actor=request.user, fmt=fmt)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
         filename = f"{self.model._meta.model_name}s-{stamp}.{fmt}"

@@ -39,6 +39,7 @@ from hotline.orders.models import (
     Status,
 )
 from hotline.orders.numbering import next_order_number
+from hotline.orders.queries import check_can_change_order
 from hotline.orders.transitions import REASON_REQUIRED, required_perm
 
 MAX_LINES = 50
@@ -406,6 +407,7 @@ def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
     """Replace an unshipped order's lines, delivery, payment and requests. Refused once shipped."""
     _require(actor, Perm.EDIT_ORDER)
     order = Order.objects.select_for_update().get(pk=order.pk)
+    check_can_change_order(actor, order)
     _check_unlocked(order)
     _check_text_lengths(data)
     before = snapshot(order)
@@ -457,6 +459,8 @@ def _check_transition(order: Order, to_status: str, actor: Any, reason: str) -> 
         raise OrderTransitionError({"status": _("Order %(number)s is %(from)s and cannot become %(to)s.") % {
             "number": order.number, "from": order.get_status_display(), "to": Status(to_status).label}})
     _require(actor, perm)
+    if to_status == Status.CANCELLED:
+        check_can_change_order(actor, order)
     if to_status in REASON_REQUIRED and not reason.strip():
         raise ValidationError({"reason": _("Give a reason for this change.")})
     if len(reason) > 300:
@@ -527,6 +531,7 @@ def do_update_order_details(order: Order, changes: dict[str, Any], *, actor: Any
     prices (`do_update_order` replaces the lines and prices them again). Refused once shipped."""
     _require(actor, Perm.EDIT_ORDER)
     order = Order.objects.select_for_update().get(pk=order.pk)
+    check_can_change_order(actor, order)
     _check_unlocked(order)
     unknown = set(changes) - ORDER_DETAIL_FIELDS
     if unknown:

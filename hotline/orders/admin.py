@@ -27,6 +27,7 @@ from hotline.lib.phones import normalize_phone
 from hotline.media.models import Airing
 from hotline.orders.actions import ORDER_DETAIL_FIELDS, do_transition_order, do_update_order_details
 from hotline.orders.models import Order, OrderLine, OrderStatusChange, Status
+from hotline.orders.queries import can_change_order
 from hotline.orders.transitions import REASON_REQUIRED, TRANSITIONS, allowed_next
 from hotline.service.queries import display_name
 
@@ -142,7 +143,9 @@ class OrderAdmin(PhoneSearchMixin, AuditedAdmin):
         return False  # an order number is never reused; cancel instead
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and not (obj is not None and obj.locked)
+        if obj is not None and (obj.locked or not can_change_order(request.user, obj)):
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in ORDER_DETAIL_FIELDS}

@@ -57,7 +57,7 @@ class Endpoint:
 
 
 ENDPOINTS = [
-    Endpoint("get", "/api/customers", Perm.VIEW_CUSTOMER, ALL),
+    Endpoint("get", "/api/customers", Perm.VIEW_CUSTOMER, ALL, query={"q": "王小明"}),
     Endpoint("get", "/api/customers/lookup", Perm.VIEW_CUSTOMER, ALL, query={"phone": "13800138000"}),
     Endpoint("get", "/api/customers/{customer}", Perm.VIEW_CUSTOMER, ALL),
     Endpoint("post", "/api/customers", Perm.ADD_CUSTOMER, CALL_TAKERS, 201,

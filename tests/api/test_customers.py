@@ -23,17 +23,18 @@ def agent_api(as_role):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- reading
 
 
-def test_list_is_newest_first_and_paginated(world, agent_api):
+def test_list_is_newest_first_and_paginated(world, as_role):
     # given three customers
     factories.make_customer("李丽", "13900139000", gender="f")
     factories.make_customer("张伟", "13700137000")
-    # when the agent asks for the first two
-    body = agent_api.get("/api/customers", limit=2).json()
+    # when a manager (who may export customers) asks for the first two
+    manager = as_role("manager")
+    body = manager.get("/api/customers", limit=2).json()
     # then they get the two newest and the total
     assert body["count"] == 3
     assert [c["name"] for c in body["items"]] == ["张伟", "李丽"]
     # and the next page holds the oldest
-    assert [c["name"] for c in agent_api.get("/api/customers", limit=2, offset=2).json()["items"]] == ["王小明"]
+    assert [c["name"] for c in manager.get("/api/customers", limit=2, offset=2).json()["items"]] == ["王小明"]
 
 
 def test_search_finds_by_name_part_or_by_phone_in_any_notation(world, agent_api):
@@ -47,12 +48,12 @@ def test_search_finds_by_name_part_or_by_phone_in_any_notation(world, agent_api)
     assert [c["name"] for c in by_phone["items"]] == ["李丽"]
 
 
-def test_filters_by_level_and_credit(world, agent_api):
+def test_filters_by_level_and_credit(world, as_role):
     # given a VIP with bad credit besides the normal customer
     factories.make_customer("李丽", "13900139000", gender="f", level="vip", credit="bad")
-    # when filtering
-    vip = agent_api.get("/api/customers", level="vip").json()["items"]
-    good = agent_api.get("/api/customers", credit="good").json()["items"]
+    # when a manager filters
+    vip = as_role("manager").get("/api/customers", level="vip").json()["items"]
+    good = as_role("manager").get("/api/customers", credit="good").json()["items"]
     # then only the matching customers come back
     assert [c["name"] for c in vip] == ["李丽"]
     assert [c["name"] for c in good] == ["王小明"]

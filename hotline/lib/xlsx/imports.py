@@ -3,7 +3,7 @@ only the good ones, atomically; and the export of the same columns."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
 
@@ -125,13 +125,24 @@ class TableImport:
     @classmethod
     def export(cls, queryset: Any, *, user: Any, fmt: str = "xlsx") -> bytes:
         """The queryset as an .xlsx workbook or a CSV file (`fmt` is "xlsx" or "csv")."""
+        return cls.export_counted(queryset, user=user, fmt=fmt)[0]
+
+    @classmethod
+    def export_counted(cls, queryset: Any, *, user: Any, fmt: str = "xlsx") -> tuple[bytes, int]:
+        """`export`, and how many rows the file holds (counted while writing, for the audit log)."""
         columns = cls.export_columns(user)
         headers = [str(column.label) for column in columns]
-        rows = ([cls.export_values(obj).get(column.key) for column in columns]
-                for obj in cls.export_queryset(queryset).iterator(chunk_size=1000))
+        written = 0
+
+        def rows() -> Iterator[list[Any]]:
+            nonlocal written
+            for obj in cls.export_queryset(queryset).iterator(chunk_size=1000):
+                written += 1
+                yield [cls.export_values(obj).get(column.key) for column in columns]
+
         if fmt == "csv":
-            return write_csv(headers, rows)
-        return write_xlsx(str(cls.sheet_title), headers, rows)
+            return write_csv(headers, rows()), written
+        return write_xlsx(str(cls.sheet_title), headers, rows()), written
 
     def run(self, stream: IO[bytes], filename: str, *, good_rows: bool = False) -> ImportResult:
         """Import a file. With errors, nothing is written unless `good_rows`; writing is atomic."""

@@ -19,7 +19,7 @@ from django.db import connections
 
 from hotline.calls.callback_store import OrmCallbackStore
 from hotline.calls.conf import callback_config, dial_settings, surge_settings
-from hotline.calls.directory import OrmDirectory, agent_skills, queue_configs
+from hotline.calls.directory import DemoPasswordError, OrmDirectory, agent_skills, queue_configs, refuse_demo_passwords
 from hotline.calls.engine_bridge import BusEventBus, OrmCallLog
 from hotline.calls.engine_link import serve_commands
 from hotline.calls.ivr_host import OrmIvrHost
@@ -30,6 +30,7 @@ from hotline.telephony.acd.queue import QueueConfig
 from hotline.telephony.control import EngineControl
 from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
 from hotline.telephony.ivr import model
+from hotline.telephony.sip.guard import GuardSettings
 from hotline.telephony.sip.registrar import CredentialLookup
 from hotline.telephony.sip.trunks import Trunk
 
@@ -69,7 +70,15 @@ def seat_configs(queues: tuple[QueueConfig, ...]) -> tuple[SeatConfig, ...]:
 def _seat_config(seat: Seat, every_queue: tuple[str, ...]) -> SeatConfig:
     skills = agent_skills(seat.agent) if seat.agent else ()
     return SeatConfig(agent=seat.agent.username if seat.agent else "", seat=seat.name, username=seat.sip_username,
-                      fixed_uri=seat.fixed_uri, queues=tuple(q for q, _ in skills) or every_queue, levels=skills)
+                      fixed_uri=seat.fixed_uri, queues=tuple(q for q, _ in skills) or every_queue, levels=skills,
+                      networks=seat.networks)
+
+
+def guard_settings() -> GuardSettings:
+    """The registrar's password-guessing limits from settings (`HOTLINE_SIP_*`, docs/configuration.md)."""
+    return GuardSettings(source_limit=settings.HOTLINE_SIP_SOURCE_LIMIT, seat_limit=settings.HOTLINE_SIP_SEAT_LIMIT,
+                         window=settings.HOTLINE_SIP_GUESS_WINDOW, source_ban=settings.HOTLINE_SIP_SOURCE_BAN,
+                         seat_lock=settings.HOTLINE_SIP_SEAT_LOCK)
 
 
 def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None) -> EngineConfig:
@@ -93,6 +102,7 @@ def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None)
         recordings=settings.DATA_DIR / "recordings",
         hold_music=HOLD_MUSIC,
         credentials=credentials,
+        auth_guard=guard_settings(),
         outbound_gateway=settings.HOTLINE_OUTBOUND_GATEWAY,
         surge=surge_settings(),
         callbacks=callback_config(),
@@ -108,6 +118,7 @@ def config_updates(queues: tuple[QueueConfig, ...]) -> dict[str, Any]:
 
 def build_engine(*, sip_port: int | None = None) -> tuple[Engine, OrmDirectory]:
     """An engine on the ORM ports, configured by `engine_config`; close the directory after `stop()`."""
+    refuse_demo_passwords()
     directory = OrmDirectory()
     try:
         directory.credentials.load()  # now, in this sync thread: the registrar reads it on the event loop
@@ -166,7 +177,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         import uvloop
 
-        engine, directory = build_engine(sip_port=options["sip_port"])
+        try:
+            engine, directory = build_engine(sip_port=options["sip_port"])
+        except DemoPasswordError as error:
+            raise CommandError(str(error)) from None
         engine.config.recordings.mkdir(parents=True, exist_ok=True)
         try:
             uvloop.run(serve(engine, self.stdout.write))
