@@ -40,8 +40,8 @@ from hotline.telephony.events import (
     LinesChanged,
     Offer,
     QueueStatsChanged,
-    WrapupEnd,
     SeatLocked,
+    WrapupEnd,
 )
 from hotline.telephony.ivr.host import IvrHost
 from hotline.telephony.ivr.model import Flow
@@ -52,8 +52,8 @@ from hotline.telephony.ports import CallbackStore, CallLog, Directory, EventBus
 from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
-from hotline.telephony.sip.registrar import CredentialLookup, Registrar, password_lookup
 from hotline.telephony.sip.guard import GuardSettings
+from hotline.telephony.sip.registrar import CredentialLookup, Registrar, password_lookup
 from hotline.telephony.sip.transport import Channel, Listeners, listen
 from hotline.telephony.sip.trunks import Network, Trunk, TrunkList
 from hotline.telephony.supervise import Monitoring
@@ -99,8 +99,8 @@ class SeatConfig:
     queues: tuple[str, ...] = ()
     ready: bool = True
     levels: tuple[tuple[str, int], ...] = ()  # skill level per queue (default 1)
-
     networks: tuple[str, ...] = ()  # CIDRs the phone may register from (empty: anywhere)
+
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -126,8 +126,8 @@ class EngineConfig:
     rtp_timeout: float = 60.0
     credentials: CredentialLookup | None = None
     min_register_expires: int = 60  # the shortest registration the registrar grants (tests use 1-2 s)
-    # Where click-to-dial sends the customer's leg: a SIP URI with `{number}`, e.g. sip:{number}@10.0.0.9;
     auth_guard: GuardSettings = field(default_factory=GuardSettings)  # password-guessing bans and seat locks
+    # Where click-to-dial sends the customer's leg: a SIP URI with `{number}`, e.g. sip:{number}@10.0.0.9;
     # empty: no outbound calls.
     outbound_gateway: str = ""
     queue_stats_interval: float = 1.0  # seconds between queue figures on the bus (only changed ones go out)
@@ -145,9 +145,6 @@ class EngineConfig:
                 raise ValueError(f"seat {seat.seat}: unknown queues {sorted(unknown)}")
             if not (seat.fixed_uri or seat.username):
                 raise ValueError(f"seat {seat.seat}: needs a fixed URI or a SIP user name")
-
-
-class _Clock:
             for cidr in seat.networks:
                 try:
                     ipaddress.ip_network(cidr, strict=False)
@@ -159,6 +156,9 @@ def allowed_networks(seats: tuple[SeatConfig, ...]) -> dict[str, tuple[Network, 
     """The registrar's allowed source networks per SIP user, from the seats that restrict them."""
     return {seat.username: tuple(ipaddress.ip_network(cidr, strict=False) for cidr in seat.networks)
             for seat in seats if seat.username and seat.networks}
+
+
+class _Clock:
     """The loop's monotonic time, as the ACD and IVR `Clock` protocol wants it."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -233,14 +233,14 @@ class Engine:
         self.registrar = Registrar(self.config.realm, self._credentials(), scheduler,
                                    min_expires=self.config.min_register_expires, guard=self.config.auth_guard)
         self.registrar.on_change = self._phone_changed
+        self.registrar.on_lock = self._seat_locked
+        self.registrar.allowed_networks = allowed_networks(self.config.seats)
         self.core = SipCore(scheduler, registrar=self.registrar)
         self._serving = False
         self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
                                                  self._receive)
         retry_after = self.config.surge.retry_after_seconds if self.config.surge else 30
         self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
-        self.registrar.on_lock = self._seat_locked
-        self.registrar.allowed_networks = allowed_networks(self.config.seats)
                                  trunks=TrunkList(self.config.trunks), authenticator=self.registrar,
                                  admit=self._admit, retry_after=retry_after)
         self._writer = loop.create_task(self._drain(self._writes))
@@ -309,13 +309,13 @@ class Engine:
         new calls use the new one; new seats can be logged in at; agents logged in stay where they are."""
         self.config = dataclasses.replace(self.config, flows=dict(flows), prompts=prompts, seats=seats)
         self._phones = {seat.seat: dataclasses.replace(seat, agent="") for seat in seats}
+        self.registrar.allowed_networks = allowed_networks(seats)
 
     def log_out(self, agent: str) -> None:
         """The agent leaves (not while ringing or on a call): out of the seat's queues, the seat is free."""
         seat = self._seats.get(agent)
         if seat is None:
             raise KeyError(f"agent {agent} is not logged in")
-        self.registrar.allowed_networks = allowed_networks(seats)
         self.apply(self.dispatcher.logout(agent))
         for queue_id in seat.queues:
             self.apply(self.dispatcher.leave(agent, queue_id))
@@ -548,18 +548,18 @@ class Engine:
             if not seat.fixed_uri and username in (seat.username, seat.aor.partition(":")[2].partition("@")[0]):
                 self._set_phone(agent, self._contact(seat) is not None)
 
-    def _set_phone(self, agent: str, reachable: bool) -> None:
-        found = self.dispatcher.agent(agent)
-        if found.phone_online is reachable:
-            return
-        state, reason = found.state, found.reason or ""
-        decision = self.dispatcher.phone_reachable(agent, reachable)
     def _seat_locked(self, username: str, source: str, seconds: float) -> None:
         """The registrar locked `username` for password guessing: tell the supervisors (wallboard)."""
         seats = [seat.seat for seat in self._phones.values() if seat.username == username]
         self._publish("security", SeatLocked(at=self.wall(), mono=self.clock.now(), username=username,
                                              seat=", ".join(seats), source=source, seconds=seconds))
 
+    def _set_phone(self, agent: str, reachable: bool) -> None:
+        found = self.dispatcher.agent(agent)
+        if found.phone_online is reachable:
+            return
+        state, reason = found.state, found.reason or ""
+        decision = self.dispatcher.phone_reachable(agent, reachable)
         log.info("agent %s: phone %s", agent, "online" if reachable else "offline")
         self._report_agent(agent, state, reason, self.clock.now())  # before the offer it may bring
         self.apply(decision)
