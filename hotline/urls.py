@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hotline.accounts.forms import ThrottledAuthenticationForm
 from hotline.api.urls import api
 from hotline.views import healthz, home
 
@@ -18,7 +19,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/", include("hotline.desk.urls")),
     path("wallboard/", include("hotline.wallboard.urls")),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.db.models import Q
 
-from hotline.accounts.audit import record, snapshot
-from hotline.accounts.models import ApiToken, User
+from hotline.accounts import throttle
+from hotline.accounts.audit import record, record_sign_in, snapshot
+from hotline.accounts.models import ApiToken, SignInThrottle, User
 from hotline.accounts.permissions import Role
 
 M = TypeVar("M", bound=models.Model)
@@ -55,3 +57,48 @@ def do_create_api_token(user: User, *, actor: Any, name: str = "") -> tuple[ApiT
     token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(raw), prefix=raw[:8])
     record("create_api_token", token, actor=actor, after=snapshot(token))
     return token, raw
+
+
+@transaction.atomic
+def do_record_failed_sign_in(username: str, address: str | None, *, actor: Any) -> bool:
+    """Count a failed sign-in against the account tried and the source address, lock those that reach
+    their limit, and audit it. When a lock was already on, the password was not checked: nothing is
+    counted or written, and False is returned. `actor` is None: nobody is signed in."""
+    policy, at = throttle.Policy.from_settings(), throttle.now()
+    # Rows are locked in the same order (account, then address) by every request, so two never deadlock;
+    # on SQLite the IMMEDIATE transaction serialises the read-modify-write instead.
+    rows = [SignInThrottle.objects.select_for_update().get_or_create(kind=kind, key=key)[0]
+            for kind, key in throttle.throttle_keys(username, address)]
+    if any(throttle.counter_of(row).locked(at) for row in rows):
+        return False
+    counts: dict[str, int] = {}
+    for row in rows:
+        after = throttle.after_failure(throttle.counter_of(row), policy.limit(row.kind), policy, at)
+        row.failures, row.last_failure_at, row.locked_until = after.failures, after.last_failure_at, after.locked_until
+        row.save(update_fields=["failures", "last_failure_at", "locked_until"])
+        counts[row.kind] = policy.limit(row.kind) if after.locked(at) else after.failures
+        if after.locked_until is not None and after.locked(at):
+            record_sign_in("sign_in_locked", username, address,
+                           {"locked": row.kind, "locked_until": after.locked_until.isoformat()})
+    record_sign_in("sign_in_failed", username, address,
+                   {"account_failures": counts.get(SignInThrottle.Kind.ACCOUNT),
+                    "address_failures": counts.get(SignInThrottle.Kind.ADDRESS)})
+    return True
+
+
+def do_clear_sign_in_failures(username: str, *, actor: Any) -> None:
+    """A successful sign-in forgets the account's failures. The address keeps its count: otherwise one
+    valid account would let a guesser reset their address between guesses at other accounts."""
+    SignInThrottle.objects.filter(kind=SignInThrottle.Kind.ACCOUNT, key=username[:150]).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=throttle.now())).delete()
+
+
+@transaction.atomic
+def do_unlock_sign_in(lock: SignInThrottle, *, actor: Any) -> SignInThrottle:
+    """Lift a lock and forget the failures of an account or address (an admin, after checking who it was)."""
+    lock = SignInThrottle.objects.select_for_update().get(pk=lock.pk)
+    before = snapshot(lock)
+    lock.failures, lock.locked_until = 0, None
+    lock.save(update_fields=["failures", "locked_until"])
+    record("unlock_sign_in", lock, actor=actor, before=before, after=snapshot(lock))
+    return lock

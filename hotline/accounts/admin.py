@@ -17,14 +17,18 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hotline.accounts.actions import do_create_api_token, do_save_object
+from hotline.accounts import throttle
+from hotline.accounts.actions import do_create_api_token, do_save_object, do_unlock_sign_in
 from hotline.accounts.audit import record
-from hotline.accounts.models import ApiToken, AuditEntry, User
+from hotline.accounts.forms import ThrottledAdminAuthenticationForm
+from hotline.accounts.models import ApiToken, AuditEntry, SignInThrottle, User
 from hotline.accounts.permissions import Role
 from hotline.core.admin import AuditedAdmin, ReadOnlyAdmin
 
 # Roles replace groups: a user's permissions come from their role alone (see RoleBackend).
 admin.site.unregister(Group)
+# The admin's sign-in is throttled like /login/ (see throttle.py).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(User)
@@ -154,3 +158,43 @@ def _pretty(value: Any) -> SafeString:
     if value is None:
         return format_html("{}", "—")
     return format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+class LockedNowFilter(admin.SimpleListFilter):
+    """Locks in force now (the default view) or every counted key."""
+
+    title = gettext_lazy("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("locked", _("locked now")), ("counting", _("failures counted, not locked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[SignInThrottle]) -> QuerySet[SignInThrottle]:
+        if self.value() == "locked":
+            return queryset.filter(locked_until__gt=throttle.now())
+        if self.value() == "counting":
+            return queryset.exclude(locked_until__gt=throttle.now())
+        return queryset
+
+
+@admin.register(SignInThrottle)
+class SignInThrottleAdmin(ReadOnlyAdmin):
+    """Accounts and source addresses with failed web sign-ins, and their locks. Admins only (no role
+    is granted it); the one write is the Unlock action."""
+
+    list_display = ("key", "kind", "failures", "last_failure_at", "locked_until", "is_locked")
+    list_filter = (LockedNowFilter, "kind")
+    search_fields = ("key",)
+    actions = ["unlock"]
+
+    @admin.display(description=gettext_lazy("locked now"), boolean=True)
+    def is_locked(self, obj: SignInThrottle) -> bool:
+        return throttle.counter_of(obj).locked(throttle.now())
+
+    @admin.action(description=gettext_lazy("Unlock and forget the failures"))
+    def unlock(self, request: HttpRequest, queryset: QuerySet[SignInThrottle]) -> None:
+        rows = list(queryset)
+        for row in rows:
+            do_unlock_sign_in(row, actor=request.user)
+        self.message_user(request, _("Unlocked: %(keys)s.") % {"keys": ", ".join(row.key for row in rows)},
+                          messages.SUCCESS)

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
-from hotline.accounts.models import AuditEntry
+from hotline.accounts.models import AuditEntry, User
 
 _SECRET_FIELDS = {"password", "pin_hash", "key_hash"}
 
@@ -49,4 +49,19 @@ def record(action: str, obj: models.Model, *, actor: Any, before: dict[str, Any]
         object_repr=str(obj)[:200],
         before=before,
         after=after,
+    )
+
+
+def record_sign_in(action: str, username: str, address: str | None, details: dict[str, Any]) -> AuditEntry:
+    """Append one row about a sign-in attempt: nobody is signed in, so the source address stands in for
+    the actor, and the user name tried is the object (with its user's id when such a user exists)."""
+    user_id = User.objects.filter(username=username).values_list("pk", flat=True).first()
+    return AuditEntry.objects.create(
+        actor=None,
+        actor_name=(address or "")[:150],
+        action=action,
+        object_type="accounts.user",
+        object_id=str(user_id or ""),
+        object_repr=username[:200],
+        after={"username": username, "address": address, **details},
     )

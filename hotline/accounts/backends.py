@@ -5,12 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 
+from hotline.accounts import throttle
 from hotline.accounts.permissions import ROLE_PERMS, Perm
 
 
 class RoleBackend(ModelBackend):
-    """Username/password login; `has_perm` answers from the role matrix in `permissions.py`."""
+    """Username/password login, refused while the account or the source address is locked (see
+    `throttle.py`); `has_perm` answers from the role matrix in `permissions.py`."""
+
+    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
+                     **kwargs: Any) -> Any:
+        # The sign-in forms refuse a locked attempt before this; checking here too covers every other
+        # caller of `authenticate()`, so the right password during a lock never signs anyone in.
+        if username and throttle.check_sign_in(username, throttle.client_address(request), locks_only=True):
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous:

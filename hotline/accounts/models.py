@@ -83,3 +83,30 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class SignInThrottle(models.Model):
+    """Failed web sign-ins counted for one account (the user name tried) or one source address.
+
+    Enough failures in a row make each next attempt wait, then lock the key for a while
+    (see `throttle.py`); a lock refuses even the right password until it ends or an admin lifts it.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("account")
+        ADDRESS = "address", _("source address")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    key = models.CharField(_("user name or address"), max_length=150)
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in lock")
+        verbose_name_plural = _("sign-in locks")
+        ordering = ["-last_failure_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="accounts_signinthrottle_kind_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}"

@@ -10,8 +10,8 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 from django.utils import timezone
 
-from hotline.accounts.actions import do_create_api_token
-from hotline.accounts.models import AuditEntry
+from hotline.accounts.actions import do_create_api_token, do_record_failed_sign_in
+from hotline.accounts.models import AuditEntry, SignInThrottle
 from hotline.calls.callback_actions import do_capture_callback
 from hotline.calls.engine_bridge import OrmCallLog
 from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue, Voicemail
@@ -62,6 +62,7 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
     complaint = Complaint.objects.create(customer=world.customer, summary="送货慢", created_by=users["agent"])
     note = CallNote.objects.create(call_id="bo1", agent=users["agent"], disposition="enquiry")
     message = Message.objects.create(sender=users["agent"], to_supervisors=True, body="请帮忙")
+    do_record_failed_sign_in("mallory", "192.0.2.1", actor=None)
     return {
         "accounts/user": users["agent"].pk, "accounts/apitoken": token.pk,
         "accounts/auditentry": AuditEntry.objects.first().pk,  # type: ignore[union-attr]
@@ -76,4 +77,5 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
         "ivrdata/ivrflow": flow.pk, "ivrdata/ivrprompt": prompt.pk,
         "service/script": script.pk, "service/complaint": complaint.pk, "service/callnote": note.pk,
         "service/message": message.pk,
+        "accounts/signinthrottle": SignInThrottle.objects.get(kind="account", key="mallory").pk,
     }
