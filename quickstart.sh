@@ -54,7 +54,7 @@ case "${1:-}" in
         ;;
     test)
         # SIPp and baresip: real SIP callers and phones for the engine's tests; chromium: the browser tests
-        [ -n "$DRY_RUN" ] || apt_packages_needed sip-tester baresip chromium
+        [ -n "$DRY_RUN" ] || apt_packages_needed sip-tester baresip chromium sipvicious
         python_env
         say "Running the test suite on ${DATABASE_URL:-SQLite}"
         .venv/bin/python -m pytest -n 2 -q -p no:cacheprovider

@@ -227,6 +227,13 @@ HOTLINE_SIP_SEAT_LIMIT = env_int("HOTLINE_SIP_SEAT_LIMIT", 20, minimum=0)
 HOTLINE_SIP_GUESS_WINDOW = env_int("HOTLINE_SIP_GUESS_WINDOW", 600, minimum=1)
 HOTLINE_SIP_SOURCE_BAN = env_int("HOTLINE_SIP_SOURCE_BAN", 900, minimum=1)
 HOTLINE_SIP_SEAT_LOCK = env_int("HOTLINE_SIP_SEAT_LOCK", 600, minimum=1)
+# SIP password guessing (docs/security.md): failed digest attempts within the window ban a source address
+# (no answer at all) or lock a seat (its right password refused); 0 turns a limit off. Times in seconds.
+HOTLINE_SIP_SOURCE_LIMIT = env_int("HOTLINE_SIP_SOURCE_LIMIT", 10, minimum=0)
+HOTLINE_SIP_SEAT_LIMIT = env_int("HOTLINE_SIP_SEAT_LIMIT", 20, minimum=0)
+HOTLINE_SIP_GUESS_WINDOW = env_int("HOTLINE_SIP_GUESS_WINDOW", 600, minimum=1)
+HOTLINE_SIP_SOURCE_BAN = env_int("HOTLINE_SIP_SOURCE_BAN", 900, minimum=1)
+HOTLINE_SIP_SEAT_LOCK = env_int("HOTLINE_SIP_SEAT_LOCK", 600, minimum=1)
 # Click-to-dial sends the customer's leg here: a SIP URI with {number}; empty = no outbound calls.
 HOTLINE_OUTBOUND_GATEWAY = env_str("HOTLINE_OUTBOUND_GATEWAY", "")
 if HOTLINE_OUTBOUND_GATEWAY and "{number}" not in HOTLINE_OUTBOUND_GATEWAY:

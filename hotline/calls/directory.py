@@ -14,16 +14,19 @@ import threading
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from hotline.calls.actions import normalize_caller
 from hotline.calls.models import CallRecord, NumberRoute, Queue, QueueMember, Seat
-from hotline.calls.seats import SEAT_CHANGED
+from hotline.calls.seats import SEAT_CHANGED, digest_ha1
 from hotline.crm.models import Level
 from hotline.crm.queries import blacklist_action, customer_by_phone
 from hotline.lib import bus
 from hotline.media.models import HotlineNumber
 from hotline.media.queries import attribute, hotline_number_by_dnis
+from hotline.simulate import DEMO_SIP_PASSWORD
 from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig, Strategy, WideningStep
 from hotline.telephony.ivr.phrases import AIRING_WELCOME
 from hotline.telephony.ports import Attribution, CallerProfile, Route, SeatCredentials
@@ -35,6 +38,29 @@ log = logging.getLogger(__name__)
 def _credentials(seat: Seat) -> SeatCredentials:
     return SeatCredentials(seat=seat.name, username=seat.sip_username, realm=seat.realm, ha1=seat.ha1,
                            fixed_uri=seat.fixed_uri)
+
+
+class DemoPasswordError(ImproperlyConfigured):
+    """Seats still have the demo's shared SIP password outside the demo."""
+
+
+def seats_with_demo_password() -> list[str]:
+    """The seats whose SIP password is the demo's, which every seat of the demo shares and anyone can read."""
+    return [seat.name for seat in Seat.objects.exclude(ha1="").order_by("name")
+            if seat.ha1 == digest_ha1(seat.sip_username, seat.realm, DEMO_SIP_PASSWORD)]
+
+
+def refuse_demo_passwords() -> None:
+    """Outside the demo (and tests), an engine must not start while any seat has the demo password: anyone
+    who has seen the demo could register as that seat and take its calls."""
+    if settings.DEMO or settings.TESTING:
+        return
+    seats = seats_with_demo_password()
+    if seats:
+        raise DemoPasswordError(
+            f"Refusing to start: seats {', '.join(seats)} have the demo SIP password; give each its own "
+            "(admin → Seats → SIP password)."
+        )
 
 
 def _on_event_loop() -> bool:

@@ -61,6 +61,8 @@ class Command(BaseCommand):
                                                                                   settings.HOTLINE_SIP_PORT)
         for line in seat_lines(f"{host}:{port}", f"{site}/desk/"):
             self.stdout.write(line)
+        self.stdout.write("Every demo seat shares that one SIP password, which anyone can read here: outside the demo "
+                          "the engine refuses to start until each such seat has its own.")
         self.stdout.write(f"\nTry it: register a softphone as above, then ring the hotline {DEFAULT_DNIS} as a known "
                           f"customer with `hotline simulate call --from {SHOWCASE_NUMBER}`, or air a TV spot with "
                           "`hotline simulate airing --cps 5 --duration 30 --agents 10`.\n")
