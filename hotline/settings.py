@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hotline.lib.config import env_bool, env_int, env_str
+from hotline.lib.config import env_bool, env_int, env_list, env_prefixes, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEMO_SECRET_KEY = "hotline-demo-secret-key-not-for-production"
@@ -227,13 +227,6 @@ HOTLINE_SIP_SEAT_LIMIT = env_int("HOTLINE_SIP_SEAT_LIMIT", 20, minimum=0)
 HOTLINE_SIP_GUESS_WINDOW = env_int("HOTLINE_SIP_GUESS_WINDOW", 600, minimum=1)
 HOTLINE_SIP_SOURCE_BAN = env_int("HOTLINE_SIP_SOURCE_BAN", 900, minimum=1)
 HOTLINE_SIP_SEAT_LOCK = env_int("HOTLINE_SIP_SEAT_LOCK", 600, minimum=1)
-# SIP password guessing (docs/security.md): failed digest attempts within the window ban a source address
-# (no answer at all) or lock a seat (its right password refused); 0 turns a limit off. Times in seconds.
-HOTLINE_SIP_SOURCE_LIMIT = env_int("HOTLINE_SIP_SOURCE_LIMIT", 10, minimum=0)
-HOTLINE_SIP_SEAT_LIMIT = env_int("HOTLINE_SIP_SEAT_LIMIT", 20, minimum=0)
-HOTLINE_SIP_GUESS_WINDOW = env_int("HOTLINE_SIP_GUESS_WINDOW", 600, minimum=1)
-HOTLINE_SIP_SOURCE_BAN = env_int("HOTLINE_SIP_SOURCE_BAN", 900, minimum=1)
-HOTLINE_SIP_SEAT_LOCK = env_int("HOTLINE_SIP_SEAT_LOCK", 600, minimum=1)
 # Click-to-dial sends the customer's leg here: a SIP URI with {number}; empty = no outbound calls.
 HOTLINE_OUTBOUND_GATEWAY = env_str("HOTLINE_OUTBOUND_GATEWAY", "")
 if HOTLINE_OUTBOUND_GATEWAY and "{number}" not in HOTLINE_OUTBOUND_GATEWAY:
@@ -258,6 +251,14 @@ HOTLINE_CALLBACK_ATTEMPTS = env_int("HOTLINE_CALLBACK_ATTEMPTS", 3, minimum=1)
 HOTLINE_CALLBACK_RETRY_MINUTES = env_int("HOTLINE_CALLBACK_RETRY_MINUTES", 10, minimum=0)
 HOTLINE_CALLBACK_EXPIRY_HOURS = env_int("HOTLINE_CALLBACK_EXPIRY_HOURS", 4, minimum=1)
 HOTLINE_CALLBACK_QUEUE = env_str("HOTLINE_CALLBACK_QUEUE", "")  # agents of this queue call back ("": the first)
+# The outbound dial policy for every customer dial (docs/telephony.md, "Outbound dial policy"): Chinese mobiles
+# and landlines only, unless these classes or prefixes are allowed; daily attempts per number and per prefix.
+HOTLINE_DIAL_ALLOW = env_list("HOTLINE_DIAL_ALLOW", "", frozenset({"international", "premium", "service"}))
+HOTLINE_DIAL_ALLOW_PREFIXES = env_prefixes("HOTLINE_DIAL_ALLOW_PREFIXES", "")  # e.g. 00852 for Hong Kong
+HOTLINE_DIAL_DENY_PREFIXES = env_prefixes("HOTLINE_DIAL_DENY_PREFIXES", "")
+HOTLINE_DIAL_LIMIT_PER_NUMBER = env_int("HOTLINE_DIAL_LIMIT_PER_NUMBER", 5, minimum=0)  # 0: no limit
+HOTLINE_DIAL_LIMIT_PER_PREFIX = env_int("HOTLINE_DIAL_LIMIT_PER_PREFIX", 100, minimum=0)  # 0: no limit
+HOTLINE_DIAL_PREFIX_DIGITS = env_int("HOTLINE_DIAL_PREFIX_DIGITS", 7, minimum=1)
 # Per-queue KPI thresholds until queues are configured in the database: {"queue": {...}, "*": {...}}.
 HOTLINE_QUEUE_KPI: dict[str, dict[str, object]] = {}
 HOTLINE_NOTIFY_BACKENDS = {

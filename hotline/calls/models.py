@@ -402,7 +402,7 @@ class CallbackStatus(models.TextChoices):
     GAVE_UP = "gave_up", _("gave up")
     EXPIRED = "expired", _("expired")
     CANCELLED = "cancelled", _("cancelled")
-    NOT_DIALLED = "not_dialled", _("not dialled")
+    HELD = "held", _("not dialled, for a person")
 
 
 # One live callback per number: the engine's book de-duplicates on these (model.LIVE).
@@ -456,7 +456,7 @@ class CallbackEventKind(models.TextChoices):
     GAVE_UP = "gave_up", _("gave up")
     EXPIRED = "expired", _("expired")
     CANCELLED = "cancelled", _("cancelled")
-    HELD = "held", _("not dialled, for a person")
+    NOT_DIALLED = "not_dialled", _("not dialled")
 
 
 class Callback(models.Model):
@@ -507,6 +507,13 @@ class Callback(models.Model):
     def __str__(self) -> str:
         return f"{self.number} ({self.status})"
 
+    @property
+    def not_dialled_text(self) -> str:
+        """"not dialled: international number" (translated), or "" for a number the dialer may call."""
+        if not self.not_dialled:
+            return ""
+        return _("not dialled: %(reason)s") % {"reason": self.get_not_dialled_display()}
+
 
 class CallbackEvent(AppendOnly):
     """One logged change of a callback (captured, de-duplicated, dialled, answered…), appended once."""
@@ -530,13 +537,6 @@ class CallbackEvent(AppendOnly):
 class VoicemailStatus(models.TextChoices):
     NEW = "new", _("new")
     HANDLED = "handled", _("handled")
-
-    @property
-    def not_dialled_text(self) -> str:
-        """"not dialled: international number" (translated), or "" for a number the dialer may call."""
-        if not self.not_dialled:
-            return ""
-        return _("not dialled: %(reason)s") % {"reason": self.get_not_dialled_display()}
 
 
 class Voicemail(models.Model):
