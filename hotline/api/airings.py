@@ -14,7 +14,7 @@ from hotline.accounts.permissions import Perm
 from hotline.api.auth import needs
 from hotline.api.errors import responses
 from hotline.api.pagination import Page
-from hotline.api.schemas import AiringFilter, AiringOut
+from hotline.api.schemas import AiringFilter, AiringOut, PathId
 from hotline.media.models import Airing, Station
 
 router = Router(tags=["airings"])
@@ -64,6 +64,6 @@ def list_airings(request: HttpRequest, filters: Query[AiringFilter]) -> QuerySet
 
 
 @router.get("/{airing_id}", response={200: AiringOut, **responses(404, 422)}, auth=needs(Perm.VIEW_MEDIA))
-def get_airing(request: HttpRequest, airing_id: int) -> Airing:
+def get_airing(request: HttpRequest, airing_id: PathId) -> Airing:
     """One airing. Needs `media.view_airing`; `cost` needs `media.view_spend`."""
     return airing_or_404(airing_id)

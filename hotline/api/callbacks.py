@@ -12,13 +12,15 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
 from hotline.accounts.permissions import Perm
 from hotline.api.auth import current_user, needs
 from hotline.api.errors import responses
+from hotline.api.limits import SMALL_BODY, body_limit
 from hotline.api.pagination import Page
-from hotline.api.schemas import In
+from hotline.api.schemas import Id, In, PathId
 from hotline.calls.actions import normalize_caller
 from hotline.calls.callback_actions import MAX_NOTE_LENGTH, do_handle_voicemail
 from hotline.calls.models import Callback, CallbackStatus, Voicemail, VoicemailStatus
@@ -55,7 +57,7 @@ class CallbackFilter(Schema):
     status: list[str] = Field(default_factory=list, description="pending, reserved, dialling, answered, "
                                                                  "gave_up, expired or cancelled")
     number: str | None = Field(None, max_length=32, description="the caller's number, in any notation")
-    airing: int | None = Field(None, description="airing id")
+    airing: Id | None = Field(None, description="airing id")
 
 
 class VoicemailOut(Schema):
@@ -139,7 +141,8 @@ def list_voicemails(request: HttpRequest, filters: Query[VoicemailFilter]) -> Qu
 
 @voicemails.post("/{voicemail_id}/handle", response={200: VoicemailOut, **responses(404, 422)},
                  auth=needs(Perm.HANDLE_VOICEMAIL))
-def handle_voicemail(request: HttpRequest, voicemail_id: int, payload: HandleIn) -> Voicemail:
+@decorate_view(body_limit(SMALL_BODY))
+def handle_voicemail(request: HttpRequest, voicemail_id: PathId, payload: HandleIn) -> Voicemail:
     """Mark a voicemail handled, with an optional note; one already handled is refused (422).
     Needs `calls.change_voicemail`."""
     voicemail = _voicemails().filter(pk=voicemail_id).first()

@@ -7,11 +7,13 @@ from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
 from hotline.accounts.permissions import Perm
 from hotline.api.auth import current_user, needs
 from hotline.api.errors import responses
+from hotline.api.limits import CUSTOMER_BODY, SMALL_BODY, body_limit
 from hotline.api.pagination import Page
 from hotline.api.schemas import (
     AddressIn,
@@ -21,6 +23,7 @@ from hotline.api.schemas import (
     CustomerOut,
     LookupOut,
     LookupQuery,
+    PathId,
     PhoneIn,
 )
 from hotline.crm.actions import CustomerData, do_add_address, do_add_phone, do_create_customer, do_update_customer
@@ -99,12 +102,13 @@ def lookup_customers(request: HttpRequest, query: Query[LookupQuery]) -> dict[st
 
 
 @router.get("/{customer_id}", response={200: CustomerOut, **responses(404, 422)}, auth=needs(Perm.VIEW_CUSTOMER))
-def get_customer(request: HttpRequest, customer_id: int) -> Customer:
+def get_customer(request: HttpRequest, customer_id: PathId) -> Customer:
     """One customer with their numbers and addresses. Needs `crm.view_customer`."""
     return customer_or_404(customer_id)
 
 
 @router.post("", response={201: CustomerOut, **responses(409, 422)}, auth=needs(Perm.ADD_CUSTOMER))
+@decorate_view(body_limit(CUSTOMER_BODY))
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
     """Create a customer. A number that already belongs to someone answers 409 with that customer's id.
     Needs `crm.add_customer`."""
@@ -115,7 +119,8 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Custome
 
 @router.patch("/{customer_id}", response={200: CustomerOut, **responses(404, 422)},
               auth=needs(Perm.CHANGE_CUSTOMER))
-def update_customer(request: HttpRequest, customer_id: int, payload: CustomerChangesIn) -> Customer:
+@decorate_view(body_limit(CUSTOMER_BODY))
+def update_customer(request: HttpRequest, customer_id: PathId, payload: CustomerChangesIn) -> Customer:
     """Change the fields sent, leave the others. Needs `crm.change_customer`."""
     customer = customer_or_404(customer_id)
     do_update_customer(customer, payload.model_dump(exclude_unset=True), actor=current_user(request))
@@ -124,7 +129,8 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerCha
 
 @router.post("/{customer_id}/phones", response={201: CustomerOut, **responses(404, 409, 422)},
              auth=needs(Perm.CHANGE_CUSTOMER))
-def add_phone(request: HttpRequest, customer_id: int, payload: PhoneIn) -> Status[Customer]:
+@decorate_view(body_limit(SMALL_BODY))
+def add_phone(request: HttpRequest, customer_id: PathId, payload: PhoneIn) -> Status[Customer]:
     """Add a number; one that belongs to another customer answers 409 unless `allow_duplicate`.
     Needs `crm.change_customer`."""
     customer = customer_or_404(customer_id)
@@ -134,7 +140,8 @@ def add_phone(request: HttpRequest, customer_id: int, payload: PhoneIn) -> Statu
 
 @router.post("/{customer_id}/addresses", response={201: CustomerOut, **responses(404, 422)},
              auth=needs(Perm.CHANGE_CUSTOMER))
-def add_address(request: HttpRequest, customer_id: int, payload: AddressIn) -> Status[Customer]:
+@decorate_view(body_limit(SMALL_BODY))
+def add_address(request: HttpRequest, customer_id: PathId, payload: AddressIn) -> Status[Customer]:
     """Add a delivery address typed as free text; it is parsed into province / city / district.
     Needs `crm.change_customer`."""
     customer = customer_or_404(customer_id)

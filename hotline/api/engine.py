@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.decorators import decorate_view
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
 from hotline.api.auth import current_user, needs
 from hotline.api.errors import ErrorOut, RefusedOut, responses
+from hotline.api.limits import SMALL_BODY, body_limit
 from hotline.calls.commands import (
     do_agent_log_in,
     do_agent_log_out,
@@ -94,6 +96,7 @@ def _agent(name: str) -> User | None:
 
 @router.post("/agent/login", response={200: DoneOut, **responses(404, 422), **ENGINE_ERRORS},
              auth=needs(Perm.TAKE_CALLS))
+@decorate_view(body_limit(SMALL_BODY))
 def log_in(request: HttpRequest, payload: LoginIn) -> DoneOut:
     """Log in at a seat (not ready): its phone rings for your queues once you are ready."""
     seat = Seat.objects.filter(name=payload.seat).first()
@@ -105,6 +108,7 @@ def log_in(request: HttpRequest, payload: LoginIn) -> DoneOut:
 
 @router.post("/agent/logout", response={200: DoneOut, **responses(404, 422), **ENGINE_ERRORS},
              auth=needs(Perm.TAKE_CALLS))
+@decorate_view(body_limit(SMALL_BODY))
 def log_out(request: HttpRequest, payload: AgentIn) -> DoneOut:
     """Log out of the engine (not while on a call) and free the seat."""
     do_agent_log_out(actor=current_user(request), agent=_agent(payload.agent))
@@ -113,6 +117,7 @@ def log_out(request: HttpRequest, payload: AgentIn) -> DoneOut:
 
 @router.post("/agent/state", response={200: DoneOut, **responses(404, 422), **ENGINE_ERRORS},
              auth=needs(Perm.TAKE_CALLS))
+@decorate_view(body_limit(SMALL_BODY))
 def set_state(request: HttpRequest, payload: StateIn) -> DoneOut:
     """Ready, or not ready with a reason code (break, lunch, training, …)."""
     do_set_agent_state(payload.state == "ready", payload.reason, actor=current_user(request),
@@ -122,6 +127,7 @@ def set_state(request: HttpRequest, payload: StateIn) -> DoneOut:
 
 @router.post("/agent/wrapup/extend", response={200: DoneOut, **responses(422), **ENGINE_ERRORS},
              auth=needs(Perm.TAKE_CALLS))
+@decorate_view(body_limit(SMALL_BODY))
 def extend_wrap_up(request: HttpRequest, payload: WrapUpExtendIn) -> DoneOut:
     """More time to finish the after-call work: your wrap-up ends `seconds` later. Refused (409) with
     `not_in_wrap_up` after wrap-up ended, `wrap_up_limit` beyond three extensions or 300 s in all."""
@@ -130,6 +136,7 @@ def extend_wrap_up(request: HttpRequest, payload: WrapUpExtendIn) -> DoneOut:
 
 
 @router.post("/agent/dial", response={200: DialOut, **responses(422), **ENGINE_ERRORS}, auth=needs(Perm.TAKE_CALLS))
+@decorate_view(body_limit(SMALL_BODY))
 def dial(request: HttpRequest, payload: DialIn) -> DialOut:
     """Click-to-dial: your seat's phone rings first; when you pick up, the customer's number is dialled."""
     return DialOut(call_id=do_click_to_dial(payload.number, actor=current_user(request)))
@@ -163,6 +170,7 @@ def resume(request: HttpRequest, call_id: str) -> DoneOut:
 
 @router.post("/calls/{call_id}/transfer", response={**CALL_RESPONSES, **responses(422)},
              auth=needs(Perm.TAKE_CALLS))
+@decorate_view(body_limit(SMALL_BODY))
 def transfer(request: HttpRequest, call_id: str, payload: TransferIn) -> DoneOut:
     """Blind transfer to a queue or to one agent: your part of the call ends and wrap-up starts."""
     if bool(payload.queue) == bool(payload.agent):
@@ -180,6 +188,7 @@ class ConsultIn(Schema):
 
 @router.post("/calls/{call_id}/consult", response={**CALL_RESPONSES, **responses(422)},
              auth=needs(Perm.TAKE_CALLS))
+@decorate_view(body_limit(SMALL_BODY))
 def consult(request: HttpRequest, call_id: str, payload: ConsultIn) -> DoneOut:
     """Attended transfer: the caller waits on hold while the other agent's phone rings; talk to them, then
     complete the transfer or cancel it (hanging up after they answered completes it too)."""
@@ -200,6 +209,7 @@ def cancel_consultation(request: HttpRequest, call_id: str) -> DoneOut:
 
 @router.post("/calls/{call_id}/monitor", response={**CALL_RESPONSES, **responses(422)},
              auth=needs(Perm.SUPERVISE_CALLS))
+@decorate_view(body_limit(SMALL_BODY))
 def monitor(request: HttpRequest, call_id: str, payload: MonitorIn) -> DoneOut:
     """Your phone rings and joins the call: listen (you hear both), whisper (only the agent hears you), or
     barge (all three talk). Call again with another mode to switch on the same phone call."""

@@ -35,6 +35,7 @@ from pydantic_core import ErrorDetails
 from hotline.calls.commands import refusal_message
 from hotline.calls.engine_link import EngineUnavailable
 from hotline.crm.actions import DuplicateCustomer
+from hotline.lib.phones import normalize_phone
 from hotline.telephony.control import ControlError
 
 # ---------------------------------------------------------------- response schemas
@@ -118,6 +119,16 @@ def _decimal_places(ctx: dict[str, Any], value: Any) -> str:
                     "Ensure that there are no more than %(max)s decimal places.", places) % {"max": places}
 
 
+def _pattern(ctx: dict[str, Any], value: Any) -> str:
+    # Phone numbers are the only fields with a pattern: say what is wrong with the number, as the
+    # screens do, rather than quote the regular expression.
+    try:
+        normalize_phone(value)
+    except ValidationError as exc:
+        return str(exc.messages[0])
+    return _("Enter a valid value.")
+
+
 def _fixed(message: str | Promise) -> Callable[[dict[str, Any], Any], str]:
     return lambda ctx, value: str(message)
 
@@ -141,6 +152,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any], Any], str]] = {
     "datetime_type": _DATETIME, "datetime_parsing": _DATETIME, "datetime_from_date_parsing": _DATETIME,
     "enum": _choice, "literal_error": _choice,
     "greater_than_equal": _at_least, "less_than_equal": _at_most,
+    "string_pattern_mismatch": _pattern,
     "string_too_long": _too_long, "string_too_short": _too_short, "too_long": _too_many,
     "list_type": _fixed(_lazy("Enter a list of values.")),
     "string_type": _VALUE, "model_type": _VALUE, "model_attributes_type": _VALUE, "dict_type": _VALUE,
@@ -179,9 +191,33 @@ def _client_loc(model: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]
     return loc
 
 
+_ERROR_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+_FIELD_ERRORS_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrorsOut"}}}}
+
+
+def document_input_errors(operation: dict[str, Any]) -> None:
+    """Add the statuses any endpoint that reads input can answer, so that a client (and schemathesis)
+    finds every status it may get in the document: 400 unparsable JSON, 413 a body over the endpoint's
+    limit, 422 a parameter or body field out of bounds."""
+    answers = operation.setdefault("responses", {})
+    if "requestBody" in operation:
+        answers.setdefault("400", {"description": "The body is not valid JSON", **_ERROR_REF})
+        answers.setdefault("413", {"description": "The body is over this endpoint's size limit", **_ERROR_REF})
+    if "requestBody" in operation or operation.get("parameters"):
+        answers.setdefault("422", {"description": "Invalid input, messages per field", **_FIELD_ERRORS_REF})
+
+
 class HotlineAPI(NinjaAPI):
     """NinjaAPI whose schema errors are already translated and keyed by field when they are raised
-    (ninja drops the offending input from its errors, and Django's messages need it)."""
+    (ninja drops the offending input from its errors, and Django's messages need it), and whose
+    document lists the input errors of every endpoint."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                document_input_errors(operation)
+        return schema
 
     def validation_error_from_error_contexts(self, error_contexts: list[Any]) -> SchemaValidationError:
         errors: list[dict[str, Any]] = []

@@ -7,12 +7,14 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
 from hotline.accounts.permissions import Perm
 from hotline.api.airings import local_day_start
 from hotline.api.auth import current_user, needs
 from hotline.api.errors import responses
+from hotline.api.limits import ORDER_BODY, SMALL_BODY, body_limit
 from hotline.api.pagination import Page
 from hotline.api.schemas import (
     ExchangeIn,
@@ -62,6 +64,7 @@ def filter_orders(filters: OrderFilter) -> QuerySet[Order]:
 
 
 @router.post("", response={200: OrderOut, 201: OrderOut, **responses(422)}, auth=needs(Perm.CREATE_ORDER))
+@decorate_view(body_limit(ORDER_BODY))
 def create_order(request: HttpRequest, payload: OrderIn,
                  idempotency_key: str | None = Header(None, alias="Idempotency-Key", min_length=1,
                                                       max_length=100)) -> Status[Order]:
@@ -96,6 +99,7 @@ def get_order(request: HttpRequest, number: str) -> Order:
 
 
 @router.put("/{number}", response={200: OrderOut, **responses(404, 422)}, auth=needs(Perm.EDIT_ORDER))
+@decorate_view(body_limit(ORDER_BODY))
 def update_order(request: HttpRequest, number: str, payload: OrderChangesIn) -> Order:
     """Replace an unshipped order's lines, delivery, payment and requests; refused once shipped.
     Needs `orders.change_order`."""
@@ -106,6 +110,7 @@ def update_order(request: HttpRequest, number: str, payload: OrderChangesIn) -> 
 
 @router.post("/{number}/transitions", response={200: OrderOut, **responses(404, 422)},
              auth=needs(Perm.VIEW_ORDER))
+@decorate_view(body_limit(SMALL_BODY))
 def transition_order(request: HttpRequest, number: str, payload: TransitionIn) -> Order:
     """Move the order to status `to` (see `next_statuses`). Each move needs its own permission:
     review `orders.review_order`, cancel `orders.cancel_order`, ship `orders.ship_order`, delivery
@@ -118,6 +123,7 @@ def transition_order(request: HttpRequest, number: str, payload: TransitionIn) -
 
 @router.post("/{number}/exchange", response={201: OrderOut, **responses(404, 422)},
              auth=needs(Perm.VIEW_ORDER, Perm.HANDLE_RETURN))
+@decorate_view(body_limit(ORDER_BODY))
 def exchange_order(request: HttpRequest, number: str, payload: ExchangeIn) -> Status[Order]:
     """Exchange a delivered (or settled) order: it becomes `exchanged` and a free replacement order,
     linked to it, is created with the same goods unless `lines` are given. Answers 201 with the

@@ -7,6 +7,8 @@ from ninja.pagination import LimitOffsetPagination
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Far beyond any real list, and small enough that offset + limit never overflows the database's integers.
+MAX_OFFSET = 1_000_000_000
 
 
 class Page(LimitOffsetPagination):
@@ -14,4 +16,4 @@ class Page(LimitOffsetPagination):
 
     class Input(Schema):
         limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-        offset: int = Field(0, ge=0)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -10,7 +10,7 @@ from hotline.accounts.permissions import Perm
 from hotline.api.auth import needs
 from hotline.api.errors import responses
 from hotline.api.pagination import MAX_LIMIT, Page
-from hotline.api.schemas import ProductFilter, ProductOut
+from hotline.api.schemas import PathId, ProductFilter, ProductOut
 from hotline.catalog.models import Product
 from hotline.catalog.queries import search_products
 
@@ -50,6 +50,6 @@ def list_products(request: HttpRequest, filters: Query[ProductFilter]) -> QueryS
 
 
 @router.get("/{product_id}", response={200: ProductOut, **responses(404, 422)}, auth=needs(Perm.VIEW_PRODUCT))
-def get_product(request: HttpRequest, product_id: int) -> Product:
+def get_product(request: HttpRequest, product_id: PathId) -> Product:
     """One product. Needs `catalog.view_product`; `cost` needs `catalog.view_cost`."""
     return product_or_404(product_id)

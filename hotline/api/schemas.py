@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from pydantic import (
     AfterValidator,
     ConfigDict,
@@ -26,7 +26,7 @@ from hotline.api.auth import may
 from hotline.catalog.models import SaleStatus
 from hotline.crm.models import Channel, Credit, Gender, Level
 from hotline.lib.phones import PhoneInfo, normalize_phone
-from hotline.orders.actions import MAX_QUANTITY, LineInput, OrderInput
+from hotline.orders.actions import MAX_LINES, MAX_QUANTITY, LineInput, OrderInput
 from hotline.orders.models import DeliveryMethod, PaymentMethod, Status
 from hotline.orders.transitions import allowed_next
 
@@ -40,8 +40,29 @@ def _normal_phone(value: str) -> str:
         raise PydanticCustomError("phone", "{message}", {"message": exc.messages[0]}) from exc
 
 
-PhoneNumber = Annotated[str, Field(max_length=32), AfterValidator(_normal_phone)]
+PHONE_PATTERN = r"^[+＋(（]?[0-9０-９][0-9０-９ ()（）\-－.·]{0,30}$"
+PhoneNumber = Annotated[str, Field(min_length=1, max_length=32, pattern=PHONE_PATTERN,
+                                   description="a Chinese mobile, landline or 400/800 number, digits with optional "
+                                               "`+86`, spaces, dashes, dots and brackets; anything else is 422"),
+                        AfterValidator(_normal_phone)]
 """A Chinese phone number in any notation; the API works with its normal form (`13800138000`)."""
+
+# Database ids are 64-bit: a larger one cannot name a row, and would overflow the database driver.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+StrictId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""An id in a URL: out of range is 422, not a database overflow."""
+
+# Dates the business can mean; beyond them the conversion to local midnight overflows Python's datetime.
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(2100, 12, 31)
+Day = Annotated[datetime.date, Field(ge=FIRST_DAY, le=LAST_DAY, description="from 1900-01-01 to 2100-12-31")]
+
+
+def empty_if_null(value: Any) -> Any:
+    """A text field that cannot be NULL in the database takes an explicit null as "clear it"."""
+    return "" if value is None else value
 
 
 class In(Schema):
@@ -165,7 +186,7 @@ class CustomerIn(In):
     name: str = Field(min_length=1, max_length=100)
     phones: list[str] = Field(max_length=10, description="in any notation: `138 0013 8000`, `+86…`")
     gender: Gender = Gender.UNKNOWN
-    birthday: datetime.date | None = None
+    birthday: Day | None = None
     birthday_lunar: StrictBool = False
     level: Level = Level.NORMAL
     email: str = Field("", max_length=254)
@@ -173,25 +194,35 @@ class CustomerIn(In):
     notes: str = Field("", max_length=4000)
     address: str = Field("", max_length=300)
     member_no: str | None = Field(None, max_length=20)
-    first_airing_id: StrictInt | None = None
+    first_airing_id: StrictId | None = None
     allow_duplicate: StrictBool = False
+
+
+def _no_defaults(schema: dict[str, Any]) -> None:
+    """A PATCH field has no default: one left out is unchanged, not set to null."""
+    for field in schema.get("properties", {}).values():
+        field.pop("default", None)
 
 
 class CustomerChangesIn(In):
     """The fields to change; fields left out stay as they are. Numbers and addresses are added
     with their own endpoints."""
 
-    name: str | None = Field(None, min_length=1, max_length=100)
-    gender: Gender | None = None
-    birthday: datetime.date | None = None
-    birthday_lunar: StrictBool | None = None
-    level: Level | None = None
-    email: str | None = Field(None, max_length=254)
-    fax: str | None = Field(None, max_length=32)
-    notify_channel: Channel | None = None
-    notes: str | None = Field(None, max_length=4000)
-    credit: Credit | None = None
-    credit_reason: str | None = Field(None, max_length=200)
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, json_schema_extra=_no_defaults)
+
+    # Left out means "unchanged"; fields that cannot be empty are not nullable (null is refused with 422).
+    name: str = Field(None, min_length=1, max_length=100)  # type: ignore[assignment]
+    gender: Gender = Field(None)  # type: ignore[assignment]
+    birthday: Day | None = None
+    birthday_lunar: StrictBool = Field(None)  # type: ignore[assignment]
+    level: Level = Field(None)  # type: ignore[assignment]
+    # Text that may be empty: null clears it, as "" does.
+    email: Annotated[str | None, AfterValidator(empty_if_null)] = Field(None, max_length=254)
+    fax: Annotated[str | None, AfterValidator(empty_if_null)] = Field(None, max_length=32)
+    notify_channel: Channel = Field(None)  # type: ignore[assignment]
+    notes: Annotated[str | None, AfterValidator(empty_if_null)] = Field(None, max_length=4000)
+    credit: Credit = Field(None)  # type: ignore[assignment]
+    credit_reason: Annotated[str | None, AfterValidator(empty_if_null)] = Field(None, max_length=200)
     member_no: str | None = Field(None, max_length=20)
 
 
@@ -319,10 +350,10 @@ class AiringFilter(Schema):
     """Airings of one station (by code) and/or in a range of local days (inclusive)."""
 
     station: str | None = Field(None, max_length=32, description="station code, e.g. `hunan`")
-    date: datetime.date | None = Field(None, description="one local day; overrides date_from/date_to")
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    product_id: int | None = None
+    date: Day | None = Field(None, description="one local day; overrides date_from/date_to")
+    date_from: Day | None = None
+    date_to: Day | None = None
+    product_id: Id | None = None
 
 
 # ---------------------------------------------------------------- orders
@@ -332,7 +363,7 @@ class LineIn(In):
     """One product on an order. Prices come from the catalogue; a cross-sell line is priced at its
     offer price and needs the product that suggests it on the same order."""
 
-    product_id: StrictInt
+    product_id: StrictId
     quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
     discount: Decimal = Field(Decimal("0.00"), ge=0, max_digits=12, decimal_places=2,
                               description="in yuan, for the whole line")
@@ -347,10 +378,10 @@ class OrderChangesIn(In):
     """An unshipped order's new lines, delivery, payment and requests (replacing the old ones).
     Deliver to a saved address (`address_id`) or a typed one (`address_text`); self pickup needs neither."""
 
-    lines: list[LineIn]
+    lines: list[LineIn] = Field(max_length=MAX_LINES)
     delivery_method: DeliveryMethod = DeliveryMethod.EMS
     payment_method: PaymentMethod = PaymentMethod.COD
-    address_id: StrictInt | None = None
+    address_id: StrictId | None = None
     address_text: str = Field("", max_length=300)
     recipient: str = Field("", max_length=100)
     recipient_phone: str = Field("", max_length=32)
@@ -368,7 +399,7 @@ class OrderIn(OrderChangesIn):
     """A new order. `hotline_number` is the number the customer dialled: it attributes the order to
     the airing that caused the call. Totals, gifts and points are computed by the server."""
 
-    customer_id: StrictInt
+    customer_id: StrictId
     hotline_number: str = Field("", max_length=32)
     call_id: str = Field("", max_length=64)
 
@@ -396,7 +427,7 @@ class ExchangeIn(In):
     """Exchange a delivered order: the replacement is free and has the same goods unless `lines` are given."""
 
     reason: str = Field(min_length=1, max_length=300)
-    lines: list[LineIn] | None = None
+    lines: list[LineIn] | None = Field(None, max_length=MAX_LINES)
 
 
 class LineOut(Schema):
@@ -536,12 +567,12 @@ class OrderFilter(Schema):
     """Orders matching all the given filters, newest first. Days are local days, inclusive."""
 
     status: Status | None = None
-    customer_id: int | None = None
+    customer_id: Id | None = None
     phone: PhoneNumber | None = Field(None, description="orders of the customers who have this number")
-    airing_id: int | None = None
+    airing_id: Id | None = None
     hotline_number: PhoneNumber | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
 
 class StatusQuery(Schema):
