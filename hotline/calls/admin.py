@@ -171,7 +171,7 @@ class SeatForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Seat
-        fields = ("name", "sip_username", "realm", "fixed_uri")
+        fields = ("name", "sip_username", "realm", "fixed_uri", "allowed_networks")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
