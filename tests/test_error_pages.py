@@ -85,6 +85,7 @@ def test_403_for_an_agent_is_chinese_and_leads_back_to_the_desk(users: dict[str,
     assert response.status_code == 403
     assert "<h1>没有权限打开此页面</h1>" in html
     assert "您的角色不能使用此页面。如确需使用，请联系管理员。" in html
+    assert "您无权执行此操作" not in html  # said once, in the page's words
     assert back_link(html) == '<a class="back" href="/desk/">返回我的首页</a>'
     assert "403 Forbidden" not in html and "Forbidden" not in html
     assert_in_the_screens_look(html)

@@ -23,8 +23,9 @@ def create_call_center(agent_ids: list[int], supervisor_id: int) -> dict[str, in
     """Queues `orders` and `after_sales`; seats A-01… for the agents and S-01 for the supervisor, nobody
     signed in (each seat knows its usual agent)."""
     Queue.objects.bulk_create([
-        Queue(name="orders", label="订购", wrapup_seconds=5, max_wait_seconds=180, max_length=200, announce_seconds=30),
-        Queue(name="after_sales", label="售后", wrapup_seconds=10, max_wait_seconds=300, max_length=100,
+        Queue(name="orders", label="订购", wrapup_seconds=15, max_wait_seconds=180, max_length=200,
+              announce_seconds=30),
+        Queue(name="after_sales", label="售后", wrapup_seconds=30, max_wait_seconds=300, max_length=100,
               announce_seconds=30),
     ])
     seats = [_seat(f"A-{position + 1:02d}", str(FIRST_SIP_USER + position), agent_id)

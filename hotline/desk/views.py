@@ -19,14 +19,15 @@ from hotline.orders.models import DeliveryMethod, PaymentMethod
 from hotline.service.actions import do_ask_supervisor, do_save_call_note, do_send_message
 from hotline.service.models import CallNote, Disposition
 from hotline.service.queries import inbox
-from hotline.telephony.acd.agent import NO_ANSWER_REASON
+from hotline.telephony.acd.agent import LOGIN_REASON, NO_ANSWER_REASON
 from hotline.telephony.outbound import OUTBOUND_REASON
 
 # Why an agent is not ready (示忙原因); the code goes to the engine and the call log.
 NOT_READY_REASONS = [("break", _("Break")), ("lunch", _("Lunch")), ("training", _("Training")),
                      ("meeting", _("Meeting")), ("admin", _("Paperwork"))]
 # Reasons the engine sets by itself: shown, never chosen.
-ENGINE_REASONS = [(NO_ANSWER_REASON, _("Missed a call")), (OUTBOUND_REASON, _("Outbound call"))]
+ENGINE_REASONS = [(NO_ANSWER_REASON, _("Missed a call")), (OUTBOUND_REASON, _("Outbound call")),
+                  (LOGIN_REASON, _("Just signed in"))]
 
 
 def reason_labels() -> dict[str, str]:
@@ -34,11 +35,12 @@ def reason_labels() -> dict[str, str]:
     return {code: str(label) for code, label in [*NOT_READY_REASONS, *ENGINE_REASONS]}
 
 
-def require_perm(request: HttpRequest, perm: Perm) -> User:
-    """The signed-in user, if they hold `perm`; PermissionDenied (403) otherwise."""
+def require_perm(request: HttpRequest, perm: Perm, *, page: bool = False) -> User:
+    """The signed-in user, if they hold `perm`; PermissionDenied (403) otherwise. A refused page raises it
+    without words of its own, so the 403 page says "your role does not allow this page" once, not twice."""
     user: User = request.user  # type: ignore[assignment]
     if not user.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this."))
+        raise PermissionDenied() if page else PermissionDenied(_("You do not have permission to do this."))
     return user
 
 
@@ -81,7 +83,7 @@ def _page_config(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
     """The desk: state bar, pop, order entry, scripts, worklists. Agents (and supervisors) only."""
-    user = require_perm(request, Perm.TAKE_CALLS)
+    user = require_perm(request, Perm.TAKE_CALLS, page=True)
     seat = Seat.objects.filter(agent=user).first()
     context: dict[str, Any] = {
         "seat": seat, "free_seats": Seat.objects.filter(agent__isnull=True).order_by("name"),

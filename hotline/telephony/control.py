@@ -86,13 +86,15 @@ class EngineControl:
         self._acd(lambda: self.engine.apply(self.engine.dispatcher.ready(agent)))
 
     async def not_ready(self, agent: str, reason: str = "") -> None:
-        """Paused with a reason code (break, training, …), from ready or wrap-up; a ringing or answered call
-        is not taken back (pause after it); already not ready is a no-op."""
+        """Paused with a reason code (break, training, …), from ready, wrap-up or another pause (signed in →
+        lunch changes the reason); a ringing or answered call is not taken back (pause after it); the same
+        reason again is a no-op, and a pause the engine holds (a reservation) is not the agent's to change."""
         self._logged_in(agent)
-        if self._state(agent) is AgentState.NOT_READY:
-            return
-        self._between_calls(agent, AgentState.READY, AgentState.WRAP_UP)
         reason = reason.strip() or DEFAULT_NOT_READY_REASON
+        found = self.engine.dispatcher.agent(agent)
+        if found.state is AgentState.NOT_READY and found.reason == reason:
+            return
+        self._between_calls(agent, AgentState.READY, AgentState.WRAP_UP, AgentState.NOT_READY)
         self._acd(lambda: self.engine.apply(self.engine.dispatcher.not_ready(agent, reason)))
 
     async def extend_wrap_up(self, agent: str, seconds: int) -> None:

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
@@ -53,7 +52,7 @@ def wallboard(request: HttpRequest) -> HttpResponse:
     """The live floor; supervisors also get the call and agent actions."""
     user: User = request.user  # type: ignore[assignment]
     if not may_watch_floor(user):
-        raise PermissionDenied(_("You do not have permission to do this."))
+        raise PermissionDenied()  # the 403 page's own words: this role may not open the page
     return render(request, "wallboard/wallboard.html", {
         "can_act": user.has_perm(Perm.SUPERVISE_CALLS), "queues": Queue.objects.order_by("name"),
         "agents": _people(),

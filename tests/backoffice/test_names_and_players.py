@@ -169,3 +169,21 @@ def test_seats_name_the_agent_logged_in(named: dict[str, Any]) -> None:
     detail = page(client, admin_url("calls/seat", "change", seat.pk))
     assert re.search(r'<div class="readonly">王芳</div>', detail)
     assert "t_agent" not in detail
+
+
+def test_call_records_and_events_show_the_queue_s_label_and_filter_by_it(call: CallRecord,
+                                                                          named: dict[str, Any]) -> None:
+    from hotline.calls.models import Queue
+
+    Queue.objects.update_or_create(name=call.queue, defaults={"label": "订购"})
+    Queue.objects.update_or_create(name="after_sales", defaults={"label": "售后"})
+    client = chinese_client(named["supervisor"])
+    listing = page(client, admin_url("calls/callrecord"))
+    assert cells(listing, "queue_label") == ["订购"]
+    assert f'?queue={call.queue}"' in listing and ">订购</a>" in listing and ">售后</a>" in listing
+    assert cells(page(client, admin_url("calls/callrecord") + "?queue=after_sales"), "queue_label") == []
+    assert cells(page(client, admin_url("calls/callrecord") + f"?queue={call.queue}"), "queue_label") == ["订购"]
+    detail = page(client, admin_url("calls/callrecord", "change", call.pk))
+    assert '<div class="readonly">订购</div>' in detail
+    events = page(client, admin_url("calls/callevent"))
+    assert "订购" in cells(events, "queue_label") and call.queue not in cells(events, "queue_label")

@@ -52,7 +52,9 @@ def test_every_role_has_a_user_who_can_log_in(demo):
 
 
 def test_the_call_center_has_the_ivr_s_queues_a_seat_per_agent_and_the_supervisor_s_nobody_signed_in(demo):
-    assert list(Queue.objects.values_list("name", "announce_seconds")) == [("after_sales", 30), ("orders", 30)]
+    # Labels for the screens, and wrap-up long enough to write a note (an agent can extend it at the desk).
+    assert list(Queue.objects.values_list("name", "label", "announce_seconds", "wrapup_seconds")) == [
+        ("after_sales", "售后", 30, 30), ("orders", "订购", 30, 15)]
     seats = list(Seat.objects.order_by("name").values_list("name", "sip_username", "usual_agent__username", "ha1"))
     assert seats[0] == ("A-01", "8001", "agent1", digest_ha1("8001", "hotline", DEMO_SIP_PASSWORD))
     assert [seat[:3] for seat in seats[-2:]] == [("A-10", "8010", "agent10"), ("S-01", "8091", "super1")]

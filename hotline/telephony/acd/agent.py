@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from hotline.telephony.events import AgentState  # one vocabulary for the ACD and the event log
 
 NO_ANSWER_REASON = "no answer"
+LOGIN_REASON = "login"  # the pause an agent signs in with, until they choose ready or a reason
 
 
 S = AgentState
@@ -75,7 +76,7 @@ class Agent:
             raise IllegalTransition(self.agent_id, self.state, new, "log in")
         if ready:
             return self.go_ready(now)
-        return self.go_not_ready(now, "login")
+        return self.go_not_ready(now, LOGIN_REASON)
 
     def go_ready(self, now: float) -> StateChange:
         self._check(AgentState.READY)

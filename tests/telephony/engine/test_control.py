@@ -297,3 +297,22 @@ def test_stopping_the_engine_hangs_up_every_call_and_logs_it(tmp_path: Path) -> 
 
     run(lambda: with_phones([("13800138000", CALLER_MARK), ("13800138001", CALLER_MARK), ("8001", AGENT_MARK)],
                             body))
+
+
+def test_an_agent_just_signed_in_can_choose_a_pause_reason_without_going_ready_first(tmp_path: Path) -> None:
+    async def body(phones: list[Phone]) -> None:
+        (agent,) = phones
+        seats = (SeatConfig("", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        async with running(tmp_path, Route(DNIS, queue="orders"), seats) as (engine, call_log):
+            control = EngineControl(engine)
+            await control.login("agent-1", "seat-1")
+            await control.not_ready("agent-1", "lunch")  # signed in → lunch: the reason changes
+            await control.not_ready("agent-1", "lunch")  # the same again: nothing happens
+            await control.not_ready("agent-1", "training")
+            found = engine.dispatcher.agent("agent-1")
+            assert (found.state, found.reason) == (AgentState.NOT_READY, "training")
+        states = [(e.agent, e.state, e.reason) for e in call_log.agent_states if e.agent == "agent-1"]
+        assert [(state, reason) for _agent, state, reason in states] == [
+            (AgentState.NOT_READY, "login"), (AgentState.NOT_READY, "lunch"), (AgentState.NOT_READY, "training")]
+
+    run(lambda: with_phones([("8001", AGENT_MARK)], body))

@@ -28,6 +28,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from hotline.accounts.actions import do_create_api_token, do_delete_object, do_save_object
 from hotline.accounts.models import ApiToken
@@ -42,7 +43,8 @@ from hotline.simulate.desk import DeskSignIn, Sitting
 from hotline.simulate.phones import Span, legend_lines
 from hotline.telephony.sip.transport import Address
 
-AIRING_TITLE = "Simulated airing (hotline simulate)"
+# The airing is a row people read on the wallboard and in the back office: in the site's language.
+AIRING_TITLE = gettext_lazy("Simulated airing (hotline simulate)")
 TOKEN_NAME = "hotline simulate"  # the tokens the run issues to sign its agents in (deleted after it)
 DEFAULT_WEB = "http://127.0.0.1:8000"
 
@@ -93,7 +95,7 @@ def airing_number(dnis: str) -> HotlineNumber | None:
 def record_airing(number: HotlineNumber, seconds: float, now: datetime.datetime | None = None) -> Airing:
     """An airing of the number's station starting now and lasting the simulation, saved through the audit log."""
     airing = Airing(station=number.station, starts_at=now or timezone.now(), length_seconds=max(1, math.ceil(seconds)),
-                    title=AIRING_TITLE)
+                    title=str(AIRING_TITLE))
     return do_save_object(airing, actor=None, action="simulate_airing")
 
 

@@ -164,7 +164,10 @@
   }
 
   function drawAgents() {
-    const agents = Object.values(floor.agents).sort((a, b) => a.agent.localeCompare(b.agent));
+    // By seat (A-02 before A-10), then by user name for agents without one: the floor's order, not the alphabet's.
+    const bySeat = (a, b) => (a.seat || "\uffff").localeCompare(b.seat || "\uffff", undefined, { numeric: true })
+      || a.agent.localeCompare(b.agent, undefined, { numeric: true });
+    const agents = Object.values(floor.agents).sort(bySeat);
     drawRows("agents", agents.map((agent) => {
       const cells = [agent.name, stateBadge(agent), since(agent.since), agent.seat];
       if (config.can_act) cells.push(group(
