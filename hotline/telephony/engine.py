@@ -235,13 +235,15 @@ class Engine:
         self.registrar.on_change = self._phone_changed
         self.registrar.on_lock = self._seat_locked
         self.registrar.allowed_networks = allowed_networks(self.config.seats)
+        trunks = TrunkList(self.config.trunks)
+        self.registrar.trusted = lambda source: trunks.match(source) is not None  # as Kamailio skips pike for them
         self.core = SipCore(scheduler, registrar=self.registrar)
         self._serving = False
         self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
                                                  self._receive)
         retry_after = self.config.surge.retry_after_seconds if self.config.surge else 30
         self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
-                                 trunks=TrunkList(self.config.trunks), authenticator=self.registrar,
+                                 trunks=trunks, authenticator=self.registrar,
                                  admit=self._admit, retry_after=retry_after)
         self._writer = loop.create_task(self._drain(self._writes))
         self._publisher = loop.create_task(self._drain(self._live))

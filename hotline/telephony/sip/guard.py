@@ -122,8 +122,9 @@ class AuthGuard:
         """True while `user` is locked: even its right password is refused (403)."""
         return self.seats.blocked(user)
 
-    def failed(self, source: str, user: str | None) -> Failure:
-        """Count a failed attempt from `source`, against `user` when it names an existing one."""
-        banned = self.sources.fail(source)
+    def failed(self, source: str | None, user: str | None) -> Failure:
+        """Count a failed attempt from `source` (None: a trusted address, never banned), against `user`
+        when it names an existing one."""
+        banned = self.sources.fail(source) if source else False
         locked = self.seats.fail(user) if user else False
         return Failure(banned, locked)

@@ -140,7 +140,7 @@ class Registrar:
     `min_expires` is the shortest registration granted (shorter ones get 423); `on_change` hears the user
     name of every address of record whose bindings changed or expired; `on_lock` hears every user locked
     for password guessing. `allowed_networks` maps a user to the networks its phone may register from
-    (absent or empty: anywhere).
+    (absent or empty: anywhere); `trusted` tells addresses that are never banned.
     """
 
     def __init__(self, realm: str, credentials: CredentialLookup, scheduler: Scheduler,
@@ -150,6 +150,9 @@ class Registrar:
         self.on_change: Callable[[str], None] | None = None
         self.on_lock: Lockout | None = None
         self.allowed_networks: dict[str, tuple[Network, ...]] = {}
+        # Addresses never banned (the engine passes its trunks: banning the carrier would drop every call);
+        # their failures still count against the seat they guess.
+        self.trusted: Callable[[str], bool] = lambda source: False
         self.guard = AuthGuard(scheduler, guard)
         self._credentials = credentials
         self._scheduler = scheduler
@@ -264,7 +267,7 @@ class Registrar:
 
     def _failed(self, source: str, username: str) -> None:
         known = bool(username) and self._credentials(username, self.realm) is not None
-        failure = self.guard.failed(source, username if known else None)
+        failure = self.guard.failed(None if self.trusted(source) else source, username if known else None)
         if failure.source_banned:
             log.warning("%s banned for %.0f s: %d failed digest attempts", source,
                         self.guard.settings.source_ban, self.guard.settings.source_limit)

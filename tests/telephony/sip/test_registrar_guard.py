@@ -181,3 +181,12 @@ def test_the_failure_counter_forgets_old_windows_and_keeps_bounded_memory() -> N
     for n in range(1000):
         counter.fail(f"spoofed-{n}")
     assert len(counter) == 100
+
+
+def test_a_trusted_address_is_never_banned_but_its_guesses_still_lock_the_seat() -> None:
+    reg, _ = registrar()
+    reg.trusted = lambda source: source == "10.7.0.1"  # a trunk: banning it would drop every call
+    for _ in range(5):
+        assert attempt(reg, "10.7.0.1", password="guess").status == 401
+    assert not reg.ignores("10.7.0.1")
+    assert reg.guard.locked("8001")
