@@ -27,6 +27,7 @@ Nothing is skipped: a missing baresip, chromium or `.venv/bin/hotline` fails.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import json
 import os
@@ -38,8 +39,9 @@ import subprocess
 import threading
 import time
 import urllib.request
+import wave
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,6 +64,8 @@ START_TIMEOUT = 240.0  # migrate + load the demo data on a loaded 2-core machine
 STOP_TIMEOUT = 30.0
 WAIT_MS = 30_000  # every browser wait is bounded
 CALL_TIMEOUT = 180.0  # `simulate call`: IVR + ring + --talk 20 + hang-up, with room for a loaded machine
+LOUD = 1000  # of 32767: a sample of the customer's voice, not the silence of a dead path
+VOICE = 8000  # loud samples that make a second of voice, at least, in the agent's ear
 OFFER_WITHIN = 8.0  # issue 11: an agent's phone rings within 8 s of the call arriving, whatever the caller does
 
 
@@ -212,16 +216,20 @@ def readme_account_line(sip_port: int) -> str:
 
 @dataclass
 class Softphone:
-    """baresip registered as seat A-01; `answer` accepts the ringing call, as the newcomer clicks answer."""
+    """baresip registered as seat A-01; `answer` accepts the ringing call, as the newcomer clicks answer.
+
+    It stays registered for the module's tests: its events are counted per call.
+    """
 
     phone: Baresip
     loop: LoopThread
+    calls: int = 0  # calls answered so far
 
-    def types(self) -> list[str]:
-        return self.phone.types()
+    def count(self, event: str) -> int:
+        return self.phone.types().count(event)
 
-    def wait(self, event: str, timeout: float = 60.0) -> None:
-        wait_for(lambda: event in self.types(), timeout, f"baresip's {event}", self.phone.output)
+    def wait(self, event: str, count: int, timeout: float = 60.0) -> None:
+        wait_for(lambda: self.count(event) >= count, timeout, f"baresip's {event} #{count}", self.phone.output)
 
     def registered(self) -> bool:
         """baresip's log says the engine took the REGISTER (its event can come before ctrl_tcp is connected)."""
@@ -229,9 +237,21 @@ class Softphone:
         return re.search(r"8001@127\.0\.0\.1: \{0/UDP/v4\} 200 OK \(Hotline\)", log) is not None
 
     def answer(self) -> None:
-        self.wait("CALL_INCOMING")
+        """Accept the call ringing now; the call's decoded audio goes to a dump of its own."""
+        self.calls += 1
+        self.dumps_before = set(self.phone.folder.glob("dump-*-dec.wav"))
+        self.wait("CALL_INCOMING", self.calls)
         self.loop.call(lambda: self.phone.command("accept"))
-        self.wait("CALL_ESTABLISHED")
+        self.wait("CALL_ESTABLISHED", self.calls)
+
+    def voice_heard(self) -> int:
+        """Once the answered call has closed: how many samples baresip decoded from it were loud (a voice,
+        not silence)."""
+        self.wait("CALL_CLOSED", self.calls)
+        (dump,) = set(self.phone.folder.glob("dump-*-dec.wav")) - self.dumps_before
+        with wave.open(str(dump)) as recording:
+            samples = array.array("h", recording.readframes(recording.getnframes()))
+        return sum(1 for sample in samples if abs(sample) > LOUD)
 
 
 @pytest.fixture(scope="module")
@@ -424,8 +444,7 @@ def test_try_it_in_5_minutes_as_the_readme_says(demo: Demo, softphone: Softphone
     seen: dict[str, Any] = {}
     with livetest.chromium() as browser:
         desk, seen["desk"] = ready_at_the_desk(browser, demo)
-        call = start_the_call(demo)
-        try:
+        with calling(demo) as call:
             seen["pop"] = popped(desk)
             softphone.answer()
             desk.wait_for_selector("#call-bar[data-phase=on_call]", timeout=WAIT_MS)
@@ -433,8 +452,8 @@ def test_try_it_in_5_minutes_as_the_readme_says(demo: Demo, softphone: Softphone
             board = wallboard(browser, demo)
             _wait(board, "() => document.querySelector('[data-figure=answered]').textContent === '1'")
             seen["agents"] = agent_rows(board)
-        finally:
             seen["call"] = finished(call)
+        seen["heard"] = softphone.voice_heard()
         # The caller hung up after --talk 20; wrap-up ends and the agent is ready again.
         _wait(board, "() => !document.querySelector('#calls tbody tr')")
         board.wait_for_selector("#agents .agent-state[data-state=ready]", timeout=WAIT_MS)
@@ -468,8 +487,9 @@ def test_try_it_in_5_minutes_as_the_readme_says(demo: Demo, softphone: Softphone
     assert [[row[0], row[1], row[3]] for row in seen["agents"]] == [[name, "通话中", SEAT]]
     assert [[row[0], row[1], row[3]] for row in seen["agents_after"]] == [[name, "就绪", SEAT]]
     assert seen["answered_after"] == "1"
-    # the caller's terminal: answered by agent1, talked 20 s, hung up
+    # the caller's terminal: answered by agent1, talked 20 s, hung up; the softphone heard the customer
     assert_call_output(out, call_id)
+    assert seen["heard"] >= VOICE, f"{seen['heard']} loud samples decoded by baresip"
 
 
 def test_outside_an_airing_a_caller_who_presses_no_key_is_offered_after_one_pass_of_the_menu(
@@ -480,12 +500,10 @@ def test_outside_an_airing_a_caller_who_presses_no_key_is_offered_after_one_pass
         straight_to_the_queue_during_airings(admin, demo, False)
         try:
             desk, seen["desk"] = ready_at_the_desk(browser, demo)
-            call = start_the_call(demo)
-            try:
+            with calling(demo) as call:
                 seen["pop"] = popped(desk)
                 softphone.answer()
                 desk.wait_for_selector("#call-bar[data-phase=on_call]", timeout=WAIT_MS)
-            finally:
                 seen["call"] = finished(call)
             desk.wait_for_selector("#state-badge[data-state=ready]", timeout=WAIT_MS)
             signed_out(desk)
@@ -514,13 +532,21 @@ def test_outside_an_airing_a_caller_who_presses_no_key_is_offered_after_one_pass
 # ---------------------------------------------------------------- helpers of the tests
 
 
-def start_the_call(demo: Demo) -> subprocess.Popen[str]:
-    """Step 4 in a second terminal; it runs until the caller has talked and hung up."""
-    return subprocess.Popen(readme_call_command(demo.sip_port), cwd=ROOT, env=demo.env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+@contextmanager
+def calling(demo: Demo) -> Iterator[subprocess.Popen[str]]:
+    """Step 4 in a second terminal: it runs until the caller has talked and hung up (`finished`), or is
+    killed when the test fails before."""
+    with subprocess.Popen(readme_call_command(demo.sip_port), cwd=ROOT, env=demo.env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL) as call:
+        try:
+            yield call
+        finally:
+            if call.poll() is None:
+                call.kill()
 
 
 def finished(call: subprocess.Popen[str]) -> tuple[int, str, str]:
+    """The caller's exit status and what it printed, once it has hung up."""
     try:
         out, err = call.communicate(timeout=CALL_TIMEOUT)
     except subprocess.TimeoutExpired:
