@@ -83,7 +83,14 @@ def do_record_failed_sign_in(username: str, address: str | None, *, actor: Any) 
     record_sign_in("sign_in_failed", username, address,
                    {"account_failures": counts.get(SignInThrottle.Kind.ACCOUNT),
                     "address_failures": counts.get(SignInThrottle.Kind.ADDRESS)})
+    _forget_stale_failures(policy, at)
     return True
+
+
+def _forget_stale_failures(policy: throttle.Policy, at: Any) -> None:
+    # A guesser spraying made-up user names leaves one row per name; rows whose failures are forgotten
+    # anyway (older than the lock time, no lock in force) go, so the table holds only the current window.
+    SignInThrottle.objects.filter(last_failure_at__lte=at - policy.lock).exclude(locked_until__gt=at).delete()
 
 
 def do_clear_sign_in_failures(username: str, *, actor: Any) -> None:

@@ -99,7 +99,7 @@ class SignInThrottle(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     key = models.CharField(_("user name or address"), max_length=150)
     failures = models.PositiveIntegerField(_("failures in a row"), default=0)
-    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True, db_index=True)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, db_index=True)
 
     class Meta:

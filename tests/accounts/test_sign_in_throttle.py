@@ -4,6 +4,7 @@ then a lock that refuses even the right password; audited; admins see and lift l
 from __future__ import annotations
 
 import datetime
+import threading
 from typing import Any
 
 import pytest
@@ -181,6 +182,17 @@ def test_the_right_password_in_a_lock_is_refused_to_any_caller_of_authenticate(
     assert SignInThrottle.objects.get(kind="account", key="t_agent").failures == 0  # still the lock, not counted
 
 
+
+def test_forgotten_failures_leave_the_table(users: dict[str, Any], clock: FakeClock) -> None:
+    client = Client()
+    guess(client, clock, "/login/", "made-up-1", 1, address="192.0.2.1")
+    guess(client, clock, "/login/", "t_agent", 10, address="192.0.2.2")
+    clock.advance(datetime.timedelta(minutes=15) - 10 * STEP)
+    guess(client, clock, "/login/", "made-up-2", 1, address="192.0.2.3")
+    assert sorted(SignInThrottle.objects.values_list("kind", "key")) == [
+        ("account", "made-up-2"), ("account", "t_agent"), ("address", "192.0.2.2"), ("address", "192.0.2.3")]
+
+
 # The audit log
 
 def test_failed_sign_ins_are_audited_with_the_user_name_and_the_address(
@@ -269,3 +281,40 @@ def test_an_admin_unlocks_and_the_right_password_works_at_once(users: dict[str, 
     assert sign_in(client, "/login/", "t_agent", RIGHT).status_code == 302
     assert signed_in(client)
 
+
+
+# Counting under concurrency
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_failures_are_all_counted(settings: Any) -> None:
+    from django.db import connection
+
+    from hotline.accounts.actions import do_record_failed_sign_in
+
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(("file:memorydb", ":memory:")):
+        pytest.skip("threads writing to the in-memory SQLite test database fail at once instead of waiting; "
+                    "set HOTLINE_TEST_SQLITE to a file path to run this on SQLite. It always runs on PostgreSQL.")
+    settings.HOTLINE_LOGIN_ACCOUNT_LIMIT = settings.HOTLINE_LOGIN_ADDRESS_LIMIT = 1000
+    threads, each = 8, 5
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def guesser(number: int) -> None:
+        try:
+            start.wait()
+            for _ in range(each):
+                do_record_failed_sign_in(f"guess{number}" if number % 2 else "t_agent", HOME, actor=None)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=guesser, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert errors == []
+    assert SignInThrottle.objects.get(kind="address", key=HOME).failures == threads * each
+    assert SignInThrottle.objects.get(kind="account", key="t_agent").failures == threads // 2 * each
+    assert AuditEntry.objects.filter(action="sign_in_failed").count() == threads * each
