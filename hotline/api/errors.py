@@ -200,11 +200,19 @@ def document_input_errors(operation: dict[str, Any]) -> None:
     finds every status it may get in the document: 400 unparsable JSON, 413 a body over the endpoint's
     limit, 422 a parameter or body field out of bounds."""
     answers = operation.setdefault("responses", {})
+    # ninja keys the declared statuses by int: "422" beside 422 would be a duplicate key in the JSON, which
+    # Swagger UI's parser refuses (/api/docs showed nothing).
+    documented = {str(status) for status in answers}
+
+    def add(status: str, answer: dict[str, Any]) -> None:
+        if status not in documented:
+            answers[status] = answer
+
     if "requestBody" in operation:
-        answers.setdefault("400", {"description": "The body is not valid JSON", **_ERROR_REF})
-        answers.setdefault("413", {"description": "The body is over this endpoint's size limit", **_ERROR_REF})
+        add("400", {"description": "The body is not valid JSON", **_ERROR_REF})
+        add("413", {"description": "The body is over this endpoint's size limit", **_ERROR_REF})
     if "requestBody" in operation or operation.get("parameters"):
-        answers.setdefault("422", {"description": "Invalid input, messages per field", **_FIELD_ERRORS_REF})
+        add("422", {"description": "Invalid input, messages per field", **_FIELD_ERRORS_REF})
 
 
 class HotlineAPI(NinjaAPI):

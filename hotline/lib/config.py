@@ -60,3 +60,28 @@ def env_prefixes(name: str, default: str = "") -> tuple[str, ...]:
     if bad:
         raise ImproperlyConfigured(f"{name} takes digits only, comma-separated (e.g. 00852,400); got {bad}")
     return prefixes
+
+
+def env_origins(name: str, default: str = "") -> tuple[str, ...]:
+    """A comma-separated list of web origins (scheme and host, e.g. https://hotline.example.cn); an item
+    without http:// or https://, or with a path, is a start-up error (Django would refuse it later)."""
+    origins = env_list(name, default)
+    bad = [origin for origin in origins
+           if not origin.startswith(("http://", "https://")) or "/" in origin.split("://", 1)[1]]
+    if bad:
+        raise ImproperlyConfigured(f"{name} takes origins like https://hotline.example.cn (scheme and host, no "
+                                   f"path), comma-separated; got {bad}")
+    return origins
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS reverse proxy sets to say the browser used https, as Django's
+    SECURE_PROXY_SSL_HEADER wants it: `X-Forwarded-Proto` gives ("HTTP_X_FORWARDED_PROTO", "https").
+    Unset or blank: None (trust no such header). Anything but a header name is a start-up error."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not all(char.isascii() and (char.isalnum() or char == "-") for char in raw):
+        raise ImproperlyConfigured(f"{name} takes the name of the header your proxy sets, e.g. X-Forwarded-Proto; "
+                                   f"got {raw!r}")
+    return "HTTP_" + raw.upper().replace("-", "_"), "https"
