@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from hotline.calls.admin import SeatForm
 from hotline.calls.management.commands.engine import seat_configs
@@ -15,9 +16,11 @@ pytestmark = pytest.mark.django_db
 
 def test_a_bad_network_is_refused_naming_the_field() -> None:
     seat = Seat(name="A-01", sip_username="8001", allowed_networks="10.0.0.0/24 office-lan")
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         seat.full_clean()
-    assert refused.value.message_dict == {
+    with translation.override("zh-hans"):
+        errors = refused.value.message_dict
+    assert errors == {
         "allowed_networks": ["office-lan 不是 IP 地址或网段（例如 10.0.0.0/24）。"]}
 
 
