@@ -337,8 +337,11 @@
   }
 
   let searchTimer = 0;
+  let shownTerm = ""; // the search text whose results are in the list
+  let pickWhenShown = false; // Enter was pressed before the results for the text typed had come
   function search() {
     clearTimeout(searchTimer);
+    pickWhenShown = false;
     const term = $("product-q").value.trim();
     if (!term) {
       showResults([]);
@@ -347,15 +350,19 @@
     searchTimer = setTimeout(async () => {
       try {
         const data = await request("GET", "/desk/products?q=" + encodeURIComponent(term));
-        if ($("product-q").value.trim() === term) showResults(data.products);
+        if ($("product-q").value.trim() !== term) return;
+        showResults(data.products, term);
+        if (pickWhenShown && results.length) pick(selected); // Enter came before these results: it meant them
+        pickWhenShown = false;
       } catch (error) {
         showError(error.message);
       }
     }, 80);
   }
 
-  function showResults(products) {
+  function showResults(products, term = "") {
     results = products;
+    shownTerm = term;
     selected = 0;
     const list = $("product-results");
     list.innerHTML = "";
@@ -652,13 +659,16 @@
       selected = (selected - 1 + results.length) % results.length;
       highlight();
       event.preventDefault();
-    } else if (event.key === "Enter" && results.length) {
+    } else if (event.key === "Enter" && results.length && shownTerm === $("product-q").value.trim()) {
       event.preventDefault();
       event.stopPropagation();
       pick(selected);
     } else if (event.key === "Enter" && $("product-q").value.trim()) {
-      event.preventDefault(); // still searching: Enter must not place a half-entered order
+      // Still searching for what was typed: pick from those results when they come, never from the list of
+      // a shorter text (a fast "102" + Enter would add 101), and never place a half-entered order.
+      event.preventDefault();
       event.stopPropagation();
+      pickWhenShown = true;
     } else if (event.key === "Escape") {
       $("product-q").value = "";
       showResults([]);
