@@ -12,15 +12,12 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from hotline.accounts.permissions import Perm
-
-
-def engine_status() -> dict[str, object]:
-    """What the telephony engine reports; until the engine runs in this process, it is absent."""
-    return {"status": "absent"}
+from hotline.calls.health import engine_status
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with version, database and engine status; 503 when the database cannot be reached."""
+    """200 with version, database and engine status (`hotline.calls.health.engine_status`); 503 when the
+    database cannot be reached, and with `?require=engine` also when the engine is not ok."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -29,8 +26,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # the point of a health check is to report, not to raise
         database = {"status": "error", "error": str(exc)[:200]}
         code = 503
-    return JsonResponse({"version": settings.VERSION, "database": database, "engine": engine_status()},
-                        status=code)
+    engine = engine_status()
+    if request.GET.get("require") == "engine" and engine["status"] != "ok":
+        code = 503
+    return JsonResponse({"version": settings.VERSION, "database": database, "engine": engine}, status=code)
 
 
 def start_page(user: Any) -> str:

@@ -7,6 +7,7 @@ refused command changes nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -23,6 +24,7 @@ from hotline.telephony.call_flow import (
 from hotline.telephony.callbacks import CALLBACK_REASON
 from hotline.telephony.engine import Engine, personal_queue
 from hotline.telephony.events import AgentState, HangupParty
+from hotline.telephony.health import engine_health
 from hotline.telephony.media.plane import MediaPlaneError, MonitorMode
 from hotline.telephony.outbound import OutboundSession
 
@@ -96,6 +98,10 @@ class EngineControl:
             return
         self._between_calls(agent, AgentState.READY, AgentState.WRAP_UP, AgentState.NOT_READY)
         self._acd(lambda: self.engine.apply(self.engine.dispatcher.not_ready(agent, reason)))
+
+    async def health(self) -> str:
+        """The engine's figures for `/healthz` (`hotline.telephony.health.engine_health`), as JSON."""
+        return json.dumps(engine_health(self.engine))
 
     async def extend_wrap_up(self, agent: str, seconds: int) -> None:
         """More after-call time: the agent's wrap-up ends `seconds` later (1 to 300; the ACD allows three
@@ -308,6 +314,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "complete_transfer": frozenset({"call_id"}),
     "cancel_consultation": frozenset({"call_id"}),
     "extend_wrap_up": frozenset({"agent", "seconds"}),
+    "health": frozenset(),
 }
 NUMBERS = frozenset({"seconds"})  # the arguments that are whole numbers; the others are text or true/false
 REQUIRED: dict[str, frozenset[str]] = {
