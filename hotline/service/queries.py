@@ -85,16 +85,20 @@ def render_script(script: Script, *, customer: Customer | None = None, product: 
 
     The fields that address the caller always render (see `address_fields`), also for an unknown caller, and
     in the script's language: Chinese punctuation and 您好 in a Chinese script, even on an English screen.
-    Any other field that is unknown or has no value here ({name} of an unknown caller, {product} on a call
-    without an airing) stays as typed, so an agent sees what is missing; stray braces are kept as they are."""
+    `{product}` on a call without an aired product (a general script such as the cross-sell one, on a call
+    outside any airing) reads "the product you order" (您订购的商品): the agent reads it aloud, so a literal
+    placeholder must never show. Any other field that is unknown or has no value here ({name} of an unknown
+    caller, {price} without a product) stays as typed, so an agent sees what is missing; stray braces are
+    kept as they are."""
     # The caller hears the script's language, whatever the agent's screen is in.
     with translation.override("zh-hans") if _CHINESE.search(script.body) else nullcontext():
         addressing = address_fields(customer)
+        product_name = product.name if product else _("the product you order")
     values = {
         **addressing,
         "name": customer.name if customer else "",
         "surname": customer.name[:1] if customer else "",
-        "product": product.name if product else "",
+        "product": product_name,
         "price": f"{product.price:.2f}" if product else "",
         "hotline": _normal_or_empty(hotline) or hotline.strip(),
         "agent": display_name(agent),

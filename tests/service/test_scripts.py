@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from hotline.service.demo import GENERAL
 from hotline.service.models import Script
 from hotline.service.queries import render_script, scripts_for
 from tests import factories
@@ -78,7 +79,18 @@ def test_salutation_follows_gender_and_the_agent_falls_back_to_the_user_name(db)
 
 def test_an_unknown_caller_is_addressed_politely_and_missing_fields_stay_as_typed(db) -> None:  # type: ignore[no-untyped-def]
     text = render_script(Script(body="{salutation}, this is {agent} about {product} at {price} ({name})."))
-    assert text == "Sir or Madam, this is {agent} about {product} at {price} ({name})."
+    assert text == "Sir or Madam, this is {agent} about the product you order at {price} ({name})."
+
+
+def test_the_cross_sell_script_on_a_call_without_an_aired_product_names_no_placeholder(world) -> None:  # type: ignore[no-untyped-def]
+    # given the demo's cross-sell script (a general one) and a call outside any airing: no product
+    [(title, body)] = [(title, body) for title, body in GENERAL if title == "加购推荐"]
+    # when the pop renders it, for the English screen of a known customer
+    with translation.override("en"):
+        text = render_script(Script(title=title, body=body), customer=world.customer, product=None)
+    # then it reads naturally, in Chinese, with no literal field left
+    assert text == ("王先生，今天订购的客户还可以加购我们的热销配套产品，享受热线专属优惠价，"
+                    "和您订购的商品一起发货不另收运费。需要我为您介绍一下吗？")
 
 
 def test_an_unknown_caller_is_addressed_as_nin_in_chinese(db) -> None:  # type: ignore[no-untyped-def]
