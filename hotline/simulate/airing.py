@@ -335,10 +335,11 @@ class Simulation:
                           listen=rng.uniform(*options.listen), announcement=self.announcement)
 
     def _new_number(self) -> str:
-        """A mobile number (13x…, 11 digits) no other caller of this run has: agents tell callers apart by it."""
+        """A mobile number (13x…, 11 digits) no other caller of this run has: agents tell callers apart by it.
+        Never 1349…: that block is satellite phones, which the dial policy holds instead of calling back."""
         while True:
             number = f"13{self.rng.randrange(10**9):09d}"
-            if number not in self.by_number:
+            if number not in self.by_number and not number.startswith("1349"):
                 return number
 
     async def _drain(self) -> None:

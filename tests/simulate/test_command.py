@@ -140,3 +140,12 @@ def test_a_whole_run_records_the_airing_and_prints_the_summary_as_json(tmp_path:
     (airing,) = Airing.objects.all()
     assert airing.station == station and airing.length_seconds == 1
     assert err.getvalue().strip() == f"Recorded airing #{airing.pk} on {station} for 1 s."
+
+
+def test_the_engine_address_defaults_to_the_settings_the_demo_runs_its_engine_with(settings) -> None:  # type: ignore[no-untyped-def]
+    from hotline.simulate.management.commands.simulate import local_engine
+
+    settings.HOTLINE_SIP_HOST, settings.HOTLINE_SIP_PORT = "127.0.0.1", 5099
+    assert local_engine() == "127.0.0.1:5099"
+    settings.HOTLINE_SIP_HOST = "0.0.0.0"  # bound on every address: reached on loopback
+    assert local_engine() == "127.0.0.1:5099"

@@ -25,6 +25,7 @@ import math
 import signal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.db import connection
 from django.utils import timezone
@@ -47,6 +48,13 @@ from hotline.telephony.sip.transport import Address
 AIRING_TITLE = gettext_lazy("Simulated airing (hotline simulate)")
 TOKEN_NAME = "hotline simulate"  # the tokens the run issues to sign its agents in (deleted after it)
 DEFAULT_WEB = "http://127.0.0.1:8000"
+
+
+def local_engine() -> str:
+    """The engine `hotline demo` or `hotline engine` runs with these settings (HOTLINE_SIP_HOST/PORT), as a
+    HOST:PORT to reach it: a wildcard bind address is reached on loopback."""
+    host = settings.HOTLINE_SIP_HOST if settings.HOTLINE_SIP_HOST not in ("", "0.0.0.0", "::") else "127.0.0.1"
+    return f"{host}:{settings.HOTLINE_SIP_PORT}"
 
 
 def parse_address(text: str) -> Address:
@@ -226,7 +234,8 @@ def add_airing_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: the demo seats' password).")
     parser.add_argument("--domain", default="hotline", help="Domain of the AORs registered: the engine's realm.")
     parser.add_argument("--dnis", default=DEFAULT_DNIS, help=f"Hotline number dialled (default {DEFAULT_DNIS}).")
-    parser.add_argument("--engine", default="127.0.0.1:5060", help="The engine's SIP address (HOST:PORT).")
+    parser.add_argument("--engine", default=local_engine(),
+                        help="The engine's SIP address (HOST:PORT; default: HOTLINE_SIP_HOST:HOTLINE_SIP_PORT).")
     parser.add_argument("--web", default=DEFAULT_WEB,
                         help=f"The web app whose REST API signs the agents in (default {DEFAULT_WEB}).")
     parser.add_argument("--sign-in", action=argparse.BooleanOptionalAction, default=True,
@@ -253,7 +262,8 @@ def add_call_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--digits", default="",
                         help="The menu key to press (1 orders, 2 order status, 3 after-sales); default none.")
     parser.add_argument("--wait", type=float, default=120.0, help="Seconds to wait for an agent (default 120).")
-    parser.add_argument("--engine", default="127.0.0.1:5060", help="The engine's SIP address (HOST:PORT).")
+    parser.add_argument("--engine", default=local_engine(),
+                        help="The engine's SIP address (HOST:PORT; default: HOTLINE_SIP_HOST:HOTLINE_SIP_PORT).")
 
 
 def call_options_from(arguments: dict[str, Any]) -> CallOptions:
