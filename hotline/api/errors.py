@@ -129,6 +129,19 @@ def _pattern(ctx: dict[str, Any], value: Any) -> str:
     return _("Enter a valid value.")
 
 
+def _digits(ctx: dict[str, Any], value: Any) -> str:
+    digits = ctx.get("max_digits", 12)
+    return ngettext("Ensure that there are no more than %(max)s digit in total.",
+                    "Ensure that there are no more than %(max)s digits in total.", digits) % {"max": digits}
+
+
+def _whole_digits(ctx: dict[str, Any], value: Any) -> str:
+    digits = ctx.get("whole_digits", 10)
+    return ngettext("Ensure that there are no more than %(max)s digit before the decimal point.",
+                    "Ensure that there are no more than %(max)s digits before the decimal point.",
+                    digits) % {"max": digits}
+
+
 def _fixed(message: str | Promise) -> Callable[[dict[str, Any], Any], str]:
     return lambda ctx, value: str(message)
 
@@ -145,7 +158,8 @@ _MESSAGES: dict[str, Callable[[dict[str, Any], Any], str]] = {
     "extra_forbidden": _fixed(_lazy("Unknown field.")),
     "int_type": _WHOLE_NUMBER, "int_parsing": _WHOLE_NUMBER, "int_from_float": _WHOLE_NUMBER,
     "float_type": _NUMBER, "float_parsing": _NUMBER, "decimal_type": _NUMBER, "decimal_parsing": _NUMBER,
-    "finite_number": _NUMBER, "decimal_max_places": _decimal_places,
+    "finite_number": _NUMBER, "decimal_max_places": _decimal_places, "decimal_max_digits": _digits,
+    "decimal_whole_digits": _whole_digits,
     "bool_type": _bool, "bool_parsing": _bool,
     "date_type": _DATE, "date_parsing": _DATE, "date_from_datetime_parsing": _DATE,
     "date_from_datetime_inexact": _DATE,
