@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from hotline.crm.models import Customer, CustomerPhone
-from tests import factories
 
 REFUSAL = {"errors": {"q": ["Look a customer up by phone, or by at least 2 characters of a name or member number."]}}
 LOOKUP_ROLES = ["agent", "supervisor", "logistics", "finance"]
