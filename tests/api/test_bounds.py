@@ -8,6 +8,8 @@ import json
 import re
 
 import pytest
+from django.test import RequestFactory
+from django.urls import resolve
 
 from hotline.api.urls import api
 from hotline.crm.models import Customer
@@ -161,3 +163,15 @@ def test_too_many_digits_in_a_discount_is_422_in_django_s_words(shop, agent_api)
     assert (response.status_code, response.json()) == (
         422, {"errors": {"lines.0.discount": [
             "Ensure that there are no more than 10 digits before the decimal point."]}})
+
+
+def test_a_huge_order_sent_without_a_content_length_is_413_too(shop, agent_api, english):
+    # a chunked upload declares no length: the body is measured once read, still before it is parsed
+    body = json.dumps({"customer_id": shop.customer.pk, "lines": [line(shop.product.pk)] * 20_000}).encode()
+    request = RequestFactory().post("/api/orders", data=body, content_type="application/json",
+                                    headers=agent_api.headers)
+    del request.META["CONTENT_LENGTH"]
+    with nothing_written():
+        response = resolve("/api/orders").func(request)
+    assert (response.status_code, json.loads(response.content)) == (
+        413, {"detail": "The request body is too large: at most 65536 bytes."})
