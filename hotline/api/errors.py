@@ -17,7 +17,7 @@ in both shipped languages; actions' messages are translated where they are raise
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pydantic
@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.parser import Parser
 from pydantic_core import ErrorDetails
 
 from hotline.calls.commands import refusal_message
@@ -229,10 +230,49 @@ def document_input_errors(operation: dict[str, Any]) -> None:
         add("422", {"description": "Invalid input, messages per field", **_FIELD_ERRORS_REF})
 
 
+def _fields_with_nul(value: Any, path: tuple[str, ...] = ()) -> Iterator[str]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield ".".join(path) or NON_FIELD_ERRORS
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _fields_with_nul(key, path)
+            yield from _fields_with_nul(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _fields_with_nul(item, (*path, str(index)))
+
+
+def refuse_nul_characters(data: Any) -> None:
+    """PostgreSQL cannot store NUL in text (SQLite can): refuse it on the way in, as Django's forms do,
+    with 422 naming the field, instead of a database error at the first query."""
+    fields = sorted(set(_fields_with_nul(data)))
+    if fields:
+        raise ValidationError({field: _("Null characters are not allowed.") for field in fields})
+
+
+class HotlineParser(Parser):
+    """ninja's JSON and query parser, refusing NUL characters in any value."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        refuse_nul_characters(data)
+        return data
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        parsed = super().parse_querydict(data, list_fields, request)
+        refuse_nul_characters(parsed)
+        return parsed
+
+
 class HotlineAPI(NinjaAPI):
     """NinjaAPI whose schema errors are already translated and keyed by field when they are raised
     (ninja drops the offending input from its errors, and Django's messages need it), and whose
     document lists the input errors of every endpoint."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("parser", HotlineParser())
+        super().__init__(**kwargs)
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -281,6 +321,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, ValidationError):  # the body parsed, but a value was refused (NUL)
+            return refused(request, 422, {"errors": _field_errors(exc.__cause__)})
         # ninja's only 400 is a body it cannot parse; its wording is English-only
         message = _("The request body is not valid JSON.") if exc.status_code == 400 else exc.message
         return refused(request, exc.status_code, {"detail": message})

@@ -175,3 +175,22 @@ def test_a_huge_order_sent_without_a_content_length_is_413_too(shop, agent_api, 
         response = resolve("/api/orders").func(request)
     assert (response.status_code, json.loads(response.content)) == (
         413, {"detail": "The request body is too large: at most 65536 bytes."})
+
+
+@pytest.mark.parametrize(("method", "path", "body", "query", "field"), [
+    ("get", "/api/products", None, {"q": "按摩\x00"}, "q"),
+    ("patch", "/api/customers/{customer}", {"notes": "VIP\x00"}, {}, "notes"),
+    ("post", "/api/orders", {"customer_id": 0, "lines": [{"product_id": 1, "quantity": 1}], "notes": "a\x00"},
+     {}, "notes"),
+])
+def test_a_nul_character_is_422_naming_the_field(shop, agent_api, method, path, body, query, field):
+    # PostgreSQL cannot store NUL in text: this was a database error (500) there, and stored on SQLite
+    path = path.format(customer=shop.customer.pk)
+    with nothing_written():
+        response = agent_api.request(method, path, body, **query)
+    assert (response.status_code, response.json()) == (422, {"errors": {field: ["Null characters are not allowed."]}})
+
+
+def test_an_order_number_with_a_nul_character_is_404(shop, agent_api):
+    response = agent_api.get("/api/orders/HL\x00")
+    assert response.status_code == 404
