@@ -31,6 +31,7 @@ from hotline.calls.commands import (
     do_supervise_call,
 )
 from hotline.calls.models import Seat
+from hotline.telephony.control import ControlError
 
 router = Router(tags=["telephony"])
 ENGINE_ERRORS = {409: RefusedOut, 503: ErrorOut}
@@ -142,8 +143,15 @@ def dial(request: HttpRequest, payload: DialIn) -> DialOut:
     return DialOut(call_id=do_click_to_dial(payload.number, actor=current_user(request)))
 
 
+def _known_call(call_id: str) -> str:
+    # no call id holds NUL, and PostgreSQL would refuse the look-up itself (500 instead of "unknown call")
+    if "\x00" in call_id:
+        raise ControlError("unknown_call", "no such call")
+    return call_id
+
+
 def _call_command(request: HttpRequest, call_id: str, command: str, queue: str = "", agent: str = "") -> DoneOut:
-    do_control_call(call_id, command, actor=current_user(request), queue=queue, agent=agent)
+    do_control_call(_known_call(call_id), command, actor=current_user(request), queue=queue, agent=agent)
     return DoneOut()
 
 
@@ -213,7 +221,7 @@ def cancel_consultation(request: HttpRequest, call_id: str) -> DoneOut:
 def monitor(request: HttpRequest, call_id: str, payload: MonitorIn) -> DoneOut:
     """Your phone rings and joins the call: listen (you hear both), whisper (only the agent hears you), or
     barge (all three talk). Call again with another mode to switch on the same phone call."""
-    do_supervise_call(call_id, payload.mode, actor=current_user(request), seat=payload.seat)
+    do_supervise_call(_known_call(call_id), payload.mode, actor=current_user(request), seat=payload.seat)
     return DoneOut()
 
 
@@ -227,5 +235,5 @@ def stop_monitoring(request: HttpRequest) -> DoneOut:
 @router.post("/calls/{call_id}/pickup", response=CALL_RESPONSES, auth=needs(Perm.SUPERVISE_CALLS))
 def pick_up(request: HttpRequest, call_id: str) -> DoneOut:
     """Take a call still waiting in line or ringing at another agent (代接): your phone rings next."""
-    do_pick_up(call_id, actor=current_user(request))
+    do_pick_up(_known_call(call_id), actor=current_user(request))
     return DoneOut()

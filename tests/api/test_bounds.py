@@ -194,3 +194,9 @@ def test_a_nul_character_is_422_naming_the_field(shop, agent_api, method, path, 
 def test_an_order_number_with_a_nul_character_is_404(shop, agent_api):
     response = agent_api.get("/api/orders/HL\x00")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("command", ["hangup", "hold", "pickup"])
+def test_a_call_id_with_a_nul_character_is_an_unknown_call(shop, as_role, command, english):
+    response = as_role("supervisor").post(f"/api/engine/calls/x%00y/{command}", {})
+    assert (response.status_code, response.json()["code"]) == (409, "unknown_call")
