@@ -238,7 +238,8 @@ class Baresip:
         try:
             await asyncio.wait_for(self.process.wait(), grace)
         except TimeoutError:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):  # it exited by itself meanwhile (a port was taken)
+                self.process.kill()
             await self.process.wait()
         finally:
             self.log.close()
