@@ -15,11 +15,10 @@ import math
 import random
 import re
 import shutil
-import socket
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotline.simulate.sipp import write_pcap
 from hotline.telephony.engine import PROMPTS
 from hotline.telephony.media.g711 import Codec
 from hotline.telephony.media.prompts import read_wav
@@ -28,8 +27,6 @@ from hotline.telephony.media.rtp import FRAME_SAMPLES, packet
 SCENARIO = Path(__file__).resolve().parent / "sipp" / "surge_caller.xml"
 CALLER_AUDIO = PROMPTS / "welcome.wav"  # a spoken prompt: what the callers "say" (any speech will do)
 PCMA = 8
-_PCAP_HEADER = struct.Struct("<IHHiIII")
-_RECORD_HEADER = struct.Struct("<IIII")
 _BLOCK = re.compile(r"^-{10,} (\d{4}-\d\d-\d\d)\s+(\d\d:\d\d:\d\d\.\d{6})\n(UDP message (sent|received)[^\n]*)\n\n",
                     re.MULTILINE)
 
@@ -88,22 +85,9 @@ def write_audio_pcap(path: Path, wav: Path = CALLER_AUDIO) -> Path:
     SIPp keeps only the UDP payloads and rewrites addresses and ports, so these are placeholders.
     """
     frames = read_wav(wav).frames(Codec(PCMA))
-    chunks = [_PCAP_HEADER.pack(0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
-    for index, payload in enumerate(frames):
-        rtp = packet(PCMA, 1000 + index, 8000 + index * FRAME_SAMPLES, 0x5EED, payload, marker=index == 0)
-        frame = _udp_frame(rtp)
-        micros = index * 20_000
-        chunks.append(_RECORD_HEADER.pack(micros // 1_000_000, micros % 1_000_000, len(frame), len(frame)) + frame)
-    path.write_bytes(b"".join(chunks))
-    return path
-
-
-def _udp_frame(payload: bytes, port: int = 6000) -> bytes:
-    udp = struct.pack("!HHHH", port, port, 8 + len(payload), 0) + payload
-    loopback = socket.inet_aton("127.0.0.1")
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, socket.IPPROTO_UDP, 0, loopback,
-                     loopback)
-    return bytes(12) + struct.pack("!H", 0x0800) + ip + udp
+    packets = [(index * 0.02, packet(PCMA, 1000 + index, 8000 + index * FRAME_SAMPLES, 0x5EED, payload,
+                                     marker=index == 0)) for index, payload in enumerate(frames)]
+    return write_pcap(path, packets)
 
 
 def write_scenario(path: Path, pcap: Path, hold_seconds: float) -> Path:
