@@ -87,7 +87,7 @@ def log_in_front(page: Page, base: str, username: str, password: str = DEMO_PASS
 def open_desk(page: Page, base: str) -> None:
     """The desk, its websocket greeted."""
     page.goto(f"{base}/desk/")
-    page.wait_for_function("window.hotlineDesk && window.hotlineDesk.received.includes('hello')")
+    page.wait_for_function("() => window.hotlineDesk && window.hotlineDesk.received.includes('hello')")
 
 
 def take_seat(page: Page) -> None:
@@ -209,7 +209,7 @@ def shoot_desk(browser: Browser, base: str, engine: str, out: Path) -> None:
 
 def shoot_pop(page: Page, out: Path) -> None:
     """The call rings the seat: the pop with the customer, their orders and scripts."""
-    page.wait_for_function("window.hotlineDesk.pops.length > 0", timeout=60_000)
+    page.wait_for_function("() => window.hotlineDesk.pops.length > 0", timeout=60_000)
     page.wait_for_selector("#pop .pop-card #pop-customer", timeout=10_000)
     page.wait_for_load_state("networkidle")
     time.sleep(0.8)
@@ -225,7 +225,7 @@ def shoot_order_entry(page: Page, out: Path) -> None:
     page.keyboard.press("Enter")
     page.keyboard.type("jj")  # pinyin initials: 肩颈…
     page.wait_for_selector("#product-results li.selected")
-    page.wait_for_function("document.querySelector('#order-total').textContent !== '¥0.00'")
+    page.wait_for_function("() => document.querySelector('#order-total').textContent !== '¥0.00'")
     time.sleep(0.8)
     page.screenshot(path=str(out / "desk-order-entry.png"))
 
@@ -242,13 +242,13 @@ def shoot_new_caller_error(page: Page, out: Path) -> None:
     page.keyboard.type("103")
     page.wait_for_selector("#product-results li.selected")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('#order-total').textContent !== '¥0.00'")
+    page.wait_for_function("() => document.querySelector('#order-total').textContent !== '¥0.00'")
     page.fill("#address-text", "北京市朝阳区建国路88号")
     page.focus("#order-notes")  # leaving the address parses it
-    page.wait_for_function("document.querySelector('#address-parsed').textContent.trim() !== ''")
+    page.wait_for_function("() => document.querySelector('#address-parsed').textContent.trim() !== ''")
     page.keyboard.press("Enter")  # places the order: refused, the name is empty
     page.wait_for_selector("#new-name[aria-invalid=true]")
-    focused = page.evaluate("document.activeElement.id")
+    focused = page.evaluate("() => document.activeElement.id")
     if focused != "new-name":
         print(f"desk-new-caller-error: the focus is on #{focused}, not on the name", file=sys.stderr)
     time.sleep(0.5)
@@ -270,7 +270,7 @@ def shoot_wallboard(browser: Browser, base: str, engine: str, out: Path) -> None
     simulation = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   text=True)
     try:
-        page.wait_for_function("document.querySelectorAll('#calls tbody tr').length >= 8", timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('#calls tbody tr').length >= 8", timeout=60_000)
         time.sleep(8)  # calls queue up behind the busy agents
         # the agents, and the first of the calls under them with the supervisor's listen / whisper / barge
         page.screenshot(path=str(out / "wallboard-airing.png"), full_page=True,
@@ -357,7 +357,7 @@ def shoot_recording_player(page: Page, base: str, out: Path) -> None:
     page.set_viewport_size({"width": 1440, "height": 1300})  # the recordings under the call's fields
     player = page.locator("audio").first
     player.evaluate("audio => audio.play()")  # played for a moment, then paused: its time moves
-    page.wait_for_function("document.querySelector('audio').currentTime >= 2", timeout=15_000)
+    page.wait_for_function("() => document.querySelector('audio').currentTime >= 2", timeout=15_000)
     player.evaluate("audio => audio.pause()")
     time.sleep(0.5)
     page.screenshot(path=str(out / "backoffice-recording-player.png"))

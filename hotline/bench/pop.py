@@ -402,7 +402,7 @@ class Desk:
         self.page = page
 
     async def messages(self) -> int:
-        return int(await self.page.evaluate("window.popBench.length"))
+        return int(await self.page.evaluate("() => window.popBench.length"))
 
     async def note_socket(self, sample: Sample, since: int) -> None:
         """The arrival of the ringing state change and of this call's pop on the desk's socket."""
@@ -421,7 +421,7 @@ class Desk:
         await page.fill("input[name=password]", WEB_PASSWORD)
         await page.click("button[type=submit]")
         await page.wait_for_url("**/desk/**", timeout=STEP_TIMEOUT * 1000)
-        await page.wait_for_function("window.hotlineDesk && window.hotlineDesk.received.length > 0",
+        await page.wait_for_function("() => window.hotlineDesk && window.hotlineDesk.received.length > 0",
                                      timeout=STEP_TIMEOUT * 1000)
 
     async def wait_ready(self, notes: RunNotes) -> None:
@@ -435,7 +435,7 @@ class Desk:
             await self.page.wait_for_function(ready, timeout=STEP_TIMEOUT * 1000)
 
     async def pops(self) -> int:
-        return int(await self.page.evaluate("window.hotlineDesk.pops.length"))
+        return int(await self.page.evaluate("() => window.hotlineDesk.pops.length"))
 
     async def pops_since(self, count: int) -> list[dict[str, Any]]:
         await self.page.wait_for_function("n => window.hotlineDesk.pops.length > n", arg=count,
@@ -491,8 +491,8 @@ async def one_order(callers: Any, uri: str, number: str, code: str, desk: Desk, 
         if await asyncio.wait_for(call.wait_answer(), STEP_TIMEOUT) != 200:
             return
         await page.wait_for_selector("#call-bar[data-phase=on_call]", timeout=STEP_TIMEOUT * 1000)
-        keys_before = int(await page.evaluate("window.hotlineDesk.keys"))
-        orders_before = int(await page.evaluate("window.hotlineDesk.orders.length"))
+        keys_before = int(await page.evaluate("() => window.hotlineDesk.keys"))
+        orders_before = int(await page.evaluate("() => window.hotlineDesk.orders.length"))
         await page.keyboard.press("F8", delay=KEY_DELAY_MS)
         await page.keyboard.type(code, delay=KEY_DELAY_MS)
         await page.wait_for_selector("#product-results li.selected", timeout=STEP_TIMEOUT * 1000)
@@ -504,7 +504,7 @@ async def one_order(callers: Any, uri: str, number: str, code: str, desk: Desk, 
         except Exception:  # playwright's TimeoutError: refused (the desk shows why); counted, not timed
             notes.orders_refused.append(await page.inner_text("#order-errors"))
             return
-        placed = await page.evaluate("window.hotlineDesk.orders[window.hotlineDesk.orders.length - 1]")
+        placed = await page.evaluate("() => window.hotlineDesk.orders[window.hotlineDesk.orders.length - 1]")
         notes.orders.append({"keys": placed["keys"] - keys_before, "seconds": (placed["at"] - pop["at"]) / 1000})
     finally:
         call.hangup()
