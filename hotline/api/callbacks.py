@@ -45,6 +45,9 @@ class CallbackOut(Schema):
     dial_attempts: int
     not_before: datetime.datetime | None
     last_result: str
+    not_dialled: str = Field(description="why a held callback is never dialled: international, premium, service, "
+                                         "invalid, no_caller_id, denied_prefix, number_limit or prefix_limit; "
+                                         "empty when it may be dialled")
 
     @staticmethod
     def resolve_hotline_number(obj: Any) -> str:

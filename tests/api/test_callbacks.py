@@ -64,16 +64,26 @@ def test_the_list_shows_every_callback_oldest_capture_first_with_exact_values(bo
         {"id": book.a.callback_id, "status": "pending", "number": "13800138001", "hotline_number": "4008001000",
          "airing_id": book.first.pk, "reason": "surge", "arrived_at": iso(book.arrived),
          "captured_at": iso(book.a.captured_at), "reach_attempts": 2, "dial_attempts": 1,
-         "not_before": iso(book.retry), "last_result": "no_answer"},
+         "not_before": iso(book.retry), "last_result": "no_answer", "not_dialled": ""},
         {"id": book.b.callback_id, "status": "pending", "number": "13800138002", "hotline_number": "4008001000",
          "airing_id": book.second.pk, "reason": "requested", "arrived_at": iso(book.arrived),
          "captured_at": iso(book.b.captured_at), "reach_attempts": 1, "dial_attempts": 0,
-         "not_before": iso(book.b.captured_at), "last_result": ""},
+         "not_before": iso(book.b.captured_at), "last_result": "", "not_dialled": ""},
         {"id": book.c.callback_id, "status": "answered", "number": "13800138003", "hotline_number": "4008009999",
          "airing_id": None, "reason": "overflow", "arrived_at": iso(book.arrived),
          "captured_at": iso(book.c.captured_at), "reach_attempts": 1, "dial_attempts": 1,
-         "not_before": None, "last_result": "answered"},
+         "not_before": None, "last_result": "answered", "not_dialled": ""},
     ]}
+
+
+def test_a_held_callback_says_why_it_is_never_dialled(world: Any, as_role: Any) -> None:
+    held = do_capture_callback(CallbackCapture(
+        number="00882130000001", hotline_number="4008001000", airing_id=None, call_id="fraud-1", reason="abandoned",
+        arrived_at=timezone.now(), not_dialled="international"))
+    response = as_role("supervisor").get("/api/callbacks", status="held")
+    assert response.status_code == 200
+    assert [(item["id"], item["number"], item["status"], item["not_dialled"]) for item in response.json()["items"]] == [
+        (held.callback_id, "00882130000001", "held", "international")]
 
 
 @pytest.mark.parametrize(("query", "expected"), [
