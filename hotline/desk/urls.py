@@ -10,6 +10,5 @@ urlpatterns = [
     path("messages", views.messages, name="desk-messages"),
     path("messages/send", views.send_message, name="desk-send-message"),
     path("notes", views.save_note, name="desk-note"),
-    path("recordings/<int:pk>", views.recording, name="desk-recording"),
     path("", include("hotline.desk.entry_urls")),
 ]

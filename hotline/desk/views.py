@@ -6,14 +6,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.models import Role, User
 from hotline.accounts.permissions import Perm
-from hotline.calls.models import WORKLIST_CALLBACK_STATUSES, Callback, CallRecord, Queue, Recording, Seat
+from hotline.calls.models import WORKLIST_CALLBACK_STATUSES, Callback, CallRecord, Queue, Seat
 from hotline.desk.state import wrapup_seconds
 from hotline.orders.models import DeliveryMethod, PaymentMethod
 from hotline.service.actions import do_ask_supervisor, do_save_call_note, do_send_message
@@ -149,15 +149,3 @@ def save_note(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         return render(request, "desk/note_saved.html", {"errors": _form_errors(error)}, status=400)
     return render(request, "desk/note_saved.html", {"note": note})
-
-
-@login_required
-@require_GET
-def recording(request: HttpRequest, pk: int) -> FileResponse:
-    """A past call's recording, to play in the pop; only with the permission to see call records."""
-    require_perm(request, Perm.VIEW_CALLS)
-    found = get_object_or_404(Recording, pk=pk)
-    try:
-        return FileResponse(open(found.path, "rb"), content_type="audio/wav")
-    except FileNotFoundError as error:
-        raise Http404(_("The recording file is missing.")) from error

@@ -4,8 +4,6 @@ messages to the supervisors, and playing a past call's recording."""
 from __future__ import annotations
 
 import datetime
-import wave
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry
-from hotline.calls.models import Callback, CallbackReason, CallbackStatus, CallRecord, Queue, Recording, Seat
+from hotline.calls.models import Callback, CallbackReason, CallbackStatus, CallRecord, Queue, Seat
 from hotline.service.models import CallNote, Message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -40,17 +38,6 @@ def record_call(call_id: str = "c-1", caller: str = "13800138000", agent: str = 
                                      arrived_at=NOW, answered_at=NOW, ended_at=NOW)
 
 
-def recording(tmp_path: Path, name: str = "c-1.wav") -> Recording:
-    path = tmp_path / name
-    with wave.open(str(path), "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(8000)
-        file.writeframes(b"\x00\x01" * 80)
-    return Recording.objects.create(call=record_call(), path=str(path), duration_seconds="0.010",
-                                    created_at=NOW)
-
-
 # ---------------------------------------------------------------- access
 
 GETS = ["/desk/", "/desk/callbacks", "/desk/messages"]
@@ -70,12 +57,6 @@ def test_anonymous_posts_are_sent_to_sign_in_and_save_nothing(url: str) -> None:
     response = client_for().post(url, {"call_id": "c-1", "disposition": "enquiry", "body": "hi"})
     assert (response.status_code, response["Location"]) == (302, f"/login/?next={quote(url)}")
     assert saved() == before
-
-
-def test_anonymous_users_cannot_fetch_a_recording(tmp_path: Path) -> None:
-    found = recording(tmp_path)
-    response = client_for().get(f"/desk/recordings/{found.pk}")
-    assert (response.status_code, response["Location"]) == (302, f"/login/?next=/desk/recordings/{found.pk}")
 
 
 @pytest.mark.parametrize("url", GETS)
@@ -243,37 +224,3 @@ def test_a_note_without_a_disposition_is_refused_and_nothing_is_saved(agent: Any
     response = client_for(agent).post("/desk/notes", {"call_id": "c-1", "disposition": "", "notes": "x"})
     assert response.status_code == 400
     assert saved() == before
-
-
-# ---------------------------------------------------------------- recordings
-
-
-def test_an_agent_may_not_play_recordings(agent: Any, tmp_path: Path) -> None:
-    found = recording(tmp_path)
-    assert client_for(agent).get(f"/desk/recordings/{found.pk}").status_code == 403
-
-
-def test_a_supervisor_plays_a_recording_as_wav(users: dict[str, Any], tmp_path: Path) -> None:
-    found = recording(tmp_path)
-
-    response = client_for(users["supervisor"]).get(f"/desk/recordings/{found.pk}")
-
-    assert (response.status_code, response["Content-Type"]) == (200, "audio/wav")
-    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
-    assert body == (tmp_path / "c-1.wav").read_bytes()
-
-
-def test_a_missing_recording_file_is_404(users: dict[str, Any], tmp_path: Path) -> None:
-    found = recording(tmp_path)
-    (tmp_path / "c-1.wav").unlink()
-    assert client_for(users["supervisor"]).get(f"/desk/recordings/{found.pk}").status_code == 404
-
-
-def test_an_unknown_recording_is_404(users: dict[str, Any]) -> None:
-    assert client_for(users["supervisor"]).get("/desk/recordings/999999").status_code == 404
-
-
-def test_a_manager_who_sees_call_records_may_play_an_old_recording(users: dict[str, Any], tmp_path: Path) -> None:
-    found = recording(tmp_path)
-    Recording.objects.filter(pk=found.pk).update(created_at=NOW - datetime.timedelta(days=400))
-    assert client_for(users["manager"]).get(f"/desk/recordings/{found.pk}").status_code == 200
