@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
+from hotline.calls.audio import recordings_dir
 from hotline.calls.callback_store import OrmCallbackStore
 from hotline.calls.conf import callback_config, dial_settings, surge_settings
 from hotline.calls.directory import DemoPasswordError, OrmDirectory, agent_skills, queue_configs, refuse_demo_passwords
@@ -99,7 +100,7 @@ def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None)
         prompts=prompt_folder(),
         seats=seat_configs(queues),
         rtp_ports=range(settings.HOTLINE_RTP_PORT_MIN, settings.HOTLINE_RTP_PORT_MAX + 1),
-        recordings=settings.DATA_DIR / "recordings",
+        recordings=recordings_dir(),
         hold_music=HOLD_MUSIC,
         credentials=credentials,
         auth_guard=guard_settings(),
