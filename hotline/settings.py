@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "hotline.crm",
     "hotline.catalog",
     "hotline.orders",
+    "hotline.logistics",
     "hotline.calls",
     "hotline.ivrdata",
     "hotline.notify",

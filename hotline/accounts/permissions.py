@@ -57,6 +57,11 @@ class Perm(StrEnum):
     HANDLE_RETURN = "orders.handle_return"
     SETTLE_ORDER = "orders.settle_order"
     VIEW_SETTLEMENT = "orders.view_settlement"
+    # logistics: the workbench, couriers and their rules, stock, order tasks on the desk
+    VIEW_LOGISTICS = "logistics.view_shipment"  # the workbench, shipments, tracking, batches
+    MANAGE_COURIERS = "logistics.change_courier"  # couriers, coverage, fee tables, forms, feedback columns
+    ADJUST_STOCK = "logistics.add_stockmovement"  # goods received and stock counts
+    WORK_ORDER_TASKS = "logistics.change_ordertask"  # rescue calls, risk confirmations, orders sent back
     # telephony and floor
     TAKE_CALLS = "calls.take_calls"
     SUPERVISE_CALLS = "calls.supervise_calls"
@@ -108,6 +113,7 @@ _AGENT = {
 _SUPERVISOR = _AGENT | {Perm.VIEW_BLACKLIST, Perm.MANAGE_BLACKLIST, Perm.SUPERVISE_CALLS, Perm.VIEW_REPORTS,
                         Perm.VIEW_NOTIFICATIONS, Perm.HANDLE_RETURN, Perm.CHANGE_ANY_ORDER}
 _LOGISTICS = {
+    Perm.VIEW_LOGISTICS, Perm.MANAGE_COURIERS, Perm.ADJUST_STOCK,
     Perm.VIEW_CUSTOMER, Perm.VIEW_PRODUCT, Perm.VIEW_ORDER, Perm.EDIT_ORDER, Perm.CANCEL_ORDER,
     Perm.CHANGE_ANY_ORDER, Perm.REVIEW_ORDER, Perm.SHIP_ORDER, Perm.RECORD_DELIVERY, Perm.HANDLE_RETURN,
     Perm.VIEW_NOTIFICATIONS, Perm.USE_API,
@@ -122,7 +128,11 @@ _MANAGER = {
     Perm.USE_API, Perm.EXPORT_CUSTOMERS,
 }  # fmt: skip
 _SUPERVISOR |= {Perm.VIEW_CALLS}
-_MANAGER |= {Perm.VIEW_CALLS}
+_MANAGER |= {Perm.VIEW_CALLS, Perm.VIEW_LOGISTICS}
+# Agents make the calls logistics asks for (rescue a refusal, confirm a risky order); supervisors too.
+_AGENT |= {Perm.WORK_ORDER_TASKS}
+_SUPERVISOR |= {Perm.WORK_ORDER_TASKS, Perm.VIEW_LOGISTICS}
+_FINANCE |= {Perm.VIEW_LOGISTICS}
 _AGENT |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL}
 _SUPERVISOR |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL, Perm.HANDLE_VOICEMAIL}
 _MANAGER |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL}

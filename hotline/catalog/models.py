@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -77,6 +78,14 @@ class Product(models.Model):
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="products", verbose_name=_("supplier"))
     points = models.PositiveIntegerField(_("points earned"), default=0)
+    # for freight and packing: the parcel's weight is the heavier of the real and the volumetric weight
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=8, decimal_places=3, default=Decimal("0.5"),
+                                    validators=[MinValueValidator(0)])
+    volume_cm3 = models.PositiveIntegerField(_("volume (cm³)"), default=0)
+    location = models.CharField(_("warehouse location"), max_length=20, blank=True,
+                                help_text=_("Where pickers find it, e.g. A-03-2."))
+    low_stock = models.PositiveIntegerField(_("low-stock warning at"), default=0,
+                                            help_text=_("Warn agents and logistics when stock falls to this."))
     description = models.TextField(_("description"), blank=True, max_length=5000)
 
     class Meta:
