@@ -88,7 +88,9 @@ class FeeRate(models.Model):
 class Coverage(models.Model):
     """Where a courier delivers: a province, a city in it, or a district in that (blank = all of it).
 
-    The most specific row matching an address wins. Names are cpca's (`广东省`, `深圳市`, `南山区`)."""
+    The most specific row matching an address wins. Names are in the orders' normal form
+    (`hotline.lib.addresses.parse_address`): short province `广东`, city without 市 `深圳`, district `南山区`;
+    municipalities repeat the province as the city (`北京`, `北京`, `朝阳区`)."""
 
     courier = models.ForeignKey(Courier, on_delete=models.CASCADE, related_name="coverage",
                                 verbose_name=_("courier"))
