@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hotline.notify")
 
 
-def _recipient(customer: Customer) -> tuple[str, str]:
+def recipient_for(customer: Customer) -> tuple[str, str]:
     """(channel, address) for the customer's chosen channel, falling back to SMS on their phone."""
     channel = customer.notify_channel
     if channel == Channel.EMAIL and customer.email:
@@ -38,7 +38,7 @@ def _recipient(customer: Customer) -> tuple[str, str]:
 def queue_notification(customer: Customer, subject: str, body: str, *,
                        order: Order | None = None) -> Notification | None:
     """Write the message to the outbox in the caller's transaction; deliver it after commit."""
-    channel, recipient = _recipient(customer)
+    channel, recipient = recipient_for(customer)
     if channel == Channel.NONE or not recipient:
         return None
     notification = Notification.objects.create(customer=customer, order=order, channel=channel,

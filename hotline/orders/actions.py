@@ -424,27 +424,32 @@ def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
 
 
 @transaction.atomic
-def do_transition_order(order: Order, to_status: str, *, actor: Any, reason: str = "") -> Order:
+def do_transition_order(order: Order, to_status: str, *, actor: Any, reason: str = "", notify: bool = True,
+                        restock: bool = True) -> Order:
     """Move an order along its lifecycle (see transitions.py); illegal moves are refused, with why.
-    Becoming exchanged always creates the replacement order (see `do_exchange_order`)."""
+    Becoming exchanged always creates the replacement order (see `do_exchange_order`).
+
+    Logistics passes `notify=False` when it sends a richer message itself (courier and tracking number),
+    and `restock=False` on a return whose goods it restocks line by line, by their condition."""
     if to_status == Status.EXCHANGED:
         do_exchange_order(order, actor=actor, reason=reason)
         return Order.objects.select_related("customer").get(pk=order.pk)
-    return _transition(order, to_status, actor=actor, reason=reason)
+    return _transition(order, to_status, actor=actor, reason=reason, notify=notify, restock=restock)
 
 
-def _transition(order: Order, to_status: str, *, actor: Any, reason: str) -> Order:
+def _transition(order: Order, to_status: str, *, actor: Any, reason: str, notify: bool = True,
+                restock: bool = True) -> Order:
     order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
     _check_transition(order, to_status, actor, reason)
     before = snapshot(order)
     from_status = order.status
-    _apply_side_effects(order, to_status)
+    _apply_side_effects(order, to_status, restock=restock)
     order.status = to_status
     order.save()
     OrderStatusChange.objects.create(order=order, from_status=from_status, to_status=to_status,
                                      actor=actor if getattr(actor, "pk", None) else None, reason=reason)
     record(f"order_{to_status}", order, actor=actor, before=before, after={**snapshot(order), "reason": reason})
-    if to_status != Status.SETTLED and to_status != Status.EXCHANGED:
+    if notify and to_status != Status.SETTLED and to_status != Status.EXCHANGED:
         _notify(order, to_status)
     publish_on_commit("order.status_changed", {"order_id": order.pk, "number": order.number,
                                                "from": from_status, "to": to_status})
@@ -467,14 +472,17 @@ def _check_transition(order: Order, to_status: str, actor: Any, reason: str) -> 
         raise ValidationError({"reason": _("At most %(max)d characters.") % {"max": 300}})
 
 
-def _apply_side_effects(order: Order, to_status: str) -> None:
-    """Stock comes back on cancel and return; points are earned on delivery and lost on return."""
+def _apply_side_effects(order: Order, to_status: str, *, restock: bool = True) -> None:
+    """Stock comes back on cancel and return; points are earned on delivery and lost on return. A parcel
+    waiting to ship is cancelled with its order (through the reverse relation: orders never import logistics)."""
     if to_status == Status.CANCELLED:
         _return_stock(order)
+        order.shipments.filter(status="pending").update(status="cancelled")
     elif to_status == Status.DELIVERED:
         Customer.objects.filter(pk=order.customer_id).update(points=F("points") + order.points)
     elif to_status == Status.RETURNED:
-        _return_stock(order)
+        if restock:
+            _return_stock(order)
         if order.status in (Status.DELIVERED, Status.SETTLED):
             Customer.objects.filter(pk=order.customer_id).update(points=F("points") - order.points)
     elif to_status == Status.SETTLED:

@@ -3,6 +3,8 @@
     ordered → reviewed → shipped → delivered → settled
        ↓          ↓          ↓          ↓  ↘        ↓ ↘
     cancelled  cancelled  refused → returned  exchanged (a linked replacement order is created)
+                             ↓ (rescued: the customer takes it after all)
+                          delivered
 
 Returns and exchanges stay possible after settlement (a customer may send goods back within the
 return period); finance reverses the settlement then. Nothing leaves cancelled or returned.
@@ -21,6 +23,8 @@ TRANSITIONS: dict[tuple[str, str], Perm] = {
     (Status.SHIPPED, Status.DELIVERED): Perm.RECORD_DELIVERY,
     (Status.SHIPPED, Status.REFUSED): Perm.RECORD_DELIVERY,
     (Status.REFUSED, Status.RETURNED): Perm.HANDLE_RETURN,
+    # a refusal rescued by a call: the customer takes the parcel after all, before it goes back
+    (Status.REFUSED, Status.DELIVERED): Perm.RECORD_DELIVERY,
     (Status.DELIVERED, Status.SETTLED): Perm.SETTLE_ORDER,
     (Status.DELIVERED, Status.RETURNED): Perm.HANDLE_RETURN,
     (Status.DELIVERED, Status.EXCHANGED): Perm.HANDLE_RETURN,

@@ -1,0 +1,160 @@
+"""Order review (订单审核): check the order, choose its courier, and put a parcel on the shelf to ship.
+
+Review works in bulk, because a logistics clerk reviews a morning's orders at once (and the benchmark
+10,000): one query per kind of row, not per order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.accounts.audit import record
+from hotline.accounts.models import AuditEntry
+from hotline.accounts.permissions import Perm
+from hotline.logistics.actions.common import require, user_or_none
+from hotline.logistics.actions.notices import queue_order_notices
+from hotline.logistics.checks import address_problem
+from hotline.logistics.models import Courier, OrderTask, Shipment, ShipmentStatus, TaskKind, TaskStatus
+from hotline.logistics.risk import risk_for_orders
+from hotline.logistics.selection import choose_for_order, choose_for_orders
+from hotline.orders.actions import STATUS_MESSAGES
+from hotline.orders.models import DeliveryMethod, Order, OrderStatusChange, PaymentMethod, Status
+
+# Cash-on-delivery orders at this risk level get a confirmation call before they ship.
+CONFIRM_LEVELS = frozenset({"high"})
+
+
+@dataclass
+class ReviewResult:
+    """What a bulk review did: orders reviewed, orders held back with the reason, confirmation calls asked."""
+
+    reviewed: list[int] = field(default_factory=list)
+    flagged: dict[int, str] = field(default_factory=dict)
+    confirmations: list[int] = field(default_factory=list)
+
+
+@transaction.atomic
+def do_review_orders(orders: Iterable[Order], *, actor: Any) -> ReviewResult:
+    """Review the given orders that are still waiting: each gets its courier (the automatic choice, with
+    the runner-up and the reason) and a parcel waiting to ship. An order with an incomplete address or no
+    eligible courier is not reviewed; it is flagged with why. Risky COD orders get a confirmation call
+    on the desk's worklist and cannot ship until it is made."""
+    require(actor, Perm.REVIEW_ORDER)
+    ids = [order.pk for order in orders]
+    waiting = list(Order.objects.select_for_update().filter(pk__in=ids, status=Status.ORDERED)
+                   .exclude(tasks__kind=TaskKind.FIX, tasks__status=TaskStatus.OPEN)
+                   .select_related("customer").prefetch_related("lines__product").order_by("pk"))
+    result = ReviewResult()
+    shipping = [order for order in waiting if order.delivery_method != DeliveryMethod.PICKUP]
+    choices = choose_for_orders(shipping)
+    ready: list[Order] = []
+    for order in waiting:
+        problem = address_problem(order)
+        choice = choices.get(order.pk)
+        if not problem and choice is not None and choice.chosen is None:
+            problem = choice.problem
+        if problem:
+            result.flagged[order.pk] = problem
+        else:
+            ready.append(order)
+    shipments = [_shipment(order, choices[order.pk]) for order in ready if order.pk in choices]
+    _mark_reviewed(ready, actor)
+    Shipment.objects.bulk_create(shipments)
+    result.reviewed = [order.pk for order in ready]
+    result.confirmations = _ask_confirmations([o for o in ready if o.payment_method == PaymentMethod.COD], actor)
+    queue_order_notices(ready, STATUS_MESSAGES[Status.REVIEWED])
+    return result
+
+
+def _shipment(order: Order, choice: Any) -> Shipment:
+    chosen, runner_up = choice.chosen, choice.runner_up
+    cod = order.payment_method == PaymentMethod.COD
+    return Shipment(order=order, courier_id=chosen.courier_id, runner_up_id=runner_up.courier_id if runner_up else None,
+                    choice_reason=str(chosen.reason)[:300], weight_kg=chosen.weight_kg, zone=chosen.zone,
+                    freight=chosen.freight, cod_due=order.total if cod else 0, cod_fee=chosen.cod_fee if cod else 0,
+                    delivery_days=chosen.delivery_days)
+
+
+def _mark_reviewed(orders: list[Order], actor: Any) -> None:
+    """One UPDATE, the status history and the audit rows in bulk (what `do_transition_order` does per order)."""
+    if not orders:
+        return
+    now, user = timezone.now(), user_or_none(actor)
+    Order.objects.filter(pk__in=[order.pk for order in orders]).update(status=Status.REVIEWED, updated_at=now)
+    OrderStatusChange.objects.bulk_create([
+        OrderStatusChange(order=order, from_status=Status.ORDERED, to_status=Status.REVIEWED, actor=user)
+        for order in orders])
+    AuditEntry.objects.bulk_create([
+        AuditEntry(actor=user, actor_name=user.get_username() if user else "system", action="order_reviewed",
+                   object_type="orders.order", object_id=str(order.pk), object_repr=order.number,
+                   before={"status": Status.ORDERED}, after={"status": Status.REVIEWED})
+        for order in orders])
+    for order in orders:
+        order.status = Status.REVIEWED
+
+
+def _ask_confirmations(cod_orders: list[Order], actor: Any) -> list[int]:
+    """A confirmation call for each risky COD order, for the agent who took it (everyone may take it)."""
+    risks = risk_for_orders(cod_orders)
+    risky = [order for order in cod_orders if risks[order.pk].level in CONFIRM_LEVELS]
+    OrderTask.objects.bulk_create([
+        OrderTask(order=order, kind=TaskKind.CONFIRM, urgent=False, assigned_to_id=order.agent_id,
+                  reason=_("Refusal risk %(score)d: %(reasons)s") % {
+                      "score": risks[order.pk].score, "reasons": "; ".join(map(str, risks[order.pk].reasons))}[:300])
+        for order in risky])
+    return [order.pk for order in risky]
+
+
+@transaction.atomic
+def do_send_back_order(order: Order, *, reason: str, actor: Any) -> OrderTask:
+    """Review refuses the order for now: it stays 订购, leaves the review queue, and goes back to the agent's
+    worklist on the desk with the reason (call the customer, fix the order, mark it fixed)."""
+    require(actor, Perm.REVIEW_ORDER)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the order goes back to the agent.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("At most %(max)d characters.") % {"max": 300}})
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Status.ORDERED:
+        raise ValidationError(_("Order %(number)s is %(status)s: only orders waiting for review can be sent "
+                                "back.") % {"number": order.number, "status": order.get_status_display()})
+    if OrderTask.objects.filter(order=order, kind=TaskKind.FIX, status=TaskStatus.OPEN).exists():
+        raise ValidationError(_("Order %(number)s is already with the agent.") % {"number": order.number})
+    task = OrderTask.objects.create(order=order, kind=TaskKind.FIX, reason=reason, urgent=order.rush,
+                                    assigned_to_id=order.agent_id)
+    record("send_back_order", order, actor=actor, after={"reason": reason, "task": task.pk})
+    return task
+
+
+@transaction.atomic
+def do_change_courier(shipment: Shipment, courier: Courier, *, reason: str, actor: Any) -> Shipment:
+    """Logistics overrides the automatic choice for a parcel not yet shipped (audited, with the reason).
+    The courier must be able to carry it (coverage, COD terms); freight and fees are computed again."""
+    require(actor, Perm.REVIEW_ORDER)
+    shipment = Shipment.objects.select_for_update().select_related("order", "courier").get(pk=shipment.pk)
+    if shipment.status != ShipmentStatus.PENDING:
+        raise ValidationError(_("This parcel has left the warehouse: its courier can no longer change."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why you choose another courier.")})
+    option = choose_for_order(shipment.order).option(courier.pk)
+    if option is None or not option.eligible:
+        raise ValidationError({"courier": _("%(courier)s cannot carry this parcel: %(why)s") % {
+            "courier": courier.name, "why": option.why_not if option else _("not active")}})
+    before = {"courier": shipment.courier.name, "freight": str(shipment.freight)}
+    cod = shipment.order.payment_method == PaymentMethod.COD
+    shipment.courier, shipment.overridden, shipment.batch = courier, True, None
+    shipment.freight, shipment.zone, shipment.weight_kg = option.freight, option.zone, option.weight_kg
+    shipment.cod_fee, shipment.delivery_days = (option.cod_fee if cod else 0), option.delivery_days
+    shipment.choice_reason = (_("Chosen by hand: %(reason)s") % {"reason": reason.strip()})[:300]
+    shipment.save()
+    record("change_courier", shipment, actor=actor, before=before,
+           after={"courier": courier.name, "freight": str(shipment.freight), "reason": reason.strip()})
+    return shipment
