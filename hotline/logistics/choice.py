@@ -36,6 +36,25 @@ KINDS_FOR_METHOD: Mapping[str, frozenset[str]] = {
 STAGE_METHOD, STAGE_ACTIVE, STAGE_COVERAGE, STAGE_COD, STAGE_RUSH, STAGE_RATE = range(6)
 
 
+# Addresses are parsed to short names (广东, 深圳) and coverage is imported with cpca's full ones (广东省,
+# 深圳市): both are compared without these suffixes, longest first.
+PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
+CITY_SUFFIXES = ("地区", "市")
+
+
+def place_key(name: str, suffixes: Sequence[str] = PROVINCE_SUFFIXES) -> str:
+    """A province's (or, with CITY_SUFFIXES, a city's) name without its administrative suffix."""
+    name = name.strip()
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def city_key(name: str) -> str:
+    return place_key(name, CITY_SUFFIXES)
+
+
 # ---------------------------------------------------------------- inputs
 
 @dataclass(frozen=True)
@@ -82,10 +101,20 @@ class CourierTerms:
     coverage: tuple[Area, ...] = ()
     rates: tuple[Rate, ...] = ()
 
+    # coverage by province key: (city key, district, row); built once, read for every parcel
+    _areas: Mapping[str, tuple[tuple[str, str, Area], ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        areas: dict[str, list[tuple[str, str, Area]]] = {}
+        for area in self.coverage:
+            areas.setdefault(place_key(area.province), []).append((city_key(area.city), area.district, area))
+        object.__setattr__(self, "_areas", {key: tuple(rows) for key, rows in areas.items()})
+
     def area_for(self, province: str, city: str, district: str) -> Area | None:
         """The most specific coverage row that contains the address (district > city > province)."""
-        matching = [area for area in self.coverage if area.province == province
-                    and area.city in ("", city) and area.district in ("", district)]
+        city = city_key(city)
+        matching = [area for area_city, area_district, area in self._areas.get(place_key(province), ())
+                    if area_city in ("", city) and area_district in ("", district)]
         return max(matching, key=lambda area: area.specificity, default=None)
 
     def rate_for(self, zone: str) -> Rate | None:
@@ -125,7 +154,7 @@ class Outcomes:
 
 @dataclass(frozen=True)
 class DeliveryStats:
-    """Measured outcomes per (courier id, city) and per courier nationally."""
+    """Measured outcomes per (courier id, city_key(city)) and per courier nationally."""
 
     by_city: Mapping[tuple[int, str], Outcomes] = field(default_factory=dict)
     national: Mapping[int, Outcomes] = field(default_factory=dict)
@@ -134,9 +163,12 @@ class DeliveryStats:
     def from_cities(cls, by_city: Mapping[tuple[int, str], Outcomes]) -> DeliveryStats:
         """National figures summed from the per-city ones."""
         national: dict[int, Outcomes] = {}
-        for (courier_id, _city), outcomes in by_city.items():
+        cities: dict[tuple[int, str], Outcomes] = {}
+        for (courier_id, city), outcomes in by_city.items():
             national[courier_id] = national.get(courier_id, Outcomes()) + outcomes
-        return cls(by_city=dict(by_city), national=national)
+            key = (courier_id, city_key(city))
+            cities[key] = cities.get(key, Outcomes()) + outcomes
+        return cls(by_city=cities, national=national)
 
 
 @dataclass(frozen=True)
@@ -306,7 +338,7 @@ def _price(courier: CourierTerms, parcel: Parcel, stats: DeliveryStats, policy: 
     freight = freight_for(rate, parcel.weight_kg)
     cod_fee = cod_fee_for(courier, parcel.cod_amount) if parcel.cod else ZERO
     national = success_rate(stats.national.get(courier.id, Outcomes()), policy.prior_rate, policy.prior_strength)
-    city = stats.by_city.get((courier.id, parcel.city), Outcomes())
+    city = stats.by_city.get((courier.id, city_key(parcel.city)), Outcomes())
     rate_here = success_rate(city, national, policy.prior_strength)
     refusal_cost = yuan(freight * (1 + courier.return_freight_percent / 100) + policy.lost_margin)
     expected = yuan(freight + cod_fee + (1 - rate_here) * refusal_cost)

@@ -333,3 +333,15 @@ def test_override_when_nothing_was_eligible_clears_the_problem() -> None:
     forced = override(choice, 1, force=True)
     assert forced.chosen is not None and forced.chosen.courier_id == 1
     assert (forced.runner_up, forced.problem, forced.reason) == (None, "", forced.chosen.reason)
+
+
+def test_short_and_full_place_names_match() -> None:
+    # the desk's address parser gives 广东 / 深圳 / 北京, coverage is imported as 广东省 / 深圳市 / 北京市
+    beijing = Area(province="北京市", city="北京市", zone="A")
+    couriers = [courier(1, "SF"), courier(2, "BJ", areas=(beijing,))]
+    by_city = {(1, "深圳市"): Outcomes(delivered=10)}
+    shenzhen = choose_courier(parcel(province="广东", city="深圳"), couriers, DeliveryStats.from_cities(by_city))
+    assert names(shenzhen) == ["SF"]
+    assert shenzhen.chosen is not None and shenzhen.chosen.city_parcels == 10
+    assert names(choose_courier(parcel(province="北京", city="北京", district="朝阳区"), couriers)) == ["BJ"]
+    assert names(choose_courier(parcel(province="内蒙古自治区", city="呼和浩特市"), couriers)) == []
