@@ -21,14 +21,15 @@ from hotline.accounts.permissions import Perm
 from hotline.logistics.actions.common import require, user_or_none
 from hotline.logistics.actions.notices import queue_order_notices
 from hotline.logistics.checks import address_problem
+from hotline.logistics.choice import NotEligible, override
 from hotline.logistics.models import Courier, OrderTask, Shipment, ShipmentStatus, TaskKind, TaskStatus
-from hotline.logistics.risk import risk_for_orders
+from hotline.logistics.risk import HIGH, risk_for_orders
 from hotline.logistics.selection import choose_for_order, choose_for_orders
 from hotline.orders.actions import STATUS_MESSAGES
 from hotline.orders.models import DeliveryMethod, Order, OrderStatusChange, PaymentMethod, Status
 
 # Cash-on-delivery orders at this risk level get a confirmation call before they ship.
-CONFIRM_LEVELS = frozenset({"high"})
+CONFIRM_LEVELS = frozenset({HIGH})
 
 
 @dataclass
@@ -106,10 +107,14 @@ def _ask_confirmations(cod_orders: list[Order], actor: Any) -> list[int]:
     risky = [order for order in cod_orders if risks[order.pk].level in CONFIRM_LEVELS]
     OrderTask.objects.bulk_create([
         OrderTask(order=order, kind=TaskKind.CONFIRM, urgent=False, assigned_to_id=order.agent_id,
-                  reason=_("Refusal risk %(score)d: %(reasons)s") % {
-                      "score": risks[order.pk].score, "reasons": "; ".join(map(str, risks[order.pk].reasons))}[:300])
+                  reason=_risk_words(risks[order.pk]))
         for order in risky])
     return [order.pk for order in risky]
+
+
+def _risk_words(risk: Any) -> str:
+    reasons = "; ".join(str(reason) for reason in risk.reasons)
+    return (_("Refusal risk %(score)d: %(reasons)s") % {"score": risk.score, "reasons": reasons})[:300]
 
 
 @transaction.atomic
@@ -144,10 +149,12 @@ def do_change_courier(shipment: Shipment, courier: Courier, *, reason: str, acto
         raise ValidationError(_("This parcel has left the warehouse: its courier can no longer change."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why you choose another courier.")})
-    option = choose_for_order(shipment.order).option(courier.pk)
-    if option is None or not option.eligible:
+    try:
+        option = override(choose_for_order(shipment.order), courier.pk).chosen
+    except NotEligible as exc:
         raise ValidationError({"courier": _("%(courier)s cannot carry this parcel: %(why)s") % {
-            "courier": courier.name, "why": option.why_not if option else _("not active")}})
+            "courier": courier.name, "why": str(exc)}}) from exc
+    assert option is not None  # override always chooses, or refuses
     before = {"courier": shipment.courier.name, "freight": str(shipment.freight)}
     cod = shipment.order.payment_method == PaymentMethod.COD
     shipment.courier, shipment.overridden, shipment.batch = courier, True, None
