@@ -3,6 +3,7 @@
     hotline demo          migrate, load demo data if empty, print logins, serve on 127.0.0.1:8000
     hotline serve         serve the web app (uvicorn, uvloop)
     hotline engine        run the telephony engine (SIP, RTP, IVR, ACD) on uvloop until Ctrl+C
+    hotline worker        run the task worker (imports, printing, feedback files) until Ctrl+C
     hotline migrate       create or upgrade the database
     hotline loaddemo      load the demo data set (--customers 1000000 for a benchmark-sized one)
     hotline createadmin   create an administrator
@@ -22,6 +23,7 @@ COMMANDS = {
     "demo": "demo",
     "serve": "serve",
     "engine": "engine",
+    "worker": "worker",
     "migrate": "migrate",
     "loaddemo": "loaddemo",
     "createadmin": "createadmin",

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "hotline.accounts",
     "hotline.media",
     "hotline.crm",
@@ -111,6 +113,7 @@ INSTALLED_APPS = [
     "hotline.desk",
     "hotline.wallboard",
     "hotline.core",
+    "hotline.jobs",
     "hotline.demo",
     "hotline.bench",
     "hotline.simulate",
@@ -197,6 +200,12 @@ CHANNEL_LAYERS = {
     "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
     if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 }
+
+# Long work (imports, printing, feedback files) runs on the task worker (`hotline worker`; a thread of
+# `hotline demo`): django-tasks with its database backend, so a queued job is a row in this database and
+# survives restarts (docs/jobs.md). HOTLINE_JOBS_BACKEND names the TASKS entry jobs are queued on.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+HOTLINE_JOBS_BACKEND = "default"
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -24,3 +24,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # test process, never into the working copy's data folder.
 DATA_DIR = Path(tempfile.gettempdir()) / f"hotline-test-data-{os.getpid()}"
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Jobs run at once, inside the request that starts them, unless a test queues them for a real worker
+# (settings.HOTLINE_JOBS_BACKEND = "database": tests/jobs/test_worker.py).
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}

@@ -4,7 +4,8 @@
   `do_delete_object`), inline rows too; the audit log replaces Django's own admin LogEntry, and an
   object's "History" button opens its audit entries.
 - `ImportExportAdmin`: the Import page and the Export links/actions of a changelist, on top of a
-  `hotline.lib.xlsx.TableImport` (the same import the `hotline import` command runs).
+  `hotline.lib.xlsx.TableImport` (the same import the `hotline import` command runs). An upload becomes a
+  job for the task worker (`hotline.jobs`), whose page shows the progress and the result.
 - `ReadOnlyAdmin`: screens that only show what actions wrote (audit log, outbox).
 """
 
@@ -29,8 +30,10 @@ from django.utils.translation import gettext_lazy
 
 from hotline.accounts.actions import do_delete_object, do_save_object
 from hotline.core.exports import do_export_table
+from hotline.jobs.actions import run_job
+from hotline.jobs.imports import import_kind
 from hotline.lib.phones import normalize_phone
-from hotline.lib.xlsx import ImportResult, TableImport
+from hotline.lib.xlsx import TableImport
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 CONTENT_TYPES = {
@@ -220,20 +223,19 @@ class ImportExportAdmin(AuditedAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload a file; show every bad row; import per the rules of `TableImport.run`."""
+        """Upload a file and hand it to the task worker; its job page shows the progress and every bad row
+        (the import itself follows the rules of `TableImport.run`)."""
         if not self.has_import_permission(request):
             raise PermissionDenied
         posted = request.method == "POST"
         form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
-        result: ImportResult | None = None
         if posted and form.is_valid():
             upload = form.cleaned_data["file"]
-            result = self.import_class(actor=request.user).run(upload, upload.name,
-                                                               good_rows=form.cleaned_data["good_rows"])
-            self.message_user(request, result.summary(), messages.SUCCESS if result.imported else messages.ERROR)
-            if result.imported and not result.errors:
-                return redirect(reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "result": result,
+            job = run_job(import_kind(self.model._meta.label_lower), actor=request.user,
+                          payload={"good_rows": form.cleaned_data["good_rows"]}, file=upload.read(),
+                          file_name=upload.name)
+            return redirect(reverse("jobs:job", args=[job.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "columns": self.import_class.columns, "title": _("Import %(name)s")
                    % {"name": self.model._meta.verbose_name_plural}}
         return TemplateResponse(request, "admin/hotline/import.html", context)

@@ -16,6 +16,11 @@ from django.utils.translation import ngettext
 from hotline.lib.xlsx.tables import Column, ImportFileError, Row, read_rows, write_csv, write_xlsx
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done: int, total: int) -> None:
+    """The default progress hook: nobody is watching."""
 
 
 @dataclass(frozen=True)
@@ -144,8 +149,14 @@ class TableImport:
             return write_csv(headers, rows()), written
         return write_xlsx(str(cls.sheet_title), headers, rows()), written
 
-    def run(self, stream: IO[bytes], filename: str, *, good_rows: bool = False) -> ImportResult:
-        """Import a file. With errors, nothing is written unless `good_rows`; writing is atomic."""
+    def run(self, stream: IO[bytes], filename: str, *, good_rows: bool = False, progress: Progress | None = None,
+            before_commit: Callable[[ImportResult], None] | None = None) -> ImportResult:
+        """Import a file. With errors, nothing is written unless `good_rows`; writing is atomic.
+
+        `progress(done, total)` is told of every row parsed then applied (total: twice the rows);
+        `before_commit(result)` runs inside the import's transaction when rows were imported, so that a
+        job can record itself done in the same commit as the rows (hotline/jobs).
+        """
         result = ImportResult()
         try:
             rows = read_rows(stream, filename, self.columns)
@@ -154,21 +165,26 @@ class TableImport:
             result.file_error = exc.message
             return result
         result.total = len(rows)
-        parsed = self._parse_all(rows, result)
+        report = progress or _no_progress
+        parsed = self._parse_all(rows, result, report)
         with transaction.atomic():
-            self._apply_all(parsed, result)
+            self._apply_all(parsed, result, report)
             bad = set(result.bad_rows)
             result.imported = (not bad or good_rows) and len(bad) < result.total
+            result.errors.sort(key=lambda error: error.row)
             if not result.imported:
                 transaction.set_rollback(True)
                 result.created = result.updated = result.unchanged = 0
-        result.errors.sort(key=lambda error: error.row)
+            elif before_commit is not None:
+                before_commit(result)
         return result
 
-    def _parse_all(self, rows: list[Row], result: ImportResult) -> list[tuple[int, dict[str, Any]]]:
+    def _parse_all(self, rows: list[Row], result: ImportResult, progress: Progress) -> list[tuple[int, dict[str, Any]]]:
         seen: dict[Hashable, int] = {}
         parsed: list[tuple[int, dict[str, Any]]] = []
-        for row in rows:
+        steps = 2 * len(rows)
+        for done, row in enumerate(rows, 1):
+            progress(done, steps)
             try:
                 data = self.parse(row)
             except ValidationError as exc:
@@ -184,8 +200,10 @@ class TableImport:
             parsed.append((row.number, data))
         return parsed
 
-    def _apply_all(self, parsed: list[tuple[int, dict[str, Any]]], result: ImportResult) -> None:
-        for number, data in parsed:
+    def _apply_all(self, parsed: list[tuple[int, dict[str, Any]]], result: ImportResult, progress: Progress) -> None:
+        steps, skipped = 2 * result.total, 2 * result.total - len(parsed)
+        for done, (number, data) in enumerate(parsed, skipped + 1):
+            progress(done, steps)
             try:
                 with transaction.atomic():
                     outcome = self.apply(data)

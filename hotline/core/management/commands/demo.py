@@ -13,6 +13,7 @@ from hotline.accounts.permissions import Role
 from hotline.calls.embedded import EmbeddedEngine
 from hotline.calls.models import Seat
 from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS, SHOWCASE_NUMBER
+from hotline.jobs.worker import JobWorker
 from hotline.simulate import DEFAULT_DNIS, DEMO_SIP_PASSWORD
 
 
@@ -33,7 +34,7 @@ def seat_lines(registrar: str, desk_url: str) -> list[str]:
 
 class Command(BaseCommand):
     help = ("Migrate, load the demo data when the database is empty, print the logins, the seats and their "
-            "phones, and serve the web app with the telephony engine beside it.")
+            "phones, and serve the web app with the telephony engine and the task worker beside it.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="Prepare the database and stop.")
         parser.add_argument("--no-engine", action="store_true",
                             help="Serve the web app only, without the telephony engine beside it.")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="Do not run the task worker (imports, printing) in this process.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
@@ -68,11 +71,21 @@ class Command(BaseCommand):
                           "`hotline simulate airing --cps 5 --duration 30 --agents 10`.\n")
         if options["no_serve"]:
             return
+        worker = None if options["no_worker"] else self.start_worker()
         try:
             call_command("serve", host=options["host"], port=options["port"])
         finally:
+            if worker is not None:
+                worker.stop()
             if engine is not None:
                 engine.stop()
+
+    def start_worker(self) -> JobWorker:
+        """The task worker on a thread of this process (ARCHITECTURE: "Embedded default")."""
+        worker = JobWorker()
+        worker.start()
+        self.stdout.write("Task worker: running in this process (imports and printing run on it).\n")
+        return worker
 
     def start_engine(self) -> EmbeddedEngine | None:
         """The engine in this process (SIP on HOTLINE_SIP_PORT); the web app still runs if it cannot start."""
