@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.permissions import Perm
@@ -28,13 +29,15 @@ from hotline.calls.models import Callback, CallRecord
 from hotline.catalog.models import CrossSell, GiftRule, Product, SaleStatus
 from hotline.catalog.queries import search_products
 from hotline.crm.actions import CustomerData, do_create_customer
-from hotline.crm.models import Customer
+from hotline.crm.models import Address, Customer
 from hotline.crm.queries import search_customers
 from hotline.lib.addresses import parse_address
 from hotline.lib.money import yuan
 from hotline.lib.phones import PhoneInfo, is_valid_phone, normalize_phone
+from hotline.logistics.risk import HIGH, risk_for_new_order
+from hotline.logistics.selection import cod_available
 from hotline.orders.actions import MAX_QUANTITY, LineInput, OrderInput, Quote, do_create_order, quote_order
-from hotline.orders.models import Order
+from hotline.orders.models import DeliveryMethod, Order, PaymentMethod
 
 PRODUCT_LIMIT = 8
 CUSTOMER_LIMIT = 8
@@ -163,6 +166,49 @@ def call_attribution(call_id: str, actor: Any) -> tuple[str, datetime.datetime] 
     if callback is None or callback.hotline_number is None:
         return None
     return callback.hotline_number.number, callback.arrived_at
+
+
+# ---------------------------------------------------------------- warnings while the order is typed
+
+def entry_warnings(body: dict[str, Any], total: Decimal) -> list[dict[str, Any]]:
+    """What the agent should hear before placing a cash-on-delivery order: no courier collects cash at the
+    address (when one is known), or a high refusal risk with its reasons. Advisory only: a malformed field
+    is ignored here (placing the order reports it)."""
+    if body.get("payment_method") != PaymentMethod.COD:
+        return []
+    warnings: list[dict[str, Any]] = []
+    place = _quoted_place(body)
+    method = body.get("delivery_method")
+    if place is not None:
+        available, problem = cod_available(*place, total,
+                                           delivery_method=method if method in DeliveryMethod.values else None)
+        if not available:
+            warnings.append({"kind": "cod", "text": problem})
+    customer_id = body.get("customer_id") if _is_int(body.get("customer_id")) else None
+    if customer_id is not None or body.get("new_customer"):
+        province, city, _district = place or ("", "", "")
+        risk = risk_for_new_order(customer_id, province, city, total)
+        if risk.level == HIGH:
+            reasons = pgettext("list separator", ", ").join(risk.reasons)
+            warnings.append({"kind": "risk", "score": risk.score, "level": risk.level,
+                             "text": _("High risk of refusal (%(score)d points): %(reasons)s")
+                             % {"score": risk.score, "reasons": reasons}})
+    return warnings
+
+
+def _quoted_place(body: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(province, city, district) of the address typed, or of the chosen customer's saved address."""
+    text = body.get("address_text")
+    if isinstance(text, str) and text.strip() and len(text) <= MAX_ADDRESS_LENGTH:
+        parsed = parse_address(text.strip())
+        return (parsed.province, parsed.city, parsed.district) if parsed.province or parsed.city else None
+    address_id, customer_id = body.get("address_id"), body.get("customer_id")
+    if not _is_int(address_id) or not _is_int(customer_id):
+        return None
+    address = Address.objects.filter(pk=address_id, customer_id=customer_id).first()
+    if address is None or not (address.province or address.city):
+        return None
+    return address.province, address.city, address.district
 
 
 # ---------------------------------------------------------------- reading the page's input
@@ -324,12 +370,17 @@ def customers(request: HttpRequest) -> HttpResponse:
 @require_POST
 @desk_endpoint(Perm.CREATE_ORDER)
 def quote(request: HttpRequest) -> HttpResponse:
-    """What the lines typed so far cost, with their gifts and points; nothing is written."""
+    """What the lines typed so far cost, with their gifts and points; nothing is written. When the page
+    sends the order's payment method too, `warnings` says what the agent should know before placing it."""
     try:
-        priced = quote_order(parse_lines(json_body(request).get("lines")))
+        body = json_body(request)
+        priced = quote_order(parse_lines(body.get("lines")))
     except ValidationError as exc:
         return error_response(exc)
-    return JsonResponse(quote_json(priced))
+    answer = quote_json(priced)
+    if "payment_method" in body:
+        answer["warnings"] = entry_warnings(body, priced.total)
+    return JsonResponse(answer)
 
 
 @require_POST

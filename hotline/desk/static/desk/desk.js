@@ -313,12 +313,14 @@
     if (!lines.length) {
       $("order-total").textContent = "¥0.00";
       $("gifts").textContent = "";
+      showWarnings([]);
       showLineErrors(null);
       return;
     }
     try {
-      const data = await request("POST", "/desk/quote", { lines: linePayload() });
+      const data = await request("POST", "/desk/quote", quotePayload());
       if (mine !== quoting) return; // a newer quote is on its way
+      showWarnings(data.warnings || []);
       data.lines.forEach((quoted, index) => {
         if (lines[index]) Object.assign(lines[index], { unit_price: quoted.unit_price, amount: quoted.amount });
       });
@@ -330,6 +332,33 @@
     } catch (error) {
       if (mine === quoting) showLineErrors(error);
     }
+  }
+
+  // The quote also gets who, where and how the order is paid, so the server can warn before the order is placed
+  // (no courier collects cash on delivery at the address, a high refusal risk).
+  function quotePayload() {
+    const addressId = $("address-select").value;
+    return {
+      lines: linePayload(),
+      payment_method: $("payment-method").value,
+      delivery_method: $("delivery-method").value,
+      customer_id: order.mode === "existing" ? order.customer_id : null,
+      new_customer: order.mode === "new",
+      address_id: addressId ? parseInt(addressId, 10) : null,
+      address_text: $("address-text").value.trim(),
+    };
+  }
+
+  function showWarnings(warnings) {
+    const list = $("order-warnings");
+    list.innerHTML = "";
+    for (const warning of warnings) {
+      const item = document.createElement("li");
+      item.dataset.kind = warning.kind;
+      item.textContent = "⚠ " + warning.text;
+      list.appendChild(item);
+    }
+    list.hidden = !warnings.length;
   }
 
   function linePayload() {
@@ -748,6 +777,9 @@
     $("product-q").addEventListener("input", search);
     $("product-q").addEventListener("keydown", onSearchKey);
     $("address-text").addEventListener("change", parseAddress);
+    for (const id of ["address-text", "address-select", "payment-method", "delivery-method"]) {
+      $(id).addEventListener("change", () => quote()); // the warnings depend on them
+    }
     $("order-form").addEventListener("input", fieldEdited);
     $("order-form").addEventListener("submit", (event) => {
       event.preventDefault();
