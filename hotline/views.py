@@ -33,14 +33,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def start_page(user: Any) -> str:
-    """Where a user starts: supervisors at the wallboard, agents at the desk, everybody else in the back
-    office; anybody signed out at the sign-in page."""
+    """Where a user starts: supervisors at the wallboard, agents at the desk, logistics at its workbench,
+    everybody else in the back office; anybody signed out at the sign-in page."""
     if user is None or not user.is_authenticated:
         return settings.LOGIN_URL
     if user.has_perm(Perm.SUPERVISE_CALLS):
         return "/wallboard/"
     if user.has_perm(Perm.TAKE_CALLS):
         return "/desk/"
+    if getattr(user, "role", "") == "logistics" and user.has_perm(Perm.VIEW_LOGISTICS):
+        return "/logistics/"
     return "/admin/"
 
 

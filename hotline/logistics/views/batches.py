@@ -1,0 +1,65 @@
+"""待发货 / 分检 Batches: parcels waiting per courier, batches by courier, and their printed documents."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from hotline.logistics import queries
+from hotline.logistics.actions import do_create_batches, do_log_print
+from hotline.logistics.models import DispatchBatch, PrintKind
+from hotline.logistics.views.common import page, workbench_user
+from hotline.logistics.views.documents import file_name, render_batch
+
+
+@login_required
+@require_GET
+def batches(request: HttpRequest) -> HttpResponse:
+    """Parcels waiting for a batch, per courier, and the latest batches with their print buttons."""
+    workbench_user(request, "batches")
+    waiting = queries.waiting_by_courier()
+    return page(request, "logistics/batches.html", "batches", {
+        "waiting": waiting, "waiting_total": sum(row["parcels"] for row in waiting),
+        "batches": queries.recent_batches()})
+
+
+@login_required
+@require_POST
+def create_batches(request: HttpRequest) -> HttpResponse:
+    """按快递公司分检: one batch per courier of all parcels waiting."""
+    user = workbench_user(request, "batches")
+    made = do_create_batches(actor=user)
+    if made:
+        messages.success(request, ngettext("%(count)d batch created: %(numbers)s.",
+                                           "%(count)d batches created: %(numbers)s.", len(made))
+                         % {"count": len(made), "numbers": "、".join(batch.number for batch in made)})
+    else:
+        messages.info(request, _("No parcel is waiting for a batch."))
+    return redirect("logistics:batches")
+
+
+@login_required
+@require_POST
+def print_batch(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """A batch's document as PDF, logged (a second print of a kind is a reprint): shown in the browser, or
+    downloaded when the form asks for it."""
+    user = workbench_user(request, "batches")
+    batch = get_object_or_404(DispatchBatch.objects.select_related("courier__form_template"), pk=pk)
+    if kind not in PrintKind.values:
+        raise Http404
+    try:
+        data, pages = render_batch(batch, kind)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("logistics:batches")
+    do_log_print(batch, kind, pages, actor=user)
+    disposition = "attachment" if request.POST.get("download") else "inline"
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'{disposition}; filename="{file_name(batch, kind)}"'
+    return response
