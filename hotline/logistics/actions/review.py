@@ -51,7 +51,7 @@ def do_review_orders(orders: Iterable[Order], *, actor: Any) -> ReviewResult:
     ids = [order.pk for order in orders]
     waiting = list(Order.objects.select_for_update().filter(pk__in=ids, status=Status.ORDERED)
                    .exclude(tasks__kind=TaskKind.FIX, tasks__status=TaskStatus.OPEN)
-                   .select_related("customer").prefetch_related("lines__product").order_by("pk"))
+                   .select_related("customer").prefetch_related("lines__product", "customer__phones").order_by("pk"))
     result = ReviewResult()
     shipping = [order for order in waiting if order.delivery_method != DeliveryMethod.PICKUP]
     choices = choose_for_orders(shipping)
