@@ -1,4 +1,7 @@
-"""Demo suppliers, products, gift rules and cross-sells, written from the tables in `data.py`."""
+"""Demo suppliers, products, gift rules and cross-sells, written from the tables in `data.py`.
+
+Products carry their shipping facts (weight, packed volume, warehouse location, low-stock level) from
+`data.PRODUCT_SHIPPING`, which the demo's shipments and pick lists use."""
 
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ class ProductInfo:
     price: Decimal
     points: int
     orderable: bool
+    weight_kg: Decimal = Decimal("0.5")
+    volume_cm3: int = 0
+    stock: int | None = None  # None: stock not tracked
 
 
 @dataclass(frozen=True)
@@ -68,11 +74,13 @@ def create_catalogue() -> Catalogue:
     suppliers = Supplier.objects.bulk_create(
         [Supplier(name=name, contact_name=contact, phone=phone, email=email, address=address)
          for name, contact, phone, email, address in data.SUPPLIERS])
-    products = Product.objects.bulk_create([_product(row, suppliers) for row in data.PRODUCTS])
+    products = [_product(row, suppliers) for row in data.PRODUCTS]
+    _place(products)
+    Product.objects.bulk_create(products)
     catalogue = Catalogue()
     for product in products:
         catalogue.add(ProductInfo(product.pk, product.short_code, product.name, product.price, product.points,
-                                  product.orderable))
+                                  product.orderable, product.weight_kg, product.volume_cm3, product.stock))
     _create_gift_rules(catalogue)
     _create_cross_sells(catalogue)
     return catalogue
@@ -86,6 +94,17 @@ def _product(row: tuple[str, str, str, str, str, int, int, str, int | None],
                    cost=data.money(cost), supplier=suppliers[supplier], points=points,
                    status=SaleStatus(status), track_stock=stock is not None, stock=stock,
                    description=f"{name}，电视购物热销款，货到付款，七天无理由退货。")
+
+
+def _place(products: list[Product]) -> None:
+    """Weight, volume, low-stock level and a shelf: shelves are counted per area in table order."""
+    shelves: dict[str, int] = {}
+    for product in products:
+        weight, volume, area, low_stock = data.PRODUCT_SHIPPING[product.short_code]
+        shelves[area] = shelves.get(area, 0) + 1
+        product.weight_kg, product.volume_cm3, product.low_stock = Decimal(weight), volume, low_stock
+        level = 1 if product.weight_kg >= data.HEAVY_KG else 2 + shelves[area] % 2
+        product.location = f"{area}-{shelves[area]:02d}-{level}"
 
 
 def _create_gift_rules(catalogue: Catalogue) -> None:

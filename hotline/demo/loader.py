@@ -1,4 +1,5 @@
-"""Loading the demo data set into an empty database: users, catalogue, media, customers, orders.
+"""Loading the demo data set into an empty database: users, catalogue, couriers, media, customers, orders,
+and the orders' parcels, tracking events and stock ledger.
 
 Rows are written with bulk_create in batches inside one transaction, so a failed load leaves nothing
 behind and a million customers need memory for one batch only. Orders are planned before customers are
@@ -31,25 +32,28 @@ from hotline.crm.models import Address, Customer, CustomerPhone
 from hotline.demo.call_center import create_call_center
 from hotline.demo.catalogue import create_catalogue
 from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS, SHOWCASE_NUMBER
+from hotline.demo.logistics import create_couriers
 from hotline.demo.media import create_stations, plan_airings, write_airings
 from hotline.demo.orders import OrderPlanner, PlannedOrder, Staff, customer_facts, number_counters, order_rows
 from hotline.demo.people import CustomerFacts, CustomerGenerator, CustomerSnapshot, PhoneSpace
+from hotline.demo.shipments import ShipmentPlanner
 from hotline.lib.phones import MOBILE, phone_info
+from hotline.logistics.models import Courier, Coverage, FeeRate, Shipment, ShipmentEvent, StockMovement
 from hotline.media.models import Airing, Station
 from hotline.orders.models import Order, OrderLine, OrderNumberCounter, OrderStatusChange
 from hotline.service.demo import load_demo_scripts
 
 # Bumped whenever the generator changes what a given seed produces, so benchmarks reload their data.
-DATASET_VERSION = 3
+DATASET_VERSION = 4
 LOAD_ACTION = "load_demo"
 MAX_CUSTOMERS = PhoneSpace(0).size
 # Checked before loading, so that the demo never mixes with real data.
 CHECKED_MODELS: dict[str, type[models.Model]] = {
     "users": User, "customers": Customer, "suppliers": Supplier, "products": Product, "stations": Station,
-    "airings": Airing, "orders": Order,
+    "airings": Airing, "orders": Order, "couriers": Courier,
 }  # fmt: skip
 # Written with explicit ids: their sequences must be moved past them afterwards (PostgreSQL).
-EXPLICIT_ID_MODELS: tuple[type[models.Model], ...] = (Customer, Airing, Order, OrderLine)
+EXPLICIT_ID_MODELS: tuple[type[models.Model], ...] = (Customer, Airing, Order, OrderLine, Shipment)
 
 Progress = Callable[[str], None]
 
@@ -107,6 +111,7 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
         staff = _create_users()
         report.counts.update(create_call_center(staff.agents, staff.supervisor))
         catalogue = create_catalogue()
+        couriers = create_couriers()
         media = create_stations()
         plan_airings(random.Random(f"airings-{options.seed}"), media, catalogue, now)
         write_airings(media, catalogue)
@@ -115,10 +120,15 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
                              stations=len(media.station_ids), airings=len(media.airings))
         say(f"catalogue, {len(media.airings)} airings ({time.perf_counter() - started:.1f} s)")
         rng = random.Random(f"orders-{options.seed}")
-        planned = OrderPlanner(rng, catalogue, media, staff, options.customers, now).plan(options.orders)
+        phones = PhoneSpace(options.seed)
+        planned = OrderPlanner(rng, catalogue, media, staff, options.customers, now,
+                               city_of=lambda index: phones.mobile(index)[2].name).plan(options.orders)
         facts = customer_facts(rng, planned, now)
         snapshots = _write_customers(options, now, facts, report, say, started)
-        _write_orders(planned, snapshots, report, options.batch_size)
+        rows = _write_orders(planned, snapshots, report, options.batch_size)
+        shipments = ShipmentPlanner(catalogue, couriers, staff.logistics, now, random.Random(f"parcels-{options.seed}"))
+        _write_logistics(shipments, planned, rows, report, options.batch_size)
+        say(f"orders, parcels and stock ledger ({time.perf_counter() - started:.1f} s)")
         _add_showcase_phone(report)
         _reset_sequences()
     report.seconds = time.perf_counter() - started  # after the commit, which is part of the cost
@@ -167,13 +177,26 @@ def _write_customers(options: DemoOptions, now: datetime.datetime, facts: dict[i
 
 
 def _write_orders(planned: list[PlannedOrder], snapshots: dict[int, CustomerSnapshot], report: LoadReport,
-                  batch_size: int) -> None:
+                  batch_size: int) -> dict[int, Order]:
     orders, lines, history = order_rows(planned, snapshots)
     Order.objects.bulk_create(orders, batch_size=batch_size)
     OrderLine.objects.bulk_create(lines, batch_size=batch_size)
     OrderStatusChange.objects.bulk_create(history, batch_size=batch_size)
     OrderNumberCounter.objects.bulk_create(number_counters(planned))
     report.counts.update(orders=len(orders), order_lines=len(lines), status_changes=len(history))
+    return {order.pk: order for order in orders}
+
+
+def _write_logistics(planner: ShipmentPlanner, planned: list[PlannedOrder], orders: dict[int, Order],
+                     report: LoadReport, batch_size: int) -> None:
+    """The parcels of the orders that left the warehouse, their events, and the stock ledger."""
+    rows = planner.rows(planned, orders)
+    Shipment.objects.bulk_create(rows.shipments, batch_size=batch_size)
+    ShipmentEvent.objects.bulk_create(rows.events, batch_size=batch_size)
+    StockMovement.objects.bulk_create(rows.movements, batch_size=batch_size)
+    report.counts.update(couriers=Courier.objects.count(), coverage=Coverage.objects.count(),
+                         fee_rates=FeeRate.objects.count(), shipments=len(rows.shipments),
+                         shipment_events=len(rows.events), stock_movements=len(rows.movements))
 
 
 def _add_showcase_phone(report: LoadReport) -> None:
@@ -212,7 +235,8 @@ def _timestamps_as_given() -> Iterator[None]:
     `auto_now`/`auto_now_add` fields overwrite any value with the current time on insert; the demo needs
     a week of history, so the flags are switched off on the models it writes, and restored afterwards.
     """
-    fields = [f for model in (Customer, Order, OrderStatusChange) for f in model._meta.concrete_fields
+    written = (Customer, Order, OrderStatusChange, Shipment, ShipmentEvent, StockMovement)
+    fields = [f for model in written for f in model._meta.concrete_fields
               if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add)]
     saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
     for f in fields:

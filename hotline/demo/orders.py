@@ -5,6 +5,10 @@ the airing that brought them, their points) and keeps a million-customer load to
 follows the same rules as the order actions: prices and gifts from the catalogue, cross-sells at their
 lowest offer price, totals in Decimal, the lifecycle of `transitions.py`, exchanges with a linked free
 replacement, attribution by `AttributionIndex`, numbers per local day as `numbering.py` makes them.
+
+An order's final status is drawn by its age; whether a parcel that reached the door was refused or
+accepted is then decided in time order by the known refusal model of `refusals.py`, which reads the
+customer's earlier outcomes. Some customers are regulars who order several times in the week.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import datetime
 import itertools
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -24,6 +29,7 @@ from hotline.demo import data
 from hotline.demo.catalogue import Catalogue, ProductInfo
 from hotline.demo.media import AttributionIndex, Media, PlannedAiring
 from hotline.demo.people import CustomerFacts, CustomerSnapshot
+from hotline.demo.refusals import RefusalFeatures, refusal_probability
 from hotline.lib.money import ZERO, yuan
 from hotline.orders.models import (
     DeliveryMethod,
@@ -47,6 +53,16 @@ AGE_WEIGHTS: list[tuple[datetime.timedelta, dict[str, int]]] = [
     (99 * DAY, {Status.REVIEWED: 2, Status.SHIPPED: 12, Status.DELIVERED: 33, Status.SETTLED: 30,
                 Status.REFUSED: 4, Status.RETURNED: 7, Status.EXCHANGED: 4, Status.CANCELLED: 8}),
 ]  # fmt: skip
+# Statuses of an order whose parcel reached the door: the refusal model decides between the two tables below.
+AT_THE_DOOR = frozenset({Status.DELIVERED, Status.SETTLED, Status.REFUSED, Status.RETURNED, Status.EXCHANGED})
+# Where an order ends once its parcel was refused / accepted at the door, by age (limits of AGE_WEIGHTS).
+REFUSED_ENDS: dict[datetime.timedelta, dict[str, int]] = {
+    3 * DAY: {Status.REFUSED: 5, Status.RETURNED: 1}, 99 * DAY: {Status.REFUSED: 2, Status.RETURNED: 5}}
+ACCEPTED_ENDS: dict[datetime.timedelta, dict[str, int]] = {
+    3 * DAY: {Status.DELIVERED: 20, Status.SETTLED: 3, Status.RETURNED: 1},
+    99 * DAY: {Status.DELIVERED: 33, Status.SETTLED: 30, Status.RETURNED: 3, Status.EXCHANGED: 4}}
+NEW_CUSTOMER_SHARE = 0.6  # first orders from a customer the airing brought, not one already on file
+REGULAR_SHARE, REGULAR_POOL = 0.25, 25  # a quarter of orders come from one customer in 25
 REPLACEMENT_STATUSES = (Status.ORDERED, Status.REVIEWED, Status.SHIPPED, Status.DELIVERED)
 # How long after the previous step each step usually comes, in seconds.
 DELAYS: dict[str, tuple[int, int]] = {
@@ -121,6 +137,18 @@ class PlannedOrder:
     points: int = 0
     id: int = 0
     number: str = ""
+    # the age-drawn target when the parcel reaches the door: refused or not is decided in time order
+    door_target: str = ""
+    forced: bool = False
+    new_customer: bool = False
+    refusal_p: float = 0.0  # the refusal model's probability (0 when nothing is collected at the door)
+    refused: bool = False
+
+    @property
+    def collects_cash(self) -> bool:
+        """Whether the courier collects the total at the door: the refusal model's population."""
+        return (self.payment_method == PaymentMethod.COD and self.delivery_method != DeliveryMethod.PICKUP
+                and self.replaces is None)
 
     @property
     def status(self) -> str:
@@ -147,11 +175,12 @@ class OrderPlanner:
     """Plans `count` orders over the week of airings, every status represented, plus exchange replacements."""
 
     def __init__(self, rng: random.Random, catalogue: Catalogue, media: Media, staff: Staff, customers: int,
-                 now: datetime.datetime) -> None:
+                 now: datetime.datetime, city_of: Callable[[int], str]) -> None:
         self.rng, self.catalogue, self.media, self.staff = rng, catalogue, media, staff
-        self.customers, self.now = customers, now
+        self.customers, self.now, self.city_of = customers, now, city_of
         self.window = datetime.timedelta(minutes=settings.HOTLINE_ATTRIBUTION_WINDOW_MINUTES)
         self.index = AttributionIndex(media.airings, self.window)
+        self.zone = ZoneInfo(settings.TIME_ZONE)
         self.own_number = {station: number for number, station in media.hotlines.items() if station is not None}
         self.shared_numbers = [number for number, station in media.hotlines.items() if station is None]
         self.sellable = catalogue.sellable()
@@ -165,6 +194,8 @@ class OrderPlanner:
         """All orders sorted by creation time, with ids and numbers."""
         forced = list(Status) if count >= len(Status) else []
         orders = [self._order(forced[i] if i < len(forced) else None) for i in range(count)]
+        orders.sort(key=lambda order: order.created_at)  # stable: ties keep planning order
+        self._decide_doors(orders)
         orders += [self._replacement(order) for order in orders if order.status == Status.EXCHANGED]
         orders.sort(key=lambda order: order.created_at)  # stable: ties keep planning order
         _assign_numbers(orders)
@@ -175,15 +206,58 @@ class OrderPlanner:
         at, hotline_id = self._moment(old=forced is not None)
         airing = self.index.attribute(self.media.hotlines[hotline_id], at) if hotline_id else None
         agent = rng.choice(self.staff.agents)
-        order = PlannedOrder(customer_index=rng.randrange(self.customers), created_at=at, agent_id=agent,
+        order = PlannedOrder(customer_index=self._customer(), created_at=at, agent_id=agent,
                              hotline_id=hotline_id, airing_id=airing.id if airing else None,
                              lines=self._lines(self._main_product(airing)))
         # Points are earned on every paid line, cross-sells included, as order entry counts them.
         order.points = sum(self.points[line.product_id] * line.quantity for line in order.paid_lines)
         self._requests(order)
         target = forced or self._target(self.now - at, tuple(Status))
-        order.steps = self._steps(self._path(target), at, agent)
+        if target in AT_THE_DOOR:
+            order.door_target, order.forced = target, forced is not None
+            if forced == Status.REFUSED:  # only a parcel with cash to collect is refused
+                order.payment_method, order.delivery_method = PaymentMethod.COD, DeliveryMethod.EMS
+        else:
+            order.steps = self._steps(self._path(target), at, agent)
         return order
+
+    def _customer(self) -> int:
+        """Who orders: mostly anyone, sometimes one of the regulars (the first indexes)."""
+        if self.rng.random() < REGULAR_SHARE:
+            return self.rng.randrange(max(1, self.customers // REGULAR_POOL))
+        return self.rng.randrange(self.customers)
+
+    def _decide_doors(self, orders: list[PlannedOrder]) -> None:
+        """In time order: mark each customer's first order new or not, and refuse or accept each parcel
+        that reached the door by the refusal model, from what the customer did before the order."""
+        seen: set[int] = set()
+        refusals: dict[int, list[datetime.datetime]] = {}
+        deliveries: dict[int, list[datetime.datetime]] = {}
+        for order in orders:
+            customer = order.customer_index
+            if customer not in seen:
+                seen.add(customer)
+                order.new_customer = self.rng.random() < NEW_CUSTOMER_SHARE
+            if not order.door_target:
+                continue
+            if order.collects_cash:
+                order.refusal_p = refusal_probability(RefusalFeatures(
+                    city=self.city_of(customer), new_customer=order.new_customer, total=order.total,
+                    previous_refusals=sum(at < order.created_at for at in refusals.get(customer, ())),
+                    previous_deliveries=sum(at < order.created_at for at in deliveries.get(customer, ())),
+                    local_hour=order.created_at.astimezone(self.zone).hour))
+            draw = self.rng.random()
+            order.refused = order.door_target == Status.REFUSED if order.forced else draw < order.refusal_p
+            target = order.door_target if order.forced else self._door_end(order)
+            order.steps = self._steps(self._path(target, refused=order.refused), order.created_at, order.agent_id)
+            at_door = next(step.at for step in order.steps
+                           if step.to_status in (Status.REFUSED, Status.DELIVERED))
+            (refusals if order.refused else deliveries).setdefault(customer, []).append(at_door)
+
+    def _door_end(self, order: PlannedOrder) -> str:
+        age = self.now - order.created_at
+        ends = next(w for limit, w in (REFUSED_ENDS if order.refused else ACCEPTED_ENDS).items() if age < limit)
+        return self.rng.choices(list(ends), list(ends.values()))[0]
 
     def _moment(self, old: bool) -> tuple[datetime.datetime, int | None]:
         """When the order is placed and on which number: mostly in the minutes after an airing."""
@@ -263,8 +337,9 @@ class OrderPlanner:
         choices = [status for status in weights if status in allowed] or [Status.ORDERED]
         return self.rng.choices(choices, [weights.get(status, 1) for status in choices])[0]
 
-    def _path(self, target: str) -> list[str]:
-        """The statuses an order passes through after `ordered` to end in `target`."""
+    def _path(self, target: str, refused: bool = False) -> list[str]:
+        """The statuses an order passes through after `ordered` to end in `target` (a return comes after a
+        refusal at the door when `refused`, else after a delivery)."""
         rng = self.rng
         main: list[str] = [Status.REVIEWED, Status.SHIPPED, Status.DELIVERED, Status.SETTLED]
         if target in main:
@@ -274,7 +349,7 @@ class OrderPlanner:
         if target == Status.REFUSED:
             return [*main[:2], Status.REFUSED]
         if target == Status.RETURNED:
-            before = rng.choices(([*main[:2], Status.REFUSED], main[:3], main), (50, 35, 15))[0]
+            before = [*main[:2], Status.REFUSED] if refused else main[:3] if rng.random() < 0.7 else main
             return [*before, Status.RETURNED]
         if target == Status.EXCHANGED:
             return [*(main[:3] if rng.random() < 0.65 else main), Status.EXCHANGED]
@@ -349,8 +424,8 @@ def number_counters(orders: list[PlannedOrder]) -> list[OrderNumberCounter]:
 
 def customer_facts(rng: random.Random, orders: list[PlannedOrder], now: datetime.datetime,
                    ) -> dict[int, CustomerFacts]:
-    """For each ordering customer: when they became one (most are new, brought by their first order's
-    airing), and the points their delivered orders earned."""
+    """For each ordering customer: when they became one (new ones were brought by their first order's
+    airing, as the plan decided), and the points their delivered orders earned."""
     first: dict[int, PlannedOrder] = {}
     points: Counter[int] = Counter()
     for order in orders:  # sorted by time, so the first seen is the first order
@@ -359,7 +434,7 @@ def customer_facts(rng: random.Random, orders: list[PlannedOrder], now: datetime
             points[order.customer_index] += order.points
     facts = {}
     for index, order in first.items():
-        if rng.random() < 0.6:
+        if order.new_customer:
             created = order.created_at - datetime.timedelta(seconds=rng.randint(60, 600))
             facts[index] = CustomerFacts(created, order.airing_id, points[index])
         else:
