@@ -109,14 +109,24 @@ def product_choices(term: str, limit: int = PRODUCT_LIMIT) -> list[dict[str, Any
 
 
 def _product_json(product: Product) -> dict[str, Any]:
+    low = is_low_stock(product)
     return {
         "id": product.pk, "code": product.short_code, "sku": product.sku, "name": product.name,
         "price": _money(product.price), "stock": product.stock if product.track_stock else None,
+        # The agent is told before promising quick delivery; the words come translated, ready to show.
+        "low_stock": low,
+        "stock_warning": _("Low stock (%(stock)d left)") % {"stock": product.stock} if low else "",
         "gifts": [{"name": rule.gift.name, "buy": rule.buy_quantity, "get": rule.gift_quantity}
                   for rule in product.gift_rules.all()],
         "cross_sells": [{"id": offer.suggestion_id, "name": offer.suggestion.name,
                          "offer_price": _money(offer.offer_price)} for offer in product.cross_sells.all()],
     }
+
+
+def is_low_stock(product: Product) -> bool:
+    """Whether the desk warns that a product is running out: its stock is tracked and at or below the
+    product's warning level."""
+    return bool(product.track_stock and product.stock is not None and product.stock <= product.low_stock)
 
 
 def customer_choice(customer: Customer) -> dict[str, Any]:

@@ -2,11 +2,13 @@
 
 from django.urls import include, path
 
-from hotline.desk import views
+from hotline.desk import tasks, views
 
 urlpatterns = [
     path("", views.desk, name="desk"),
     path("callbacks", views.callbacks, name="desk-callbacks"),
+    path("tasks", tasks.order_tasks, name="desk-tasks"),
+    path("tasks/<int:pk>/done", tasks.complete_order_task, name="desk-task-done"),
     path("messages", views.messages, name="desk-messages"),
     path("messages/send", views.send_message, name="desk-send-message"),
     path("notes", views.save_note, name="desk-note"),
