@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from hotline.accounts.audit import record
 from hotline.accounts.models import AuditEntry
@@ -149,11 +150,15 @@ def do_change_courier(shipment: Shipment, courier: Courier, *, reason: str, acto
         raise ValidationError(_("This parcel has left the warehouse: its courier can no longer change."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why you choose another courier.")})
+    choice = choose_for_order(shipment.order)
     try:
-        option = override(choose_for_order(shipment.order), courier.pk).chosen
+        option = override(choice, courier.pk).chosen
     except NotEligible as exc:
+        # the rule's own words: NotEligible's message repeats the courier's name; inactive ones are not loaded
+        why = next((item.reason for item in choice.rejected if item.courier_id == courier.pk),
+                   pgettext("courier choice", "not active") if not courier.active else str(exc))
         raise ValidationError({"courier": _("%(courier)s cannot carry this parcel: %(why)s") % {
-            "courier": courier.name, "why": str(exc)}}) from exc
+            "courier": courier.name, "why": why}}) from exc
     assert option is not None  # override always chooses, or refuses
     before = {"courier": shipment.courier.name, "freight": str(shipment.freight)}
     cod = shipment.order.payment_method == PaymentMethod.COD
