@@ -175,8 +175,9 @@ def do_ship_parcels(pairs: Sequence[tuple[str, str]], *, actor: Any) -> BulkShip
     require(actor, Perm.SHIP_ORDER)
     result = BulkShipResult()
     seen: dict[str, int] = {}
+    orders: dict[str, int] = {}  # an order twice would ship once, then fail inside the transaction
     for line, (order_code, tracking) in enumerate(pairs, start=1):
-        problem = _pair_problem(order_code, tracking, seen, line)
+        problem = _pair_problem(order_code, tracking, seen, line, orders)
         if problem:
             result.errors.append(_("Line %(line)d: %(problem)s") % {"line": line, "problem": problem})
     if result.errors or not pairs:
@@ -189,13 +190,17 @@ def do_ship_parcels(pairs: Sequence[tuple[str, str]], *, actor: Any) -> BulkShip
     return result
 
 
-def _pair_problem(order_code: str, tracking: str, seen: dict[str, int], line: int) -> str:
+def _pair_problem(order_code: str, tracking: str, seen: dict[str, int], line: int, orders: dict[str, int]) -> str:
     try:
         normal = normal_tracking_number(tracking)
         if normal in seen:
             return _("tracking number %(tracking)s is also on line %(other)d.") % {"tracking": normal,
                                                                                  "other": seen[normal]}
         seen[normal] = line
+        number = order_code.strip().upper()
+        if number in orders:
+            return _("order %(number)s is also on line %(other)d.") % {"number": number, "other": orders[number]}
+        orders[number] = line
         with transaction.atomic():
             _check_tracking_free(normal, _parcel_to_ship(order_code))
     except ValidationError as exc:
