@@ -22,6 +22,7 @@ from hotline.crm.models import Customer
 from hotline.jobs.actions import run_job
 from hotline.jobs.models import Job
 from hotline.jobs.queries import live_progress
+from hotline.jobs.worker import JobWorker
 from tests import factories
 from tests.backoffice.helpers import xlsx_bytes
 
@@ -115,3 +116,27 @@ def test_a_job_killed_in_its_apply_transaction_is_run_again_and_applied_once(
     assert (job.status, job.attempts, job.result, job.done, job.total) == ("done", 2, {"applied": True}, 10, 10)
     assert AuditEntry.objects.filter(action="test_job_applied").count() == 1
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "SUCCESSFUL"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_s_worker_thread_runs_jobs(queued_in_database: None, tmp_path: Path) -> None:
+    for gate in ("go-apply", "go-commit"):
+        (tmp_path / gate).touch()
+    author = factories.make_user("logistics", username="t_logistics")
+    worker = JobWorker(backend="database", interval=0.05)
+    worker.start()
+    try:
+        job = run_job("tests.gated", actor=author, payload={"dir": str(tmp_path)})
+        wait_until(lambda: Job.objects.get(pk=job.pk).finished, "the job to run on the thread")
+    finally:
+        worker.stop()
+    assert job_state(job.pk) == ("done", 1)
+    assert worker._thread is not None and not worker._thread.is_alive()
+
+
+def test_hotline_worker_has_a_help(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "HOTLINE_DATA_DIR": str(tmp_path)}
+    shown = subprocess.run([sys.executable, "-m", "hotline.cli", "worker", "--help"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert (shown.returncode, shown.stderr) == (0, "")
+    assert shown.stdout.startswith("usage: hotline worker ")
