@@ -322,7 +322,7 @@ def test_override_refuses_an_ineligible_courier_with_its_reason_unless_forced() 
 def test_override_cannot_force_a_courier_without_a_price_or_an_unknown_one() -> None:
     beijing = Area(province="北京市", city="北京市", zone="A")
     choice = choose_courier(parcel(), [courier(1, "BJ", areas=(beijing,)), courier(2, "SF")])
-    with pytest.raises(NotEligible, match=r"^BJ: no price for this address$"):
+    with pytest.raises(NotEligible, match=r"^BJ: does not deliver to 广东省深圳市南山区$"):
         override(choice, 1, force=True)
     with pytest.raises(NotEligible, match=r"^Unknown courier\.$"):
         override(choice, 99, force=True)
