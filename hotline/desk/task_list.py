@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,6 +49,7 @@ class TaskRow:
     task: OrderTask
     label: str
     phone: str
+    age: str  # "5 minutes", "1 hour": the largest unit only, the list is narrow
     script: str
     outcomes: list[tuple[str, str]]  # (value, label), in TaskOutcome's order
     note_required: list[str]
@@ -70,7 +72,8 @@ def open_tasks(user: User, scope: str) -> tuple[list[OrderTask], int]:
 
 def task_rows(tasks: list[OrderTask], agent: User) -> list[TaskRow]:
     return [TaskRow(task=task, label=str(KIND_LABELS[TaskKind(task.kind)]), phone=task.order.recipient_phone,
-                    script=task_script(task, agent), outcomes=outcomes_for(task.kind),
+                    age=timesince(task.created_at, depth=1), script=task_script(task, agent),
+                    outcomes=outcomes_for(task.kind),
                     note_required=[value for value, _label in outcomes_for(task.kind) if value in NOTE_REQUIRED])
             for task in tasks]
 

@@ -22,12 +22,18 @@
     document.getElementById("dial-number").value = button.dataset.number;
     document.getElementById("dial-form").requestSubmit();
   });
-  for (const button of document.querySelectorAll(".task-scope")) {
+  const scopeButtons = Array.from(document.querySelectorAll(".task-scope"));
+  function showScope() {
+    for (const button of scopeButtons) button.setAttribute("aria-pressed", String(button.dataset.scope === scope.value));
+  }
+  for (const button of scopeButtons) {
     button.addEventListener("click", () => {
       scope.value = button.dataset.scope;
+      showScope();
       refresh();
     });
   }
+  showScope();
   setInterval(() => {
     if (!writing()) refresh();
   }, 30000);
