@@ -21,6 +21,7 @@ from hotline.orders.models import Order, PaymentMethod
 RISK_LEVELS = [("", _("Any risk")), ("low", _("Low risk")), ("medium", _("Medium risk")), ("high", _("High risk"))]
 PAIR_SEPARATOR = re.compile(r"[\t ,，]+")
 MAX_PASTED_LINES = 2000
+AIRING_DAYS = 60  # the airing filter offers the airings of the last two months
 
 
 def add_action_error(form: forms.Form, error: ValidationError) -> None:
@@ -43,7 +44,7 @@ class ReviewFilterForm(forms.Form):
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
     airing = forms.ModelChoiceField(label=_("Airing"), required=False, empty_label=_("Any airing"),
-                                    queryset=Airing.objects.select_related("station").order_by("-starts_at")[:100])
+                                    queryset=Airing.objects.none())
     province = forms.CharField(label=_("Province"), required=False, max_length=20)
     city = forms.CharField(label=_("City"), required=False, max_length=30)
     payment = forms.ChoiceField(label=_("Payment"), required=False,
@@ -51,6 +52,12 @@ class ReviewFilterForm(forms.Form):
     amount_min = forms.DecimalField(label=_("Amount from"), required=False, min_value=0, decimal_places=2)
     amount_max = forms.DecimalField(label=_("Amount to"), required=False, min_value=0, decimal_places=2)
     risk = forms.ChoiceField(label=_("Refusal risk"), required=False, choices=RISK_LEVELS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        since = timezone.now() - datetime.timedelta(days=AIRING_DAYS)
+        self.fields["airing"].queryset = (  # type: ignore[attr-defined]
+            Airing.objects.filter(starts_at__gte=since).select_related("station").order_by("-starts_at"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

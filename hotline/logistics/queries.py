@@ -196,6 +196,7 @@ def recent_batches(limit: int = 30) -> list[DispatchBatch]:
     batches: list[DispatchBatch] = list(DispatchBatch.objects.select_related("courier")
                    .annotate(parcels=Count("shipments"),
                              waiting=Count("shipments", filter=Q(shipments__status=ShipmentStatus.PENDING)))
+                   .order_by("-created_at", "-id")
                    [:limit])
     printed: dict[int, dict[str, int]] = defaultdict(dict)
     for batch_id, kind, count in PrintLog.objects.filter(batch__in=batches).values("batch_id", "kind") \

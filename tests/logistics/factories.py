@@ -75,3 +75,18 @@ def make_batch(courier: Courier, *parcels: Shipment, number: str | None = None) 
                                          courier=courier)
     Shipment.objects.filter(pk__in=[parcel.pk for parcel in parcels]).update(batch=batch)
     return batch
+
+
+def make_world() -> Any:
+    """A product on the shelf (tracked, 10 to sell, at A-01-02), a customer in 深圳, a courier covering 深圳
+    with cash on delivery, and one order waiting for review."""
+    from types import SimpleNamespace
+
+    from tests import factories
+
+    product = factories.make_product("颈椎按摩仪", "398.00", track_stock=True, stock=10, location="A-01-02",
+                                     low_stock=3)
+    customer = factories.make_customer("王小明", "13800138000")
+    courier = make_courier("顺丰速运", code="sf")
+    order = make_order(customer, (product, 1), number="L0000001")
+    return SimpleNamespace(product=product, customer=customer, courier=courier, order=order)

@@ -69,11 +69,11 @@ def send_back(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             with transaction.atomic():
-                for order in form.cleaned_data["orders"]:
+                for order in form.cleaned_data["orders"].order_by("number"):
                     do_send_back_order(order, reason=form.cleaned_data["reason"], actor=user)
         except ValidationError as error:
             add_action_error(form, error)
     if form.errors:
         return page(request, TEMPLATE, "review", queue_context(request, errors=form), status=400, fragment=FRAGMENT)
-    outcome = {"sent_back": [order.number for order in form.cleaned_data["orders"]]}
+    outcome = {"sent_back": [order.number for order in form.cleaned_data["orders"].order_by("number")]}
     return page(request, TEMPLATE, "review", queue_context(request, outcome=outcome), fragment=FRAGMENT)
