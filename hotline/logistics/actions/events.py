@@ -103,7 +103,8 @@ def do_record_shipment_event(shipment: Shipment, kind: str, at: datetime.datetim
 
 
 def _rescued(shipment: Shipment) -> bool:
-    return OrderTask.objects.filter(shipment=shipment, kind=TaskKind.RESCUE, outcome=TaskOutcome.REDELIVER).exists()
+    won_back = (TaskOutcome.REDELIVER, TaskOutcome.ADDRESS)  # delivered again, or at the new address
+    return OrderTask.objects.filter(shipment=shipment, kind=TaskKind.RESCUE, outcome__in=won_back).exists()
 
 
 def _apply(shipment: Shipment, kind: str, at: datetime.datetime, detail: str, actor: Any) -> None:
