@@ -149,7 +149,7 @@ def test_products_with_stock_gifts_and_cross_sells(world: Any, agent: Any) -> No
     assert response.status_code == 200
     assert response.json() == {"products": [{
         "id": world.product.pk, "code": world.product.short_code, "sku": world.product.sku, "name": "颈椎按摩仪",
-        "price": "398.00", "stock": 17,
+        "price": "398.00", "stock": 17, "low_stock": False, "stock_warning": "",
         "gifts": [{"name": "按摩靠枕", "buy": 2, "get": 1}],
         "cross_sells": [{"id": world.extra.pk, "name": "护膝", "offer_price": "69.00"}],
     }]}
@@ -159,7 +159,8 @@ def test_products_without_tracked_stock_show_null_and_empty_lists(world: Any, ag
     response = client_for(agent).get(reverse("desk-products"), {"q": world.extra.short_code})
     assert response.json() == {"products": [{
         "id": world.extra.pk, "code": world.extra.short_code, "sku": world.extra.sku, "name": "护膝",
-        "price": "99.00", "stock": None, "gifts": [], "cross_sells": []}]}
+        "price": "99.00", "stock": None, "low_stock": False, "stock_warning": "", "gifts": [],
+        "cross_sells": []}]}
 
 
 def test_products_search_by_pinyin_returns_at_most_eight(world: Any, agent: Any) -> None:
