@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -38,12 +39,19 @@ def wait_until(condition: Callable[[], Any], what: str) -> None:
         time.sleep(0.05)
 
 
+def worker_database_url() -> str:
+    """The test database as the worker's DATABASE_URL (SQLite's file, or PostgreSQL's test database)."""
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}"))
+
+
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     """Start `hotline worker` on this test's database; every worker started is stopped at the end."""
     started: list[subprocess.Popen[bytes]] = []
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.test_settings",
-           "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.test_settings", "DATABASE_URL": worker_database_url()}
 
     def start() -> subprocess.Popen[bytes]:
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
