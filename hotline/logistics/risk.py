@@ -250,3 +250,22 @@ def risk_for_new_order(customer_id: int | None, province: str, city: str, amount
     rates = city_refusal_rates(days=days, now=at, model=model)
     return refusal_risk(_features(history.get(customer_id or 0, []), at, None, rates, province, city, amount, True),
                         model)
+
+
+def auc_for_orders(orders: Iterable[Any], **options: Any) -> float | None:
+    """How well the score separates refused from delivered parcels among `orders`' finished COD orders
+    (None without both kinds): the figure docs/logistics.md reports. Each order is scored on its history
+    before it; the city rates are today's, over the window in `options` (see `risk_for_orders`)."""
+    cod = [order for order in orders if order.payment_method == PaymentMethod.COD]
+    outcomes: dict[int, bool] = {}
+    finished = (Shipment.objects.filter(order_id__in=[order.pk for order in cod])
+                .filter(Q(refused_at__isnull=False) | Q(delivered_at__isnull=False))
+                .values_list("order_id", "refused_at"))
+    for order_id, refused_at in finished:
+        outcomes[order_id] = outcomes.get(order_id, False) or refused_at is not None
+    scored = [order for order in cod if order.pk in outcomes]
+    labels = [outcomes[order.pk] for order in scored]
+    if all(labels) or not any(labels):
+        return None
+    risks = risk_for_orders(scored, **options)
+    return auc([risks[order.pk].score for order in scored], labels)

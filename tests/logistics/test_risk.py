@@ -21,6 +21,7 @@ from hotline.logistics.risk import (
     RiskFeatures,
     RiskModel,
     auc,
+    auc_for_orders,
     city_refusal_rates,
     logit,
     refusal_risk,
@@ -194,3 +195,22 @@ def test_risk_for_a_new_order_counts_every_earlier_order() -> None:
     assert risk.reasons[0] == "the customer refused 2 times before"
     assert risk.level == HIGH
     assert risk_for_new_order(None, "", "", D("398.00"), at=at).reasons == ("new customer",)
+
+
+@pytest.mark.django_db
+def test_auc_for_orders_scores_finished_cod_orders_against_their_outcome() -> None:
+    at = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
+    courier = make_courier("SF")
+    risky, steady = factories.make_customer("甲"), factories.make_customer("乙", "13900139000")
+    orders = []
+    for index, days in enumerate((50, 40, 30)):  # 甲 refuses every time; 乙 pays every time
+        bad = make_order(risky, status="refused", at=at - datetime.timedelta(days=days))
+        good = make_order(steady, status="delivered", at=at - datetime.timedelta(days=days, hours=index + 1))
+        finish(bad, courier, "refused", at=at - datetime.timedelta(days=days - 1))
+        finish(good, courier, "delivered", at=at - datetime.timedelta(days=days - 1))
+        orders += [bad, good]
+    prepaid = make_order(steady, payment_method="transfer", at=at)
+    unfinished = make_order(risky, at=at)
+    # first orders tie (both new); afterwards 甲's refusals put each of his above every one of 乙's
+    assert auc_for_orders([*orders, prepaid, unfinished], now=at) == pytest.approx(8.5 / 9)
+    assert auc_for_orders([orders[1], orders[3]], now=at) is None
