@@ -9,6 +9,7 @@ Needs pdftoppm (Debian's poppler-utils) for the PNGs. --bench PAGES renders PAGE
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import os
 import shutil
@@ -45,6 +46,13 @@ ITEMS = (
     ParcelItem("NK-101", "颈椎按摩仪（豪华款）", 2, "A-03-2", False, Decimal("398.00"), Decimal("796.00")),
     ParcelItem("KZ-201", "按摩靠枕", 1, "B-12-1", True),
     ParcelItem("HX-305", "远红外护膝（一对装）", 1, "A-10-4", False, Decimal("99.00"), Decimal("99.00")),
+)
+
+MORE_ITEMS = (
+    ParcelItem("ZL-880", "多功能料理机", 1, "C-02-1", False, Decimal("699.00"), Decimal("699.00")),
+    ParcelItem("DB-118", "不粘锅三件套", 2, "A-3-1", False, Decimal("199.00"), Decimal("398.00")),
+    ParcelItem("BX-600", "真空保鲜盒（10只装）", 1, "", True),
+    ParcelItem("KZ-201", "按摩靠枕", 1, "B-12-1", True),
 )
 
 
@@ -95,8 +103,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for template in default_form_templates():
         to_png(render_forms(template, [sample()]), args.out / f"{FILES[template['kind']]}.png")
-    parcels = [sample(1), sample(2)]
-    heading = "批次 B20261207-03 · EMS · 2 个包裹"
+    parcels = [sample(number) for number in range(1, 4)] + [dataclasses.replace(sample(4), items=MORE_ITEMS)]
+    heading = "批次 B20261207-03 · EMS · 4 个包裹"
     to_png(render_pick_list(pick_lines(parcels), heading=heading), args.out / "pick-list.png")
     to_png(render_packing_lists(parcels[:1]), args.out / "packing-list.png")
     print(f"written to {args.out}")

@@ -250,7 +250,7 @@ def test_rendering_a_bad_template_draws_nothing() -> None:
 def test_validation_returns_parsed_entries_with_defaults() -> None:
     specs = validate_template([{"field": "recipient", "x": "12.5", "y": 3}])
     assert dataclasses.astuple(specs[0]) == ("text", 12.5, 3.0, 0.0, 0.0, "recipient", 10.0, 1, "left", False, "",
-                                            "", True, False)
+                                            "", True, False, False)
 
 
 # drawing primitives ---------------------------------------------------------------------------------------

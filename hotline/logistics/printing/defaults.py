@@ -229,8 +229,8 @@ def thermal_label_180() -> dict[str, Any]:
         _hline(0, 119, 100, bold=True),
         {"type": "barcode", "field": "order_number", "x": 3, "y": 121, "width": 55, "height": 11, "size": 7},
         _caption(62, 122, "签收人："), _caption(62, 128, "时间："),
-        _caption(3, 134.5, "- - - - - - - - - - - - - - - - - - - - - - - - 沿此线撕开 - - - - - - - - - - - - - - - -"
-                 " - - - - - - - -", 6),
+        _hline(0, 136, 40, dashed=True), _hline(60, 136, 40, dashed=True),
+        _caption(40, 134.6, "沿此线撕开", 6, width=20, align="center"),
         _caption(3, 139.5, "客户联", 9, bold=True),
         {"type": "barcode", "field": "tracking_number", "x": 40, "y": 139, "width": 57, "height": 11, "size": 7},
         _caption(3, 153, "收件"), _text("recipient", 11, 152.5, 30, 8),

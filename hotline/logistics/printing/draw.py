@@ -48,9 +48,13 @@ class Page:
         """PDF points (origin bottom-left) of a point given in mm from the top-left, printer offsets added."""
         return (x + self.offset_x) * mm, (self.height - y - self.offset_y) * mm
 
-    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5) -> None:
+    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.5, dashed: bool = False) -> None:
         self.canvas.setLineWidth(width)
+        if dashed:
+            self.canvas.setDash(3, 2)
         self.canvas.line(*self.pt(x1, y1), *self.pt(x2, y2))
+        if dashed:
+            self.canvas.setDash()
 
     def rect(self, box: Box, width: float = 0.6) -> None:
         self.canvas.setLineWidth(width)

@@ -51,7 +51,8 @@ def _draw_frame(page: Page, layout: Layout) -> None:
         if spec.type == "box":
             page.rect(Box(spec.x, spec.y, spec.width, spec.height), width=1.4 if spec.bold else 0.6)
         elif spec.type == "line":
-            page.line(spec.x, spec.y, spec.x + spec.width, spec.y + spec.height, width=1.4 if spec.bold else 0.5)
+            page.line(spec.x, spec.y, spec.x + spec.width, spec.y + spec.height, width=1.4 if spec.bold else 0.5,
+                      dashed=spec.dashed)
         elif spec.type == "caption":
             page.text_box(_box(spec, layout), spec.text, spec.size, spec.lines, bold=spec.bold, align=spec.align)
         elif spec.label:

@@ -78,7 +78,7 @@ PICK_ROWS = 34  # per A4 page
 
 
 def _pick_columns() -> list[Column]:
-    titles = [_("No."), _("Location"), _("SKU"), _("Product"), _("Units"), _("Orders"), _("Picked")]
+    titles = [_("No."), _("Location"), _("SKU"), _("Product"), _("Units"), _("Order count"), _("Picked")]
     return [Column(title, column.width, column.align) for title, column in zip(titles, PICK_COLUMNS, strict=True)]
 
 
@@ -100,7 +100,7 @@ def render_pick_list(batch_lines: Iterable[PickLine], *, heading: str = "") -> b
         _page_number(page, number, len(chunks), 200, 15.5)
         first = (number - 1) * PICK_ROWS
         rows = [[str(first + index), line.location or "—", line.sku, line.name, str(line.quantity),
-                 str(line.orders), "☐"] for index, line in enumerate(chunk, start=1)]
+                 str(line.orders), ""] for index, line in enumerate(chunk, start=1)]
         bottom = _table(page, 10, 22, columns, rows)
         if number == len(chunks):
             units = sum(line.quantity for line in lines)
@@ -116,7 +116,7 @@ PACKING_ROWS = 12  # item rows per A5 page
 
 
 def _packing_columns() -> list[Column]:
-    return [Column(_("No."), 8, "right"), Column(_("Product"), 52), Column(_("SKU"), 22),
+    return [Column(_("No."), 10, "right"), Column(_("Product"), 50), Column(_("SKU"), 22),
             Column(_("Qty"), 12, "right"), Column(_("Unit price"), 19, "right"), Column(_("Amount"), 19, "right")]
 
 
@@ -130,7 +130,7 @@ def _packing_head(page: Page, parcel: FormData) -> None:
                (_("Recipient"), f"{parcel.recipient}  {parcel.recipient_phone}", 8, 36, 116)]
     for caption, value, x, y, width in details:
         page.text_line(x, y, f"{caption}：", 8)
-        page.text_box(Box(x + 16, y - 3, width, 0), value, 9, 1)
+        page.text_box(Box(x + 15, y - 3, width, 0), value, 9, 1)
     page.text_line(8, 41.5, _("Address") + "：", 8)
     page.text_box(Box(24, 38.5, 116, 0), parcel.address, 9, 2)
 

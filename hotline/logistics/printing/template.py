@@ -5,7 +5,7 @@ An entry places one thing on the page, in millimetres from the top-left corner:
 - data (printed on every form): `text` (a field's value, shrunk and wrapped to fit its box),
   `amount_words` (a money field in capital numerals, 大写金额), `barcode` (Code128) and `qr`;
 - frame (printed only when the template's `draw_frame` is on, for blank paper and labels): `box`, `line`,
-  `caption` (fixed text); a data entry's `label` is a caption printed in its top-left corner.
+  `caption` (fixed text; a `line` may be `dashed`); a data entry's `label` is a caption printed in its top-left corner.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ class FieldSpec:
     text: str = ""
     show_text: bool = True
     blank_zero: bool = False
+    dashed: bool = False
 
     @property
     def is_frame(self) -> bool:
@@ -175,7 +176,8 @@ def _spec(entry: Mapping[str, Any]) -> FieldSpec:
         height=num("height", 0), field=entry.get("field", ""), size=num("size", 10),
         lines=max(1, int(num("lines", 1))), align=entry.get("align", "left"), bold=bool(entry.get("bold")),
         label=str(entry.get("label", "")), text=str(entry.get("text", "")),
-        show_text=bool(entry.get("show_text", True)), blank_zero=bool(entry.get("blank_zero")))
+        show_text=bool(entry.get("show_text", True)), blank_zero=bool(entry.get("blank_zero")),
+        dashed=bool(entry.get("dashed")))
 
 
 def layout_of(template: object) -> Layout:
