@@ -29,6 +29,7 @@ from hotline.logistics.choice import (
     Rate,
     choose_courier,
     parcel_weight,
+    place_key,
 )
 from hotline.logistics.models import Courier, Coverage, FeeRate, Shipment, ShipmentStatus
 from hotline.orders.models import DeliveryMethod, Order, OrderLine, PaymentMethod
@@ -37,13 +38,17 @@ DEFAULT_DAYS = 90  # delivery success is measured over this many days of feedbac
 CHUNK = 2000  # order ids per query: SQLite caps the parameters of one statement
 
 
-def load_couriers(*, active_only: bool = True) -> list[CourierTerms]:
-    """Couriers with their coverage rows and fee rates, in three queries."""
+def load_couriers(*, active_only: bool = True, province: str = "") -> list[CourierTerms]:
+    """Couriers with their coverage rows and fee rates, in three queries; with `province`, only the
+    coverage rows of that province (a single address's check reads a few rows, not the country)."""
     couriers = Courier.objects.filter(active=True) if active_only else Courier.objects.all()
     rows = list(couriers.order_by("name", "id"))
     ids = [courier.pk for courier in rows]
+    coverage = Coverage.objects.filter(courier_id__in=ids)
+    if province:
+        coverage = coverage.filter(province__startswith=place_key(province))
     areas: dict[int, list[Area]] = defaultdict(list)
-    for row in Coverage.objects.filter(courier_id__in=ids).order_by("id"):
+    for row in coverage.order_by("id"):
         areas[row.courier_id].append(Area(row.province, row.city, row.district, row.cod_allowed,
                                           row.delivery_days, row.zone))
     rates: dict[int, list[Rate]] = defaultdict(list)
@@ -117,7 +122,7 @@ def cod_available(province: str, city: str, district: str, amount: Decimal, *,
     """Whether some active courier collects `amount` cash on delivery at this address (for the agent's
     warning at order entry), and if not, why in words. Without `delivery_method` any courier kind will do.
     With no active courier at all, logistics is not set up and nothing is refused."""
-    couriers = load_couriers() if couriers is None else couriers
+    couriers = load_couriers(province=province) if couriers is None else couriers
     if not couriers or delivery_method == DeliveryMethod.PICKUP:
         return True, ""
     methods = [delivery_method] if delivery_method else [DeliveryMethod.EMS, DeliveryMethod.POST,

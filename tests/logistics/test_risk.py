@@ -22,6 +22,7 @@ from hotline.logistics.risk import (
     RiskModel,
     auc,
     auc_for_orders,
+    city_refusal_rate,
     city_refusal_rates,
     logit,
     refusal_risk,
@@ -173,6 +174,9 @@ def test_risk_for_orders_reads_history_and_city_rates_once(django_assert_num_que
     national = (11 + 0.18 * 50) / (61 + 50)  # 11 refused of 61 finished
     assert rates[("广东", "深圳")] == pytest.approx((11 + national * 50) / (21 + 50))
     assert rates[("广东", "广州")] == pytest.approx(national * 50 / (40 + 50))
+    later_on = now + datetime.timedelta(hours=3)
+    assert city_refusal_rate("广东", "深圳", now=later_on) == pytest.approx(rates[("广东", "深圳")])
+    assert city_refusal_rate("北京", "北京", now=later_on) == pytest.approx(national) == pytest.approx(rates[("", "")])
     with django_assert_num_queries(2):
         risks = risk_for_orders([order, fresh, prepaid], now=now + datetime.timedelta(hours=3))
     # logit(0.2818) + 0.9 − 0.35 + 0.5 × log2(1.6) + 0.6 (23:30) → 63.5 %

@@ -122,3 +122,11 @@ def test_cod_available_where_a_courier_collects_cash() -> None:
 
 def test_cod_is_not_refused_before_logistics_is_set_up() -> None:
     assert cod_available("北京", "北京", "朝阳区", D("398.00")) == (True, "")
+
+
+def test_one_provinces_coverage_is_enough_for_one_address() -> None:
+    make_courier("SF", "express", "12.00", {"province": "广东省", "city": "深圳市"}, {"province": "北京市"})
+    make_courier("EMS", "ems", "15.00", {"province": "北京市"})
+    loaded = load_couriers(province="广东")
+    assert [(courier.name, [area.province for area in courier.coverage]) for courier in loaded] == [
+        ("EMS", []), ("SF", ["广东省"])]
