@@ -92,6 +92,7 @@
     if (table && rows(table).length && !current(table)) rows(table)[0].classList.add("current");
   }
 
-  document.addEventListener("htmx:afterSwap", start);
+  // htmx:load fires on the new content itself (afterSwap fires on the replaced element, gone by then)
+  document.addEventListener("htmx:load", start);
   document.addEventListener("DOMContentLoaded", start);
 })();
