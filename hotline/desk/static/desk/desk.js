@@ -406,6 +406,10 @@
       item.setAttribute("role", "option");
       item.dataset.index = String(index);
       item.textContent = product.code + "  " + product.name + "  ¥" + product.price;
+      if (product.low_stock) {
+        item.append("  ", Object.assign(document.createElement("span"),
+                                        { className: "badge warn", textContent: product.stock_warning }));
+      }
       item.addEventListener("mousedown", (event) => {
         event.preventDefault();
         pick(index);
