@@ -11,6 +11,9 @@ Six couriers, each a different kind of deal a TV-shopping company has:
   saved and pushes events through the API.
 - 自有车队: our own vans in 广州, next day, cash on delivery, no fee for collecting.
 
+Each courier prints on a shipped form (`hotline.logistics.printing.defaults`): EMS on the EMS waybill, the
+post office on its parcel form, the city company and our vans on a delivery note, express on 100×150 labels.
+
 Coverage rows use cpca's full names (`广东省`, `广州市`, `朝阳区`); a municipality's districts have a blank
 city. Zones by distance from the warehouse: 同城 (广州), 省内 (广东), 一区 (neighbours), 二区 (east,
 centre, south-west), 三区 (north, north-east, north-west), 偏远 (新疆, 西藏, 青海).
@@ -38,6 +41,7 @@ from hotline.demo.regions import MUNICIPALITIES, cities
 from hotline.lib.phones import PROVINCES
 from hotline.logistics.choice import Area, CourierTerms, Rate
 from hotline.logistics.models import Courier, CourierKind, Coverage, FeeRate, FormKind, FormTemplate
+from hotline.logistics.printing.defaults import default_form_templates
 
 WAREHOUSE_PROVINCE, WAREHOUSE_CITY = "广东省", "广州市"
 SAME_CITY, SAME_PROVINCE, REMOTE = "同城", "省内", "偏远"
@@ -197,11 +201,7 @@ def _long_city(name: str) -> str:
 
 
 def _create_form_templates() -> dict[str, FormTemplate]:
-    """The shipping forms from `hotline.logistics.printing.defaults`, by kind (none if it is not there)."""
-    try:
-        from hotline.logistics.printing.defaults import default_form_templates  # type: ignore[import-not-found]
-    except ImportError:  # the printing package is optional for the demo: couriers then have no form
-        return {}
+    """The shipped shipping forms (`printing.defaults`), by kind: the first of each kind is the couriers'."""
     templates = FormTemplate.objects.bulk_create([FormTemplate(**row) for row in default_form_templates()])
     forms: dict[str, FormTemplate] = {}
     for template in templates:

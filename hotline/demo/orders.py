@@ -8,7 +8,9 @@ replacement, attribution by `AttributionIndex`, numbers per local day as `number
 
 An order's final status is drawn by its age; whether a parcel that reached the door was refused or
 accepted is then decided in time order by the known refusal model of `refusals.py`, which reads the
-customer's earlier outcomes. Some customers are regulars who order several times in the week.
+customer's earlier outcomes. Some customers are regulars who order several times in the week, and some
+customers on file ordered in the year before it (their history, `_histories`), which `--orders` does not
+count.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ from hotline.orders.models import (
 
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
+# Orders older than this come before the demo week: the history of customers already on file.
+HISTORY_AGE = 10 * DAY
+HISTORY_SPAN = 365 * DAY
+HISTORY_COUNTS, HISTORY_WEIGHTS = (0, 1, 2, 3), (35, 40, 17, 8)
 
 # Final statuses by age of the order: young orders are still being handled, old ones are done.
 AGE_WEIGHTS: list[tuple[datetime.timedelta, dict[str, int]]] = [
@@ -50,18 +56,21 @@ AGE_WEIGHTS: list[tuple[datetime.timedelta, dict[str, int]]] = [
     (DAY, {Status.ORDERED: 25, Status.REVIEWED: 45, Status.SHIPPED: 20, Status.CANCELLED: 10}),
     (3 * DAY, {Status.ORDERED: 3, Status.REVIEWED: 7, Status.SHIPPED: 50, Status.DELIVERED: 20, Status.SETTLED: 3,
                Status.REFUSED: 6, Status.RETURNED: 3, Status.CANCELLED: 8}),
-    (99 * DAY, {Status.REVIEWED: 2, Status.SHIPPED: 12, Status.DELIVERED: 33, Status.SETTLED: 30,
-                Status.REFUSED: 4, Status.RETURNED: 7, Status.EXCHANGED: 4, Status.CANCELLED: 8}),
+    (HISTORY_AGE, {Status.REVIEWED: 2, Status.SHIPPED: 12, Status.DELIVERED: 33, Status.SETTLED: 30,
+                   Status.REFUSED: 4, Status.RETURNED: 7, Status.EXCHANGED: 4, Status.CANCELLED: 8}),
+    (datetime.timedelta.max, {Status.SETTLED: 85, Status.DELIVERED: 5, Status.CANCELLED: 10}),
 ]  # fmt: skip
 # Statuses of an order whose parcel reached the door: the refusal model decides between the two tables below.
 AT_THE_DOOR = frozenset({Status.DELIVERED, Status.SETTLED, Status.REFUSED, Status.RETURNED, Status.EXCHANGED})
 # Where an order ends once its parcel was refused / accepted at the door, by age (limits of AGE_WEIGHTS).
 REFUSED_ENDS: dict[datetime.timedelta, dict[str, int]] = {
-    3 * DAY: {Status.REFUSED: 5, Status.RETURNED: 1}, 99 * DAY: {Status.REFUSED: 2, Status.RETURNED: 5}}
+    3 * DAY: {Status.REFUSED: 5, Status.RETURNED: 1}, HISTORY_AGE: {Status.REFUSED: 2, Status.RETURNED: 5},
+    datetime.timedelta.max: {Status.RETURNED: 1}}
 ACCEPTED_ENDS: dict[datetime.timedelta, dict[str, int]] = {
     3 * DAY: {Status.DELIVERED: 20, Status.SETTLED: 3, Status.RETURNED: 1},
-    99 * DAY: {Status.DELIVERED: 33, Status.SETTLED: 30, Status.RETURNED: 3, Status.EXCHANGED: 4}}
-NEW_CUSTOMER_SHARE = 0.6  # first orders from a customer the airing brought, not one already on file
+    HISTORY_AGE: {Status.DELIVERED: 33, Status.SETTLED: 30, Status.RETURNED: 3, Status.EXCHANGED: 4},
+    datetime.timedelta.max: {Status.SETTLED: 88, Status.RETURNED: 5, Status.EXCHANGED: 7}}
+NEW_CUSTOMER_SHARE = 0.6  # first orders in the week from a customer the airing brought, not one on file
 REGULAR_SHARE, REGULAR_POOL = 0.25, 25  # a quarter of orders come from one customer in 25
 REPLACEMENT_STATUSES = (Status.ORDERED, Status.REVIEWED, Status.SHIPPED, Status.DELIVERED)
 # How long after the previous step each step usually comes, in seconds.
@@ -195,6 +204,8 @@ class OrderPlanner:
         forced = list(Status) if count >= len(Status) else []
         orders = [self._order(forced[i] if i < len(forced) else None) for i in range(count)]
         orders.sort(key=lambda order: order.created_at)  # stable: ties keep planning order
+        orders = self._histories(orders) + orders
+        orders.sort(key=lambda order: order.created_at)
         self._decide_doors(orders)
         orders += [self._replacement(order) for order in orders if order.status == Status.EXCHANGED]
         orders.sort(key=lambda order: order.created_at)  # stable: ties keep planning order
@@ -202,11 +213,15 @@ class OrderPlanner:
         return orders
 
     def _order(self, forced: str | None) -> PlannedOrder:
-        rng = self.rng
         at, hotline_id = self._moment(old=forced is not None)
         airing = self.index.attribute(self.media.hotlines[hotline_id], at) if hotline_id else None
-        agent = rng.choice(self.staff.agents)
-        order = PlannedOrder(customer_index=self._customer(), created_at=at, agent_id=agent,
+        return self._placed(self._customer(), at, hotline_id, airing, forced)
+
+    def _placed(self, customer: int, at: datetime.datetime, hotline_id: int | None, airing: PlannedAiring | None,
+                forced: str | None = None) -> PlannedOrder:
+        """An order placed at `at` with its lines and requests; its path when it never reaches the door."""
+        agent = self.rng.choice(self.staff.agents)
+        order = PlannedOrder(customer_index=customer, created_at=at, agent_id=agent,
                              hotline_id=hotline_id, airing_id=airing.id if airing else None,
                              lines=self._lines(self._main_product(airing)))
         # Points are earned on every paid line, cross-sells included, as order entry counts them.
@@ -227,17 +242,35 @@ class OrderPlanner:
             return self.rng.randrange(max(1, self.customers // REGULAR_POOL))
         return self.rng.randrange(self.customers)
 
-    def _decide_doors(self, orders: list[PlannedOrder]) -> None:
-        """In time order: mark each customer's first order new or not, and refuse or accept each parcel
-        that reached the door by the refusal model, from what the customer did before the order."""
+    def _histories(self, week: list[PlannedOrder]) -> list[PlannedOrder]:
+        """Whether each customer of the week is new (brought by their first order in it) or on file; those on
+        file may have ordered in the year before, their first order being when they became customers."""
         seen: set[int] = set()
+        past: list[PlannedOrder] = []
+        numbers = sorted(self.media.hotlines)
+        for order in week:
+            if order.customer_index in seen:
+                continue
+            seen.add(order.customer_index)
+            if self.rng.random() < NEW_CUSTOMER_SHARE:
+                order.new_customer = True
+                continue
+            count = self.rng.choices(HISTORY_COUNTS, HISTORY_WEIGHTS)[0]
+            times = sorted(self.now - HISTORY_AGE - (HISTORY_SPAN - HISTORY_AGE) * self.rng.random()
+                           for _ in range(count))
+            for position, at in enumerate(times):
+                placed = self._placed(order.customer_index, at.replace(microsecond=0), self.rng.choice(numbers), None)
+                placed.new_customer = position == 0
+                past.append(placed)
+        return past
+
+    def _decide_doors(self, orders: list[PlannedOrder]) -> None:
+        """In time order: refuse or accept each parcel that reached the door by the refusal model, from what
+        the customer did before the order."""
         refusals: dict[int, list[datetime.datetime]] = {}
         deliveries: dict[int, list[datetime.datetime]] = {}
         for order in orders:
             customer = order.customer_index
-            if customer not in seen:
-                seen.add(customer)
-                order.new_customer = self.rng.random() < NEW_CUSTOMER_SHARE
             if not order.door_target:
                 continue
             if order.collects_cash:
@@ -333,7 +366,7 @@ class OrderPlanner:
             order.notes = rng.choice(data.ORDER_NOTES)
 
     def _target(self, age: datetime.timedelta, allowed: tuple[str, ...]) -> str:
-        weights = next(w for limit, w in AGE_WEIGHTS if age < limit)
+        weights = next(w for limit, w in AGE_WEIGHTS if age < limit)  # the last limit is timedelta.max
         choices = [status for status in weights if status in allowed] or [Status.ORDERED]
         return self.rng.choices(choices, [weights.get(status, 1) for status in choices])[0]
 

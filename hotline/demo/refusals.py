@@ -10,17 +10,19 @@ For a cash-on-delivery parcel::
     logit P(refused) = logit(city_rate)
                        + 1.5 × min(previous refusals, 2)
                        − 0.7 × [at least one previous delivery]
-                       + 0.4 × [new customer]
-                       + 0.4 × clamp(log2(order total / ¥800), −1.5, 3)
+                       + 0.3 × [new customer]
+                       + 0.4 × clamp(log2(order total / ¥1000), −1.5, 3)
                        + 0.9 × [ordered late at night, 22:00–05:59 local time]
 
 - `city_rate` is the city's base refusal rate (`CITY_RATES`, 8 % to 30 %): the chance that a returning
-  customer with no history, ordering ¥800 in the daytime, refuses.
+  customer with no history, ordering ¥1,000 in the daytime, refuses.
 - previous refusals / deliveries: the customer's own orders placed before this one whose parcel was
   refused / delivered *before this order was placed* (what a score computed at review could know).
 - new customer: the order is the customer's first, and the customer record was created for it (minutes
-  before, brought by the airing). A customer on file from before the demo week, or with an earlier
-  order, is returning.
+  before it). Every later order of theirs is a returning customer's, as is the first order in the demo week
+  of a customer on file from before it. Customers on file may have ordered in the year before the week
+  (`orders.HISTORY_*`): those orders are decided by the same model, and their refusals and deliveries
+  count as previous ones.
 - order total: the order's total in yuan (what the courier collects).
 - the hour is the local hour (Asia/Shanghai) the order was placed.
 
@@ -50,9 +52,9 @@ DEFAULT_CITY_RATE = 18
 W_PREVIOUS_REFUSAL = 1.5
 MAX_PREVIOUS_REFUSALS = 2
 W_PREVIOUS_DELIVERY = -0.7
-W_NEW_CUSTOMER = 0.4
+W_NEW_CUSTOMER = 0.3
 W_VALUE = 0.4  # per doubling of the order total over REFERENCE_TOTAL
-REFERENCE_TOTAL = Decimal("800")  # about the median COD order
+REFERENCE_TOTAL = Decimal("1000")
 VALUE_RANGE = (-1.5, 3.0)
 W_LATE_NIGHT = 0.9
 LATE_NIGHT_FROM, LATE_NIGHT_UNTIL = 22, 6  # local hours [22:00, 06:00)

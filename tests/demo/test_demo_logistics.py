@@ -20,12 +20,15 @@ from hotline.logistics.models import (
     Coverage,
     EventKind,
     FeeRate,
+    FormKind,
+    FormTemplate,
     MovementKind,
     Shipment,
     ShipmentEvent,
     ShipmentStatus,
     StockMovement,
 )
+from hotline.logistics.printing.defaults import default_form_templates
 from hotline.orders.models import DeliveryMethod, Order, OrderLine, PaymentMethod, Status
 
 TRACKING = {"ems": r"E[A-Z]\d{9}CN", "post": r"98\d{11}", "sf": r"\d{12}", "yto": r"YT\d{13}", "suda": r"SD\d{10}",
@@ -167,6 +170,10 @@ def test_couriers_keys_forms_of_feedback_and_prices(demo):
     assert {code for code, courier in couriers.items() if courier.api_key} == {"ems", "suda"}
     assert all(len(couriers[code].api_secret) >= 40 for code in ("ems", "suda"))
     assert couriers["ems"].feedback_columns == EMS_FEEDBACK
+    forms = {code: courier.form_template.kind for code, courier in couriers.items()}
+    assert forms == {"ems": FormKind.EMS, "post": FormKind.POST, "sf": FormKind.LABEL_100x150,
+                     "yto": FormKind.LABEL_100x150, "suda": FormKind.DELIVERY_NOTE, "fleet": FormKind.DELIVERY_NOTE}
+    assert FormTemplate.objects.count() == len(default_form_templates())
     for code in ("ems", "suda"):
         columns = couriers[code].feedback_columns
         assert {"tracking_number", "status", "at", "reason", "statuses"} <= set(columns)
@@ -190,7 +197,7 @@ def test_products_have_shipping_facts(demo):
 
 
 REFERENCE = RefusalFeatures(city="北京", previous_refusals=0, previous_deliveries=0, new_customer=False,
-                            total=Decimal("800"), local_hour=14)
+                            total=Decimal("1000"), local_hour=14)
 
 
 def test_the_refusal_model_at_its_reference_point_is_the_city_s_base_rate():

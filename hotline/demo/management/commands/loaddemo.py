@@ -22,12 +22,15 @@ from hotline.demo.loader import (
 
 class Command(BaseCommand):
     help = ("Load realistic Chinese demo data into an empty database: users for every role, 50 products, "
-            "5 TV stations with a week of airings, customers and orders in every status.")
+            "5 TV stations with a week of airings, customers and orders in every status, couriers, parcels with "
+            "their tracking events, and a stock ledger.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=10_000,
                             help="Number of customers (default 10,000; 1,000,000 for benchmarks).")
-        parser.add_argument("--orders", type=int, default=5_000, help="Number of orders (default 5,000).")
+        parser.add_argument("--orders", type=int, default=5_000,
+                            help="Number of orders in the demo week (default 5,000); customers on file also "
+                                 "bring their orders of the year before.")
         parser.add_argument("--seed", type=int, default=1, help="The same seed gives the same data (default 1).")
         parser.add_argument("--now", default="",
                             help="ISO date-time the week of data ends at (default: now), for reproducible data.")
