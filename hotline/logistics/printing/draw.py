@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFName, PDFStream
 from reportlab.pdfgen.canvas import Canvas
 
 from hotline.logistics.printing.fonts import cjk_font, text_width
@@ -32,6 +35,29 @@ class Box:
     y: float
     width: float
     height: float
+
+
+def compress_page(canvas: Canvas) -> None:
+    """Compress the page just finished now rather than when the document is saved.
+
+    ReportLab keeps every page's drawing commands as text until the end; compressed as each page is done,
+    a 10,000-label batch holds a fifth of the memory. The stream is marked as already filtered, so ReportLab
+    writes it as it is."""
+    page = canvas._doc.Pages.pages[-1]
+    stream = PDFStream(content=zlib.compress(page.stream.encode("utf8")))
+    stream.dictionary["Filter"] = PDFArray([PDFName("FlateDecode")])
+    stream.__Comment__ = "page stream"
+    page.Contents = stream
+    page.stream = None
+
+
+def new_canvas(stream: BinaryIO, pagesize: tuple[float, float]) -> Canvas:
+    """A canvas writing to `stream` that compresses each page when it is finished. `invariant` leaves the
+    creation date out, so the same data always gives the same bytes."""
+    canvas = Canvas(stream, pagesize=pagesize, invariant=True)
+    canvas.setCreator("Hotline")
+    canvas.setPageCallBack(lambda _number: compress_page(canvas))
+    return canvas
 
 
 class Page:

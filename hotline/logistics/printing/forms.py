@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import zlib
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import BinaryIO
@@ -15,12 +14,10 @@ from typing import BinaryIO
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFName, PDFStream
-from reportlab.pdfgen.canvas import Canvas
 
 from hotline.lib.money import amount_in_words, yuan
 from hotline.logistics.printing.data import FormData
-from hotline.logistics.printing.draw import Box, Page
+from hotline.logistics.printing.draw import Box, Page, new_canvas
 from hotline.logistics.printing.template import MONEY_FIELDS, FieldSpec, Layout, layout_of
 
 LABEL_SIZE = 6.5  # points: the caption printed above a data entry
@@ -75,30 +72,14 @@ def _draw_data(page: Page, layout: Layout, parcel: FormData) -> None:
             page.text_box(box, value, spec.size, spec.lines, bold=spec.bold, align=spec.align)
 
 
-def compress_page(canvas: Canvas) -> None:
-    """Compress the page just finished now rather than when the document is saved.
-
-    ReportLab keeps every page's drawing commands as text until the end; compressed as each page is done,
-    a 10,000-label batch holds a fifth of the memory. The stream is marked as already filtered, so ReportLab
-    writes it as it is."""
-    page = canvas._doc.Pages.pages[-1]
-    stream = PDFStream(content=zlib.compress(page.stream.encode("utf8")))
-    stream.dictionary["Filter"] = PDFArray([PDFName("FlateDecode")])
-    stream.__Comment__ = "page stream"
-    page.Contents = stream
-    page.stream = None
-
-
 def write_forms(template: object, parcels: Iterable[FormData], stream: BinaryIO) -> int:
     """Write one page per parcel to `stream` and return the number of pages.
 
     `template` is a FormTemplate or a dict with its keys; a bad template raises ValidationError before
     anything is written, and so does an empty list of parcels."""
     layout = layout_of(template)
-    canvas = Canvas(stream, pagesize=(layout.width * mm, layout.height * mm), invariant=True)
+    canvas = new_canvas(stream, (layout.width * mm, layout.height * mm))
     canvas.setTitle(layout.name)
-    canvas.setCreator("Hotline")
-    canvas.setPageCallBack(lambda _number: compress_page(canvas))
     page = Page(canvas, layout.height, layout.offset_x, layout.offset_y)
     if layout.draw_frame:
         canvas.beginForm(_FRAME)

@@ -15,11 +15,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
 from hotline.lib.money import amount_in_words, yuan
 from hotline.logistics.printing.data import FormData, PickLine
-from hotline.logistics.printing.draw import Box, Page
+from hotline.logistics.printing.draw import Box, Page, new_canvas
 
 ROW = 7.0  # mm per table row
 CELL_SIZE = 9.0  # points
@@ -90,7 +89,7 @@ def render_pick_list(batch_lines: Iterable[PickLine], *, heading: str = "") -> b
     if not lines:
         raise ValidationError(_("Nothing to print: there are no parcels."), code="empty")
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas = new_canvas(buffer, A4)
     canvas.setTitle(_("Pick list"))
     page, columns = Page(canvas, A4[1] / mm), _pick_columns()
     chunks = [lines[start:start + PICK_ROWS] for start in range(0, len(lines), PICK_ROWS)]
@@ -172,7 +171,7 @@ def _write_packing_list(page: Page, parcel: FormData) -> int:
 
 def write_packing_lists(parcels: Iterable[FormData], stream: BinaryIO) -> int:
     """Write one packing list per parcel (a long order continues on more pages); returns the page count."""
-    canvas = Canvas(stream, pagesize=A5, invariant=True)
+    canvas = new_canvas(stream, A5)
     canvas.setTitle(_("Packing lists"))
     page = Page(canvas, A5[1] / mm)
     pages = sum(_write_packing_list(page, parcel) for parcel in parcels)
