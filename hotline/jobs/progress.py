@@ -41,8 +41,11 @@ def side_file(alias: str = "default") -> Path | None:
 
 
 def _open_side(path: Path) -> sqlite3.Connection:
-    side = sqlite3.connect(path, timeout=2.0, isolation_level=None)
+    # check_same_thread off: the writer is made on the worker's thread and used there, but the demo's
+    # worker thread and a test may hand it over; every use is serial.
+    side = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
     side.execute("PRAGMA journal_mode=WAL")
+    side.execute("PRAGMA synchronous=OFF")  # figures for a progress bar: losing the last one in a crash is fine
     side.execute(_SIDE_TABLE)
     return side
 
@@ -67,6 +70,7 @@ class ProgressWriter:
         self.job_id = job_id
         self.last = float("-inf")
         self.path = side_file()
+        self.side: sqlite3.Connection | None = None
         self.connection: BaseDatabaseWrapper | None = None
 
     def write(self, done: int, total: int, *, force: bool = False) -> bool:
@@ -84,9 +88,10 @@ class ProgressWriter:
 
     def _write_side(self, done: int, total: int) -> None:
         assert self.path is not None
-        with closing(_open_side(self.path)) as side:
-            side.execute("INSERT OR REPLACE INTO job_progress (job_id, done, total) VALUES (?, ?, ?)",
-                         (self.job_id, done, total))
+        if self.side is None:
+            self.side = _open_side(self.path)
+        self.side.execute("INSERT OR REPLACE INTO job_progress (job_id, done, total) VALUES (?, ?, ?)",
+                          (self.job_id, done, total))
 
     def _write_row(self, done: int, total: int) -> None:
         from hotline.jobs.models import Job
@@ -104,7 +109,8 @@ class ProgressWriter:
             self.connection = None
         if self.path is not None and self.path.exists():
             try:
-                with closing(_open_side(self.path)) as side:
+                with closing(self.side or _open_side(self.path)) as side:
                     side.execute("DELETE FROM job_progress WHERE job_id = ?", (self.job_id,))
             except sqlite3.Error:
                 log.warning("progress of job %s not cleared", self.job_id, exc_info=True)
+            self.side = None
