@@ -17,10 +17,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,6 +257,10 @@ class FeedbackChecker:
             changes.rescues.append(_rescue_task(row, kind, detail))
 
 
+# the events that move the order too (through `do_transition_order` in the one-by-one action)
+ORDER_STATUS: dict[str, Status] = {EventKind.DELIVERED: Status.DELIVERED, EventKind.REFUSED: Status.REFUSED}
+
+
 def _conflict(kind: str, parcel: _Parcel) -> str:
     """Why the parcel's state (and its order's) forbids this event, or ""; see `events.check_event`."""
     row = parcel.row
@@ -266,7 +270,7 @@ def _conflict(kind: str, parcel: _Parcel) -> str:
         return _("Parcel %(tracking)s is %(state)s: “%(event)s” cannot follow.") % {
             "tracking": row["tracking_number"], "state": ShipmentStatus(row["status"]).label,
             "event": EventKind(kind).label}
-    to_status = {EventKind.DELIVERED: Status.DELIVERED, EventKind.REFUSED: Status.REFUSED}.get(kind)
+    to_status = ORDER_STATUS.get(kind)
     if to_status is not None and required_perm(row["order__status"], to_status) is None:
         return _("Order %(number)s is %(from)s and cannot become %(to)s.") % {
             "number": row["order__number"], "from": Status(row["order__status"]).label, "to": to_status.label}
@@ -370,14 +374,16 @@ _WRITTEN = ("status", "last_event_at", "delivered_at", "refused_at", "refusal_re
 
 
 def _save_parcels(parcels: Iterable[_Parcel]) -> None:
-    """One UPDATE per (status, times) combination is too many; rows grouped by their new status and written
-    with bulk_update's CASE per field."""
-    by_status: dict[str, list[Shipment]] = defaultdict(list)
-    for parcel in parcels:
-        row = parcel.row
-        by_status[row["status"]].append(Shipment(pk=row["pk"], **{name: row[name] for name in _WRITTEN}))
-    for shipments in by_status.values():
-        Shipment.objects.bulk_update(shipments, _WRITTEN, batch_size=500)
+    """Each parcel's new state and times, by one prepared UPDATE run for every row (executemany).
+    `bulk_update` builds a CASE per field and row: measured, it took most of a 100,000-row apply."""
+    fields = [cast(Field[Any, Any], Shipment._meta.get_field(name)) for name in _WRITTEN]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(Shipment._meta.db_table)} SET {sets} WHERE {quote(Shipment._meta.pk.column)} = %s"
+    rows = [[f.get_db_prep_value(parcel.row[f.name], connection) for f in fields] + [parcel.row["pk"]]
+            for parcel in parcels]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _transition_orders(transitions: list[tuple[int, str, str]], *, actor: Any) -> None:
@@ -402,13 +408,19 @@ def _transition_orders(transitions: list[tuple[int, str, str]], *, actor: Any) -
         audit.append(_audit_row(f"order_{to_status}", order, user, before, {**snapshot(order), "reason": reason}))
         notices[to_status].append(order)
         payloads.append({"order_id": order.pk, "number": order.number, "from": from_status, "to": to_status})
-    Order.objects.bulk_update(list(orders.values()), ["status", "updated_at"], batch_size=500)
+    for to_status in notices:  # one UPDATE per new status: every order of it gets the same values
+        Order.objects.filter(pk__in=[o.pk for o in notices[to_status]]).update(status=to_status, updated_at=now)
     OrderStatusChange.objects.bulk_create(history, batch_size=500)
     AuditEntry.objects.bulk_create(audit, batch_size=500)
     _credit_points(points)
     for to_status, notified in notices.items():
         queue_order_notices(notified, STATUS_MESSAGES[Status(to_status)])
-    transaction.on_commit(lambda: [publish("order.status_changed", payload) for payload in payloads])
+    transaction.on_commit(lambda: _publish_all(payloads))
+
+
+def _publish_all(payloads: list[dict[str, Any]]) -> None:
+    for payload in payloads:
+        publish("order.status_changed", payload)
 
 
 def _audit_row(action: str, order: Order, user: Any, before: dict[str, Any], after: dict[str, Any]) -> AuditEntry:
@@ -426,3 +438,14 @@ def _credit_points(points: Counter[int]) -> None:
             by_amount[amount].append(customer_id)
     for amount, customer_ids in by_amount.items():
         Customer.objects.filter(pk__in=customer_ids).update(points=F("points") + amount)
+
+
+@transaction.atomic
+def do_record_push_refusal(*, courier: Courier | None, key: str, address: str | None, reason: str) -> AuditEntry:
+    """Note a refused push of the courier API (unknown key, bad or missing signature) in the audit log, so
+    that someone guessing keys or forging bodies shows up; nothing else is written."""
+    return AuditEntry.objects.create(
+        actor=None, actor_name=(address or "")[:150], action="courier_push_refused",
+        object_type=Courier._meta.label_lower, object_id=str(courier.pk if courier else ""),
+        object_repr=(courier.name if courier else key[:40])[:200],
+        after={"reason": reason, "address": address, "key": key[:40]})
