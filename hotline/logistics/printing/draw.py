@@ -41,8 +41,8 @@ def compress_page(canvas: Canvas) -> None:
     """Compress the page just finished now rather than when the document is saved.
 
     ReportLab keeps every page's drawing commands as text until the end; compressed as each page is done,
-    a 10,000-label batch holds a fifth of the memory. The stream is marked as already filtered, so ReportLab
-    writes it as it is."""
+    10,000 labels take about 100 MiB instead of 170 (measured). The stream is marked as already filtered, so
+    ReportLab writes it as it is. Uses ReportLab's document object (`_doc`): the tests read the PDFs back."""
     page = canvas._doc.Pages.pages[-1]
     stream = PDFStream(content=zlib.compress(page.stream.encode("utf8")))
     stream.dictionary["Filter"] = PDFArray([PDFName("FlateDecode")])
