@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 from hotline.accounts.audit import record
 from hotline.accounts.models import AuditEntry
 from hotline.accounts.permissions import Perm
+from hotline.lib.bus import publish_on_commit
 from hotline.logistics.actions.common import require, user_or_none
 from hotline.logistics.actions.notices import queue_order_notices
 from hotline.logistics.checks import address_problem
@@ -100,6 +101,8 @@ def _mark_reviewed(orders: list[Order], actor: Any) -> None:
         for order in orders])
     for order in orders:
         order.status = Status.REVIEWED
+        publish_on_commit("order.status_changed", {"order_id": order.pk, "number": order.number,
+                                                   "from": Status.ORDERED.value, "to": Status.REVIEWED.value})
 
 
 def _ask_confirmations(cod_orders: list[Order], actor: Any) -> list[int]:
