@@ -5,6 +5,7 @@ agent; changing the courier by hand."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -371,3 +372,14 @@ def test_the_open_fix_task_holds_only_that_order(w: World) -> None:
     do_complete_task(second, TaskOutcome.FIXED, actor=w.agent)
     assert do_review_orders([order], actor=w.clerk).reviewed == [order.pk]
     assert OrderTask.objects.filter(order=order, status=TaskStatus.DONE).count() == 2
+
+
+def test_review_publishes_each_status_change_after_commit(w: World, events: list[Any],
+                                                          django_capture_on_commit_callbacks: Any) -> None:
+    first, second = w.place(), w.place()
+    with django_capture_on_commit_callbacks(execute=True):
+        do_review_orders([first, second], actor=w.clerk)
+    assert [payload for topic, payload in events if topic == "order.status_changed"] == [
+        {"order_id": first.pk, "number": first.number, "from": "ordered", "to": "reviewed"},
+        {"order_id": second.pk, "number": second.number, "from": "ordered", "to": "reviewed"},
+    ]
