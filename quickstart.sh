@@ -53,8 +53,9 @@ case "${1:-}" in
         exec .venv/bin/hotline demo
         ;;
     test)
-        # SIPp and baresip: real SIP callers and phones for the engine's tests; chromium: the browser tests
-        [ -n "$DRY_RUN" ] || apt_packages_needed sip-tester baresip chromium sipvicious
+        # SIPp and baresip: real SIP callers and phones for the engine's tests; chromium: the browser tests;
+        # poppler-utils: reading printed shipping forms back (pdftotext) and their screenshots (pdftoppm)
+        [ -n "$DRY_RUN" ] || apt_packages_needed sip-tester baresip chromium sipvicious poppler-utils
         python_env
         say "Running the test suite on ${DATABASE_URL:-SQLite}"
         .venv/bin/python -m pytest -n 2 -q -p no:cacheprovider
