@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
