@@ -13,6 +13,7 @@ from hotline.logistics.actions import (
     do_change_courier,
     do_create_batches,
     do_log_print,
+    do_record_shipment_event,
     do_ship_parcel,
     do_ship_parcels,
     normal_tracking_number,
@@ -29,9 +30,10 @@ from hotline.logistics.models import (
     ShipmentStatus,
 )
 from hotline.notify.models import Notification
-from hotline.orders.actions import do_transition_order
+from hotline.orders.actions import do_exchange_order, do_transition_order
 from hotline.orders.models import Order, OrderStatusChange, Status
-from tests.logistics.world import World, audit_actions, build_world, ledger, state, stock_of
+from tests import factories
+from tests.logistics.world import World, at, audit_actions, build_world, ledger, state, stock_of
 
 D = Decimal
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -350,3 +352,29 @@ def test_an_agent_cannot_bulk_ship(w: World) -> None:
         do_ship_parcels([(order.number, "EA000000001CN")], actor=w.agent)
     assert state() == before
     assert DispatchBatch.objects.count() == 0
+
+
+def test_a_customer_who_wants_no_messages_gets_none(w: World) -> None:
+    w.customer.notify_channel = "none"
+    w.customer.save()
+    order = w.place()
+    w.ship(order)
+    assert not Notification.objects.filter(order=order).exists()
+
+
+# ---------------------------------------------------------------- exchanges
+
+def test_an_exchange_replacement_ships_through_the_same_flow(w: World) -> None:
+    original = w.place()
+    do_record_shipment_event(w.ship(original), EventKind.DELIVERED, at(60), source=EventSource.IMPORT,
+                             actor=w.clerk)
+    replacement = do_exchange_order(original, actor=factories.make_user("supervisor"), reason="外壳有裂纹")
+    assert stock_of(w.massager) == 46  # the replacement holds two more
+    parcel = w.review(replacement)
+    assert (parcel.courier, parcel.freight, parcel.cod_due, parcel.cod_fee) == (w.ems, D("21.00"), D("0.00"),
+                                                                                D("0.00"))
+    shipped = do_ship_parcel(replacement.number, "EA222222222CN", actor=w.clerk)
+    assert (shipped.status, status_of(replacement), status_of(original)) == (
+        ShipmentStatus.SHIPPED, Status.SHIPPED, Status.EXCHANGED)
+    assert ledger(w.massager) == [(MovementKind.RECEIVED, 50), (MovementKind.SHIPPED, -2), (MovementKind.SHIPPED, -2)]
+    assert stock_of(w.massager) == 46
