@@ -364,6 +364,59 @@ def shoot_recording_player(page: Page, base: str, out: Path) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
 
 
+LOGISTICS_CLERK = "logis1"  # the demo's logistics clerk (hotline.demo.data)
+
+
+def _first_order(page: Page, base: str, status: str) -> str:
+    """The number of the first parcel in `status` on the tracking page ("" when there is none)."""
+    page.goto(f"{base}/logistics/tracking/?status={status}")
+    link = page.locator("section.card").nth(1).locator("tbody a").first
+    return (link.text_content() or "").strip() if link.count() else ""
+
+
+def approve_page(page: Page, base: str) -> None:
+    """Review the first page of the queue with the keyboard: a ticks all, r approves."""
+    page.goto(f"{base}/logistics/")
+    page.keyboard.press("a")
+    page.keyboard.press("r")
+    page.wait_for_selector("#review-outcome", timeout=30_000)
+
+
+def shoot_logistics(browser: Browser, base: str, out: Path) -> None:
+    """The logistics workbench as its clerk works it, keyboard first: the review queue with its flags; then
+    the page's orders approved (a, r) and batched by courier (2, c) for the batches; one of them scanned out;
+    tracking; and a parcel on its way back opened on the returns screen."""
+    page = new_page(browser)
+    log_in_front(page, base, LOGISTICS_CLERK)
+    page.goto(f"{base}/logistics/")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "logistics-review.png"))
+    approve_page(page, base)
+    page.goto(f"{base}/logistics/batches/")
+    page.keyboard.press("c")
+    page.wait_for_selector("#batch-table tbody tr.current", timeout=30_000)
+    approve_page(page, base)  # the next page of orders waits for a batch beside the batches just made
+    page.goto(f"{base}/logistics/batches/")
+    page.screenshot(path=str(out / "logistics-batches.png"))
+    number = _first_order(page, base, "pending")
+    page.goto(f"{base}/logistics/scan/")
+    page.keyboard.type(number)
+    page.keyboard.press("Enter")
+    page.keyboard.type("SF7000000001")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#scan-result p.ok, #scan-result p.error", timeout=15_000)
+    page.screenshot(path=str(out / "logistics-scan.png"))
+    page.goto(f"{base}/logistics/tracking/")
+    page.screenshot(path=str(out / "logistics-tracking.png"))
+    page.goto(f"{base}/logistics/returns/?order={_first_order(page, base, 'returning')}")
+    page.select_option("select[name^=condition_]", "damaged")
+    with page.expect_navigation():
+        page.click("form[action*=receive] button[type=submit]")
+    page.goto(f"{base}/logistics/returns/?order={_first_order(page, base, 'returning')}")
+    page.screenshot(path=str(out / "logistics-returns.png"))
+    page.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8000")
@@ -382,6 +435,7 @@ def main() -> None:
             shoot_wallboard(browser, args.base, args.engine, out)
             shoot_phone_offline(browser, args.base, out)
         shoot_forbidden(browser, args.base, out)
+        shoot_logistics(browser, args.base, out)
         page = new_page(browser)
         log_in(page, args.base, args.user, args.password)
         shoot_back_office(page, args.base, out)

@@ -164,6 +164,8 @@ class ReturnForm(forms.Form):
                 label=line.product.name, min_value=0, max_value=line.quantity, initial=line.quantity)
             self.fields[f"condition_{line.pk}"] = forms.ChoiceField(
                 label=_("Condition"), choices=Condition.choices, initial=Condition.GOOD)
+        if self.lines:  # the scanned order opens on its first line: type the quantity, Tab to the condition
+            self.fields[f"quantity_{self.lines[0].pk}"].widget.attrs["autofocus"] = True
 
     def line_fields(self) -> list[tuple[Any, forms.BoundField, forms.BoundField]]:
         """(order line, its quantity field, its condition field) for the template."""

@@ -229,12 +229,12 @@ def shipments(filters: Mapping[str, Any]) -> QuerySet[Shipment]:
     return rows
 
 
-def shipped_today_by(user: Any, limit: int = 100) -> list[Shipment]:
+def shipped_today_by(user: Any) -> QuerySet[Shipment]:
     """The parcels this user scanned out today (local time), the latest first: the scan screen's list."""
     scans = ShipmentEvent.objects.filter(kind=EventKind.PICKED_UP, source=EventSource.SCAN, actor=user,
                                          at__gte=_day_start(timezone.localdate()))
-    return list(Shipment.objects.filter(pk__in=scans.values("shipment_id")).select_related("order", "courier")
-                .order_by("-shipped_at", "-id")[:limit])
+    return (Shipment.objects.filter(pk__in=scans.values("shipment_id")).select_related("order", "courier")
+            .order_by("-shipped_at", "-id"))
 
 
 def status_counts() -> dict[str, int]:

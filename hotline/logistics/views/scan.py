@@ -15,10 +15,13 @@ from hotline.logistics.forms import BulkShipForm, ScanForm, add_action_error
 from hotline.logistics.views.common import page, workbench_user
 
 TEMPLATE = "logistics/scan.html"
+SHOWN = 100  # the latest parcels listed under the scan fields
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {"form": ScanForm(), "bulk": BulkShipForm(), "shipped": queries.shipped_today_by(request.user), **extra}
+    shipped = queries.shipped_today_by(request.user)
+    return {"form": ScanForm(), "bulk": BulkShipForm(), "shipped": shipped[:SHOWN], "shipped_count": shipped.count(),
+            **extra}
 
 
 @login_required
