@@ -155,17 +155,20 @@ def do_change_courier(shipment: Shipment, courier: Courier, *, reason: str, acto
         raise ValidationError({"reason": _("Say why you choose another courier.")})
     choice = choose_for_order(shipment.order)
     try:
-        option = override(choice, courier.pk).chosen
+        by_hand = override(choice, courier.pk)
     except NotEligible as exc:
         # the rule's own words: NotEligible's message repeats the courier's name; inactive ones are not loaded
         why = next((item.reason for item in choice.rejected if item.courier_id == courier.pk),
                    pgettext("courier choice", "not active") if not courier.active else str(exc))
         raise ValidationError({"courier": _("%(courier)s cannot carry this parcel: %(why)s") % {
             "courier": courier.name, "why": why}}) from exc
+    option = by_hand.chosen
     assert option is not None  # override always chooses, or refuses
     before = {"courier": shipment.courier.name, "freight": str(shipment.freight)}
     cod = shipment.order.payment_method == PaymentMethod.COD
     shipment.courier, shipment.overridden, shipment.batch = courier, True, None
+    # the automatic choice becomes the runner-up (never the chosen courier itself)
+    shipment.runner_up_id = by_hand.runner_up.courier_id if by_hand.runner_up else None
     shipment.freight, shipment.zone, shipment.weight_kg = option.freight, option.zone, option.weight_kg
     shipment.cod_fee, shipment.delivery_days = (option.cod_fee if cod else 0), option.delivery_days
     shipment.choice_reason = (_("Chosen by hand: %(reason)s") % {"reason": reason.strip()})[:300]
