@@ -300,7 +300,7 @@ def test_change_courier_prices_again_audits_and_leaves_the_batch(w: World) -> No
     changed = do_change_courier(parcel, w.sf, reason=" 客户要求顺丰 ", actor=w.clerk)
     changed.refresh_from_db()
     assert (changed.courier, changed.runner_up, changed.overridden, changed.batch, changed.status) == (
-        w.sf, w.sf, True, None, ShipmentStatus.PENDING)
+        w.sf, w.zto, True, None, ShipmentStatus.PENDING)  # the automatic choice is now the runner-up
     assert (changed.freight, changed.cod_due, changed.cod_fee, changed.zone, changed.delivery_days) == (
         D("27.00"), D("796.00"), D("15.92"), "B", 2)
     assert changed.choice_reason == "Chosen by hand: 客户要求顺丰"
@@ -383,3 +383,16 @@ def test_review_publishes_each_status_change_after_commit(w: World, events: list
         {"order_id": first.pk, "number": first.number, "from": "ordered", "to": "reviewed"},
         {"order_id": second.pk, "number": second.number, "from": "ordered", "to": "reviewed"},
     ]
+
+
+def test_the_automatic_choice_is_the_runner_up_of_a_courier_chosen_by_hand(w: World) -> None:
+    parcel = w.review(w.place(delivery_method="courier", payment_method="transfer"))
+    # prepaid, Yunda may carry it: ¥11 + 20 % × ¥52 beats ZTO ¥16 + 20 % × ¥62
+    assert (parcel.courier, parcel.runner_up, parcel.freight) == (w.yunda, w.zto, D("11.00"))
+    do_change_courier(parcel, w.sf, reason="客户要求顺丰", actor=w.clerk)
+    parcel.refresh_from_db()
+    assert (parcel.courier, parcel.runner_up, parcel.freight, parcel.cod_fee) == (w.sf, w.yunda, D("27.00"), D("0.00"))
+    do_change_courier(parcel, w.yunda, reason="改回来", actor=w.clerk)
+    parcel.refresh_from_db()
+    assert (parcel.courier, parcel.runner_up, parcel.freight, parcel.overridden) == (
+        w.yunda, w.zto, D("11.00"), True)
