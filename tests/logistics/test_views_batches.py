@@ -121,3 +121,52 @@ def test_an_empty_batch_prints_nothing_and_says_why(users: dict[str, Any]) -> No
     assert [str(m) for m in client.get("/logistics/batches/").context["messages"]] == [
         "Nothing to print: there are no parcels."]
     assert PrintLog.objects.count() == 0
+
+
+# ---------------------------------------------------------------- big batches print on the task worker
+
+@pytest.fixture
+def small_inline(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) -> None:
+    """Batches over one parcel count as big; stored PDFs go to a temporary folder."""
+    monkeypatch.setattr("hotline.logistics.views.batches.INLINE_MAX", 1)
+    settings.MEDIA_ROOT = str(tmp_path)
+
+
+@pytest.mark.usefixtures("small_inline")
+def test_a_big_batch_prints_as_a_job_with_its_pdf_to_download(users: dict[str, Any]) -> None:
+    from hotline.jobs.models import Job
+
+    world = make_world()
+    _ems, parcels = shelf(world)
+    batch = make_batch(world.courier, *parcels[:2], number="B-SF-01")
+    client = clerk(users)
+
+    started = client.post(f"/logistics/batches/{batch.pk}/print/forms", {"download": "1"})
+
+    job = Job.objects.get()
+    assert (started.status_code, started["Location"]) == (302, f"/logistics/prints/{job.pk}/")
+    assert (job.kind, job.status, job.payload) == ("logistics.print", "done",
+                                                   {"batch": batch.pk, "kind": "forms", "download": True})
+    assert (job.result["pages"], job.result["summary"]) == (2, "2 pages ready: Shipping forms of batch B-SF-01.")
+    assert (job.done, job.total) == (2, 2)
+    page = client.get(f"/logistics/prints/{job.pk}/")
+    assert f'href="/logistics/prints/{job.pk}/pdf?download=1"' in page.content.decode()
+    pdf = client.get(f"/logistics/prints/{job.pk}/pdf?download=1")
+    assert pdf["Content-Disposition"] == f'attachment; filename="B-SF-01-forms-job{job.pk}.pdf"'
+    assert (pdf.content[:5], pdf_pages(pdf.content)) == (b"%PDF-", 2)
+    assert list(PrintLog.objects.values_list("kind", "pages", "actor__username")) == [("forms", 2, "t_logistics")]
+
+
+@pytest.mark.usefixtures("small_inline")
+def test_a_print_job_is_for_the_workbench_only(users: dict[str, Any]) -> None:
+    from hotline.jobs.models import Job
+
+    world = make_world()
+    _ems, parcels = shelf(world)
+    batch = make_batch(world.courier, *parcels[:2])
+    clerk(users).post(f"/logistics/batches/{batch.pk}/print/pick")
+    job = Job.objects.get()
+    agent = Client()
+    agent.force_login(users["agent"])
+    assert agent.get(f"/logistics/prints/{job.pk}/pdf").status_code == 403
+    assert clerk(users).get("/logistics/prints/999/").status_code == 404

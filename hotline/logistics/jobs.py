@@ -1,0 +1,3 @@
+"""Logistics' job kinds, loaded at start-up by the web app and the worker (docs/jobs.md)."""
+
+from hotline.logistics import print_jobs  # noqa: F401  (registers "logistics.print")
