@@ -123,12 +123,12 @@ CITY_COURIER_CITIES = ("北京", "上海", "广州", "深圳")
 
 @dataclass
 class CourierBook:
-    """The demo couriers as the choice reads them (`CourierTerms`), by code, with their tracking formats."""
+    """The demo couriers as the choice reads them (`CourierTerms`), by code."""
 
     terms: dict[str, CourierTerms]
 
-    def by_id(self, courier_id: int) -> CourierTerms:
-        return next(terms for terms in self.terms.values() if terms.id == courier_id)
+    def code_of(self, courier_id: int) -> str:
+        return next(code for code, terms in self.terms.items() if terms.id == courier_id)
 
 
 def create_couriers() -> CourierBook:

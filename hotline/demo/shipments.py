@@ -153,17 +153,17 @@ class ShipmentPlanner:
         rate = terms.rate_for(area.zone)
         assert rate is not None, f"{terms.name} has no rate for {area.zone}"
         freight = freight_for(rate, weight)
-        cod = _collects(order)
-        cod_fee = cod_fee_for(terms, order.total) if cod else ZERO
+        cod, total = _collects(order), order.total
+        cod_fee = cod_fee_for(terms, total) if cod else ZERO
         at = {step.to_status: step for step in order.steps}
         refused = at.get(Status.REFUSED)
         returned = at.get(Status.RETURNED) if refused else None
         delivered = at.get(Status.DELIVERED)
-        code = next(code for code, value in self.book.terms.items() if value.id == terms.id)
+        code = self.book.code_of(terms.id)
         return Shipment(
             id=shipment_id, order_id=order.id, courier_id=terms.id, choice_reason=_reason(terms, area, cod, freight),
             status=self._status(order), tracking_number=waybills.number(code), weight_kg=weight, zone=area.zone,
-            freight=freight, cod_due=order.total if cod else ZERO, cod_fee=cod_fee,
+            freight=freight, cod_due=total if cod else ZERO, cod_fee=cod_fee,
             return_freight=yuan(freight * terms.return_freight_percent / 100) if refused else ZERO,
             delivery_days=area.delivery_days, created_at=at[Status.REVIEWED].at, shipped_at=at[Status.SHIPPED].at,
             delivered_at=delivered.at if delivered else None, refused_at=refused.at if refused else None,
@@ -184,7 +184,7 @@ class ShipmentPlanner:
     def _events(self, shipment: Shipment) -> list[ShipmentEvent]:
         """The parcel's timeline; the last event fixes the status of a parcel still on its way, and a
         refused one is on its way back once its `returning` event has come."""
-        code = next(code for code, value in self.book.terms.items() if value.id == shipment.courier_id)
+        code = self.book.code_of(shipment.courier_id)
         timeline = list(self._timeline(shipment))
         events = [ShipmentEvent(shipment_id=shipment.pk, kind=kind, at=at, recorded_at=at, detail=detail,
                                 source=EventSource.SCAN if kind == EventKind.PICKED_UP else SOURCES[code],
@@ -241,7 +241,8 @@ class ShipmentPlanner:
                 shipped_rows += [StockMovement(product_id=pid, kind=MovementKind.SHIPPED, quantity=-quantity,
                                                order_id=order.id, actor_id=self.logistics_user, at=shipped.at)
                                  for pid, quantity in units.items()]
-        opening = self.now - datetime.timedelta(days=8)
+        # before the first order (a customer's history reaches a year back)
+        opening = min((order.created_at for order in planned), default=self.now) - datetime.timedelta(days=1)
         received = [StockMovement(product_id=pid, kind=MovementKind.RECEIVED, quantity=stock + held[pid] + out[pid],
                                   note=RECEIVED_NOTE, actor_id=self.logistics_user, at=opening)
                     for pid, stock in tracked.items() if stock is not None]
