@@ -21,6 +21,7 @@ from hotline.demo.call_center import DEMO_SIP_PASSWORD
 from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS
 from hotline.demo.loader import DATASET_VERSION, DemoOptions, erase_all_data, latest_load, load_demo
 from hotline.demo.orders import HISTORY_AGE
+from hotline.logistics.models import Shipment
 from hotline.media.models import Airing, HotlineNumber, Station
 from hotline.orders.actions import LineInput, OrderInput, do_create_order
 from hotline.orders.models import Order, OrderLine, OrderStatusChange
@@ -38,6 +39,8 @@ def _fingerprint() -> tuple[list[tuple[object, ...]], ...]:
         list(OrderLine.objects.order_by("id").values_list("product__sku", "quantity", "unit_price", "discount")),
         list(OrderStatusChange.objects.order_by("id").values_list("to_status", "at", "reason", "actor__username")),
         list(Airing.objects.order_by("id").values_list("station__code", "starts_at", "length_seconds", "cost")),
+        list(Shipment.objects.order_by("id").values_list("order__number", "courier__code", "tracking_number",
+                                                         "status", "freight", "refused_at")),
     )
 
 
