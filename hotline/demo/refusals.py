@@ -16,8 +16,9 @@ For a cash-on-delivery parcel::
 
 - `city_rate` is the city's base refusal rate (`CITY_RATES`, 8 % to 30 %): the chance that a returning
   customer with no history, ordering ¥1,000 in the daytime, refuses.
-- previous refusals / deliveries: the customer's own orders placed before this one whose parcel was
-  refused / delivered *before this order was placed* (what a score computed at review could know).
+- previous refusals / deliveries: the customer's other orders whose history reached `refused` /
+  `delivered` (OrderStatusChange.at) *before this order was placed* — what a score computed at review
+  could know. A self pick-up's `delivered` counts as a delivery.
 - new customer: the order is the customer's first, and the customer record was created for it (minutes
   before it). Every later order of theirs is a returning customer's, as is the first order in the demo week
   of a customer on file from before it. Customers on file may have ordered in the year before the week
