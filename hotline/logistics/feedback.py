@@ -182,6 +182,12 @@ def _names(keys: tuple[str, ...] | list[str]) -> str:
     return "、".join(f"{DEFAULT_HEADERS[key][0]}（{DEFAULT_HEADERS[key][1][0]}）" for key in keys)
 
 
+def check_columns(upload: IO[bytes], courier: Courier | None) -> None:
+    """Refuse at once (FeedbackFileError) a file that is too big, unreadable, empty or without its columns;
+    the upload form calls this before the dry run is queued. Reads the file once, the rows not at all."""
+    _header(raw_rows(_check_size(upload)), Mapping.for_courier(courier))
+
+
 # ---------------------------------------------------------------- rows as events
 
 

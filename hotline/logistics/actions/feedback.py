@@ -127,7 +127,8 @@ class FeedbackResult:
     def as_dict(self) -> dict[str, Any]:
         """JSON for a job's report."""
         return {"total": self.total, "counts": dict(self.counts), "problem_counts": dict(self.problem_counts),
-                "problems": [[p.line, p.tracking_number, p.kind, p.message] for p in self.problems],
+                "problems": [[p.line, p.tracking_number, p.kind, p.message]
+                             for p in sorted(self.problems, key=lambda p: p.line)],
                 "applied": self.applied, "good": self.good, "blocking": self.blocking,
                 "orders_changed": self.orders_changed, "rescue_tasks": self.rescue_tasks}
 
