@@ -396,3 +396,14 @@ def test_the_automatic_choice_is_the_runner_up_of_a_courier_chosen_by_hand(w: Wo
     parcel.refresh_from_db()
     assert (parcel.courier, parcel.runner_up, parcel.freight, parcel.overridden) == (
         w.yunda, w.zto, D("11.00"), True)
+
+
+def test_a_rush_order_needs_a_fast_courier(w: World) -> None:
+    by_ems, by_express = w.place(rush=True), w.place(rush=True, delivery_method="courier")
+    result = do_review_orders([by_ems, by_express], actor=w.clerk)
+    assert result.flagged == {by_ems.pk: "No courier delivers to 广东深圳南山区 within 2 days."}  # EMS takes 3
+    assert result.reviewed == [by_express.pk]
+    parcel = Shipment.objects.get(order=by_express)
+    assert (parcel.courier, parcel.delivery_days) == (w.zto, 2)
+    assert parcel.choice_reason == ("ZTO: covered, cash on delivery, 2-day delivery, local delivery rate about 80 % "
+                                    "(few parcels), freight ¥16")
