@@ -123,6 +123,8 @@ def test_orders_with_problems_are_flagged_with_why_and_not_reviewed(w: World) ->
     assert list(Shipment.objects.values_list("order_id", flat=True)) == [good.pk]
     assert OrderStatusChange.objects.count() == before_history + 1
     assert audit_actions().count("order_reviewed") == 1
+    confirmed = Notification.objects.filter(body__endswith="has been confirmed.")
+    assert list(confirmed.values_list("order_id", flat=True)) == [good.pk]  # the flagged customers hear nothing
 
 
 def test_a_flagged_order_is_reviewed_once_its_problem_is_gone(w: World) -> None:
