@@ -9,9 +9,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from hotline.bench.base import Benchmark
 from hotline.bench.engine import EngineBenchmark
 from hotline.bench.ivr import IvrBenchmark
+from hotline.bench.logistics import LogisticsBenchmark
 from hotline.bench.lookup import LookupBenchmark
 from hotline.bench.pop import PopBenchmark
 from hotline.bench.relay import RelayBenchmark
+from hotline.bench.risk import RiskBenchmark
 from hotline.bench.routing import RoutingBenchmark
 from hotline.bench.surge import SurgeBenchmark
 from hotline.bench.targets import BenchError
@@ -20,7 +22,8 @@ from hotline.bench.targets import BenchError
 BENCHMARKS: dict[str, Benchmark] = {
     bench.name: bench
     for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark(), SurgeBenchmark(),
-                  PopBenchmark(), IvrBenchmark())
+                  PopBenchmark(), IvrBenchmark(), LogisticsBenchmark(),
+                  RiskBenchmark())
 }
 
 
