@@ -125,10 +125,12 @@ def _worker_alive(worker: str) -> bool:
 
 def reclaim() -> list[int]:
     """Jobs left running by a dead worker of this host: queued again (and their ids returned for
-    enqueueing), or failed after `MAX_ATTEMPTS` runs."""
+    enqueueing), or failed after `MAX_ATTEMPTS` runs. Called when a worker starts, before it runs
+    anything: a job under this very process's name is then an orphan of an earlier process that had the
+    same pid (a container's worker is pid 1 after every restart)."""
     requeued: list[int] = []
     for job in Job.objects.filter(status=Job.Status.RUNNING).only("pk", "worker", "attempts"):
-        if job.worker == worker_name() or _worker_alive(job.worker):
+        if job.worker != worker_name() and _worker_alive(job.worker):
             continue
         if job.attempts >= MAX_ATTEMPTS:
             _fail(job.pk, _("The worker stopped %(count)d times while running this job.") % {"count": job.attempts})

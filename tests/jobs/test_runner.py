@@ -63,10 +63,15 @@ def test_a_job_whose_worker_died_is_queued_again(db: None) -> None:
 
 
 def test_jobs_of_live_workers_and_other_hosts_are_left_alone(db: None) -> None:
-    mine, parent, elsewhere = running(worker_name()), running(f"{HOST}:{os.getppid()}"), running("other-host:1")
+    parent, elsewhere = running(f"{HOST}:{os.getppid()}"), running("other-host:1")
     assert reclaim() == []
-    assert set(Job.objects.values_list("pk", "status")) == {
-        (mine.pk, "running"), (parent.pk, "running"), (elsewhere.pk, "running")}
+    assert set(Job.objects.values_list("pk", "status")) == {(parent.pk, "running"), (elsewhere.pk, "running")}
+
+
+def test_a_job_under_the_starting_worker_s_own_name_is_an_orphan(db: None) -> None:
+    """A restarted container's worker has the pid its predecessor had; it has run nothing yet."""
+    orphan = running(worker_name())
+    assert reclaim() == [orphan.pk]
 
 
 def test_a_job_that_keeps_killing_its_worker_is_failed(english: None, db: None) -> None:
