@@ -298,3 +298,21 @@ def test_long_details_are_cut_to_fit(w: World) -> None:
     event, _created = record(shipment, E.REFUSED, 30, detail="太" * 250)
     shipment.refresh_from_db()
     assert (len(event.detail), len(shipment.refusal_reason)) == (200, 200)
+
+
+def test_a_refused_parcel_rescued_with_a_new_address_is_delivered(w: World) -> None:
+    shipment = on_the_way(w)
+    record(shipment, E.REFUSED, 30)
+    do_complete_task(OrderTask.objects.get(), TaskOutcome.ADDRESS, actor=w.agent, note="改送公司：科技园北区3栋")
+    record(shipment, E.DELIVERED, 300)
+    assert (order_status(shipment), points_of(w.customer)) == (Status.DELIVERED, 20)
+
+
+def test_a_rescue_that_cancelled_does_not_let_a_delivery_through(w: World) -> None:
+    shipment = on_the_way(w)
+    record(shipment, E.REFUSED, 30)
+    do_complete_task(OrderTask.objects.get(), TaskOutcome.CANCEL, actor=w.agent, note="客户确实不要")
+    before = state()
+    with pytest.raises(EventConflict):
+        record(shipment, E.DELIVERED, 300)
+    assert state() == before
