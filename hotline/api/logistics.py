@@ -157,7 +157,10 @@ def _unknown(index: int, tracking: str) -> Issue:
 
 @router.post("/events", auth=CourierSignature(), response={200: PushOut, 401: ErrorOut, 413: ErrorOut,
                                                             422: FieldErrorsOut, 429: ErrorOut},
-             summary="Push tracking events (couriers)", openapi_extra={"requestBody": {"content": {
+             summary="Push tracking events (couriers)", openapi_extra={"parameters": [{
+                 "in": "header", "name": "X-Signature", "required": True, "schema": {"type": "string"},
+                 "description": "sha256=<hex HMAC-SHA256 of the raw body, keyed with the courier's secret>"}],
+                 "requestBody": {"content": {
                  "application/json": {"example": {"events": [
                      {"tracking_number": "1180245367890", "event": "delivered", "at": "2026-12-01T10:30:00+08:00",
                       "detail": "本人签收"},
