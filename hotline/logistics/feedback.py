@@ -179,7 +179,12 @@ def _check_required(found: dict[str, int], cells: tuple[Any, ...]) -> None:
 
 
 def _names(keys: tuple[str, ...] | list[str]) -> str:
-    return "、".join(f"{DEFAULT_HEADERS[key][0]}（{DEFAULT_HEADERS[key][1][0]}）" for key in keys)
+    """The columns in words, each with its usual Chinese header when the words are not that already."""
+    names = []
+    for key in keys:
+        label, header = str(DEFAULT_HEADERS[key][0]), DEFAULT_HEADERS[key][1][0]
+        names.append(label if label == header else f"{label}（{header}）")
+    return "、".join(names)
 
 
 def check_columns(upload: IO[bytes], courier: Courier | None) -> None:

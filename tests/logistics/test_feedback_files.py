@@ -209,3 +209,11 @@ def test_file_of_exactly_10_mb_is_read(parcels: list[Shipment]) -> None:
     padding = b"\r\n" * ((MAX_BYTES - len(head)) // 2)
     result = check_feedback_file(io.BytesIO(head + padding), parcels[0].courier)
     assert result.good == 3
+
+
+def test_errors_in_chinese(ems: Courier) -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        message = refused_file(csv_bytes([["EMS000000001CN"]], header=["邮件号", "收件人"]))
+    assert message == "缺少列：状态、时间。找到的列：邮件号、收件人。"
