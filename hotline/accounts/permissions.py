@@ -141,6 +141,16 @@ _AGENT |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT, Perm.OPEN_COMPLAINT, Perm.SEND
 _SUPERVISOR |= {Perm.VIEW_SCRIPT, Perm.MANAGE_SCRIPTS, Perm.VIEW_COMPLAINT, Perm.OPEN_COMPLAINT,
                 Perm.HANDLE_COMPLAINT, Perm.SEND_MESSAGE}
 _MANAGER |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT}
+# The back office's logistics pages: whoever sees the workbench reads them; whoever manages couriers edits
+# couriers, their fee rates, coverage and shipping forms (the rest is read-only there, written by the workbench).
+_LOGISTICS_READ = {
+    f"logistics.view_{model}" for model in
+    ("courier", "feerate", "coverage", "formtemplate", "dispatchbatch", "stockmovement", "returnreceipt", "ordertask")
+}  # fmt: skip
+_COURIERS_WRITE = {
+    f"logistics.{verb}_{model}" for verb in ("add", "change", "delete") for model in
+    ("courier", "feerate", "coverage", "formtemplate")
+} - {Perm.MANAGE_COURIERS.value}  # fmt: skip
 _ADMIN = set(Perm) - {Perm.TAKE_CALLS}
 # Scripts are kept in the back office by supervisors and admins; call notes and messages are browsed there.
 _SERVICE_WRITE = {"service.add_script", "service.delete_script"}
@@ -148,12 +158,13 @@ _SERVICE_READ = {"service.view_callnote", "service.view_message"}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.AGENT: frozenset(_AGENT),
-    Role.SUPERVISOR: frozenset(_SUPERVISOR | _SERVICE_WRITE | _SERVICE_READ),
-    Role.LOGISTICS: frozenset(_LOGISTICS | _ADMIN_READ),
-    Role.FINANCE: frozenset(_FINANCE | _ADMIN_READ),
-    Role.MANAGER: frozenset(_MANAGER | _ADMIN_READ | {"service.view_callnote"}),
+    Role.SUPERVISOR: frozenset(_SUPERVISOR | _SERVICE_WRITE | _SERVICE_READ | _LOGISTICS_READ),
+    Role.LOGISTICS: frozenset(_LOGISTICS | _ADMIN_READ | _LOGISTICS_READ | _COURIERS_WRITE),
+    Role.FINANCE: frozenset(_FINANCE | _ADMIN_READ | _LOGISTICS_READ),
+    Role.MANAGER: frozenset(_MANAGER | _ADMIN_READ | _LOGISTICS_READ | {"service.view_callnote"}),
     Role.ADMIN: frozenset(
         _ADMIN | _ADMIN_READ | _CATALOG_WRITE | _MEDIA_WRITE | _IVR_ADMIN | _SERVICE_WRITE | _SERVICE_READ
+        | _LOGISTICS_READ | _COURIERS_WRITE
         | {"crm.add_blacklistentry", "crm.delete_blacklistentry", "accounts.add_user", "accounts.view_user",
            "accounts.view_apitoken", "accounts.add_apitoken", "accounts.delete_apitoken",
            "crm.change_customerphone", "crm.add_customerphone", "crm.delete_customerphone",
