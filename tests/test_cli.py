@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBCOMMANDS = ["demo", "serve", "engine", "migrate", "loaddemo", "createadmin", "bench", "simulate", "import",
-               "token"]
+               "token", "worker"]
 
 
 def hotline(data: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:

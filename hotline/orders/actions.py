@@ -411,6 +411,7 @@ def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
     _check_unlocked(order)
     _check_text_lengths(data)
     before = snapshot(order)
+    _back_to_review(order, actor)
     _return_stock(order)
     order.lines.all().delete()
     order.delivery_method, order.payment_method = data.delivery_method, data.payment_method
@@ -478,6 +479,8 @@ def _apply_side_effects(order: Order, to_status: str, *, restock: bool = True) -
     if to_status == Status.CANCELLED:
         _return_stock(order)
         order.shipments.filter(status="pending").update(status="cancelled")
+        order.tasks.filter(status="open").update(status="done", done_at=timezone.now(),
+                                                 outcome_note=_("The order was cancelled."))
     elif to_status == Status.DELIVERED:
         Customer.objects.filter(pk=order.customer_id).update(points=F("points") + order.points)
     elif to_status == Status.RETURNED:
@@ -520,6 +523,18 @@ def do_exchange_order(order: Order, *, actor: Any, reason: str,
     return replacement
 
 
+def _back_to_review(order: Order, actor: Any) -> None:
+    """A reviewed order that changes goes back to review: its parcel's courier, freight and COD amount were
+    worked out for the old order (through the reverse relation: orders never import logistics)."""
+    if order.status != Status.REVIEWED:
+        return
+    order.shipments.filter(status="pending").update(status="cancelled")
+    order.status = Status.ORDERED
+    OrderStatusChange.objects.create(order=order, from_status=Status.REVIEWED, to_status=Status.ORDERED,
+                                     actor=actor if getattr(actor, "pk", None) else None,
+                                     reason=_("Changed after review: to be reviewed again"))
+
+
 def _check_unlocked(order: Order) -> None:
     if order.locked:
         raise ValidationError(_("Order %(number)s is %(status)s: its lines, address and payment can no longer "
@@ -546,6 +561,7 @@ def do_update_order_details(order: Order, changes: dict[str, Any], *, actor: Any
         raise ValidationError(_("These fields cannot be changed here: %(fields)s")
                               % {"fields": ", ".join(sorted(unknown))})
     before = snapshot(order)
+    _back_to_review(order, actor)
     for name, value in changes.items():
         setattr(order, name, value)
     if "recipient_phone" in changes:

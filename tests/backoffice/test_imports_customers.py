@@ -175,11 +175,6 @@ def test_a_file_that_is_not_a_workbook(db: None) -> None:
 
 # ---------------------------------------------------------------- through the back office and the command
 
-@pytest.fixture
-def job_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.jobs.urls"  # until hotline/urls.py includes the job pages
-
-
 def result_of(job: Job) -> dict[str, Any]:
     assert job.result is not None
     return job.result
@@ -190,7 +185,7 @@ def job_errors(job: Job) -> list[str]:
 
 
 def test_admin_import_runs_a_job_that_shows_the_bad_rows_and_imports_nothing(
-        users: dict[str, Any], client_as: Callable[[str | None], Client], job_urls: None) -> None:
+        users: dict[str, Any], client_as: Callable[[str | None], Client]) -> None:
     client = client_as("admin")
     response = client.post(admin_url("crm/customer", "import"), {"file": xlsx_upload([HEADER, *GOOD, *BAD])})
     job = Job.objects.get()
@@ -204,8 +199,7 @@ def test_admin_import_runs_a_job_that_shows_the_bad_rows_and_imports_nothing(
 
 
 def test_the_job_page_imports_the_good_rows_when_asked(users: dict[str, Any],
-                                                       client_as: Callable[[str | None], Client],
-                                                       job_urls: None) -> None:
+                                                       client_as: Callable[[str | None], Client]) -> None:
     client = client_as("admin")
     client.post(admin_url("crm/customer", "import"), {"file": xlsx_upload([HEADER, *GOOD, *BAD])})
     refused = Job.objects.get()
@@ -218,8 +212,7 @@ def test_the_job_page_imports_the_good_rows_when_asked(users: dict[str, Any],
 
 
 def test_admin_import_with_the_box_checked_takes_the_good_rows(users: dict[str, Any],
-                                                               client_as: Callable[[str | None], Client],
-                                                               job_urls: None) -> None:
+                                                               client_as: Callable[[str | None], Client]) -> None:
     response = client_as("admin").post(admin_url("crm/customer", "import"),
                                        {"file": xlsx_upload([HEADER, *GOOD, *BAD]), "good_rows": "on"})
     assert response.status_code == 302
@@ -231,8 +224,7 @@ def test_admin_import_with_the_box_checked_takes_the_good_rows(users: dict[str, 
 
 
 def test_admin_import_of_a_clean_file_links_back_to_the_list(users: dict[str, Any],
-                                                             client_as: Callable[[str | None], Client],
-                                                             job_urls: None) -> None:
+                                                             client_as: Callable[[str | None], Client]) -> None:
     client = client_as("admin")
     response = client.post(admin_url("crm/customer", "import"), {"file": xlsx_upload([HEADER, *GOOD])})
     page = client.get(response["Location"])

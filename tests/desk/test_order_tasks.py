@@ -21,7 +21,7 @@ from hotline.orders.models import Order, OrderStatusChange, Status
 from tests import factories
 from tests.desk.task_world import make_courier, make_order, make_shipment, make_task
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.desk.task_urls")]
+pytestmark = [pytest.mark.django_db]
 
 RESCUE, CONFIRM, FIX = TaskKind.RESCUE, TaskKind.CONFIRM, TaskKind.FIX
 

@@ -11,7 +11,7 @@ from django.test import Client
 from hotline.catalog.models import Product
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.desk.task_urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 def client_for(user: Any, language: str = "en") -> Client:

@@ -29,7 +29,8 @@ ON_THE_WAY = (S.SHIPPED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY)
 # Written out by hand (not read from MOVES): event → {state it may arrive in: state it leaves}.
 TABLE: dict[str, dict[str, str]] = {
     E.PICKED_UP: {S.SHIPPED: S.SHIPPED, S.IN_TRANSIT: S.IN_TRANSIT, S.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY},
-    E.IN_TRANSIT: {S.SHIPPED: S.IN_TRANSIT, S.IN_TRANSIT: S.IN_TRANSIT, S.OUT_FOR_DELIVERY: S.IN_TRANSIT},
+    # a late "in transit" after "out for delivery" stays in the history; the parcel never steps back
+    E.IN_TRANSIT: {S.SHIPPED: S.IN_TRANSIT, S.IN_TRANSIT: S.IN_TRANSIT, S.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY},
     E.OUT_FOR_DELIVERY: {S.SHIPPED: S.OUT_FOR_DELIVERY, S.IN_TRANSIT: S.OUT_FOR_DELIVERY,
                          S.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY},
     E.HELD: {S.SHIPPED: S.SHIPPED, S.IN_TRANSIT: S.IN_TRANSIT, S.OUT_FOR_DELIVERY: S.OUT_FOR_DELIVERY},

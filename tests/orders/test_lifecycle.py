@@ -245,10 +245,13 @@ def test_an_order_before_shipping_can_be_edited(shop: Any, users: dict[str, Any]
                           payment_method="card", notes="ring twice")
     # When the agent changes it to 1, another address, card payment
     updated = do_update_order(order, changed, actor=users["agent"])
-    # Then lines, totals, stock, address and payment follow
+    # Then lines, totals, stock, address and payment follow, and a reviewed order goes back to review
     updated.refresh_from_db()
     assert (updated.status, updated.total, updated.points, updated.payment_method, updated.notes) == (
-        status, Decimal("398.00"), 10, "card", "ring twice")
+        Status.ORDERED, Decimal("398.00"), 10, "card", "ring twice")
+    if status == Status.REVIEWED:
+        assert list(updated.history.values_list("from_status", "to_status", "reason"))[-1] == (
+            "reviewed", "ordered", "Changed after review: to be reviewed again")
     assert (updated.province, updated.city, updated.district, updated.address_detail) == (
         "北京", "北京", "朝阳区", "建国路88号")
     assert list(updated.lines.values_list("product_id", "quantity", "is_gift")) == [(shop.product.pk, 1, False)]

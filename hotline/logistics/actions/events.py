@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.accounts.permissions import Perm
@@ -47,6 +48,18 @@ MOVES: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 # These call for a rescue call before the courier sends the parcel back.
 RESCUE_EVENTS = frozenset({EventKind.REFUSED, EventKind.UNREACHABLE})
+# How far along its way a parcel is: an event never moves it back (a late "in transit" after "out for
+# delivery" is kept in the history, and the parcel stays out for delivery).
+PROGRESS: dict[str, int] = {S.SHIPPED: 0, S.IN_TRANSIT: 1, S.OUT_FOR_DELIVERY: 2, S.REFUSED: 3, S.DELIVERED: 4,
+                            S.RETURNING: 4, S.RETURNED: 5, S.LOST: 5}
+
+
+def next_status(current: str, kind: str) -> str:
+    """The parcel's state after an allowed event: the event's target unless that would be a step back."""
+    target = MOVES[kind][1]
+    if target is None or PROGRESS.get(target, 0) < PROGRESS.get(current, 0):
+        return current
+    return target
 
 
 class EventConflict(ValidationError):
@@ -103,20 +116,23 @@ def do_record_shipment_event(shipment: Shipment, kind: str, at: datetime.datetim
 
 
 def _rescued(shipment: Shipment) -> bool:
-    won_back = (TaskOutcome.REDELIVER, TaskOutcome.ADDRESS)  # delivered again, or at the new address
-    return OrderTask.objects.filter(shipment=shipment, kind=TaskKind.RESCUE, outcome__in=won_back).exists()
+    """A rescue call after the refusal won the customer back: delivered again, or at a new address."""
+    won_back = (TaskOutcome.REDELIVER, TaskOutcome.ADDRESS)
+    calls = OrderTask.objects.filter(shipment=shipment, kind=TaskKind.RESCUE, outcome__in=won_back)
+    if shipment.refused_at is not None:
+        calls = calls.filter(done_at__gte=shipment.refused_at)
+    return calls.exists()
 
 
 def _apply(shipment: Shipment, kind: str, at: datetime.datetime, detail: str, actor: Any) -> None:
-    target = MOVES[kind][1]
-    if target is not None:
-        shipment.status = target
+    shipment.status = next_status(shipment.status, kind)
     if shipment.last_event_at is None or at > shipment.last_event_at:
         shipment.last_event_at = at
     order = shipment.order
     if kind == EventKind.DELIVERED:
         shipment.delivered_at = at
         do_transition_order(order, Status.DELIVERED, actor=actor)
+        close_rescue_calls(order.pk, _("The parcel was delivered."))
     elif kind == EventKind.REFUSED:
         shipment.refused_at, shipment.refusal_reason = at, detail[:200]
         do_transition_order(order, Status.REFUSED, actor=actor, reason=detail or _("Refused at the door"))
@@ -125,6 +141,12 @@ def _apply(shipment: Shipment, kind: str, at: datetime.datetime, detail: str, ac
     shipment.save()
     if kind in RESCUE_EVENTS:
         _ask_rescue(shipment, kind, detail)
+
+
+def close_rescue_calls(order_id: int, why: str) -> None:
+    """Rescue calls still open for an order whose parcel was delivered or came back: nothing to win back."""
+    OrderTask.objects.filter(order_id=order_id, kind=TaskKind.RESCUE, status=TaskStatus.OPEN).update(
+        status=TaskStatus.DONE, done_at=timezone.now(), outcome_note=why[:300])
 
 
 def _ask_rescue(shipment: Shipment, kind: str, detail: str) -> None:

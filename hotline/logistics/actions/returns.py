@@ -16,25 +16,24 @@ from hotline.accounts.audit import record
 from hotline.accounts.permissions import Perm
 from hotline.lib.money import yuan
 from hotline.logistics.actions.common import require, user_or_none
+from hotline.logistics.actions.events import close_rescue_calls
 from hotline.logistics.actions.stock import put_back
 from hotline.logistics.models import (
     Condition,
     EventKind,
     EventSource,
-    OrderTask,
     ReturnLine,
     ReturnReceipt,
     Shipment,
     ShipmentEvent,
     ShipmentStatus,
-    TaskKind,
-    TaskStatus,
 )
 from hotline.orders.actions import do_transition_order
 from hotline.orders.models import Order, Status
 
-# Orders whose goods may come back: refused at the door, or returned by the customer after delivery.
-RETURNABLE = frozenset({Status.SHIPPED, Status.REFUSED, Status.DELIVERED, Status.SETTLED})
+# Orders whose goods may come back: refused at the door, returned by the customer after delivery, or the
+# goods an exchange replaced.
+RETURNABLE = frozenset({Status.SHIPPED, Status.REFUSED, Status.DELIVERED, Status.SETTLED, Status.EXCHANGED})
 COMING_BACK = frozenset({ShipmentStatus.REFUSED, ShipmentStatus.RETURNING, ShipmentStatus.RETURNED})
 
 
@@ -110,7 +109,7 @@ def do_receive_return(order: Order, goods: list[ReturnedGoods], *, actor: Any, r
 
 
 def _default_return_freight(order: Order, shipment: Shipment | None) -> Decimal:
-    if shipment is None or order.status in (Status.DELIVERED, Status.SETTLED):
+    if shipment is None or order.status in (Status.DELIVERED, Status.SETTLED, Status.EXCHANGED):
         return yuan(0)  # a customer's own return: they pay the freight unless told otherwise
     return yuan(shipment.freight * shipment.courier.return_freight_percent / 100)
 
@@ -135,9 +134,10 @@ def _parcel_back(shipment: Shipment, freight: Decimal, actor: Any) -> None:
 
 
 def _close_order(order: Order, receipt: ReturnReceipt, actor: Any) -> None:
-    if order.status == Status.SHIPPED:  # sent back by the courier without a refusal on file
-        do_transition_order(order, Status.REFUSED, actor=actor, reason=_("Returned by the courier"))
+    if order.status == Status.EXCHANGED:  # the old goods of an exchange: restocked, the order stays exchanged
+        return
+    if order.status == Status.SHIPPED:  # sent back by the courier without a refusal on file: one message only
+        do_transition_order(order, Status.REFUSED, actor=actor, reason=_("Returned by the courier"), notify=False)
     reason = _("Goods received back (receipt %(id)d)") % {"id": receipt.pk}
     do_transition_order(order, Status.RETURNED, actor=actor, reason=reason, restock=False)
-    OrderTask.objects.filter(order=order, kind=TaskKind.RESCUE, status=TaskStatus.OPEN).update(
-        status=TaskStatus.DONE, done_at=timezone.now(), outcome_note=_("The parcel came back to the warehouse."))
+    close_rescue_calls(order.pk, _("The parcel came back to the warehouse."))

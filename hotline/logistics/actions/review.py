@@ -71,7 +71,9 @@ def do_review_orders(orders: Iterable[Order], *, actor: Any) -> ReviewResult:
     _mark_reviewed(ready, actor)
     Shipment.objects.bulk_create(shipments)
     result.reviewed = [order.pk for order in ready]
-    result.confirmations = _ask_confirmations([o for o in ready if o.payment_method == PaymentMethod.COD], actor)
+    parcels = {shipment.order_id for shipment in shipments}  # a pickup has no parcel to hold back
+    result.confirmations = _ask_confirmations(
+        [o for o in ready if o.payment_method == PaymentMethod.COD and o.pk in parcels], actor)
     queue_order_notices(ready, STATUS_MESSAGES[Status.REVIEWED])
     return result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,8 +43,9 @@ TRACKING_PATTERN = re.compile(r"^[A-Z0-9-]{6,40}$")
 
 
 def normal_tracking_number(text: str) -> str:
-    """A scanned or typed tracking number in one form: no spaces, capitals (EMS numbers end in CN)."""
-    tracking = "".join(text.split()).upper()
+    """A scanned or typed tracking number in one form: no spaces, half-width (typed with a Chinese input
+    method on, "ＥＡ１２３" is EA123), capitals (EMS numbers end in CN)."""
+    tracking = "".join(unicodedata.normalize("NFKC", text).split()).upper()
     if not TRACKING_PATTERN.match(tracking):
         raise ValidationError({"tracking_number": _("“%(text)s” is not a tracking number: 6 to 40 letters, digits "
                                                     "or dashes.") % {"text": text.strip()[:50]}})

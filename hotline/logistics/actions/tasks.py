@@ -41,7 +41,7 @@ def do_complete_task(task: OrderTask, outcome: str, *, actor: Any, note: str = "
         raise ValidationError({"note": _("Write the new address or why the customer cancels.")})
     if len(note) > 300:
         raise ValidationError({"note": _("At most %(max)d characters.") % {"max": 300}})
-    if outcome == Out.CANCEL and task.kind != TaskKind.RESCUE:
+    if outcome == Out.CANCEL and task.kind != TaskKind.RESCUE and task.order.status != Status.CANCELLED:
         do_transition_order(task.order, Status.CANCELLED, actor=actor, reason=note)
     task.status, task.outcome, task.outcome_note = TaskStatus.DONE, outcome, note
     task.done_at, task.done_by = timezone.now(), user_or_none(actor)
