@@ -19,7 +19,7 @@ from hotline.logistics.actions.tasks import do_complete_task
 __all__ = [
     "BulkShipResult", "EventConflict", "EventOutcome", "FeedbackEvent", "FeedbackResult", "ReturnedGoods",
     "ReviewResult", "check_event", "check_feedback", "do_apply_feedback", "do_change_courier", "do_complete_task",
-    "do_count_stock", "do_create_batches", "do_issue_courier_keys", "do_log_print", "do_save_courier", "do_save_coverage",
-    "do_receive_return", "do_receive_stock", "do_record_shipment_event", "do_review_orders", "do_send_back_order",
-    "do_ship_parcel", "do_ship_parcels", "normal_tracking_number", "stock_on_hand",
+    "do_count_stock", "do_create_batches", "do_issue_courier_keys", "do_log_print", "do_receive_return",
+    "do_receive_stock", "do_record_shipment_event", "do_review_orders", "do_save_courier", "do_save_coverage",
+    "do_send_back_order", "do_ship_parcel", "do_ship_parcels", "normal_tracking_number", "stock_on_hand",
 ]
