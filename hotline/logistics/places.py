@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import functools
+import importlib.util
 import io
 from dataclasses import dataclass, field
-from importlib import resources
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
 
 from hotline.logistics.choice import city_key, place_key
 
@@ -50,7 +53,11 @@ class Gazetteer:
 def gazetteer() -> Gazetteer:
     """cpca's table, read once (3,500 rows, a few milliseconds)."""
     places = Gazetteer()
-    text = resources.files("cpca.resources").joinpath("adcodes.csv").read_text(encoding="utf-8")
+    # found without importing cpca, which builds its whole address matcher on import
+    spec = importlib.util.find_spec("cpca")
+    if spec is None or spec.origin is None:
+        raise ImproperlyConfigured("cpca is not installed")
+    text = (Path(spec.origin).parent / "resources" / "adcodes.csv").read_text(encoding="utf-8")
     for row in csv.DictReader(io.StringIO(text)):
         code, name = row["adcode"][:6], row["name"].strip()
         province, city, county = code[:2], code[2:4], code[4:6]
