@@ -174,3 +174,14 @@ def test_without_permission_nothing_is_written(parcels: dict[str, Shipment], use
         do_apply_feedback(mixed_events(), actor=users["agent"], source=EventSource.IMPORT, good_rows=True)
     assert outcome() == before
     assert ShipmentEvent.objects.count() == 0
+
+
+def test_order_events_published_after_commit(parcels: dict[str, Shipment], users: Any, events: list[Any],
+                                             django_capture_on_commit_callbacks: Any) -> None:
+    a = parcels["a"]
+    with django_capture_on_commit_callbacks(execute=True):
+        do_apply_feedback([FeedbackEvent(2, "EMS000000001CN", K.DELIVERED, at(30))], actor=users["logistics"],
+                          source=EventSource.IMPORT)
+    assert [(topic, payload) for topic, payload in events if topic == "order.status_changed"] == [
+        ("order.status_changed", {"order_id": a.order_id, "number": a.order.number, "from": Status.SHIPPED,
+                                  "to": Status.DELIVERED})]
