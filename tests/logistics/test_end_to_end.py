@@ -78,6 +78,7 @@ class Flow:
     clerk: User
     orders: list[int] = field(default_factory=list)
     placed: list[int] = field(default_factory=list)  # the orders the agent took in the test
+    risky: int = 0
     stock_before_orders: dict[int, int | None] = field(default_factory=dict)
     ledger_before: dict[int, int] = field(default_factory=dict)
     points_before: dict[int, int] = field(default_factory=dict)
@@ -91,10 +92,16 @@ class Flow:
 # ---------------------------------------------------------------- the orders
 
 
-def _place_orders(flow: Flow, count: int) -> None:
+def _place(flow: Flow, address: Address, lines: list[LineInput], method: str, payment: str) -> Order:
+    order, _created = do_create_order(OrderInput(customer_id=address.customer_id, lines=lines, address_id=address.pk,
+                                                 delivery_method=method, payment_method=payment), actor=flow.agent)
+    flow.placed.append(order.pk)
+    return order
+
+
+def _place_orders(flow: Flow, count: int, products: dict[str, int]) -> None:
     """Orders as agents take them: demo customers at their saved (complete) addresses, mostly cash on
     delivery, every delivery method, with tracked and untracked products."""
-    products = {product.short_code: product.pk for product in Product.objects.all()}
     addresses = list(Address.objects.exclude(district="").order_by("pk")[:count])
     assert len(addresses) == count
     methods = (DeliveryMethod.COURIER, DeliveryMethod.EMS, DeliveryMethod.POST)
@@ -105,10 +112,18 @@ def _place_orders(flow: Flow, count: int) -> None:
         if index % 5 == 0:
             lines.append(LineInput(products["120"], 1))  # 足金吊坠, tracked
         payment = PaymentMethod.TRANSFER if index % 10 == 9 else PaymentMethod.COD
-        order, _created = do_create_order(OrderInput(
-            customer_id=address.customer_id, lines=lines, address_id=address.pk, delivery_method=methods[index % 3],
-            payment_method=payment), actor=flow.agent)
-        flow.placed.append(order.pk)
+        _place(flow, address, lines, methods[index % 3], payment)
+
+
+def _place_risky_order(flow: Flow, products: dict[str, int]) -> Order:
+    """¥3,758 cash on delivery from the demo customer who refused most often: a high refusal risk whatever
+    the hour and whatever the cities' recent rates, so review asks for a confirmation call."""
+    refusals = Counter(Shipment.objects.exclude(refused_at=None).values_list("order__customer_id", flat=True))
+    customer_id = min(refusals, key=lambda pk: (-refusals[pk], pk))
+    address = Address.objects.filter(customer_id=customer_id).exclude(district="").order_by("pk").first()
+    assert address is not None and refusals[customer_id] >= 1
+    lines = [LineInput(products["120"], 2), LineInput(products["101"], 1)]
+    return _place(flow, address, lines, DeliveryMethod.EMS, PaymentMethod.COD)
 
 
 def _load() -> Flow:
@@ -117,7 +132,9 @@ def _load() -> Flow:
     waiting = Order.objects.filter(status=Status.ORDERED).count()
     assert 0 < waiting < WAITING  # the small demo has some; agents take the rest now
     flow.stock_before_orders = dict(Product.objects.values_list("pk", "stock"))
-    _place_orders(flow, WAITING - waiting)
+    products = dict(Product.objects.values_list("short_code", "pk"))
+    flow.risky = _place_risky_order(flow, products).pk
+    _place_orders(flow, WAITING - waiting - 1, products)
     flow.orders = list(Order.objects.filter(status=Status.ORDERED).order_by("pk").values_list("pk", flat=True))
     assert len(flow.orders) == WAITING
     flow.ledger_before = stock_on_hand(Product.objects.values_list("pk", flat=True))
@@ -198,9 +215,10 @@ def _print(flow: Flow, batches: list[DispatchBatch]) -> None:
 def _confirm_risky(flow: Flow) -> None:
     """A risky COD parcel does not ship before its confirmation call; the agent makes the calls."""
     tasks = list(OrderTask.objects.filter(order__in=flow.orders, kind=TaskKind.CONFIRM).select_related("order"))
-    assert tasks, "the demo's risk model marks some orders as risky"
-    with pytest.raises(ValidationError, match="confirmation call"):
-        do_ship_parcel(tasks[0].order.number, "ZY99999999", actor=flow.clerk)
+    risky = next(task for task in tasks if task.order_id == flow.risky)
+    assert risky.reason.startswith("Refusal risk ")
+    with pytest.raises(ValidationError, match="waits for its confirmation call"):
+        do_ship_parcel(risky.order.number, "EA000000005CN", actor=flow.clerk)
     for task in tasks:
         do_complete_task(task, TaskOutcome.CONFIRMED, actor=flow.agent)
 
