@@ -217,3 +217,9 @@ def test_errors_in_chinese(ems: Courier) -> None:
     with translation.override("zh-hans"):
         message = refused_file(csv_bytes([["EMS000000001CN"]], header=["邮件号", "收件人"]))
     assert message == "缺少列：状态、时间。找到的列：邮件号、收件人。"
+
+
+def test_progress_is_reported_per_chunk(parcels: list[Shipment]) -> None:
+    seen: list[tuple[int, int]] = []
+    check_feedback_file(csv_bytes(good_rows(parcels)), parcels[0].courier, progress=lambda *done: seen.append(done))
+    assert seen == [(3, 4)]  # 3 rows checked of about 4 lines (the header counts in the estimate)
