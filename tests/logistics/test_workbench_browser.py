@@ -75,15 +75,20 @@ def _batch_and_print(page: Any, base: str) -> dict[str, bytes]:
             "pick": _download(page, "p")}
 
 
+def _submit_scan(page: Any) -> str:
+    """Enter in the waybill field; wait for the new panel (the old one is marked first) and its focus."""
+    page.evaluate("() => { document.getElementById('scan-panel').dataset.old = 'yes'; }")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.getElementById('scan-panel').dataset.old"
+                           " && document.activeElement.id.startsWith('scan-')", timeout=WAIT_MS)
+    return (page.text_content("#scan-result") or "").strip()
+
+
 def _scan(page: Any, order: str, waybill: str) -> str:
     page.keyboard.type(order)
     page.keyboard.press("Enter")
     page.keyboard.type(waybill)
-    with page.expect_response(lambda response: response.url.endswith("/logistics/scan/ship")):
-        page.keyboard.press("Enter")
-    page.wait_for_function("() => document.activeElement && document.activeElement.id.startsWith('scan-')",
-                           timeout=WAIT_MS)
-    return (page.text_content("#scan-result") or "").strip()
+    return _submit_scan(page)
 
 
 def _scan_all(page: Any, base: str) -> dict[str, Any]:
@@ -95,12 +100,9 @@ def _scan_all(page: Any, base: str) -> dict[str, Any]:
     lines.append(_scan(page, ORDERS[1], WAYBILLS[0]))
     refused_focus = page.evaluate("() => document.activeElement.id")
     page.keyboard.type(WAYBILLS[1])
-    with page.expect_response(lambda response: response.url.endswith("/logistics/scan/ship")):
-        page.keyboard.press("Enter")
-    page.wait_for_selector("#scan-result p.ok", timeout=WAIT_MS)
-    lines.append((page.text_content("#scan-result") or "").strip())
+    lines.append(_submit_scan(page))
     lines.append(_scan(page, ORDERS[2], WAYBILLS[2]))
-    return {"lines": lines, "refused_focus": refused_focus, "error_class": "",
+    return {"lines": lines, "refused_focus": refused_focus,
             "focus": page.evaluate("() => document.activeElement.id"),
             "listed": page.evaluate("() => Array.from(document.querySelectorAll('#shipped-list tbody tr'))"
                                     ".map((row) => row.children[1].textContent)")}

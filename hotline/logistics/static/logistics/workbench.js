@@ -81,18 +81,24 @@
     }
   });
 
-  function focusMarked(root) {
-    const field = (root || document).querySelector("[data-focus]");
-    if (field) { field.focus(); if (field.select) field.select(); }
+  // Focus the marked field and select its text (a rescan replaces it): right after a swap always (htmx may
+  // have put the focus back on a field of the same id), otherwise only when the focus moves there, never
+  // again once it is there: the clerk may already be typing into it.
+  function focusMarked(always) {
+    const field = document.querySelector("[data-focus]");
+    if (field && (always || document.activeElement !== field)) { field.focus(); if (field.select) field.select(); }
   }
 
-  function start() {
-    focusMarked(document);
+  function start(event) {
+    focusMarked(Boolean(event && event.type === "htmx:afterSwap"));
     const table = navTable();
     if (table && rows(table).length && !current(table)) rows(table)[0].classList.add("current");
   }
 
-  // htmx:load fires on the new content itself (afterSwap fires on the replaced element, gone by then)
+  // afterSwap runs in the swap's own task, before htmx's settle: the right field has the focus before the
+  // next scanned key arrives (a target swapped with outerHTML is detached by then: swap innerHTML). htmx:load
+  // covers fragments whose target was replaced.
+  document.addEventListener("htmx:afterSwap", start);
   document.addEventListener("htmx:load", start);
   document.addEventListener("DOMContentLoaded", start);
 })();
