@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.permissions import Perm
+from hotline.catalog.actions import do_save_product
 from hotline.catalog.imports import ProductImport
 from hotline.catalog.models import CrossSell, GiftRule, Product, Supplier
 from hotline.core.admin import AuditedAdmin, AuditedInline, ImportExportAdmin, ReadOnlyInline
@@ -54,6 +55,11 @@ class ProductAdmin(ImportExportAdmin):
 
     def _hidden(self, request: HttpRequest) -> set[str]:
         return set() if request.user.has_perm(Perm.VIEW_COST) else {"cost"}
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and not form.has_changed():
+            return
+        do_save_product(obj, actor=request.user)  # a typed-in stock figure also goes to the stock ledger
 
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         return without(super().get_list_display(request), self._hidden(request))

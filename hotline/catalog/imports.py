@@ -12,9 +12,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hotline.accounts.actions import do_save_object
 from hotline.accounts.audit import snapshot
 from hotline.accounts.permissions import Perm
+from hotline.catalog.actions import do_save_product
 from hotline.catalog.models import Product, SaleStatus, Supplier
 from hotline.lib.money import ZERO
 from hotline.lib.xlsx import (
@@ -106,7 +106,7 @@ class ProductImport(TableImport):
             product.stock, product.track_stock = data["stock"], data["stock"] is not None
         if not created and snapshot(product) == before:
             return UNCHANGED
-        do_save_object(product, actor=self.actor, action="import_product")
+        do_save_product(product, actor=self.actor, action="import_product")
         return CREATED if created else UPDATED
 
     @classmethod
