@@ -125,3 +125,11 @@ def test_a_logistics_clerk_lands_on_the_workbench_after_signing_in(users: dict[s
 
 def test_an_unknown_order_is_404(users: dict[str, Any]) -> None:
     assert client_for(users["logistics"]).get("/logistics/orders/NOPE/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/logistics/prints/1/", "/logistics/prints/1/pdf"])
+def test_print_job_pages_need_the_workbench(users: dict[str, Any], url: str) -> None:
+    anonymous = client_for().get(url)
+    assert (anonymous.status_code, anonymous["Location"]) == (302, f"/login/?next={quote(url)}")
+    assert client_for(users["agent"]).get(url).status_code == 403
+    assert client_for(users["logistics"]).get(url).status_code == 404

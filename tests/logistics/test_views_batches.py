@@ -79,6 +79,8 @@ def test_printing_a_batch_gives_its_pdf_and_logs_it(users: dict[str, Any], kind:
 
     assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
     assert response["Content-Disposition"] == f'inline; filename="B-SF-01-{kind}.pdf"'
+    assert response["Content-Security-Policy"] == (
+        "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")
     assert response.content.startswith(b"%PDF")
     assert pdf_pages(response.content) == pages
     assert list(PrintLog.objects.values_list("kind", "pages", "reprint", "actor__username")) == [
