@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from hotline.core.admin import AuditedAdmin, AuditedInline, ImportExportAdmin, ReadOnlyAdmin, ReadOnlyInline
 from hotline.logistics.actions.coverage import (
+    coverage_errors,
     do_delete_courier,
     do_issue_courier_keys,
     do_save_courier,
@@ -164,6 +165,22 @@ class CourierAdmin(AuditedAdmin):
         return response
 
 
+class CoverageForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A coverage row, checked on the form as the import checks it (`do_save_coverage` checks again)."""
+
+    class Meta:
+        model = Coverage
+        fields = ("courier", "province", "city", "district", "cod_allowed", "delivery_days", "zone")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("courier") is not None and not self.errors:
+            row = Coverage(pk=self.instance.pk, **{name: cleaned.get(name) for name in self.Meta.fields})
+            for name, messages in coverage_errors(row).items():
+                self.add_error(name, messages)
+        return cleaned
+
+
 @admin.register(Coverage)
 class CoverageAdmin(ImportExportAdmin):
     """Where each courier delivers: filter by courier, search by province, city or district; import from Excel."""
@@ -173,7 +190,7 @@ class CoverageAdmin(ImportExportAdmin):
     list_filter = ("courier", "cod_allowed", "zone")
     search_fields = ("province", "city", "district")
     list_select_related = ("courier",)
-    fields = ("courier", "province", "city", "district", "cod_allowed", "delivery_days", "zone")
+    form = CoverageForm
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change and not form.has_changed():
@@ -192,7 +209,8 @@ class FormTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fields"].help_text = TEMPLATE_HELP % {"types": ", ".join(TYPES), "fields": ", ".join(FIELDS)}
+        if "fields" in self.fields:  # absent when the page is read-only
+            self.fields["fields"].help_text = TEMPLATE_HELP % {"types": ", ".join(TYPES), "fields": ", ".join(FIELDS)}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

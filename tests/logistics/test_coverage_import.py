@@ -19,8 +19,8 @@ from hotline.logistics.imports import CoverageImport
 from hotline.logistics.models import Courier, Coverage, FeeRate
 from tests.backoffice.helpers import admin_url, english_client, read_xlsx, xlsx_stream, xlsx_upload
 
-HEADER = ["快递公司", "省", "市", "区/县", "货到付款", "配送天数", "区域"]
-GOOD = [HEADER,
+HEADER: list[Any] = ["快递公司", "省", "市", "区/县", "货到付款", "配送天数", "区域"]
+GOOD: list[list[Any]] = [HEADER,
         ["ems", "广东省", "深圳市", "南山区", "是", 2, "一区"],
         ["EMS特快专递", "北京市", "", "朝阳区", "否", 3, "二区"],
         ["SF", "广东", "广州", "", "是", "1", "同城"],
