@@ -114,11 +114,15 @@ def test_a_clerk_reviews_batches_prints_and_scans_with_the_keyboard_only() -> No
         base = stack.enter_context(livetest.serving())
         browser = stack.enter_context(livetest.chromium())
         page = browser.new_page(locale="zh-CN", extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+        csp_refusals: list[str] = []  # the browser reports what the Content-Security-Policy refused in its console
+        page.on("console", lambda message: csp_refusals.append(message.text)
+                if "Content Security Policy" in message.text else None)
         _sign_in(page, base)
         reviewed = _review(page)
         printed = _batch_and_print(page, base)
         scanned = _scan_all(page, base)
 
+    assert csp_refusals == []
     assert re.sub(r"\s+", " ", reviewed).strip() == "审核通过 3 单，标记问题 0 单。"
     batch = DispatchBatch.objects.get()
     assert printed["flash"].decode().strip() == f"已建 1 个批次：{batch.number}。"
