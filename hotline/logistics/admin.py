@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from hotline.core.admin import AuditedAdmin, AuditedInline, ImportExportAdmin, ReadOnlyAdmin, ReadOnlyInline
 from hotline.logistics.actions.coverage import (
@@ -134,7 +134,8 @@ class CourierAdmin(AuditedAdmin):
         url = reverse("admin:logistics_coverage_changelist") + f"?courier__id__exact={obj.pk}"
         count = getattr(obj, "coverage_count", None)
         count = obj.coverage.count() if count is None else count
-        return format_html('<a href="{}">{}</a>', url, _("%(count)d areas") % {"count": count})
+        label = ngettext("%(count)d area", "%(count)d areas", count) % {"count": count}
+        return format_html('<a href="{}">{}</a>', url, label)
 
     @admin.display(description=gettext_lazy("push API secret"))
     def push_keys(self, obj: Courier) -> str:
