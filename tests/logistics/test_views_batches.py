@@ -149,7 +149,8 @@ def test_a_big_batch_prints_as_a_job_with_its_pdf_to_download(users: dict[str, A
     assert (started.status_code, started["Location"]) == (302, f"/logistics/prints/{job.pk}/")
     assert (job.kind, job.status, job.payload) == ("logistics.print", "done",
                                                    {"batch": batch.pk, "kind": "forms", "download": True})
-    assert (job.result["pages"], job.result["summary"]) == (2, "2 pages ready: Shipping forms of batch B-SF-01.")
+    result = job.result or {}
+    assert (result["pages"], result["summary"]) == (2, "2 pages ready: Shipping forms of batch B-SF-01.")
     assert (job.done, job.total) == (2, 2)
     page = client.get(f"/logistics/prints/{job.pk}/")
     assert f'href="/logistics/prints/{job.pk}/pdf?download=1"' in page.content.decode()

@@ -96,8 +96,8 @@ def test_a_clerk_records_a_delivery_by_hand(users: dict[str, Any]) -> None:
 
     assert (response.status_code, response["Location"]) == (302, "/logistics/orders/L0000001/")
     event = ShipmentEvent.objects.get()
-    assert (event.kind, event.source, event.detail, event.actor.username) == (
-        "delivered", "manual", "本人签收", "t_logistics")
+    assert (event.kind, event.source, event.detail, event.actor_id) == (
+        "delivered", "manual", "本人签收", users["logistics"].pk)
     assert (Shipment.objects.get(order=world.order).status, Order.objects.get(pk=world.order.pk).status) == (
         "delivered", Status.DELIVERED)
 
