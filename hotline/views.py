@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from hotline.accounts.permissions import Perm
+from hotline.accounts.permissions import Perm, Role
 from hotline.calls.health import engine_status
 
 
@@ -41,7 +41,7 @@ def start_page(user: Any) -> str:
         return "/wallboard/"
     if user.has_perm(Perm.TAKE_CALLS):
         return "/desk/"
-    if getattr(user, "role", "") == "logistics" and user.has_perm(Perm.VIEW_LOGISTICS):
+    if getattr(user, "role", "") == Role.LOGISTICS and user.has_perm(Perm.VIEW_LOGISTICS):
         return "/logistics/"
     return "/admin/"
 
