@@ -198,3 +198,21 @@ def test_a_high_risk_cod_order_gets_a_confirmation_call(users: dict[str, Any]) -
 
     assert response.context["outcome"]["confirmations"] == 1
     assert OrderTask.objects.get().kind == TaskKind.CONFIRM
+
+
+def test_the_queue_reads_a_fixed_number_of_queries_whatever_its_length(users: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = make_world()
+    client = clerk(users)
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/logistics/").status_code == 200
+        return len(captured)
+
+    few = queries_for_page()
+    for n in range(2, 51):
+        make_order(world.customer, (world.product, 1), number=f"L{n:07d}", recipient_phone=f"139{n:08d}")
+    assert queries_for_page() == few
