@@ -301,3 +301,23 @@ def test_batches_list_their_parcels_and_prints(client_as: Callable[[str | None],
     page = client.get(admin_url("logistics/dispatchbatch", "change", things["logistics/dispatchbatch"]))
     assert [len(inline.formset.forms) for inline in page.context["inline_admin_formsets"]] == [1]
     assert DispatchBatch.objects.count() == 1
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_screen_renders_in_both_languages(language: str, users: dict[str, Any], things: dict[str, int]) -> None:
+    client = Client(headers={"accept-language": language})
+    client.force_login(users["admin"])
+    urls = [*(admin_url(screen) for screen in things),
+            *(admin_url(screen, "change", pk) for screen, pk in things.items()),
+            *(admin_url(screen, "add") for screen in CONFIG), admin_url("logistics/coverage", "import")]
+    for url in urls:
+        response = client.get(url)
+        assert (response.status_code, response.headers["Content-Language"]) == (200, language), url
+
+
+def test_the_courier_list_links_to_its_coverage_in_chinese(users: dict[str, Any], things: dict[str, int]) -> None:
+    client = Client(headers={"accept-language": "zh-hans"})
+    client.force_login(users["logistics"])
+    page = client.get(admin_url("logistics/courier")).content.decode()
+    link = admin_url("logistics/coverage") + f"?courier__id__exact={things['logistics/courier']}"
+    assert f'<a href="{link}">1 个区域</a>' in page and "未设置" in page and "生成推送密钥" in page
