@@ -116,10 +116,12 @@ def _place_orders(flow: Flow, count: int, products: dict[str, int]) -> None:
 
 
 def _place_risky_order(flow: Flow, products: dict[str, int]) -> Order:
-    """¥3,758 cash on delivery from the demo customer who refused most often: a high refusal risk whatever
-    the hour and whatever the cities' recent rates, so review asks for a confirmation call."""
+    """¥3,758 cash on delivery from the demo customer who refused most often (and paid least): a high refusal
+    risk whatever the hour and whatever the cities' recent rates, so review asks for a confirmation call."""
     refusals = Counter(Shipment.objects.exclude(refused_at=None).values_list("order__customer_id", flat=True))
-    customer_id = min(refusals, key=lambda pk: (-refusals[pk], pk))
+    paid = Counter(Shipment.objects.filter(refused_at=None).exclude(delivered_at=None)
+                   .values_list("order__customer_id", flat=True))
+    customer_id = min(refusals, key=lambda pk: (-refusals[pk], paid[pk], pk))
     address = Address.objects.filter(customer_id=customer_id).exclude(district="").order_by("pk").first()
     assert address is not None and refusals[customer_id] >= 1
     lines = [LineInput(products["120"], 2), LineInput(products["101"], 1)]
