@@ -31,10 +31,11 @@ def tracking(request: HttpRequest) -> HttpResponse:
     days = data.get("stuck_days") or queries.STUCK_DAYS
     query = request.GET.copy()
     query.pop("page", None)
+    counts = queries.status_counts()
     return page(request, "logistics/tracking.html", "tracking", {
         "filters": filters, "page_obj": queries.page_of(queries.shipments(data), request.GET.get("page")),
         "stuck": queries.stuck_shipments(days)[:100], "stuck_days": days, "query": query.urlencode(),
-        "counts": [(label, queries.status_counts().get(value, 0)) for value, label in ShipmentStatus.choices]})
+        "counts": [(label, counts.get(value, 0)) for value, label in ShipmentStatus.choices]})
 
 
 @login_required
@@ -49,11 +50,11 @@ def find_order(request: HttpRequest) -> HttpResponse:
 
 
 def _order_context(request: HttpRequest, number: str, form: EventForm | None = None) -> dict[str, Any]:
-    order = queries.order_by_number(number)
-    parcel = next((p for p in reversed(queries.timeline(order).shipments) if p.tracking_number), None)
+    timeline = queries.timeline(queries.order_by_number(number))
+    parcel = next((p for p in reversed(timeline.shipments) if p.tracking_number), None)
     may_record = may(request.user, Perm.RECORD_DELIVERY) and parcel is not None
     initial = {"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
-    return {"timeline": queries.timeline(order), "parcel": parcel, "may_record": may_record,
+    return {"timeline": timeline, "parcel": parcel, "may_record": may_record,
             "event_form": form or EventForm(initial=initial)}
 
 
