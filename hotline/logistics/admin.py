@@ -216,7 +216,10 @@ class FormTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         width, height = cleaned.get("page_width_mm"), cleaned.get("page_height_mm")
-        if "fields" in cleaned and width and height:
+        if width is not None and height is not None and (width <= 0 or height <= 0):
+            self.add_error("page_width_mm" if width <= 0 else "page_height_mm",
+                           _("The page needs a width and a height."))
+        elif "fields" in cleaned and width and height:
             try:
                 validate_template(cleaned["fields"], page=(float(width), float(height)))
             except ValidationError as exc:

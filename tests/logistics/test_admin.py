@@ -321,3 +321,10 @@ def test_the_courier_list_links_to_its_coverage_in_chinese(users: dict[str, Any]
     page = client.get(admin_url("logistics/courier")).content.decode()
     link = admin_url("logistics/coverage") + f"?courier__id__exact={things['logistics/courier']}"
     assert f'<a href="{link}">1 个区域</a>' in page and "未设置" in page and "生成推送密钥" in page
+
+
+def test_a_template_needs_a_page(client_as: Callable[[str | None], Client], users: dict[str, Any]) -> None:
+    response = client_as("logistics").post(admin_url("logistics/formtemplate", "add"),
+                                           {**TEMPLATE, "page_height_mm": "0"})
+    assert response.context["adminform"].form.errors == {"page_height_mm": ["The page needs a width and a height."]}
+    assert not FormTemplate.objects.exists()
