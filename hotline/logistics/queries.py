@@ -35,6 +35,8 @@ from hotline.logistics.models import (
     TaskKind,
     TaskStatus,
 )
+from hotline.logistics.risk import risk_for_orders
+from hotline.logistics.selection import choose_for_orders
 from hotline.orders.models import DeliveryMethod, Order, OrderLine, Status
 
 PAGE_SIZE = 50
@@ -83,8 +85,6 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 def filter_by_risk(orders: QuerySet[Order], level: str) -> list[Order]:
     """The orders whose refusal risk is at `level` (the score is computed, not stored)."""
-    from hotline.logistics.risk import risk_for_orders
-
     rows = list(orders)
     risks = risk_for_orders(rows)
     return [order for order in rows if risks[order.pk].level == level]
@@ -150,9 +150,6 @@ class ReviewRow:
 def review_rows(orders: Sequence[Order]) -> list[ReviewRow]:
     """The flags of a page of waiting orders: duplicates, address, the courier that would be chosen (or why
     none), and the COD refusal risk — each computed in bulk for the page."""
-    from hotline.logistics.risk import risk_for_orders
-    from hotline.logistics.selection import choose_for_orders
-
     orders = list(orders)
     twins = duplicates(orders)
     choices = choose_for_orders([order for order in orders if order.delivery_method != DeliveryMethod.PICKUP])
