@@ -3,7 +3,8 @@ chosen with their reasons → one batch per courier → the shipping forms print
 scanned to ship → the couriers' feedback files (GBK and UTF-8 CSV, in each courier's saved columns) with
 delivered, refused, unknown and duplicate rows → the dry run lists each problem → apply → order statuses,
 stock and points exactly as expected, refused parcels with their rescue calls → the same files again
-change nothing.
+change nothing → one refused parcel won back by its rescue call and delivered, another received back at the
+warehouse (good goods restocked, damaged written off, the return freight recorded).
 
 Everything goes through the actions a clerk's screens call, as the demo's users (an agent takes the
 orders and makes the confirmation calls, the logistics clerk does the rest)."""
@@ -17,6 +18,7 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -30,9 +32,11 @@ from hotline.crm.models import Address, Customer
 from hotline.demo.loader import load_demo
 from hotline.demo.shipments import Waybills
 from hotline.logistics.actions import (
+    ReturnedGoods,
     do_complete_task,
     do_create_batches,
     do_log_print,
+    do_receive_return,
     do_review_orders,
     do_ship_parcel,
     stock_on_hand,
@@ -40,8 +44,10 @@ from hotline.logistics.actions import (
 from hotline.logistics.feedback import apply_feedback_file, check_feedback_file
 from hotline.logistics.models import (
     BatchStatus,
+    Condition,
     Courier,
     DispatchBatch,
+    MovementKind,
     OrderTask,
     PrintKind,
     PrintLog,
@@ -409,9 +415,15 @@ def _check_stock(flow: Flow) -> None:
     assert dict(Product.objects.values_list("pk", "stock")) == expected_stock
     on_hand = stock_on_hand(flow.ledger_before)
     assert on_hand == {pk: units - shipped[pk] for pk, units in flow.ledger_before.items()}
+    _check_ledger_invariant()
+
+
+def _check_ledger_invariant() -> None:
+    """For a tracked product, on hand (the ledger) = what the desk may sell + what unshipped orders hold."""
+    stock = dict(Product.objects.filter(track_stock=True).values_list("pk", "stock"))
+    on_hand = stock_on_hand(stock)
     held = _units(Order.objects.filter(status__in=[Status.ORDERED, Status.REVIEWED]).values("pk"))
-    for pk in tracked:  # the ledger's invariant: on hand = what the desk may sell + what open orders hold
-        assert on_hand[pk] == (expected_stock[pk] or 0) + held[pk], pk
+    assert on_hand == {pk: (units or 0) + held[pk] for pk, units in stock.items()}
 
 
 # ---------------------------------------------------------------- the test
@@ -429,6 +441,68 @@ def _apply_again(flow: Flow) -> None:
     assert _footprint() == before
 
 
+# ---------------------------------------------------------------- after the feedback: rescue and return
+
+
+def _rescue(flow: Flow, order_id: int) -> None:
+    """The agent wins a refused parcel back (deliver again); the courier's next file says it was delivered."""
+    task = OrderTask.objects.get(order_id=order_id, kind=TaskKind.RESCUE, status=TaskStatus.OPEN)
+    do_complete_task(task, TaskOutcome.REDELIVER, actor=flow.agent, note="客户同意明天再送")
+    parcel = Shipment.objects.select_related("courier", "order").get(order_id=order_id)
+    columns, delivered, _refused = _words(parcel.courier)
+    at = flow.refused[order_id][0] + datetime.timedelta(days=1)
+    row = {"tracking_number": parcel.tracking_number or "", "order_number": parcel.order.number,
+           "status": delivered, "at": f"{at:%Y-%m-%d %H:%M:%S}", "reason": ""}
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerows([[columns[key] for key in row if key in columns], [v for k, v in row.items() if k in columns]])
+    points = Customer.objects.get(pk=parcel.order.customer_id).points
+    result = apply_feedback_file(io.BytesIO(text.getvalue().encode()), parcel.courier, actor=flow.clerk)
+    assert (result.applied, dict(result.counts), result.blocking) == (True, {"delivered": 1}, 0)
+    assert Order.objects.get(pk=order_id).status == Status.DELIVERED
+    assert Customer.objects.get(pk=parcel.order.customer_id).points == points + parcel.order.points
+
+
+def _return(flow: Flow, order_id: int) -> None:
+    """The customer will not have it: the parcel comes back, tracked goods good (restocked), the rest damaged
+    (written off); the order is 退货 with the courier's return freight."""
+    task = OrderTask.objects.get(order_id=order_id, kind=TaskKind.RESCUE, status=TaskStatus.OPEN)
+    do_complete_task(task, TaskOutcome.CANCEL, actor=flow.agent, note="客户坚持不要")
+    lines = list(OrderLine.objects.filter(order_id=order_id).select_related("product").order_by("pk"))
+    goods = [ReturnedGoods(line.pk, line.quantity, Condition.GOOD if line.product.track_stock else Condition.DAMAGED)
+             for line in lines]
+    good, damaged = Counter[int](), Counter[int]()
+    for line in lines:
+        (good if line.product.track_stock else damaged)[line.product_id] += line.quantity
+    assert good and damaged
+    ids = [line.product_id for line in lines]
+    stock, on_hand = dict(Product.objects.filter(pk__in=ids).values_list("pk", "stock")), stock_on_hand(ids)
+    receipt = do_receive_return(Order.objects.get(pk=order_id), goods, actor=flow.clerk)
+    parcel = Shipment.objects.select_related("courier").get(order_id=order_id)
+    freight = (parcel.freight * parcel.courier.return_freight_percent / 100).quantize(Decimal("0.01"))
+    assert (receipt.return_freight, parcel.return_freight, parcel.status) == (freight, freight, ShipmentStatus.RETURNED)
+    assert Order.objects.get(pk=order_id).status == Status.RETURNED
+    assert dict(Product.objects.filter(pk__in=ids).values_list("pk", "stock")) == {
+        pk: units + good[pk] if units is not None else None for pk, units in stock.items()}
+    assert stock_on_hand(ids) == {pk: units + good[pk] for pk, units in on_hand.items()}  # damaged: in, then off
+    written_off = Counter[int]()
+    for product_id, quantity in StockMovement.objects.filter(order_id=order_id, kind=MovementKind.WRITTEN_OFF) \
+            .values_list("product_id", "quantity"):
+        written_off[product_id] -= quantity
+    assert written_off == damaged
+    assert not OrderTask.objects.filter(order_id=order_id, status=TaskStatus.OPEN).exists()
+
+
+def _rescue_and_return(flow: Flow) -> None:
+    refused = sorted(flow.refused, key=lambda pk: flow.refused[pk][0])
+    tracked = set(OrderLine.objects.filter(order__in=refused, product__track_stock=True)
+                  .values_list("order_id", flat=True))
+    comes_back = next(pk for pk in refused if pk in tracked)
+    _rescue(flow, next(pk for pk in refused if pk != comes_back))
+    _return(flow, comes_back)
+    _check_ledger_invariant()
+
+
 @pytest.mark.usefixtures("english")
 def test_two_hundred_orders_from_review_to_delivery_feedback(db: Any) -> None:
     flow = _load()
@@ -444,3 +518,4 @@ def test_two_hundred_orders_from_review_to_delivery_feedback(db: Any) -> None:
     _check_points(flow)
     _check_stock(flow)
     _apply_again(flow)
+    _rescue_and_return(flow)
