@@ -23,7 +23,7 @@ from hotline.jobs.registry import register
 from hotline.jobs.runner import JobContext
 from hotline.lib.xlsx import CREATED, UNCHANGED, UPDATED, Column, Row, RowParser, TableImport, parse_bool, parse_int
 from hotline.lib.xlsx import parse_text as _text
-from hotline.logistics.actions.coverage import area_key, do_save_coverage, find_coverage
+from hotline.logistics.actions.coverage import area_key, coverage_errors, do_save_coverage, find_coverage
 from hotline.logistics.models import Courier, Coverage
 
 IMPORT_KIND = "import.coverage"
@@ -61,7 +61,21 @@ class CoverageImport(TableImport):
         parser.take("cod_allowed", parse_bool)
         parser.take("delivery_days", _days)
         parser.take("zone", lambda v: _text(v, 20), required=True)
+        self._check_place(parser)
         return parser.done()
+
+    @staticmethod
+    def _check_place(parser: RowParser) -> None:
+        """The action's checks (places cpca knows, a priced zone) at parse time, so every bad cell is listed."""
+        data = parser.data
+        if "province" not in data:
+            return
+        row = Coverage(courier=data.get("courier"), province=data["province"], city=data.get("city", ""),
+                       district=data.get("district", ""), zone=data.get("zone", ""),
+                       delivery_days=data.get("delivery_days") or 0)
+        for key, messages in coverage_errors(row).items():
+            if key not in parser.errors:
+                parser.error(key, *messages)
 
     def _courier(self, value: Any) -> Courier | None:
         name = _text(value)

@@ -174,3 +174,12 @@ def test_the_export_follows_the_courier_filter(couriers: dict[str, Courier], use
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines == ["courier,province,city,district,cash on delivery,delivery days,zone",
                      "sf,广东,广州,,Yes,1,同城", "sf,湖北省,省直辖县级行政区划,仙桃市,No,4,同城"]
+
+
+def test_every_bad_cell_of_a_row_is_listed(couriers: dict[str, Courier], users: dict[str, Any]) -> None:
+    result = run([HEADER, ["sf", "火星省", "", "", "maybe", 2, "一区"]], users["logistics"])
+    assert [str(error) for error in result.errors] == [
+        "Row 2, cash on delivery: “maybe” is not yes or no.",
+        "Row 2, province: “火星省” is not a province.",
+        "Row 2, zone: 顺丰速运 has no fee rate for zone “一区”; add the zone's price first."]
+    assert not Coverage.objects.exists()
