@@ -141,6 +141,13 @@ class EventForm(forms.Form):
         return at
 
 
+class CourierChangeForm(forms.Form):
+    """Logistics overrides the automatic courier choice of a parcel still on the shelf."""
+
+    courier = forms.ModelChoiceField(label=_("Courier"), queryset=Courier.objects.filter(active=True))
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
 class ReturnLookupForm(forms.Form):
     """Scan or type the order number of the returned parcel."""
 

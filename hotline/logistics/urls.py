@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/", tracking.find_order, name="find-order"),
     path("orders/<str:number>/", tracking.order_page, name="order"),
     path("orders/<str:number>/events", tracking.record_event, name="record-event"),
+    path("orders/<str:number>/courier", tracking.change_courier, name="change-courier"),
     path("returns/", returns.returns, name="returns"),
     path("returns/<str:number>/receive", returns.receive, name="receive-return"),
     path("stock/", stock.stock, name="stock"),

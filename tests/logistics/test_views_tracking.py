@@ -149,3 +149,40 @@ def test_finance_sees_the_timeline_but_records_nothing(users: dict[str, Any]) ->
     at = timezone.localtime(NOW).strftime("%Y-%m-%dT%H:%M")
     assert client.post("/logistics/orders/L0000001/events", {"kind": "delivered", "at": at}).status_code == 403
     assert ShipmentEvent.objects.count() == 0
+
+
+def test_logistics_chooses_another_courier_for_a_parcel_on_the_shelf(users: dict[str, Any]) -> None:
+    world = make_world()
+    parcel = make_parcel(world.order, world.courier)
+    ems = make_courier("圆通速递", code="yto", fee="15.00")
+    client = clerk(users)
+    assert client.get("/logistics/orders/L0000001/").context["may_change_courier"] is True
+
+    response = client.post("/logistics/orders/L0000001/courier", {"courier": ems.pk, "reason": "客户要求邮政"})
+
+    assert (response.status_code, response["Location"]) == (302, "/logistics/orders/L0000001/")
+    parcel.refresh_from_db()
+    assert (parcel.courier_id, parcel.overridden, parcel.choice_reason) == (
+        ems.pk, True, "Chosen by hand: 客户要求邮政")
+
+
+def test_another_courier_needs_a_reason_and_one_that_may_carry_it(users: dict[str, Any]) -> None:
+    world = make_world()
+    parcel = make_parcel(world.order, world.courier)
+    far = make_courier("拉萨快递", code="lhasa", province="西藏", city="拉萨")
+    client = clerk(users)
+    no_reason = client.post("/logistics/orders/L0000001/courier", {"courier": far.pk, "reason": ""})
+    cannot = client.post("/logistics/orders/L0000001/courier", {"courier": far.pk, "reason": "cheaper"})
+    assert (no_reason.status_code, no_reason.context["courier_form"].errors) == (
+        400, {"reason": ["This field is required."]})
+    assert cannot.status_code == 400
+    assert list(cannot.context["courier_form"].errors) == ["courier"]
+    parcel.refresh_from_db()
+    assert (parcel.courier_id, parcel.overridden) == (world.courier.pk, False)
+
+
+def test_a_shipped_parcel_keeps_its_courier(users: dict[str, Any]) -> None:
+    world = make_world()
+    parcels(world)
+    response = clerk(users).post("/logistics/orders/L0000001/courier", {"courier": world.courier.pk, "reason": "x"})
+    assert response.context["courier_form"].errors == {"__all__": ["This order has no parcel waiting to ship."]}

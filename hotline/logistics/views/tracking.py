@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.permissions import Perm
 from hotline.logistics import queries
-from hotline.logistics.actions import do_record_shipment_event
-from hotline.logistics.forms import EventForm, TrackingFilterForm, add_action_error
+from hotline.logistics.actions import do_change_courier, do_record_shipment_event
+from hotline.logistics.forms import CourierChangeForm, EventForm, TrackingFilterForm, add_action_error
 from hotline.logistics.models import EventSource, ShipmentStatus
 from hotline.logistics.views.common import may, page, workbench_user
 
@@ -49,13 +49,17 @@ def find_order(request: HttpRequest) -> HttpResponse:
     return redirect("logistics:order", number=number)
 
 
-def _order_context(request: HttpRequest, number: str, form: EventForm | None = None) -> dict[str, Any]:
+def _order_context(request: HttpRequest, number: str, form: EventForm | None = None,
+                   courier_form: CourierChangeForm | None = None) -> dict[str, Any]:
     timeline = queries.timeline(queries.order_by_number(number))
     parcel = next((p for p in reversed(timeline.shipments) if p.tracking_number), None)
+    waiting = next((p for p in timeline.shipments if p.status == ShipmentStatus.PENDING), None)
     may_record = may(request.user, Perm.RECORD_DELIVERY) and parcel is not None
     initial = {"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
     return {"timeline": timeline, "parcel": parcel, "may_record": may_record,
-            "event_form": form or EventForm(initial=initial)}
+            "event_form": form or EventForm(initial=initial), "waiting": waiting,
+            "may_change_courier": waiting is not None and may(request.user, Perm.REVIEW_ORDER),
+            "courier_form": courier_form or CourierChangeForm(initial={"courier": waiting and waiting.courier_id})}
 
 
 @login_required
@@ -85,5 +89,27 @@ def record_event(request: HttpRequest, number: str) -> HttpResponse:
             add_action_error(form, error)
         else:
             messages.success(request, _("Event recorded."))
+            return redirect("logistics:order", number=number)
+    return page(request, "logistics/order.html", "tracking", context, status=400)
+
+
+@login_required
+@require_POST
+def change_courier(request: HttpRequest, number: str) -> HttpResponse:
+    """Another courier for the parcel still on the shelf, with the reason (audited); freight computed again."""
+    user = workbench_user(request, "tracking")
+    if not may(user, Perm.REVIEW_ORDER):
+        raise PermissionDenied()
+    context = _order_context(request, number, courier_form=CourierChangeForm(request.POST))
+    form, waiting = context["courier_form"], context["waiting"]
+    if waiting is None:
+        form.add_error(None, _("This order has no parcel waiting to ship."))
+    elif form.is_valid():
+        try:
+            do_change_courier(waiting, form.cleaned_data["courier"], reason=form.cleaned_data["reason"], actor=user)
+        except ValidationError as error:
+            add_action_error(form, error)
+        else:
+            messages.success(request, _("Courier changed."))
             return redirect("logistics:order", number=number)
     return page(request, "logistics/order.html", "tracking", context, status=400)
