@@ -183,3 +183,14 @@ def test_every_bad_cell_of_a_row_is_listed(couriers: dict[str, Courier], users: 
         "Row 2, province: “火星省” is not a province.",
         "Row 2, zone: 顺丰速运 has no fee rate for zone “一区”; add the zone's price first."]
     assert not Coverage.objects.exists()
+
+
+def test_a_chinese_export_has_the_chinese_headers_and_imports_back(couriers: dict[str, Courier],
+                                                                    users: dict[str, Any]) -> None:
+    run(GOOD, users["logistics"])
+    with translation.override("zh-hans"):
+        content = CoverageImport.export(Coverage.objects.order_by("id"), user=users["logistics"], fmt="csv")
+    lines = content.decode("utf-8-sig").splitlines()
+    assert lines[:2] == ["快递公司,省份,城市,区县,货到付款,配送天数,区域", "ems,广东省,深圳市,南山区,是,2,一区"]
+    again = CoverageImport(actor=users["logistics"]).run(io.BytesIO(content), "coverage.csv")
+    assert (again.imported, again.unchanged, again.errors) == (True, 4, [])
