@@ -63,20 +63,24 @@ def do_count_stock(product: Product, counted: int, *, actor: Any, note: str = ""
 
 
 def take_shipped_goods(order: Order, *, actor: Any) -> None:
-    """The parcel left: its goods leave the shelf. `Product.stock` does not move (the order held them)."""
+    """The parcel left: its goods leave the shelf. `Product.stock` does not move (the order held them).
+    Only products whose stock is tracked have a ledger: an untracked one has no figure to keep."""
     StockMovement.objects.bulk_create([
         StockMovement(product_id=line.product_id, kind=MovementKind.SHIPPED, quantity=-line.quantity, order=order,
                       actor=user_or_none(actor))
-        for line in order.lines.all()
+        for line in order.lines.filter(product__track_stock=True)
     ])
 
 
 def put_back(order: Order, product_id: int, quantity: int, *, restock: bool, actor: Any, note: str) -> None:
-    """Returned goods come back on the shelf; damaged ones are written off at once (the write-off list)."""
+    """Returned goods come back on the shelf; damaged ones are written off at once (the write-off list).
+    Untracked products have no ledger (see `take_shipped_goods`)."""
+    if not Product.objects.filter(pk=product_id, track_stock=True).exists():
+        return
     StockMovement.objects.create(product_id=product_id, kind=MovementKind.RETURNED, quantity=quantity, order=order,
                                  note=note, actor=user_or_none(actor))
     if restock:
-        Product.objects.filter(pk=product_id, track_stock=True).update(stock=F("stock") + quantity)
+        Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity)
     else:
         StockMovement.objects.create(product_id=product_id, kind=MovementKind.WRITTEN_OFF, quantity=-quantity,
                                      order=order, note=note, actor=user_or_none(actor))
