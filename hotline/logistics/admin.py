@@ -106,8 +106,28 @@ class CourierForm(forms.ModelForm):  # type: ignore[type-arg]
         return value or {}
 
 
+class FeeRateFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+    """A zone that coverage rows use keeps its price: removing or renaming it would leave them unpriced."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk is None:
+            return
+        kept = {form.cleaned_data.get("zone") for form in self.forms
+                if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")}
+        saved = set(FeeRate.objects.filter(courier=self.instance).values_list("zone", flat=True))
+        for zone in sorted(saved - kept):
+            used = Coverage.objects.filter(courier=self.instance, zone=zone).count()
+            if used:
+                raise ValidationError(ngettext(
+                    "Zone “%(zone)s” is used by %(count)d coverage row; change it to another zone first.",
+                    "Zone “%(zone)s” is used by %(count)d coverage rows; change them to another zone first.",
+                    used) % {"zone": zone, "count": used})
+
+
 class FeeRateInline(AuditedInline):
     model = FeeRate
+    formset = FeeRateFormSet
     fields = ("zone", "first_weight_kg", "first_fee", "step_kg", "step_fee")
 
 

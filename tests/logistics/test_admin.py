@@ -19,6 +19,7 @@ from hotline.logistics.models import (
     DispatchBatch,
     EventKind,
     EventSource,
+    FeeRate,
     FormTemplate,
     OrderTask,
     PrintLog,
@@ -328,3 +329,28 @@ def test_a_template_needs_a_page(client_as: Callable[[str | None], Client], user
                                            {**TEMPLATE, "page_height_mm": "0"})
     assert response.context["adminform"].form.errors == {"page_height_mm": ["The page needs a width and a height."]}
     assert not FormTemplate.objects.exists()
+
+
+def test_a_zone_in_use_keeps_its_price(client_as: Callable[[str | None], Client], things: dict[str, int]) -> None:
+    pk = things["logistics/courier"]
+    client = client_as("logistics")
+    url = admin_url("logistics/courier", "change", pk)
+    response = client.post(url, form_data(client.get(url), **{"fee_rates-0-DELETE": "on"}))
+    assert response.status_code == 200
+    [inline] = response.context["inline_admin_formsets"]
+    assert inline.formset.non_form_errors() == [
+        "Zone “A” is used by 1 coverage row; change it to another zone first."]
+    assert list(FeeRate.objects.filter(courier_id=pk).values_list("zone", flat=True)) == ["A"]
+
+
+def test_an_unused_zone_is_removed_and_audited(client_as: Callable[[str | None], Client],
+                                               things: dict[str, int]) -> None:
+    pk = things["logistics/courier"]
+    spare = FeeRate.objects.create(courier_id=pk, zone="B", first_fee=Decimal("9.00"), step_fee=Decimal("1.00"))
+    client = client_as("logistics")
+    url = admin_url("logistics/courier", "change", pk)
+    response = client.post(url, form_data(client.get(url), **{"fee_rates-1-DELETE": "on"}))
+    assert response.status_code == 302
+    assert list(FeeRate.objects.filter(courier_id=pk).values_list("zone", flat=True)) == ["A"]
+    assert AuditEntry.objects.filter(action="delete", object_type="logistics.feerate",
+                                     object_id=str(spare.pk)).count() == 1
