@@ -139,11 +139,13 @@ class ShipmentPlanner:
         waybills = Waybills(self.rng)
         for order in planned:
             steps = {step.to_status: step for step in order.steps}
-            if Status.SHIPPED not in steps or order.delivery_method == DeliveryMethod.PICKUP:
+            waiting = order.status == Status.REVIEWED  # reviewed: its parcel waits on the shelf to be batched
+            if (Status.SHIPPED not in steps and not waiting) or order.delivery_method == DeliveryMethod.PICKUP:
                 continue
             shipment = self._shipment(order, orders[order.id], waybills, len(result.shipments) + 1)
             result.shipments.append(shipment)
-            result.events += self._events(shipment)
+            if not waiting:
+                result.events += self._events(shipment)
         result.movements = self._movements(planned)
         return result
 
@@ -160,12 +162,15 @@ class ShipmentPlanner:
         returned = at.get(Status.RETURNED) if refused else None
         delivered = at.get(Status.DELIVERED)
         code = self.book.code_of(terms.id)
+        shipped = at.get(Status.SHIPPED)
         return Shipment(
             id=shipment_id, order_id=order.id, courier_id=terms.id, choice_reason=_reason(terms, area, cod, freight),
-            status=self._status(order), tracking_number=waybills.number(code), weight_kg=weight, zone=area.zone,
+            status=self._status(order), tracking_number=waybills.number(code) if shipped else None, weight_kg=weight,
+            zone=area.zone,
             freight=freight, cod_due=total if cod else ZERO, cod_fee=cod_fee,
             return_freight=yuan(freight * terms.return_freight_percent / 100) if refused else ZERO,
-            delivery_days=area.delivery_days, created_at=at[Status.REVIEWED].at, shipped_at=at[Status.SHIPPED].at,
+            delivery_days=area.delivery_days, created_at=at[Status.REVIEWED].at,
+            shipped_at=shipped.at if shipped else None,
             delivered_at=delivered.at if delivered else None, refused_at=refused.at if refused else None,
             returned_at=returned.at if returned else None, refusal_reason=refused.reason if refused else "")
 
@@ -177,6 +182,8 @@ class ShipmentPlanner:
 
     def _status(self, order: PlannedOrder) -> str:
         statuses = [step.to_status for step in order.steps]
+        if Status.SHIPPED not in statuses:
+            return ShipmentStatus.PENDING
         if Status.REFUSED in statuses:
             return ShipmentStatus.RETURNED if Status.RETURNED in statuses else ShipmentStatus.REFUSED
         return ShipmentStatus.DELIVERED if Status.DELIVERED in statuses else ShipmentStatus.SHIPPED
