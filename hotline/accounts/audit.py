@@ -12,7 +12,7 @@ from django.db.models.fields.files import FieldFile
 
 from hotline.accounts.models import AuditEntry, User
 
-_SECRET_FIELDS = {"password", "pin_hash", "key_hash"}
+_SECRET_FIELDS = {"password", "pin_hash", "key_hash", "api_secret"}
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
