@@ -14,6 +14,7 @@ from hotline.crm.imports import CustomerImport
 from hotline.jobs.registry import register
 from hotline.jobs.runner import JobContext
 from hotline.lib.xlsx import ImportResult, TableImport
+from hotline.logistics.imports import CoverageImport
 from hotline.media.imports import AiringImport
 
 # kind -> (import, the model's admin name "app/model")
@@ -21,9 +22,10 @@ TABLES: dict[str, tuple[type[TableImport], str]] = {
     "import.customers": (CustomerImport, "crm/customer"),
     "import.products": (ProductImport, "catalog/product"),
     "import.airings": (AiringImport, "media/airing"),
+    "import.coverage": (CoverageImport, "logistics/coverage"),
 }
 LABELS = {"import.customers": _("Customer import"), "import.products": _("Product import"),
-          "import.airings": _("Airing import")}
+          "import.airings": _("Airing import"), "import.coverage": _("Coverage import")}
 
 
 def import_kind(model_label: str) -> str:

@@ -7,20 +7,15 @@ the courier choice matches them, so a file with long names updates rows saved wi
 
 from __future__ import annotations
 
-import io
 from collections.abc import Hashable
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.audit import snapshot
-from hotline.jobs import imports as job_imports
-from hotline.jobs.registry import register
-from hotline.jobs.runner import JobContext
 from hotline.lib.xlsx import CREATED, UNCHANGED, UPDATED, Column, Row, RowParser, TableImport, parse_bool, parse_int
 from hotline.lib.xlsx import parse_text as _text
 from hotline.logistics.actions.coverage import area_key, coverage_errors, do_save_coverage, find_coverage
@@ -130,18 +125,3 @@ def _days(value: Any) -> int | None:
         raise ValidationError(_("Delivery days cannot be negative."))
     return days
 
-
-# The back office's Import page runs the kind `hotline.jobs.imports.import_kind` names for the model, and the
-# job page offers "import the valid rows anyway" for the kinds in its table: add coverage to both.
-job_imports.TABLES.setdefault(IMPORT_KIND, (CoverageImport, "logistics/coverage"))
-job_imports.LABELS.setdefault(IMPORT_KIND, gettext_lazy("Coverage import"))
-
-
-@register(IMPORT_KIND, label=gettext_lazy("Coverage import"), permission="logistics.change_coverage",
-          back_url=lambda payload: reverse("admin:logistics_coverage_changelist"))
-def import_coverage(ctx: JobContext) -> dict[str, Any]:
-    """The coverage import on the task worker: rows and the job's "done" commit together."""
-    result = CoverageImport(actor=ctx.actor).run(
-        io.BytesIO(ctx.file), ctx.job.file_name, good_rows=bool(ctx.payload.get("good_rows")),
-        progress=ctx.progress, before_commit=lambda done: ctx.finish(job_imports.report(done)))
-    return job_imports.report(result)
