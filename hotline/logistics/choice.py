@@ -88,6 +88,15 @@ class Area:
         return 2 if self.district else 1 if self.city else 0
 
 
+def _area_key(area: Area) -> tuple[str, str, str]:
+    """(province, city, district) keys of a coverage row. A municipality's district may be written without
+    its city (北京市, "", 朝阳区): the city is the province then, as the orders write it (北京, 北京)."""
+    province = place_key(area.province)
+    if area.city:
+        return province, city_key(area.city), area.district
+    return (province, city_key(province), area.district) if area.district else (province, "", "")
+
+
 @dataclass(frozen=True)
 class CourierTerms:
     """A courier with everything the choice reads: kind, COD terms, coverage rows and fee rates."""
@@ -110,9 +119,7 @@ class CourierTerms:
     _rates: Mapping[str, Rate] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        areas = {(place_key(area.province), city_key(area.city) if area.city else "",
-                  area.district if area.city else ""): area for area in self.coverage}
-        object.__setattr__(self, "_areas", areas)
+        object.__setattr__(self, "_areas", {_area_key(area): area for area in self.coverage})
         object.__setattr__(self, "_rates", {rate.zone: rate for rate in reversed(self.rates)})
 
     def area_for(self, province: str, city: str, district: str) -> Area | None:

@@ -345,3 +345,11 @@ def test_short_and_full_place_names_match() -> None:
     assert shenzhen.chosen is not None and shenzhen.chosen.city_parcels == 10
     assert names(choose_courier(parcel(province="北京", city="北京", district="朝阳区"), couriers)) == ["BJ"]
     assert names(choose_courier(parcel(province="内蒙古自治区", city="呼和浩特市"), couriers)) == []
+
+
+def test_a_municipality_s_district_written_without_its_city_covers_that_district_only() -> None:
+    terms = CourierTerms(id=1, name="速达城配", kind="city",
+                         coverage=(Area("北京市", "", "朝阳区", zone="同城"), Area("北京市", "", "海淀区", zone="近郊")))
+    assert terms.area_for("北京", "北京", "朝阳区") == terms.coverage[0]
+    assert terms.area_for("北京", "北京", "海淀区") == terms.coverage[1]
+    assert terms.area_for("北京", "北京", "东城区") is None
