@@ -348,8 +348,8 @@ def test_short_and_full_place_names_match() -> None:
 
 
 def test_a_municipality_s_district_written_without_its_city_covers_that_district_only() -> None:
-    terms = CourierTerms(id=1, name="速达城配", kind="city",
-                         coverage=(Area("北京市", "", "朝阳区", zone="同城"), Area("北京市", "", "海淀区", zone="近郊")))
+    rows = (Area("北京市", "", "朝阳区", zone="同城"), Area("北京市", "", "海淀区", zone="近郊"))
+    terms = CourierTerms(id=1, name="速达城配", kind="city", coverage=rows)
     assert terms.area_for("北京", "北京", "朝阳区") == terms.coverage[0]
     assert terms.area_for("北京", "北京", "海淀区") == terms.coverage[1]
     assert terms.area_for("北京", "北京", "东城区") is None
