@@ -76,11 +76,16 @@ def dataset_target(engine: str, sqlite_path: Path, postgres: str, default_name: 
     return Target("postgres", urlunsplit(parts))
 
 
+def sqlite_file(target: Target) -> Path:
+    """The file of a `sqlite:////absolute/path` target."""
+    return Path(target.url.removeprefix("sqlite:///"))
+
+
 def scratch_target(dataset: Target) -> Target:
     """The database a writing run works in: `<data set>-run.sqlite3`, or `<data set>_run` on PostgreSQL."""
     parts = urlsplit(dataset.url)
     if dataset.engine == "sqlite":
-        path = Path(parts.path)
+        path = sqlite_file(dataset)
         return Target("sqlite", f"sqlite:///{path.with_name(f'{path.stem}-run{path.suffix}')}")
     return Target("postgres", urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_run")))
 
@@ -88,7 +93,7 @@ def scratch_target(dataset: Target) -> Target:
 def copy_dataset(dataset: Target, scratch: Target) -> None:
     """Replace the scratch database by a copy of the data set (no process may be connected to either)."""
     if dataset.engine == "sqlite":
-        source, copy = Path(urlsplit(dataset.url).path), Path(urlsplit(scratch.url).path)
+        source, copy = sqlite_file(dataset), sqlite_file(scratch)
         for suffix in SQLITE_SIDE_FILES:
             Path(f"{copy}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(source, copy)
