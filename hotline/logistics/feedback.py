@@ -14,6 +14,7 @@ and `DEFAULT_STATUSES`, which cover the usual Chinese headers and words.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -126,15 +127,24 @@ def raw_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
         return _xlsx_rows(data)
     if b"\x00" in data[:4096]:
         raise FeedbackFileError(_("The file is neither an Excel .xlsx workbook nor a CSV text file."))
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    encoding = next((name for name in CSV_ENCODINGS if _decodes(data, name)), None)
+    if encoding is None:
         raise FeedbackFileError(_("The CSV file is neither UTF-8 nor GBK/GB18030 text."))
-    return (tuple(row) for row in csv.reader(io.StringIO(text)))
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    return (tuple(row) for row in csv.reader(text))
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether the whole file is text in `encoding`, decoded a piece at a time so that the text of a 10 MB
+    file is never held at once (the rows are decoded again as they are read)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(data), 1 << 16):
+            decoder.decode(data[start:start + (1 << 16)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
