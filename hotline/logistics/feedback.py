@@ -130,8 +130,15 @@ def raw_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
     encoding = next((name for name in CSV_ENCODINGS if _decodes(data, name)), None)
     if encoding is None:
         raise FeedbackFileError(_("The CSV file is neither UTF-8 nor GBK/GB18030 text."))
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    return (tuple(row) for row in csv.reader(text))
+    return _csv_rows(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+
+
+def _csv_rows(text: IO[str]) -> Iterator[tuple[Any, ...]]:
+    try:
+        for row in csv.reader(text):
+            yield tuple(row)
+    except csv.Error as exc:  # a cell over the csv module's size limit, a NUL character in the text
+        raise FeedbackFileError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -234,9 +241,9 @@ class FeedbackFile:
             try:
                 yield _event(number, cells, columns, self.mapping)
             except ValidationError as exc:
-                tracking = _cell(cells, columns.get("tracking_number"))
+                tracking = str(_cell(cells, columns.get("tracking_number")) or "").strip()[:40]
                 self.result.total += 1
-                self.result.add_problem(Issue(number, parse_text(tracking)[:40], Problem.MALFORMED,
+                self.result.add_problem(Issue(number, tracking, Problem.MALFORMED,
                                               " ".join(exc.messages)))
 
 

@@ -223,3 +223,24 @@ def test_progress_is_reported_per_chunk(parcels: list[Shipment]) -> None:
     seen: list[tuple[int, int]] = []
     check_feedback_file(csv_bytes(good_rows(parcels)), parcels[0].courier, progress=lambda *done: seen.append(done))
     assert seen == [(3, 4)]  # 3 rows checked of about 4 lines (the header counts in the estimate)
+
+
+def test_a_cell_too_big_for_csv_is_a_file_error(ems: Courier, english: None) -> None:
+    upload = io.BytesIO(("邮件号,状态,时间\r\nEMS000000001CN,妥投,\"" + "x" * 200_000 + "\"\r\n").encode())
+    with pytest.raises(FeedbackFileError) as caught:
+        check_feedback_file(upload, ems)
+    assert caught.value.message.startswith("The CSV file cannot be read: field larger than field limit")
+
+
+def test_a_long_tracking_number_is_an_unreadable_row(ems: Courier, english: None) -> None:
+    result = check_feedback_file(csv_bytes([["E" * 100, "", "妥投", "2026-12-01", ""]]), ems)
+    assert [(p.kind, p.tracking_number) for p in result.problems] == [(Problem.MALFORMED, "E" * 40)]
+
+
+def test_a_file_error_after_good_rows_leaves_nothing_applied(parcels: list[Shipment], users: Any) -> None:
+    head = csv_bytes(good_rows(parcels)).getvalue()
+    upload = io.BytesIO(head + ("EMS000000001CN,,妥投,\"" + "x" * 200_000 + "\"\r\n").encode())
+    before = outcome()
+    with pytest.raises(FeedbackFileError):
+        apply_feedback_file(upload, parcels[0].courier, actor=users["logistics"], good_rows=True)
+    assert outcome() == before
