@@ -304,9 +304,23 @@ def choose_courier(parcel: Parcel, couriers: Sequence[CourierTerms], stats: Deli
         elif refusal is not None:
             rejected.append(Rejection(courier.id, courier.name, refusal[1], refusal[0], option))
     options.sort(key=_rank)
+    if not options and parcel.rush:
+        return _fastest_for_rush(parcel, rejected, policy, words)
     if not options:
         return Choice(None, None, rejected=tuple(rejected), problem=_problem(parcel, rejected, policy))
     return Choice(options[0], options[1] if len(options) > 1 else None, tuple(options), tuple(rejected))
+
+
+def _fastest_for_rush(parcel: Parcel, rejected: list[Rejection], policy: Policy, words: _Words) -> Choice:
+    """A rush order nobody can bring in time still ships: with the fastest courier that may carry it
+    otherwise, and a reason that says so (holding it back would only make it later)."""
+    slow = sorted((r.option for r in rejected if r.stage == STAGE_RUSH and r.option is not None),
+                  key=lambda option: (option.delivery_days, *_rank(option)))
+    if not slow:
+        return Choice(None, None, rejected=tuple(rejected), problem=_problem(parcel, rejected, policy))
+    note = words.rush_fallback % {"max": policy.rush_max_days}
+    chosen = dataclasses.replace(slow[0], reason=(note + slow[0].reason)[:300])
+    return Choice(chosen, slow[1] if len(slow) > 1 else None, tuple(slow), tuple(rejected))
 
 
 def _rank(option: Option) -> tuple[Decimal, Decimal, int, str, int]:
@@ -388,6 +402,7 @@ class _Words:
     rate: str
     freight: str
     reason: str
+    rush_fallback: str
 
 
 _WORDS: dict[str, _Words] = {}
@@ -412,7 +427,8 @@ def _words() -> _Words:
             rate_few=_("local delivery rate about %(rate)d %% (few parcels)"),
             rate=_("local delivery rate %(rate)d %%"),
             freight=_("freight %(amount)s"),
-            reason=_("%(courier)s: %(facts)s"))
+            reason=_("%(courier)s: %(facts)s"),
+            rush_fallback=_("no courier delivers a rush order here within %(max)d days, the fastest: "))
     return words
 
 

@@ -3,6 +3,7 @@ with the delivery-rate prior, ties, no eligible courier, and overrides."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -260,8 +261,15 @@ def test_rush_orders_need_fast_delivery() -> None:
     assert choice.chosen is not None
     assert choice.chosen.reason == ("Fast: covered, 2-day delivery, local delivery rate about 80 % (few parcels), "
                                     "freight ¥10")
-    alone = choose_courier(parcel(rush=True), [courier(1, "Slow", areas=(slow,))])
-    assert alone.problem == "No courier delivers to 广东省深圳市南山区 within 2 days."
+    # nobody can bring it in time: it still ships, with the fastest courier, and the reason says so
+    slower = dataclasses.replace(slow, delivery_days=5)
+    both = [courier(1, "Slow", areas=(slow,)), courier(2, "Slower", areas=(slower,))]
+    alone = choose_courier(parcel(rush=True), both)
+    assert (alone.problem, names(alone)) == ("", ["Slow", "Slower"])
+    assert alone.chosen is not None and alone.runner_up is not None
+    assert alone.chosen.reason == ("no courier delivers a rush order here within 2 days, the fastest: Slow: covered, "
+                                   "3-day delivery, local delivery rate about 80 % (few parcels), freight ¥10")
+    assert alone.runner_up.courier_id == 2
     assert choose_courier(parcel(rush=True), [courier(1, "Slow", areas=(slow,))],
                           policy=Policy(rush_max_days=3)).chosen is not None
 
