@@ -165,6 +165,13 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[Any, ...]]:
     return sheet.iter_rows(values_only=True)  # type: ignore[no-any-return]
 
 
+def _xlsx_size(data: bytes) -> int:
+    """The rows the workbook says its first sheet has (for the progress bar only: writers may be wrong)."""
+    from openpyxl import load_workbook
+
+    return int(load_workbook(io.BytesIO(data), read_only=True).worksheets[0].max_row or 0)
+
+
 def _header(rows: Iterator[tuple[Any, ...]], mapping: Mapping) -> tuple[int, dict[str, int]]:
     """The header row's number and the column of each key found in it."""
     seen: list[str] = []
@@ -229,7 +236,7 @@ class FeedbackFile:
         opened = cls(data, Mapping.for_courier(courier), result)
         rows = raw_rows(data)
         _number, _columns = _header(rows, opened.mapping)  # refuse a file without its columns at once
-        opened.rows = data.count(b"\n") if data[:2] != b"PK" else 0
+        opened.rows = _xlsx_size(data) if data[:4] == b"PK\x03\x04" else data.count(b"\n")
         return opened
 
     def events(self) -> Iterator[FeedbackEvent]:

@@ -244,3 +244,13 @@ def test_a_file_error_after_good_rows_leaves_nothing_applied(parcels: list[Shipm
     with pytest.raises(FeedbackFileError):
         apply_feedback_file(upload, parcels[0].courier, actor=users["logistics"], good_rows=True)
     assert outcome() == before
+
+
+def test_progress_of_a_workbook_counts_its_rows(parcels: list[Shipment]) -> None:
+    import datetime
+
+    seen: list[tuple[int, int]] = []
+    rows: list[list[Any]] = [[p.tracking_number, None, "签收", datetime.datetime(2026, 12, 1, 10), None]
+                             for p in parcels]
+    check_feedback_file(xlsx_bytes(rows), parcels[0].courier, progress=lambda *done: seen.append(done))
+    assert seen == [(3, 5)]  # the title line and the header are rows of the sheet too
