@@ -114,6 +114,15 @@ class PushResultOut(Schema):
 class PushOut(Schema):
     """Counts, then one result per event sent."""
 
+    model_config = {"json_schema_extra": {"examples": [{
+        "recorded": 1, "duplicates": 1, "rejected": 1, "results": [
+            {"index": 0, "tracking_number": "1180245367890", "event": "delivered", "status": 200,
+             "result": "recorded", "detail": ""},
+            {"index": 1, "tracking_number": "1180245367890", "event": "delivered", "status": 200,
+             "result": "duplicate", "detail": "The same event as line 0."},
+            {"index": 2, "tracking_number": "9999999999", "event": "refused", "status": 422, "result": "unknown",
+             "detail": "No parcel has the tracking number 9999999999."}]}]}}
+
     recorded: int
     duplicates: int
     rejected: int
