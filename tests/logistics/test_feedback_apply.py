@@ -185,3 +185,31 @@ def test_order_events_published_after_commit(parcels: dict[str, Shipment], users
     assert [(topic, payload) for topic, payload in events if topic == "order.status_changed"] == [
         ("order.status_changed", {"order_id": a.order_id, "number": a.order.number, "from": Status.SHIPPED,
                                   "to": Status.DELIVERED})]
+
+
+def test_bulk_and_one_by_one_agree_on_late_events_rescue_calls_and_new_addresses(
+        parcels: dict[str, Shipment], users: Any, english: None) -> None:
+    # a late "in transit" after "out for delivery"; a delivery after an unreachable customer (its rescue call
+    # closes); a refused parcel won back with a new address, then delivered
+    rescued = parcels["refused"]
+    OrderTask.objects.create(order=rescued.order, shipment=rescued, kind=TaskKind.RESCUE, reason="拒收",
+                             status=TaskStatus.DONE, outcome=TaskOutcome.ADDRESS, outcome_note="改送公司")
+    rows = [("EMS000000004CN", K.OUT_FOR_DELIVERY, 50), ("EMS000000004CN", K.IN_TRANSIT, 45),
+            ("EMS000000003CN", K.UNREACHABLE, 51), ("EMS000000003CN", K.DELIVERED, 52),
+            ("EMS000000011CN", K.DELIVERED, 53)]
+    events = [FeedbackEvent(line, tracking, kind, at(minutes), "")
+              for line, (tracking, kind, minutes) in enumerate(rows, start=2)]
+    clerk = users["logistics"]
+    with transaction.atomic():
+        for event in events:
+            shipment = Shipment.objects.get(tracking_number=event.tracking_number)
+            do_record_shipment_event(shipment, event.kind, event.at, source=EventSource.IMPORT, actor=clerk)
+        one_by_one = outcome()
+        transaction.set_rollback(True)
+    result = do_apply_feedback(events, actor=clerk, source=EventSource.IMPORT)
+    assert (result.applied, result.blocking) == (True, 0)
+    assert outcome() == one_by_one
+    assert Shipment.objects.get(pk=parcels["d"].pk).status == ShipmentStatus.OUT_FOR_DELIVERY
+    assert Shipment.objects.get(pk=rescued.pk).status == ShipmentStatus.DELIVERED
+    call = OrderTask.objects.get(order=parcels["c"].order, kind=TaskKind.RESCUE)
+    assert (call.status, call.outcome_note) == (TaskStatus.DONE, "The parcel was delivered.")

@@ -116,11 +116,14 @@ def do_record_shipment_event(shipment: Shipment, kind: str, at: datetime.datetim
 
 
 def _rescued(shipment: Shipment) -> bool:
-    """A rescue call after the refusal won the customer back: delivered again, or at a new address."""
+    """A rescue call made after we learnt of the refusal won the customer back: delivered again, or at a new
+    address. (When we learnt it, not the courier's time of the refusal: clocks and files disagree.)"""
     won_back = (TaskOutcome.REDELIVER, TaskOutcome.ADDRESS)
     calls = OrderTask.objects.filter(shipment=shipment, kind=TaskKind.RESCUE, outcome__in=won_back)
-    if shipment.refused_at is not None:
-        calls = calls.filter(done_at__gte=shipment.refused_at)
+    learnt = (ShipmentEvent.objects.filter(shipment=shipment, kind=EventKind.REFUSED).order_by("-recorded_at")
+              .values_list("recorded_at", flat=True).first())
+    if learnt is not None:
+        calls = calls.filter(done_at__gte=learnt)
     return calls.exists()
 
 

@@ -30,7 +30,7 @@ from hotline.accounts.permissions import Perm
 from hotline.crm.models import Customer, CustomerPhone
 from hotline.lib.bus import publish
 from hotline.logistics.actions.common import require, user_or_none
-from hotline.logistics.actions.events import MOVES, RESCUE_EVENTS
+from hotline.logistics.actions.events import MOVES, RESCUE_EVENTS, next_status
 from hotline.logistics.actions.notices import queue_order_notices
 from hotline.logistics.models import (
     Courier,
@@ -151,6 +151,7 @@ class _Changes:
     parcels: dict[int, _Parcel] = field(default_factory=dict)
     transitions: list[tuple[int, str, str]] = field(default_factory=list)  # order id, to status, reason
     rescues: list[OrderTask] = field(default_factory=list)
+    closed_rescues: list[int] = field(default_factory=list)  # orders whose open rescue calls a delivery closes
 
 
 _PARCEL_FIELDS = ("pk", "tracking_number", "status", "courier_id", "courier__name", "order_id", "order__number",
@@ -198,8 +199,7 @@ class FeedbackChecker:
         for shipment_id, kind, at in ShipmentEvent.objects.filter(shipment_id__in=rows).values_list(
                 "shipment_id", "kind", "at"):
             known[shipment_id].add((kind, at))
-        rescued = set(OrderTask.objects.filter(shipment_id__in=rows, kind=TaskKind.RESCUE,
-                                               outcome=TaskOutcome.REDELIVER).values_list("shipment_id", flat=True))
+        rescued = _won_back(rows)
         order_ids = [row["order_id"] for row in rows.values()]
         open_rescue = set(OrderTask.objects.filter(order_id__in=order_ids, kind=TaskKind.RESCUE,
                                                    status=TaskStatus.OPEN).values_list("order_id", flat=True))
@@ -240,16 +240,18 @@ class FeedbackChecker:
         changes.parcels[row["pk"]] = parcel
         changes.events.append((row["pk"], kind, at, detail))
         self.result.counts[kind] += 1
-        target = MOVES[kind][1]
-        if target is not None:
-            row["status"] = target
+        row["status"] = next_status(row["status"], kind)
         if row["last_event_at"] is None or at > row["last_event_at"]:
             row["last_event_at"] = at
         if kind == EventKind.DELIVERED:
             row["delivered_at"] = at
             _transition(row, changes, Status.DELIVERED, "")
+            if parcel.open_rescue:  # nothing left to win back (as `events.close_rescue_calls`)
+                parcel.open_rescue = False
+                changes.closed_rescues.append(row["order_id"])
         elif kind == EventKind.REFUSED:
             row["refused_at"], row["refusal_reason"] = at, detail
+            parcel.rescued = False  # only a call made after this refusal can win it back
             _transition(row, changes, Status.REFUSED, detail or _("Refused at the door"))
         elif kind == EventKind.RETURNED:
             row["returned_at"] = at
@@ -260,6 +262,19 @@ class FeedbackChecker:
 
 # the events that move the order too (through `do_transition_order` in the one-by-one action)
 ORDER_STATUS: dict[str, Status] = {EventKind.DELIVERED: Status.DELIVERED, EventKind.REFUSED: Status.REFUSED}
+
+
+def _won_back(rows: dict[int, dict[str, Any]]) -> set[int]:
+    """Parcels a rescue call won back after their refusal (as `events._rescued`): delivered again or at a
+    new address, the call closed after the refusal was recorded."""
+    calls = OrderTask.objects.filter(shipment_id__in=rows, kind=TaskKind.RESCUE,
+                                     outcome__in=(TaskOutcome.REDELIVER, TaskOutcome.ADDRESS))
+    learnt: dict[int, datetime.datetime] = {}
+    for shipment_id, recorded_at in ShipmentEvent.objects.filter(shipment_id__in=rows, kind=EventKind.REFUSED) \
+            .values_list("shipment_id", "recorded_at"):
+        learnt[shipment_id] = max(recorded_at, learnt.get(shipment_id, recorded_at))
+    return {shipment_id for shipment_id, done_at in calls.values_list("shipment_id", "done_at")
+            if shipment_id not in learnt or (done_at is not None and done_at >= learnt[shipment_id])}
 
 
 def _conflict(kind: str, parcel: _Parcel) -> str:
@@ -365,7 +380,10 @@ def _write(changes: _Changes, result: FeedbackResult, *, actor: Any, source: str
             [(*event, source, now, user.pk if user else None) for event in changes.events])
     _save_parcels(changes.parcels.values())
     _transition_orders(changes.transitions, actor=actor)
-    OrderTask.objects.bulk_create(changes.rescues, batch_size=500)
+    OrderTask.objects.bulk_create(changes.rescues, batch_size=500)  # first: a later delivery may close them
+    OrderTask.objects.filter(order_id__in=changes.closed_rescues, kind=TaskKind.RESCUE,
+                             status=TaskStatus.OPEN).update(status=TaskStatus.DONE, done_at=now,
+                                                            outcome_note=_("The parcel was delivered."))
     result.orders_changed += len(changes.transitions)
     result.rescue_tasks += len(changes.rescues)
 
