@@ -23,6 +23,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/", include("hotline.desk.urls")),
     path("wallboard/", include("hotline.wallboard.urls")),
+    path("logistics/feedback/", include("hotline.logistics.feedback_urls")),
     path("logistics/", include("hotline.logistics.urls")),
     path("calls/", include("hotline.calls.urls")),
     path("jobs/", include("hotline.jobs.urls")),

@@ -16,7 +16,6 @@ from hotline.logistics.models import Courier, Shipment, ShipmentEvent, ShipmentS
 from hotline.orders.models import Status
 from tests.logistics.conftest_feedback import make_courier, ship
 
-pytestmark = pytest.mark.urls("tests.logistics.feedback_test_urls")
 URL = "/logistics/feedback/"
 
 

@@ -20,6 +20,7 @@ TABS = [
     ("tracking", _("Tracking"), "logistics:tracking", Perm.VIEW_LOGISTICS, "4"),
     ("returns", _("Returns"), "logistics:returns", Perm.HANDLE_RETURN, "5"),
     ("stock", _("Stock"), "logistics:stock", Perm.VIEW_LOGISTICS, "6"),
+    ("feedback", _("Feedback"), "feedback:upload", Perm.RECORD_DELIVERY, "7"),
 ]
 TAB_PERMS = {name: perm for name, _label, _url, perm, _key in TABS}
 
