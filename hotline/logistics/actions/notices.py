@@ -8,9 +8,13 @@ from typing import Any
 from django.db import transaction
 from django.utils.functional import Promise
 
+from hotline.jobs.actions import run_job
 from hotline.notify.actions import customer_message, deliver, recipient_for
 from hotline.notify.models import Notification
 from hotline.orders.models import Order
+
+# Up to this many messages are handed to their gateways right after the commit; more go to the worker.
+INLINE_DELIVERIES = 50
 
 
 def queue_order_notices(orders: Sequence[Order], template: Promise | str, **extra: Any) -> list[int]:
@@ -27,5 +31,8 @@ def queue_order_notices(orders: Sequence[Order], template: Promise | str, **extr
                                  subject=order.number, body=body))
     created = Notification.objects.bulk_create(rows)
     ids = [row.pk for row in created if row.pk is not None]
-    transaction.on_commit(lambda: [deliver(pk) for pk in ids])
+    if len(ids) > INLINE_DELIVERIES:  # a feedback file of thousands: the worker sends them, not the import
+        transaction.on_commit(lambda: run_job("notify.deliver", actor=None, payload={"ids": ids}))
+    else:
+        transaction.on_commit(lambda: [deliver(pk) for pk in ids])
     return ids
