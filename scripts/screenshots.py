@@ -402,7 +402,7 @@ def shoot_logistics(browser: Browser, base: str, out: Path) -> None:
     page.goto(f"{base}/logistics/scan/")
     page.keyboard.type(number)
     page.keyboard.press("Enter")
-    page.keyboard.type("SF7000000001")
+    page.keyboard.type("700000000001")
     page.keyboard.press("Enter")
     page.wait_for_selector("#scan-result p.ok, #scan-result p.error", timeout=15_000)
     page.screenshot(path=str(out / "logistics-scan.png"))

@@ -392,7 +392,9 @@ class OrderPlanner:
         """Times, actors and reasons for the path, squeezed in before now when the order is young."""
         rng = self.rng
         delays = [rng.uniform(*DELAYS[status]) for status in path]
-        room = max(0.0, (self.now - start).total_seconds() - 60)
+        # a young order's steps are squeezed into part of the time it has had (not all of it: every young
+        # order's last step would fall on the same second, a minute before the load)
+        room = max(0.0, (self.now - start).total_seconds() - 60) * rng.uniform(0.3, 1.0)
         scale = min(1.0, room / sum(delays)) if delays else 1.0
         steps: list[Step] = []
         at, previous = start, str(Status.ORDERED)
