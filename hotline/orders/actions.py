@@ -529,6 +529,8 @@ def _back_to_review(order: Order, actor: Any) -> None:
     if order.status != Status.REVIEWED:
         return
     order.shipments.filter(status="pending").update(status="cancelled")
+    order.tasks.filter(kind="confirm", status="open").update(  # the next review judges the risk again
+        status="done", done_at=timezone.now(), outcome_note=_("Changed after review: to be reviewed again"))
     order.status = Status.ORDERED
     OrderStatusChange.objects.create(order=order, from_status=Status.REVIEWED, to_status=Status.ORDERED,
                                      actor=actor if getattr(actor, "pk", None) else None,

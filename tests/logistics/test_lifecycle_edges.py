@@ -124,3 +124,17 @@ def test_a_parcel_returned_by_the_courier_without_a_refusal_sends_one_message(w:
 def test_tracking_numbers_typed_full_width_or_spaced_are_read_half_width(typed: str, normal: str) -> None:
     assert normal_tracking_number(typed) == normal
 
+
+
+def test_a_risky_order_changed_after_review_is_reviewed_again_with_a_new_confirmation_call(w: World) -> None:
+    order = w.place()
+    if not do_review_orders([order], actor=w.clerk).confirmations:  # make it one that waits for its call
+        OrderTask.objects.create(order=order, kind=TaskKind.CONFIRM, reason="风险高")
+    changed = OrderInput(customer_id=w.customer.pk, lines=[LineInput(w.massager.pk, 3)],
+                         address_id=w.customer.addresses.get().pk)
+    do_update_order(order, changed, actor=w.agent)
+    assert not OrderTask.objects.filter(order=order, kind=TaskKind.CONFIRM, status=TaskStatus.OPEN).exists()
+    # a fixed send-back and a closed call do not keep it out of the queue
+    task = do_send_back_order(order, reason="核对数量", actor=w.clerk)
+    do_complete_task(task, TaskOutcome.FIXED, actor=w.agent)
+    assert do_review_orders([order], actor=w.clerk).reviewed == [order.pk]

@@ -51,8 +51,9 @@ def do_review_orders(orders: Iterable[Order], *, actor: Any) -> ReviewResult:
     on the desk's worklist and cannot ship until it is made."""
     require(actor, Perm.REVIEW_ORDER)
     ids = [order.pk for order in orders]
+    sent_back = OrderTask.objects.filter(kind=TaskKind.FIX, status=TaskStatus.OPEN).values("order_id")
     waiting = list(Order.objects.select_for_update().filter(pk__in=ids, status=Status.ORDERED)
-                   .exclude(tasks__kind=TaskKind.FIX, tasks__status=TaskStatus.OPEN)
+                   .exclude(pk__in=sent_back)
                    .select_related("customer").prefetch_related("lines__product", "customer__phones").order_by("pk"))
     result = ReviewResult()
     shipping = [order for order in waiting if order.delivery_method != DeliveryMethod.PICKUP]
