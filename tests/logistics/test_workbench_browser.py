@@ -85,8 +85,12 @@ def _submit_scan(page: Any) -> str:
 
 
 def _scan(page: Any, order: str, waybill: str) -> str:
+    """Type as a scanner does, each field once it has the focus (a scanner types as fast as it can, but a
+    test's keys must not land before the page has moved the focus after the last scan)."""
+    page.wait_for_function("() => document.activeElement.id === 'scan-order'", timeout=WAIT_MS)
     page.keyboard.type(order)
     page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'scan-tracking'", timeout=WAIT_MS)
     page.keyboard.type(waybill)
     return _submit_scan(page)
 

@@ -63,11 +63,11 @@ def test_a_waiting_caller_hears_how_many_are_ahead_every_n_seconds_then_hold_mus
             async with running(tmp_path, Route(DNIS, queue="orders"), (), queues=queues) as (engine, _log):
                 played = spy_on_playback(engine)
                 one = await call_in(engine, first)
+                # the first caller is in line before the second arrives: a call takes its place in line once
+                # its hold music has started, which a loaded machine can delay past the next call's arrival
+                await until(lambda: engine.dispatcher.is_queued(one.invite.call_id), what="the first in line")
                 two = await call_in(engine, second)
-                # two announcements of three prompts each, played in real time: on a loaded machine (the suite
-                # on two workers beside SIPp and baresip) the 20 ms media ticks run late, so allow a minute
-                await until(lambda: of_call(played, two.invite.call_id).count("hold") >= 3, timeout=60.0,
-                            what="two announcements")
+                await until(lambda: of_call(played, two.invite.call_id).count("hold") >= 3, what="two announcements")
                 one.hangup()
                 two.hangup()
         finally:
