@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -179,3 +181,10 @@ STAFF_ROLES = frozenset({Role.LOGISTICS, Role.FINANCE, Role.MANAGER, Role.ADMIN,
 def role_has(role: str, perm: str) -> bool:
     """Whether the role grants the permission."""
     return perm in ROLE_PERMS.get(role, frozenset())
+
+
+def require_perm(actor: object, perm: Perm) -> None:
+    """Refuse an actor without the permission (PermissionDenied); None is the system acting (imports, the
+    courier push API, the engine), which the actions let through."""
+    if actor is not None and not actor.has_perm(perm):  # type: ignore[attr-defined]
+        raise PermissionDenied(gettext("You do not have permission to do this."))

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.audit import record, snapshot
-from hotline.accounts.permissions import Perm
+from hotline.accounts.permissions import Perm, require_perm
 from hotline.catalog.models import CrossSell, GiftRule, Product
 from hotline.crm.models import Address, Customer
 from hotline.lib.addresses import parse_address
@@ -328,9 +328,7 @@ def _apply_attribution(order: Order, dnis: str, at: datetime.datetime | None) ->
     order.airing = attribute(hotline, at or timezone.now())
 
 
-def _require(actor: Any, perm: Perm) -> None:
-    if actor is not None and not actor.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this."))
+_require = require_perm
 
 
 def _notify(order: Order, status: str, **extra: object) -> None:

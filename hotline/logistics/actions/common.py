@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
+from hotline.accounts.permissions import require_perm
 
-from hotline.accounts.permissions import Perm
-
-
-def require(actor: Any, perm: Perm) -> None:
-    """Refuse an actor without the permission; None is the system (imports, the courier push API)."""
-    if actor is not None and not actor.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this."))
+require = require_perm  # the one permission check of the actions (hotline.accounts.permissions)
 
 
 def user_or_none(actor: Any) -> Any:
