@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "hotline.catalog",
     "hotline.orders",
     "hotline.logistics",
+    "hotline.finance",
     "hotline.calls",
     "hotline.ivrdata",
     "hotline.notify",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("wallboard/", include("hotline.wallboard.urls")),
     path("logistics/feedback/", include("hotline.logistics.feedback_urls")),
     path("logistics/", include("hotline.logistics.urls")),
+    path("finance/", include("hotline.finance.urls")),
     path("calls/", include("hotline.calls.urls")),
     path("jobs/", include("hotline.jobs.urls")),
     path("admin/", admin.site.urls),

@@ -33,8 +33,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def start_page(user: Any) -> str:
-    """Where a user starts: supervisors at the wallboard, agents at the desk, logistics at its workbench,
-    everybody else in the back office; anybody signed out at the sign-in page."""
+    """Where a user starts: supervisors at the wallboard, agents at the desk, logistics and finance at their
+    workbenches, everybody else in the back office; anybody signed out at the sign-in page."""
     if user is None or not user.is_authenticated:
         return settings.LOGIN_URL
     if user.has_perm(Perm.SUPERVISE_CALLS):
@@ -43,6 +43,8 @@ def start_page(user: Any) -> str:
         return "/desk/"
     if getattr(user, "role", "") == Role.LOGISTICS and user.has_perm(Perm.VIEW_LOGISTICS):
         return "/logistics/"
+    if getattr(user, "role", "") == Role.FINANCE and user.has_perm(Perm.VIEW_FINANCE):
+        return "/finance/"
     return "/admin/"
 
 

@@ -64,6 +64,11 @@ class Perm(StrEnum):
     MANAGE_COURIERS = "logistics.change_courier"  # couriers, coverage, fee tables, forms, feedback columns
     ADJUST_STOCK = "logistics.add_stockmovement"  # goods received and stock counts
     WORK_ORDER_TASKS = "logistics.change_ordertask"  # rescue calls, risk confirmations, orders sent back
+    # finance: money rows, remittances, open items, the daily close
+    VIEW_FINANCE = "finance.view_payment"  # the finance workbench, receivables, statements, the daily close
+    RECORD_PAYMENT = "finance.add_payment"  # payments and refunds, and their corrections
+    RECONCILE = "finance.add_remittancestatement"  # remittance statements, freight bills, open items
+    CLOSE_DAY = "finance.add_dailyclose"
     # telephony and floor
     TAKE_CALLS = "calls.take_calls"
     SUPERVISE_CALLS = "calls.supervise_calls"
@@ -134,7 +139,8 @@ _MANAGER |= {Perm.VIEW_CALLS, Perm.VIEW_LOGISTICS}
 # Agents make the calls logistics asks for (rescue a refusal, confirm a risky order); supervisors too.
 _AGENT |= {Perm.WORK_ORDER_TASKS}
 _SUPERVISOR |= {Perm.WORK_ORDER_TASKS, Perm.VIEW_LOGISTICS}
-_FINANCE |= {Perm.VIEW_LOGISTICS}
+_FINANCE |= {Perm.VIEW_LOGISTICS, Perm.VIEW_FINANCE, Perm.RECORD_PAYMENT, Perm.RECONCILE, Perm.CLOSE_DAY}
+_MANAGER |= {Perm.VIEW_FINANCE}  # managers see the money; finance records it
 _AGENT |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL}
 _SUPERVISOR |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL, Perm.HANDLE_VOICEMAIL}
 _MANAGER |= {Perm.VIEW_CALLBACK, Perm.VIEW_VOICEMAIL}

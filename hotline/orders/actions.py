@@ -442,7 +442,7 @@ def _transition(order: Order, to_status: str, *, actor: Any, reason: str, notify
     _check_transition(order, to_status, actor, reason)
     before = snapshot(order)
     from_status = order.status
-    _apply_side_effects(order, to_status, restock=restock)
+    _apply_side_effects(order, to_status, restock=restock, actor=actor, reason=reason)
     order.status = to_status
     order.save()
     OrderStatusChange.objects.create(order=order, from_status=from_status, to_status=to_status,
@@ -471,9 +471,12 @@ def _check_transition(order: Order, to_status: str, actor: Any, reason: str) -> 
         raise ValidationError({"reason": _("At most %(max)d characters.") % {"max": 300}})
 
 
-def _apply_side_effects(order: Order, to_status: str, *, restock: bool = True) -> None:
+def _apply_side_effects(order: Order, to_status: str, *, restock: bool = True, actor: Any = None,
+                        reason: str = "") -> None:
     """Stock comes back on cancel and return; points are earned on delivery and lost on return. A parcel
-    waiting to ship is cancelled with its order (through the reverse relation: orders never import logistics)."""
+    waiting to ship is cancelled with its order (through the reverse relation: orders never import logistics).
+    Settling writes finance's settlement entry, and a settled order that comes back gets the opposite entry
+    (through the reverse relation too: the entries are append-only, the first one is never edited)."""
     if to_status == Status.CANCELLED:
         _return_stock(order)
         order.shipments.filter(status="pending").update(status="cancelled")
@@ -486,8 +489,13 @@ def _apply_side_effects(order: Order, to_status: str, *, restock: bool = True) -
             _return_stock(order)
         if order.status in (Status.DELIVERED, Status.SETTLED):
             Customer.objects.filter(pk=order.customer_id).update(points=F("points") - order.points)
+        if order.status == Status.SETTLED:
+            order.settlement_entries.create(kind="reverse", amount=-(order.settled_amount or order.total),
+                                            recorded_by=_user_or_none(actor), reason=reason[:300])
     elif to_status == Status.SETTLED:
         order.settled_at, order.settled_amount = timezone.now(), order.total
+        order.settlement_entries.create(kind="settle", amount=order.total, recorded_by=_user_or_none(actor),
+                                        reason=reason[:300])
 
 
 @transaction.atomic
@@ -519,6 +527,11 @@ def do_exchange_order(order: Order, *, actor: Any, reason: str,
     record("create_replacement_order", replacement, actor=actor, after=snapshot(replacement))
     _notify(original, Status.EXCHANGED, replacement=replacement.number)
     return replacement
+
+
+def _user_or_none(actor: Any) -> Any:
+    """The user to store in a `by` column: None for the system."""
+    return actor if getattr(actor, "pk", None) else None
 
 
 def _back_to_review(order: Order, actor: Any) -> None:

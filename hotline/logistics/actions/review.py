@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 from hotline.accounts.audit import record
 from hotline.accounts.models import AuditEntry
 from hotline.accounts.permissions import Perm
+from hotline.finance.balances import balances_for
 from hotline.lib.bus import publish_on_commit
 from hotline.logistics.actions.common import require, user_or_none
 from hotline.logistics.actions.notices import queue_order_notices
@@ -59,8 +60,9 @@ def do_review_orders(orders: Iterable[Order], *, actor: Any) -> ReviewResult:
     shipping = [order for order in waiting if order.delivery_method != DeliveryMethod.PICKUP]
     choices = choose_for_orders(shipping)
     ready: list[Order] = []
+    unpaid = _unpaid_prepaid(waiting)
     for order in waiting:
-        problem = address_problem(order)
+        problem = address_problem(order) or unpaid.get(order.pk, "")
         choice = choices.get(order.pk)
         if not problem and choice is not None and choice.chosen is None:
             problem = choice.problem
@@ -77,6 +79,18 @@ def do_review_orders(orders: Iterable[Order], *, actor: Any) -> ReviewResult:
         [o for o in ready if o.payment_method == PaymentMethod.COD and o.pk in parcels], actor)
     queue_order_notices(ready, STATUS_MESSAGES[Status.REVIEWED])
     return result
+
+
+def _unpaid_prepaid(orders: list[Order]) -> dict[int, str]:
+    """Prepaid orders (transfer, card) not yet paid in full, with why: they are not shipped before the money
+    is in (finance records it)."""
+    prepaid = [order for order in orders if order.payment_method != PaymentMethod.COD]
+    problems = {}
+    for order_id, balance in balances_for(prepaid).items():
+        if not balance.is_paid:
+            problems[order_id] = _("Prepaid order not paid yet: ¥%(received)s of ¥%(charge)s received.") % {
+                "received": balance.received, "charge": balance.charge}
+    return problems
 
 
 def _shipment(order: Order, choice: Any) -> Shipment:

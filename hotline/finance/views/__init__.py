@@ -1,0 +1,1 @@
+"""The finance workbench (/finance/): one module per tab; views are thin, the actions write."""

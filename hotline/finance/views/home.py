@@ -1,0 +1,21 @@
+"""/finance/: the first tab the user may use (the receivables, for finance and managers)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from hotline.accounts.permissions import Perm
+from hotline.finance.views.common import tabs_for
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    tabs = tabs_for(request.user) if request.user.has_perm(Perm.VIEW_FINANCE) else []
+    if not tabs:
+        raise PermissionDenied()
+    return HttpResponseRedirect(reverse(tabs[0]["url"]))
