@@ -29,6 +29,10 @@ from hotline.lib.money import ZERO, yuan
 from hotline.logistics.models import ShipmentStatus
 
 Outcome = LineOutcome
+# plain strings: an enum member's lookup costs more than the rest of a line's matching
+MATCHED, SHORT, OVER, UNKNOWN, DUPLICATE, REMITTED, UNDELIVERED, REFUSED = (
+    Outcome.MATCHED.value, Outcome.SHORT.value, Outcome.OVER.value, Outcome.UNKNOWN.value, Outcome.DUPLICATE.value,
+    Outcome.REMITTED.value, Outcome.UNDELIVERED.value, Outcome.REFUSED.value)
 REFUSED_STATUSES = frozenset({ShipmentStatus.REFUSED.value, ShipmentStatus.RETURNING.value,
                               ShipmentStatus.RETURNED.value})
 
@@ -61,7 +65,7 @@ class FeeRule:
         return yuan(max(collected * self.percent / 100, self.minimum))
 
 
-@dataclass
+@dataclass(slots=True)
 class LineMatch:
     """What matching made of one statement line. `parcel` is set when the line names one of this courier's
     parcels (then `expected` is its COD due and `expected_fee` the fee by the rule); `other_parcel` when it
@@ -116,7 +120,7 @@ class MatchReport:
 
     def differences(self) -> list[LineMatch]:
         """The lines to look at: every outcome but matched, and matched lines whose fee breaks the rule."""
-        return [match for match in self.matches if match.outcome != Outcome.MATCHED or not match.fee_ok]
+        return [match for match in self.matches if match.outcome != MATCHED or not match.fee_ok]
 
     def fee_differences(self) -> list[LineMatch]:
         """The lines whose COD fee is not the courier's rule."""
@@ -142,11 +146,11 @@ def match_statement(lines: Iterable[StatementLine], parcels: Mapping[str, Parcel
         fee_total += line.fee
         net_total += line.net
         if parcel is None:
-            matches.append(LineMatch(line, Outcome.UNKNOWN, None, None, None, ZERO, True))
+            matches.append(LineMatch(line, UNKNOWN, None, None, None, ZERO, True))
             continue
         owners[parcel.courier_id] += 1
         if parcel.courier_id != courier_id:
-            matches.append(LineMatch(line, Outcome.UNKNOWN, None, None, None, ZERO, True, other_parcel=parcel))
+            matches.append(LineMatch(line, UNKNOWN, None, None, None, ZERO, True, other_parcel=parcel))
             continue
         expected_fee = fees.get(line.collected)
         if expected_fee is None:
@@ -154,7 +158,7 @@ def match_statement(lines: Iterable[StatementLine], parcels: Mapping[str, Parcel
         duplicate_of = seen.get(parcel.shipment_id)
         if duplicate_of is None:
             seen[parcel.shipment_id] = line.line
-        outcome = Outcome.DUPLICATE if duplicate_of is not None else _outcome(line, parcel, remitted)
+        outcome = DUPLICATE if duplicate_of is not None else _outcome(line, parcel, remitted)
         matches.append(LineMatch(line, outcome, parcel, parcel.cod_due, expected_fee, line.collected - parcel.cod_due,
                                  line.fee == expected_fee, duplicate_of=duplicate_of))
     return MatchReport(
@@ -168,14 +172,14 @@ def match_statement(lines: Iterable[StatementLine], parcels: Mapping[str, Parcel
 def _outcome(line: StatementLine, parcel: Parcel, remitted: set[int] | frozenset[int]) -> str:
     """The outcome of the first line naming one of this courier's parcels."""
     if parcel.shipment_id in remitted:
-        return Outcome.REMITTED
+        return REMITTED
     if parcel.delivered:
         if line.collected == parcel.cod_due:
-            return Outcome.MATCHED
-        return Outcome.SHORT if line.collected < parcel.cod_due else Outcome.OVER
+            return MATCHED
+        return SHORT if line.collected < parcel.cod_due else OVER
     if parcel.status in REFUSED_STATUSES:
-        return Outcome.REFUSED
-    return Outcome.UNDELIVERED
+        return REFUSED
+    return UNDELIVERED
 
 
 def _wrong_courier(owners: Counter[int], courier_id: int) -> int | None:
