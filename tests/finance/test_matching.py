@@ -67,7 +67,8 @@ def test_every_line_gets_its_outcome_in_file_order():
              line(5, "XX404", "100.00"), line(6, "ZT1", "796.00"), line(7, "EA1", "796.00"),
              line(8, "EA5", "796.00"), line(9, "EA6", "796.00"), line(10, "EA7", "796.00"),
              line(11, "EA8", "796.00"), line(12, "EA9", "796.00"), line(13, "EA10", "796.00"),
-             line(14, "EA11", "796.00"), line(15, "EA12", "796.00"), line(16, "", "796.00", order=by_order.order_number),
+             line(14, "EA11", "796.00"), line(15, "EA12", "796.00"),
+             line(16, "", "796.00", order=by_order.order_number),
              line(17, "EA999", "796.00", order=short.order_number)]  # a mistyped number, its order number right
     # when
     report = match(lines, parcels, remitted={remitted.shipment_id})
