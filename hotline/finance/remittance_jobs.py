@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,7 +142,7 @@ def differences_workbook(statement: RemittanceStatement) -> bytes:
     rows: list[list[Any]] = []
     total = Decimal("0.00")
     items = (OpenItem.objects.filter(statement=statement).select_related("line", "order")
-             .order_by("line__line", "pk"))
+             .order_by(F("line__line").asc(nulls_last=True), "pk"))
     for item in items:
         line = item.line
         rows.append([line.line if line else None, item.tracking_number,
