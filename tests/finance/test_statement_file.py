@@ -165,7 +165,8 @@ def test_the_mapping_form_gets_the_keys_and_the_files_headers():
     assert [str(label) for label, _spellings in REMITTANCE_KEYS.values()] == [
         "tracking number", "order number", "amount collected", "COD fee", "net paid"]
     known = xlsx([["代收货款结算单"], ["序号", "邮件号", "代收金额", None, "备注"], ["1", "EA1000001", "5"]])
-    unknown = csv_file([["对账单"], ["结算单号", "X-1"], ["条码号", "应付金额", "费用", "结算"], ["ZT1", "5", "0", "5"]])
+    unknown = csv_file([["对账单"], ["结算单号", "X-1"], ["条码号", "应付金额", "费用", "结算"],
+                        ["ZT1", "5", "0", "5"]])
     assert file_headers(known) == ["序号", "邮件号", "代收金额", "备注"]
     assert file_headers(unknown) == ["条码号", "应付金额", "费用", "结算"]
     assert detected_columns(known, None) == {"tracking_number": "邮件号", "collected": "代收金额"}
