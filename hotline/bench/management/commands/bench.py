@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hotline.bench.base import Benchmark
 from hotline.bench.engine import EngineBenchmark
+from hotline.bench.finance import FinanceBenchmark
 from hotline.bench.ivr import IvrBenchmark
 from hotline.bench.logistics import LogisticsBenchmark
 from hotline.bench.lookup import LookupBenchmark
@@ -23,7 +24,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     bench.name: bench
     for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark(), SurgeBenchmark(),
                   PopBenchmark(), IvrBenchmark(), LogisticsBenchmark(),
-                  RiskBenchmark())
+                  RiskBenchmark(), FinanceBenchmark())
 }
 
 
