@@ -11,6 +11,7 @@ clerk corrects the file and no half of it is ever applied.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hotline.lib.money import ZERO
+from hotline.lib.money import CENT, ZERO
 from hotline.lib.xlsx.cells import is_blank, parse_amount, parse_decimal, parse_text
 from hotline.lib.xlsx.tables import HEADER_SEARCH_ROWS, normalize_header
 from hotline.logistics.feedback import FeedbackFileError, raw_rows
@@ -30,6 +31,8 @@ from hotline.logistics.models import Courier
 MAX_BYTES = 10 * 1024 * 1024
 NUMBER_LENGTH = 40  # RemittanceLine.tracking_number / order_number
 TOTAL_WORDS = ("合计", "总计", "小计", "total")
+_TOTAL = re.compile("|".join(TOTAL_WORDS), re.IGNORECASE)
+_PLAIN_AMOUNT = re.compile(r"\d{1,12}(?:\.\d{1,2})?")
 STATEMENT_NUMBER_WORDS = ("结算单号", "对账单号", "回款单号", "账单号", "单据号", "单据编号", "批次号",
                           "statement number", "statement no")
 
@@ -246,7 +249,7 @@ def _cell(cells: tuple[Any, ...], index: int | None) -> Any:
 def _is_total(cells: tuple[Any, ...], columns: dict[str, int]) -> bool:
     for value in (_cell(cells, columns.get("tracking_number")), _cell(cells, columns.get("order_number")),
                   cells[0] if cells else None):
-        if isinstance(value, str) and any(word in value.strip().lower() for word in TOTAL_WORDS):
+        if isinstance(value, str) and _TOTAL.search(value):
             return True
     return False
 
@@ -285,7 +288,8 @@ def _line(number: int, cells: tuple[Any, ...], columns: dict[str, int]) -> State
 
 
 def _number_cell(cells: tuple[Any, ...], index: int | None, key: str) -> str:
-    text = "".join(unicodedata.normalize("NFKC", parse_text(_cell(cells, index), 200)).split()).upper()
+    text = parse_text(_cell(cells, index), 200)
+    text = "".join((text if text.isascii() else unicodedata.normalize("NFKC", text)).split()).upper()
     if len(text) > NUMBER_LENGTH:
         raise ValidationError(_("%(column)s: “%(value)s” is longer than %(max)d characters.")
                               % {"column": REMITTANCE_KEYS[key][0], "value": text[:50], "max": NUMBER_LENGTH})
@@ -317,6 +321,8 @@ def _total(cells: tuple[Any, ...], columns: dict[str, int]) -> Decimal:
 def _amount(cells: tuple[Any, ...], columns: dict[str, int], key: str, signed: bool = False) -> Decimal | None:
     """A money cell; `signed` lets a net go below zero (a fee larger than a tiny amount collected)."""
     value = _cell(cells, columns.get(key))
+    if isinstance(value, str) and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value).quantize(CENT)  # the common case, without the general parser's work
     try:
         number = parse_decimal(value) if signed else None
         if number is not None and number < 0:
