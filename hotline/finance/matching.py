@@ -13,7 +13,9 @@ The rules, in the order they are applied to a line:
 6. Otherwise (shipped, on its way, lost) → `undelivered`: the delivered feedback is missing.
 
 The fee rule is `hotline.logistics.choice.cod_fee_for`: the percentage of the amount collected, rounded to
-the fen, never less than the minimum; it is checked on every line that names one of the courier's parcels.
+the fen, never less than the minimum. It is checked (`fee_ok`) on the first line naming one of the courier's
+parcels, unless that parcel was remitted before: a duplicate or remitted line is wrong as a whole, fee
+included, so its fee is not a second difference (`expected_fee` is still given).
 """
 
 from __future__ import annotations
@@ -159,8 +161,9 @@ def match_statement(lines: Iterable[StatementLine], parcels: Mapping[str, Parcel
         if duplicate_of is None:
             seen[parcel.shipment_id] = line.line
         outcome = DUPLICATE if duplicate_of is not None else _outcome(line, parcel, remitted)
+        fee_ok = line.fee == expected_fee or outcome in (DUPLICATE, REMITTED)
         matches.append(LineMatch(line, outcome, parcel, parcel.cod_due, expected_fee, line.collected - parcel.cod_due,
-                                 line.fee == expected_fee, duplicate_of=duplicate_of))
+                                 fee_ok, duplicate_of=duplicate_of))
     return MatchReport(
         courier_id=courier_id, matches=matches, collected_total=collected_total, fee_total=fee_total,
         net_total=net_total, stated_total=stated_total, bank_total=bank_total,

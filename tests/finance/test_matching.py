@@ -169,10 +169,20 @@ def test_fee_rule_is_the_logistics_cod_fee_for():
         assert EMS_FEE.fee(D(amount)) == cod_fee_for(terms, D(amount)), amount
 
 
-def test_the_fee_is_checked_on_every_line_naming_one_of_the_couriers_parcels():
+def test_the_fee_is_checked_on_refused_and_undelivered_lines_but_not_on_duplicate_or_remitted_ones():
+    # given a wrong fee (¥1) on every line
     refused = parcel("EA1", status="refused", order_status="refused")
-    report = match([line(2, "EA1", "796.00", "1.00")], [refused])
-    assert [(m.outcome, m.expected_fee, m.fee_ok) for m in report.matches] == [("refused", D("11.94"), False)]
+    shipped = parcel("EA2", status="shipped", order_status="shipped")
+    settled = parcel("EA3", order_status="settled")
+    lines = [line(2, "EA1", "796.00", "1.00"), line(3, "EA2", "796.00", "1.00"), line(4, "EA3", "796.00", "1.00"),
+             line(5, "EA1", "796.00", "1.00")]
+    # when
+    report = match(lines, [refused, shipped, settled], remitted={settled.shipment_id})
+    # then the duplicate and the remitted line are wrong as a whole, their fee is not a second difference
+    assert [(m.outcome, m.expected_fee, m.fee_ok) for m in report.matches] == [
+        ("refused", D("11.94"), False), ("undelivered", D("11.94"), False), ("remitted", D("11.94"), True),
+        ("duplicate", D("11.94"), True)]
+    assert [m.line.line for m in report.fee_differences()] == [2, 3]
 
 
 # ---------------------------------------------------------------- totals
