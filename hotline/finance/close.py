@@ -52,7 +52,6 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -205,16 +204,19 @@ def outstanding_parcels(day: datetime.date) -> QuerySet[Shipment]:
     """The receivable parcels at the end of `day` (see the module's docstring), each annotated with `paid`
     (payments recorded by then) and `amount` (what it still owed)."""
     _start, end = day_bounds(day)
-    steps = OrderStatusChange.objects.filter(order_id=OuterRef("order_id"))
-    state_then = steps.filter(at__lt=end).order_by("-at", "-pk").values("to_status")[:1]
+    parcels = Shipment.objects.filter(cod_due__gt=0, delivered_at__isnull=False).exclude(
+        status=ShipmentStatus.CANCELLED)
+    if end > timezone.now():  # the day is not over: an order's state at its end is its state now
+        parcels = parcels.filter(order__status=Status.DELIVERED)
+    else:  # delivered at the day's end: delivered now, or moved on since (a step recorded after the end)
+        moved_since = OrderStatusChange.objects.filter(at__gte=end).values("order_id")
+        state_then = (OrderStatusChange.objects.filter(order_id=OuterRef("order_id"), at__lt=end)
+                      .order_by("-at", "-pk").values("to_status")[:1])
+        parcels = (parcels.filter(Q(order__status=Status.DELIVERED) | Q(order_id__in=moved_since))
+                   .annotate(state_then=Subquery(state_then)).filter(state_then=Status.DELIVERED))
     paid = (Payment.objects.filter(order_id=OuterRef("order_id"), recorded_at__lt=end).order_by()
             .values("order_id").annotate(paid=Sum("amount")).values("paid"))
-    # An order delivered at the day's end is delivered now, or has moved on since (a step after the end).
-    return (Shipment.objects.filter(cod_due__gt=0, delivered_at__isnull=False)
-            .exclude(status=ShipmentStatus.CANCELLED)
-            .filter(Q(order__status=Status.DELIVERED) | Exists(steps.filter(at__gte=end)))
-            .annotate(state_then=Subquery(state_then)).filter(state_then=Status.DELIVERED)
-            .annotate(paid=_money(Subquery(paid, output_field=AMOUNT)))
+    return (parcels.annotate(paid=_money(Subquery(paid, output_field=AMOUNT)))
             .annotate(amount=ExpressionWrapper(F("cod_due") - F("paid"), output_field=AMOUNT))
             .filter(amount__gt=HALF_FEN)
             .select_related("order", "courier").order_by("delivered_at", "pk"))

@@ -181,9 +181,15 @@ def test_a_past_days_outstanding_is_replayed_to_its_end_not_taken_as_now(fw: Fin
     """A's ¥100 was corrected on day 2 and D delivered on day 2: neither moves day 1's receivables."""
     story.day2(fw, clock)
     clock.set(local(DAY3, 9))
+    remit(fw, story.a, "796.00", "7.96")  # A settled on day 3: it has moved on since days 1 and 2
+    clock.set(local(DAY3 + datetime.timedelta(days=1), 9))
+    assert Order.objects.get(pk=story.a.order_id).status == "settled"
     assert day_figures(DAY1)["outstanding"] == DAY1_FIGURES["outstanding"]
     assert [(p.order_id, p.amount, p.paid) for p in figure_rows(DAY1, "outstanding")] == [
         (story.a.order_id, D("696.00"), D("100.00"))]
+    assert day_figures(DAY2)["outstanding"] == DAY2_FIGURES["outstanding"]
+    assert day_figures(DAY3)["outstanding"] == {
+        "count": 1, "amount": "796.00", "by_courier": {"sf": {"count": 1, "amount": "796.00"}}}
 
 
 def test_today_outstanding_is_the_live_receivables(fw: FinanceWorld, clock: Clock, story: Story) -> None:
