@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from hotline.accounts.models import AuditEntry
+from hotline.finance.actions.payments import do_record_payment
 from hotline.logistics.actions import (
     do_change_courier,
     do_complete_task,
@@ -22,6 +23,7 @@ from hotline.logistics.actions import (
 from hotline.logistics.models import OrderTask, Shipment, ShipmentStatus, TaskKind, TaskOutcome, TaskStatus
 from hotline.notify.models import Notification
 from hotline.orders.models import Order, OrderStatusChange, Status
+from tests import factories
 from tests.logistics.world import (
     World,
     add_address,
@@ -40,6 +42,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 @pytest.fixture
 def w() -> World:
     return build_world()
+
+
+def paid(order: Order) -> Order:
+    """A prepaid order with its transfer recorded by finance: only a paid prepaid order is reviewed."""
+    do_record_payment(order, method="transfer", amount=order.total, actor=factories.make_user("finance"))
+    return order
 
 
 def status_of(order: Order) -> str:
@@ -83,7 +91,7 @@ def test_review_writes_history_audit_and_tells_the_customer(w: World) -> None:
 
 
 def test_prepaid_orders_owe_no_cash_and_no_cod_fee(w: World) -> None:
-    order = w.place(payment_method="transfer")
+    order = paid(w.place(payment_method="transfer"))
     parcel = w.review(order)
     assert (parcel.courier, parcel.freight, parcel.cod_due, parcel.cod_fee) == (w.ems, D("21.00"), D("0.00"), D("0.00"))
     assert parcel.choice_reason == "EMS: covered, local delivery rate about 80 % (few parcels), freight ¥21"
@@ -128,7 +136,7 @@ def test_orders_with_problems_are_flagged_with_why_and_not_reviewed(w: World) ->
 
 
 def test_a_flagged_order_is_reviewed_once_its_problem_is_gone(w: World) -> None:
-    order = w.place(delivery_method="courier", payment_method="transfer")
+    order = paid(w.place(delivery_method="courier", payment_method="transfer"))
     w.zto.active = w.sf.active = w.yunda.active = False
     for courier in (w.zto, w.sf, w.yunda):
         courier.save()
@@ -155,7 +163,7 @@ def test_orders_sent_back_or_already_reviewed_are_skipped(w: World) -> None:
 
 
 def test_pickup_orders_are_reviewed_without_a_parcel(w: World) -> None:
-    order = w.place(delivery_method="pickup", payment_method="transfer")
+    order = paid(w.place(delivery_method="pickup", payment_method="transfer"))
     result = do_review_orders([order], actor=w.clerk)
     assert (result.reviewed, result.flagged, result.confirmations) == ([order.pk], {}, [])
     assert status_of(order) == Status.REVIEWED
@@ -209,7 +217,7 @@ def test_high_risk_cod_orders_need_a_confirmation_call_before_they_ship(w: World
 
 
 def test_prepaid_orders_of_a_refuser_need_no_confirmation(w: World) -> None:
-    order = w.place(customer=make_refuser(w), payment_method="transfer")
+    order = paid(w.place(customer=make_refuser(w), payment_method="transfer"))
     result = do_review_orders([order], actor=w.clerk)
     assert (result.reviewed, result.confirmations) == ([order.pk], [])
     assert not OrderTask.objects.exists()
@@ -388,7 +396,7 @@ def test_review_publishes_each_status_change_after_commit(w: World, events: list
 
 
 def test_the_automatic_choice_is_the_runner_up_of_a_courier_chosen_by_hand(w: World) -> None:
-    parcel = w.review(w.place(delivery_method="courier", payment_method="transfer"))
+    parcel = w.review(paid(w.place(delivery_method="courier", payment_method="transfer")))
     # prepaid, Yunda may carry it: ¥11 + 20 % × ¥52 beats ZTO ¥16 + 20 % × ¥62
     assert (parcel.courier, parcel.runner_up, parcel.freight) == (w.yunda, w.zto, D("11.00"))
     do_change_courier(parcel, w.sf, reason="客户要求顺丰", actor=w.clerk)
