@@ -48,6 +48,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hotline.finance.models import DailyClose, Payment
 from hotline.lib.money import ZERO, yuan
@@ -293,8 +294,9 @@ def receivables_workbook(summary: Receivables, rows: ReceivableRows, *, limit: i
     for written, row in enumerate(rows):
         if written == limit:
             left = rows.count() - limit
-            sheet.append([_("%(count)d more parcels not written: export one courier or one age bucket at a time.")
-                          % {"count": left}])
+            sheet.append([ngettext("%(count)d more parcel not written: export one courier or one age at a time.",
+                                   "%(count)d more parcels not written: export one courier or one age at a time.",
+                                   left) % {"count": left}])
             break
         sheet.append([_text(sheet, row.order_number), _text(sheet, row.customer), _text(sheet, row.courier),
                       _text(sheet, row.tracking_number), _when(sheet, row.delivered_at), row.days,

@@ -9,6 +9,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from hotline.finance.actions.payments import do_correct_payment, do_record_payment
@@ -25,6 +26,7 @@ from hotline.logistics.actions.events import do_record_shipment_event
 from hotline.logistics.actions.returns import ReturnedGoods, do_receive_return
 from hotline.logistics.models import EventKind, EventSource, Shipment
 from hotline.orders.models import Order
+from tests import factories
 from tests.finance.world import build_finance_world
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +122,86 @@ def test_settled_returned_refused_undelivered_and_prepaid_orders_are_not_receiva
     assert Shipment.objects.get(order=prepaid).status == "delivered"
     assert [(row.courier, row.count, row.total) for row in figures.rows] == [("EMS", 1, D("796.00"))]
     assert [row.order_number for row in receivable_rows(as_of=AS_OF)] == [receivable.order.number]
+
+
+def test_each_courier_and_the_total_add_up_to_the_fen(fw):
+    # given parcels of ¥99, ¥398 and ¥796 at three couriers, some partly remitted
+    w = fw.w
+    fw.delivered(w.ems, (w.kneepad, 1), at=local(2, 8))  # ¥99.00, 0–7
+    ems_old = fw.delivered(w.ems, (w.massager, 1), at=local(40, 8))  # ¥398.00, 31–60
+    do_record_payment(ems_old.order, method="cod", amount="0.01", actor=fw.finance)  # ¥397.99 left
+    fw.delivered(w.sf, at=local(10, 8))  # ¥796.00, 8–15
+    sf_partial = fw.delivered(w.sf, (w.kneepad, 1), at=local(10, 20))  # ¥99.00, 8–15
+    do_record_payment(sf_partial.order, method="transfer", amount="33.33", actor=fw.finance)  # ¥65.67 left
+    zto = fw.delivered(w.zto, (w.kneepad, 3), at=local(90, 8))  # ¥297.00, over 60
+    do_record_payment(zto.order, method="cod", amount="296.99", actor=fw.finance)  # ¥0.01 left
+    # when
+    figures = receivables(AS_OF)
+    # then largest first, each bucket to the fen, and the total row is their sum
+    assert [(row.courier, row.count, amounts(row), row.total) for row in figures.rows] == [
+        ("SF", 2, [0, D("861.67"), 0, 0, 0], D("861.67")),
+        ("EMS", 2, [D("99.00"), 0, 0, D("397.99"), 0], D("496.99")),
+        ("ZTO", 1, [0, 0, 0, 0, D("0.01")], D("0.01"))]
+    assert (figures.total.courier_id, figures.total.count, counts(figures.total), amounts(figures.total)) == (
+        None, 5, [1, 2, 0, 1, 1], [D("99.00"), D("861.67"), D("0.00"), D("397.99"), D("0.01")])
+    assert figures.total.total == D("1358.67")
+    # and the drill-down's rows add up to the same figures
+    rows = list(receivable_rows(as_of=AS_OF))
+    assert sum(row.outstanding for row in rows) == D("1358.67")
+    assert [row.outstanding for row in receivable_rows(w.sf, "8-15", AS_OF)] == [D("796.00"), D("65.67")]
+    assert [row.outstanding for row in receivable_rows(w.ems.pk, None, AS_OF)] == [D("397.99"), D("99.00")]
+    # and the daily close can store them as they are
+    assert outstanding_figure(figures) == {
+        "count": 5, "amount": "1358.67",
+        "by_courier": {"sf": {"count": 2, "amount": "861.67"}, "ems": {"count": 2, "amount": "496.99"},
+                       "zto": {"count": 1, "amount": "0.01"}},
+        "buckets": {"0-7": {"count": 1, "amount": "99.00"}, "8-15": {"count": 2, "amount": "861.67"},
+                    "16-30": {"count": 0, "amount": "0.00"}, "31-60": {"count": 1, "amount": "397.99"},
+                    "61+": {"count": 1, "amount": "0.01"}}}
+
+
+def test_an_unknown_age_bucket_is_refused():
+    with pytest.raises(ValueError, match="unknown age bucket"):
+        receivable_rows(bucket="90+", as_of=AS_OF)
+
+
+def test_the_trend_reads_the_stored_closes_and_ends_with_today_live(fw):
+    # given closes for three of the last five days, in the shapes a close may store, and one receivable now
+    w = fw.w
+    fw.delivered(w.ems, at=timezone.now() - datetime.timedelta(days=1))
+    today = timezone.localdate()
+    day = lambda n: today - datetime.timedelta(days=n)  # noqa: E731
+    DailyClose.objects.create(day=day(4), figures={"outstanding": {
+        "amount": "1000.10", "by_courier": {"ems": {"amount": "600.05"}, str(w.zto.pk): "400.05"}}})
+    DailyClose.objects.create(day=day(3), figures={"shipped": {"count": 2}})  # no outstanding figure
+    DailyClose.objects.create(day=day(1), figures={"outstanding": {"amount": 12.5, "by_courier": {"gone": "x"}}})
+    DailyClose.objects.create(day=day(9), figures={"outstanding": {"amount": "9.99"}})  # before the window
+    # when
+    trend = receivables_trend(5)
+    # then
+    assert [(p.day, p.amount, p.by_courier, p.live) for p in trend] == [
+        (day(4), D("1000.10"), {"EMS": D("600.05"), "ZTO": D("400.05")}, False),
+        (day(3), None, {}, False),
+        (day(2), None, {}, False),
+        (day(1), D("12.50"), {}, False),
+        (today, D("796.00"), {"EMS": D("796.00")}, True)]
+
+
+def test_the_excel_file_says_how_many_parcels_it_left_out(fw):
+    # given three receivable parcels, a customer whose name looks like a formula
+    w = fw.w
+    sly = factories.make_customer("=HYPERLINK(\"http://x\")", phone="13900139000")
+    fw.delivered(w.ems, at=local(5, 8), customer=sly)
+    fw.delivered(w.ems, at=local(4, 8))
+    fw.delivered(w.zto, at=local(3, 8))
+    # when the file may hold one parcel
+    with translation.override("en"):
+        data = receivables_workbook(receivables(AS_OF), receivable_rows(as_of=AS_OF), limit=1)
+    # then
+    summary, parcels = load_workbook(io.BytesIO(data)).worksheets
+    assert summary.title == "Receivables" and parcels.title == "Parcels"
+    lines = [list(row) for row in parcels.iter_rows(values_only=True)]
+    assert len(lines) == 3
+    assert (lines[1][1], lines[1][5], lines[1][8]) == ('=HYPERLINK("http://x")', 5, 796)
+    assert parcels.cell(row=2, column=2).data_type == "s"
+    assert lines[2][0] == "2 more parcels not written: export one courier or one age at a time."
