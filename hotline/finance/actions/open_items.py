@@ -22,10 +22,10 @@ from hotline.lib.bus import publish_on_commit
 NOTE_LIMIT = 300  # OpenItem.resolution
 
 
-def _note(value: str, field: str) -> str:
+def _note(value: str, field: str, missing: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValidationError({field: _("Write how this difference was settled.")})
+        raise ValidationError({field: missing})
     if len(value) > NOTE_LIMIT:
         raise ValidationError({field: _("At most %(max)d characters.") % {"max": NOTE_LIMIT}})
     return value
@@ -37,7 +37,7 @@ def do_resolve_open_item(item: OpenItem, *, resolution: str, actor: Any) -> Open
     clerks resolving the same one: the second is told, the first note stays)."""
     require(actor, Perm.RECONCILE)
     item = OpenItem.objects.select_for_update().get(pk=item.pk)
-    resolution = _note(resolution, "resolution")
+    resolution = _note(resolution, "resolution", _("Write how this difference was settled."))
     if item.status != OpenItemStatus.OPEN:
         raise ValidationError(_("This open item was resolved already."))
     before = snapshot(item)
@@ -55,7 +55,7 @@ def do_reopen_open_item(item: OpenItem, *, reason: str, actor: Any) -> OpenItem:
     resolution stays in the audit log."""
     require(actor, Perm.RECONCILE)
     item = OpenItem.objects.select_for_update().get(pk=item.pk)
-    reason = _note(reason, "reason")
+    reason = _note(reason, "reason", _("Say why this item is open again."))
     if item.status != OpenItemStatus.RESOLVED:
         raise ValidationError(_("This open item is open already."))
     before = snapshot(item)
