@@ -32,6 +32,7 @@ from hotline.crm.models import Address, Customer, CustomerPhone
 from hotline.demo.call_center import create_call_center
 from hotline.demo.catalogue import create_catalogue
 from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS, SHOWCASE_NUMBER
+from hotline.demo.finance import create_finance
 from hotline.demo.logistics import create_couriers
 from hotline.demo.media import create_stations, plan_airings, write_airings
 from hotline.demo.orders import OrderPlanner, PlannedOrder, Staff, customer_facts, number_counters, order_rows
@@ -129,6 +130,9 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
         shipments = ShipmentPlanner(catalogue, couriers, staff.logistics, now, random.Random(f"parcels-{options.seed}"))
         _write_logistics(shipments, planned, rows, report, options.batch_size)
         say(f"orders, parcels and stock ledger ({time.perf_counter() - started:.1f} s)")
+        report.counts.update(create_finance(now, random.Random(f"finance-{options.seed}"), staff.finance,
+                                            options.batch_size))
+        say(f"payments, remittances and refunds ({time.perf_counter() - started:.1f} s)")
         _add_showcase_phone(report)
         _reset_sequences()
     report.seconds = time.perf_counter() - started  # after the commit, which is part of the cost
