@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, ExpressionWrapper, F
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -28,12 +28,12 @@ from hotline.finance.views.common import finance_user, page
 from hotline.jobs.actions import run_job
 from hotline.jobs.models import Job
 from hotline.jobs.queries import get_job_for_user, live_progress
+from hotline.lib.money import ZERO
 from hotline.logistics.feedback import MAX_BYTES
 from hotline.logistics.models import Courier
 
 TAB = "freight"
 PER_PAGE = 50
-MONEY_FIELD: DecimalField[Any, Any] = DecimalField(max_digits=12, decimal_places=2)
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -74,13 +74,14 @@ class FreightUploadForm(forms.Form):
 
 
 def _index_context(request: HttpRequest, form: FreightUploadForm | None) -> dict[str, Any]:
-    bills = FreightBill.objects.select_related("courier", "imported_by").annotate(
-        difference=ExpressionWrapper(F("computed_total") - F("billed_total"), output_field=MONEY_FIELD))
+    bills = Paginator(FreightBill.objects.select_related("courier", "imported_by"), PER_PAGE).get_page(
+        request.GET.get("page"))
+    for freight_bill in bills.object_list:
+        freight_bill.difference = freight_bill.computed_total - freight_bill.billed_total  # type: ignore[attr-defined]
     may_import = request.user.has_perm(Perm.RECONCILE)
     recent = (Job.objects.filter(kind__in=[CHECK, APPLY]).defer("file").select_related("created_by")[:10]
               if may_import else [])
-    return {"form": form if may_import else None, "page_obj": Paginator(bills, PER_PAGE).get_page(
-        request.GET.get("page")), "recent": recent, "CHECK": CHECK}
+    return {"form": form if may_import else None, "page_obj": bills, "recent": recent, "CHECK": CHECK}
 
 
 @login_required
@@ -155,10 +156,13 @@ def bill(request: HttpRequest, pk: int) -> HttpResponse:
         lines = lines.exclude(outcome=FreightOutcome.AGREES)
     counts = dict.fromkeys(FreightOutcome.values, 0)
     counts.update(freight_bill.lines.order_by().values_list("outcome").annotate(n=Count("pk")))
+    page_obj = Paginator(lines, PER_PAGE).get_page(request.GET.get("page"))
+    for line in page_obj.object_list:
+        line.difference = (line.computed or ZERO) - line.billed  # type: ignore[attr-defined]
     return page(request, "finance/freight_bill.html", TAB, {
         "bill": freight_bill, "difference": freight_bill.computed_total - freight_bill.billed_total,
         "counts": [(label, counts[value]) for value, label in FreightOutcome.choices], "show_all": show_all,
-        "page_obj": Paginator(lines, PER_PAGE).get_page(request.GET.get("page"))})
+        "page_obj": page_obj})
 
 
 urls = [
