@@ -138,7 +138,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _table(rows: list[list[Any]], widths: list[float], money_from: int) -> Table:
-    table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
+    table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), cjk_font()), ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e7ec")),

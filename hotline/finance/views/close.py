@@ -65,7 +65,7 @@ def _asked_day(request: HttpRequest) -> tuple[datetime.date, str]:
     return day, ""
 
 
-def _context(request: HttpRequest, user: Any, day: datetime.date) -> dict[str, Any]:
+def _context(user: Any, day: datetime.date) -> dict[str, Any]:
     view = day_view(day)
     one = datetime.timedelta(days=1)
     return {"view": view, "day": day, "title": title_of(view), "closed_text": closed_text(view),
@@ -80,7 +80,7 @@ def _context(request: HttpRequest, user: Any, day: datetime.date) -> dict[str, A
 def index(request: HttpRequest) -> HttpResponse:
     user = finance_user(request, TAB)
     day, error = _asked_day(request)
-    return page(request, "finance/close.html", TAB, {**_context(request, user, day), "error": error},
+    return page(request, "finance/close.html", TAB, {**_context(user, day), "error": error},
                 status=400 if error else 200)
 
 
@@ -94,7 +94,7 @@ def close_day(request: HttpRequest, day: str) -> HttpResponse:
         do_close_day(when, actor=user)
     except ValidationError as error:
         return page(request, "finance/close.html", TAB,
-                    {**_context(request, user, when), "error": " ".join(error.messages)}, status=400)
+                    {**_context(user, when), "error": " ".join(error.messages)}, status=400)
     messages.success(request, _("%(day)s is closed: its figures are stored.") % {"day": when.isoformat()})
     return redirect(f"{reverse('finance:close')}?day={when.isoformat()}")
 
