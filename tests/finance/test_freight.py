@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import datetime
 import io
+import threading
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
+from django.utils import translation
 from openpyxl import Workbook
 
 from hotline.accounts.models import AuditEntry
@@ -33,6 +38,7 @@ from hotline.finance.freight import (
 from hotline.finance.models import CourierColumns, FreightBill, FreightBillLine, OpenItem
 from hotline.logistics.actions.returns import ReturnedGoods, do_receive_return
 from hotline.logistics.models import Shipment
+from tests import factories
 from tests.finance.world import FinanceWorld, build_finance_world
 
 D = Decimal
@@ -302,3 +308,68 @@ def test_bad_lines_are_listed_and_nothing_is_read(fw: FinanceWorld, english: Non
 def test_a_file_that_cannot_be_used_is_refused_with_a_clear_error(fw: FinanceWorld, english: None, data: bytes,
                                                                   message: str) -> None:
     assert refused_file(data, fw.w.ems).message == message
+
+
+# ---------------------------------------------------------------- two clerks at once
+
+
+WAIT = 60.0  # seconds a thread waits for the other before the test fails (never reached when it works)
+
+
+def in_two_threads(work: Callable[[int], Any]) -> list[Any]:
+    """Run `work(0)` and `work(1)` released together, each on its own connection; what each returned or
+    raised, in thread order."""
+    start = threading.Barrier(2)
+    outcomes: list[Any] = [None, None]
+
+    def run(index: int) -> None:
+        try:
+            start.wait(timeout=WAIT)
+            with translation.override("en"):
+                outcomes[index] = work(index)
+        except BaseException as exc:  # kept for the assertions, not lost in the thread
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=WAIT * 2)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_importing_the_same_bill_at_once_import_it_once() -> None:
+    # given a parcel over-billed on a bill, and two finance clerks
+    fw = build_finance_world()
+    parcel = fw.delivered(fw.w.ems)
+    clerks = [fw.finance, factories.make_user("finance", "cashier_two")]
+    started = [threading.Event(), threading.Event()]
+
+    def hold(index: int) -> Callable[[Any, Any], None]:
+        """Inside the winner's transaction: let the other clerk's import start and run into the lock."""
+        def wait(_bill: Any, _report: Any) -> None:
+            started[1 - index].wait(timeout=WAIT)
+            time.sleep(0.3)  # not a timing assertion: only more overlap; the result is the same without it
+        return wait
+
+    def work(index: int) -> Any:
+        started[index].set()
+        return do_import_freight_bill(fw.w.ems, number="EMS-2026-11", period_start=None, period_end=None,
+                                      lines=[line(2, parcel.tracking_number, "25.00")], file_name="",
+                                      actor=clerks[index], before_commit=hold(index))
+
+    # when both import it at the same moment
+    outcomes = in_two_threads(work)
+    connections.close_all()
+    # then one imported it and the other was told so, with nothing written twice
+    imported = [o for o in outcomes if isinstance(o, tuple)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert (len(imported), len(refused)) == (1, 1), outcomes
+    assert refused[0].messages == ["EMS's bill EMS-2026-11 was imported already: nothing was changed."]
+    assert FreightBill.objects.get().pk == imported[0][0].pk
+    assert nothing_written() == (1, 1, 1)
+    assert OpenItem.objects.get().amount == D("-4.00")
