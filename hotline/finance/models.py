@@ -36,7 +36,7 @@ class MoneyRow(models.Model):
 
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("recorded by"))
-    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_index=True)
+    recorded_at = models.DateTimeField(_("entered at"), auto_now_add=True, db_index=True)
 
     objects = MoneyRowQuerySet.as_manager()
 

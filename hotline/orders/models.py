@@ -157,6 +157,8 @@ class OrderStatusChange(models.Model):
         verbose_name = _("status change")
         verbose_name_plural = _("status history")
         ordering = ["at", "id"]
+        # the daily close counts each day's steps to a status
+        indexes = [models.Index(fields=["to_status", "at"], name="status_change_to_at")]
 
     def __str__(self) -> str:
         # Read by people (the order's history in the back office): labels, and a dash before the first status.

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             name='DailyClose',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='recorded at')),
+                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='entered at')),
                 ('day', models.DateField(unique=True, verbose_name='day')),
                 ('figures', models.JSONField(verbose_name='figures')),
                 ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
             name='FreightBillLine',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='recorded at')),
+                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='entered at')),
                 ('line', models.PositiveIntegerField(verbose_name='line')),
                 ('tracking_number', models.CharField(max_length=40, verbose_name='tracking number')),
                 ('billed', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='billed')),
@@ -89,7 +89,7 @@ class Migration(migrations.Migration):
             name='Refund',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='recorded at')),
+                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='entered at')),
                 ('method', models.CharField(choices=[('cod', 'Cash on delivery (courier)'), ('transfer', 'Bank transfer'), ('postal', 'Post-office remittance'), ('card', 'Card'), ('online', 'Online payment')], max_length=8, verbose_name='method')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
                 ('reference', models.CharField(blank=True, max_length=100, verbose_name='reference')),
@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
             name='RemittanceLine',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='recorded at')),
+                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='entered at')),
                 ('line', models.PositiveIntegerField(verbose_name='line')),
                 ('tracking_number', models.CharField(blank=True, max_length=40, verbose_name='tracking number')),
                 ('order_number', models.CharField(blank=True, max_length=40, verbose_name='order number')),
@@ -133,7 +133,7 @@ class Migration(migrations.Migration):
             name='Payment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='recorded at')),
+                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='entered at')),
                 ('payer', models.CharField(blank=True, max_length=100, verbose_name='payer')),
                 ('method', models.CharField(choices=[('cod', 'Cash on delivery (courier)'), ('transfer', 'Bank transfer'), ('postal', 'Post-office remittance'), ('card', 'Card'), ('online', 'Online payment')], max_length=8, verbose_name='method')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
@@ -209,7 +209,7 @@ class Migration(migrations.Migration):
             name='SettlementEntry',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='recorded at')),
+                ('recorded_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='entered at')),
                 ('kind', models.CharField(choices=[('settle', 'Settled'), ('reverse', 'Settlement reversed')], max_length=8, verbose_name='kind')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount')),
                 ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
