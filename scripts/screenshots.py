@@ -1,7 +1,7 @@
 """Refresh docs/screenshots/ from a running `hotline demo` (default http://127.0.0.1:8000, engine 127.0.0.1:5060).
 
     HOTLINE_DATA_DIR=<the demo's data folder> .venv/bin/python scripts/screenshots.py \
-        [--base URL] [--engine 127.0.0.1:5060] [--out docs/screenshots] [--skip-live]
+        [--base URL] [--engine 127.0.0.1:5060] [--out docs/screenshots] [--skip-live] [--finance-only]
 
 Run it in the demo's environment (its HOTLINE_DATA_DIR): `hotline simulate airing`, started from here, signs its
 agents in through the web app's REST API with tokens it issues in the demo's database. Uses Debian's chromium
@@ -15,22 +15,34 @@ caller placed with an empty name (the field's error shown and the field focused)
 a seat whose phone is not registered (就绪·话机离线) and agent3 not ready, the supervisor's buttons beside them.
 agent1 opening the wallboard gets the 403 page. The back office is shot last, with a call record of the
 simulated airing and its recording's player.
+
+The finance workbench (finance1) is shot after logistics: the receivables with the ageing chart; a remittance
+statement for the courier owed most (a GBK CSV made here from the demo's database: its oldest receivable
+parcels, one paid short, one over, an unknown tracking number, a duplicate line and, when the courier has
+one, a refused parcel paid) uploaded and its dry-run report; the statement applied and the open items it
+left; today's daily close, and its PDF rendered to PNG with pdftoppm (Debian's poppler-utils). The last 14
+days are closed first (those not closed yet), so that the receivables' trend has stored days to draw.
+`--finance-only` shoots only these.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Coroutine
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -417,6 +429,129 @@ def shoot_logistics(browser: Browser, base: str, out: Path) -> None:
     page.close()
 
 
+# ---------------------------------------------------------------- the finance workbench
+
+FINANCE_CLERK = "finance1"  # the demo's finance clerk (hotline.demo.data)
+
+
+@dataclass
+class Statement:
+    """A remittance statement made from the demo's database for the screenshots."""
+
+    courier_id: int
+    number: str
+    data: bytes
+
+
+def demo_statement() -> Statement | None:
+    """The courier owed most: its 12 oldest receivable parcels nothing was paid for yet (one paid ¥20 short,
+    one ¥10 over), a tracking number nobody has, the first line again, and a refused parcel of the courier
+    paid; a GBK CSV with a total row, in the usual Chinese headers. Reads the demo's database
+    (HOTLINE_DATA_DIR) before the browser starts: Playwright's sync API runs an event loop that Django's ORM
+    refuses to run in."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    import django
+
+    django.setup()
+    from hotline.finance.receivables import receivable_rows, receivables
+    from hotline.lib.money import yuan
+    from hotline.logistics.models import Courier, Shipment
+
+    owed = receivables()
+    if not owed.rows:
+        print("finance: the demo has no receivables; no statement", file=sys.stderr)
+        return None
+    courier = Courier.objects.get(pk=owed.rows[0].courier_id or 0)
+    unpaid = (row for row in receivable_rows(courier, as_of=owed.as_of) if row.paid == 0)  # not on a statement yet
+    lines = [(row.tracking_number, row.order_number, row.due) for row, _n in zip(unpaid, range(12), strict=False)]
+    lines[-2] = (lines[-2][0], lines[-2][1], lines[-2][2] - Decimal("20.00"))
+    lines[-1] = (lines[-1][0], lines[-1][1], lines[-1][2] + Decimal("10.00"))
+    lines += [("XX000000000CN", "", Decimal("398.00")), lines[0]]
+    refused = (Shipment.objects.filter(courier=courier, status__in=["refused", "returning", "returned"],
+                                       delivered_at=None, cod_due__gt=0).select_related("order").first())
+    if refused is not None:
+        lines.append((refused.tracking_number or "", refused.order.number, refused.cod_due))
+    rows = ["运单号,订单号,代收金额,手续费,实付金额"]
+    total = Decimal("0.00")
+    for tracking, order, collected in lines:
+        fee = yuan(max(collected * courier.cod_fee_percent / 100, courier.cod_fee_min))
+        rows.append(f"{tracking},{order},{collected},{fee},{collected - fee}")
+        total += collected - fee
+    rows.append(f"合计,,,,{total}")
+    number = f"{courier.code.upper()}-{datetime.datetime.now():%Y%m%d%H%M}"
+    return Statement(courier.pk, number, ("\r\n".join(rows) + "\r\n").encode("gbk"))
+
+
+def shoot_remittance(page: Page, base: str, out: Path, statement: Statement) -> None:
+    """The statement uploaded: the dry run's report, shot; then applied."""
+    page.goto(f"{base}/finance/remittances/")
+    page.select_option("#id_courier", str(statement.courier_id))
+    page.fill("#id_number", statement.number)
+    upload: FilePayload = {"name": f"{statement.number}.csv", "mimeType": "text/csv", "buffer": statement.data}
+    page.set_input_files("#id_file", files=upload)
+    with page.expect_navigation():
+        page.click("#remittance-upload button[type=submit]")
+    page.wait_for_selector("#remittance-result", timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "finance-remittance-dry-run.png"), full_page=True)
+    if not page.locator("#remittance-apply button[value=apply]").count():
+        print("finance: the dry run offers no apply; no open items", file=sys.stderr)
+        return
+    with page.expect_navigation():
+        page.click("#remittance-apply button[value=apply]")
+    page.wait_for_selector("#job.job-done, #job.job-failed", timeout=120_000)
+
+
+def shoot_close_pdf(page: Page, base: str, out: Path) -> None:
+    """Today's close as the PDF the workbench serves, its first page rendered to PNG at 150 dpi."""
+    day = datetime.date.today().isoformat()
+    response = page.request.get(f"{base}/finance/close/{day}/pdf/")
+    if not response.ok or not response.body().startswith(b"%PDF"):
+        print(f"finance-close-pdf: /finance/close/{day}/pdf/ answered {response.status}", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "close.pdf"
+        source.write_bytes(response.body())
+        subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(source), str(out / "finance-close-pdf")],
+                       check=True)
+
+
+def close_past_days(page: Page, base: str, days: int = 14) -> None:
+    """Close each of the last `days` days not closed yet, oldest first, with the close page's button: the
+    receivables' trend is drawn from the stored closes."""
+    today = datetime.date.today()
+    for back in range(days, 0, -1):
+        day = (today - datetime.timedelta(days=back)).isoformat()
+        page.goto(f"{base}/finance/close/?day={day}")
+        button = page.locator(f"form[action$='/close/{day}/close/'] button[type=submit]")
+        if button.count():
+            with page.expect_navigation():
+                button.click()
+
+
+def shoot_finance(browser: Browser, base: str, out: Path, statement: Statement | None) -> None:
+    """finance1 closes the last two weeks (once), lands on the receivables (the ageing chart drawn), uploads
+    and applies a statement, then the open items, today's daily close and its PDF."""
+    page = new_page(browser)
+    log_in_front(page, base, FINANCE_CLERK)
+    close_past_days(page, base)
+    page.goto(f"{base}/finance/")
+    page.wait_for_selector("#ageing-chart svg", timeout=30_000)
+    time.sleep(1.5)  # ECharts animates the bars in
+    page.screenshot(path=str(out / "finance-receivables.png"), full_page=True)
+    if statement is not None:
+        shoot_remittance(page, base, out, statement)
+    page.goto(f"{base}/finance/open_items/")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "finance-open-items.png"), full_page=True)
+    page.goto(f"{base}/finance/close/")
+    page.wait_for_selector("#close-figures", timeout=30_000)
+    page.screenshot(path=str(out / "finance-close.png"), full_page=True)
+    shoot_close_pdf(page, base, out)
+    page.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8000")
@@ -425,17 +560,25 @@ def main() -> None:
     parser.add_argument("--password", default=DEMO_PASSWORD)
     parser.add_argument("--engine", default="127.0.0.1:5060", help="the demo engine's SIP address")
     parser.add_argument("--skip-live", action="store_true", help="only the back office and the 403 page")
+    parser.add_argument("--finance-only", action="store_true", help="only the finance workbench and the close PDF")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    statement = demo_statement()  # the database first: not inside Playwright's event loop
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if args.finance_only:
+            shoot_finance(browser, args.base, out, statement)
+            browser.close()
+            print(f"screenshots written to {out}/")
+            return
         if not args.skip_live:  # first: the simulated airing fills the call records, recordings and callbacks
             shoot_desk(browser, args.base, args.engine, out)
             shoot_wallboard(browser, args.base, args.engine, out)
             shoot_phone_offline(browser, args.base, out)
         shoot_forbidden(browser, args.base, out)
         shoot_logistics(browser, args.base, out)
+        shoot_finance(browser, args.base, out, statement)
         page = new_page(browser)
         log_in(page, args.base, args.user, args.password)
         shoot_back_office(page, args.base, out)
