@@ -40,7 +40,7 @@ class ReceivablesFilter(forms.Form):
     """Which receivables: on which day, of which courier, in which age bucket (all optional)."""
 
     as_of = forms.DateField(label=gettext_lazy("As of"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}),
+                            widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
                             error_messages={"invalid": gettext_lazy("Enter a date such as 2026-12-01.")})
     courier = forms.ModelChoiceField(Courier.objects.all(), label=gettext_lazy("Courier"), required=False,
                                      empty_label=gettext_lazy("All couriers"), error_messages={
@@ -59,7 +59,7 @@ class ReceivablesFilter(forms.Form):
 
 def _filters(request: HttpRequest) -> tuple[ReceivablesFilter, dict[str, Any]]:
     """The filter form and its values; a bad filter leaves every value at its default (today, all)."""
-    form = ReceivablesFilter(request.GET or None)
+    form = ReceivablesFilter(request.GET or None, initial={"as_of": today()})
     if form.is_valid():
         return form, form.cleaned_data
     return form, {"as_of": today(), "courier": None, "bucket": ""}
@@ -127,7 +127,7 @@ def _chart(figures: Receivables, trend: list[TrendPoint]) -> dict[str, Any]:
         return None if amount is None else str(amount)
 
     return {
-        "labels": {"total": _("Total"), "amount": _("Outstanding (¥)")},
+        "labels": {"total": _("Total")},
         "couriers": [row.courier for row in figures.rows],
         "buckets": [{"label": str(bucket.label), "amounts": [text(row.buckets[i].amount) for row in figures.rows]}
                     for i, bucket in enumerate(BUCKETS)],

@@ -19,10 +19,10 @@
 
   draw("ageing-chart", {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: money },
-    legend: { top: 0 },
+    legend: { top: 0, type: "scroll" },
     grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
     xAxis: { type: "category", data: data.couriers },
-    yAxis: { type: "value", name: data.labels.amount },
+    yAxis: { type: "value", axisLabel: { formatter: "¥{value}" } },
     series: data.buckets.map((bucket) => ({
       name: bucket.label, type: "bar", stack: "age", emphasis: { focus: "series" },
       data: bucket.amounts.map(number),
@@ -31,10 +31,10 @@
 
   draw("trend-chart", {
     tooltip: { trigger: "axis", valueFormatter: money },
-    legend: { top: 0 },
+    legend: { top: 0, type: "scroll" },
     grid: { left: 8, right: 16, bottom: 8, top: 40, containLabel: true },
     xAxis: { type: "category", data: data.trend.days, boundaryGap: false },
-    yAxis: { type: "value", name: data.labels.amount },
+    yAxis: { type: "value", axisLabel: { formatter: "¥{value}" } },
     series: [
       { name: data.labels.total, type: "line", data: data.trend.total.map(number), connectNulls: false,
         lineStyle: { width: 3 }, symbolSize: 6 },
