@@ -72,14 +72,17 @@ LEG_WORDS = {  # longest first when looked for inside a cell
 
 
 class FreightFileError(Exception):
-    """The bill cannot be used: unreadable, columns missing, or bad lines (`problems`: (line, what is wrong),
-    the first MAX_PROBLEMS of `bad_lines`). Nothing is written."""
+    """The bill cannot be used: unreadable, columns not found (`columns`: the clerk may say which is which),
+    or bad lines (`problems`: (line, what is wrong), the first MAX_PROBLEMS of `bad_lines`). Nothing is
+    written."""
 
-    def __init__(self, message: str, problems: list[tuple[int, str]] | None = None, bad_lines: int = 0) -> None:
+    def __init__(self, message: str, problems: list[tuple[int, str]] | None = None, bad_lines: int = 0, *,
+                 columns: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.problems = problems or []
         self.bad_lines = bad_lines or len(self.problems)
+        self.columns = columns
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def _header(rows: Iterator[tuple[Any, ...]], spellings: dict[str, list[str]]) ->
             missing = [key for key in REQUIRED if key not in found]
             if missing:
                 raise FreightFileError(_("Missing column: %(names)s. Columns found: %(found)s.")
-                                       % {"names": _names(missing), "found": "、".join(headers)})
+                                       % {"names": _names(missing), "found": "、".join(headers)}, columns=True)
             return number, found, headers
         seen = seen or headers
         if number >= HEADER_SEARCH_ROWS:
@@ -141,7 +144,7 @@ def _header(rows: Iterator[tuple[Any, ...]], spellings: dict[str, list[str]]) ->
     if not seen:
         raise FreightFileError(_("The file has no rows."))
     raise FreightFileError(_("No header row found: the file must have columns for %(names)s. Columns found: "
-                             "%(found)s.") % {"names": _names(REQUIRED), "found": "、".join(seen[:20])})
+                             "%(found)s.") % {"names": _names(REQUIRED), "found": "、".join(seen[:20])}, columns=True)
 
 
 def _rows(data: bytes) -> Iterator[tuple[Any, ...]]:
@@ -155,6 +158,24 @@ def check_freight_columns(data: bytes, courier: Courier | None) -> None:
     """Refuse at once (FreightFileError) a file that is too big, unreadable, empty or without its columns;
     the upload form calls this before the dry run is queued. The lines are not read."""
     _header(_rows(data), _spellings(courier))
+
+
+def file_headers(data: bytes) -> list[str]:
+    """The header row's cells as written (for the form that maps a new courier's columns): the first row with
+    a known header, else the fullest of the first rows."""
+    known = {name for options in _spellings(None).values() for name in options}
+    fullest: list[str] = []
+    for number, cells in enumerate(_rows(data), start=1):
+        names = [parse_text(cell, 200) for cell in cells if not is_blank(cell)]
+        if any(normalize_header(name) in known for name in names):
+            return names
+        if len(names) > len(fullest):
+            fullest = names
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if not fullest:
+        raise FreightFileError(_("The file has no rows."))
+    return fullest
 
 
 def estimated_rows(data: bytes) -> int:

@@ -20,6 +20,7 @@ from hotline.finance.freight import (
     FreightMatch,
     FreightReport,
     check_freight_bill,
+    file_headers,
     read_freight_file,
 )
 from hotline.finance.models import FreightBill
@@ -46,7 +47,7 @@ def check_bill(ctx: JobContext) -> dict[str, Any]:
     try:
         bill = read_freight_file(ctx.file, courier, progress=ctx.progress)
     except FreightFileError as exc:
-        return file_error(exc)
+        return file_error(exc, ctx.file)
     report = check_freight_bill(bill.lines, courier)
     already = FreightBill.objects.filter(courier=courier, number=ctx.payload.get("number", "")).exists()
     return result(report, applying=False, already=already)
@@ -72,8 +73,16 @@ def apply_bill(ctx: JobContext) -> dict[str, Any]:
     return {}  # finished inside the import's transaction
 
 
-def file_error(exc: FreightFileError) -> dict[str, Any]:
-    return {"file_error": exc.message, "summary": exc.message, "problems": exc.problems, "bad_lines": exc.bad_lines}
+def file_error(exc: FreightFileError, data: bytes | None = None) -> dict[str, Any]:
+    """The file's error; with its headers when its columns were not found (the page asks which is which)."""
+    headers: list[str] = []
+    if exc.columns and data is not None:
+        try:
+            headers = file_headers(data)
+        except FreightFileError:
+            headers = []
+    return {"file_error": exc.message, "summary": exc.message, "problems": exc.problems, "bad_lines": exc.bad_lines,
+            "headers": headers}
 
 
 def _row(match: FreightMatch) -> dict[str, Any]:

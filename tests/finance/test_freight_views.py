@@ -13,7 +13,7 @@ from django.test import Client
 from hotline.finance.actions.freight import do_import_freight_bill
 from hotline.finance.freight import FreightLine
 from hotline.finance.freight_jobs import APPLY, CHECK
-from hotline.finance.models import FreightBill, FreightBillLine, OpenItem
+from hotline.finance.models import CourierColumns, FreightBill, FreightBillLine, OpenItem
 from hotline.jobs.models import Job
 from hotline.logistics.models import Shipment
 from tests import factories
@@ -137,20 +137,50 @@ def test_dry_run_report_then_import(fw: FinanceWorld, clerk: Client) -> None:
     assert written()[1:] == before[1:]
 
 
-def test_the_form_refuses_a_file_without_its_columns_and_a_bill_imported_already(fw: FinanceWorld,
-                                                                                   clerk: Client) -> None:
+def test_the_form_refuses_a_file_that_is_no_spreadsheet_and_a_bill_imported_already(fw: FinanceWorld,
+                                                                                     clerk: Client) -> None:
     parcel = fw.delivered(fw.w.ems)
     imported_bill(fw, parcel)
     before = written()
-    response = clerk.post(URL, form(fw, gbk_file([f"{parcel.tracking_number},2.4"], header="运单号,重量")))
+    binary = SimpleUploadedFile("bill.pdf", b"%PDF\x00\x01\x02", content_type="application/pdf")
+    response = clerk.post(URL, form(fw, binary))
     assert response.status_code == 422
-    assert "Missing column: freight billed（运费）. Columns found: 运单号、重量." in response.content.decode()
+    assert "The file is neither an Excel .xlsx workbook nor a CSV text file." in response.content.decode()
     response = clerk.post(URL, form(fw, gbk_file([f"{parcel.tracking_number},21,2.4"]), number="EMS-2026-10"))
     assert response.status_code == 422 and "EMS&#x27;s bill EMS-2026-10 was imported already." in (
         response.content.decode())
     response = clerk.post(URL, {**form(fw, gbk_file([])), "period_start": "2026-12-01"})
     assert response.status_code == 422 and "The period ends before it starts." in response.content.decode()
     assert written() == before
+
+
+def test_columns_not_found_are_mapped_once_and_saved_for_the_courier(fw: FinanceWorld, clerk: Client) -> None:
+    # given a bill whose tracking number column has a header nobody knows
+    parcel = fw.delivered(fw.w.ems)
+    upload = gbk_file([f"{parcel.tracking_number},25.00,99"], header="条码号,结算金额,金额")
+    clerk.post(URL, form(fw, upload))
+    check = Job.objects.get(kind=CHECK)
+    # then the dry run says so and asks which column is which
+    page = clerk.get(f"{URL}jobs/{check.pk}/").content.decode()
+    assert "Missing column: tracking number（邮件号）. Columns found: 条码号、结算金额、金额." in page
+    assert 'id="freight-columns"' in page and 'id="freight-apply"' not in page
+    # when the clerk leaves the freight out, or takes one column twice
+    columns = f"{URL}jobs/{check.pk}/columns/"
+    refused = clerk.post(columns, {"tracking_number": "条码号", "billed": ""})
+    assert refused.status_code == 422 and "Choose the column of the freight billed." in refused.content.decode()
+    twice = clerk.post(columns, {"tracking_number": "条码号", "billed": "条码号"})
+    assert twice.status_code == 422 and "The column “条码号” is chosen twice." in twice.content.decode()
+    assert not CourierColumns.objects.exists() and Job.objects.count() == 1
+    # when the columns are chosen
+    response = clerk.post(columns, {"tracking_number": "条码号", "billed": "结算金额"})
+    # then they are saved for EMS and the dry run runs again with them
+    again = Job.objects.filter(kind=CHECK).latest("pk")
+    assert response["Location"] == f"{URL}jobs/{again.pk}/"
+    assert CourierColumns.objects.get(courier=fw.w.ems).freight == {"tracking_number": "条码号", "billed": "结算金额"}
+    result = again.result or {}
+    assert (result["lines"], result["billed_total"], result["computed_total"]) == (1, "25.00", "21.00")
+    # and a manager may not map columns
+    assert client_for(fw.manager).post(columns, {"tracking_number": "条码号", "billed": "金额"}).status_code == 403
 
 
 def test_bad_lines_are_listed_by_the_dry_run_and_cannot_be_imported(fw: FinanceWorld, clerk: Client) -> None:

@@ -12,11 +12,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.accounts.audit import record
+from hotline.accounts.audit import record, snapshot
 from hotline.accounts.permissions import Perm
 from hotline.finance.actions.common import require, user_or_none
-from hotline.finance.freight import LEG_LABELS, FreightLine, FreightMatch, FreightReport, check_freight_bill
+from hotline.finance.freight import (
+    DEFAULT_HEADERS,
+    LEG_LABELS,
+    FreightLine,
+    FreightMatch,
+    FreightReport,
+    check_freight_bill,
+)
 from hotline.finance.models import (
+    CourierColumns,
     FreightBill,
     FreightBillLine,
     FreightOutcome,
@@ -127,3 +135,39 @@ def do_import_freight_bill(courier: Courier, *, number: str, period_start: datet
     if before_commit is not None:
         before_commit(bill, report)
     return bill, report
+
+
+@transaction.atomic
+def do_save_freight_columns(courier: Courier, mapping: dict[str, str], *, actor: Any) -> CourierColumns:
+    """Save which column of this courier's freight bills holds each value ({key: header}), as a clerk matched
+    them by hand on the first bill; later bills are read with it before the usual headers."""
+    require(actor, Perm.RECONCILE)
+    cleaned = _clean_mapping(mapping)
+    columns, _created = CourierColumns.objects.select_for_update().get_or_create(courier=courier)
+    before = snapshot(columns)
+    columns.freight = cleaned
+    columns.save(update_fields=["freight"])
+    record("save_freight_columns", columns, actor=actor, before=before, after=snapshot(columns))
+    return columns
+
+
+def _clean_mapping(mapping: dict[str, str]) -> dict[str, str]:
+    """{key: header} for the keys given a column; refused without the tracking number and the freight billed,
+    or with one column chosen twice."""
+    unknown = sorted(set(mapping) - set(DEFAULT_HEADERS))
+    if unknown:
+        raise ValidationError(_("Unknown freight bill values: %(keys)s.") % {"keys": ", ".join(unknown)})
+    cleaned = {key: header for key in DEFAULT_HEADERS if (header := (mapping.get(key) or "").strip()[:200])}
+    errors: dict[str, str] = {}
+    if "tracking_number" not in cleaned:
+        errors["tracking_number"] = _("Choose the column of the tracking number.")
+    if "billed" not in cleaned:
+        errors["billed"] = _("Choose the column of the freight billed.")
+    chosen: set[str] = set()
+    for key, header in cleaned.items():
+        if header in chosen:
+            errors[key] = _("The column “%(header)s” is chosen twice.") % {"header": header}
+        chosen.add(header)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

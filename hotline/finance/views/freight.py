@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,14 +22,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.permissions import Perm
-from hotline.finance.freight import FreightFileError, check_freight_columns
+from hotline.finance.actions.freight import do_save_freight_columns
+from hotline.finance.freight import DEFAULT_HEADERS, FreightFileError, check_freight_columns
 from hotline.finance.freight_jobs import APPLY, CHECK
-from hotline.finance.models import FreightBill, FreightOutcome
+from hotline.finance.models import CourierColumns, FreightBill, FreightOutcome
 from hotline.finance.views.common import finance_user, page
 from hotline.jobs.actions import run_job
 from hotline.jobs.models import Job
 from hotline.jobs.queries import get_job_for_user, live_progress
 from hotline.lib.money import ZERO
+from hotline.lib.xlsx.tables import normalize_header
 from hotline.logistics.feedback import MAX_BYTES
 from hotline.logistics.models import Courier
 
@@ -69,8 +72,22 @@ class FreightUploadForm(forms.Form):
         try:
             check_freight_columns(upload.read(), courier)
         except FreightFileError as exc:
-            self.add_error("file", exc.message)
+            if not exc.columns:  # a readable file whose columns are not found: the dry run asks which is which
+                self.add_error("file", exc.message)
         upload.seek(0)
+
+
+class FreightColumnsForm(forms.Form):
+    """Which of the file's columns holds each value (a select of its headers per value)."""
+
+    def __init__(self, *args: Any, headers: list[str], saved: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *((header, header) for header in headers)]
+        for key, (label, spellings) in DEFAULT_HEADERS.items():
+            wanted = {normalize_header(name) for name in (saved.get(key), *spellings) if isinstance(name, str)}
+            self.fields[key] = forms.ChoiceField(
+                label=label, choices=choices, required=False,
+                initial=next((header for header in headers if normalize_header(header) in wanted), ""))
 
 
 def _index_context(request: HttpRequest, form: FreightUploadForm | None) -> dict[str, Any]:
@@ -100,15 +117,23 @@ def index(request: HttpRequest) -> HttpResponse:
                 status=422 if form.is_bound else 200)
 
 
-def _job_context(job: Job) -> dict[str, Any]:
+def _saved_columns(courier: Courier | None) -> dict[str, Any]:
+    saved = CourierColumns.objects.filter(courier=courier).values_list("freight", flat=True).first()
+    return dict(saved or {})
+
+
+def _job_context(job: Job, columns: FreightColumnsForm | None = None) -> dict[str, Any]:
     done, total, percent = live_progress(job)
     result = job.result or {}
     payload = job.payload or {}
+    courier = Courier.objects.filter(pk=int(payload.get("courier_id") or 0)).first()
+    if columns is None and result.get("headers") and courier is not None:
+        columns = FreightColumnsForm(headers=result["headers"], saved=_saved_columns(courier))
     labels = dict(FreightOutcome.choices)
     rows = [{**row, "outcome_label": labels.get(row["outcome"], row["outcome"])}
             for row in result.get("differences", [])]
     return {"job": job, "done": done, "total": total, "percent": percent, "result": result, "payload": payload,
-            "courier": Courier.objects.filter(pk=int(payload.get("courier_id") or 0)).first(),
+            "courier": courier, "columns": columns,
             "counts": [(labels[key], n) for key, n in (result.get("counts") or {}).items() if key in labels],
             "rows": rows, "listed_all": len(rows) >= sum(n for key, n in (result.get("counts") or {}).items()
                                                           if key != FreightOutcome.AGREES),
@@ -139,10 +164,42 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     job = _freight_job(request, pk)
     if job.kind != CHECK or job.status != Job.Status.DONE:
         raise Http404
+    return redirect("finance:freight-job", pk=_again(job, APPLY, request.user, checked_by_job=job.pk).pk)
+
+
+@login_required
+@require_POST
+def save_columns(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the courier's columns as mapped on this file, then run the dry run again on the same file."""
+    job = _freight_job(request, pk)
+    headers = (job.result or {}).get("headers")
+    courier = Courier.objects.filter(pk=int((job.payload or {}).get("courier_id") or 0)).first()
+    if job.kind != CHECK or not headers or courier is None:
+        raise Http404
+    form = FreightColumnsForm(request.POST, headers=headers, saved={})
+    if form.is_valid():
+        try:
+            do_save_freight_columns(courier, form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            return redirect("finance:freight-job", pk=_again(job, CHECK, request.user).pk)
+    return page(request, "finance/freight_report.html", TAB, _job_context(job, form), status=422)
+
+
+def _again(job: Job, kind: str, user: Any, **extra: Any) -> Job:
+    """A new job of `kind` on the same file and parameters."""
     source = Job.objects.only("file", "file_name", "payload").get(pk=job.pk)
-    again = run_job(APPLY, actor=request.user, payload={**source.payload, "checked_by_job": job.pk},
-                    file=bytes(source.file or b""), file_name=source.file_name)
-    return redirect("finance:freight-job", pk=again.pk)
+    return run_job(kind, actor=user, payload={**source.payload, **extra}, file=bytes(source.file or b""),
+                   file_name=source.file_name)
+
+
+def add_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -169,5 +226,6 @@ urls = [
     path("freight/", index, name="freight"),
     path("freight/jobs/<int:pk>/", job_report, name="freight-job"),
     path("freight/jobs/<int:pk>/apply/", apply, name="freight-apply"),
+    path("freight/jobs/<int:pk>/columns/", save_columns, name="freight-columns"),
     path("freight/<int:pk>/", bill, name="freight-bill"),
 ]
