@@ -25,7 +25,7 @@ from hotline.finance.actions.open_items import do_reopen_open_item, do_resolve_o
 from hotline.finance.forms import OpenItemFilterForm, ReopenForm, ResolveForm, add_action_error
 from hotline.finance.models import OpenItem, OpenItemKind, OpenItemStatus
 from hotline.finance.views.common import finance_user, page
-from hotline.lib.money import ZERO
+from hotline.lib.money import ZERO, yuan
 from hotline.lib.xlsx.tables import write_xlsx
 from hotline.logistics.models import Courier
 
@@ -50,7 +50,7 @@ def totals_by_courier(items: QuerySet[OpenItem]) -> list[dict[str, Any]]:
     rows = list(items.order_by().values("courier_id", "courier__name", "courier__code")
                 .annotate(n=Count("pk"), total=Sum("amount")).order_by("courier__name"))
     for row in rows:
-        row["total"] = row["total"] or ZERO
+        row["total"] = yuan(row["total"] or ZERO)  # a sum read back from SQLite may lack its two places
     return rows
 
 

@@ -33,7 +33,7 @@ from hotline.finance.balances import balance_of
 from hotline.finance.forms import CorrectionForm, OrderLookupForm, PaymentForm, RefundForm, add_action_error
 from hotline.finance.models import Payment, Refund, SettlementEntry
 from hotline.finance.views.common import finance_user, page
-from hotline.lib.money import ZERO
+from hotline.lib.money import ZERO, yuan
 from hotline.lib.phones import normalize_phone
 from hotline.orders.models import Order, Status
 
@@ -96,7 +96,7 @@ def today() -> dict[str, Any]:
               (("payments", payments), ("remitted", payments.filter(remittance_line__isnull=False)),
                ("refunds", refunds))}
     for figures in totals.values():
-        figures["total"] = figures["total"] or ZERO
+        figures["total"] = yuan(figures["total"] or ZERO)
     return {"today_payments": payments.filter(remittance_line__isnull=True).select_related("order", "recorded_by")
             [:TODAY_ROWS],
             "today_refunds": refunds.select_related("order", "recorded_by")[:TODAY_ROWS], "today_totals": totals}
@@ -118,7 +118,11 @@ def find_orders(query: str) -> list[Order]:
 def order_context(request: HttpRequest, order: Order, **forms: Any) -> dict[str, Any]:
     """Everything the order's panel shows: balance, money rows, and (for finance) its forms."""
     may_record = request.user.has_perm(Perm.RECORD_PAYMENT)
-    return {"order": order, "balance": balance_of(order), "lines": money_lines(order), "may_record": may_record,
+    balance = balance_of(order)
+    # shown to the fen: a sum read back from SQLite may come without its two places
+    figures = {name: yuan(getattr(balance, name)) for name in ("charge", "paid", "refunded", "due", "refundable")}
+    return {"order": order, "balance": balance, "figures": figures, "lines": money_lines(order),
+            "may_record": may_record,
             "payment_form": forms.get("payment_form") or PaymentForm(initial={"payer": order.recipient}),
             "refund_form": forms.get("refund_form") or RefundForm(),
             "correction": forms.get("correction"), "done": forms.get("done")}
