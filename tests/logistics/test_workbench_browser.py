@@ -13,8 +13,10 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from hotline.desk import livetest
+from hotline.finance.models import Payment
 from hotline.logistics.models import DispatchBatch, PrintLog, Shipment
 from hotline.logistics.views.documents import pdf_pages
 from hotline.orders.models import Order
@@ -30,14 +32,16 @@ WAYBILLS = ["SF1000000001", "SF1000000002", "SF1000000003"]
 
 
 def _world() -> None:
-    """A clerk, a courier covering 深圳 with cash on delivery, and three orders waiting for review (prepaid, so
-    that no confirmation call holds one back)."""
+    """A clerk, a courier covering 深圳 with cash on delivery, and three orders waiting for review (prepaid and
+    paid, so that no confirmation call holds one back and the review's payment rule lets them through)."""
     factories.make_user("logistics", username="clerk", password=PASSWORD)
     product = factories.make_product("颈椎按摩仪", "398.00", track_stock=True, stock=10, location="A-01-02")
     make_courier("顺丰速运", code="sf")
     for n, number in enumerate(ORDERS):
         customer = factories.make_customer(f"客户{n}", f"1380013800{n}")
-        make_order(customer, (product, 1), number=number, recipient_phone=f"1380013800{n}", payment_method="transfer")
+        order = make_order(customer, (product, 1), number=number, recipient_phone=f"1380013800{n}",
+                           payment_method="transfer")
+        Payment.objects.create(order=order, method="transfer", amount=order.total, received_at=timezone.now())
 
 
 def _sign_in(page: Any, base: str) -> None:
