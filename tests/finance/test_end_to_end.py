@@ -3,8 +3,9 @@ over three months (through the logistics actions) → EMS's remittance statement
 EMS's mapping names, with matched lines, a short payment, an over-payment, an unknown tracking number, a
 duplicate line and a refused parcel paid → the dry run lists exactly those → apply → the matched and
 over-paid orders settled with their amounts, the short one not, the open items as expected → the same file
-again changes nothing → the receivables (with their ageing) and the daily close reconcile to the fen with
-sums this test makes itself from the rows.
+again changes nothing → bank transfers, a settled order returned (its settlement reversed) and refunded →
+the receivables (with their ageing) and the daily close reconcile to the fen with sums this test makes
+itself from the rows.
 
 The test's sums never call the code under test: ageing days are counted here from each parcel's delivery
 time in Asia/Shanghai, and each figure is added up from the money rows with plain Python."""
@@ -23,13 +24,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from hotline.finance.actions.payments import do_record_payment
+from hotline.finance.actions.payments import do_record_payment, do_record_refund
 from hotline.finance.actions.remittance import check_remittance, do_apply_remittance
+from hotline.finance.balances import balance_of
 from hotline.finance.close import day_figures
 from hotline.finance.models import (
     CourierColumns,
     OpenItem,
     Payment,
+    Refund,
     RemittanceLine,
     RemittanceStatement,
     SettlementEntry,
@@ -37,10 +40,10 @@ from hotline.finance.models import (
 from hotline.finance.receivables import receivables
 from hotline.finance.remittance_jobs import report
 from hotline.finance.statement_file import read_statement
-from hotline.logistics.actions import do_review_orders, do_ship_parcels
+from hotline.logistics.actions import ReturnedGoods, do_receive_return, do_review_orders, do_ship_parcels
 from hotline.logistics.feedback import apply_feedback_file
-from hotline.logistics.models import Courier, Shipment
-from hotline.orders.models import Order, OrderStatusChange, Status
+from hotline.logistics.models import Condition, Courier, Shipment
+from hotline.orders.models import Order, OrderLine, OrderStatusChange, Status
 from tests.finance.world import FinanceWorld, build_finance_world
 
 pytestmark = pytest.mark.django_db
@@ -295,6 +298,30 @@ def _bank_transfers(flow: Flow) -> None:
     assert Order.objects.get(pk=part.order_id).status == Status.DELIVERED
 
 
+def _return_and_refund(flow: Flow) -> Order:
+    """A settled EMS order comes back (the customer sends the goods back): its settlement is reversed by an
+    opposite entry and the customer refunded in full by transfer. The refused parcel reaches the warehouse
+    too, with EMS's return freight (50 % of the freight)."""
+    clerk, finance = flow.fw.w.clerk, flow.fw.finance
+    settled = flow.lines[1].parcel
+    assert settled is not None
+    for order_id in (settled.order_id, flow.refused.order_id):  # type: ignore[union-attr]
+        order = Order.objects.get(pk=order_id)
+        lines = OrderLine.objects.filter(order=order)
+        goods = [ReturnedGoods(line.pk, line.quantity, Condition.GOOD) for line in lines]
+        do_receive_return(order, goods, actor=clerk)
+    back = Order.objects.get(pk=settled.order_id)
+    assert back.status == Status.RETURNED
+    assert sorted((e.kind, e.amount) for e in back.settlement_entries.all()) == [
+        ("reverse", -settled.cod_due), ("settle", settled.cod_due)]
+    assert balance_of(back).refundable == settled.cod_due
+    do_record_refund(back, method="transfer", amount=str(settled.cod_due), reason="退货退款", actor=finance)
+    assert balance_of(back).due == D("0.00")
+    refused = Shipment.objects.get(pk=flow.refused.pk)  # type: ignore[union-attr]
+    assert (refused.status, refused.return_freight) == ("returned", cents(refused.freight / 2))
+    return back
+
+
 # ---------------------------------------------------------------- the figures, added up here
 
 
@@ -361,6 +388,7 @@ def _close_here(flow: Flow) -> dict[str, Any]:
     remitted = [p for p in payments if p.remittance_line is not None]
     fees = sum((p.remittance_line.fee for p in remitted), D("0.00"))  # type: ignore[union-attr]
     entries = [e for e in SettlementEntry.objects.all() if today(e.recorded_at)]
+    refunds = [r for r in Refund.objects.all() if today(r.recorded_at)]
     outstanding = _outstanding_here(flow.today)
     freight = sum((parcel_of[o.pk].freight for o in refused), D("0.00"))
     back = sum((parcel_of[o.pk].return_freight or D("0") for o in refused), D("0.00"))
@@ -378,7 +406,7 @@ def _close_here(flow: Flow) -> dict[str, Any]:
                      "fee": f"{fees}", "net": f"{sum((p.amount for p in remitted), D('0.00')) - fees}"},
         "other_payments": {"count": len(payments) - len(remitted),
                            "amount": f"{sum((p.amount for p in payments if p.remittance_line is None), D('0.00'))}"},
-        "refunds": {"count": 0, "amount": "0.00"},
+        "refunds": {"count": len(refunds), "amount": f"{sum((r.amount for r in refunds), D('0.00'))}"},
         "settlements": {"count": len(entries), "amount": f"{sum((e.amount for e in entries), D('0.00'))}",
                         "settled": f"{sum((e.amount for e in entries if e.kind == 'settle'), D('0.00'))}",
                         "reversed": f"{sum((e.amount for e in entries if e.kind == 'reverse'), D('0.00'))}"},
@@ -390,7 +418,7 @@ def _close_here(flow: Flow) -> dict[str, Any]:
     }
 
 
-def _check_close(flow: Flow, statement: RemittanceStatement) -> None:
+def _check_close(flow: Flow, statement: RemittanceStatement, back: Order) -> None:
     """day_figures(today) is what this test adds up, and agrees with the statement and the receivables."""
     figures = day_figures(flow.today)
     here = _close_here(flow)
@@ -406,7 +434,12 @@ def _check_close(flow: Flow, statement: RemittanceStatement) -> None:
         f"{sum((line.collected for line in paying), D('0'))}",
         f"{sum((fee_of(flow.fw.w.ems, line.collected) for line in paying), D('0.00'))}")
     assert figures["other_payments"] == {"count": 2, "amount": here["other_payments"]["amount"]}
-    assert figures["settlements"]["count"] == MATCHED + 1 + 1
+    assert figures["settlements"]["count"] == MATCHED + 1 + 1 + 1  # and the returned order's reversal
+    assert (figures["settlements"]["reversed"], figures["refunds"]) == (
+        f"{-back.total}", {"count": 1, "amount": f"{back.total}"})
+    assert figures["returned"] == {"count": 2, "value": f"{back.total + flow.refused.order.total}"}  # type: ignore[union-attr]
+    refused = Shipment.objects.get(pk=flow.refused.pk)  # type: ignore[union-attr]
+    assert figures["refused"]["freight_both_ways"] == f"{refused.freight + (refused.return_freight or 0)}"
     total = receivables(flow.today).total
     assert (figures["outstanding"]["count"], figures["outstanding"]["amount"]) == (total.count, f"{total.total}")
 
@@ -427,5 +460,6 @@ def test_three_hundred_cod_orders_remitted_reconcile_to_the_fen(english: None) -
     statement = _apply(flow)
     _apply_again(flow)
     _bank_transfers(flow)
+    back = _return_and_refund(flow)
     _check_receivables(flow, before)
-    _check_close(flow, statement)
+    _check_close(flow, statement, back)
