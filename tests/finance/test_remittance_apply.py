@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from hotline.accounts.audit import snapshot
 from hotline.accounts.models import AuditEntry
 from hotline.finance.actions.remittance import check_remittance, do_apply_remittance, do_save_statement_columns
 from hotline.finance.models import (
@@ -136,7 +137,9 @@ def test_every_outcome_gives_its_payments_settlements_and_open_items_to_the_fen(
         ("bank", "", D("10.00"), None)])
     assert (result.payments, result.settled, result.open_items, result.deliveries) == (4, 3, 9, 0)
     assert AuditEntry.objects.filter(action="apply_remittance", object_id=str(statement.pk)).count() == 1
-    assert AuditEntry.objects.filter(action="order_settled", object_id=str(eight["paid"].order_id)).count() == 1
+    settled_audit = AuditEntry.objects.get(action="order_settled", object_id=str(eight["paid"].order_id))
+    assert (settled_audit.actor, settled_audit.before["status"], settled_audit.after) == (
+        fw.finance, "delivered", {**snapshot(settled["paid"]), "reason": "Remittance statement EMS-2026-11-4"})
 
 
 def test_the_same_statement_number_again_changes_nothing_and_says_why(fw: FinanceWorld,
