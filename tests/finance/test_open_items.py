@@ -46,7 +46,8 @@ def test_an_open_item_is_resolved_with_its_note(item: OpenItem, cashier: Any) ->
     assert at == resolved.resolved_at and at is not None
     entry = AuditEntry.objects.get(action="resolve_open_item")
     assert (entry.actor, entry.object_type, entry.object_id) == (cashier, "finance.openitem", str(item.pk))
-    assert (entry.before["status"], entry.after["status"], entry.after["resolution"]) == (
+    before, after = entry.before or {}, entry.after or {}
+    assert (before["status"], after["status"], after["resolution"]) == (
         "open", "resolved", "EMS paid the ¥96 on statement 2026-12B")
 
 
@@ -98,7 +99,8 @@ def test_a_resolved_item_is_opened_again_with_a_reason(item: OpenItem, cashier: 
 
     assert stored(item) == (OpenItemStatus.OPEN, "", None, None, D("96.00"))
     entry = AuditEntry.objects.get(action="reopen_open_item")
-    assert (entry.before["resolution"], entry.after["reason"], entry.after["status"]) == (
+    before, after = entry.before or {}, entry.after or {}
+    assert (before["resolution"], after["reason"], after["status"]) == (
         "courier paid", "the bank never received it", "open")
     do_resolve_open_item(item, resolution="paid at last", actor=cashier)
     assert stored(item)[:2] == (OpenItemStatus.RESOLVED, "paid at last")

@@ -194,7 +194,9 @@ def test_the_courier_gets_its_open_items_as_a_workbook(fw: FinanceWorld, items: 
     assert response["Content-Disposition"].startswith('attachment; filename="open-items-ems-')
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
-    number = items["short"].order.number
+    order = items["short"].order
+    assert order is not None
+    number = order.number
     assert rows == [
         ("Tracking number", "Order", "Difference", "Amount (¥)", "Detail", "Statement"),
         ("EA001", number, "Short-paid", 96, "代收 ¥700.00，应收 ¥796.00", None),

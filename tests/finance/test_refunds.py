@@ -128,7 +128,7 @@ def test_a_bad_refund_is_refused_and_nothing_is_written(fw: FinanceWorld, fields
                                                         errors: dict[str, list[str]]) -> None:
     order = settled_and_returned(fw)
     before = money()
-    given = {"method": "transfer", "amount": "100.00", "reason": "returned", **fields}
+    given: dict[str, Any] = {"method": "transfer", "amount": "100.00", "reason": "returned", **fields}
     with pytest.raises(ValidationError) as refused:
         do_record_refund(order, actor=fw.finance, **given)
     assert refused.value.message_dict == errors

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.permissions import Perm
@@ -71,7 +72,8 @@ def money_lines(order: Order) -> list[MoneyLine]:
 
 def _corrected(rows: list[Any], kind: str, open_to_correction: bool) -> list[MoneyLine]:
     by_corrected = {row.corrects_id: row.pk for row in rows if row.corrects_id}
-    labels = {"payment": (_("Payment"), _("Payment correction")), "refund": (_("Refund"), _("Refund correction"))}
+    labels = {"payment": (pgettext("money row", "Payment"), _("Payment correction")),
+              "refund": (pgettext("money row", "Refund"), _("Refund correction"))}
     lines = []
     for row in rows:
         at = row.received_at if kind == "payment" else row.refunded_at
