@@ -146,3 +146,12 @@ def test_the_excel_file_holds_the_summary_and_the_filtered_parcels(client, fw):
         (fw.recent.order.number, "EMS", fw.recent.tracking_number, 3, 796, 100.5, 695.5)]
     assert lines[2][1] == "王小明"
     assert lines[2][4] == days_ago(3).replace(tzinfo=None)
+
+
+def test_htmx_asks_for_the_parcels_table_alone(client, fw):
+    client.force_login(fw.finance)
+    response = client.get(reverse("finance:receivables-parcels"), {"bucket": "61+"}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert fw.old.order.number in page and fw.recent.order.number not in page
+    assert 'class="tabs"' not in page
