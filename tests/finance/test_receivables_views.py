@@ -101,10 +101,11 @@ def test_the_drill_down_lists_the_parcels_of_one_courier_and_age(client, fw):
         fw.old.order.number, fw.zto_parcel.order.number, fw.recent.order.number]
 
 
+@pytest.mark.parametrize("name", ["finance:receivables-parcels", "finance:receivables-export"])
 @pytest.mark.parametrize("query", [{"bucket": "90+"}, {"courier": "999999"}, {"as_of": "next week"}])
-def test_a_bad_filter_is_answered_with_a_clear_error(client, fw, query):
+def test_a_bad_filter_is_answered_with_a_clear_error(client, fw, name, query):
     client.force_login(fw.finance)
-    response = client.get(reverse("finance:receivables-parcels"), query)
+    response = client.get(reverse(name), query)
     assert response.status_code == 400
     [errors] = response.context["form"].errors.values()
     assert errors[0].startswith(("Choose", "Enter"))
