@@ -95,7 +95,7 @@ def test_403_in_the_back_office_leads_to_the_users_start_page(users: dict[str, A
     # finance may not see call records
     response = client_for(users["finance"]).get("/admin/calls/callrecord/")
     assert response.status_code == 403
-    assert back_link(response.content.decode()) == '<a class="back" href="/admin/">返回我的首页</a>'
+    assert back_link(response.content.decode()) == '<a class="back" href="/finance/">返回我的首页</a>'
 
 
 def test_403_for_anonymous_leads_to_sign_in_and_back(db: Any) -> None:

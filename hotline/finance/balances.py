@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from hotline.finance.models import Payment, Refund
-from hotline.lib.money import ZERO
+from hotline.lib.money import CENT, ZERO
 from hotline.orders.models import Order, Status
 
 # An order in these states charges the customer nothing: the goods never reached them or came back.
@@ -77,5 +77,5 @@ def _sums(model: type[Payment] | type[Refund], ids: list[int]) -> dict[int, Deci
     for start in range(0, len(ids), CHUNK):
         rows = (model.objects.filter(order_id__in=ids[start:start + CHUNK]).values("order_id")
                 .annotate(total=Sum("amount")).order_by())
-        sums.update({row["order_id"]: Decimal(row["total"]) for row in rows})
+        sums.update({row["order_id"]: Decimal(row["total"]).quantize(CENT) for row in rows})  # SQLite drops places
     return sums

@@ -148,6 +148,7 @@ def test_a_refused_order_takes_no_payment(fw: FinanceWorld) -> None:
     ("12.345", "At most two decimal places (fen)."),
     ("0.001", "At most two decimal places (fen)."),
     ("10000000000.00", "The amount is too large."),
+    ("1e30", "The amount is too large."),
 ])
 def test_a_bad_amount_is_refused_and_nothing_is_written(fw: FinanceWorld, amount: str, message: str) -> None:
     order = fw.w.place(payment_method="transfer")
@@ -233,4 +234,20 @@ def test_a_settled_orders_payment_cannot_be_corrected(fw: FinanceWorld) -> None:
         do_correct_payment(payment, reason="wrong", actor=fw.finance)
 
     assert refused.value.messages == [f"Order {order.number} is settled: its payments can no longer be corrected."]
+    assert money() == before
+
+
+def test_a_refunded_payment_cannot_be_corrected_before_its_refund(fw: FinanceWorld) -> None:
+    from hotline.finance.actions.payments import do_record_refund
+
+    order = fw.w.place(payment_method="transfer")
+    payment = do_record_payment(order, method="transfer", amount="796.00", actor=fw.finance)
+    walk(order, Status.CANCELLED, actor=fw.w.clerk)
+    do_record_refund(order, method="transfer", amount="796.00", reason="cancelled", actor=fw.finance)
+    before = money()
+
+    with pytest.raises(ValidationError) as refused:
+        do_correct_payment(payment, reason="wrong", actor=fw.finance)
+
+    assert refused.value.messages == [f"¥796.00 was refunded for order {order.number}: correct the refund first."]
     assert money() == before

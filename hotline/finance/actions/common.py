@@ -30,8 +30,8 @@ def positive_amount(value: Any, field: str = "amount") -> Decimal:
         raise ValidationError({field: _("“%(value)s” is not an amount of money.") % {"value": value}})
     if amount <= 0:
         raise ValidationError({field: _("The amount must be more than zero.")})
+    if amount > LARGEST:  # before quantize, which cannot hold 1e30
+        raise ValidationError({field: _("The amount is too large.")})
     if amount != amount.quantize(CENT):
         raise ValidationError({field: _("At most two decimal places (fen).")})
-    if amount > LARGEST:
-        raise ValidationError({field: _("The amount is too large.")})
     return amount.quantize(CENT)

@@ -90,6 +90,13 @@ def do_correct_payment(payment: Payment, *, reason: str, actor: Any) -> Payment:
     if order.status == Status.SETTLED:
         raise ValidationError(_("Order %(number)s is settled: its payments can no longer be corrected.")
                               % {"number": order.number})
+    if payment.remittance_line_id is not None:
+        raise ValidationError(_("This payment came from a courier's remittance statement: chase the difference "
+                                "as an open item instead."))
+    balance = balance_of(order)
+    if balance.paid - payment.amount < balance.refunded:
+        raise ValidationError(_("¥%(refunded)s was refunded for order %(number)s: correct the refund first.")
+                              % {"refunded": balance.refunded, "number": order.number})
     correction = Payment.objects.create(
         order=order, method=payment.method, amount=-payment.amount, payer=payment.payer,
         reference=payment.reference, received_at=timezone.now(), corrects=payment, note=reason,
@@ -137,6 +144,7 @@ def do_correct_refund(refund: Refund, *, reason: str, actor: Any) -> Refund:
                                        reference=refund.reference, refunded_at=timezone.now(), reason=reason,
                                        corrects=refund, recorded_by=user_or_none(actor))
     record("correct_refund", correction, actor=actor, after=snapshot(correction))
+    publish_on_commit("finance.refund", {"order_id": refund.order_id, "refund_id": correction.pk})
     return correction
 
 

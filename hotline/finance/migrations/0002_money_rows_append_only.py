@@ -21,7 +21,7 @@ $$ LANGUAGE plpgsql;
 def add_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
+        schema_editor.execute(PG_FUNCTION, params=None)  # its % signs are PL/pgSQL's, not parameters
         for table in TABLES:
             schema_editor.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                                   f"FOR EACH ROW EXECUTE FUNCTION finance_refuse_change()")
