@@ -300,6 +300,7 @@ class FreightMatch:
     outcome: str
     parcel: FreightParcel | None
     computed: Decimal | None
+    legs: frozenset[str] = frozenset()  # the legs this line bills for the first time
 
     @property
     def difference(self) -> Decimal:
@@ -348,23 +349,16 @@ def compare_freight(lines: Iterable[FreightLine], parcels: dict[str, FreightParc
             else:
                 computed = parcel.amount(new)
                 outcome = FreightOutcome.AGREES if computed == line.billed else FreightOutcome.DIFFERS
-                match = FreightMatch(line, outcome, parcel, computed)
+                match = FreightMatch(line, outcome, parcel, computed, frozenset(new))
         report.matches.append(match)
         report.billed_total += line.billed
         report.computed_total += match.computed or ZERO
     return report
 
 
-def legs_billed(computed: Decimal | None, parcel: FreightParcel) -> frozenset[str]:
-    """The legs an earlier bill's line billed, read back from what Hotline computed for it (the line keeps
-    no kind): the whole of a parcel that came back, its return leg alone, else its outbound leg."""
-    if computed is None:
-        return frozenset()
-    if parcel.came_back and computed == parcel.freight + parcel.return_due:
-        return frozenset({FORWARD, RETURN})
-    if parcel.came_back and computed == parcel.return_due and computed != parcel.freight:
-        return frozenset({RETURN})
-    return frozenset({FORWARD})
+def stored_legs(legs: frozenset[str]) -> str:
+    """A line's new legs as its `legs` column holds them."""
+    return ",".join(sorted(legs))
 
 
 # ---------------------------------------------------------------- the database side
@@ -402,10 +396,9 @@ def load_parcels(lines: Iterable[FreightLine], courier: Courier) -> tuple[dict[s
     by_id = {parcel.shipment_id: parcel for parcel in parcels.values() if parcel.courier_id == courier.pk}
     earlier: dict[int, frozenset[str]] = {}
     for chunk in _chunks(sorted(by_id)):
-        for shipment_id, computed in FreightBillLine.objects.filter(
-                bill__courier=courier, shipment_id__in=chunk,
-                outcome__in=[FreightOutcome.AGREES, FreightOutcome.DIFFERS]).values_list("shipment_id", "computed"):
-            earlier[shipment_id] = earlier.get(shipment_id, frozenset()) | legs_billed(computed, by_id[shipment_id])
+        for shipment_id, legs in FreightBillLine.objects.filter(
+                bill__courier=courier, shipment_id__in=chunk).exclude(legs="").values_list("shipment_id", "legs"):
+            earlier[shipment_id] = earlier.get(shipment_id, frozenset()) | frozenset(legs.split(","))
     return parcels, earlier
 
 

@@ -333,6 +333,9 @@ class FreightBillLine(MoneyRow):
     billed = models.DecimalField(_("billed"), **MONEY)  # type: ignore[arg-type]
     computed = models.DecimalField(_("computed by Hotline"), **MONEY, null=True, blank=True)  # type: ignore[arg-type]
     outcome = models.CharField(_("outcome"), max_length=10, choices=FreightOutcome.choices)
+    # the legs this line billed for the first time ("forward", "return", "forward,return"): a later bill
+    # billing them again is a duplicate
+    legs = models.CharField(_("legs billed"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("freight bill line")

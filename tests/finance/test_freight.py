@@ -31,9 +31,9 @@ from hotline.finance.freight import (
     FreightParcel,
     check_freight_bill,
     compare_freight,
-    legs_billed,
     read_freight_file,
     return_due,
+    stored_legs,
 )
 from hotline.finance.models import CourierColumns, FreightBill, FreightBillLine, OpenItem
 from hotline.logistics.actions.returns import ReturnedGoods, do_receive_return
@@ -101,13 +101,11 @@ def test_legs_billed_by_an_earlier_bill_are_duplicates_and_a_partly_new_line_is_
     assert outcomes(report) == [(2, DUPLICATE, D("0.00"), D("-21.00")), (3, DIFFERS, D("10.50"), D("-21.00"))]
 
 
-def test_legs_billed_are_read_back_from_what_hotline_computed() -> None:
-    back, out = PARCELS["EA2"], PARCELS["EA1"]
-    assert legs_billed(D("31.50"), back) == {FORWARD, RETURN}
-    assert legs_billed(D("10.50"), back) == {RETURN}
-    assert legs_billed(D("21.00"), back) == {FORWARD}
-    assert legs_billed(D("21.00"), out) == {FORWARD}
-    assert legs_billed(None, out) == frozenset()
+def test_a_line_names_the_legs_it_billed_for_the_first_time() -> None:
+    # EA2 came back: a whole-parcel line bills both legs; billed again, it bills none new
+    report = compare_freight([line(2, "EA2", "31.50"), line(3, "EA2", "31.50"), line(4, "EA1", "21.00", RETURN)],
+                             PARCELS, {}, 1)
+    assert [stored_legs(m.legs) for m in report.matches] == ["forward,return", "", "return"]
 
 
 def test_return_due_is_the_recorded_return_freight_else_the_couriers_rule_while_on_the_way_back() -> None:

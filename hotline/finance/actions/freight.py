@@ -22,6 +22,7 @@ from hotline.finance.freight import (
     FreightMatch,
     FreightReport,
     check_freight_bill,
+    stored_legs,
 )
 from hotline.finance.models import (
     CourierColumns,
@@ -71,8 +72,8 @@ def _detail(match: FreightMatch) -> str:
     return text[:300]
 
 
-LINE_COLUMNS = ("bill", "line", "tracking_number", "shipment", "billed", "computed", "outcome", "recorded_by",
-                "recorded_at")
+LINE_COLUMNS = ("bill", "line", "tracking_number", "shipment", "billed", "computed", "outcome", "legs",
+                "recorded_by", "recorded_at")
 ITEM_COLUMNS = ("courier", "kind", "freight_line", "shipment", "order", "tracking_number", "amount", "detail",
                 "status", "created_at", "resolution")
 
@@ -83,7 +84,7 @@ def _write_lines(bill: FreightBill, report: FreightReport, actor: Any,
     building model instances); returns each line's id by its line number, one per row of the file."""
     by, now = getattr(user_or_none(actor), "pk", None), timezone.now()
     rows = [(bill.pk, m.line.line, m.line.tracking_number, m.parcel.shipment_id if m.parcel else None,
-             m.line.billed, m.computed, m.outcome, by, now) for m in report.matches]
+             m.line.billed, m.computed, m.outcome, stored_legs(m.legs), by, now) for m in report.matches]
     for start in range(0, len(rows), BATCH):
         _insert(FreightBillLine, LINE_COLUMNS, rows[start:start + BATCH])
         if progress:

@@ -75,6 +75,7 @@ class Migration(migrations.Migration):
                 ('billed', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='billed')),
                 ('computed', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='computed by Hotline')),
                 ('outcome', models.CharField(choices=[('agrees', 'Agrees'), ('differs', 'Differs'), ('unknown', 'Unknown tracking number'), ('duplicate', 'Billed twice')], max_length=10, verbose_name='outcome')),
+                ('legs', models.CharField(blank=True, max_length=16, verbose_name='legs billed')),
                 ('bill', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='finance.freightbill', verbose_name='bill')),
                 ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
                 ('shipment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='freight_lines', to='logistics.shipment', verbose_name='shipment')),
