@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.permissions import Perm
+from hotline.finance.actions.exports import do_record_export
 from hotline.finance.actions.open_items import do_reopen_open_item, do_resolve_open_item
 from hotline.finance.forms import OpenItemFilterForm, ReopenForm, ResolveForm, add_action_error
 from hotline.finance.models import OpenItem, OpenItemKind, OpenItemStatus
@@ -142,6 +143,8 @@ def export(request: HttpRequest, courier_id: int) -> HttpResponse:
     response = HttpResponse(courier_workbook(courier),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"open-items-{courier.code}-{timezone.localdate():%Y%m%d}.xlsx"
+    do_record_export("open_items", actor=request.user, rows=open_items({"courier": courier}).count(),
+                     detail={"courier": courier.code})
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

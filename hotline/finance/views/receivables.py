@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from hotline.accounts.permissions import Perm
+from hotline.finance.actions.exports import do_record_export
 from hotline.finance.receivables import (
     BUCKETS,
     EXPORT_LIMIT,
@@ -115,6 +116,9 @@ def export(request: HttpRequest) -> HttpResponse:
     rows = receivable_rows(data["courier"], data["bucket"] or None, data["as_of"])
     response = HttpResponse(receivables_workbook(summary, rows), content_type=XLSX)
     parts = ["receivables", summary.as_of.isoformat(), data["courier"] and data["courier"].code, data["bucket"]]
+    do_record_export("receivables", actor=request.user, rows=min(rows.count(), EXPORT_LIMIT),
+                     detail={"as_of": summary.as_of.isoformat(), "courier": data["courier"] and data["courier"].code,
+                             "bucket": data["bucket"] or ""})
     response["Content-Disposition"] = f'attachment; filename="{"-".join(p for p in parts if p)}.xlsx"'
     return response
 
