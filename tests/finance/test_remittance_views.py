@@ -4,6 +4,7 @@ courier; every screen as anonymous, without permission (agent, logistics), read-
 
 from __future__ import annotations
 
+import html
 import io
 from decimal import Decimal
 from typing import Any
@@ -264,6 +265,15 @@ def test_a_file_with_bad_lines_lists_them(fw: FinanceWorld, cashier: Client) -> 
     page = cashier.get(f"{URL}jobs/{Job.objects.get(kind=CHECK).pk}/").content.decode()
     assert "1 lines of the statement are wrong; nothing was imported." in page
     assert 'id="remittance-problems"' in page and 'id="remittance-columns"' not in page
+
+
+def test_a_total_that_does_not_add_up_is_refused_by_the_dry_run(fw: FinanceWorld, cashier: Client) -> None:
+    parcel = fw.delivered(fw.w.ems)
+    upload(cashier, fw, [f"{parcel.tracking_number},,796.00,11.94,784.06", "合计,,,,800.00"])
+    page = html.unescape(cashier.get(f"{URL}jobs/{Job.objects.get(kind=CHECK).pk}/").content.decode())
+    assert ("The statement's total ¥800.00 is not the sum of its lines' net amounts ¥784.06 (difference ¥15.94); "
+            "nothing was imported.") in page
+    assert 'value="apply"' not in page and RemittanceStatement.objects.count() == 0
 
 
 def test_the_differences_export_for_the_courier(fw: FinanceWorld, cashier: Client) -> None:
