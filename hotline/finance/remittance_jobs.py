@@ -46,7 +46,15 @@ def check_statement(ctx: JobContext) -> dict[str, Any]:
         return file_error(exc, ctx.file)
     except ValidationError as exc:
         return {"refusal": " ".join(exc.messages), "summary": " ".join(exc.messages)}
-    return report(result, applying=False)
+    return {**report(result, applying=False), "warning": _number_warning(result.number, file)}
+
+
+def _number_warning(number: str, file: StatementFile) -> str:
+    """A word when the number printed above the file's header is not the number the clerk typed."""
+    if not file.number or file.number.strip().upper() == number.strip().upper():
+        return ""
+    return str(_("The file says it is statement %(file_number)s, not %(number)s: check the statement number "
+                 "before applying.") % {"file_number": file.number, "number": number})
 
 
 @register(APPLY, label=gettext_lazy("Remittance statement: apply"), permission=Perm.RECONCILE, back_url=_back)

@@ -267,6 +267,17 @@ def test_a_file_with_bad_lines_lists_them(fw: FinanceWorld, cashier: Client) -> 
     assert 'id="remittance-problems"' in page and 'id="remittance-columns"' not in page
 
 
+def test_a_number_printed_in_the_file_that_is_not_the_one_typed_is_pointed_out(fw: FinanceWorld,
+                                                                                 cashier: Client) -> None:
+    parcel = fw.delivered(fw.w.ems)
+    rows = [f"{parcel.tracking_number},,796.00,11.94,784.06"]
+    upload(cashier, fw, rows, file=statement_file(rows, header=f"结算单号：EMS-2026-11-5\r\n{HEADER}"))
+    page = html.unescape(cashier.get(f"{URL}jobs/{Job.objects.get(kind=CHECK).pk}/").content.decode())
+    assert ("The file says it is statement EMS-2026-11-5, not EMS-2026-11-4: check the statement number before "
+            "applying.") in page
+    assert 'value="apply"' in page
+
+
 def test_a_total_that_does_not_add_up_is_refused_by_the_dry_run(fw: FinanceWorld, cashier: Client) -> None:
     parcel = fw.delivered(fw.w.ems)
     upload(cashier, fw, [f"{parcel.tracking_number},,796.00,11.94,784.06", "合计,,,,800.00"])
