@@ -6,9 +6,11 @@ The rules, in the order they are applied to a line:
 1. The parcel is found by its tracking number, else by its order number (a line may carry either).
    Not found, or found but carried by another courier → `unknown` (`other_parcel` says whose it is).
 2. The same parcel on an earlier line of this statement → `duplicate` (the first line is classified).
-3. Already remitted by an earlier statement, or its order already settled → `remitted`.
+3. Already remitted by an earlier statement (paid in full, or more), or its order already settled →
+   `remitted`. A delivered parcel an earlier statement paid short is not remitted: the courier may pay the
+   rest later (a top-up), and that line is matched against what is still due.
 4. Delivered feedback recorded (even if the goods came back later) → `matched` when the amount collected is
-   the COD due, `short` when less, `over` when more.
+   what is still due (the COD due less what was paid so far), `short` when less, `over` when more.
 5. Refused, returning or returned without ever being delivered → `refused` (the courier says it collected).
 6. Otherwise (shipped, on its way, lost) → `undelivered`: the delivered feedback is missing.
 
@@ -42,7 +44,8 @@ REFUSED_STATUSES = frozenset({ShipmentStatus.REFUSED.value, ShipmentStatus.RETUR
 @dataclass(frozen=True)
 class Parcel:
     """What matching needs of a shipment and its order. `delivered`: delivered feedback was recorded (the
-    shipment has a delivery time), whatever happened to the goods afterwards."""
+    shipment has a delivery time), whatever happened to the goods afterwards. `paid`: the COD payments
+    received for it so far (net of corrections); a later line is expected to pay `cod_due − paid`."""
 
     shipment_id: int
     order_id: int
@@ -53,6 +56,12 @@ class Parcel:
     order_status: str  # orders Status value
     cod_due: Decimal
     delivered: bool
+    paid: Decimal = ZERO
+
+    @property
+    def still_due(self) -> Decimal:
+        """What a statement line is expected to pay for it: the COD due less what was paid so far."""
+        return self.cod_due - self.paid
 
 
 @dataclass(frozen=True)
@@ -70,9 +79,10 @@ class FeeRule:
 @dataclass(slots=True)
 class LineMatch:
     """What matching made of one statement line. `parcel` is set when the line names one of this courier's
-    parcels (then `expected` is its COD due and `expected_fee` the fee by the rule); `other_parcel` when it
-    names another courier's. `difference` = collected − expected (0 without a parcel); `duplicate_of` is the
-    line that first named the same parcel."""
+    parcels (then `expected` is what was still due for it, its COD due less what was paid — its COD due
+    when remitted — and `expected_fee` the fee by the rule); `other_parcel` when it names another
+    courier's. `difference` = collected − expected (0 without a parcel); `duplicate_of` is the line that
+    first named the same parcel."""
 
     line: StatementLine
     outcome: str  # LineOutcome value
@@ -135,7 +145,7 @@ def match_statement(lines: Iterable[StatementLine], parcels: Mapping[str, Parcel
                     bank_total: Decimal | None = None) -> MatchReport:
     """Match every line (see the module's docstring for the rules). `parcels` is keyed by normalised
     tracking number, `by_order_number` by order number (parcels of any courier); `remitted` holds the
-    shipment ids already remitted or settled."""
+    shipment ids already remitted (paid in full) or settled."""
     seen: dict[int, int] = {}  # shipment id -> the line that first named it
     owners: Counter[int] = Counter()  # courier id -> lines naming one of its parcels
     fees: dict[Decimal, Decimal] = {}  # amount collected -> fee by the rule (amounts repeat a lot)
@@ -162,8 +172,9 @@ def match_statement(lines: Iterable[StatementLine], parcels: Mapping[str, Parcel
             seen[parcel.shipment_id] = line.line
         outcome = DUPLICATE if duplicate_of is not None else _outcome(line, parcel, remitted)
         fee_ok = line.fee == expected_fee or outcome in (DUPLICATE, REMITTED)
-        matches.append(LineMatch(line, outcome, parcel, parcel.cod_due, expected_fee, line.collected - parcel.cod_due,
-                                 fee_ok, duplicate_of=duplicate_of))
+        due = parcel.cod_due if outcome == REMITTED else parcel.still_due  # remitted: the line is wrong as a whole
+        matches.append(LineMatch(line, outcome, parcel, due, expected_fee, line.collected - due, fee_ok,
+                                 duplicate_of=duplicate_of))
     return MatchReport(
         courier_id=courier_id, matches=matches, collected_total=collected_total, fee_total=fee_total,
         net_total=net_total, stated_total=stated_total, bank_total=bank_total,
@@ -177,9 +188,10 @@ def _outcome(line: StatementLine, parcel: Parcel, remitted: set[int] | frozenset
     if parcel.shipment_id in remitted:
         return REMITTED
     if parcel.delivered:
-        if line.collected == parcel.cod_due:
+        due = parcel.still_due
+        if line.collected == due:
             return MATCHED
-        return SHORT if line.collected < parcel.cod_due else OVER
+        return SHORT if line.collected < due else OVER
     if parcel.status in REFUSED_STATUSES:
         return REFUSED
     return UNDELIVERED

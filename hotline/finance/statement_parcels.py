@@ -1,20 +1,26 @@
 """The database side of matching a remittance statement: the parcels its lines name (of any courier, so that
-another courier's parcel is recognised as such), and which of them were remitted or settled before.
+another courier's parcel is recognised as such), what was paid for each so far, and which of them were
+remitted or settled before.
 
 A few queries whatever the statement's size: one per 5,000 tracking numbers, one per 5,000 order numbers of
-the lines not found by tracking number, one per 5,000 orders for the remittance payments (SQLite allows
-32,766 parameters in a query; 5,000 keeps every query small on both databases).
+the lines not found by tracking number, one per 5,000 orders for the COD payments (SQLite allows 32,766
+parameters in a query; 5,000 keeps every query small on both databases).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
+from django.db.models import Sum
+
 from hotline.finance.matching import FeeRule, Parcel
-from hotline.finance.models import Payment
+from hotline.finance.models import Payment, PayMethod
 from hotline.finance.statement_file import StatementLine
+from hotline.lib.money import CENT, ZERO
 from hotline.logistics.models import Courier, Shipment, ShipmentStatus
 from hotline.orders.models import Status
 
@@ -39,9 +45,9 @@ def fee_rule(courier: Courier) -> FeeRule:
 
 def load_parcels(lines: Sequence[StatementLine], courier: Courier | None = None) -> tuple[
         dict[str, Parcel], dict[str, Parcel], set[int]]:
-    """(parcels by tracking number, parcels by order number, shipment ids already remitted) for the lines.
-    `courier` is not a filter: parcels of every courier are loaded. By order number only for the lines that
-    have no tracking number or one that is not ours."""
+    """(parcels by tracking number, parcels by order number, shipment ids already remitted) for the lines,
+    each parcel with what was paid for it so far. `courier` is not a filter: parcels of every courier are
+    loaded. By order number only for the lines that have no tracking number or one that is not ours."""
     by_tracking: dict[str, Parcel] = {}
     wanted = {normal_tracking(line.tracking_number) for line in lines if line.tracking_number}
     for chunk in _chunks(wanted):
@@ -57,6 +63,10 @@ def load_parcels(lines: Sequence[StatementLine], courier: Courier | None = None)
             known = by_order.get(parcel.order_number)
             if known is None or known.status in _DEAD or parcel.status not in _DEAD:
                 by_order[parcel.order_number] = parcel
+    paid = _cod_paid({parcel.order_id for parcel in [*by_tracking.values(), *by_order.values()]})
+    if paid:
+        by_tracking = {key: _with_paid(parcel, paid) for key, parcel in by_tracking.items()}
+        by_order = {key: _with_paid(parcel, paid) for key, parcel in by_order.items()}
     return by_tracking, by_order, _remitted([*by_tracking.values(), *by_order.values()])
 
 
@@ -67,14 +77,27 @@ def _parcel(row: tuple[Any, ...]) -> Parcel:
                   delivered=delivered_at is not None)
 
 
+def _cod_paid(order_ids: set[int]) -> dict[int, Decimal]:
+    """{order id: COD payments so far, net of corrections} for the orders that have any."""
+    paid: dict[int, Decimal] = {}
+    for chunk in _chunks(order_ids):
+        rows = (Payment.objects.filter(order_id__in=chunk, method=PayMethod.COD).values("order_id")
+                .annotate(total=Sum("amount")).order_by().values_list("order_id", "total"))
+        paid.update((order_id, Decimal(total).quantize(CENT)) for order_id, total in rows)  # SQLite drops places
+    return paid
+
+
+def _with_paid(parcel: Parcel, paid: dict[int, Decimal]) -> Parcel:
+    amount = paid.get(parcel.order_id, ZERO)
+    return dataclasses.replace(parcel, paid=amount) if amount else parcel
+
+
 def _remitted(parcels: list[Parcel]) -> set[int]:
-    """The parcels whose order is settled, or has a COD payment from a statement line not since corrected."""
-    remitted = {parcel.shipment_id for parcel in parcels if parcel.order_status == Status.SETTLED}
-    paid: set[int] = set()
-    for chunk in _chunks({parcel.order_id for parcel in parcels if parcel.shipment_id not in remitted}):
-        paid.update(Payment.objects.filter(order_id__in=chunk, remittance_line__isnull=False,
-                                           correction__isnull=True).values_list("order_id", flat=True))
-    return remitted | {parcel.shipment_id for parcel in parcels if parcel.order_id in paid}
+    """The parcels whose order is settled, or whose COD payments so far pay it: in full, or at all when
+    Hotline has no delivery for it. A delivered parcel paid short is not remitted: a later statement may
+    pay the rest."""
+    return {parcel.shipment_id for parcel in parcels if parcel.order_status == Status.SETTLED or (
+        parcel.paid > 0 and (parcel.paid >= parcel.cod_due or not parcel.delivered))}
 
 
 def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:

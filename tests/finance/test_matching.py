@@ -17,11 +17,11 @@ _ids = itertools.count(1)
 
 
 def parcel(tracking: str = "", *, courier: int = EMS, status: str = "delivered", cod_due: str = "796.00",
-           order_status: str = "delivered", delivered: bool | None = None) -> Parcel:
+           order_status: str = "delivered", delivered: bool | None = None, paid: str = "0.00") -> Parcel:
     pk = next(_ids)
     return Parcel(shipment_id=pk, order_id=1000 + pk, order_number=f"HL20261201-{pk:06d}", tracking_number=tracking,
                   courier_id=courier, status=status, order_status=order_status, cod_due=D(cod_due),
-                  delivered=status == "delivered" if delivered is None else delivered)
+                  delivered=status == "delivered" if delivered is None else delivered, paid=D(paid))
 
 
 def line(number: int, tracking: str, collected: str, fee: str | None = None, order: str = "") -> StatementLine:
@@ -106,6 +106,26 @@ def test_the_first_line_of_a_parcel_is_classified_and_later_ones_are_duplicates_
     # then
     assert [(m.outcome, m.duplicate_of) for m in report.matches] == [
         ("short", None), ("duplicate", 2), ("duplicate", 2)]
+
+
+def test_a_top_up_is_matched_short_or_over_against_what_is_still_due():
+    # given three ¥796.00 parcels an earlier statement paid ¥700.00 of (¥96.00 still due)
+    exact, short, over = (parcel(f"EA{n}", paid="700.00") for n in (1, 2, 3))
+    # when a later statement pays the rest, less, and more, and names the first again
+    report = match([line(2, "EA1", "96.00"), line(3, "EA2", "90.00"), line(4, "EA3", "100.00"),
+                    line(5, "EA1", "96.00")], [exact, short, over])
+    # then
+    assert [summary(m) for m in report.matches] == [
+        (2, "matched", exact.shipment_id, D("96.00"), D("0.00"), True),
+        (3, "short", short.shipment_id, D("96.00"), D("-6.00"), True),
+        (4, "over", over.shipment_id, D("96.00"), D("4.00"), True),
+        (5, "duplicate", exact.shipment_id, D("96.00"), D("0.00"), True)]
+
+
+def test_a_parcel_paid_in_full_is_remitted_and_its_line_set_against_its_cod_due():
+    p = parcel("EA1", paid="796.00")
+    report = match([line(2, "EA1", "796.00")], [p], remitted={p.shipment_id})
+    assert [summary(m) for m in report.matches] == [(2, "remitted", p.shipment_id, D("796.00"), D("0.00"), True)]
 
 
 def test_a_remitted_parcel_named_twice_is_remitted_then_duplicate():

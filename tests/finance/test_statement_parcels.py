@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from hotline.finance.actions.payments import do_correct_payment, do_record_payment
+from hotline.finance.actions.payments import do_record_payment
 from hotline.finance.matching import FeeRule, Parcel, match_statement
 from hotline.finance.models import Payment, RemittanceLine, RemittanceStatement
 from hotline.finance.statement_file import StatementLine
@@ -37,42 +37,53 @@ def remitted_before(fw: FinanceWorld, shipment: Shipment, amount: str) -> Paymen
                                   remittance_line=remittance, recorded_by=fw.finance)
 
 
-def as_parcel(shipment: Shipment) -> Parcel:
+def as_parcel(shipment: Shipment, paid: str = "0.00") -> Parcel:
     shipment = Shipment.objects.select_related("order").get(pk=shipment.pk)
     return Parcel(shipment_id=shipment.pk, order_id=shipment.order_id, order_number=shipment.order.number,
                   tracking_number=shipment.tracking_number or "", courier_id=shipment.courier_id,
                   status=shipment.status, order_status=shipment.order.status, cod_due=shipment.cod_due,
-                  delivered=shipment.delivered_at is not None)
+                  delivered=shipment.delivered_at is not None, paid=D(paid))
+
+
+def corrected(fw: FinanceWorld, payment: Payment) -> Payment:
+    """The opposite row that cancels a payment (as a correction is written)."""
+    return Payment.objects.create(order=payment.order, method=payment.method, amount=-payment.amount,
+                                  received_at=T0, corrects=payment, note="wrong parcel", recorded_by=fw.finance)
 
 
 def test_parcels_of_every_courier_by_tracking_and_by_order_number_and_which_were_remitted(
         django_assert_num_queries):
-    # given EMS parcels delivered, refused, shipped, settled by transfer, part-remitted, remitted then corrected,
-    # and a ZTO parcel
+    # given EMS parcels delivered, refused, shipped, settled by transfer, remitted in full, part-remitted
+    # (a top-up may come), remitted then corrected, and a ZTO parcel
     fw = build_finance_world()
     ems, zto = fw.w.ems, fw.w.zto
     delivered, refused, shipped = fw.delivered(ems), fw.refused(ems), fw.shipped(ems)
     by_order = fw.delivered(ems)
     settled = fw.delivered(ems)
     do_record_payment(settled.order, method="transfer", amount="796.00", actor=fw.finance)
+    full = fw.delivered(ems)
+    remitted_before(fw, full, "796.00")
     part_remitted = fw.delivered(ems)
     remitted_before(fw, part_remitted, "700.00")
-    corrected = fw.delivered(ems)
-    do_correct_payment(remitted_before(fw, corrected, "700.00"), reason="wrong parcel", actor=fw.finance)
+    undone = fw.delivered(ems)
+    corrected(fw, remitted_before(fw, undone, "700.00"))
     other = fw.delivered(zto)
     lines = [line(2, delivered.tracking_number.lower()), line(3, f" {refused.tracking_number} "),
              line(4, shipped.tracking_number, order="HL-NOT-LOOKED-UP"), line(5, "", order=by_order.order.number),
              line(6, settled.tracking_number), line(7, part_remitted.tracking_number),
-             line(8, corrected.tracking_number), line(9, other.tracking_number),
-             line(10, "XX404404404", order="HL20990101-000001")]
+             line(8, undone.tracking_number), line(9, other.tracking_number),
+             line(10, "XX404404404", order="HL20990101-000001"), line(11, full.tracking_number)]
     # when
-    with django_assert_num_queries(3):  # by tracking number, by order number, remittance payments
+    with django_assert_num_queries(3):  # by tracking number, by order number, COD payments
         by_tracking, orders, remitted = load_parcels(lines, ems)
-    # then
-    found = [delivered, refused, shipped, settled, part_remitted, corrected, other]
-    assert by_tracking == {s.tracking_number: as_parcel(s) for s in found}
+    # then each parcel has its COD payments so far (net of corrections; a transfer is not COD)
+    found = [delivered, refused, shipped, settled, undone, other]
+    assert by_tracking == {**{s.tracking_number: as_parcel(s) for s in found},
+                           part_remitted.tracking_number: as_parcel(part_remitted, "700.00"),
+                           full.tracking_number: as_parcel(full, "796.00")}
     assert orders == {by_order.order.number: as_parcel(by_order)}
-    assert remitted == {settled.pk, part_remitted.pk}
+    # and the settled and the fully paid are remitted; the part-paid one is not: its rest may come later
+    assert remitted == {settled.pk, full.pk}
     assert (by_tracking[delivered.tracking_number].delivered, by_tracking[delivered.tracking_number].cod_due,
             by_tracking[refused.tracking_number].status, by_tracking[refused.tracking_number].order_status,
             by_tracking[settled.tracking_number].order_status, by_tracking[other.tracking_number].courier_id) == (
@@ -154,3 +165,23 @@ def test_a_statement_matched_against_the_database():
     assert report.matches[6].other_parcel == as_parcel(other)
     assert (report.net_total, report.bank_difference, report.wrong_courier_id) == (
         D("7050.63"), D("-0.63"), None)  # 8 × (796 − 11.94) + (790 − 11.85)
+
+
+def test_a_top_up_is_matched_against_what_is_still_due():
+    # given three EMS parcels of ¥796.00 an earlier statement paid ¥700.00 of each
+    fw = build_finance_world()
+    ems = fw.w.ems
+    exact, still_short, over = fw.delivered(ems), fw.delivered(ems), fw.delivered(ems)
+    for shipment in (exact, still_short, over):
+        remitted_before(fw, shipment, "700.00")
+    lines = [line(2, exact.tracking_number, "96.00", fee="5.00"),
+             line(3, still_short.tracking_number, "90.00", fee="5.00"),
+             line(4, over.tracking_number, "100.00", fee="5.00")]
+    # when a later statement pays the rest
+    by_tracking, orders, remitted = load_parcels(lines, ems)
+    report = match_statement(lines, by_tracking, orders, remitted, ems.pk, fee_rule(ems))
+    # then each line is set against the ¥96.00 still due (the fee is the ¥5.00 minimum on what it collected)
+    assert remitted == set()
+    assert [(m.outcome, m.expected, m.difference, m.fee_ok) for m in report.matches] == [
+        ("matched", D("96.00"), D("0.00"), True), ("short", D("96.00"), D("-6.00"), True),
+        ("over", D("96.00"), D("4.00"), True)]
