@@ -318,3 +318,78 @@ def test_columns_need_the_permission(fw: FinanceWorld) -> None:
     with pytest.raises(PermissionDenied):
         do_save_statement_columns(fw.w.ems, {"tracking_number": "单号", "collected": "代收"}, actor=fw.manager)
     assert CourierColumns.objects.count() == 0
+
+
+# ---------------------------------------------------------------- top-ups: a shortfall paid on a later statement
+
+
+def short_then(fw: FinanceWorld, collected: str, fee: str = "5.00") -> tuple[Shipment, OpenItem, Any]:
+    """A ¥796.00 parcel statement EMS-2026-11-4 paid ¥700.00 of (a ¥96.00 short item), then statement
+    EMS-2026-12-1 paying `collected` for it."""
+    parcel = fw.delivered(fw.w.ems)
+    first = apply(fw, [line(1, parcel, "700.00", "10.50")])
+    short = OpenItem.objects.get(statement=first.statement)
+    assert (short.kind, short.amount, short.status) == ("short", D("96.00"), "open")
+    return parcel, short, apply(fw, [line(1, parcel, collected, fee)], number="EMS-2026-12-1")
+
+
+def test_a_top_up_of_the_rest_is_matched_settles_the_order_and_resolves_the_short_item(fw: FinanceWorld) -> None:
+    # given a parcel paid ¥96.00 short on one statement, when the next pays the ¥96.00
+    parcel, short, top_up = short_then(fw, "96.00")
+    statement = top_up.statement
+    # then the line is matched against what was still due, and paid
+    assert list(statement.lines.values_list("outcome", "expected", "expected_fee")) == [
+        ("matched", D("96.00"), D("5.00"))]
+    assert sorted(Payment.objects.filter(order_id=parcel.order_id).values_list("amount", flat=True)) == [
+        D("96.00"), D("700.00")]
+    # the order, paid in full by the two payments, is settled at its total on this statement
+    order = Order.objects.get(pk=parcel.order_id)
+    assert (order.status, order.settled_amount, order.settled_at) == (
+        Status.SETTLED, D("796.00"), statement.applied_at)
+    assert list(SettlementEntry.objects.filter(order=order).values_list("kind", "amount", "statement")) == [
+        ("settle", D("796.00"), statement.pk)]
+    # the first statement's short item is resolved, naming this statement; no new open item
+    short.refresh_from_db()
+    assert (short.status, short.resolution, short.resolved_at, short.resolved_by) == (
+        "resolved", "Paid in full by remittance statement EMS-2026-12-1.", statement.applied_at, fw.finance)
+    assert (top_up.resolved, top_up.open_items, statement.open_items.count()) == (1, 0, 0)
+    # audited as the apply
+    audit = AuditEntry.objects.get(action="apply_remittance", object_id=str(statement.pk))
+    assert audit.after["open_items_resolved"] == [short.pk]
+
+
+def test_a_top_up_still_short_is_an_open_item_for_the_new_remainder(fw: FinanceWorld) -> None:
+    # given a parcel paid ¥96.00 short, when the next statement pays ¥90.00 of it
+    parcel, short, top_up = short_then(fw, "90.00")
+    statement = top_up.statement
+    # then the line is short by ¥6.00, paid, and the order still delivered (¥790.00 of ¥796.00)
+    assert list(statement.lines.values_list("outcome", "expected")) == [("short", D("96.00"))]
+    assert list(statement.open_items.values_list("kind", "amount", "status")) == [("short", D("6.00"), "open")]
+    assert Order.objects.get(pk=parcel.order_id).status == Status.DELIVERED
+    # the first item gives way to the new one: the courier owes ¥6.00, not ¥96.00 + ¥6.00
+    short.refresh_from_db()
+    assert (short.status, short.resolution) == ("resolved", "Partly paid by remittance statement EMS-2026-12-1; "
+                                                "what is still due is an open item of that statement.")
+    assert OpenItem.objects.filter(status="open").values_list("amount", flat=True).get() == D("6.00")
+
+
+def test_a_top_up_over_the_rest_is_an_over_item_and_settles(fw: FinanceWorld) -> None:
+    # given a parcel paid ¥96.00 short, when the next statement pays ¥100.00 for it
+    parcel, short, top_up = short_then(fw, "100.00")
+    statement = top_up.statement
+    # then the line is over by ¥4.00 (we owe it back), the order is settled, the first item resolved
+    assert list(statement.lines.values_list("outcome", "expected")) == [("over", D("96.00"))]
+    assert list(statement.open_items.values_list("kind", "amount", "status")) == [("over", D("-4.00"), "open")]
+    assert Order.objects.get(pk=parcel.order_id).status == Status.SETTLED
+    short.refresh_from_db()
+    assert short.status == "resolved"
+
+
+def test_a_parcel_paid_in_full_is_remitted_on_a_later_statement(fw: FinanceWorld) -> None:
+    # given a parcel paid and settled by one statement, when the next names it again
+    parcel = fw.delivered(fw.w.ems)
+    apply(fw, [line(1, parcel, "796.00", "11.94")])
+    again = apply(fw, [line(1, parcel, "96.00", "5.00")], number="EMS-2026-12-1")
+    # then the line is "remitted": money we owe back, no payment
+    assert list(again.statement.open_items.values_list("kind", "amount")) == [("remitted", D("-96.00"))]
+    assert Payment.objects.filter(order_id=parcel.order_id).count() == 1
