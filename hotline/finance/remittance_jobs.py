@@ -117,7 +117,7 @@ def report(result: RemittanceResult, *, applying: bool) -> dict[str, Any]:
     differences = r.differences()
     figures = {"lines": len(r.matches), "differences": len(differences), "payments": result.payments,
                "settled": result.settled, "open_items": result.open_items, "deliveries": result.deliveries,
-               "number": result.number}
+               "resolved": result.resolved, "number": result.number}
     if result.refusal:
         summary = result.refusal
     elif not applying:

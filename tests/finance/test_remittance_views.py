@@ -135,7 +135,7 @@ def test_upload_dry_run_apply_list_detail(fw: FinanceWorld, cashier: Client) -> 
     page = cashier.get(response["Location"]).content.decode()
     assert "Statement EMS-2026-11-4, 3 lines: 2 to look at." in page
     assert "<th>Matched</th><td class=\"num\">1</td>" in page and "<th>Short-paid</th><td class=\"num\">1</td>" in page
-    assert "¥1686.00" in page and "¥28.79" in page and "¥1657.21" in page
+    assert "¥1,686.00" in page and "¥28.79" in page and "¥1,657.21" in page
     assert "EA999999999CN" in page and parcels[1].tracking_number in page and 'value="apply"' in page
     assert 'value="accept"' not in page  # nothing undelivered
     assert RemittanceStatement.objects.count() == 0 and Payment.objects.count() == 0
@@ -304,3 +304,51 @@ def test_the_differences_export_for_the_courier(fw: FinanceWorld, cashier: Clien
         [None, None, None, "Bank receipt differs from the statement", None, None, None, None, 7.21],
         ["Total", None, None, None, None, None, None, None, -86.79],
     ]
+
+
+# ---------------------------------------------------------------- money as shown, the counts table, top-ups
+
+
+def test_amounts_are_shown_as_money_and_the_counts_table_has_its_own_style(fw: FinanceWorld,
+                                                                            cashier: Client) -> None:
+    # given the dry run of a statement with a matched line, a short one and an unknown parcel
+    _parcels, rows = three_lines(fw)
+    upload(cashier, fw, rows)
+    check = Job.objects.get(kind=CHECK)
+    # when the clerk reads it
+    page = cashier.get(f"{URL}jobs/{check.pk}/").content.decode()
+    # then amounts have the yuan sign and thousands, a shortfall a true minus sign, and the counts a narrow table
+    assert '<td class="money">¥796.00</td><td class="money">¥790.00</td><td class="money">−¥6.00</td>' in page
+    assert '<td class="money">—</td><td class="money">¥100.00</td>' in page  # the unknown parcel: nothing due
+    assert "<b>¥1,686.00</b>" in page and "<b>—</b>" in page  # collected; no bank receipt given
+    assert 'class="job-counts remittance-counts grid compact"' in page
+    assert 'href="/static/finance/remittance.css"' in page and "style=" not in page
+    # and the statement's page after the apply likewise
+    cashier.post(f"{URL}jobs/{check.pk}/apply/", {"mode": "apply"})
+    statement = RemittanceStatement.objects.get()
+    detail = cashier.get(f"{URL}{statement.pk}/?show=all").content.decode()
+    assert 'href="/static/finance/remittance.css"' in detail and 'remittance-counts' in detail
+    assert "<b>¥1,686.00</b>" in detail and '<td class="money">¥784.06</td>' in detail
+    assert '<td class="money">¥1,686.00</td>' in cashier.get(URL).content.decode()
+
+
+def test_a_top_up_on_a_later_statement_is_matched_and_pays_the_earlier_open_item(fw: FinanceWorld,
+                                                                                   cashier: Client) -> None:
+    # given a parcel a first statement paid ¥6.00 short
+    parcels, rows = three_lines(fw)
+    upload(cashier, fw, rows)
+    cashier.post(f"{URL}jobs/{Job.objects.get(kind=CHECK).pk}/apply/", {"mode": "apply"})
+    # when the next statement pays the ¥6.00 (the fee: the ¥5.00 minimum)
+    upload(cashier, fw, [f"{parcels[1].tracking_number},,6.00,5.00,1.00"], number="EMS-2026-12-1")
+    check = Job.objects.filter(kind=CHECK).order_by("pk").last()
+    assert check is not None
+    page = cashier.get(f"{URL}jobs/{check.pk}/").content.decode()
+    # then the dry run has nothing to look at; the apply settles the order and pays the earlier short item
+    assert "Statement EMS-2026-12-1, 1 lines: 0 to look at." in page
+    applied = cashier.post(f"{URL}jobs/{check.pk}/apply/", {"mode": "apply"})
+    page = cashier.get(applied["Location"]).content.decode()
+    assert "Statement EMS-2026-12-1 applied: 1 payments, 1 orders settled, 0 open items." in page
+    assert "<th>Earlier open items paid</th><td class=\"num\">1</td>" in page
+    assert Order.objects.get(pk=parcels[1].order_id).status == Status.SETTLED
+    assert sorted(OpenItem.objects.values_list("kind", "amount", "status")) == [
+        ("short", Decimal("6.00"), "resolved"), ("unknown", Decimal("-100.00"), "open")]
