@@ -480,8 +480,8 @@ def _resolve_topped_up(statement: RemittanceStatement, written: list[_Written], 
     for outcome, ids in by_outcome.items():
         note = notes[LineOutcome(outcome)] % {"number": statement.number}
         for batch in _batches(ids, CHUNK):
-            OpenItem.objects.filter(pk__in=batch).update(status=OpenItemStatus.RESOLVED, resolution=note[:300],
-                                                         resolved_at=now, resolved_by=user)
+            OpenItem.objects.filter(pk__in=batch, status=OpenItemStatus.OPEN).update(
+                status=OpenItemStatus.RESOLVED, resolution=note[:300], resolved_at=now, resolved_by=user)
     return sorted(pk for ids in by_outcome.values() for pk in ids)
 
 
