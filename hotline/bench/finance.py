@@ -58,6 +58,7 @@ from hotline.demo.loader import pending_migrations
 from hotline.finance.models import LineOutcome
 from hotline.lib.money import ZERO, yuan
 from hotline.logistics.models import Courier, Shipment, ShipmentStatus
+from hotline.orders.models import Status
 
 SECTION = "finance"
 DATABASE_NAME = "hotline_bench_finance"
@@ -91,7 +92,9 @@ def _parcels(courier: Courier, status: str, needed: int, remitted: bool = False)
     """(tracking, order number, COD due) of `needed` of the courier's parcels in `status` outside the statement's
     block; `remitted`: only parcels already on a statement."""
     rows = Shipment.objects.filter(courier=courier, status=status, cod_due__gt=0)
-    rows = rows.filter(remittance_lines__isnull=False) if remitted else rows.filter(remittance_lines__isnull=True)
+    # remitted: settled on a statement (a parcel remitted short is still owed the rest: a full line is "over")
+    rows = (rows.filter(order__status=Status.SETTLED, remittance_lines__isnull=False) if remitted
+            else rows.filter(remittance_lines__isnull=True))
     found = [(tracking or "", number, due) for tracking, number, due in
              rows.order_by("pk").values_list("tracking_number", "order__number", "cod_due")[:needed]]
     if len(found) < needed:
