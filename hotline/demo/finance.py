@@ -17,8 +17,11 @@ follows each order's story:
 - **Refunds**: a prepaid order refused, returned or cancelled after payment, and a settled order
   returned, is refunded a day or three after it came back, unless that is still to come.
 
-Rows are written in bulk with the times the story gives them (their `auto_now_add` fields set by hand).
-The daily closes are not stored here: closing a day is the finance clerk's act.
+- **Daily closes**: the finance clerk closed each of the seven days before the load (`do_close_day`),
+  so the close tab and the receivables trend have a week of stored figures.
+
+Rows are written in bulk with the times the story gives them (their `auto_now_add` fields set by hand);
+the closes go through the action, which computes each day's figures from those rows.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from hotline.accounts.models import User
+from hotline.finance.actions.close import do_close_day
+from hotline.finance.close import has_ended
 from hotline.finance.models import (
     LineOutcome,
     OpenItem,
@@ -303,11 +309,25 @@ def write(rows: MoneyRows, batch_size: int) -> dict[str, int]:
             "remittance_lines": sum(len(pairs) for pairs in rows.lines.values()), "open_items": len(rows.open_items)}
 
 
+CLOSED_DAYS = 7
+
+
 def create_finance(now: datetime.datetime, rng: random.Random, clerk: int, batch_size: int = 5000) -> dict[str, int]:
-    """The demo orders' payments, remittances, settlements, refunds and open items; the counts written."""
+    """The demo orders' payments, remittances, settlements, refunds and open items, and the last week's
+    daily closes; the counts written."""
     rows = FinancePlanner(rng, now, clerk).plan(stories())
     with _times_as_given():
-        return write(rows, batch_size)
+        counts = write(rows, batch_size)
+    counts["daily_closes"] = close_days(now, User.objects.get(pk=clerk))
+    return counts
+
+
+def close_days(now: datetime.datetime, clerk: User) -> int:
+    """The clerk's closes of the days before `now` (local dates), oldest first, as far as they have ended."""
+    today = timezone.localdate(now)
+    days = [today - datetime.timedelta(days=back) for back in range(CLOSED_DAYS, 0, -1)]
+    closed = [do_close_day(day, actor=clerk) for day in days if has_ended(day)]
+    return len(closed)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections import defaultdict
 from decimal import Decimal
@@ -13,6 +14,7 @@ from hotline.accounts.permissions import Role
 from hotline.demo.finance import FinancePlanner, stories
 from hotline.finance.balances import balances_for
 from hotline.finance.models import (
+    DailyClose,
     LineOutcome,
     OpenItem,
     OpenItemKind,
@@ -143,3 +145,12 @@ def test_the_money_is_the_same_for_the_same_seed(demo):
 
     written = sorted(Payment.objects.values_list("order_id", "method", "amount", "received_at"))
     assert planned() == planned() == written
+
+
+def test_the_finance_clerk_closed_the_last_seven_days(demo):
+    closes = list(DailyClose.objects.order_by("day"))
+
+    # NOW is 04:45 on 25 November in Shanghai: the seven days before it are closed, today is not
+    assert [close.day for close in closes] == [datetime.date(2026, 11, day) for day in range(18, 25)]
+    assert {close.recorded_by.role for close in closes} == {Role.FINANCE}
+    assert demo.counts["daily_closes"] == 7
