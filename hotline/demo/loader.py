@@ -45,7 +45,7 @@ from hotline.orders.models import Order, OrderLine, OrderNumberCounter, OrderSta
 from hotline.service.demo import load_demo_scripts
 
 # Bumped whenever the generator changes what a given seed produces, so benchmarks reload their data.
-DATASET_VERSION = 4
+DATASET_VERSION = 5
 LOAD_ACTION = "load_demo"
 MAX_CUSTOMERS = PhoneSpace(0).size
 # Checked before loading, so that the demo never mixes with real data.

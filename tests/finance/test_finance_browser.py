@@ -35,7 +35,7 @@ SHORT_BY = Decimal("10.00")
 
 def _money(amount: Decimal) -> str:
     """An amount as the receivables write it."""
-    return f"¥{amount:.2f}"
+    return f"¥{amount:,.2f}"
 
 
 def _world() -> dict[str, Any]:

@@ -110,7 +110,7 @@ def test_dry_run_report_then_import(fw: FinanceWorld, clerk: Client) -> None:
     page = clerk.get(response["Location"]).content.decode()
     assert ("3 lines: billed ¥54.00, Hotline computed ¥42.00, difference ¥-12.00; 2 lines do not agree."
             in page)
-    assert 'id="freight-apply"' in page and "EMS999999999" in page and "¥-4.00" in page
+    assert 'id="freight-apply"' in page and "EMS999999999" in page and "−¥4.00" in page
     assert FreightBill.objects.count() == 0
     # when imported
     applied = clerk.post(f"{URL}jobs/{check.pk}/apply/")
@@ -127,7 +127,7 @@ def test_dry_run_report_then_import(fw: FinanceWorld, clerk: Client) -> None:
     # and the bill's page lists it
     assert f'href="{URL}{bill.pk}/"' in clerk.get(URL).content.decode()
     detail = clerk.get(f"{URL}{bill.pk}/").content.decode()
-    assert "¥-12.00" in detail and "EMS999999999" in detail and str(a.tracking_number) not in detail
+    assert "−¥12.00" in detail and "EMS999999999" in detail and str(a.tracking_number) not in detail
     assert str(a.tracking_number) in clerk.get(f"{URL}{bill.pk}/?show=all").content.decode()
     # and importing the same dry run again changes nothing
     before = written()

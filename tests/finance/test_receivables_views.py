@@ -73,7 +73,7 @@ def test_the_tab_shows_each_courier_by_age_with_links_to_its_parcels_and_the_cha
     response = client.get(reverse("finance:receivables"))
     # then EMS owes ¥695.50 (0–7 days) + ¥796.00 (over 60), ZTO ¥796.00 (16–30): ¥2,287.50 in all
     page = response.content.decode()
-    assert '<b id="receivables-total">¥2287.50</b>' in page
+    assert '<b id="receivables-total">¥2,287.50</b>' in page
     figures = response.context["figures"]
     assert [(row.courier, [f.amount for f in row.buckets], row.total) for row in figures.rows] == [
         ("EMS", [D("695.50"), 0, 0, 0, D("796.00")], D("1491.50")),
