@@ -171,6 +171,17 @@ def _database_settings() -> dict[str, object]:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
             "transaction_mode": "IMMEDIATE",
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # JIT off for Hotline's connections: PostgreSQL compiles any query whose cost estimate passes
+        # jit_above_cost, on every call, and for the finance receivables over a million orders the compiling
+        # alone took ~800 ms of a ~1.6 s query (docs/benchmarks.md). Short OLTP queries gain nothing from it.
+        # Options given in DATABASE_URL (?options=-c …) are kept; one that sets jit itself wins.
+        given_options = config.get("OPTIONS")
+        options = dict(given_options) if isinstance(given_options, dict) else {}
+        given = str(options.get("options", ""))
+        if "jit" not in given:
+            options["options"] = f"{given} -c jit=off".strip()
+        config["OPTIONS"] = options
     return config
 
 
