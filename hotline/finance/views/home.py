@@ -1,4 +1,5 @@
-"""/finance/: the first tab the user may use (the receivables, for finance and managers)."""
+"""/finance/: the receivables for whoever may see them (finance and managers start there after sign-in);
+anyone else is sent to the first tab they may use."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from hotline.accounts.permissions import Perm
-from hotline.finance.views.common import tabs_for
+from hotline.finance.views import receivables
+from hotline.finance.views.common import TAB_PERMS, tabs_for
 
 
 @login_required
@@ -18,4 +20,6 @@ def index(request: HttpRequest) -> HttpResponse:
     tabs = tabs_for(request.user) if request.user.has_perm(Perm.VIEW_FINANCE) else []
     if not tabs:
         raise PermissionDenied()
+    if request.user.has_perm(TAB_PERMS["receivables"]):
+        return receivables.index(request)
     return HttpResponseRedirect(reverse(tabs[0]["url"]))
