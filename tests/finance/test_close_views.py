@@ -74,7 +74,7 @@ def test_a_manager_sees_the_day_but_cannot_close_it(fw: FinanceWorld, story: Sto
     client = client_for(fw.manager)
     page = client.get(f"{URL}?day={DAY}")
     assert page.status_code == 200
-    assert b"Orders taken" in page.content and "4,875.00".encode() in page.content
+    assert b"Orders taken" in page.content and b"4,875.00" in page.content
     assert f'action="{URL}{DAY}/close/"'.encode() not in page.content
     assert client.post(f"{URL}{DAY}/close/").status_code == 403
     assert DailyClose.objects.count() == 0
