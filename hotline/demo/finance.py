@@ -36,10 +36,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from hotline.accounts.models import User
 from hotline.finance.actions.close import do_close_day
+from hotline.finance.actions.remittance import UNEXPLAINED_DETAIL
 from hotline.finance.close import has_ended
 from hotline.finance.models import (
     LineOutcome,
@@ -246,7 +248,9 @@ class FinancePlanner:
         self.rows.lines[key].append((line, self._payment(story, PayMethod.COD, collected, at)))
         self.rows.open_items.append((OpenItem(
             courier_id=parcel["courier_id"], kind=OpenItemKind.SHORT, shipment_id=parcel["id"], order_id=story.id,
-            tracking_number=line.tracking_number, amount=SHORT_BY, detail="少付 ¥10.00", created_at=at),
+            tracking_number=line.tracking_number, amount=SHORT_BY, created_at=at,
+            detail=_in_chinese(lambda: gettext("Collected ¥%(collected)s of the ¥%(due)s due.") % {
+                "collected": collected, "due": parcel["cod_due"]})),
             key, len(self.rows.lines[key]) - 1))
 
     def _unexplained(self, orders: list[Story], courier_id: int, key: tuple[int, datetime.date]) -> None:
@@ -259,8 +263,9 @@ class FinancePlanner:
             line=0, tracking_number="EZ000000000CN", collected=unknown, fee=fee, net=unknown - fee,
             outcome=LineOutcome.UNKNOWN, recorded_by_id=self.clerk, recorded_at=at), None))
         self.rows.open_items.append((OpenItem(courier_id=courier_id, kind=OpenItemKind.UNKNOWN,
-                                              tracking_number="EZ000000000CN", amount=-(unknown - fee),
-                                              detail="无此单号", created_at=at), key, len(self.rows.lines[key]) - 1))
+                                              tracking_number="EZ000000000CN", amount=-unknown,
+                                              detail=_in_chinese(UNEXPLAINED_DETAIL[LineOutcome.UNKNOWN]),
+                                              created_at=at), key, len(self.rows.lines[key]) - 1))
         refused = next((s for s in orders if s.status == Status.REFUSED and s.parcel is not None
                         and s.parcel["courier_id"] == courier_id and s.parcel["cod_due"] > 0
                         and s.parcel["refused_at"] is not None and s.parcel["refused_at"] < at), None)
@@ -270,8 +275,16 @@ class FinancePlanner:
         self.rows.lines[key].append((line, None))
         self.rows.open_items.append((OpenItem(
             courier_id=courier_id, kind=OpenItemKind.REFUSED, shipment_id=refused.parcel["id"], order_id=refused.id,
-            tracking_number=line.tracking_number, amount=-line.net, detail="拒收却回款", created_at=at),
+            tracking_number=line.tracking_number, amount=-line.collected, created_at=at,
+            detail=_in_chinese(UNEXPLAINED_DETAIL[LineOutcome.REFUSED])),
             key, len(self.rows.lines[key]) - 1))
+
+
+def _in_chinese(words: Any) -> str:
+    """An open item's detail as the remittance apply writes it (`hotline.finance.actions.remittance`), in
+    the demo's language, and with the apply's sign: minus what the courier collected."""
+    with translation.override("zh-hans"):
+        return str(words())
 
 
 def write(rows: MoneyRows, batch_size: int) -> dict[str, int]:

@@ -105,8 +105,8 @@ ROW_COLUMNS: dict[str, list[RowColumn]] = {
 
 
 def money_text(amount: Decimal) -> str:
-    """¥1,234.50: yuan to the fen, thousands separated."""
-    return f"¥{amount:,.2f}"
+    """¥1,234.50: yuan to the fen, thousands separated; −¥5.00 (a minus sign) below zero, as the screens."""
+    return f"−¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
 
 
 def title_of(view: DayView) -> str:
