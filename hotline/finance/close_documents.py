@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -152,7 +152,7 @@ def render_close_pdf(view: DayView) -> bytes:
     main amount, the other amounts) and the outstanding receivables per courier."""
     styles = _styles()
     lines = figure_lines(view.figures)
-    rows: list[list[Any]] = [[_("Figure"), _("Count"), _("Amount"), _("Details")]]
+    rows: list[list[Any]] = [[_("Figure"), _("Count"), _("Amount"), pgettext("daily close", "Details")]]
     for line in lines:
         details = "；".join(f"{label} {money_text(amount)}" for label, amount in line.others)
         rows.append([Paragraph(str(line.label), styles["cell"]), str(line.count), money_text(line.main),

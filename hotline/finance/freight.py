@@ -33,7 +33,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from hotline.finance.models import CourierColumns, FreightBillLine, FreightOutcome
 from hotline.lib.money import ZERO, yuan
@@ -44,7 +44,8 @@ from hotline.logistics.feedback import FeedbackFileError, _check_size, _xlsx_siz
 from hotline.logistics.models import Courier, Shipment, ShipmentStatus
 
 FORWARD, RETURN, WHOLE = "forward", "return", ""
-LEG_LABELS = {FORWARD: gettext_lazy("outbound"), RETURN: gettext_lazy("return"), WHOLE: gettext_lazy("whole parcel")}
+LEG_LABELS = {FORWARD: pgettext_lazy("freight leg", "outbound"), RETURN: pgettext_lazy("freight leg", "return"),
+              WHOLE: pgettext_lazy("freight leg", "whole parcel")}
 CAME_BACK = frozenset({ShipmentStatus.REFUSED, ShipmentStatus.RETURNING, ShipmentStatus.RETURNED})
 CHUNK = 5000  # tracking numbers per query
 MAX_PROBLEMS = 200  # bad lines listed in an error (the count says how many there are)

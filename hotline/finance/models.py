@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.orders.models import MONEY
 
@@ -73,7 +74,7 @@ class Payment(MoneyRow):
     method = models.CharField(_("method"), max_length=8, choices=PayMethod.choices)
     amount = models.DecimalField(_("amount"), **MONEY)  # type: ignore[arg-type]
     reference = models.CharField(_("reference"), max_length=100, blank=True)
-    received_at = models.DateTimeField(_("received at"))
+    received_at = models.DateTimeField(pgettext_lazy("payment", "received at"))
     remittance_line = models.OneToOneField("RemittanceLine", on_delete=models.PROTECT, null=True, blank=True,
                                            related_name="payment", verbose_name=_("remittance line"))
     corrects = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
