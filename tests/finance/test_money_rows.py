@@ -127,16 +127,18 @@ def test_the_database_refuses_an_update_in_raw_sql(name: str, field: str, value:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_database_refuses_a_delete_in_raw_sql(name: str) -> None:
+def test_a_delete_is_refused_by_the_database_or_on_sqlite_by_the_model(name: str) -> None:
     # SQLite keeps DELETE allowed at the database level: Django empties SQLite tables with DELETE between
     # transactional tests (PostgreSQL uses TRUNCATE, which fires no row trigger), so a trigger there would
-    # break the test database itself. On SQLite the model and the queryset refuse (tested above).
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite: DELETE is refused by the model and the queryset, not by a trigger (see the comment)")
+    # break the test database itself. On SQLite the model (and the queryset, tested above) refuse.
     row = rows()[name]
-    table = type(row)._meta.db_table
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [row.pk])
+    if connection.vendor == "sqlite":
+        with pytest.raises(MoneyRowError):
+            row.delete()
+    else:
+        table = type(row)._meta.db_table
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [row.pk])
     assert type(row).objects.filter(pk=row.pk).exists()
 
 
