@@ -33,8 +33,8 @@ from hotline.finance.models import (
     OpenItemKind,
     OpenItemStatus,
 )
+from hotline.lib.bulk import insert_rows
 from hotline.lib.bus import publish_on_commit
-from hotline.logistics.actions.feedback import _insert
 from hotline.logistics.models import Courier
 
 BATCH = 2000  # lines written between two progress reports
@@ -86,7 +86,7 @@ def _write_lines(bill: FreightBill, report: FreightReport, actor: Any,
     rows = [(bill.pk, m.line.line, m.line.tracking_number, m.parcel.shipment_id if m.parcel else None,
              m.line.billed, m.computed, m.outcome, stored_legs(m.legs), by, now) for m in report.matches]
     for start in range(0, len(rows), BATCH):
-        _insert(FreightBillLine, LINE_COLUMNS, rows[start:start + BATCH])
+        insert_rows(FreightBillLine, LINE_COLUMNS, rows[start:start + BATCH])
         if progress:
             progress(min(start + BATCH, len(rows)), len(rows))
     return dict(FreightBillLine.objects.filter(bill=bill).values_list("line", "pk"))
@@ -97,7 +97,7 @@ def _open_items(courier: Courier, report: FreightReport, line_ids: dict[int, int
     items = [(courier.pk, OpenItemKind.FREIGHT, line_ids[m.line.line], m.parcel.shipment_id if m.parcel else None,
               m.parcel.order_id if m.parcel else None, m.line.tracking_number, m.difference, _detail(m),
               OpenItemStatus.OPEN, now, "") for m in report.matches if m.outcome != FreightOutcome.AGREES]
-    _insert(OpenItem, ITEM_COLUMNS, items)
+    insert_rows(OpenItem, ITEM_COLUMNS, items)
     return len(items)
 
 

@@ -13,15 +13,14 @@ and one set of payments.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, Field, Model
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +45,7 @@ from hotline.finance.models import (
 )
 from hotline.finance.statement_file import REMITTANCE_KEYS, StatementFile, StatementLine
 from hotline.finance.statement_parcels import fee_rule, load_parcels
+from hotline.lib.bulk import batches, insert_rows
 from hotline.lib.bus import publish
 from hotline.lib.money import ZERO
 from hotline.logistics.actions.feedback import FeedbackEvent, do_apply_feedback
@@ -58,11 +58,9 @@ PAID = frozenset({LineOutcome.MATCHED, LineOutcome.SHORT, LineOutcome.OVER})
 UNEXPLAINED = frozenset({LineOutcome.UNKNOWN, LineOutcome.DUPLICATE, LineOutcome.REMITTED,
                          LineOutcome.UNDELIVERED, LineOutcome.REFUSED})
 CHUNK = 5000  # ids per query, lines per step of the progress bar
-PARAMETERS = 30_000  # values per INSERT: SQLite allows 32,766
 NUMBER_LENGTH = 40
 
 Progress = Callable[[int, int], None]
-T = TypeVar("T")
 
 
 @dataclass
@@ -256,55 +254,6 @@ class _Written:
     order_id: int | None
 
 
-def _insert(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]],
-            returning: Sequence[str] = ()) -> list[tuple[Any, ...]]:
-    """INSERT the rows, many per statement; the `returning` columns of every row inserted."""
-    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it is looked up again for every value otherwise
-    fields = [_field(model, name) for name in names]
-    prepare = [_preparer(field, db) for field in fields]
-    quote = db.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
-    one = f"({', '.join(['%s'] * len(fields))})"
-    tail = f" RETURNING {', '.join(quote(_field(model, n).column) for n in returning)}" if returning else ""
-    back: list[tuple[Any, ...]] = []
-    with db.cursor() as cursor:
-        for batch in _batches(rows, max(1, PARAMETERS // len(fields))):
-            values = [each(value) for row in batch for each, value in zip(prepare, row, strict=True)]
-            cursor.execute(head + ", ".join([one] * len(batch)) + tail, values)
-            if returning:
-                back.extend(tuple(row) for row in cursor.fetchall())
-    return back
-
-
-def _preparer(field: Field[Any, Any], db: BaseDatabaseWrapper) -> Callable[[Any], Any]:
-    """How a value goes to the database for this field, as `bulk_create` would send it: times, dates and
-    JSON through the field (each distinct time once: a statement's rows share theirs); decimals, numbers and
-    ids as they are; text as plain str (a TextChoices member becomes its value)."""
-    if isinstance(field, models.DateTimeField | models.DateField | models.JSONField):
-        done: dict[Any, Any] = {}
-
-        def through_field(value: Any) -> Any:
-            if isinstance(value, dict):
-                return field.get_db_prep_save(value, db)
-            if value not in done:
-                done[value] = field.get_db_prep_save(value, db)
-            return done[value]
-
-        return through_field
-    if isinstance(field, models.CharField | models.TextField):
-        return lambda value: value if value is None else str(value)
-    return lambda value: value
-
-
-def _field(model: type[Model], name: str) -> Field[Any, Any]:
-    return cast(Field[Any, Any], model._meta.get_field(name))
-
-
-def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _write_lines(statement: RemittanceStatement, matches: Sequence[LineMatch], now: datetime.datetime, *,
                  actor: Any, progress: Progress | None) -> list[_Written]:
     """One row per statement line, with its outcome and the parcel it names (not another courier's)."""
@@ -312,7 +261,7 @@ def _write_lines(statement: RemittanceStatement, matches: Sequence[LineMatch], n
     names = ("statement", "line", "tracking_number", "order_number", "collected", "fee", "net", "outcome",
              "shipment", "order", "expected", "expected_fee", "recorded_by", "recorded_at")
     written: list[_Written] = []
-    for batch in _batches(matches, CHUNK):
+    for batch in batches(matches, CHUNK):
         rows, parcels = [], {}
         for m in batch:
             parcel = m.parcel if m.outcome != LineOutcome.UNKNOWN else None
@@ -321,7 +270,7 @@ def _write_lines(statement: RemittanceStatement, matches: Sequence[LineMatch], n
                          m.line.collected, m.line.fee, m.line.net, m.outcome, parcel.shipment_id if parcel else None,
                          parcel.order_id if parcel else None, m.expected, m.expected_fee, user.pk if user else None,
                          now))
-        ids = dict((line, pk) for pk, line in _insert(RemittanceLine, names, rows, returning=("id", "line")))
+        ids = dict((line, pk) for pk, line in insert_rows(RemittanceLine, names, rows, returning=("id", "line")))
         for m in batch:
             parcel = parcels[m.line.line]
             written.append(_Written(ids[m.line.line], m, parcel.shipment_id if parcel else None,
@@ -340,7 +289,7 @@ def _write_payments(statement: RemittanceStatement, written: list[_Written], cou
     rows = [(w.order_id, courier.name[:100], PayMethod.COD, w.match.line.collected, statement.number, now, w.pk, "",
              user.pk if user else None, now)
             for w in written if w.match.outcome in PAID and w.order_id and w.match.line.collected > 0]
-    _insert(Payment, names, rows)
+    insert_rows(Payment, names, rows)
     return [row[0] for row in rows]
 
 
@@ -352,7 +301,7 @@ def _settle(order_ids: Iterable[int], statement: RemittanceStatement, now: datet
     settled = 0
     reason = _("Remittance statement %(number)s") % {"number": statement.number}
     names = [f.attname for f in Order._meta.concrete_fields]
-    for chunk in _batches(ids, CHUNK):
+    for chunk in batches(ids, CHUNK):
         rows = list(Order.objects.select_for_update(of=("self",)).filter(pk__in=chunk, status=Status.DELIVERED)
                     .values(*names))
         balances = balances_for_rows((row["id"], row["status"], row["total"]) for row in rows)
@@ -382,10 +331,10 @@ def _settle_orders(orders: list[dict[str, Any]], statement: RemittanceStatement,
                        "to": Status.SETTLED})
     Order.objects.filter(pk__in=[row["id"] for row in orders]).update(
         status=Status.SETTLED, settled_at=now, settled_amount=F("total"), updated_at=now)
-    _insert(OrderStatusChange, ("order", "from_status", "to_status", "actor", "reason", "at"), history)
-    _insert(SettlementEntry, ("order", "kind", "amount", "statement", "reason", "recorded_by", "recorded_at"),
+    insert_rows(OrderStatusChange, ("order", "from_status", "to_status", "actor", "reason", "at"), history)
+    insert_rows(SettlementEntry, ("order", "kind", "amount", "statement", "reason", "recorded_by", "recorded_at"),
             entries)
-    _insert(AuditEntry, ("at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr",
+    insert_rows(AuditEntry, ("at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr",
                          "before", "after"), audit)
     transaction.on_commit(lambda: _publish_all(events))
 
@@ -422,7 +371,7 @@ def _write_open_items(statement: RemittanceStatement, written: list[_Written], c
             "bank": statement.bank_total, "net": statement.net_total}
         rows.append((courier.pk, OpenItemKind.BANK, statement.pk, None, None, None, "",
                      statement.net_total - statement.bank_total, detail, OpenItemStatus.OPEN, now, ""))
-    _insert(OpenItem, names, rows)
+    insert_rows(OpenItem, names, rows)
     return len(rows)
 
 
@@ -470,7 +419,7 @@ def _resolve_topped_up(statement: RemittanceStatement, written: list[_Written], 
                             "item of that statement."),
     }
     by_outcome: dict[str, list[int]] = {}
-    for chunk in _batches(sorted(outcome_of), CHUNK):
+    for chunk in batches(sorted(outcome_of), CHUNK):
         items = (OpenItem.objects.select_for_update().filter(
             shipment_id__in=chunk, kind=OpenItemKind.SHORT, status=OpenItemStatus.OPEN)
             .exclude(statement=statement).values_list("pk", "shipment_id"))
@@ -479,7 +428,7 @@ def _resolve_topped_up(statement: RemittanceStatement, written: list[_Written], 
     user = user_or_none(actor)
     for outcome, ids in by_outcome.items():
         note = notes[LineOutcome(outcome)] % {"number": statement.number}
-        for batch in _batches(ids, CHUNK):
+        for batch in batches(ids, CHUNK):
             OpenItem.objects.filter(pk__in=batch, status=OpenItemStatus.OPEN).update(
                 status=OpenItemStatus.RESOLVED, resolution=note[:300], resolved_at=now, resolved_by=user)
     return sorted(pk for ids in by_outcome.values() for pk in ids)

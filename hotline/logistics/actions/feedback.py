@@ -20,7 +20,7 @@ from itertools import islice
 from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import F, Field, Model, Prefetch
+from django.db.models import F, Field, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from hotline.accounts.audit import record, snapshot
 from hotline.accounts.models import AuditEntry
 from hotline.accounts.permissions import Perm
 from hotline.crm.models import Customer, CustomerPhone
+from hotline.lib.bulk import insert_rows
 from hotline.lib.bus import publish
 from hotline.logistics.actions.common import require, user_or_none
 from hotline.logistics.actions.events import MOVES, RESCUE_EVENTS, next_status
@@ -376,7 +377,7 @@ def _write(changes: _Changes, result: FeedbackResult, *, actor: Any, source: str
     if not changes.events:
         return
     user, now = user_or_none(actor), timezone.now()
-    _insert(ShipmentEvent, ("shipment", "kind", "at", "detail", "source", "recorded_at", "actor"),
+    insert_rows(ShipmentEvent, ("shipment", "kind", "at", "detail", "source", "recorded_at", "actor"),
             [(*event, source, now, user.pk if user else None) for event in changes.events])
     _save_parcels(changes.parcels.values())
     _transition_orders(changes.transitions, actor=actor)
@@ -391,26 +392,7 @@ def _write(changes: _Changes, result: FeedbackResult, *, actor: Any, source: str
 _WRITTEN = ("status", "last_event_at", "delivered_at", "refused_at", "refusal_reason", "returned_at")
 
 
-INSERT_ROWS = 500  # rows per INSERT: 9 columns × 500 stays far below SQLite's 32,766 parameters
-
-
-def _insert(model: type[Model], names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT the rows, many per statement. `bulk_create` builds a model instance and compiles SQL per batch
-    (measured: a third of a 100,000-row apply), and one statement per row (`executemany`) costs PostgreSQL a
-    round trip each. Values are prepared by the fields as Django would (times, JSON), so the rows are the
-    ones `bulk_create` writes."""
-    if not rows:
-        return
-    fields = [cast(Field[Any, Any], model._meta.get_field(name)) for name in names]
-    quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
-    one = f"({', '.join(['%s'] * len(fields))})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_ROWS):
-            batch = rows[start:start + INSERT_ROWS]
-            values = [f.get_db_prep_save(value, connection)
-                      for row in batch for f, value in zip(fields, row, strict=True)]
-            cursor.execute(head + ", ".join([one] * len(batch)), values)
+INSERT_ROWS = 500  # parcels per UPDATE … FROM (VALUES …) on PostgreSQL, far below its parameter limit
 
 
 def _save_parcels(parcels: Iterable[_Parcel]) -> None:
@@ -483,8 +465,8 @@ def _transition_orders(transitions: list[tuple[int, str, str]], *, actor: Any) -
         payloads.append((order.pk, order.number, from_status, to_status))
     for to_status in notices:  # one UPDATE per new status: every order of it gets the same values
         Order.objects.filter(pk__in=[o.pk for o in notices[to_status]]).update(status=to_status, updated_at=now)
-    _insert(OrderStatusChange, ("order", "from_status", "to_status", "actor", "reason", "at"), history)
-    _insert(AuditEntry, ("at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
+    insert_rows(OrderStatusChange, ("order", "from_status", "to_status", "actor", "reason", "at"), history)
+    insert_rows(AuditEntry, ("at", "actor", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
                          "after"), audit)
     _credit_points(points)
     for to_status, notified in notices.items():
