@@ -36,10 +36,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def user_or_none(actor: Any) -> Any:
+    """The user to store in a `by` column: None for the system (imports, the engine, a courier's push)."""
+    return actor if getattr(actor, "pk", None) else None
+
+
 def record(action: str, obj: models.Model, *, actor: Any, before: dict[str, Any] | None = None,
            after: dict[str, Any] | None = None) -> AuditEntry:
     """Append one audit row; `actor` may be None for the system (imports, the engine)."""
-    user = actor if getattr(actor, "pk", None) else None
+    user = user_or_none(actor)
     return AuditEntry.objects.create(
         actor=user,
         actor_name=user.get_username() if user else "system",

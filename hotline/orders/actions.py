@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hotline.accounts.audit import record, snapshot
+from hotline.accounts.audit import record, snapshot, user_or_none
 from hotline.accounts.permissions import Perm, require_perm
 from hotline.catalog.models import CrossSell, GiftRule, Product
 from hotline.crm.models import Address, Customer
@@ -382,7 +382,7 @@ def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None, 
         raise ValidationError({"customer_id": _("Customer #%(id)s does not exist.") % {"id": data.customer_id}})
     order = Order(customer=customer, delivery_method=data.delivery_method, payment_method=data.payment_method,
                   call_id=data.call_id, invoice_title=data.invoice_title, invoice_tax_id=data.invoice_tax_id,
-                  rush=data.rush, notes=data.notes, agent=actor if getattr(actor, "pk", None) else None,
+                  rush=data.rush, notes=data.notes, agent=user_or_none(actor),
                   idempotency_key=idempotency_key, idempotency_fingerprint=fingerprint)
     _apply_delivery(order, data, customer)
     _apply_attribution(order, data.hotline_number, data.called_at)
@@ -446,7 +446,7 @@ def _transition(order: Order, to_status: str, *, actor: Any, reason: str, notify
     order.status = to_status
     order.save()
     OrderStatusChange.objects.create(order=order, from_status=from_status, to_status=to_status,
-                                     actor=actor if getattr(actor, "pk", None) else None, reason=reason)
+                                     actor=user_or_none(actor), reason=reason)
     record(f"order_{to_status}", order, actor=actor, before=before, after={**snapshot(order), "reason": reason})
     if notify and to_status != Status.SETTLED and to_status != Status.EXCHANGED:
         _notify(order, to_status)
@@ -491,10 +491,10 @@ def _apply_side_effects(order: Order, to_status: str, *, restock: bool = True, a
             Customer.objects.filter(pk=order.customer_id).update(points=F("points") - order.points)
         if order.status == Status.SETTLED:
             order.settlement_entries.create(kind="reverse", amount=-(order.settled_amount or order.total),
-                                            recorded_by=_user_or_none(actor), reason=reason[:300])
+                                            recorded_by=user_or_none(actor), reason=reason[:300])
     elif to_status == Status.SETTLED:
         order.settled_at, order.settled_amount = timezone.now(), order.total
-        order.settlement_entries.create(kind="settle", amount=order.total, recorded_by=_user_or_none(actor),
+        order.settlement_entries.create(kind="settle", amount=order.total, recorded_by=user_or_none(actor),
                                         reason=reason[:300])
 
 
@@ -509,7 +509,7 @@ def do_exchange_order(order: Order, *, actor: Any, reason: str,
                         recipient_phone=original.recipient_phone, province=original.province,
                         city=original.city, district=original.district, address_detail=original.address_detail,
                         postcode=original.postcode, hotline_number=original.hotline_number,
-                        airing=original.airing, agent=actor if getattr(actor, "pk", None) else None,
+                        airing=original.airing, agent=user_or_none(actor),
                         replaces=original, notes=_("Exchange for %(number)s: %(reason)s")
                         % {"number": original.number, "reason": reason})
     replacement.number = next_order_number()
@@ -529,11 +529,6 @@ def do_exchange_order(order: Order, *, actor: Any, reason: str,
     return replacement
 
 
-def _user_or_none(actor: Any) -> Any:
-    """The user to store in a `by` column: None for the system."""
-    return actor if getattr(actor, "pk", None) else None
-
-
 def _back_to_review(order: Order, actor: Any) -> None:
     """A reviewed order that changes goes back to review: its parcel's courier, freight and COD amount were
     worked out for the old order (through the reverse relation: orders never import logistics)."""
@@ -544,7 +539,7 @@ def _back_to_review(order: Order, actor: Any) -> None:
         status="done", done_at=timezone.now(), outcome_note=_("Changed after review: to be reviewed again"))
     order.status = Status.ORDERED
     OrderStatusChange.objects.create(order=order, from_status=Status.REVIEWED, to_status=Status.ORDERED,
-                                     actor=actor if getattr(actor, "pk", None) else None,
+                                     actor=user_or_none(actor),
                                      reason=_("Changed after review: to be reviewed again"))
 
 

@@ -8,16 +8,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from hotline.accounts.audit import user_or_none
 from hotline.accounts.permissions import require_perm
 from hotline.lib.money import CENT
 
 require = require_perm
+__all__ = ["LARGEST", "positive_amount", "require", "user_or_none"]
 LARGEST = Decimal("9999999999.99")  # what a MONEY column holds
-
-
-def user_or_none(actor: Any) -> Any:
-    """The user to store in a `by` column: None for the system."""
-    return actor if getattr(actor, "pk", None) else None
 
 
 def positive_amount(value: Any, field: str = "amount") -> Decimal:
