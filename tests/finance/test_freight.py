@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
-from django.utils import translation
 from openpyxl import Workbook
 
 from hotline.accounts.models import AuditEntry
@@ -39,7 +38,7 @@ from hotline.finance.models import CourierColumns, FreightBill, FreightBillLine,
 from hotline.logistics.actions.returns import ReturnedGoods, do_receive_return
 from hotline.logistics.models import Shipment
 from tests import factories
-from tests.finance.world import FinanceWorld, build_finance_world
+from tests.finance.world import WAIT, FinanceWorld, build_finance_world, in_two_threads
 
 D = Decimal
 AGREES, DIFFERS, UNKNOWN, DUPLICATE = "agrees", "differs", "unknown", "duplicate"
@@ -311,32 +310,6 @@ def test_a_file_that_cannot_be_used_is_refused_with_a_clear_error(fw: FinanceWor
 # ---------------------------------------------------------------- two clerks at once
 
 
-WAIT = 60.0  # seconds a thread waits for the other before the test fails (never reached when it works)
-
-
-def in_two_threads(work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(0)` and `work(1)` released together, each on its own connection; what each returned or
-    raised, in thread order."""
-    start = threading.Barrier(2)
-    outcomes: list[Any] = [None, None]
-
-    def run(index: int) -> None:
-        try:
-            start.wait(timeout=WAIT)
-            with translation.override("en"):
-                outcomes[index] = work(index)
-        except BaseException as exc:  # kept for the assertions, not lost in the thread
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=WAIT * 2)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,46 +10,19 @@ import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.utils import translation
 
 from hotline.finance.actions.remittance import RemittanceResult, do_apply_remittance
 from hotline.finance.models import OpenItem, Payment, RemittanceLine, RemittanceStatement, SettlementEntry
 from hotline.finance.statement_file import StatementLine
 from hotline.orders.models import Order, OrderStatusChange, Status
 from tests import factories
-from tests.finance.world import build_finance_world
+from tests.finance.world import WAIT, build_finance_world, in_two_threads
 
 D = Decimal
-WAIT = 60.0  # seconds a thread waits for the other before the test fails (never reached when it works)
-
-
-def in_two_threads(work: Callable[[int], Any]) -> list[Any]:
-    """Run `work(0)` and `work(1)` released together; what each returned or raised, in thread order."""
-    start = threading.Barrier(2)
-    outcomes: list[Any] = [None, None]
-
-    def run(index: int) -> None:
-        try:
-            start.wait(timeout=WAIT)
-            with translation.override("en"):
-                outcomes[index] = work(index)
-        except BaseException as exc:  # kept for the assertions, not lost in the thread
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=WAIT * 2)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

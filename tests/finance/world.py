@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from django.db import connections
+from django.utils import translation
 
 from hotline.accounts.models import User
 from hotline.logistics.actions.events import do_record_shipment_event
@@ -21,6 +26,7 @@ from tests import factories
 from tests.logistics.world import T0, World, build_world
 
 D = Decimal
+WAIT = 60.0  # seconds a thread waits for the other before the test fails (never reached when it works)
 _seq = itertools.count(1)
 
 
@@ -66,3 +72,28 @@ def build_finance_world() -> FinanceWorld:
         type(product).objects.filter(pk=product.pk).update(stock=100_000)
     return FinanceWorld(w=w, finance=factories.make_user("finance", "cashier"),
                         manager=factories.make_user("manager", "boss"))
+
+
+def in_two_threads(work: Callable[[int], Any]) -> list[Any]:
+    """Run `work(0)` and `work(1)` released together (two clerks at once), each on its own connection;
+    what each returned or raised, in thread order."""
+    start = threading.Barrier(2)
+    outcomes: list[Any] = [None, None]
+
+    def run(index: int) -> None:
+        try:
+            start.wait(timeout=WAIT)
+            with translation.override("en"):
+                outcomes[index] = work(index)
+        except BaseException as exc:  # kept for the assertions, not lost in the thread
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=WAIT * 2)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
