@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "hotline.orders",
     "hotline.logistics",
     "hotline.finance",
+    "hotline.reports",
     "hotline.calls",
     "hotline.ivrdata",
     "hotline.notify",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("logistics/feedback/", include("hotline.logistics.feedback_urls")),
     path("logistics/", include("hotline.logistics.urls")),
     path("finance/", include("hotline.finance.urls")),
+    path("reports/", include("hotline.reports.urls")),
     path("calls/", include("hotline.calls.urls")),
     path("jobs/", include("hotline.jobs.urls")),
     path("admin/", admin.site.urls),

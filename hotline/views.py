@@ -34,7 +34,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def start_page(user: Any) -> str:
     """Where a user starts: supervisors at the wallboard, agents at the desk, logistics and finance at their
-    workbenches, everybody else in the back office; anybody signed out at the sign-in page."""
+    workbenches, managers at the reports, everybody else in the back office; anybody signed out at the sign-in page."""
     if user is None or not user.is_authenticated:
         return settings.LOGIN_URL
     if user.has_perm(Perm.SUPERVISE_CALLS):
@@ -45,6 +45,8 @@ def start_page(user: Any) -> str:
         return "/logistics/"
     if getattr(user, "role", "") == Role.FINANCE and user.has_perm(Perm.VIEW_FINANCE):
         return "/finance/"
+    if getattr(user, "role", "") == Role.MANAGER and user.has_perm(Perm.VIEW_REPORTS):
+        return "/reports/"
     return "/admin/"
 
 

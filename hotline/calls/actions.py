@@ -28,6 +28,7 @@ from hotline.lib.bus import publish_on_commit
 from hotline.lib.phones import normalize_phone
 from hotline.media.models import Airing
 from hotline.media.queries import attribute, hotline_number_by_dnis
+from hotline.reports.facts import refresh_call_facts
 from hotline.telephony import events as ev
 from hotline.telephony.dial_policy import NumberClass, classify
 
@@ -97,6 +98,8 @@ def do_append_call_event(event: ev.CallEvent, *, actor: Any = None) -> CallEvent
         queue=event.queue[:64], agent_key=event.agent[:64], agent=_agent_user(event.agent), caller=call.caller,
         hotline_number=call.hotline_number, airing=call.airing, detail=event_detail(event))
     _follow(call, event, row)
+    if isinstance(event, ev.WrapupEnd) and call.outcome:  # after-call work ends after the call was closed
+        refresh_call_facts(event.call_id)
     publish_on_commit(f"calls.{event.kind}", {"call_id": event.call_id, "seq": row.seq, "queue": row.queue,
                                               "agent": row.agent_key, "caller": call.caller,
                                               "hotline_number": call.dnis, "airing_id": call.airing_id})
@@ -146,6 +149,7 @@ def do_close_call_record(call_id: str, *, actor: Any = None) -> CallRecord:
         call.hold_seconds = sum((s.hold for s in segments), ZERO)
         call.wrapup_seconds = sum((s.acw for s in segments), ZERO)
     call.save()
+    refresh_call_facts(call_id)
     publish_on_commit("calls.ended", {"call_id": call_id, "outcome": call.outcome, "queue": call.queue,
                                       "airing_id": call.airing_id})
     return call
