@@ -128,3 +128,29 @@ def cell_number(value: Any, kind: str) -> Any:
     if kind == "datetime" and isinstance(value, datetime.datetime):
         return timezone.localtime(value).replace(tzinfo=None)
     return value if kind == "date" else str(value)
+
+
+def comparison_table(title: Any, metrics: list[Column], current: dict[str, Any], previous: dict[str, Any],
+                     current_label: str, previous_label: str, key: str = "compare") -> ReportTable:
+    """"Compare with the previous period": one row per metric with this period, the previous one and the
+    change (a difference for counts, money and times; percentage points for shares)."""
+    from django.utils.translation import gettext as _
+
+    rows = []
+    for metric in metrics:
+        now, before = current.get(metric.key), previous.get(metric.key)
+        change = None if now is None or before is None else now - before
+        rows.append({"metric": metric.label, "now": cell_text(now, metric.kind),
+                     "before": cell_text(before, metric.kind), "change": _signed(change, metric.kind)})
+    columns = [Column("metric", _("Figure"), "text", sortable=False), Column("now", current_label, "text", False),
+               Column("before", previous_label, "text", False), Column("change", _("Change"), "text", False)]
+    return ReportTable(title, columns, rows, key=key)
+
+
+def _signed(change: Any, kind: str) -> str:
+    if change is None:
+        return "—"
+    text = cell_text(abs(change), kind)
+    if kind == "percent":
+        text = text.removesuffix("%") + " pp"
+    return text if change == 0 else ("+" if change > 0 else "−") + text
