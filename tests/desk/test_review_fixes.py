@@ -76,7 +76,7 @@ def test_an_order_on_another_agent_s_call_is_not_credited_to_that_call_s_airing(
 
 @pytest.mark.parametrize(("role", "lands_on"), [
     ("agent", "/desk/"), ("supervisor", "/wallboard/"), ("finance", "/finance/"), ("logistics", "/logistics/"),
-    ("manager", "/admin/")])
+    ("manager", "/reports/")])
 def test_signing_in_lands_each_role_on_its_screen(users: Any, role: str, lands_on: str) -> None:
     client = Client()
 
