@@ -119,11 +119,12 @@ def service_level(visits: Sequence[QueueVisit], settings: KpiSettings) -> Fracti
 
 def queue_kpis(calls: Mapping[str, Sequence[Step]], queue: str, start: datetime.datetime,
                end: datetime.datetime, settings: KpiSettings) -> QueueKpis:
-    """KPIs of `queue` for the calls that entered it in [start, end), and the handling of those calls."""
+    """KPIs of `queue`: the visits that entered it in [start, end), and the ended handlings answered from
+    it in [start, end) — whenever the call entered, so that every handling counts in exactly one period
+    (as the report facts count them, hotline/reports/callstats.py)."""
     visits = [visit for steps in calls.values() for visit in queue_visits(steps)
               if visit.queue == queue and _in(visit.entered_at, start, end)]
-    entered = {visit.call_id for visit in visits}
-    handled = [h for call_id in entered for h in handlings(calls[call_id])
+    handled = [h for steps in calls.values() for h in handlings(steps)
                if h.queue == queue and h.end is not None and _in(h.answered_at, start, end)]
     answered = [v for v in visits if v.result == "answered"]
     abandoned = [v for v in visits if v.result == "abandoned" and v.wait is not None]
@@ -269,9 +270,12 @@ def load_calls(call_ids: Iterable[str]) -> dict[str, list[Step]]:
 
 def queue_kpis_for(queue: str, start: datetime.datetime, end: datetime.datetime,
                    settings: KpiSettings | None = None) -> QueueKpis:
-    """`queue_kpis` for the calls that entered `queue` in [start, end), with the queue's settings."""
-    ids = CallEvent.objects.filter(kind=Kind.ENQUEUE, queue=queue, at__gte=start, at__lt=end) \
-        .values_list("call_id", flat=True).distinct()
+    """`queue_kpis` for the calls that entered `queue` or were answered from it in [start, end), with the
+    queue's settings."""
+    entered = CallEvent.objects.filter(kind=Kind.ENQUEUE, queue=queue, at__gte=start, at__lt=end)
+    # An answer step names its queue; one without (an outbound dial) takes the last enqueue's, so load those too.
+    answered = CallEvent.objects.filter(kind=Kind.ANSWER, queue__in=[queue, ""], at__gte=start, at__lt=end)
+    ids = set(entered.values_list("call_id", flat=True)) | set(answered.values_list("call_id", flat=True))
     return queue_kpis(load_calls(ids), queue, start, end, settings or settings_for(queue))
 
 
