@@ -1,0 +1,475 @@
+"""Report 2, lines and IVR (线路占用时间, IVR呼叫节点访问量): how many lines the calls took over time, and how
+callers went through the IVR — visits per node, where they left the menu, where they reached a queue, and
+the calls the IVR served by itself (self-service completions).
+
+Line occupancy. A call holds a line from its arrival to its hang-up (`CallFact.arrived_at` → `ended_at`,
+inbound and outbound alike, as the engine counts `lines_in_use`); a call still open holds it until the
+report's horizon (the period's end, or now when that is earlier). Calls refused with 503 never got a line
+and are left out. One SQL query reads the calls that overlap the period; `sweep` then walks their start and
+end points in time order — sorting is O(n log n), the walk O(n + buckets) — and gives each bucket its peak
+and time-weighted average of concurrent calls, the time at or above `HOTLINE_LINES` and the line time.
+
+IVR. Visits are the `ivr_node` steps of the calls that arrived in the period (the call's arrival decides
+its period for every IVR figure, as in the `calls` drill-down). A call "ends at" its last IVR node when its
+outcome is `abandoned_in_ivr` (it ended normally before reaching any queue). When that node is a `hangup`
+node of its flow (the flow's own end: "goodbye" after the order status was read out) the call is a
+self-service completion; at any other node it is an exit — the caller left the menu there. Flows are read
+as they are stored now (`hotline.ivrdata.engine.flows`); a node of a flow that no longer exists is not a
+`hangup` node, so calls ending there count as exits.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.fields.json import KT
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.calls.models import CallEvent, Kind, Outcome
+from hotline.reports.drill import DrillRows, register
+from hotline.reports.models import CallFact
+from hotline.reports.periods import Period, bucket_annotations, bucket_start, buckets
+from hotline.reports.tables import Chart, Column, Drill, ReportTable, comparison_table
+
+BLOCKED = (Outcome.REFUSED_503, Outcome.REJECTED)
+NO_LINE = (Outcome.REFUSED_503,)  # refused before answering: never held a line
+MINUTE = Fraction(60)
+
+
+def seconds(delta: datetime.timedelta) -> Fraction:
+    """A time span as exact seconds (microsecond precision, as the database stores times)."""
+    return Fraction(delta // datetime.timedelta(microseconds=1), 1_000_000)
+
+
+# ---------------------------------------------------------------- line occupancy
+
+@dataclass
+class LineBucket:
+    """One bucket of the occupancy series. `observed` is the part of the bucket inside the period and
+    before the horizon (now); a bucket not observed at all has None for every figure but `blocked`."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+    observed: Fraction = Fraction(0)  # seconds
+    peak: int | None = None
+    area: Fraction = Fraction(0)  # call-seconds: the line time
+    full: Fraction | None = None  # seconds at or above the licensed lines (None: unlimited)
+    blocked: int = 0
+
+    @property
+    def average(self) -> Fraction | None:
+        """Time-weighted mean of concurrent calls over the observed part of the bucket."""
+        return self.area / self.observed if self.observed else None
+
+    @property
+    def line_minutes(self) -> Fraction | None:
+        return self.area / MINUTE if self.observed else None
+
+    @property
+    def full_minutes(self) -> Fraction | None:
+        return None if self.full is None or not self.observed else self.full / MINUTE
+
+
+def call_intervals(period: Period, horizon: datetime.datetime) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """Each call's time on a line, clipped to [period start, horizon): one query for the calls that overlap
+    the period (arrived before its end, and not ended before its start)."""
+    rows = (CallFact.objects.filter(arrived_at__lt=period.end)
+            .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=period.start))
+            .exclude(outcome__in=NO_LINE).values_list("arrived_at", "ended_at"))
+    found = []
+    for arrived, ended in rows:
+        start, end = max(arrived, period.start), min(ended or horizon, horizon)
+        if start < end:  # a call of no length holds no line (and would break the sweep's order)
+            found.append((start, end))
+    return found
+
+
+def sweep(intervals: Iterable[tuple[datetime.datetime, datetime.datetime]],
+          bounds: Sequence[tuple[datetime.datetime, datetime.datetime]], lines: int) -> list[LineBucket]:
+    """Concurrency per bucket from half-open intervals [start, end): sort the start (+1) and end (−1)
+    points, then walk them once with the bucket bounds (sorted, not overlapping). Points at the same
+    instant are applied together, so a call ending when another starts does not make a peak of two.
+    `lines` 0 means unlimited: no time at 100 %."""
+    deltas: dict[datetime.datetime, int] = defaultdict(int)
+    for start, end in intervals:
+        deltas[start] += 1
+        deltas[end] -= 1
+    points = sorted(deltas.items())
+    result, level, i = [], 0, 0
+    for low, high in bounds:
+        while i < len(points) and points[i][0] <= low:  # everything up to the bucket's start
+            level += points[i][1]
+            i += 1
+        bucket = LineBucket(low, high, observed=seconds(high - low), peak=level,
+                            full=Fraction(0) if lines else None)
+        cursor = low
+        while i < len(points) and points[i][0] < high:
+            _hold(bucket, level, seconds(points[i][0] - cursor), lines)
+            cursor, level = points[i][0], level + points[i][1]
+            bucket.peak = max(bucket.peak or 0, level)
+            i += 1
+        _hold(bucket, level, seconds(high - cursor), lines)
+        result.append(bucket)
+    return result
+
+
+def _hold(bucket: LineBucket, level: int, span: Fraction, lines: int) -> None:
+    """`level` calls held the lines for `span` seconds."""
+    bucket.area += level * span
+    if bucket.full is not None and level >= lines:
+        bucket.full += span
+
+
+def bucket_bounds(period: Period) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """Each bucket of the period as [start, end), clipped to the period (a week bucket may begin before
+    it) — the whole bucket, not yet clipped to the horizon."""
+    starts = buckets(period)
+    ends = [*starts[1:], period.end]
+    return [(max(low, period.start), min(high, period.end)) for low, high in zip(starts, ends, strict=True)]
+
+
+def occupancy(period: Period, lines: int, now: datetime.datetime | None = None) -> list[LineBucket]:
+    """The occupancy series of the period: one LineBucket per bucket of its grain, with blocked calls."""
+    horizon = min(period.end, now or timezone.now())
+    bounds = bucket_bounds(period)
+    observed = [(low, min(high, horizon)) for low, high in bounds if low < horizon]
+    swept = {bucket.start: bucket for bucket in sweep(call_intervals(period, horizon), observed, lines)}
+    blocked = blocked_counts(period)
+    series = []
+    for low, high in bounds:
+        bucket = swept.get(low) or LineBucket(low, high)
+        bucket.end = high
+        bucket.blocked = blocked.get(timezone.localtime(low), 0)
+        series.append(bucket)
+    return series
+
+
+def blocked_counts(period: Period) -> dict[datetime.datetime, int]:
+    """Calls refused for want of a line or rejected (outcome refused_503 or rejected) per bucket start
+    (local time; a week or month bucket starting before the period is keyed by the period's start)."""
+    rows = (CallFact.objects.filter(arrived_at__gte=period.start, arrived_at__lt=period.end, outcome__in=BLOCKED)
+            .annotate(**bucket_annotations("arrived_at", period.grain))
+            .values(*bucket_annotations("arrived_at", period.grain)).annotate(n=Count("id")).order_by())
+    found: dict[datetime.datetime, int] = defaultdict(int)
+    local_start = timezone.localtime(period.start)
+    for row in rows:
+        found[max(bucket_start(row, period.grain), local_start)] += row["n"]
+    return dict(found)
+
+
+@dataclass
+class LineTotals:
+    """The period's figures over all buckets."""
+
+    peak: int | None
+    average: Fraction | None
+    full_minutes: Fraction | None
+    line_minutes: Fraction | None
+    blocked: int
+
+
+def line_totals(series: Sequence[LineBucket]) -> LineTotals:
+    seen = [bucket for bucket in series if bucket.observed]
+    observed = sum((bucket.observed for bucket in seen), Fraction(0))
+    area = sum((bucket.area for bucket in seen), Fraction(0))
+    fulls = [bucket.full for bucket in seen if bucket.full is not None]
+    return LineTotals(
+        peak=max((bucket.peak or 0 for bucket in seen), default=None),
+        average=area / observed if observed else None,
+        full_minutes=sum(fulls, Fraction(0)) / MINUTE if fulls else None,
+        line_minutes=area / MINUTE if seen else None,
+        blocked=sum(bucket.blocked for bucket in series))
+
+
+# ---------------------------------------------------------------- IVR nodes
+
+@dataclass
+class NodeRow:
+    """One IVR node's figures: `node` is "flow/node" as in `CallFact.ivr_last_node`."""
+
+    flow: str
+    name: str
+    visits: int = 0
+    calls: int = 0
+    queued: int = 0  # calls whose next step after a visit here was joining a queue
+    exits: int = 0  # calls that ended here unanswered, before any queue (the caller left the menu)
+    completed: int = 0  # calls the flow ended here itself: self-service completions
+    terminal: bool = False  # a `hangup` node of its flow
+
+    @property
+    def node(self) -> str:
+        return f"{self.flow}/{self.name}"[:64]
+
+    @property
+    def exit_rate(self) -> Fraction | None:
+        """Exits per call that visited the node."""
+        return Fraction(self.exits, self.calls) if self.calls else None
+
+
+def calls_in(period: Period) -> Any:
+    return CallFact.objects.filter(arrived_at__gte=period.start, arrived_at__lt=period.end)
+
+
+def _next_is_enqueue() -> Exists:
+    return Exists(CallEvent.objects.filter(call_id=OuterRef("call_id"), seq=OuterRef("seq") + 1, kind=Kind.ENQUEUE))
+
+
+def node_visits(period: Period, flow: str = "") -> Any:
+    """The `ivr_node` steps (of `flow` when given) of the calls that arrived in the period (a call's
+    steps all follow its arrival, so `at >= start` only helps the kind/at index)."""
+    steps = CallEvent.objects.filter(kind=Kind.IVR_NODE, at__gte=period.start,
+                                     call_id__in=calls_in(period).values("call_id"))
+    return steps.filter(detail__flow=flow) if flow else steps
+
+
+def terminal_nodes() -> set[str]:
+    """"flow/node" of every `hangup` node of the flows as stored now."""
+    from hotline.ivrdata.engine import flows
+    from hotline.telephony.ivr.model import Hangup
+
+    return {f"{flow.name}/{name}"[:64] for flow in flows().values()
+            for name, node in flow.nodes.items() if isinstance(node, Hangup)}
+
+
+def known_flows() -> set[str]:
+    from hotline.ivrdata.engine import flows
+
+    return set(flows())
+
+
+def ivr_nodes(period: Period, flow: str = "", terminal: set[str] | None = None) -> list[NodeRow]:
+    """Per IVR node (of `flow`, or of every flow): visits, distinct calls, calls that went on to a queue,
+    exits and self-service completions. Two grouped queries (visits; calls ending at a node), by visits."""
+    terminal = terminal_nodes() if terminal is None else terminal
+    rows = (node_visits(period, flow)
+            .annotate(flow=KT("detail__flow"), node=KT("detail__node"), to_queue=_next_is_enqueue())
+            .values("flow", "node")
+            .annotate(visits=Count("id"), calls=Count("call_id", distinct=True),
+                      queued=Count("call_id", distinct=True, filter=Q(to_queue=True))).order_by())
+    found: dict[str, NodeRow] = {}
+    for row in rows:
+        item = NodeRow(row["flow"] or "", row["node"] or "", row["visits"], row["calls"], row["queued"])
+        found[item.node] = item
+    for node, ended in ending_nodes(period, flow).items():
+        item = found.setdefault(node, NodeRow(*_split(node)))
+        if node in terminal:
+            item.completed = ended
+        else:
+            item.exits = ended
+    for item in found.values():
+        item.terminal = item.node in terminal
+    return sorted(found.values(), key=lambda item: (-item.visits, item.node))
+
+
+def _split(node: str) -> tuple[str, str]:
+    flow, _slash, name = node.partition("/")
+    return flow, name
+
+
+def ending_nodes(period: Period, flow: str = "") -> dict[str, int]:
+    """Calls of the period that ended in the IVR (outcome abandoned_in_ivr), per last node."""
+    ended = calls_in(period).filter(outcome=Outcome.ABANDONED_IN_IVR).exclude(ivr_last_node="")
+    if flow:
+        ended = ended.filter(ivr_last_node__startswith=f"{flow}/")
+    rows = (ended.values("ivr_last_node").annotate(n=Count("id")).order_by())
+    return {row["ivr_last_node"]: row["n"] for row in rows}
+
+
+@dataclass
+class IvrTotals:
+    """The IVR over the period: calls with an IVR visit, calls that went from a node to a queue, exits
+    and self-service completions (each call counted once)."""
+
+    calls: int
+    queued: int
+    exits: int
+    completed: int
+
+
+def ivr_totals(period: Period, rows: Sequence[NodeRow], flow: str = "") -> IvrTotals:
+    visits = node_visits(period, flow).annotate(to_queue=_next_is_enqueue())
+    counted = visits.aggregate(calls=Count("call_id", distinct=True),
+                               queued=Count("call_id", distinct=True, filter=Q(to_queue=True)))
+    return IvrTotals(counted["calls"], counted["queued"], sum(row.exits for row in rows),
+                     sum(row.completed for row in rows))
+
+
+def check_flow(period: Period, flow: str) -> None:
+    """A `flow` filter must name a stored flow, or one the period's calls went through."""
+    if flow and flow not in known_flows() and not node_visits(period, flow).exists():
+        raise ValidationError(_("Unknown IVR flow: %(value)s") % {"value": flow[:40]}, code="bad_flow")
+
+
+# ---------------------------------------------------------------- the report: tables and charts
+
+def occupancy_columns() -> list[Column]:
+    return [Column("bucket", _("From"), "datetime"), Column("peak", _("Peak concurrent calls")),
+            Column("average", _("Average concurrent calls"), "ratio"),
+            Column("full_minutes", _("Minutes at 100 % of the lines"), "ratio"),
+            Column("line_minutes", _("Line time (minutes)"), "ratio"),
+            Column("blocked", _("Blocked calls (503, rejected)"))]
+
+
+def _blocked_drill(low: datetime.datetime, high: datetime.datetime) -> Drill:
+    return Drill("calls", {"start": low.isoformat(), "end": high.isoformat(),
+                           "outcome": ",".join(str(value) for value in BLOCKED)})
+
+
+def occupancy_table(period: Period, series: Sequence[LineBucket], totals: LineTotals, lines: int) -> ReportTable:
+    rows = [{"bucket": bucket.start, "peak": bucket.peak, "average": bucket.average,
+             "full_minutes": bucket.full_minutes, "line_minutes": bucket.line_minutes, "blocked": bucket.blocked,
+             "_drill": {"blocked": _blocked_drill(bucket.start, bucket.end)}} for bucket in series]
+    total = {"bucket": _("Total"), "peak": totals.peak, "average": totals.average,
+             "full_minutes": totals.full_minutes, "line_minutes": totals.line_minutes, "blocked": totals.blocked,
+             "_drill": {"blocked": _blocked_drill(period.start, period.end)}}
+    notes = [_("Licensed lines: %(lines)d.") % {"lines": lines} if lines else
+             _("No line limit is set (HOTLINE_LINES = 0): there is no time at 100 %.")]
+    return ReportTable(_("Line occupancy"), occupancy_columns(), rows, total, notes, key="occupancy")
+
+
+def ivr_columns() -> list[Column]:
+    return [Column("node", _("IVR node"), "text"), Column("visits", _("Visits")),
+            Column("calls", _("Calls")), Column("queued", _("Went on to a queue")),
+            Column("exits", _("Left the call here")), Column("exit_rate", _("Exit rate"), "percent"),
+            Column("completed", _("Self-service completions"))]
+
+
+def _node_drills(period: Period, node: str) -> dict[str, Drill]:
+    span = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    ended = Drill("calls", {**span, "outcome": Outcome.ABANDONED_IN_IVR.value, "ivr_last_node": node})
+    return {"calls": Drill("ivr_node_calls", {**span, "node": node}),
+            "queued": Drill("ivr_node_calls", {**span, "node": node, "what": "queued"}),
+            "exits": ended, "completed": ended}
+
+
+def ivr_table(period: Period, rows: Sequence[NodeRow], totals: IvrTotals) -> ReportTable:
+    table_rows = [{"node": row.node, "visits": row.visits, "calls": row.calls, "queued": row.queued,
+                   "exits": row.exits, "exit_rate": row.exit_rate, "completed": row.completed,
+                   "_drill": _node_drills(period, row.node)} for row in rows]
+    total = {"node": _("Total"), "visits": sum(row.visits for row in rows), "calls": totals.calls,
+             "queued": totals.queued, "exits": totals.exits,
+             "exit_rate": Fraction(totals.exits, totals.calls) if totals.calls else None,
+             "completed": totals.completed}
+    notes = [_("Calls: distinct calls that visited the node. Left the call here: calls that ended unanswered "
+               "at this node before any queue. Self-service completions: calls the flow ended itself at a "
+               "hang-up node. The total counts each call once.")]
+    return ReportTable(_("IVR node visits"), ivr_columns(), table_rows, total, notes, key="ivr")
+
+
+def _label(bucket: LineBucket, grain: str) -> str:
+    local = timezone.localtime(bucket.start)
+    return local.strftime("%H:%M" if grain in ("15min", "hour") else "%Y-%m-%d")
+
+
+def charts(period: Period, series: Sequence[LineBucket], rows: Sequence[NodeRow], lines: int) -> list[Chart]:
+    x = [_label(bucket, period.grain) for bucket in series]
+    lined: list[tuple[Any, list[Any]]] = [(_("Peak concurrent calls"), [b.peak for b in series]),
+                                          (_("Average concurrent calls"), [b.average for b in series])]
+    if lines:
+        lined.append((_("Licensed lines"), [lines] * len(series)))
+    nodes = [row.node for row in rows]
+    return [Chart(_("Line occupancy"), "line", x, lined, key="chart-occupancy"),
+            Chart(_("Blocked calls (503, rejected)"), "bar", x, [(_("Blocked calls"), [b.blocked for b in series])],
+                  key="chart-blocked"),
+            Chart(_("Where callers go from each IVR node"), "stacked_bar", nodes,
+                  [(_("Went on to a queue"), [row.queued for row in rows]),
+                   (_("Left the call here"), [row.exits for row in rows]),
+                   (_("Self-service completions"), [row.completed for row in rows])], key="chart-ivr")]
+
+
+@dataclass
+class LinesReport:
+    """Everything the page and the exports show."""
+
+    series: list[LineBucket]
+    line_totals: LineTotals
+    nodes: list[NodeRow]
+    ivr_totals: IvrTotals
+    tables: list[ReportTable]
+    charts: list[Chart]
+
+    def figures(self) -> dict[str, Any]:
+        """The period's totals, for "compare with the previous period"."""
+        return {"peak": self.line_totals.peak, "average": self.line_totals.average,
+                "full_minutes": self.line_totals.full_minutes, "line_minutes": self.line_totals.line_minutes,
+                "blocked": self.line_totals.blocked, "exits": self.ivr_totals.exits,
+                "completed": self.ivr_totals.completed}
+
+
+def compare_columns() -> list[Column]:
+    return [Column("peak", _("Peak concurrent calls")), Column("average", _("Average concurrent calls"), "ratio"),
+            Column("full_minutes", _("Minutes at 100 % of the lines"), "ratio"),
+            Column("line_minutes", _("Line time (minutes)"), "ratio"),
+            Column("blocked", _("Blocked calls (503, rejected)")), Column("exits", _("IVR exits")),
+            Column("completed", _("Self-service completions"))]
+
+
+def build(period: Period, lines: int, flow: str = "", now: datetime.datetime | None = None,
+          compare: bool = False) -> LinesReport:
+    """The report for a period: raises ValidationError (translated) for an unknown flow."""
+    check_flow(period, flow)
+    terminal = terminal_nodes()
+    series = occupancy(period, lines, now)
+    nodes = ivr_nodes(period, flow, terminal)
+    report = LinesReport(series, line_totals(series), nodes, ivr_totals(period, nodes, flow), [], [])
+    report.tables = [occupancy_table(period, series, report.line_totals, lines),
+                     ivr_table(period, nodes, report.ivr_totals)]
+    report.charts = charts(period, series, nodes, lines)
+    if compare:
+        before = period.previous()
+        earlier = build(before, lines, flow, now)
+        report.tables.insert(0, comparison_table(_("Compared with the previous period"), compare_columns(),
+                                                 report.figures(), earlier.figures(), period.label(),
+                                                 before.label()))
+    return report
+
+
+# ---------------------------------------------------------------- drill-down: the calls behind a node
+
+NODE_WHAT = ("visited", "queued")
+
+
+@register("ivr_node_calls")
+def ivr_node_calls(params: dict[str, str]) -> DrillRows:
+    """The calls that arrived in [start, end) and visited IVR node `node` ("flow/node"); with
+    `what=queued` only those whose next step after a visit of the node was joining a queue."""
+    start, end = _instant(params, "start"), _instant(params, "end")
+    node, what = params.get("node", ""), params.get("what", "visited")
+    unknown = sorted(set(params) - {"start", "end", "node", "what"})
+    if unknown:
+        raise ValidationError(_("Unknown filter: %(name)s") % {"name": unknown[0][:40]}, code="unknown_filter")
+    if "/" not in node or what not in NODE_WHAT or end <= start:
+        raise ValidationError(_("Name an IVR node as flow/node, and a period that ends after it starts."),
+                              code="bad_node")
+    flow, name = _split(node)
+    steps = CallEvent.objects.filter(kind=Kind.IVR_NODE, at__gte=start, detail__flow=flow, detail__node=name)
+    if what == "queued":
+        steps = steps.annotate(to_queue=_next_is_enqueue()).filter(to_queue=True)
+    calls = (CallFact.objects.filter(arrived_at__gte=start, arrived_at__lt=end, call_id__in=steps.values("call_id"))
+             .order_by("arrived_at", "call_id"))
+    columns = [Column("call_id", _("Call"), "text"), Column("arrived_at", _("Arrived"), "datetime"),
+               Column("caller", _("Caller"), "text"), Column("outcome", _("Outcome"), "text"),
+               Column("queue", _("First queue"), "text"), Column("ivr_last_node", _("Last IVR node"), "text")]
+    title = (_("Calls that visited %(node)s") if what == "visited"
+             else _("Calls that reached a queue from %(node)s")) % {"node": node}
+    return DrillRows(title, columns, calls.values(*[c.key for c in columns]), calls.count())
+
+
+def _instant(params: dict[str, str], key: str) -> datetime.datetime:
+    try:
+        value = datetime.datetime.fromisoformat(params.get(key, ""))
+    except ValueError:
+        value = None
+    if value is None or timezone.is_naive(value):
+        raise ValidationError(_("%(field)s must be a date and time with its offset (ISO 8601).") % {"field": key},
+                              code="bad_instant")
+    return value
+
