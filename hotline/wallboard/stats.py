@@ -16,8 +16,10 @@ undefined, never 0).
     A call transferred between queues counts from its first enqueue.
   - `offered`, `answered`, `abandoned`, `service_level` — today's figures of the queue exactly as
     `hotline.calls.kpi.queue_kpis_for` computes them with the queue's settings (docs/kpi.md): queue
-    visits that entered today, those answered, those abandoned after the short-abandon threshold, and
-    the service level in percent.
+    visits that entered today, those answered, those abandoned after the short-abandon threshold (a
+    caller the surge policy or a key press sent to a callback is not an abandon), and the service level
+    in percent. Read from the closed calls' facts plus a replay of the calls still open
+    (`todays_visits`), never by replaying the day.
 - `callbacks` — `captured_today`: callbacks captured today; `pending`: live callbacks (pending, agent
   reserved or dialling), whenever captured; `done_today`: callbacks answered (the caller reached) today.
 - `agents` — every agent with a state change today whose last state is not logged out, by agent id:
@@ -48,11 +50,17 @@ from hotline.calls.models import (
     Callback,
     CallbackEvent,
     CallbackEventKind,
+    CallEvent,
     CallRecord,
+    Kind,
     Queue,
 )
+from hotline.calls.timeline import QueueVisit, queue_visits
 from hotline.media.models import Airing
 from hotline.media.queries import attribution_window
+from hotline.reports import callstats
+from hotline.reports.callstats import VisitCounts
+from hotline.reports.models import CallFact, VisitFact
 from hotline.telephony.events import AgentState
 
 MAX_MINUTES = 180
@@ -119,11 +127,45 @@ def _queue_entries(day: Day, names: Iterable[str]) -> list[dict[str, Any]]:
         _today(day), queue__in=names, enqueued_at__isnull=False, answered_at__isnull=True,
         ended_at__isnull=True).order_by().values("queue").annotate(waiting=Count("id"), first=Min("enqueued_at"))}
     labels = Queue.labels()
-    return [_queue_entry(day, name, labels.get(name, name), waiting.get(name)) for name in names]
+    settings = {name: kpi.settings_for(name) for name in names}
+    counts = todays_visits(day, settings)
+    return [_queue_entry(day, name, labels.get(name, name), waiting.get(name), counts.get(name, VisitCounts()),
+                         settings[name]) for name in names]
 
 
-def _queue_entry(day: Day, name: str, label: str, waiting: dict[str, Any] | None) -> dict[str, Any]:
-    figures = kpi.queue_kpis_for(name, day.start, day.end, kpi.settings_for(name))
+def todays_visits(day: Day, settings: dict[str, kpi.KpiSettings]) -> dict[str, VisitCounts]:
+    """Each queue's visits that entered today, as `kpi.queue_kpis_for` counts them, without replaying the day:
+    the closed calls' visits are summed from their facts (VisitFact, written when a call closes), and only
+    the calls that have no facts yet — those still in progress, at most the lines in use, and any call never
+    closed — are replayed from the log. A call has facts or it has not, so each visit is counted once."""
+    names = list(settings)
+    closed = VisitFact.objects.filter(queue__in=names, entered_at__gte=day.start, entered_at__lt=day.end)
+    counts = {key[0]: value for key, value in callstats.visit_counts(closed, ["queue"]).items()}
+    entered = CallEvent.objects.filter(kind=Kind.ENQUEUE, queue__in=names, at__gte=day.start, at__lt=day.end)
+    open_ids = entered.exclude(call_id__in=CallFact.objects.values("call_id")).order_by() \
+        .values_list("call_id", flat=True).distinct()
+    for steps in kpi.load_calls(list(open_ids)).values():
+        for visit in queue_visits(steps):
+            if visit.queue in settings and day.start <= visit.entered_at < day.end:
+                counts[visit.queue] = counts.get(visit.queue, VisitCounts()) + _counted(visit, settings[visit.queue])
+    return counts
+
+
+def _counted(visit: QueueVisit, settings: kpi.KpiSettings) -> VisitCounts:
+    """One replayed visit as the sums of VisitFact would count it (the same rules as reports.facts)."""
+    wait, result = visit.wait, visit.result
+    within = wait is not None and wait <= settings.service_level_seconds
+    short = result == "abandoned" and wait is not None and wait <= settings.short_abandon_seconds
+    return VisitCounts(
+        queued=1, answered=int(result == "answered"), answered_within=int(result == "answered" and within),
+        abandoned=int(result == "abandoned" and not short), short_abandons=int(short),
+        abandoned_within=int(result == "abandoned" and within), callbacks=int(result == "callback"),
+        callbacks_within=int(result == "callback" and within), transferred=int(result == "transferred"),
+        overflow=int(result == "overflow"), waiting=int(result == ""))
+
+
+def _queue_entry(day: Day, name: str, label: str, waiting: dict[str, Any] | None, counts: VisitCounts,
+                 settings: kpi.KpiSettings) -> dict[str, Any]:
     longest = 0
     if waiting is not None:
         longest = max(0, int((day.now - waiting["first"]).total_seconds()))
@@ -132,10 +174,10 @@ def _queue_entry(day: Day, name: str, label: str, waiting: dict[str, Any] | None
         "label": label,
         "waiting": waiting["waiting"] if waiting is not None else 0,
         "longest_wait_seconds": longest,
-        "service_level": _percent(figures.service_level),
-        "offered": figures.queued,
-        "answered": figures.answered,
-        "abandoned": figures.abandoned,
+        "service_level": _percent(counts.service_level(settings.service_level_variant)),
+        "offered": counts.queued,
+        "answered": counts.answered,
+        "abandoned": counts.abandoned,
     }
 
 

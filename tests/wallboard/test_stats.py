@@ -253,3 +253,66 @@ def test_per_minute_keeps_the_last_180_minutes(world: Any) -> None:
     assert airing.pk and len(minutes) == 180
     assert minutes[0] == [71, 0] and minutes[-1] == [250, 0]
     assert [m for m in minutes if m[1]] == [[240, 1]]
+
+
+# ---------------------------------------------------------------- today's figures from the facts
+
+def test_todays_figures_are_the_closed_calls_facts_plus_the_open_calls_replayed(world: Any) -> None:
+    """Equal to `kpi.queue_kpis_for` for the day whatever state the calls are in: closed (facts), still
+    waiting, talking, transferred and waiting again, hung up but not closed yet, queued before midnight."""
+    floor(world)
+    Queue.objects.create(name="svc", service_level_seconds=10, short_abandon_seconds=3,
+                         service_level_variant=ServiceLevelDenominator.ASTERISK_SL2)
+    log(Call("o1", 300).queued().step(ev.Answer, 9, agent="a3"),  # talking now
+        Call("o2", 310).queued().step(ev.Transfer, 12, to_queue="svc").step(ev.Enqueue, 12, queue="svc"),
+        Call("o3", 320, queue="svc").queued().step(ev.Abandon, 10).step(ev.Hangup, 10),  # hung up, not closed
+        Call("o4", 330, queue="svc").queued().step(ev.Abandon, 5),  # a short abandon (2 s), not closed
+        Call("mid", -20 * 3600 - 8, queue="svc").queued(),  # queued 23:59:55 yesterday, still waiting
+        close=False)
+    log(Call("k1", 340, queue="svc").queued().step(ev.Answer, 13, agent="a3").step(ev.Hangup, 40, agent="a3"))
+
+    for name in ("sales", "svc", "vip", "service"):
+        day = local_day(NOW)
+        figures = kpi.queue_kpis_for(name, day.start, day.end)
+        entry = queue_figures(name, NOW)
+        assert (entry["offered"], entry["answered"], entry["abandoned"]) == \
+            (figures.queued, figures.answered, figures.abandoned), name
+        expected = None if figures.service_level is None else float(kpi.rounded(figures.service_level * 100, 1) or 0)
+        assert entry["service_level"] == expected, name
+    assert [queue_figures(name, NOW)["offered"] for name in ("sales", "svc")] == [5 + 2, 4]
+    assert queue_figures("svc", NOW)["service_level"] == 100.0  # SL2: k1 at 10 s, o3 (7 s) and o4 (2 s) abandoned ≤ 10 s
+
+
+def test_the_figures_read_the_same_number_of_rows_however_many_calls_closed(world: Any) -> None:
+    """Closed calls are summed in SQL: more of them add no query (only the open calls are read one by one)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    floor(world)
+    with CaptureQueriesContext(connection) as few:
+        queue_figures("sales", NOW)
+    log(*(Call(f"m{i}", 240 + i).queued().step(ev.Answer, 4, agent="a1").step(ev.Hangup, 30, agent="a1")
+          for i in range(20)))
+    with CaptureQueriesContext(connection) as many:
+        entry = queue_figures("sales", NOW)
+    assert (len(many), entry["offered"], entry["answered"]) == (len(few), 5 + 20, 2 + 20)
+
+
+def test_callers_sent_to_a_callback_are_not_abandoned_today(world: Any) -> None:
+    """今日放弃: a caller the surge policy captured before the queue (a callback, no queue visit) and one who
+    pressed the callback key while waiting (the visit ends as a callback) are not abandons."""
+    Queue.objects.create(name="sales")
+    log(Call("surge", 0).step(ev.IvrNode, 1, flow="main", node="menu", digits="1")
+        .step(ev.CallbackRequest, 2, number="13800138001").step(ev.Hangup, 6, by=ev.HangupParty.SYSTEM),
+        Call("key", 10).queued().step(ev.CallbackRequest, 40, number="13800138002")
+        .step(ev.Hangup, 44, by=ev.HangupParty.SYSTEM),
+        Call("gone", 20).queued().step(ev.Abandon, 30).step(ev.Hangup, 30))
+    log(Call("key2", 30).queued().step(ev.CallbackRequest, 12, number="13800138003")
+        .step(ev.Hangup, 15), close=False)  # the caller hangs up during the confirmation, call not closed yet
+
+    entry = queue_figures("sales", NOW)
+
+    assert (entry["offered"], entry["answered"], entry["abandoned"], entry["service_level"]) == (3, 0, 1, 0.0)
+    day = local_day(NOW)
+    figures = kpi.queue_kpis_for("sales", day.start, day.end)
+    assert (figures.queued, figures.abandoned, figures.callbacks) == (3, 1, 2)
