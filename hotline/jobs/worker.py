@@ -1,5 +1,6 @@
 """The task worker: django-tasks-db's polling worker, preceded by taking back the jobs a dead worker
-left running. `hotline worker` runs it in the foreground; `hotline demo` on a thread of its own."""
+left running, with the periodic scheduler (hotline/jobs/periodic.py: the daily report e-mail) beside it.
+`hotline worker` runs it in the foreground; `hotline demo` on a thread of its own."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from hotline.jobs.actions import enqueue
 from hotline.jobs.models import Job
+from hotline.jobs.periodic import Scheduler
 from hotline.jobs.runner import reclaim, worker_name
 
 log = logging.getLogger(__name__)
@@ -37,19 +39,27 @@ def resume_orphans(backend: str | None = None) -> list[int]:
 class JobWorker:
     """Runs queued jobs until `stop()`; `interval` is the wait between two looks at an empty queue."""
 
-    def __init__(self, *, backend: str | None = None, interval: float = 0.5) -> None:
+    def __init__(self, *, backend: str | None = None, interval: float = 0.5, periodic: bool = True) -> None:
         self.backend = backend or settings.HOTLINE_JOBS_BACKEND
         self.worker = Worker(queue_names=["*"], interval=interval, batch=False, backend_name=self.backend,
                              startup_delay=False, max_tasks=None, worker_id=worker_name()[:64],
                              excluded_queue_names=[])
         self._thread: threading.Thread | None = None
+        # The periodic functions (once a minute) run on a thread of their own, so a long job does not
+        # delay the morning's report e-mail.
+        self.scheduler = Scheduler() if periodic else None
 
     def run(self) -> None:
-        """Take back orphaned jobs, then poll and run (the caller's thread; signals are the caller's)."""
+        """Take back orphaned jobs, start the periodic scheduler, then poll and run (the caller's thread;
+        signals are the caller's)."""
         try:
             resume_orphans(self.backend)
+            if self.scheduler is not None:
+                self.scheduler.start()
             self.worker.run()
         finally:
+            if self.scheduler is not None:
+                self.scheduler.stop()
             connections.close_all()
 
     def start(self) -> None:
