@@ -27,25 +27,27 @@ from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry, User
 from hotline.accounts.permissions import STAFF_ROLES, Role
+from hotline.calls.models import Callback
 from hotline.catalog.models import Product, Supplier
 from hotline.crm.models import Address, Customer, CustomerPhone
 from hotline.demo.call_center import create_call_center
+from hotline.demo.calls import CallGenerator, demo_world, link_orders
 from hotline.demo.catalogue import create_catalogue
 from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS, SHOWCASE_NUMBER
 from hotline.demo.finance import create_finance
 from hotline.demo.logistics import create_couriers
-from hotline.demo.media import create_stations, plan_airings, write_airings
+from hotline.demo.media import Media, create_stations, plan_airings, write_airings
 from hotline.demo.orders import OrderPlanner, PlannedOrder, Staff, customer_facts, number_counters, order_rows
 from hotline.demo.people import CustomerFacts, CustomerGenerator, CustomerSnapshot, PhoneSpace
 from hotline.demo.shipments import ShipmentPlanner
 from hotline.lib.phones import MOBILE, phone_info
 from hotline.logistics.models import Courier, Coverage, FeeRate, Shipment, ShipmentEvent, StockMovement
-from hotline.media.models import Airing, Station
+from hotline.media.models import Airing, HotlineNumber, Station
 from hotline.orders.models import Order, OrderLine, OrderNumberCounter, OrderStatusChange
 from hotline.service.demo import load_demo_scripts
 
 # Bumped whenever the generator changes what a given seed produces, so benchmarks reload their data.
-DATASET_VERSION = 5
+DATASET_VERSION = 6
 LOAD_ACTION = "load_demo"
 MAX_CUSTOMERS = PhoneSpace(0).size
 # Checked before loading, so that the demo never mixes with real data.
@@ -54,7 +56,7 @@ CHECKED_MODELS: dict[str, type[models.Model]] = {
     "airings": Airing, "orders": Order, "couriers": Courier,
 }  # fmt: skip
 # Written with explicit ids: their sequences must be moved past them afterwards (PostgreSQL).
-EXPLICIT_ID_MODELS: tuple[type[models.Model], ...] = (Customer, Airing, Order, OrderLine, Shipment)
+EXPLICIT_ID_MODELS: tuple[type[models.Model], ...] = (Customer, Airing, Order, OrderLine, Shipment, Callback)
 
 Progress = Callable[[str], None]
 
@@ -68,6 +70,7 @@ class DemoOptions:
     seed: int = 1
     now: datetime.datetime | None = None
     batch_size: int = 5_000
+    calls: int = 0  # calls in the event log (`hotline loaddemo` asks for 3 per order); 0: none
     purpose: str = "demo"  # "bench" for a benchmark's data set, which the benchmark may erase and reload
 
 
@@ -134,6 +137,8 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
                                             options.batch_size))
         say(f"payments, remittances and refunds ({time.perf_counter() - started:.1f} s)")
         _add_showcase_phone(report)
+        if options.calls:
+            _write_calls(options, media, staff, now, report, say, started)
         _reset_sequences()
     report.seconds = time.perf_counter() - started  # after the commit, which is part of the cost
     _record_load(options, report)
@@ -203,6 +208,21 @@ def _write_logistics(planner: ShipmentPlanner, planned: list[PlannedOrder], orde
                          shipment_events=len(rows.events), stock_movements=len(rows.movements))
 
 
+def _write_calls(options: DemoOptions, media: Media, staff: Staff, now: datetime.datetime, report: LoadReport,
+                 say: Progress, started: float) -> None:
+    """The week's call event log (airing surges, IVR, queues, agents' shifts), its facts, and each order of
+    an airing linked to a call of that airing."""
+    agents = dict(User.objects.filter(pk__in=staff.agents).values_list("username", "pk"))
+    numbers = dict(HotlineNumber.objects.values_list("pk", "number"))
+    world = demo_world(media.airings, media.hotlines, numbers, sorted(agents.items(), key=lambda item: item[1]),
+                       now)
+    summary = CallGenerator(world, options.calls, options.seed,
+                            progress=lambda message: say(f"calls: {message}")).run()
+    report.counts.update(summary.counts)
+    report.counts.update(orders_with_call=link_orders(summary.answered, world.start))
+    say(f"{summary.counts['call_records']:,} calls ({time.perf_counter() - started:.1f} s)")
+
+
 def _add_showcase_phone(report: LoadReport) -> None:
     """The customer with the most orders also answers to SHOWCASE_NUMBER, the caller ID of the README's
     call, so a first call pops a customer with a history. No demo prefix is 1380013: it is nobody else's."""
@@ -224,8 +244,8 @@ def _reset_sequences() -> None:
 def _record_load(options: DemoOptions, report: LoadReport) -> None:
     """An audit row saying what was loaded; benchmarks read it to decide whether a data set can be reused."""
     figures = {"version": DATASET_VERSION, "customers": options.customers, "orders": options.orders,
-               "seed": options.seed, "purpose": options.purpose, "seconds": round(report.seconds, 2),
-               "counts": report.counts}
+               "calls": options.calls, "seed": options.seed, "purpose": options.purpose,
+               "seconds": round(report.seconds, 2), "counts": report.counts}
     AuditEntry.objects.create(actor=None, actor_name="system", action=LOAD_ACTION, object_type="demo.dataset",
                               object_id=str(options.seed),
                               object_repr=f"demo data: {options.customers} customers, {options.orders} orders",

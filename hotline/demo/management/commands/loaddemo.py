@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--orders", type=int, default=5_000,
                             help="Number of orders in the demo week (default 5,000); customers on file also "
                                  "bring their orders of the year before.")
+        parser.add_argument("--calls", type=int, default=None,
+                            help="Calls in the week's event log, with their airing surges, IVR steps, queues and "
+                                 "agent shifts (default: 3 per order, 15,000 for the default 5,000 orders); 0: none.")
         parser.add_argument("--seed", type=int, default=1, help="The same seed gives the same data (default 1).")
         parser.add_argument("--now", default="",
                             help="ISO date-time the week of data ends at (default: now), for reproducible data.")
@@ -52,7 +55,7 @@ class Command(BaseCommand):
             self.stdout.write("Erasing the existing data (--force)…")
             erase_all_data()
         self.stdout.write(f"Loading demo data: {demo.customers:,} customers, {demo.orders:,} orders, "
-                          f"seed {demo.seed} into {settings.DATABASES['default']['NAME']}")
+                          f"{demo.calls:,} calls, seed {demo.seed} into {settings.DATABASES['default']['NAME']}")
         report = load_demo(demo, progress=lambda message: self.stdout.write(f"  {message}"))
         summary = ", ".join(f"{count:,} {name}" for name, count in report.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Loaded in {report.seconds:.1f} s: {summary}."))
@@ -63,10 +66,13 @@ class Command(BaseCommand):
             raise CommandError(f"--customers must be between 1 and {MAX_CUSTOMERS:,}.")
         if options["orders"] < 0:
             raise CommandError("--orders cannot be negative.")
+        calls = 3 * options["orders"] if options["calls"] is None else options["calls"]
+        if calls < 0:
+            raise CommandError("--calls cannot be negative.")
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
         return DemoOptions(customers=options["customers"], orders=options["orders"], seed=options["seed"],
-                           now=_parse_now(options["now"]), batch_size=options["batch_size"])
+                           now=_parse_now(options["now"]), batch_size=options["batch_size"], calls=calls)
 
 
 def _parse_now(text: str) -> datetime.datetime | None:
