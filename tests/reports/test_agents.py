@@ -19,7 +19,7 @@ from hotline.calls.kpi import agent_times_for
 from hotline.calls.models import Queue, QueueMember
 from hotline.orders.actions import LineInput
 from hotline.orders.models import Order, Status
-from hotline.reports.models import CallFact, HandlingFact
+from hotline.reports.models import HandlingFact
 from hotline.reports.periods import Period
 from hotline.reports.views.agents import Filters, build_report, parse_filters
 from hotline.service.models import Complaint
@@ -104,6 +104,24 @@ def team(world: Any, users: dict[str, Any]) -> dict[str, Any]:
     return {"a1": a1, "a2": a2, "users": users, "world": world}
 
 
+@pytest.fixture(autouse=True)
+def _tabs_of_reports_that_exist(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's tabs link every report; while a report's module is not written yet, leave its tab out so
+    these tests see this report's page (a no-op once every report exists)."""
+    from django.urls import NoReverseMatch, reverse
+
+    from hotline.reports.views import common
+
+    def exists(url: str) -> bool:
+        try:
+            reverse(url)
+        except NoReverseMatch:
+            return False
+        return True
+
+    monkeypatch.setattr(common, "REPORTS", [entry for entry in common.REPORTS if exists(entry[2])])
+
+
 def rows_by_agent(report: Any) -> dict[str, dict[str, Any]]:
     return {row["agent_key"]: row for row in report.rows}
 
@@ -113,7 +131,8 @@ def test_each_agents_call_and_time_figures(team: dict[str, Any]) -> None:
     a1, a2 = rows_by_agent(report)["a1"], rows_by_agent(report)["a2"]
     assert (a1["handled"], a1["outbound"], a1["talk_total"], a1["hold_total"], a1["acw_total"]) == (3, 0, 100, 10, 10)
     assert (a1["talk"], a1["hold"], a1["acw"], a1["aht"]) == (Fraction(100, 3), Fraction(10, 3), Fraction(10, 3), 40)
-    assert (a2["handled"], a2["outbound"], a2["talk_total"], a2["acw_total"], a2["aht"]) == (2, 1, 90, 5, Fraction(95, 2))
+    assert (a2["handled"], a2["outbound"], a2["talk_total"], a2["acw_total"]) == (2, 1, 90, 5)
+    assert a2["aht"] == Fraction(95, 2)
     # occupancy = (on call + wrap-up) / (staffed − not ready), as hotline.calls.kpi defines it
     assert (a1["staffed"], a1["not_ready"], a1["occupancy"]) == (10800, 1800, Fraction(70, 9000))
     assert (a2["staffed"], a2["not_ready"], a2["occupancy"]) == (20 * 3600 + 45 * 60, 900, 0)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from hotline.accounts.models import User
 from hotline.calls.models import Direction, Queue, QueueMember
 from hotline.reports.agents import AgentFigures, agent_figures, average_values, figure_values, team_total
-from hotline.reports.periods import Period
+from hotline.reports.periods import Period, parse_period
 from hotline.reports.tables import Chart, Column, Drill, ReportTable, cell_text, comparison_table
 from hotline.reports.views.common import error_text, period_from, reports_user, respond
 
@@ -230,27 +230,35 @@ def _comparison(period: Period, filters: Filters, total: dict[str, Any], now: da
                             before.label(), key="compare")
 
 
+def _choices() -> dict[str, Any]:
+    """The filter form's options: the queues and the agents."""
+    return {"queues": list(Queue.objects.order_by("name").values_list("name", "label")),
+            "agent_choices": list(User.objects.filter(role="agent").order_by("username")
+                                  .values_list("username", flat=True))}
+
+
 @login_required
 @require_GET
 def agents(request: HttpRequest) -> HttpResponse:
     """The agent performance report (GET: period, agent, queue, sort, compare, format)."""
     reports_user(request)
-    context: dict[str, Any] = {"title": _("Agent performance"), "tables": [], "charts": []}
+    context: dict[str, Any] = {"title": _("Agent performance"), "tables": [], "charts": [],
+                               "period_default": "today", "sort_choices": RANKING, "filters": Filters(),
+                               **_choices()}
     try:
         period = period_from(request)
         context["period"] = period
         filters = parse_filters(request.GET)
     except ValidationError as error:
         context["error"] = error_text(error)
+        # The picker still shows the dates asked for; today stands in for a period that could not be read.
+        context.setdefault("period", parse_period({}))
         return respond(request, "reports/agents.html", "agents", context)
     report = build_report(period, filters)
     tables = list(report.tables)
     if request.GET.get("compare"):
         tables.insert(4, _comparison(period, filters, report.total, None))
-    context.update(report=report, tables=tables, sort_choices=RANKING, charts=report.charts, filters=filters,
-                   queues=Queue.objects.order_by("name").values_list("name", "label"),
-                   agent_choices=User.objects.filter(role="agent").order_by("username")
-                   .values_list("username", flat=True))
+    context.update(report=report, tables=tables, charts=report.charts, filters=filters)
     return respond(request, "reports/agents.html", "agents", context, fragment="reports/agents_body.html")
 
 
