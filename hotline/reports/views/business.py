@@ -23,7 +23,7 @@ from hotline.logistics.models import Courier
 from hotline.media.models import Station
 from hotline.reports import business as b
 from hotline.reports.media import DELIVERED_STATUSES
-from hotline.reports.periods import Period, buckets
+from hotline.reports.periods import Period, buckets, parse_period
 from hotline.reports.tables import Chart, Column, Drill, ReportTable, comparison_table
 from hotline.reports.views.common import error_text, period_from, reports_user, respond
 from hotline.reports.views.media import check_filters, station_name
@@ -327,6 +327,9 @@ def business(request: HttpRequest) -> HttpResponse:
         context["period"] = period
     except ValidationError as error:
         context["error"] = error_text(error)
+        # the period picker reads period.first/last (a filter argument: a missing one raises): show the
+        # default period's dates under the error when the asked-for period is what was bad
+        context.setdefault("period", parse_period({}, default="this_month"))
         return respond(request, "reports/business.html", "business", context)
     build, metrics, totals_of = BUILDERS[section]
     built = build(period, user)

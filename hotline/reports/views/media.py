@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from hotline.media.models import Station
 from hotline.reports import media as m
-from hotline.reports.periods import Period, buckets
+from hotline.reports.periods import Period, buckets, parse_period
 from hotline.reports.tables import Chart, Column, Drill, ReportTable, comparison_table
 from hotline.reports.views.common import error_text, period_from, reports_user, respond, sees_money
 
@@ -179,6 +179,9 @@ def media(request: HttpRequest) -> HttpResponse:
         rank = m.parse_rank(request.GET.get("rank"), money)
     except ValidationError as error:
         context["error"] = error_text(error)
+        # the period picker reads period.first/last (a filter argument: a missing one raises): show the
+        # default period's dates under the error when the asked-for period is what was bad
+        context.setdefault("period", parse_period({}, default="this_month"))
         return respond(request, "reports/media.html", "media", context)
     context.update(station=station, slot_hours=hours, rank=rank, rank_choices=rank_choices(money))
     context.update(build(period, station, hours, rank, money, bool(request.GET.get("compare"))))
