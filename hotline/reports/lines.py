@@ -438,38 +438,27 @@ NODE_WHAT = ("visited", "queued")
 
 
 @register("ivr_node_calls")
-def ivr_node_calls(params: dict[str, str]) -> DrillRows:
+def ivr_node_calls(raw: dict[str, str]) -> DrillRows:
     """The calls that arrived in [start, end) and visited IVR node `node` ("flow/node"); with
-    `what=queued` only those whose next step after a visit of the node was joining a queue."""
-    start, end = _instant(params, "start"), _instant(params, "end")
-    node, what = params.get("node", ""), params.get("what", "visited")
-    unknown = sorted(set(params) - {"start", "end", "node", "what"})
-    if unknown:
-        raise ValidationError(_("Unknown filter: %(name)s") % {"name": unknown[0][:40]}, code="unknown_filter")
-    if "/" not in node or what not in NODE_WHAT or end <= start:
-        raise ValidationError(_("Name an IVR node as flow/node, and a period that ends after it starts."),
-                              code="bad_node")
+    `what=queued` only those whose next step after a visit of the node was joining a queue. The rows and
+    columns are the `calls` drill-down's."""
+    from hotline.reports.drills import Params, RowSource, calls
+
+    params = Params(raw, {"start", "end", "node", "what"})
+    node, what = params.get("node") or "", params.get("what") or "visited"
+    if "/" not in node or what not in NODE_WHAT:
+        raise ValidationError(_("Name an IVR node as flow/node (and what=queued or visited): %(value)s")
+                              % {"value": (node or what)[:64]}, code="bad_node")
     flow, name = _split(node)
-    steps = CallEvent.objects.filter(kind=Kind.IVR_NODE, at__gte=start, detail__flow=flow, detail__node=name)
+    steps = CallEvent.objects.filter(kind=Kind.IVR_NODE, detail__flow=flow, detail__node=name)
+    if (start := params.time("start")) is not None:
+        steps = steps.filter(at__gte=start)  # a call's steps follow its arrival: helps the kind/at index
     if what == "queued":
         steps = steps.annotate(to_queue=_next_is_enqueue()).filter(to_queue=True)
-    calls = (CallFact.objects.filter(arrived_at__gte=start, arrived_at__lt=end, call_id__in=steps.values("call_id"))
-             .order_by("arrived_at", "call_id"))
-    columns = [Column("call_id", _("Call"), "text"), Column("arrived_at", _("Arrived"), "datetime"),
-               Column("caller", _("Caller"), "text"), Column("outcome", _("Outcome"), "text"),
-               Column("queue", _("First queue"), "text"), Column("ivr_last_node", _("Last IVR node"), "text")]
+    found = calls({key: value for key, value in raw.items() if key in ("start", "end")})
+    source = found.rows
+    assert isinstance(source, RowSource)
+    source.queryset = source.queryset.filter(call_id__in=steps.values("call_id"))
     title = (_("Calls that visited %(node)s") if what == "visited"
              else _("Calls that reached a queue from %(node)s")) % {"node": node}
-    return DrillRows(title, columns, calls.values(*[c.key for c in columns]), calls.count())
-
-
-def _instant(params: dict[str, str], key: str) -> datetime.datetime:
-    try:
-        value = datetime.datetime.fromisoformat(params.get(key, ""))
-    except ValueError:
-        value = None
-    if value is None or timezone.is_naive(value):
-        raise ValidationError(_("%(field)s must be a date and time with its offset (ISO 8601).") % {"field": key},
-                              code="bad_instant")
-    return value
-
+    return DrillRows(title, found.columns, source, source.queryset.count())

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+import hotline.reports.drills  # noqa: F401  (registers the shared drill-downs)
 from hotline.reports import lines as report
 from hotline.reports.drill import find
 from hotline.reports.facts import rebuild_facts
@@ -184,13 +185,29 @@ def test_the_node_drill_gives_exactly_the_calls_of_the_figure() -> None:
     assert queued.count == orders["queued"] == 2
     assert row["_drill"]["exits"].params == {"start": period.start.isoformat(), "end": period.end.isoformat(),
                                              "outcome": "abandoned_in_ivr", "ivr_last_node": "demo/main_menu"}
-    exits = CallFact.objects.filter(arrived_at__gte=period.start, arrived_at__lt=period.end,
-                                    outcome="abandoned_in_ivr", ivr_last_node="demo/main_menu")
-    assert [c.call_id for c in exits] == ["i2"]
+    calls = find("calls")
+    assert calls is not None
+    exits = calls(row["_drill"]["exits"].params)
+    assert exits.count == row["exits"] == 1 and [r["call_id"] for r in exits.rows] == ["i2"]
+    goodbye = next(r for r in table.rows if r["node"] == "demo/goodbye")
+    completed = calls(goodbye["_drill"]["completed"].params)
+    assert completed.count == goodbye["completed"] == 1 and [r["call_id"] for r in completed.rows] == ["i3"]
     with pytest.raises(ValidationError):
         drill({**row["_drill"]["calls"].params, "color": "red"})
     with pytest.raises(ValidationError):
         drill({**row["_drill"]["calls"].params, "node": "welcome"})
+
+
+def test_the_blocked_drill_gives_exactly_the_blocked_calls() -> None:
+    line_calls()
+    table = report.build(day(), 2, now=LATER).tables[0]
+    eight = next(r for r in table.rows if r["bucket"].hour == 20)
+    calls = find("calls")
+    assert calls is not None
+    blocked = calls(eight["_drill"]["blocked"].params)
+    assert blocked.count == eight["blocked"] == 2
+    assert [r["call_id"] for r in blocked.rows] == ["c5", "c6"]
+    assert calls(table.totals["_drill"]["blocked"].params).count == table.totals["blocked"] == 2  # type: ignore[index]
 
 
 def test_compare_with_the_previous_period() -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotline.reports import lines as report
+from hotline.reports.periods import parse_period
 from hotline.reports.views.common import error_text, period_from, reports_user, respond
 
 COMMON = {"period", "from", "to", "grain", "compare", "format", "page", "sort"}
@@ -31,7 +32,8 @@ def check_filters(params: Any) -> None:
 def lines(request: HttpRequest) -> HttpResponse:
     reports_user(request)
     flow = request.GET.get("flow", "").strip()
-    context: dict[str, Any] = {"title": _("Lines and IVR"), "flow": flow, "flows": sorted(report.known_flows())}
+    context: dict[str, Any] = {"title": _("Lines and IVR"), "period_default": "today", "flow": flow,
+                               "flows": sorted(report.known_flows())}
     try:
         check_filters(request.GET)
         period = period_from(request)
@@ -39,6 +41,8 @@ def lines(request: HttpRequest) -> HttpResponse:
         built = report.build(period, settings.HOTLINE_LINES, flow, compare=bool(request.GET.get("compare")))
     except ValidationError as error:
         context["error"] = error_text(error)
+        # The period picker's date fields fall back to the period's dates; without a period they cannot render.
+        context.setdefault("period", parse_period({}))
     else:
         context.update(tables=built.tables, charts=built.charts, lines=settings.HOTLINE_LINES)
     return respond(request, "reports/lines.html", "lines", context)
