@@ -39,8 +39,9 @@ QUERY = "period=custom&from=2026-11-24&to=2026-11-24"
 def outbound(call_id: str, agent: str, callback_id: int, start: float) -> Call:
     """An agent-first outbound call working a callback: the call's arrival names the agent."""
     call = Call(call_id, start=start, queue="", caller="13900139000", dnis="")
-    call.events[0] = dataclasses.replace(call.events[0], agent=agent, direction=Direction.OUTBOUND,
-                                         callback_id=callback_id)
+    arrival = call.events[0]
+    assert isinstance(arrival, ev.Arrive)
+    call.events[0] = dataclasses.replace(arrival, agent=agent, direction=Direction.OUTBOUND, callback_id=callback_id)
     return call
 
 
