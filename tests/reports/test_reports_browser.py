@@ -9,7 +9,6 @@ Chromium is never skipped: a missing browser fails the test. The ORM is used onl
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from contextlib import ExitStack
 from decimal import Decimal
@@ -134,7 +133,8 @@ def test_a_manager_compares_two_stations_and_exports_what_the_screen_shows(tmp_p
             page.click("#period-form button[type=submit]")
         compared_url = page.url
         compared = _tables(page)
-        charts_drawn = page.eval_on_selector_all("[data-chart]", "(charts) => charts.map((c) => !!c.querySelector('svg'))")
+        charts_drawn = page.eval_on_selector_all("[data-chart]",
+                                                 "(charts) => charts.map((c) => !!c.querySelector('svg'))")
         with page.expect_download(timeout=WAIT_MS) as download:
             page.click("a[data-export=xlsx]")
         saved = tmp_path / download.value.suggested_filename
