@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotline.reports import funnel as f
-from hotline.reports.periods import Period
+from hotline.reports.periods import Period, parse_period
 from hotline.reports.tables import Chart, Column, ReportTable, comparison_table
 from hotline.reports.views.common import error_text, period_from, reports_user, respond, sees_money
 
 COMMON_KEYS = {"period", "from", "to", "grain", "compare", "format", "page", "sort"}
 FILTER_KEYS = {"airing", "station", "slot"}
 TEMPLATE = "reports/funnel.html"
+DEFAULT_PERIOD = "this_month"  # a month of airings to pick from and compare
 
 
 def _check_keys(request: HttpRequest) -> None:
@@ -181,13 +182,16 @@ def _compare(funnels: list[f.Funnel], period: Period, money: bool) -> ReportTabl
 def funnel_view(request: HttpRequest) -> HttpResponse:
     user = reports_user(request)
     money = sees_money(user)
-    context: dict[str, Any] = {"sees_money": money, "airings": [], "title": _("Airing funnel")}
+    context: dict[str, Any] = {"sees_money": money, "airings": [], "stations": [], "title": _("Airing funnel"),
+                               "period_default": DEFAULT_PERIOD}
     try:
+        period = context["period"] = period_from(request, default=DEFAULT_PERIOD)
         _check_keys(request)
-        period = context["period"] = period_from(request, default="today")
         chosen = f.selections(request.GET, period)
     except ValidationError as error:
         context["error"] = error_text(error)
+        # the period picker reads period.first/last: show the default period under a bad one
+        context.setdefault("period", parse_period({}, default=DEFAULT_PERIOD))
         return respond(request, TEMPLATE, "funnel", context)
     funnels = [f.funnel(one) for one in chosen]
     curves = [f.response_curve(one.selection) for one in funnels]
