@@ -2,6 +2,7 @@
 
     HOTLINE_DATA_DIR=<the demo's data folder> .venv/bin/python scripts/screenshots.py \
         [--base URL] [--engine 127.0.0.1:5060] [--out docs/screenshots] [--skip-live] [--finance-only]
+        [--reports-only]
 
 Run it in the demo's environment (its HOTLINE_DATA_DIR): `hotline simulate airing`, started from here, signs its
 agents in through the web app's REST API with tokens it issues in the demo's database. Uses Debian's chromium
@@ -23,6 +24,14 @@ one, a refused parcel paid) uploaded and its dry-run report; the statement appli
 left; today's daily close, and its PDF rendered to PNG with pdftoppm (Debian's poppler-utils). The last 14
 days are closed first (those not closed yet), so that the receivables' trend has stored days to draw.
 `--finance-only` shoots only these.
+
+The reports (manager1, who lands on /reports/) are shot over the last seven days: the index, the call-center
+KPIs, lines and IVR, the airing funnel for the demo airing with the most calls and then its two busiest
+stations side by side, media planning, agent performance, business, custom reports, the calls behind the
+airing (a drill-down), and the funnel's PDF rendered to PNG. `--reports-only` shoots only these:
+
+    HOTLINE_DATA_DIR=$(mktemp -d) .venv/bin/hotline demo --no-engine --port 8000 &   # wait for it to serve
+    HOTLINE_DATA_DIR=<the same folder> .venv/bin/python scripts/screenshots.py --reports-only
 """
 
 from __future__ import annotations
@@ -552,6 +561,81 @@ def shoot_finance(browser: Browser, base: str, out: Path, statement: Statement |
     page.close()
 
 
+MANAGER = "manager1"  # the demo's manager (hotline.demo.data)
+
+
+@dataclass
+class ReportTargets:
+    """What the reports' screenshots show: the last seven days, the airing with the most calls, and the two
+    stations with the most calls."""
+
+    first: datetime.date
+    last: datetime.date
+    airing: int | None
+    stations: list[int]
+
+
+def demo_report_targets() -> ReportTargets:
+    """Read from the demo's database before the browser starts (see demo_statement)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    import django
+
+    django.setup()
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from hotline.reports.models import CallFact
+
+    last = timezone.localdate()
+    first = last - datetime.timedelta(days=6)
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time()))
+    facts = CallFact.objects.filter(arrived_at__gte=start)
+    top = facts.exclude(airing=None).values("airing").annotate(n=Count("id")).order_by("-n", "airing").first()
+    stations = [row["station"] for row in facts.exclude(station=None).values("station").annotate(n=Count("id"))
+                .order_by("-n", "station")[:2]]
+    return ReportTargets(first, last, top["airing"] if top else None, stations)
+
+
+def shoot_report(page: Page, base: str, out: Path, name: str, path: str) -> None:
+    """One report page, full length, once its charts are drawn."""
+    page.goto(f"{base}{path}")
+    page.wait_for_load_state("networkidle")
+    if page.locator("[data-chart]").count():
+        page.wait_for_selector("[data-chart] svg", timeout=30_000)
+        time.sleep(0.5)
+    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+
+
+def shoot_reports(browser: Browser, base: str, out: Path, targets: ReportTargets) -> None:
+    """manager1: every report over the last seven days, the funnel of one airing and of two stations, the
+    calls behind the airing, and the funnel's PDF."""
+    page = new_page(browser)
+    log_in_front(page, base, MANAGER)
+    week = f"period=custom&from={targets.first.isoformat()}&to={targets.last.isoformat()}"
+    airing = f"&airing={targets.airing}" if targets.airing else ""
+    stations = "".join(f"&station={pk}" for pk in targets.stations)
+    shots = [("reports-index", "/reports/"), ("reports-kpis", f"/reports/kpis/?{week}&grain=day"),
+             ("reports-lines", f"/reports/lines/?{week}&grain=hour"),
+             ("reports-funnel", f"/reports/funnel/?{week}{airing}"),
+             ("reports-funnel-stations", f"/reports/funnel/?{week}{stations}"),
+             ("reports-media", f"/reports/media/?{week}"), ("reports-agents", f"/reports/agents/?{week}"),
+             ("reports-business", f"/reports/business/?{week}"), ("reports-custom", f"/reports/custom/?{week}"),
+             ("reports-drill", f"/reports/drill/calls/?{airing.lstrip('&') or 'outcome=answered'}")]
+    for name, path in shots:
+        shoot_report(page, base, out, name, path)
+    response = page.request.get(f"{base}/reports/funnel/?{week}{stations}&format=pdf")
+    if response.ok and response.body().startswith(b"%PDF"):
+        with tempfile.TemporaryDirectory() as folder:
+            source = Path(folder) / "funnel.pdf"
+            source.write_bytes(response.body())
+            subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(source),
+                            str(out / "reports-funnel-pdf")], check=True)
+    else:
+        print(f"reports-funnel-pdf: the funnel's PDF answered {response.status}", file=sys.stderr)
+    page.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8000")
@@ -561,12 +645,19 @@ def main() -> None:
     parser.add_argument("--engine", default="127.0.0.1:5060", help="the demo engine's SIP address")
     parser.add_argument("--skip-live", action="store_true", help="only the back office and the 403 page")
     parser.add_argument("--finance-only", action="store_true", help="only the finance workbench and the close PDF")
+    parser.add_argument("--reports-only", action="store_true", help="only the reports (manager1)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    statement = demo_statement()  # the database first: not inside Playwright's event loop
+    targets = demo_report_targets()  # the database first: not inside Playwright's event loop
+    statement = None if args.reports_only else demo_statement()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if args.reports_only:
+            shoot_reports(browser, args.base, out, targets)
+            browser.close()
+            print(f"screenshots written to {out}/")
+            return
         if args.finance_only:
             shoot_finance(browser, args.base, out, statement)
             browser.close()
@@ -579,6 +670,7 @@ def main() -> None:
         shoot_forbidden(browser, args.base, out)
         shoot_logistics(browser, args.base, out)
         shoot_finance(browser, args.base, out, statement)
+        shoot_reports(browser, args.base, out, targets)
         page = new_page(browser)
         log_in(page, args.base, args.user, args.password)
         shoot_back_office(page, args.base, out)
