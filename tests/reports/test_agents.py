@@ -140,6 +140,9 @@ def test_each_agents_call_and_time_figures(team: dict[str, Any]) -> None:
     kpi = agent_times_for(DAY.start, DAY.end)
     assert (a1["occupancy"], a2["occupancy"]) == (kpi["a1"].occupancy, kpi["a2"].occupancy)
     assert a1["agent"] == "小红 (a1, 1001)" and a2["agent"] == "a2"
+    reasons = next(table for table in report.tables if table.key == "not_ready")
+    assert [(row["agent"], row["reason"], row["seconds"]) for row in reasons.rows] == [
+        ("小红 (a1, 1001)", "lunch", 1800), ("a2", "(no reason)", 900)]
 
 
 def test_each_agents_sales_figures(team: dict[str, Any]) -> None:
