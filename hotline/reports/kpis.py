@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +32,7 @@ from hotline.calls.models import (
     Queue,
     ServiceLevelDenominator,
     Voicemail,
+    VoicemailStatus,
 )
 from hotline.media.models import HotlineNumber
 from hotline.reports import callstats, drill, periods
@@ -320,28 +321,27 @@ def drills(start: datetime.datetime, end: datetime.datetime, filters: Filters,
 
 
 @drill.register("voicemails")
-def voicemail_rows(params: dict[str, str]) -> drill.DrillRows:
-    """Voicemails left in [start, end) (on `created_at`), optionally of one hotline number."""
-    start, end = _instant(params.get("start", ""), "start"), _instant(params.get("end", ""), "end")
-    number = params.get("hotline_number", "")
-    if number and not number.isdigit():
-        raise ValidationError(_("Unknown hotline number: %(value)s") % {"value": number[:40]})
-    rows = voicemails_in(start, end, Filters(hotline_number=int(number) if number else None)).order_by("created_at")
+def voicemail_rows(raw: dict[str, str]) -> drill.DrillRows:
+    """Voicemails left in [start, end) (on `created_at`), optionally of one hotline number (its id)."""
+    from hotline.reports.drills import Params, call_link
+
+    params = Params(raw, {"start", "end", "hotline_number"})
+    rows = params.period(Voicemail.objects.all(), "created_at")
+    number = params.object_id("hotline_number", HotlineNumber)
+    if number is not None:
+        rows = rows.filter(hotline_number_id=number)
+    rows = rows.order_by("created_at", "id")
+    status = dict(VoicemailStatus.choices)
+
+    def convert(row: Voicemail) -> dict[str, Any]:
+        return {"created_at": row.created_at, "caller": row.caller, "call_id": row.call_id,
+                "duration": Fraction(row.duration_seconds), "status": str(status.get(row.status, row.status)),
+                "_link": {"call_id": call_link(row.call_id)}}
+
     columns = [Column("created_at", _("Left at"), "datetime"), Column("caller", _("Caller"), "text"),
-               Column("call_id", _("Call"), "text"), Column("status", _("Status"), "text")]
-    return drill.DrillRows(_("Voicemails"), columns, rows.values("created_at", "caller", "call_id", "status"),
-                           rows.count())
-
-
-def _instant(text: str, name: str) -> datetime.datetime:
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or timezone.is_naive(moment):
-        raise ValidationError(_("%(field)s is not a time with its zone: %(value)s") % {"field": name,
-                                                                                        "value": text[:40]})
-    return moment
+               Column("call_id", _("Call"), "text"), Column("duration", _("Duration (s)"), "seconds"),
+               Column("status", _("Status"), "text")]
+    return drill.DrillRows(_("Voicemails"), columns, [convert(row) for row in rows], rows.count())
 
 
 # ---------------------------------------------------------------- the report

@@ -16,6 +16,7 @@ from hotline.accounts.permissions import Role
 from hotline.calls.models import Queue
 from hotline.media.models import HotlineNumber
 from hotline.reports import kpis
+from hotline.reports.periods import parse_period
 from hotline.reports.views.common import error_text, period_from, reports_user, respond
 
 
@@ -35,12 +36,15 @@ def _choices() -> dict[str, Any]:
 def kpis_view(request: HttpRequest) -> HttpResponse:
     """The KPI tables and charts for the period and filters asked for; 400 with the reason when they are bad."""
     reports_user(request)
-    context: dict[str, Any] = {"title": _("Call-center KPIs"), "tables": [], "charts": [], **_choices()}
+    context: dict[str, Any] = {"title": _("Call-center KPIs"), "period_default": "today", "tables": [], "charts": [],
+                               **_choices()}
     try:
         context["period"] = period = period_from(request)
         context["filters"] = filters = kpis.parse_filters(request.GET)
     except ValidationError as error:
         context["error"] = error_text(error)
+        # The period picker's date fields fall back to the period's dates; without a period they cannot render.
+        context.setdefault("period", parse_period({}))
         return respond(request, "reports/kpis.html", "kpis", context, fragment="reports/kpis_body.html")
     context.update(kpis.report(period, filters, compare=bool(request.GET.get("compare"))))
     return respond(request, "reports/kpis.html", "kpis", context, fragment="reports/kpis_body.html")
