@@ -224,7 +224,7 @@ def filter_model(dimension: Dimension) -> Any:
 
 # ------------------------------------------------------------------------------------------ computing
 
-def _dim_expression(dimension: Dimension, prefix: str) -> Expression:
+def _dim_expression(dimension: Dimension, prefix: str) -> Expression | F:
     """The SQL expression grouping by `dimension`, for rows reached through `prefix` ("" or "order__")."""
     path = prefix + dimension.path
     if dimension.grain == "hour_of_day":
@@ -318,7 +318,7 @@ def _orders(queryset: QuerySet[Any], dimensions: Sequence[str]) -> dict[tuple[An
     over their lines (a second query: a join would repeat each order's total once per line). With it: the
     rows are the order lines, and revenue is the sum of the product's line totals."""
     lines = OrderLine.objects.filter(order__in=queryset.values("id"))
-    money = DecimalField(max_digits=14, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
     line_aggregates = {"items": _int_sum("quantity", Q(is_gift=False)),
                        "gifts": _int_sum("quantity", Q(is_gift=True))}
     if "product" in dimensions:
