@@ -139,20 +139,25 @@ def gift_totals(period: Period) -> dict[str, Any]:
             "orders": period_lines(period, gifts=True).values("order_id").distinct().count()}
 
 
-POINT_FIGURES = {"orders": Count("pk"), "points": Coalesce(Sum("points"), 0),
-                 "earned": Coalesce(Sum("points", filter=delivered_q()), 0)}
+# aliases apart from the field's name: an aggregate named like the field it sums shadows it
+POINT_FIGURES = {"n_orders": Count("pk"), "n_points": Coalesce(Sum("points"), 0),
+                 "n_earned": Coalesce(Sum("points", filter=delivered_q()), 0)}
+
+
+def _points(row: dict[str, Any]) -> dict[str, Any]:
+    return {"orders": row["n_orders"], "points": row["n_points"], "earned": row["n_earned"]}
 
 
 def points_totals(period: Period) -> dict[str, Any]:
     """points: Σ Order.points of the period's orders (promised); earned: of the delivered ones (credited to
     the customer on delivery, taken back on return)."""
-    return period_orders(period).aggregate(**POINT_FIGURES)
+    return _points(period_orders(period).aggregate(**POINT_FIGURES))
 
 
 def points_by_bucket(period: Period) -> dict[datetime.datetime, dict[str, Any]]:
     annotations = bucket_annotations("created_at", period.grain)
     rows = period_orders(period).annotate(**annotations).order_by().values(*annotations).annotate(**POINT_FIGURES)
-    return {bucket_start(row, period.grain): {k: row[k] for k in POINT_FIGURES} for row in rows}
+    return {bucket_start(row, period.grain): _points(row) for row in rows}
 
 
 # ---------------------------------------------------------------- complaints (售后服务)
@@ -222,10 +227,14 @@ def parcels_by(period: Period, key: str | None) -> dict[Any, ParcelFigures]:
     refused = Q(refused_at__gte=inside["gte"], refused_at__lt=inside["lt"], delivered_at__isnull=True)
     parcels = Shipment.objects.filter(shipped | delivered | refused)
     took = ExpressionWrapper(F("delivered_at") - F("shipped_at"), output_field=DurationField())
-    values = [key] if key else []
-    rows = parcels.order_by().values(*values).annotate(
-        n_shipped=Count("pk", filter=shipped), n_delivered=Count("pk", filter=delivered & Q(shipped_at__isnull=False)),
-        n_refused=Count("pk", filter=refused), took=Sum(took, filter=delivered & Q(shipped_at__isnull=False)))
+    figures = {"n_shipped": Count("pk", filter=shipped),
+               "n_delivered": Count("pk", filter=delivered & Q(shipped_at__isnull=False)),
+               "n_refused": Count("pk", filter=refused),
+               "took": Sum(took, filter=delivered & Q(shipped_at__isnull=False))}
+    if key is None:
+        rows = [parcels.aggregate(**figures)]
+    else:
+        rows = list(parcels.order_by().values(key).annotate(**figures))
     return {row[key] if key else None: ParcelFigures(row["n_shipped"], row["n_delivered"], row["n_refused"],
                                                      _seconds(row["took"])) for row in rows}
 
