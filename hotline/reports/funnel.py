@@ -319,8 +319,8 @@ def call_figures(selection: Selection) -> CallFigures:
     total = sum(by_outcome.values())
     listed: list[dict[str, Any]] = []
     if total != sum(buckets.values()):
-        listed = list(bucket_calls(selection, "unexplained").order_by("arrived_at", "pk")
-                      .values("call_id", "arrived_at", "outcome")[:UNEXPLAINED_LISTED])
+        listed = [dict(row) for row in bucket_calls(selection, "unexplained").order_by("arrived_at", "pk")
+                  .values("call_id", "arrived_at", "outcome")[:UNEXPLAINED_LISTED]]
     return CallFigures(offered=total, buckets=buckets, short=by_outcome.get(Outcome.SHORT_ABANDON, 0),
                        reached=bucket_calls(selection, "reached").count(),
                        dials=bucket_calls(selection, "dials").count(),
