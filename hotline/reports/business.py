@@ -174,7 +174,7 @@ def complaints_by_category(period: Period) -> dict[str, dict[str, int]]:
 
 
 def complaint_totals(period: Period) -> dict[str, Any]:
-    totals = {"total": 0, "open": 0, "in_progress": 0, "closed": 0}
+    totals: dict[str, Any] = {"total": 0, "open": 0, "in_progress": 0, "closed": 0}
     for figures in complaints_by_category(period).values():
         for key in totals:
             totals[key] += figures[key]
@@ -231,10 +231,8 @@ def parcels_by(period: Period, key: str | None) -> dict[Any, ParcelFigures]:
                "n_delivered": Count("pk", filter=delivered & Q(shipped_at__isnull=False)),
                "n_refused": Count("pk", filter=refused),
                "took": Sum(took, filter=delivered & Q(shipped_at__isnull=False))}
-    if key is None:
-        rows = [parcels.aggregate(**figures)]
-    else:
-        rows = list(parcels.order_by().values(key).annotate(**figures))
+    # one total row, or a row per key (values() without a field would group by every column)
+    rows = [parcels.aggregate(**figures)] if key is None else list(parcels.order_by().values(key).annotate(**figures))
     return {row[key] if key else None: ParcelFigures(row["n_shipped"], row["n_delivered"], row["n_refused"],
                                                      _seconds(row["took"])) for row in rows}
 

@@ -183,7 +183,7 @@ def complaints(period: Period, user: Any) -> dict[str, Any]:
     table = _grouped_table(_("Complaints by category and outcome"), "complaints", _("Category"), rows, spec,
                            {k: totals[k] for k in ("total", "open", "in_progress", "closed")})
     table.notes.append(_("Complaints opened in the period, by their status now."))
-    chart = Chart(_("Complaints by category and outcome"), "stacked_bar", [row["name"] for row in rows],
+    chart = Chart(_("Complaints by category and outcome"), "stacked_bar", [str(row["name"]) for row in rows],
                   [(str(label), [row[value] for row in rows]) for value, label in statuses], key="business-complaints")
     return {"tables": [table], "charts": [chart], "totals": totals}
 
