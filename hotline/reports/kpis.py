@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -120,9 +120,9 @@ def handlings_in(start: datetime.datetime, end: datetime.datetime, filters: Filt
     if filters.agent:
         rows = rows.filter(agent_key=filters.agent)
     if filters.hotline_number is not None or filters.by == "hotline_number":
-        rows = rows.annotate(hotline_number_id=_number_of_call())
+        rows = rows.annotate(number=_number_of_call())
     if filters.hotline_number is not None:
-        rows = rows.filter(hotline_number_id=filters.hotline_number)
+        rows = rows.filter(Q(number=filters.hotline_number))  # an annotation: django-stubs cannot see it
     return rows
 
 
@@ -223,13 +223,15 @@ def figures(start: datetime.datetime, end: datetime.datetime, filters: Filters,
             grouped: bool = True) -> tuple[dict[tuple[Any, ...], Figures], Figures]:
     """Each row's figures (keyed by the group value as a 1-tuple) and the totals, for [start, end)."""
     group = [_group_field(filters.by)] if grouped else []
+    # A handling's number is its call's (annotated as `number`, see handlings_in).
+    part_group = ["number" if name == "hotline_number_id" else name for name in group]
     visits = visits_in(start, end, filters)
     parts = handlings_in(start, end, filters)
     rows: dict[tuple[Any, ...], Figures] = {}
     base = default_variant(filters)
     for key, counts in callstats.visit_counts(visits, group).items() if group else ():
         rows.setdefault(key, Figures()).visits = counts
-    for key, handled in callstats.handling_counts(parts, group).items() if group else ():
+    for key, handled in callstats.handling_counts(parts, part_group).items() if group else ():
         rows.setdefault(key, Figures()).handlings = handled
     totals = Figures(callstats.visit_counts(visits)[()], callstats.handling_counts(parts)[()], base)
     times = kpi.agent_times_for(start, end) if _occupancy_wanted(filters) else {}

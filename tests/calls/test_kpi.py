@@ -167,3 +167,12 @@ def test_queue_settings_come_from_the_settings_with_defaults(settings) -> None: 
     settings.HOTLINE_QUEUE_KPI = {"vip": {"short_abandon_seconds": -1}}
     with pytest.raises(ImproperlyConfigured):
         settings_for("vip")
+
+
+def test_a_handling_counts_in_the_period_it_was_answered_in() -> None:
+    """Queued before the boundary, answered after it: the visit is the first period's, the handling the
+    second's (as the report facts count them), so every handling counts in exactly one period."""
+    calls = steps(Call("x").queued(0).step(ev.Answer, 30, agent="a1").step(ev.Hangup, 90, agent="a1"))
+    first, second = (queue_kpis(calls, "sales", *period, SALES) for period in ((at(-60), at(10)), (at(10), at(200))))
+    assert (first.queued, first.handled, first.aht, second.queued, second.handled, second.aht) == \
+        (1, 0, None, 0, 1, 60)

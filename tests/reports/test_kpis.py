@@ -27,6 +27,7 @@ from hotline.reports import drill
 from hotline.reports.models import CallFact, HandlingFact, VisitFact
 from hotline.reports.tables import Drill, ReportTable
 from hotline.telephony.events import AgentState
+from tests import factories
 from tests.calls.helpers import at, log
 from tests.reports.test_callstats import evening, wrapup_after_close
 
@@ -258,3 +259,12 @@ def test_the_voicemail_drill_down(evening_floor: Any) -> None:
     assert rows.count == 1
     assert [(row["call_id"], row["duration"]) for row in rows.rows] == [("vm1", Fraction(25, 2))]
     assert function({"start": end, "end": (at(0) + datetime.timedelta(hours=2)).isoformat()}).count == 0
+
+
+def test_one_hotline_number(users: dict[str, Any], evening_floor: Any) -> None:
+    other = factories.make_hotline("4008002000")
+    mine = table(get(users["supervisor"], hotline_number=str(evening_floor.hotline.pk), **DAY), "kpis")
+    theirs = table(get(users["supervisor"], hotline_number=str(other.pk), by="agent", **DAY), "kpis")
+    assert mine.totals is not None and theirs.totals is not None
+    assert figures(mine.totals, "offered", "handled", "callbacks", "blocked", "occupancy") == (15, 8, 3, 1, None)
+    assert (theirs.rows, figures(theirs.totals, "offered", "handled", "callbacks")) == ([], (0, 0, 0))
