@@ -1,6 +1,6 @@
 // The reports' pages (no inline scripts: the CSP forbids them).
 //  - div[data-chart="id"]: draws the ECharts chart whose options are in <script id="id" type="application/json">
-//    ({title, kind: line | bar | stacked_bar | heatmap, x, y, series: [{name, data}]}), as SVG;
+//    ({title (shown as the figure's caption), kind: line | bar | stacked_bar | heatmap, x, y, series: [{name, data}]}), as SVG;
 //  - table[data-sortable] th[data-sort]: a click, Enter or Space sorts the rows by that column (again: the other
 //    way), by each cell's data-value (numbers as numbers, words in the page's language order); the total row
 //    stays at the foot;
@@ -12,8 +12,9 @@
   const charts = [];
 
   function option(spec) {
-    const base = { title: { text: spec.title, textStyle: { fontSize: 14 } }, tooltip: { trigger: "axis", confine: true },
-      legend: { top: 24, type: "scroll" }, grid: { top: 64, left: 56, right: 24, bottom: 40, containLabel: true },
+    // The title is the figure's caption (chart.html), not drawn in the chart: it never hides the legend.
+    const base = { tooltip: { trigger: "axis", confine: true },
+      legend: { top: 0, type: "scroll" }, grid: { top: 36, left: 56, right: 24, bottom: 32, containLabel: true },
       animation: false };
     if (spec.kind === "heatmap") {
       const data = spec.series.length ? spec.series[0].data : [];
