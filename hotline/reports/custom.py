@@ -56,7 +56,7 @@ def _check_filter(source: Source, key: str, raw: Any) -> list[str]:
     """A filter's values, checked against the dimension: ids that exist, known choices, short text."""
     dimension = source.dimensions.get(key)
     if dimension is None or not dimension.filterable:
-        raise ValidationError(_("Unknown filter: %(value)s") % {"value": str(key)[:40]}, code="bad_filter")
+        raise ValidationError(_("Unknown filter: %(name)s") % {"name": str(key)[:40]}, code="bad_filter")
     values = _unique(_strings(raw))
     if not values or len(values) > MAX_FILTER_VALUES:
         raise ValidationError(_("%(field)s: give between 1 and %(max)d values.")

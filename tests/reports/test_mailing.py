@@ -183,3 +183,20 @@ def test_the_task_worker_runs_the_scheduler() -> None:
 
     assert isinstance(JobWorker(backend="database").scheduler, periodic.Scheduler)
     assert JobWorker(backend="database", periodic=False).scheduler is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_it_once(smtp: Collect, english: Any) -> None:
+    from tests.finance.world import in_two_threads
+
+    build_world()
+    owner = factories.make_user("manager", username="boss")
+    owner.email = "boss@example.test"
+    owner.save()
+    saved = SavedReport.objects.create(name="Calls", owner=owner, definition=DEFINITION, email_daily=True)
+    saved.recipients.set([owner])
+    outcomes = in_two_threads(lambda index: send_due_reports(at(7, 0, NEXT)))
+    assert sorted(outcomes, key=len) == [[], [saved.pk]]
+    assert len(smtp.messages) == 1
+    saved.refresh_from_db()
+    assert saved.last_sent_on == NEXT

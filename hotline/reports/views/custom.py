@@ -39,7 +39,7 @@ def definition_from(params: QueryDict, allowed: set[str]) -> dict[str, Any]:
     """The definition the builder's fields describe (not yet validated); an unknown field is an error."""
     for key in params:
         if key not in allowed and not key.startswith("f_"):
-            raise ValidationError(_("Unknown filter: %(value)s") % {"value": key[:40]}, code="bad_filter")
+            raise ValidationError(_("Unknown filter: %(name)s") % {"name": key[:40]}, code="bad_filter")
     filters = {key[2:]: ",".join(params.getlist(key)) for key in params if key.startswith("f_")
                and any(value.strip() for value in params.getlist(key))}
     period = {key: params[key] for key in ("period", "from", "to") if params.get(key)}
@@ -148,7 +148,7 @@ def saved(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         for key in request.GET:
             if key not in COMMON:
-                raise ValidationError(_("Unknown filter: %(value)s") % {"value": key[:40]}, code="bad_filter")
+                raise ValidationError(_("Unknown filter: %(name)s") % {"name": key[:40]}, code="bad_filter")
         clean = builder.validate(report.definition)
         context.update(_context(user, clean, **_computed(clean, request, default="yesterday")))
         context.update(_dates({key: request.GET.get(key, "") for key in ("from", "to")}, context["period"]))
