@@ -363,3 +363,32 @@ def callbacks(raw: dict[str, str]) -> DrillRows:
                Column("status", _("Status"), "text"), Column("airing", _("Airing"), "text"),
                Column("call_id", _("Call"), "text"), Column("dial_attempts", _("Dial attempts"), "int")]
     return DrillRows(_("Callbacks"), columns, RowSource(rows, convert), rows.count())
+
+
+# ---------------------------------------------------------------- the parameters as people read them
+
+def describe(params: dict[str, str]) -> list[tuple[str, str]]:
+    """The drill-down's parameters for its page's heading: times in local time, an airing, station or
+    hotline number by its name; anything else as given (the drill itself has checked them)."""
+    from hotline.media.models import Airing, HotlineNumber, Station
+
+    labels = {"start": _("From"), "end": _("Until"), "airing": _("Airing"), "station": _("Station"),
+              "hotline_number": _("Hotline number"), "queue": _("Queue"), "agent": _("Agent"),
+              "outcome": _("Outcome"), "status": _("Status"), "result": _("Result"), "product": _("Product")}
+    models: dict[str, type[Model]] = {"airing": Airing, "station": Station, "hotline_number": HotlineNumber}
+    found = []
+    for key, value in params.items():
+        text = value
+        if key in ("start", "end"):
+            try:
+                moment = datetime.datetime.fromisoformat(value.replace(" ", "+") if "T" in value else value)
+                text = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(moment) else value
+            except ValueError:
+                pass
+        elif key in models and value.isdigit():
+            row = models[key]._default_manager.filter(pk=int(value)).first()
+            text = str(row) if row is not None else value
+        elif key in models and value == "none":
+            text = _("none")
+        found.append((str(labels.get(key, key)), text))
+    return found

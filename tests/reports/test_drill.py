@@ -253,3 +253,10 @@ def test_bad_requests(media: dict[str, Any], manager: Client, users: dict[str, A
 def test_registered_drills() -> None:
     assert {"calls", "visits", "handlings", "orders", "callbacks"} <= set(drill.names())
     assert drills.VISIT_RESULTS[-1] == "waiting"
+
+
+def test_the_page_names_the_parameters(media: dict[str, Any], english: None) -> None:
+    params = {"start": "2026-03-02T00:00:00+08:00", "station": str(media["hunan"].pk), "airing": "none",
+              "hotline_number": str(media["numbers"]["zj"].pk), "outcome": "answered"}
+    assert drills.describe(params) == [("From", "2026-03-02 00:00"), ("Station", "湖南卫视"), ("Airing", "none"),
+                                       ("Hotline number", "4008002000"), ("Outcome", "answered")]

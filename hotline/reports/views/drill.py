@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from hotline.reports import drill as registry
-from hotline.reports import drills  # noqa: F401  (registers the shared drill-downs)
+from hotline.reports import drills  # importing it registers the shared drill-downs
 from hotline.reports.tables import ReportTable
 from hotline.reports.views.common import error_text, page, reports_user
 
@@ -44,6 +44,7 @@ def drill_view(request: HttpRequest, name: str) -> HttpResponse:
     try:
         number = _page_number(request)
         found = function(params)
+        context["params"] = drills.describe(params)
     except ValidationError as error:
         context["error"] = error_text(error)
         return page(request, "reports/drill.html", "drill", context, status=400)
