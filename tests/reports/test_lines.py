@@ -105,7 +105,8 @@ def test_day_grain_and_week_buckets_clipped_to_the_period() -> None:
 
 def test_sweep_applies_points_of_one_instant_together() -> None:
     t = [T0 + datetime.timedelta(seconds=s) for s in range(0, 40, 10)]
-    swept = report.sweep([(t[0], t[1]), (t[1], t[2]), (t[1], t[3])], [(t[0], t[3])], lines=2)
+    u = [report.micros(moment) for moment in t]
+    swept = report.sweep([(u[0], u[1]), (u[1], u[2]), (u[1], u[3])], [(t[0], t[3])], lines=2)
     assert swept[0].peak == 2  # 1, then (−1 +2) at t1: never 3, never a dip to 0 counted
     assert swept[0].area == 10 + 10 + 20
     assert swept[0].full == 10
