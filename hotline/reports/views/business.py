@@ -283,6 +283,9 @@ def callers(period: Period, user: Any) -> dict[str, Any]:
                              caller_totals)]
     tables[0].notes.append(_("Region and carrier of the caller's number, looked up for %(n)d number prefixes in "
                              "%(ms)d ms.") % {"n": report.lookups, "ms": report.lookup_ms})
+    if report.skipped:
+        tables[0].notes.append(_("%(n)d rarer prefixes were not looked up: their calls are under Unknown.")
+                               % {"n": report.skipped})
     tables[3].notes.append(_("A caller is returning when the number called before the period or its customer "
                              "ordered before it."))
     chart = Chart(_("Callers by region"), "bar", [row["name"] for row in regions],
