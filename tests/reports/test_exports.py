@@ -7,11 +7,14 @@ import io
 import subprocess
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from hotline.reports import exports
+from hotline.reports.models import CallFact
 from hotline.reports.periods import Period
 from hotline.reports.tables import Chart, Column, ReportTable, cell_text
 
@@ -108,3 +111,29 @@ def test_wide_tables_print_landscape() -> None:
     content = exports.pdf_bytes("宽", None, [wide], [line])
     info = subprocess.run(["pdfinfo", "-"], input=content, capture_output=True, check=True).stdout.decode()
     assert "841.89 x 595.276" in info
+
+
+def test_a_report_answers_its_tables_as_excel_and_pdf(users: dict[str, Any], english: None) -> None:
+    """Through `respond`: the funnel's page, its workbook and its PDF hold the same figures."""
+    from openpyxl import load_workbook
+
+    from tests import factories
+
+    hunan = factories.make_station("hunan", "湖南卫视")
+    for n in range(3):
+        CallFact.objects.create(call_id=f"c{n}", arrived_at=_period().start + datetime.timedelta(hours=20 + n),
+                                station=hunan, outcome="answered")
+    client = Client()
+    client.force_login(users["manager"])
+    url = f"/reports/funnel/?period=custom&from=2026-03-02&to=2026-03-08&station={hunan.pk}"
+    if client.get(url).status_code == 404:
+        pytest.skip("the funnel report is not installed")
+    workbook = client.get(url + "&format=xlsx")
+    assert workbook["Content-Disposition"] == 'attachment; filename="funnel-2026-03-02-2026-03-08.xlsx"'
+    first = load_workbook(io.BytesIO(workbook.content)).worksheets[0]
+    header = [cell.value for cell in first[4]]
+    offered = header.index("Offered")
+    assert [cell.value for cell in first[5]][offered] == 3
+    pdf = client.get(url + "&format=pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert "湖南卫视" in _pdf_text(pdf.content)
