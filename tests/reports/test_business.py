@@ -267,3 +267,19 @@ def test_access_and_bad_input(story: Story, client: Any, english: None) -> None:
         response = get(client, manager, **params)
         assert response.status_code == 400, params
         assert words in response.content.decode()
+
+
+def test_drill_from_a_sales_figure_gives_exactly_its_orders(story: Story, client: Any, english: None) -> None:
+    from hotline.reports import drills  # noqa: F401 — registers the shared drill-downs
+    from hotline.reports.drill import find
+
+    sales = tables(get(client, story.fw.manager))
+    for row in sales["sales-station"].rows + sales["sales-region"].rows + sales["sales-product"].rows:
+        for figure in ("orders", "delivered"):
+            drill = row["_drill"][figure]
+            found = find(drill.name)(drill.params)  # type: ignore[misc]
+            assert found.count == row[figure], (row["name"], figure)
+    hunan = next(row for row in sales["sales-station"].rows if row["name"] == "湖南卫视")
+    drill = hunan["_drill"]["orders"]
+    numbers = {r["number"] if isinstance(r, dict) else r.number for r in find(drill.name)(drill.params).rows}  # type: ignore[misc]
+    assert numbers == {story.a.order.number, story.b.order.number}

@@ -252,3 +252,27 @@ def test_access_and_bad_input(story: Story, client: Any, english: None) -> None:
         response = get(client, manager, **params)
         assert response.status_code == 400, params
         assert words in response.content.decode()
+
+
+def test_excel_holds_the_screens_numbers(story: Story, client: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    response = get(client, factories.make_user("manager"), format="xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+    values = {cell.value for sheet in book.worksheets for row in sheet.iter_rows() for cell in row}
+    assert D("5333.33") in values or 5333.33 in values
+    assert D("29000.00") in values or 29000 in values
+
+
+def test_product_drill_gives_exactly_the_rows(story: Story, client: Any) -> None:
+    from hotline.reports import drills  # noqa: F401 — registers the shared drill-downs
+
+    response = get(client, factories.make_user("manager"))
+    products = {table.key: table for table in response.context["tables"]}["products"]
+    for row in products.rows:
+        for figure in ("orders", "delivered"):
+            drill = row["_drill"][figure]
+            assert find(drill.name)(drill.params).count == row[figure], (row, figure)  # type: ignore[misc]
