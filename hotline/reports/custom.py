@@ -210,7 +210,7 @@ def run(definition: Mapping[str, Any], period: Period) -> ReportTable:
     if total_drills:
         total_row["_drill"] = total_drills
     title = _("Custom report: %(source)s") % {"source": source.label}
-    return ReportTable(title, columns, rows, total_row, notes=[source.how], key="custom")
+    return ReportTable(title, columns, rows, total_row, key="custom")
 
 
 def chart_of(definition: Mapping[str, Any], table: ReportTable) -> Chart | None:
