@@ -3,6 +3,8 @@ translated 400."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.utils import translation
 
@@ -86,3 +88,31 @@ def test_a_node_figure_links_to_its_calls(client, users) -> None:  # type: ignor
     page = response.content.decode()
     assert ">i1<" in page and ">c1<" not in page
     assert client.get(menu["_drill"]["exits"].url()).status_code == 200
+
+
+def test_the_excel_export_holds_the_numbers_of_the_screen(client, users, settings) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+
+    settings.HOTLINE_LINES = 2
+    calls()
+    client.force_login(users["supervisor"])
+    screen = {table.key: table for table in client.get(URL, DAY).context["tables"]}
+    response = client.get(URL, {**DAY, "format": "xlsx"})
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book[str(screen["occupancy"].title)]
+    found = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0] is not None}
+    eight = found[datetime.datetime(2026, 11, 24, 20, 0)]
+    assert eight[1:] == (2, pytest.approx(241 / 720, abs=0.005), 5, pytest.approx(241 / 12, abs=0.005), 1)
+    ivr = book[str(screen["ivr"].title)]
+    assert ("demo/main_menu", 1, 1, 0, 1, 100, 0) in list(ivr.iter_rows(values_only=True))
+
+
+def test_the_pdf_export(client, users) -> None:  # type: ignore[no-untyped-def]
+    calls()
+    client.force_login(users["supervisor"])
+    response = client.get(URL, {**DAY, "format": "pdf"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
