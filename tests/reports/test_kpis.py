@@ -208,10 +208,12 @@ def test_an_agent_may_not_see_the_report(users: dict[str, Any]) -> None:
     assert get(users["agent"], **DAY).status_code == 403
 
 
-def test_excel_holds_the_tables(users: dict[str, Any], evening_floor: Any) -> None:
+def test_excel_and_pdf_exports(users: dict[str, Any], evening_floor: Any) -> None:
     response = get(users["manager"], format="xlsx", **DAY)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    pdf = get(users["manager"], format="pdf", **DAY)
+    assert (pdf.status_code, pdf["Content-Type"], pdf.content[:5]) == (200, "application/pdf", b"%PDF-")
 
 
 def _zh(message: str, **values: str) -> str:
