@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import heapq
 import itertools
+import json
 import math
 import random
 import time
@@ -31,12 +33,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 
 from hotline.calls.kpi import settings_for
 from hotline.calls.models import AgentStateEvent, Callback, CallEvent, CallRecord
 from hotline.demo.media import AttributionIndex, PlannedAiring
-from hotline.lib.bulk import insert_rows
+from hotline.lib.bulk import PARAMETERS, batches
 from hotline.reports.models import CallFact, HandlingFact, VisitFact
 
 FLOW = "demo"
@@ -262,7 +264,7 @@ class CallGenerator:
                 (VisitFact, VISIT_COLUMNS, self.visit_facts, "visit_facts"),
                 (HandlingFact, HANDLING_COLUMNS, self.handling_facts, "handling_facts")):
             if rows:
-                insert_rows(model, columns, rows)
+                _insert(model, columns, rows)
             counts[name] += len(rows)
         self._reset_rows()
         self.say(f"{done:,} of {total:,} calls ({time.perf_counter() - started:.1f} s, "
@@ -361,18 +363,18 @@ class CallGenerator:
             call.dropped = True
             self._release(agent)
             return
-        common = {"queue": queue, "agent": agent.key, "user": agent.user}
-        call.step("offer", offer, detail={"caller": call.caller, "dnis": call.dnis, "airing_id": call.airing,
-                                          "warning": ""}, **common)
-        call.step("ring", offer + 150, detail={"seat": agent.seat}, **common)
-        call.step("answer", answer, **common)
+        key, user = agent.key, agent.user
+        call.step("offer", offer, queue, key, {"caller": call.caller, "dnis": call.dnis, "airing_id": call.airing,
+                                               "warning": ""}, user)
+        call.step("ring", offer + 150, queue, key, {"seat": agent.seat}, user)
+        call.step("answer", answer, queue, key, None, user)
         if hold:
             held = answer + rng.randint(talk // 5, talk // 2)
-            call.step("hold", held, **common)
-            call.step("resume", held + hold, **common)
-        call.step("hangup", hangup, detail={"by": rng.choice(("caller", "caller", "agent")), "cause": "normal"},
-                  agent=agent.key, user=agent.user)
-        call.step("wrapup_end", hangup + acw, **common)
+            call.step("hold", held, queue, key, None, user)
+            call.step("resume", held + hold, queue, key, None, user)
+        call.step("hangup", hangup, "", key, {"by": rng.choice(("caller", "caller", "agent")), "cause": "normal"},
+                  user)
+        call.step("wrapup_end", hangup + acw, queue, key, None, user)
         call.visit_end, call.visit_result = answer, "answered"
         call.agent, call.user, call.answer, call.talk, call.hold, call.acw = agent.key, agent.user, answer, talk, \
             hold, acw
@@ -537,6 +539,32 @@ class CallGenerator:
                                         call.hold, call.acw, call.airing))
 
 
+def _insert(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """`insert_rows` with the values prepared the quick way: every time here is an aware UTC datetime (SQLite
+    gets it as Django writes it, naive UTC text) and every JSON value a dict. Django's per-value preparation
+    took half of a load's time."""
+    fields = [model._meta.get_field(name) for name in names]
+    prepare = [_quick(field) for field in fields]
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    one = f"({', '.join(['%s'] * len(fields))})"
+    with connection.cursor() as cursor:
+        for batch in batches(rows, max(1, PARAMETERS // len(fields))):
+            values = [value if each is None or value is None else each(value)
+                      for row in batch for each, value in zip(prepare, row, strict=True)]
+            cursor.execute(head + ", ".join([one] * len(batch)), values)
+
+
+def _quick(field: Any) -> Callable[[Any], Any] | None:
+    """How a value of this field goes to the database, None when as it is."""
+    sqlite = connection.vendor == "sqlite"
+    if isinstance(field, models.JSONField):
+        return json.dumps if sqlite else functools.partial(field.get_db_prep_save, connection=connection)
+    if sqlite and isinstance(field, models.DateTimeField):
+        return lambda value: str(value.replace(tzinfo=None))
+    return None
+
+
 def _seconds(ms: int) -> Decimal:
     return Decimal(ms).scaleb(-3)
 
@@ -620,19 +648,19 @@ def link_orders(answered: list[tuple[int, str, int, str]], start: datetime.datet
     from hotline.accounts.models import User
     from hotline.orders.models import Order
 
-    keys = dict(User.objects.values_list("id", "username"))
+    keys: dict[int, str] = dict(User.objects.values_list("id", "username"))
     by_agent: dict[tuple[int, str], list[tuple[int, str]]] = defaultdict(list)
     by_airing: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for airing, agent, ms, call_id in sorted(answered, key=lambda row: (row[2], row[3])):
-        by_agent[(airing, agent)].append((ms, call_id))
+    for airing, agent_key, ms, call_id in sorted(answered, key=lambda row: (row[2], row[3])):
+        by_agent[(airing, agent_key)].append((ms, call_id))
         by_airing[airing].append((ms, call_id))
     used: set[str] = set()
     updates: list[tuple[str, int]] = []
     orders = Order.objects.filter(airing__isnull=False, call_id="").order_by("created_at", "id") \
         .values_list("id", "airing_id", "agent_id", "created_at")
-    for pk, airing, agent, created in orders:
+    for pk, airing, agent_id, created in orders:
         placed = (created - start) // datetime.timedelta(milliseconds=1)
-        call_id = _pick(by_agent.get((airing, keys.get(agent, ""))), placed, used) \
+        call_id = _pick(by_agent.get((airing, keys.get(agent_id, ""))), placed, used) \
             or _pick(by_airing.get(airing), placed, used)
         if call_id:
             used.add(call_id)

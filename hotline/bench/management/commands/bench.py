@@ -14,6 +14,7 @@ from hotline.bench.logistics import LogisticsBenchmark
 from hotline.bench.lookup import LookupBenchmark
 from hotline.bench.pop import PopBenchmark
 from hotline.bench.relay import RelayBenchmark
+from hotline.bench.reports import ReportsBenchmark
 from hotline.bench.risk import RiskBenchmark
 from hotline.bench.routing import RoutingBenchmark
 from hotline.bench.surge import SurgeBenchmark
@@ -24,7 +25,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     bench.name: bench
     for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark(), SurgeBenchmark(),
                   PopBenchmark(), IvrBenchmark(), LogisticsBenchmark(),
-                  RiskBenchmark(), FinanceBenchmark())
+                  RiskBenchmark(), FinanceBenchmark(), ReportsBenchmark())
 }
 
 
