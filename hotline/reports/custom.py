@@ -247,6 +247,7 @@ def _text(value: Any) -> str:
 # ------------------------------------------------------------------------------------------ drill-down
 
 LIST_PARAMS = {"outcome", "status", "result"}  # the drill parameters that take a comma-separated list
+NO_NONE = {"hotline_number"}  # the drill parameters without a "none" value
 
 
 def _bucket_end(start: datetime.datetime, grain: str) -> datetime.datetime:
@@ -296,7 +297,7 @@ def _drills(source: Source, clean: dict[str, Any], dimensions: list[Dimension], 
             return {}
     for name, values in clean["filters"].items():
         dimension = source.dimensions[name]
-        if not _merge(params, dimension.drill, values):
+        if (dimension.drill in NO_NONE and "none" in values) or not _merge(params, dimension.drill, values):
             return {}
     params.update({"start": start.isoformat(), "end": end.isoformat()})
     drills = {}
@@ -312,7 +313,9 @@ def _drills(source: Source, clean: dict[str, Any], dimensions: list[Dimension], 
 
 def _drill_value(dimension: Dimension, value: Any) -> str | None:
     if dimension.filter == "model":
-        return "none" if value is None else str(value)
+        if value is None:
+            return None if dimension.drill in NO_NONE else "none"
+        return str(value)
     if value == "" and dimension.key in NONE_VALUES:
         return NONE_VALUES[dimension.key]
     if value is None or value == "":
