@@ -276,3 +276,12 @@ def test_product_drill_gives_exactly_the_rows(story: Story, client: Any) -> None
         for figure in ("orders", "delivered"):
             drill = row["_drill"][figure]
             assert find(drill.name)(drill.params).count == row[figure], (row, figure)  # type: ignore[misc]
+
+
+def test_the_page_in_chinese(story: Story, client: Any) -> None:
+    client.force_login(factories.make_user("manager"))
+    response = client.get("/reports/media/", {**WEEK, "slot_hours": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "星期二" in html and "20–21" in html
+    assert "¥10,000.00" in html or "¥10000.00" in html  # grouping as the zh-hans number format says
