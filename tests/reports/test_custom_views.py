@@ -128,8 +128,9 @@ def test_save_share_open_edit_delete(w: Any) -> None:
     assert other_client.get(f"/reports/custom/{report.pk}/").status_code == 403  # not shared
     assert "By station" in owner_client.get(URL).content.decode()
 
-    form = owner_client.get(f"/reports/custom/{report.pk}/edit/")
+    form = owner_client.get(f"/reports/custom/{report.pk}/edit/", follow=True)
     assert form.status_code == 200
+    assert form.context["tables"][0].columns[0].key == "d_station"  # the saved definition, run
     assert f'action="/reports/custom/{report.pk}/edit/"' in form.content.decode()
     assert 'value="06:30"' in form.content.decode()
     edited = post(owner_client, f"/reports/custom/{report.pk}/edit/", {
@@ -142,6 +143,7 @@ def test_save_share_open_edit_delete(w: Any) -> None:
 
     assert post(other_client, f"/reports/custom/{report.pk}/edit/", {**SAVE, "name": "Mine now"}).status_code == 403
     assert other_client.get(f"/reports/custom/{report.pk}/edit/").status_code == 403
+    assert other_client.get(URL, {"edit": report.pk, **SAVE}).status_code == 403
     assert post(other_client, f"/reports/custom/{report.pk}/delete/", {}).status_code == 403
     assert SavedReport.objects.get().name == "By station"
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from hotline.reports.views.common import error_text, page, reports_user, respond
 
 TEMPLATE = "reports/custom.html"
 COMMON = {"period", "from", "to", "grain", "compare", "format", "page", "sort"}
-BUILDER = {"source", "dim", "measure", "run"}
+BUILDER = {"source", "dim", "measure", "run", "edit"}
 SAVE_FIELDS = {"name", "shared", "email_daily", "recipients", "send_at", "csrfmiddlewaretoken"}
 
 
@@ -127,7 +127,10 @@ def custom(request: HttpRequest) -> HttpResponse:
             context = _context(user, chosen, period=parse_period(request.GET))
     except ValidationError as error:
         context = _context(user, chosen, error=error_text(error))
-    context["save_form"] = SavedReportForm(owner=user, initial={"send_at": DEFAULT_SEND_AT})
+    editing = _editing(request)
+    context["editing"] = editing
+    context["save_form"] = _form_of(user, editing)
+    context["send_at_value"] = send_at_text(context["save_form"])
     return respond(request, TEMPLATE, "custom", context, filename="custom")
 
 
@@ -208,11 +211,41 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user, report = _saved_for(request, pk, owner_only=True)
     if request.method == "POST":
         return _save(request, user, report)
-    form = SavedReportForm(owner=user, instance=report, initial={
+    return HttpResponseRedirect(f"{reverse('reports:custom')}?{builder_query(report)}")
+
+
+def builder_query(report: SavedReport) -> str:
+    """The builder's fields for a saved report (its definition, `run`, and `edit` = its id)."""
+    definition = report.definition
+    query = QueryDict(mutable=True)
+    query["edit"] = str(report.pk)
+    query["source"] = str(definition.get("source", ""))
+    query.setlist("dim", [str(key) for key in definition.get("dimensions", [])])
+    query.setlist("measure", [str(key) for key in definition.get("measures", [])])
+    for key, values in (definition.get("filters") or {}).items():
+        query[f"f_{key}"] = ",".join(values) if isinstance(values, list) else str(values)
+    for key, value in (definition.get("period") or {}).items():
+        query[key] = str(value)
+    query["run"] = "1"
+    return query.urlencode()
+
+
+def _editing(request: HttpRequest) -> SavedReport | None:
+    """The saved report the builder edits (`edit` = its id; its owner only)."""
+    wanted = request.GET.get("edit", "")
+    if not wanted:
+        return None
+    if not wanted.isdigit():
+        raise Http404()
+    return _saved_for(request, int(wanted), owner_only=True)[1]
+
+
+def _form_of(user: User, report: SavedReport | None) -> SavedReportForm:
+    if report is None:
+        return SavedReportForm(owner=user, initial={"send_at": DEFAULT_SEND_AT})
+    return SavedReportForm(owner=user, instance=report, initial={
         "name": report.name, "shared": report.shared, "email_daily": report.email_daily,
         "recipients": list(report.recipients.all()), "send_at": report.send_at or DEFAULT_SEND_AT})
-    return page(request, TEMPLATE, "custom", _context(user, dict(report.definition), save_form=form, editing=report,
-                                                      period=builder.period_of(report.definition)))
 
 
 @login_required
