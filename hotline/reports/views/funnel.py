@@ -26,7 +26,7 @@ DEFAULT_PERIOD = "this_month"  # a month of airings to pick from and compare
 def _check_keys(request: HttpRequest) -> None:
     for key in request.GET:
         if key not in COMMON_KEYS | FILTER_KEYS:
-            raise ValidationError(_("Unknown filter: %(key)s") % {"key": key[:40]}, code="unknown_filter")
+            raise ValidationError(_("Unknown filter: %(name)s") % {"name": key[:40]}, code="unknown_filter")
 
 
 def call_table(funnels: list[f.Funnel]) -> ReportTable:
@@ -99,7 +99,7 @@ def money_table(funnels: list[f.Funnel]) -> ReportTable:
         rows.append(row)
     notes = [_("ROI = (revenue − spot cost) ÷ spot cost. On settled revenue: the settlement entries (a returned "
                "order's settlement is reversed; a refused order is never settled). On delivered revenue: the "
-               "totals of the orders delivered and not returned. After the cost of goods: settled revenue less "
+               "totals of the orders delivered and not come back. After the cost of goods: settled revenue less "
                "today's product cost of the settled orders' lines (gifts too). Refunds are shown, not subtracted: "
                "they give back money whose settlement was reversed already.")]
     return ReportTable(_("Money"), columns, rows, notes=notes, key="money")
