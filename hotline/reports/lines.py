@@ -323,6 +323,11 @@ def occupancy_columns() -> list[Column]:
             Column("blocked", _("Blocked calls (503, rejected)"))]
 
 
+def _linked(drills: dict[str, Drill], **counts: int) -> dict[str, Drill]:
+    """The drill-downs of the figures that have rows behind them (a 0 links to nothing)."""
+    return {key: drill for key, drill in drills.items() if counts.get(key)}
+
+
 def _blocked_drill(low: datetime.datetime, high: datetime.datetime) -> Drill:
     return Drill("calls", {"start": low.isoformat(), "end": high.isoformat(),
                            "outcome": ",".join(str(value) for value in BLOCKED)})
@@ -331,10 +336,11 @@ def _blocked_drill(low: datetime.datetime, high: datetime.datetime) -> Drill:
 def occupancy_table(period: Period, series: Sequence[LineBucket], totals: LineTotals, lines: int) -> ReportTable:
     rows = [{"bucket": bucket.start, "peak": bucket.peak, "average": bucket.average,
              "full_minutes": bucket.full_minutes, "line_minutes": bucket.line_minutes, "blocked": bucket.blocked,
-             "_drill": {"blocked": _blocked_drill(bucket.start, bucket.end)}} for bucket in series]
+             "_drill": _linked({"blocked": _blocked_drill(bucket.start, bucket.end)}, blocked=bucket.blocked)}
+            for bucket in series]
     total = {"bucket": _("Total"), "peak": totals.peak, "average": totals.average,
              "full_minutes": totals.full_minutes, "line_minutes": totals.line_minutes, "blocked": totals.blocked,
-             "_drill": {"blocked": _blocked_drill(period.start, period.end)}}
+             "_drill": _linked({"blocked": _blocked_drill(period.start, period.end)}, blocked=totals.blocked)}
     notes = [_("Licensed lines: %(lines)d.") % {"lines": lines} if lines else
              _("No line limit is set (HOTLINE_LINES = 0), so no time with every line taken.")]
     return ReportTable(_("Line occupancy"), occupancy_columns(), rows, total, notes, key="occupancy")
@@ -358,7 +364,8 @@ def _node_drills(period: Period, node: str) -> dict[str, Drill]:
 def ivr_table(period: Period, rows: Sequence[NodeRow], totals: IvrTotals) -> ReportTable:
     table_rows = [{"node": row.node, "visits": row.visits, "calls": row.calls, "queued": row.queued,
                    "exits": row.exits, "exit_rate": row.exit_rate, "completed": row.completed,
-                   "_drill": _node_drills(period, row.node)} for row in rows]
+                   "_drill": _linked(_node_drills(period, row.node), calls=row.calls, queued=row.queued,
+                                     exits=row.exits, completed=row.completed)} for row in rows]
     total = {"node": _("Total"), "visits": sum(row.visits for row in rows), "calls": totals.calls,
              "queued": totals.queued, "exits": totals.exits,
              "exit_rate": Fraction(totals.exits, totals.calls) if totals.calls else None,

@@ -193,6 +193,7 @@ def test_the_node_drill_gives_exactly_the_calls_of_the_figure() -> None:
     goodbye = next(r for r in table.rows if r["node"] == "demo/goodbye")
     completed = calls(goodbye["_drill"]["completed"].params)
     assert completed.count == goodbye["completed"] == 1 and [r["call_id"] for r in completed.rows] == ["i3"]
+    assert set(goodbye["_drill"]) == {"calls", "completed"}  # a 0 links to nothing
     with pytest.raises(ValidationError):
         drill({**row["_drill"]["calls"].params, "color": "red"})
     with pytest.raises(ValidationError):
