@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SEND_AT = datetime.time(7, 0)
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SMTP_TIMEOUT = 60  # seconds, unless settings.EMAIL_TIMEOUT says otherwise
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -79,7 +80,7 @@ def send_report(pk: int, now: datetime.datetime) -> bool:
     today = timezone.localdate(now)
     with transaction.atomic():
         report = (SavedReport.objects.select_for_update().filter(pk=pk, email_daily=True)
-                  .exclude(last_sent_on__gte=today).select_related("owner").first())
+                  .exclude(last_sent_on__gte=today).first())
         if report is None:
             return False
         claimed = SavedReport.objects.filter(pk=pk).exclude(last_sent_on__gte=today).update(last_sent_on=today)
@@ -110,7 +111,9 @@ def build_message(report: SavedReport, period: Period) -> EmailMessage | None:
         body = _("The custom report “%(name)s” for %(day)s: %(rows)d rows, attached as PDF and Excel.\n"
                  "Open it in Hotline under Reports → Custom reports.\n") % {
             "name": report.name, "day": period.label(), "rows": len(table.rows)}
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
+    # A time-out, so that a mail server that never answers cannot hold the periodic thread (and the row lock).
+    connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or SMTP_TIMEOUT)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, addresses, connection=connection)
     base = f"report-{report.pk}-{period.first.isoformat()}"
     message.attach(f"{base}.pdf", pdf, "application/pdf")
     message.attach(f"{base}.xlsx", xlsx, XLSX)

@@ -72,6 +72,8 @@ def test_the_builder_exports_excel_with_the_screen_s_numbers(w: Any) -> None:
     header = values.index(["Station", "Orders", "Revenue"])
     assert values[header + 1: header + 5] == [["湖南卫视", 1, 796], ["浙江卫视", 1, 99], ["(none)", 1, 398],
                                              ["Total", 3, 1293]]
+    pdf = client.get(URL, {"source": "orders", "dim": "station", "measure": "orders", "format": "pdf", **ONE_DAY})
+    assert (pdf.status_code, pdf["Content-Type"], pdf.content[:4]) == (200, "application/pdf", b"%PDF")
 
 
 @pytest.mark.parametrize(("params", "message"), [
