@@ -425,9 +425,10 @@ def compare_columns() -> list[Column]:
 
 
 def build(period: Period, lines: int, flow: str = "", now: datetime.datetime | None = None,
-          compare: bool = False) -> LinesReport:
+          compare: bool = False, check: bool = True) -> LinesReport:
     """The report for a period: raises ValidationError (translated) for an unknown flow."""
-    check_flow(period, flow)
+    if check:  # not again for the previous period: a flow its calls did not go through is fine there
+        check_flow(period, flow)
     terminal = terminal_nodes()
     series = occupancy(period, lines, now)
     nodes = ivr_nodes(period, flow, terminal)
@@ -437,7 +438,7 @@ def build(period: Period, lines: int, flow: str = "", now: datetime.datetime | N
     report.charts = charts(period, series, nodes, lines)
     if compare:
         before = period.previous()
-        earlier = build(before, lines, flow, now)
+        earlier = build(before, lines, flow, now, check=False)
         report.tables.insert(0, comparison_table(_("Compared with the previous period"), compare_columns(),
                                                  report.figures(), earlier.figures(), period.label(),
                                                  before.label()))

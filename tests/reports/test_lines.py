@@ -166,6 +166,8 @@ def test_flow_filter_and_unknown_flow() -> None:
     totals = report.ivr_totals(day(), rows, "demo")
     assert (totals.calls, totals.queued, totals.exits, totals.completed) == (5, 2, 2, 1)
     report.check_flow(day(), "main")  # not stored, but the period's calls went through it
+    compared = report.build(day(), 0, "main", now=LATER, compare=True)  # the day before had no "main" calls
+    assert [row.node for row in compared.nodes] == ["main/menu"]
     with pytest.raises(ValidationError) as error:
         report.check_flow(day(), "nope")
     assert error.value.code == "bad_flow"
