@@ -103,6 +103,16 @@ def test_day_grain_and_week_buckets_clipped_to_the_period() -> None:
     assert week.start == day().start and week.observed == 86400 and week.blocked == 2
 
 
+def test_quarter_hours() -> None:
+    line_calls()
+    series = {timezone.localtime(b.start).strftime("%H:%M"): b for b in report.occupancy(day("15min"), 2, LATER)}
+    assert len(series) == 96
+    first, second, third = series["20:00"], series["20:15"], series["20:30"]
+    assert (first.peak, first.average, first.full_minutes) == (2, Fraction(1500, 900), 10)
+    assert (second.peak, second.average, second.full_minutes) == (1, Fraction(1, 3), 0)
+    assert (third.peak, third.area, third.blocked) == (1, 5, 2)
+
+
 def test_sweep_applies_points_of_one_instant_together() -> None:
     t = [T0 + datetime.timedelta(seconds=s) for s in range(0, 40, 10)]
     u = [report.micros(moment) for moment in t]
