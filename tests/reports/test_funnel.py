@@ -400,3 +400,21 @@ def test_bad_input_is_a_translated_400(story: Story, client: Client, params: dic
     assert (CallFact.objects.count(), Order.objects.count()) == before
     chinese = client.get("/reports/funnel/", {**DAY, **params}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert chinese.status_code == 400
+
+
+def test_slot_and_station_drills_and_bad_drill_parameters(story: Story) -> None:
+    from django.core.exceptions import ValidationError
+
+    drill_calls, drill_orders = find("funnel_calls"), find("funnel_orders")
+    assert drill_calls is not None and drill_orders is not None
+    slot = f.Selection("slot", day(), station_id=story.jiangsu.pk, slot=f.parse_slot("20:05-21:00"))
+    assert ids(drill_calls(f.drill("calls", slot, "answered").params).rows) == {"b1", "b2"}
+    assert {row["number"] for row in drill_orders(f.drill("orders", slot, "kept").params).rows} == numbers(
+        "o7", story=story)
+    hunan = f.Selection("hunan", day(), station_id=story.hunan.pk)
+    assert {row["number"] for row in drill_orders(f.drill("orders", hunan, "refused").params).rows} == numbers(
+        "o3", story=story)
+    for bad in ({"airing": "999999"}, {"airing": str(story.a.pk), "figure": "nope"}, {"station": "abc"},
+                {"start": "yesterday", "end": "today"}, {"airing": str(story.a.pk), "queue": "sales"}):
+        with pytest.raises(ValidationError):
+            drill_calls(bad)
