@@ -29,11 +29,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import Field
 
 from hotline.calls.kpi import settings_for
 from hotline.calls.models import AgentStateEvent, Callback, CallEvent, CallRecord
@@ -543,7 +544,7 @@ def _insert(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequ
     """`insert_rows` with the values prepared the quick way: every time here is an aware UTC datetime (SQLite
     gets it as Django writes it, naive UTC text) and every JSON value a dict. Django's per-value preparation
     took half of a load's time."""
-    fields = [model._meta.get_field(name) for name in names]
+    fields = [cast("Field[Any, Any]", model._meta.get_field(name)) for name in names]
     prepare = [_quick(field) for field in fields]
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
