@@ -351,6 +351,11 @@ def voicemail_rows(raw: dict[str, str]) -> drill.DrillRows:
 
 # ---------------------------------------------------------------- the report
 
+def _linked(row: dict[str, Any], found: dict[str, Drill]) -> dict[str, Drill]:
+    """The drill-downs of the row's figures that have rows behind them (a zero links to nothing)."""
+    return {key: link for key, link in found.items() if row.get(key)}
+
+
 def kpi_table(period: Period, filters: Filters) -> tuple[ReportTable, Figures]:
     """The KPI table (one row per queue / number / agent, and the totals) and the totals' figures."""
     rows, totals = figures(period.start, period.end, filters)
@@ -358,9 +363,10 @@ def kpi_table(period: Period, filters: Filters) -> tuple[ReportTable, Figures]:
     table_rows = []
     for key in sorted(rows, key=lambda k: (labels[k[0]] is None, str(labels[k[0]]))):
         row = {"name": labels[key[0]], **rows[key].values(), "_key": key[0]}
-        row["_drill"] = drills(period.start, period.end, filters, key[0] if key[0] is not None else "")
+        row["_drill"] = _linked(row, drills(period.start, period.end, filters, key[0] if key[0] is not None else ""))
         table_rows.append(row)
-    total_row = {"name": _("Total"), **totals.values(), "_drill": drills(period.start, period.end, filters)}
+    total_row = {"name": _("Total"), **totals.values()}
+    total_row["_drill"] = _linked(total_row, drills(period.start, period.end, filters))
     variant = ServiceLevelDenominator(default_variant(filters)).label
     notes = [_("Service level: each queue's own variant on its row; other rows and the totals count %(variant)s.")
              % {"variant": variant} if filters.by == "queue"
@@ -411,8 +417,7 @@ def series_table(period: Period, filters: Filters) -> tuple[ReportTable, list[Ch
     for index, (start, visits, parts) in enumerate(found):
         values = Figures(visits, parts, variant).values()
         row = {"name": bucket_label(start, period.grain), **{k: values[k] for k in SERIES_COLUMNS}}
-        row["_drill"] = {k: d for k, d in drills(max(start, period.start), starts[index + 1], filters).items()
-                         if k in SERIES_COLUMNS}
+        row["_drill"] = _linked(row, drills(max(start, period.start), starts[index + 1], filters))
         rows.append(row)
     by_key = {column.key: column for column in columns(filters.by)}
     table = ReportTable(_("Calls per %(grain)s") % {"grain": str(periods.GRAINS[period.grain]).lower()},
