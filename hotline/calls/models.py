@@ -135,7 +135,9 @@ class AgentStateEvent(AppendOnly):
         verbose_name = _("agent state change")
         verbose_name_plural = _("agent state changes")
         ordering = ["agent_key", "at", "id"]
-        indexes = [models.Index(fields=["agent_key", "at"], name="agentstate_agent_at")]
+        # (at): the reports read a period's changes of every agent (occupancy, agents available per minute).
+        indexes = [models.Index(fields=["agent_key", "at"], name="agentstate_agent_at"),
+                   models.Index(fields=["at"], name="agentstate_at")]
 
     def __str__(self) -> str:
         return f"{self.agent_key} {self.state}"

@@ -15,9 +15,10 @@ from fractions import Fraction
 from typing import Any
 from urllib.parse import urlencode
 
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from hotline.calls.kpi import percent, rounded
+from hotline.finance.templatetags.finance_money import money
 
 KINDS = ("text", "int", "money", "percent", "seconds", "ratio", "datetime", "date")
 
@@ -92,11 +93,9 @@ def cell_text(value: Any, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "int":
-        return formats.number_format(value, use_l10n=True, force_grouping=True)
+        return f"{int(value):,}"
     if kind == "money":
-        amount = Decimal(value).quantize(Decimal("0.01"))
-        sign = "−" if amount < 0 else ""
-        return f"{sign}¥{formats.number_format(abs(amount), 2, use_l10n=True, force_grouping=True)}"
+        return money(value)  # as the finance screens show it: ¥1,234.56, −¥1,234.56
     if kind == "percent":
         return f"{percent(Fraction(value))}%"
     if kind == "seconds":
