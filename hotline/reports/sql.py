@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import DateTimeField, Expression, F, Func, IntegerField
+from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from hotline.reports.periods import bucket_annotations
@@ -55,9 +56,9 @@ class _Quarter(Func):
 
 def fixed_offset(start: datetime.datetime, end: datetime.datetime) -> int | None:
     """The current zone's UTC offset in minutes when it is the same all through [start, end) (checked hour by
-    hour at most a year: longer periods fall back), else None."""
+    hour, up to five years: longer periods fall back), else None."""
     zone = timezone.get_current_timezone()
-    if end - start > datetime.timedelta(days=366):
+    if end - start > datetime.timedelta(days=5 * 366):
         return None
     offset = start.astimezone(zone).utcoffset()
     moment = start
@@ -81,3 +82,26 @@ def fast_bucket_annotations(field: str, grain: str, start: datetime.datetime,
     if grain == "15min":
         found["quarter"] = _Quarter(field, minutes)
     return found
+
+
+class _LocalHour(Func):
+    """The hour of the day (0..23) of the field's local time, by SQLite's strftime."""
+
+    output_field = IntegerField()
+
+    def __init__(self, field: str, minutes: int) -> None:
+        super().__init__(F(field))
+        self.minutes = minutes
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        inner, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(strftime('%%H', {inner}, %s) AS INTEGER)", [*params, f"{self.minutes:+d} minutes"]
+
+
+def local_hour(field: str, start: datetime.datetime, end: datetime.datetime) -> Expression:
+    """The local hour of the day of `field` (for "by hour of day" reports over [start, end)): SQLite's own
+    strftime when the zone keeps one offset, else Django's ExtractHour in the current zone."""
+    minutes = fixed_offset(start, end) if connection.vendor == "sqlite" else None
+    if minutes is None:
+        return ExtractHour(field, tzinfo=timezone.get_current_timezone())
+    return _LocalHour(field, minutes)
