@@ -214,7 +214,7 @@ def _write_calls(options: DemoOptions, media: Media, staff: Staff, now: datetime
     an airing linked to a call of that airing."""
     agents = dict(User.objects.filter(pk__in=staff.agents).values_list("username", "pk"))
     numbers = dict(HotlineNumber.objects.values_list("pk", "number"))
-    world = demo_world(media.airings, media.hotlines, numbers, sorted(agents.items(), key=lambda item: item[1]),
+    world = demo_world(media.airings, media.hotlines, numbers, sorted(agents.items(), key=lambda item: item[1] or 0),
                        now)
     summary = CallGenerator(world, options.calls, options.seed,
                             progress=lambda message: say(f"calls: {message}")).run()
