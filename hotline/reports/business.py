@@ -101,7 +101,7 @@ def sales_by_region(period: Period) -> dict[str, dict[str, Any]]:
 
 
 def sales_by_bucket(period: Period) -> dict[datetime.datetime, dict[str, Any]]:
-    annotations = bucket_annotations("created_at", period.grain)
+    annotations = bucket_annotations("created_at", period.grain, period)
     rows = period_orders(period).annotate(**annotations).order_by().values(*annotations).annotate(**ORDER_FIGURES)
     found: dict[datetime.datetime, dict[str, Any]] = {}
     for row in rows:
@@ -168,7 +168,7 @@ def points_totals(period: Period) -> dict[str, Any]:
 
 
 def points_by_bucket(period: Period) -> dict[datetime.datetime, dict[str, Any]]:
-    annotations = bucket_annotations("created_at", period.grain)
+    annotations = bucket_annotations("created_at", period.grain, period)
     rows = period_orders(period).annotate(**annotations).order_by().values(*annotations).annotate(**POINT_FIGURES)
     return {bucket_start(row, period.grain): _points(row) for row in rows}
 

@@ -387,9 +387,10 @@ def series(period: Period, filters: Filters) -> list[tuple[datetime.datetime, Vi
     """Per bucket of the period's grain (every bucket, zeros included): visit and handling counts."""
     grain = period.grain
     group = ["bucket", "quarter"] if grain == "15min" else ["bucket"]
-    visits = visits_in(period.start, period.end, filters).annotate(**periods.bucket_annotations("entered_at", grain))
+    visits = visits_in(period.start, period.end, filters).annotate(
+        **periods.bucket_annotations("entered_at", grain, period))
     parts = handlings_in(period.start, period.end, filters).annotate(
-        **periods.bucket_annotations("answered_at", grain))
+        **periods.bucket_annotations("answered_at", grain, period))
     by_visit = {_bucket(key, group, grain): counts for key, counts in callstats.visit_counts(visits, group).items()}
     by_part = {_bucket(key, group, grain): counts for key, counts in callstats.handling_counts(parts, group).items()}
     return [(start, by_visit.get(start, VisitCounts()), by_part.get(start, HandlingCounts()))

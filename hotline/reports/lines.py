@@ -161,8 +161,8 @@ def blocked_counts(period: Period) -> dict[datetime.datetime, int]:
     """Calls refused for want of a line or rejected (outcome refused_503 or rejected) per bucket start
     (local time; a week or month bucket starting before the period is keyed by the period's start)."""
     rows = (CallFact.objects.filter(arrived_at__gte=period.start, arrived_at__lt=period.end, outcome__in=BLOCKED)
-            .annotate(**bucket_annotations("arrived_at", period.grain))
-            .values(*bucket_annotations("arrived_at", period.grain)).annotate(n=Count("id")).order_by())
+            .annotate(**bucket_annotations("arrived_at", period.grain, period))
+            .values(*bucket_annotations("arrived_at", period.grain, period)).annotate(n=Count("id")).order_by())
     found: dict[datetime.datetime, int] = defaultdict(int)
     local_start = timezone.localtime(period.start)
     for row in rows:

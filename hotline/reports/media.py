@@ -261,10 +261,10 @@ def station_series(period: Period, station: Station | None = None) -> dict[tuple
         station_id=order_station())
     if station is not None:
         calls, orders = calls.filter(station=station), orders.filter(station_id=station.pk)
-    annotations = bucket_annotations("arrived_at", grain)
+    annotations = bucket_annotations("arrived_at", grain, period)
     for row in calls.annotate(**annotations).order_by().values(*annotations, "station_id").annotate(n=Count("pk")):
         found[(bucket_start(row, grain), row["station_id"])]["calls"] += row["n"]
-    annotations = bucket_annotations("created_at", grain)
+    annotations = bucket_annotations("created_at", grain, period)
     for row in orders.annotate(**annotations).order_by().values(*annotations, "station_id").annotate(n=Count("pk")):
         found[(bucket_start(row, grain), row["station_id"])]["orders"] += row["n"]
     return dict(found)

@@ -149,9 +149,14 @@ def parse_period(params: Mapping[str, Any], now: datetime.datetime | None = None
 
 # ---------------------------------------------------------------- time buckets in SQL and in Python
 
-def bucket_annotations(field: str, grain: str) -> dict[str, Expression]:
+def bucket_annotations(field: str, grain: str, period: Period | None = None) -> dict[str, Expression]:
     """Annotations grouping rows by `grain` of `field` in local time: `bucket` (the truncated local
-    time) and, for 15 minutes, `quarter` (0..3 within the hour). Use `bucket_start` to read them back."""
+    time) and, for 15 minutes, `quarter` (0..3 within the hour). Use `bucket_start` to read them back.
+    Given the `period` the rows lie in, SQLite computes them natively when it can (hotline/reports/sql.py)."""
+    if period is not None:
+        from hotline.reports.sql import fast_bucket_annotations
+
+        return fast_bucket_annotations(field, grain, period.start, period.end)
     tz = timezone.get_current_timezone()
     kind = "hour" if grain == "15min" else grain
     found: dict[str, Expression] = {"bucket": Trunc(field, kind, output_field=DateTimeField(), tzinfo=tz)}

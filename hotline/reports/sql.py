@@ -77,7 +77,7 @@ def fast_bucket_annotations(field: str, grain: str, start: datetime.datetime,
     zone keeps one offset over the period; otherwise (PostgreSQL, weeks, a DST change) the same annotations."""
     minutes = fixed_offset(start, end) if connection.vendor == "sqlite" and grain in _FORMATS else None
     if minutes is None:
-        return bucket_annotations(field, grain)
+        return bucket_annotations(field, grain, None)
     found: dict[str, Expression] = {"bucket": _LocalStart(field, _FORMATS[grain], minutes)}
     if grain == "15min":
         found["quarter"] = _Quarter(field, minutes)
