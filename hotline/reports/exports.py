@@ -174,6 +174,7 @@ def pdf_bytes(title: str, period: Period | None, tables: Sequence[ReportTable], 
     for table in tables:
         story.append(Paragraph(_escape(str(table.title)), styles["h2"]))
         story.append(_pdf_table(table, usable, font, base))
+        story.append(Spacer(1, 1.5 * mm))
         story += [Paragraph(_escape(str(note)), styles["note"]) for note in table.notes]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=margin, rightMargin=margin,
@@ -193,22 +194,21 @@ def _escape(text: str) -> str:
 
 def _pdf_table(table: ReportTable, usable: float, font: str, style: Any) -> Any:
     from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, Table, TableStyle
 
+    style = ParagraphStyle("cell", parent=style, fontSize=8, leading=10)
     columns = table.columns
     body = [[cell_text(row.get(c.key), c.kind) for c in columns] for row in _listed(table.rows)]
     if table.totals:
         body.append([cell_text(table.totals.get(c.key), c.kind) for c in columns])
     if not body:
         body = [[_("No data for this period.")] + [""] * (len(columns) - 1)]
-    widths = [max(text_width(str(c.label)), *(text_width(line[i]) for line in body[:300])) for i, c in
-              enumerate(columns)]
-    scale = usable / max(1, sum(w + 2 for w in widths))
-    col_widths = [min((w + 2) * scale, usable) for w in widths]
+    col_widths = _column_widths(columns, body, usable)
     header = [Paragraph(_escape(str(c.label)), style) for c in columns]
     cells: list[list[Any]] = [header]
-    for line in body:
-        cells.append([Paragraph(_escape(text), style) if c.kind == "text" and text_width(text) > 24 else text
+    for line in body:  # words wrap (Paragraph); figures stay on one line
+        cells.append([Paragraph(_escape(text), style) if c.kind == "text" else text
                       for text, c in zip(line, columns, strict=True)])
     grid = Table(cells, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
     commands: list[Any] = [
@@ -222,6 +222,32 @@ def _pdf_table(table: ReportTable, usable: float, font: str, style: Any) -> Any:
         commands.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f2f4f7")))
     grid.setStyle(TableStyle(commands))
     return grid
+
+
+POINTS_PER_UNIT = 4.6  # one text_width unit (a Latin character) at 8 pt; a Chinese character is two
+CELL_PADDING = 12.0  # ReportLab's 6 pt left and right
+
+
+def _column_widths(columns: Sequence[Column], body: list[list[str]], usable: float) -> list[float]:
+    """Widths in points that fit the page: every figure on one line and every header word unbroken
+    (`need`), then what is left shared out towards each header on one line (`want`)."""
+    need, want = [], []
+    for index, column in enumerate(columns):
+        values = max((text_width(line[index]) for line in body[:300]), default=1)
+        words = max((text_width(word) for word in str(column.label).split()), default=1)
+        if column.kind == "text":  # text wraps: a fair share, never the whole line
+            values = min(values, 14)
+        need.append(max(values, min(words, 12), 3) * POINTS_PER_UNIT + CELL_PADDING)
+        want.append(max(need[-1], min(text_width(str(column.label)), 40) * POINTS_PER_UNIT + CELL_PADDING,
+                        min(max((text_width(line[index]) for line in body[:300]), default=1), 40)
+                        * POINTS_PER_UNIT + CELL_PADDING))
+    if sum(need) >= usable:
+        return [width * usable / sum(need) for width in need]
+    if sum(want) <= usable:
+        return want
+    spare = usable - sum(need)
+    extra = sum(w - n for w, n in zip(want, need, strict=True))
+    return [n + (w - n) * spare / extra for w, n in zip(want, need, strict=True)]
 
 
 def _listed(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
