@@ -28,7 +28,7 @@ days are closed first (those not closed yet), so that the receivables' trend has
 The reports (manager1, who lands on /reports/) are shot over the last seven days: the index, the call-center
 KPIs, lines and IVR, the airing funnel for the demo airing with the most calls and then its two busiest
 stations side by side, media planning, agent performance, business, custom reports, the calls behind the
-airing (a drill-down), and the funnel's PDF rendered to PNG. `--reports-only` shoots only these:
+airing that were answered (a drill-down), and the funnel's PDF rendered to PNG. `--reports-only` shoots only these:
 
     HOTLINE_DATA_DIR=$(mktemp -d) .venv/bin/hotline demo --no-engine --port 8000 &   # wait for it to serve
     HOTLINE_DATA_DIR=<the same folder> .venv/bin/python scripts/screenshots.py --reports-only
@@ -597,14 +597,19 @@ def demo_report_targets() -> ReportTargets:
     return ReportTargets(first, last, top["airing"] if top else None, stations)
 
 
+REPORT_MAX_HEIGHT = 2400  # a report of a thousand rows is shot down to here, not to its end
+
+
 def shoot_report(page: Page, base: str, out: Path, name: str, path: str) -> None:
-    """One report page, full length, once its charts are drawn."""
+    """One report page, down to REPORT_MAX_HEIGHT, once its charts are drawn."""
     page.goto(f"{base}{path}")
     page.wait_for_load_state("networkidle")
     if page.locator("[data-chart]").count():
         page.wait_for_selector("[data-chart] svg", timeout=30_000)
         time.sleep(0.5)
-    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    height = min(REPORT_MAX_HEIGHT, page.evaluate("() => document.documentElement.scrollHeight"))
+    page.screenshot(path=str(out / f"{name}.png"), full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1440, "height": height})
 
 
 def shoot_reports(browser: Browser, base: str, out: Path, targets: ReportTargets) -> None:
@@ -621,7 +626,7 @@ def shoot_reports(browser: Browser, base: str, out: Path, targets: ReportTargets
              ("reports-funnel-stations", f"/reports/funnel/?{week}{stations}"),
              ("reports-media", f"/reports/media/?{week}"), ("reports-agents", f"/reports/agents/?{week}"),
              ("reports-business", f"/reports/business/?{week}"), ("reports-custom", f"/reports/custom/?{week}"),
-             ("reports-drill", f"/reports/drill/calls/?{airing.lstrip('&') or 'outcome=answered'}")]
+             ("reports-drill", f"/reports/drill/calls/?outcome=answered{airing}")]
     for name, path in shots:
         shoot_report(page, base, out, name, path)
     response = page.request.get(f"{base}/reports/funnel/?{week}{stations}&format=pdf")

@@ -11,6 +11,12 @@
 (function () {
   const charts = [];
 
+  // A figure as a chart label: whole numbers as they are, others to two decimals, nothing for no value.
+  function short(value) {
+    if (value === null || value === undefined) return "";
+    return Number.isInteger(value) ? String(value) : Number(value).toFixed(2);
+  }
+
   function option(spec) {
     // The title is the figure's caption (chart.html), not drawn in the chart: it never hides the legend.
     const base = { tooltip: { trigger: "axis", confine: true },
@@ -19,11 +25,13 @@
     if (spec.kind === "heatmap") {
       const data = spec.series.length ? spec.series[0].data : [];
       const values = data.map((d) => d[2]).filter((v) => v !== null && v !== undefined);
-      return Object.assign(base, { tooltip: { position: "top", confine: true }, grid: { top: 40, left: 80, right: 24, bottom: 64 },
+      return Object.assign(base, { tooltip: { position: "top", confine: true }, grid: { top: 16, left: 80, right: 24, bottom: 84 },
         xAxis: { type: "category", data: spec.x, splitArea: { show: true } },
         yAxis: { type: "category", data: spec.y, splitArea: { show: true } },
-        visualMap: { min: 0, max: Math.max(1, ...values), calculable: true, orient: "horizontal", left: "center", bottom: 0 },
-        series: [{ type: "heatmap", data: data, label: { show: data.length <= 200 } }] });
+        visualMap: { min: 0, max: Math.max(1, ...values), calculable: true, orient: "horizontal", left: "center", bottom: 0,
+          precision: values.every(Number.isInteger) ? 0 : 2 },
+        series: [{ type: "heatmap", data: data,
+          label: { show: data.length <= 200, formatter: (p) => short(p.value[2]) } }] });
     }
     const type = spec.kind === "line" ? "line" : "bar";
     return Object.assign(base, { xAxis: { type: "category", data: spec.x }, yAxis: { type: "value" },
