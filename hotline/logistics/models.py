@@ -43,6 +43,7 @@ class Courier(models.Model):
     cod_fee_percent = models.DecimalField(_("COD fee (%)"), max_digits=5, decimal_places=2, default=Decimal("0"))
     cod_fee_min = models.DecimalField(_("smallest COD fee"), **MONEY, default=Decimal("0"))  # type: ignore[arg-type]
     # what a refused parcel costs to bring back, as a share of the outbound freight
+    # xgettext:no-python-format
     return_freight_percent = models.DecimalField(_("return freight (% of freight)"), max_digits=5,
                                                  decimal_places=2, default=Decimal("100"))
     contact_name = models.CharField(_("contact"), max_length=100, blank=True)
