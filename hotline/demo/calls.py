@@ -53,6 +53,7 @@ HOUR_WEIGHTS = {7: 2, 8: 4, 9: 6, 10: 7, 11: 7, 12: 5, 13: 6, 14: 7, 15: 7, 16: 
 SHIFTS = (((8, 0), 8 * 60 + 30), ((15, 0), 9 * 60))
 BREAKS = ((120, 15, "break"), (250, 30, "lunch"), (400, 15, "break"))  # minutes into the shift, length, reason
 CALLBACK_OFFER_MS = 45_000  # a caller still waiting after 45 s is offered a callback
+SURGE_WAIT_MS = 60_000  # HOTLINE_SURGE_MAX_WAIT: above it the automatic seat takes a growing share of callers
 MS = 1000
 
 EVENT_COLUMNS = ("call_id", "seq", "kind", "at", "mono", "queue", "agent_key", "agent", "caller", "hotline_number",
@@ -331,12 +332,17 @@ class CallGenerator:
         ring = rng.randint(2_000, 8_000)
         wait = offer + ring - enqueue
         patience = int(rng.expovariate(1 / (100 if call.airing else 120)) * MS)
-        if wait <= min(patience, rules.max_wait * MS):
+        # Surge capture (docs/telephony.md): a caller facing more than a minute's wait is taken by the automatic
+        # seat with a share growing to all at two minutes; they hear the confirmation and hang up.
+        captured = wait > SURGE_WAIT_MS and rng.random() < min(1.0, (wait - SURGE_WAIT_MS) / SURGE_WAIT_MS)
+        if not captured and wait <= min(patience, rules.max_wait * MS):
             self._answer(call, agent, queue, offer, offer + ring)
             heapq.heappush(waiting, offer + ring)
             return
         self._release(agent)
-        if wait > CALLBACK_OFFER_MS < patience and rng.random() < 0.5:
+        if captured:
+            leave, reason = enqueue + rng.randint(3_000, 6_000), "surge"
+        elif wait > CALLBACK_OFFER_MS < patience and rng.random() < 0.5:
             leave, reason = enqueue + CALLBACK_OFFER_MS + rng.randint(0, 8_000), "surge" if call.airing else "requested"
         elif patience < rules.max_wait * MS:
             leave, reason = enqueue + max(patience, 500), ""
