@@ -29,7 +29,7 @@ from hotline.reports.catalogue import (
     local_date,
     order_station,
 )
-from hotline.reports.periods import Period, parse_period
+from hotline.reports.periods import Period, next_bucket, parse_period
 from hotline.reports.tables import Chart, Column, Drill, ReportTable
 
 MAX_FILTER_VALUES = 50
@@ -250,19 +250,6 @@ LIST_PARAMS = {"outcome", "status", "result"}  # the drill parameters that take 
 NO_NONE = {"hotline_number"}  # the drill parameters without a "none" value
 
 
-def _bucket_end(start: datetime.datetime, grain: str) -> datetime.datetime:
-    naive = start.replace(tzinfo=None)
-    if grain == "hour":
-        naive += datetime.timedelta(hours=1)
-    elif grain == "day":
-        naive += datetime.timedelta(days=1)
-    elif grain == "week":
-        naive += datetime.timedelta(days=7)
-    else:
-        naive = (naive.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return timezone.make_aware(naive)
-
-
 def _merge(params: dict[str, str], name: str, values: list[str]) -> bool:
     """Add a drill parameter; a list parameter given twice keeps what both allow. False: not expressible."""
     if name in params:
@@ -290,7 +277,7 @@ def _drills(source: Source, clean: dict[str, Any], dimensions: list[Dimension], 
             return {}
         if dimension.grain:
             bucket = timezone.localtime(value) if timezone.is_aware(value) else timezone.make_aware(value)
-            start, end = max(start, bucket), min(end, _bucket_end(bucket, dimension.grain))
+            start, end = max(start, bucket), min(end, next_bucket(bucket, dimension.grain))
             continue
         text = _drill_value(dimension, value)
         if text is None or not _merge(params, dimension.drill, [text]):

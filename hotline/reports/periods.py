@@ -195,11 +195,12 @@ def buckets(period: Period) -> list[datetime.datetime]:
     current = bucket_of(period.start, period.grain)
     while current < period.end:
         found.append(current)
-        current = _next_bucket(current, period.grain)
+        current = next_bucket(current, period.grain)
     return found
 
 
-def _next_bucket(start: datetime.datetime, grain: str) -> datetime.datetime:
+def next_bucket(start: datetime.datetime, grain: str) -> datetime.datetime:
+    """The start of the bucket after the one starting at `start` (its end)."""
     naive = start.replace(tzinfo=None)
     if grain == "15min":
         naive += datetime.timedelta(minutes=15)
