@@ -21,15 +21,21 @@ as they are stored now (`hotline.ivrdata.engine.flows`); a node of a flow that n
 from __future__ import annotations
 
 import datetime
+import sqlite3
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
+from operator import mul, sub
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connections
+from django.db.models import BigIntegerField, Count, Exists, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,50 +90,95 @@ def micros(moment: datetime.datetime) -> int:
     return (moment - EPOCH) // MICROSECOND
 
 
+class EpochMicros(Func):
+    """A time column as whole microseconds since the Unix epoch (`micros`), computed by the database: the
+    rows then come back as plain integers, without Django's per-value datetime conversion — on SQLite that
+    conversion was most of the time of reading a month of calls. SQLite stores an aware time as UTC text
+    "YYYY-MM-DD HH:MM:SS[.ffffff]" (six digits when there is a fraction): whole seconds from unixepoch()
+    (strftime('%s') before SQLite 3.38, slower), the microseconds from the text itself (SQLite's own date
+    functions keep only milliseconds). PostgreSQL's EXTRACT(EPOCH …) is exact to the microsecond."""
+
+    arity = 1
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        inner, params = compiler.compile(self.source_expressions[0])
+        seconds = (f"unixepoch({inner})" if sqlite3.sqlite_version_info >= (3, 38)
+                   else f"CAST(strftime('%%s', {inner}) AS INTEGER)")
+        return (f"({seconds} * 1000000 + CAST(substr({inner} || '.000000', 21, 6) AS INTEGER))",
+                [*params, *params])
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        inner, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(EXTRACT(EPOCH FROM {inner}) * 1000000 AS BIGINT)", list(params)
+
+
+def raw_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A values_list queryset's rows as the database driver gives them, without Django's per-value
+    converters (integers need none; these are ~100,000 rows a month)."""
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def call_intervals(period: Period, horizon: datetime.datetime) -> list[Interval]:
     """Each call's time on a line, clipped to [period start, horizon): one query for the calls that overlap
-    the period (arrived before its end, and not ended before its start)."""
+    the period (arrived before its end, and not ended before its start). The database gives the clipped
+    ends as integer microseconds (`EpochMicros`, Greatest/Least), so each row is two plain integers: a month
+    of calls (100,000) reads in ~0.2 s on SQLite, against ~2 s as aware datetimes."""
+    low, high = Value(micros(period.start), BigIntegerField()), Value(micros(horizon), BigIntegerField())
     rows = (CallFact.objects.filter(arrived_at__lt=period.end)
             .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=period.start))
-            .exclude(outcome__in=NO_LINE).values_list("arrived_at", "ended_at"))
-    low, high = micros(period.start), micros(horizon)
-    found = []
-    for arrived, ended in rows.iterator(chunk_size=5000):
-        start, end = max(micros(arrived), low), min(high if ended is None else micros(ended), high)
-        if start < end:  # a call of no length holds no line (and would break the sweep's order)
-            found.append((start, end))
-    return found
+            .exclude(outcome__in=NO_LINE)
+            .annotate(line_from=Greatest(EpochMicros("arrived_at"), low),
+                      line_to=Least(Coalesce(EpochMicros("ended_at"), high), high))
+            .values_list("line_from", "line_to").order_by())
+    # A call of no length holds no line; one that arrived after the horizon (a fake `now`) none yet.
+    return [(start, end) for start, end in raw_rows(rows) if start < end]
+
+
+def _steps(intervals: Iterable[Interval]) -> tuple[list[int], list[int]]:
+    """The sweep's points in time order — each interval's start (+1) and end (−1) — and the level after each.
+    A point is one integer, 2·time + 1 for a start and 2·time for an end, so one sort of plain integers
+    orders them by time with the ends of an instant before its starts: within an instant the level first
+    falls, then rises to the instant's level, and never passes the higher of the levels before and after —
+    applying an instant's points together, a call ending when another starts makes no peak of two."""
+    keys: list[int] = []
+    ends: list[int] = []
+    for start, end in intervals:
+        keys.append(2 * start + 1)
+        ends.append(2 * end)
+    keys += ends
+    keys.sort()
+    return [key >> 1 for key in keys], list(accumulate([(key & 1) * 2 - 1 for key in keys]))
 
 
 def sweep(intervals: Iterable[Interval], bounds: Sequence[tuple[datetime.datetime, datetime.datetime]],
           lines: int) -> list[LineBucket]:
     """Concurrency per bucket from half-open intervals [start, end) in microseconds: sort the start (+1)
-    and end (−1) points, then walk them once with the bucket bounds (sorted, not overlapping). Points at
-    the same instant are applied together, so a call ending when another starts does not make a peak of
-    two. `lines` 0 means unlimited: no time at 100 %. O(n log n) for the sort, O(n + buckets) for the walk."""
-    deltas: dict[int, int] = defaultdict(int)
-    for start, end in intervals:
-        deltas[start] += 1
-        deltas[end] -= 1
-    points = sorted(deltas.items())
-    result, level, i = [], 0, 0
+    and end (−1) points (`_steps`), then give each bucket (sorted, not overlapping) its figures from running
+    totals — the level after each point, and the line time and time at full lines up to each point, built
+    with itertools.accumulate — so a bucket costs two bisections, a max over its points and a few
+    subtractions. `lines` 0 means unlimited: no time at 100 %. O(n log n) for the sort, O(n + buckets) after."""
+    times, levels = _steps(intervals)
+    spans = list(map(sub, times[1:], times))  # how long each level lasts, to the next point
+    area_upto = [0, *accumulate(map(mul, levels, spans))]  # call-µs from the first point to each point
+    full_upto = [0, *accumulate(map(mul, map(lines.__le__, levels), spans))] if lines else []
+    result = []
     for low_time, high_time in bounds:
         low, high = micros(low_time), micros(high_time)
-        while i < len(points) and points[i][0] <= low:  # everything up to the bucket's start
-            level += points[i][1]
-            i += 1
-        peak, area, full, cursor = level, 0, 0, low
-        while i < len(points) and points[i][0] < high:
-            at, delta = points[i]
-            area += level * (at - cursor)
-            if lines and level >= lines:
-                full += at - cursor
-            cursor, level = at, level + delta
-            peak = max(peak, level)
-            i += 1
-        area += level * (high - cursor)
-        if lines and level >= lines:
-            full += high - cursor
+        first, stop = bisect_right(times, low), bisect_left(times, high)  # the points in (low, high)
+        level = levels[first - 1] if first else 0  # at the bucket's start: every point up to it applied
+        area, full, peak = level * (high - low), (high - low if level >= lines else 0), level
+        if first < stop:  # [low, first point) at that level, each point's level to the next, the last's to high
+            last = stop - 1
+            area = (level * (times[first] - low) + area_upto[last] - area_upto[first]
+                    + levels[last] * (high - times[last]))
+            if lines:
+                full = ((times[first] - low if level >= lines else 0) + full_upto[last] - full_upto[first]
+                        + (high - times[last] if levels[last] >= lines else 0))
+            peak = max(level, *levels[first:stop])
         result.append(LineBucket(low_time, high_time, observed=Fraction(high - low, 1_000_000), peak=peak,
                                  area=Fraction(area, 1_000_000), full=Fraction(full, 1_000_000) if lines else None))
     return result
