@@ -52,7 +52,7 @@ from hotline.bench.machine import describe_machine
 from hotline.bench.report import add_output_arguments, machine_line, markdown_table, publish
 from hotline.bench.targets import BenchError, Target, ensure_database, parse_engines, run_worker
 from hotline.calls.kpi import queue_kpis_for
-from hotline.calls.models import Callback, CallRecord
+from hotline.calls.models import Callback, CallEvent, CallRecord
 from hotline.catalog.models import Product
 from hotline.demo.calls import CallGenerator, CallWorld, link_orders, next_callback_id
 from hotline.demo.loader import pending_migrations
@@ -73,7 +73,8 @@ MARKER = "bench_reports_calls"
 CALLS_PER_DAY = 8_000
 CALLS_PER_AGENT = 100  # a day
 GOALS = {"day_kpis": 0.25, "day_kpis_native": 0.25, "day_kpis_wm": 0.25, "hour_queue_agent": 1.0,
-         "hour_queue_agent_native": 1.0, "hour_queue_agent_wm": 1.0, "hour_of_day": 1.0, "hour_of_day_wm": 1.0,
+         "hour_queue_agent_native": 1.0, "hour_queue_agent_wm": 1.0,
+         "hour_queue_agent_native_wm": 1.0, "hour_of_day": 1.0, "hour_of_day_wm": 1.0,
          "funnel_month": 0.5, "funnel_month_wm": 0.5}
 QUEUES = ("orders", "after_sales")
 WORK_MEM = "64MB"
@@ -142,7 +143,7 @@ def prepare(options: dict[str, Any], err: Writer) -> dict[str, Any]:
     done = entry.after if entry is not None and isinstance(entry.after, dict) else None
     if done and not options["reload"] and all(done.get(key) == value for key, value in wanted.items()):
         err.write(f"  reusing the {options['calls']:,} calls generated earlier\n")
-        return {**done, "generated_now": False}
+        return {**_replicated(options, done, err), "generated_now": False}
     prepare_dataset(options["customers"], options["orders"], options["seed"], options["reload"] or done is not None,
                     err)
     end = _end_of_data()
@@ -164,7 +165,7 @@ def prepare(options: dict[str, Any], err: Writer) -> dict[str, Any]:
                "generate_seconds": round(summary.generate_seconds, 1), "end": end.isoformat()}
     AuditEntry.objects.create(actor=None, actor_name="system", action=MARKER, object_type="bench.reports",
                               object_id=str(options["seed"]), object_repr=f"{options['calls']} calls", after=figures)
-    return {**figures, "generated_now": True}
+    return {**_replicated(options, figures, err), "generated_now": True}
 
 
 def _reset_sequences() -> None:
@@ -181,6 +182,76 @@ def analyse() -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
             cursor.execute("VACUUM ANALYZE")
+
+
+COPY_PREFIX = "copy"  # copies' call ids: copy{k}:{original call id}; generated ones start with "bench"
+
+
+def _copy_sql(model: type[Any], times: tuple[str, ...], copy: int, seconds: int) -> str:
+    """INSERT … SELECT of the generated calls' rows of `model` as copy `copy`: new call ids, `times` moved
+    `seconds` earlier, every other column as it is (new ids from the table's identity)."""
+    table = model._meta.db_table
+    columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+
+    def value(column: str) -> str:
+        if column == "call_id":
+            return f"'{COPY_PREFIX}{copy}:' || {qn(column)}"
+        if column not in times:
+            return qn(column)
+        if connection.vendor == "sqlite":  # stored as UTC text; %f keeps the milliseconds the facts have
+            return f"strftime('%Y-%m-%d %H:%M:%f', {qn(column)}, '-{seconds} seconds')"
+        return f"{qn(column)} - interval '{seconds} seconds'"
+
+    return (f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "
+            f"SELECT {', '.join(value(c) for c in columns)} FROM {qn(table)} "
+            f"WHERE {qn('call_id')} NOT LIKE '{COPY_PREFIX}%'")
+
+
+COPIED = ((CallFact, ("arrived_at", "ended_at")), (VisitFact, ("entered_at",)), (HandlingFact, ("answered_at",)),
+          (CallEvent, ("at",)))
+
+
+def replicate(copies: int, days: int, events: bool, err: Writer) -> dict[str, Any]:
+    """The generated calls' facts (and their events, with `events`) copied `copies` times, copy k moved k × the
+    data set's span (`days`) earlier, so a big data set costs minutes instead of an hour of generating. Earlier
+    copies are deleted first. Agent states, records and callbacks are not copied (no measured query reads
+    them over more than the last days, which hold the generated calls only)."""
+    started = time.perf_counter()
+    copied: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for model, _times in COPIED:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} "
+                           f"WHERE call_id LIKE '{COPY_PREFIX}%'")
+    for copy in range(1, copies + 1):
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Copies of rows whose foreign keys already hold: skip the per-row FK triggers (superuser only).
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            for model, times in COPIED:
+                if model is CallEvent and not events:
+                    continue
+                cursor.execute(_copy_sql(model, times, copy, copy * days * 86_400))
+                copied[model.__name__] = copied.get(model.__name__, 0) + cursor.rowcount
+        err.write(f"  copy {copy} of {copies}: {time.perf_counter() - started:,.0f} s\n")
+    return {"copies": copies, "events": events, "rows": copied, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _replicated(options: dict[str, Any], done: dict[str, Any], err: Writer) -> dict[str, Any]:
+    """The data set with the copies `--replicate` asks for (made now if they differ from the recorded ones)."""
+    wanted = {"copies": options["replicate"], "events": not options["no_copy_events"]}
+    have = done.get("replicated") or {"copies": 0, "events": True}
+    if all(have.get(key) == value for key, value in wanted.items()):
+        return done
+    if wanted["copies"] or have.get("copies"):
+        err.write(f"  copying the calls {wanted['copies']} times\n")
+    figures = {**done, "replicated": replicate(wanted["copies"], done["days"], wanted["events"], err)}
+    analyse()
+    entry = AuditEntry.objects.filter(action=MARKER).order_by("-id").first()
+    assert entry is not None
+    entry.after = figures
+    entry.save(update_fields=["after"])
+    return figures
 
 
 # ---------------------------------------------------------------- the queries
@@ -302,6 +373,7 @@ def measure(options: dict[str, Any], err: Writer) -> dict[str, Any]:
                 cursor.execute(f"SET work_mem = '{WORK_MEM}'")
             for name, work in (("day_kpis_wm", lambda: day_kpis(day_start, day_end)),
                                ("hour_queue_agent_wm", lambda: hour_queue_agent(first, end)),
+                               ("hour_queue_agent_native_wm", lambda: hour_queue_agent(first, end, native=True)),
                                ("hour_of_day_wm", lambda: hour_of_day(first, end)),
                                ("funnel_month_wm", lambda: funnel(end - datetime.timedelta(days=30), end))):
                 err.write(f"  {name}: {runs} warm runs\n")
@@ -316,6 +388,7 @@ def measure(options: dict[str, Any], err: Writer) -> dict[str, Any]:
         "calls_day": CallFact.objects.filter(arrived_at__gte=day_start, arrived_at__lt=day_end).count(),
         "calls_today": CallRecord.objects.filter(arrived_at__gte=today.start, arrived_at__lt=end).count(),
         "handlings": HandlingFact.objects.count(), "calls": CallFact.objects.count(),
+        "call_events": CallEvent.objects.count(),
         "calls_month": CallFact.objects.filter(arrived_at__gte=end - datetime.timedelta(days=30),
                                                arrived_at__lt=end).count(),
     }
@@ -353,16 +426,25 @@ def dataset_rows(result: dict[str, Any]) -> list[list[str]]:
     outcomes = ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in
                          sorted(d["outcomes"].items(), key=lambda item: -item[1]))
     rate = f"{d['calls'] / d['seconds']:,.0f} calls/s" if d.get("seconds") else "—"
-    return [[_label(result), f"{counts['call_records']:,} calls, {counts['call_events']:,} events, "
+    rows = [[_label(result), f"{counts['call_records']:,} calls, {counts['call_events']:,} events, "
              f"{counts['agent_states']:,} agent states, {counts['callbacks']:,} callbacks; {d['days']} days, "
              f"{d['agents']} agents", outcomes, f"{d['seconds']:.1f} s ({rate})"]]
+    copied = d.get("replicated") or {}
+    if copied.get("copies"):
+        sizes = result["measured"]["sizes"]
+        what = "facts and events" if copied["events"] else "facts only (not the events)"
+        rows.append([_label(result), f"`--replicate {copied['copies']}`: the {what} copied {copied['copies']}× "
+                     f"({d['days']} days earlier each) → {sizes['calls']:,} calls, {sizes['call_events']:,} events, "
+                     f"{sizes['handlings']:,} handlings; {d['days'] * (copied['copies'] + 1)} days",
+                     "as above", f"{copied['seconds']:.1f} s (INSERT … SELECT)"])
+    return rows
 
 
 QUERY_LABELS = {
     "day_kpis": "day's KPIs by queue × hour (facts)",
     "day_kpis_native": "the same, `reports/sql.py` buckets (SQLite-native; PostgreSQL unchanged)",
     "hour_queue_agent": "hour × queue × agent, all facts",
-    "hour_queue_agent_native": "the same, `reports/sql.py` buckets",
+    "hour_queue_agent_native": "the same, `reports/sql.py` buckets (SQLite strftime, PostgreSQL date_bin)",
     "hour_of_day": "hour of day × queue × agent, all facts",
     "funnel_month": "airing funnel, 30 days",
     "wallboard": "wallboard `floor_snapshot` (today)",
@@ -371,6 +453,7 @@ QUERY_LABELS = {
     "rollup_day": "day's KPIs from the 15-min rollup",
     "day_kpis_wm": f"day's KPIs, work_mem {WORK_MEM}",
     "hour_queue_agent_wm": f"hour × queue × agent, work_mem {WORK_MEM}",
+    "hour_queue_agent_native_wm": f"the same, `reports/sql.py` buckets, work_mem {WORK_MEM}",
     "hour_of_day_wm": f"hour of day × queue × agent, work_mem {WORK_MEM}",
     "funnel_month_wm": f"airing funnel, work_mem {WORK_MEM}",
 }
@@ -462,6 +545,11 @@ class ReportsBenchmark:
         parser.add_argument("--sqlite-path", type=Path, default=None,
                             help="SQLite data set file (default: bench-reports.sqlite3 in the data folder).")
         parser.add_argument("--seed", type=int, default=1, help="Data set seed (default 1).")
+        parser.add_argument("--replicate", type=int, default=0, metavar="K",
+                            help="Copy the generated calls' facts and events K times, each copy moved back by the "
+                                 "data set's span (100,000 calls and K=14: 1.5 million calls, 11 million events).")
+        parser.add_argument("--no-copy-events", action="store_true",
+                            help="With --replicate: copy the facts only, not the call events.")
         parser.add_argument("--reload", action="store_true", help="Rebuild the data set even if it matches.")
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds allowed per measuring process.")
         add_output_arguments(parser, SECTION, settings.BASE_DIR / "docs" / "benchmarks.md")
@@ -471,6 +559,8 @@ class ReportsBenchmark:
     def handle(self, options: dict[str, Any], out: Writer, err: Writer) -> None:
         if options["calls"] < 100 or options["runs"] < 1:
             raise BenchError("--calls must be at least 100 and --runs at least 1.")
+        if not 0 <= options["replicate"] <= 100:
+            raise BenchError("--replicate must be between 0 and 100.")
         if options["worker"]:
             run_here(options, out, err)
             return
@@ -497,5 +587,6 @@ class ReportsBenchmark:
     def argv(options: dict[str, Any], part: str) -> list[str]:
         argv = ["bench", SECTION, "--part", part, "--calls", str(options["calls"]), "--runs", str(options["runs"]),
                 "--customers", str(options["customers"]), "--orders", str(options["orders"]),
-                "--seed", str(options["seed"])]
+                "--seed", str(options["seed"]), "--replicate", str(options["replicate"])]
+        argv += ["--no-copy-events"] if options["no_copy_events"] else []
         return [*argv, "--reload"] if options["reload"] and part == "prepare" else argv

@@ -150,11 +150,13 @@ def _visit_aggregates() -> dict[str, Any]:
 def visit_counts(visits: QuerySet[Any], group_by: Sequence[str] = ()) -> dict[tuple[Any, ...], VisitCounts]:
     """VisitCounts per distinct value of `group_by` (field names or annotation names on `visits`);
     one entry keyed () when `group_by` is empty."""
-    rows = visits.order_by().values(*group_by).annotate(**_visit_aggregates()) if group_by \
-        else [visits.order_by().aggregate(**_visit_aggregates())]
-    names = [f.name for f in fields(VisitCounts)]
-    found = {tuple(row[name] for name in group_by): VisitCounts(**{n: row[n] for n in names}) for row in rows}
-    return {key: counts for key, counts in found.items() if counts.queued or not group_by}
+    if not group_by:
+        return {(): VisitCounts(**visits.order_by().aggregate(**_visit_aggregates()))}
+    # Tuples, not dicts: a long series (95,000 groups) spent as long building rows in Python as in SQL.
+    rows = _grouped(visits.order_by(), group_by, _visit_aggregates())
+    width = len(group_by)
+    found = {row[:width]: VisitCounts(*row[width:]) for row in rows}
+    return {key: counts for key, counts in found.items() if counts.queued}
 
 
 def handling_counts(parts: QuerySet[Any], group_by: Sequence[str] = ()) -> dict[tuple[Any, ...], HandlingCounts]:
@@ -162,6 +164,17 @@ def handling_counts(parts: QuerySet[Any], group_by: Sequence[str] = ()) -> dict[
     ended = parts.filter(ended=True).order_by()
     aggregates = {"handled": Count("id"), "talk_ms": _sum("talk_ms", Q()), "hold_ms": _sum("hold_ms", Q()),
                   "acw_ms": _sum("acw_ms", Q())}
-    rows = ended.values(*group_by).annotate(**aggregates) if group_by else [ended.aggregate(**aggregates)]
-    return {tuple(row[name] for name in group_by): HandlingCounts(row["handled"], row["talk_ms"], row["hold_ms"],
-                                                                   row["acw_ms"]) for row in rows}
+    if not group_by:
+        return {(): HandlingCounts(**ended.aggregate(**aggregates))}
+    width = len(group_by)
+    return {row[:width]: HandlingCounts(*row[width:]) for row in _grouped(ended, group_by, aggregates)}
+
+
+def _grouped(rows: QuerySet[Any], group_by: Sequence[str], aggregates: dict[str, Any]) -> QuerySet[Any]:
+    """(group values..., aggregates...) tuples, the aggregates in the order of `aggregates` (which is the
+    order of the counts' fields)."""
+    return rows.values(*group_by).annotate(**aggregates).values_list(*group_by, *aggregates)
+
+
+# The positional construction above relies on the aggregates being in the order of the fields.
+assert list(_visit_aggregates()) == [f.name for f in fields(VisitCounts)]

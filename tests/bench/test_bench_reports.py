@@ -43,6 +43,23 @@ def test_a_tiny_run_writes_its_section(tmp_path: Path):
     assert result["dataset"]["generated_now"] is False
     assert result["dataset"]["counts"]["call_records"] == result["measured"]["sizes"]["calls"] > 300
 
+    # --replicate 2: the facts and events copied twice, a span earlier each; --replicate 0 removes the copies.
+    out = StringIO()
+    call_command("bench", "reports", *TINY, "--replicate", "2", "--sqlite-path", str(tmp_path / "data.sqlite3"),
+                 "--output", str(output), "--write", "--json", stdout=out, stderr=StringIO())
+    result = json.loads(out.getvalue())["results"][0]
+    counts, sizes = result["dataset"]["counts"], result["measured"]["sizes"]
+    assert result["dataset"]["generated_now"] is False and result["dataset"]["replicated"]["copies"] == 2
+    assert sizes["calls"] == 3 * counts["call_records"] and sizes["handlings"] == 3 * counts["handling_facts"]
+    assert sizes["call_events"] == 3 * counts["call_events"]
+    assert result["measured"]["hour_queue_agent"]["result"] == result["measured"]["hour_queue_agent_native"]["result"]
+    assert "`--replicate 2`: the facts and events copied 2×" in output.read_text(encoding="utf-8")
+    out = StringIO()
+    call_command("bench", "reports", *TINY, "--sqlite-path", str(tmp_path / "data.sqlite3"), "--no-write", "--json",
+                 stdout=out, stderr=StringIO())
+    result = json.loads(out.getvalue())["results"][0]
+    assert result["measured"]["sizes"]["calls"] == result["dataset"]["counts"]["call_records"]
+
 
 def test_sizes_are_checked():
     with pytest.raises(CommandError, match="--calls must be at least 100"):

@@ -7,15 +7,20 @@ from __future__ import annotations
 import datetime
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.db import connection
+from django.utils import timezone
 
 from hotline.calls import kpi
 from hotline.calls.engine_bridge import OrmCallLog
 from hotline.calls.kpi import KpiSettings, ServiceLevelVariant
 from hotline.reports.callstats import HandlingCounts, VisitCounts, handling_counts, visit_counts
 from hotline.reports.models import CallFact, HandlingFact, VisitFact
+from hotline.reports.periods import bucket_annotations, bucket_of, bucket_start
+from hotline.reports.sql import fast_bucket_annotations
 from hotline.telephony import events as ev
 from tests.calls.helpers import MONO0, Call, at, log
 
@@ -198,3 +203,58 @@ def test_a_handling_counts_in_the_period_it_was_answered_even_if_queued_before(d
     assert [kpi.queue_kpis(calls, "sales", *p, KpiSettings()).queued for p in (first, second)] == [1, 0]
     assert [facts_for("sales", *p)[1].handled for p in (first, second)] == [0, 1]
     assert kpi.queue_kpis_for("sales", *second).aht == 60
+
+
+# Local bucket edges (a microsecond either side of midnight, an hour and a quarter hour) in zones of one offset:
+# whole hours (Shanghai), half an hour (Kolkata) and three quarters (Kathmandu); and at a leap day. The log
+# keeps milliseconds (SQLite's date functions round to them); PostgreSQL is checked a microsecond off too.
+EDGES = ["2026-11-23T15:59:59.999+00:00", "2026-11-23T16:00:00+00:00", "2026-11-23T16:14:59.999+00:00",
+         "2026-11-23T16:15:00+00:00", "2026-11-24T03:44:00+00:00", "2026-11-30T15:59:59+00:00",
+         "2026-11-30T16:00:00+00:00", "2026-12-01T00:30:00+00:00", "2026-11-23T18:29:59.999+00:00",
+         "2026-11-23T18:30:00+00:00", "2026-11-23T18:15:00+00:00", "2026-11-23T18:14:59.999+00:00",
+         "2024-02-29T23:59:59+00:00", "2024-02-29T16:00:00+00:00", "2024-02-29T15:59:59.999+00:00"]
+
+
+def _per_bucket(counts: dict[tuple[Any, ...], Any], grain: str) -> dict[datetime.datetime, int]:
+    found: dict[datetime.datetime, int] = {}
+    for key, value in counts.items():
+        start = bucket_start({"bucket": key[0], "quarter": key[1] if grain == "15min" else 0}, grain)
+        found[start] = found.get(start, 0) + (value.queued if isinstance(value, VisitCounts) else value.handled)
+    return found
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Asia/Kolkata", "Asia/Kathmandu"])
+@pytest.mark.parametrize("grain", ["15min", "hour", "day"])
+def test_fast_buckets_are_the_local_buckets_at_every_edge(db: Any, grain: str, zone: str) -> None:
+    """`reports/sql.py`'s buckets (PostgreSQL's date_bin, SQLite's strftime) are each row's local bucket
+    (`periods.bucket_of`), one group per bucket, equal to Django's Trunc's; on PostgreSQL they read back as
+    the same local datetimes as Trunc's."""
+    edges = EDGES + ([e.replace(".999+", ".999999+") for e in EDGES if ".999+" in e]
+                     if connection.vendor == "postgresql" else [])
+    for index, moment in enumerate(edges):
+        VisitFact.objects.create(call_id=f"e{index}", queue="sales", result="answered", wait_ms=index,
+                                 entered_at=datetime.datetime.fromisoformat(moment))
+        HandlingFact.objects.create(call_id=f"e{index}", seq=0, queue="sales", agent_key=f"a{index % 3}",
+                                    answered_at=datetime.datetime.fromisoformat(moment), ended=True, talk_ms=index)
+    start = datetime.datetime(2024, 2, 1, tzinfo=datetime.UTC)
+    end = datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC)
+    names = ["bucket", "quarter"] if grain == "15min" else ["bucket"]
+    with timezone.override(ZoneInfo(zone)):
+        expected: dict[datetime.datetime, int] = {}
+        for moment in edges:
+            local = bucket_of(datetime.datetime.fromisoformat(moment), grain)
+            expected[local] = expected.get(local, 0) + 1
+        fast = fast_bucket_annotations("entered_at", grain, start, end)
+        assert "date_bin" in str(VisitFact.objects.annotate(**fast).query) or connection.vendor != "postgresql"
+        native = visit_counts(VisitFact.objects.annotate(**fast), names)
+        assert _per_bucket(native, grain) == expected and len(native) == len(expected)
+        parts = HandlingFact.objects.annotate(**fast_bucket_annotations("answered_at", grain, start, end))
+        by_agent = handling_counts(parts, [*names, "agent_key"])
+        assert _per_bucket(by_agent, grain) == expected
+        if grain != "15min":  # Trunc's quarter on PostgreSQL groups by minute (EXTRACT is numeric): not compared
+            truncated = visit_counts(VisitFact.objects.annotate(**bucket_annotations("entered_at", grain)), names)
+            assert native == truncated
+            assert sorted(k[0].isoformat() for k in native) == sorted(k[0].isoformat() for k in truncated) \
+                or connection.vendor != "postgresql"  # read back in the zone, as Trunc's are
+            assert by_agent == handling_counts(
+                HandlingFact.objects.annotate(**bucket_annotations("answered_at", grain)), [*names, "agent_key"])
