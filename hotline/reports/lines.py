@@ -103,14 +103,20 @@ class EpochMicros(Func):
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         inner, params = compiler.compile(self.source_expressions[0])
-        seconds = (f"unixepoch({inner})" if sqlite3.sqlite_version_info >= (3, 38)
-                   else f"CAST(strftime('%%s', {inner}) AS INTEGER)")
-        return (f"({seconds} * 1000000 + CAST(substr({inner} || '.000000', 21, 6) AS INTEGER))",
-                [*params, *params])
+        return epoch_micros_sql(inner, connection.vendor), [*params, *params]
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         inner, params = compiler.compile(self.source_expressions[0])
-        return f"CAST(EXTRACT(EPOCH FROM {inner}) * 1000000 AS BIGINT)", list(params)
+        return epoch_micros_sql(inner, connection.vendor), list(params)
+
+
+def epoch_micros_sql(column: str, vendor: str) -> str:
+    """`EpochMicros` as SQL text for a column (SQLite names it twice: give its parameters twice)."""
+    if vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+    seconds = (f"unixepoch({column})" if sqlite3.sqlite_version_info >= (3, 38)
+               else f"CAST(strftime('%%s', {column}) AS INTEGER)")
+    return f"({seconds} * 1000000 + CAST(substr({column} || '.000000', 21, 6) AS INTEGER))"
 
 
 def raw_rows(rows: QuerySet[Any]) -> list[tuple[Any, ...]]:
