@@ -83,8 +83,10 @@ _STRIDES = {"15min": "1 hour", "hour": "1 hour", "day": "1 day"}
 class _BinStart(Func):
     """date_bin(stride, field, origin): the instant the local bucket starts, for a zone of one offset; the
     origin is a local midnight (1900-01-01 at that offset, before any fact: PostgreSQL 15 bins times before the
-    origin towards it). Read back as an aware datetime in the current zone
-    like Trunc's (a bucket's value is converted once, however many rows carry it)."""
+    origin towards it). Selected as whole epoch seconds (psycopg reads an integer in C, where Django's loader of
+    a timestamptz is Python, ~6 µs a row) and read back as an aware datetime in the current zone like Trunc's,
+    each bucket converted once however many rows carry it. So it is for grouping and reading back, not for
+    comparing with datetimes in SQL."""
 
     output_field = DateTimeField()
 
@@ -92,11 +94,12 @@ class _BinStart(Func):
         super().__init__(F(field))
         self.stride, self.origin = stride, _origin(minutes)
         self.zone = timezone.get_current_timezone()
-        self.seen: dict[datetime.datetime, datetime.datetime] = {}
+        self.seen: dict[int, datetime.datetime] = {}
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         inner, params = compiler.compile(self.source_expressions[0])
-        return f"date_bin(%s::interval, {inner}, %s::timestamptz)", [self.stride, *params, self.origin]
+        return (f"CAST(DATE_PART('epoch', date_bin(%s::interval, {inner}, %s::timestamptz)) AS bigint)",
+                [self.stride, *params, self.origin])
 
     def get_db_converters(self, connection: Any) -> list[Any]:
         return [self._local]
@@ -106,7 +109,7 @@ class _BinStart(Func):
             return None
         local = self.seen.get(value)
         if local is None:
-            local = self.seen[value] = value.astimezone(self.zone)
+            local = self.seen[value] = datetime.datetime.fromtimestamp(value, self.zone)
         return local
 
 
