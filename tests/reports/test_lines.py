@@ -4,6 +4,8 @@ blocked calls) and IVR node visits, exits and self-service completions, from han
 from __future__ import annotations
 
 import datetime
+import itertools
+import random
 from fractions import Fraction
 
 import pytest
@@ -234,3 +236,51 @@ def test_compare_with_the_previous_period() -> None:
     assert [(r["now"], r["before"], r["change"]) for r in compare.rows] == [
         ("2", "2", "0"), ("0.04", "0.00", "+0.03"), ("10.00", "1.00", "+9.00"), ("50.58", "3.00", "+47.58"),
         ("2", "0", "+2"), ("1", "0", "+1"), ("0", "0", "0")]
+
+
+# ---------------------------------------------------------------- the fast read and sweep against plain counting
+
+
+def _reference(intervals: list[tuple[int, int]], low: int, high: int, lines: int) -> tuple[int, int, int]:
+    """Peak, line time and time at full lines of [low, high) by plain counting at every instant."""
+    cuts = sorted({low, high, *(t for pair in intervals for t in pair if low < t < high)})
+    peak, area, full = 0, 0, 0
+    for a, b in itertools.pairwise(cuts):
+        level = sum(1 for start, end in intervals if start <= a < end)
+        peak, area = max(peak, level), area + level * (b - a)
+        full += (b - a) if level >= lines else 0
+    return peak, area, full
+
+
+def test_sweep_equals_plain_counting_with_shared_instants() -> None:
+    """Intervals on a coarse grid (many starts and ends at one instant, some of no length), buckets of
+    uneven size with gaps: the running-total sweep gives exactly what counting at each instant gives."""
+    rng = random.Random(15)
+    base = report.micros(T0)
+    intervals = []
+    for _ in range(300):
+        start = base + rng.randrange(0, 120) * 1_000_000
+        intervals.append((start, start + rng.randrange(0, 30) * 1_000_000))
+    edges = [0, 7, 20, 33, 60, 61, 90, 130]  # seconds; the buckets skip [60, 61)
+    bounds = [(T0 + datetime.timedelta(seconds=a), T0 + datetime.timedelta(seconds=b))
+              for a, b in itertools.pairwise(edges) if (a, b) != (60, 61)]
+    for lines in (0, 3, 8):
+        swept = report.sweep([pair for pair in intervals if pair[0] < pair[1]], bounds, lines)
+        for bucket, (low_time, high_time) in zip(swept, bounds, strict=True):
+            peak, area, full = _reference(intervals, report.micros(low_time), report.micros(high_time), lines)
+            assert (bucket.peak, bucket.area, bucket.full) == (
+                peak, Fraction(area, 1_000_000), Fraction(full, 1_000_000) if lines else None)
+
+
+def test_call_intervals_keep_every_microsecond() -> None:
+    """The database's integer microseconds (EpochMicros) are exactly Python's, for times with and without
+    a fraction of a second, and clipped to the period and the horizon."""
+    log(Call("m1", 0.000001).step(ev.Hangup, 59.5), Call("m2", 120.25).step(ev.Hangup, 1),
+        Call("m3", 600).step(ev.Hangup, 0.123456))
+    period, horizon = day(), T0 + datetime.timedelta(seconds=600.1)
+    facts = {fact.call_id: fact for fact in CallFact.objects.filter(call_id__in=["m1", "m2", "m3"])}
+    got = sorted(report.call_intervals(period, horizon))
+    ends = {c: min(report.micros(fact.ended_at), report.micros(horizon)) for c, fact in facts.items()}
+    expected = sorted((report.micros(fact.arrived_at), ends[c]) for c, fact in facts.items())
+    assert got == expected
+    assert got[-1][1] - got[-1][0] == 100_000  # m3: 0.1 s before the horizon
