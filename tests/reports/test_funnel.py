@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import random
 from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -418,3 +419,41 @@ def test_slot_and_station_drills_and_bad_drill_parameters(story: Story) -> None:
                 {"start": "yesterday", "end": "today"}, {"airing": str(story.a.pk), "queue": "sales"}):
         with pytest.raises(ValidationError):
             drill_calls(bad)
+
+
+# ---------------------------------------------------------------- agents available against a plain replay
+
+
+def _replayed(starts: list[datetime.datetime]) -> list[Fraction]:
+    """Agents available per minute after each start by replaying every agent's whole history."""
+    rows = list(AgentStateEvent.objects.order_by("at", "id").values_list("agent_key", "at", "state"))
+    total = [Fraction(0)] * f.MINUTES
+    for start in starts:
+        for minute in range(f.MINUTES):
+            low, high = start + datetime.timedelta(minutes=minute), start + datetime.timedelta(minutes=minute + 1)
+            for agent in {row[0] for row in rows}:
+                own = [(moment, state) for key, moment, state in rows if key == agent]
+                for (moment, state), following in zip(own, [*own[1:], (high, "")], strict=True):
+                    a, b = max(moment, low), min(following[0], high)
+                    if state in f._AVAILABLE and a < b:
+                        total[minute] += Fraction((b - a) // datetime.timedelta(microseconds=1), 60_000_000)
+    return [value / len(starts) for value in total]
+
+
+def test_agents_available_equal_a_plain_replay() -> None:
+    """Seeded changes of five agents — history from a year before, changes at one instant, fractions of a
+    second, unavailable states (not ready, logged out), an agent who starts only within the hour — and
+    three airings, two overlapping: the step-function sweep gives exactly the replay's figures."""
+    rng = random.Random(15)
+    states = ["ready", "ringing", "on_call", "wrap_up", "ready", "not_ready", "logged_out"]
+    AgentStateEvent.objects.create(agent_key="old", state="ready", at=T0 - datetime.timedelta(days=365), mono=0)
+    AgentStateEvent.objects.create(agent_key="gone", state="ready", at=T0 - datetime.timedelta(days=300), mono=0)
+    AgentStateEvent.objects.create(agent_key="gone", state="logged_out", at=T0 - datetime.timedelta(days=299), mono=0)
+    for agent in ("a1", "a2", "a3", "late"):
+        moment = T0 - datetime.timedelta(minutes=20) if agent != "late" else T0 + datetime.timedelta(minutes=17)
+        for _ in range(40):
+            AgentStateEvent.objects.create(agent_key=agent, state=rng.choice(states), at=moment, mono=0)
+            moment += datetime.timedelta(microseconds=rng.choice([0, 0, 1, 250_000, 61_000_000, 97_123_457]))
+    starts = [T0, T0 + datetime.timedelta(minutes=25, seconds=3), T0 + datetime.timedelta(minutes=50)]
+    assert f._agents_available(starts) == _replayed(starts)
+    assert f._agents_available(starts[1:2]) == _replayed(starts[1:2])
