@@ -179,17 +179,17 @@ def _grouped(rows: QuerySet[Any], group_by: Sequence[str], aggregates: dict[str,
     order of the counts' fields)."""
     grouped = rows.values(*group_by).annotate(**aggregates).values_list(*group_by, *aggregates)
     with _planner_settings(connections[grouped.db]):
-        return _tuples(grouped, len(group_by))
+        return _tuples(grouped, [*group_by, *aggregates], len(group_by))
 
 
-def _tuples(grouped: QuerySet[Any], width: int) -> list[tuple[Any, ...]]:
+def _tuples(grouped: QuerySet[Any], names: list[str], width: int) -> list[tuple[Any, ...]]:
     """The rows of `grouped` with Django's converters applied to the first `width` columns (the groups) only.
     The aggregates are integers from the database already (counts, and sums cast to bigint), and Django's
     per-value conversion of them was most of the Python time of a 100,000-group series."""
     compiler = grouped.query.get_compiler(using=grouped.db)
     compiler.setup_query()
     selected = compiler.select[: compiler.col_count]
-    if [alias for _expression, _sql, alias in selected] != list(grouped._fields):
+    if [alias for _expression, _sql, alias in selected] != names:
         return list(grouped)  # not the layout this relies on: Django's own way
     chunks = compiler.execute_sql(MULTI)
     converters = [(position, convs, expression) for position, (convs, expression)
