@@ -459,6 +459,10 @@ class CallGenerator:
                         self._state(agent, "ready", start + length)
                         agent.free_at = start + length
                 self._sign_out(agent, max(agent.shifts[agent.shift][1], agent.free_at))
+            if agent.signed_in or (agent.free_at > self.end_ms and agent.shift >= 0):
+                # Still signed in at the end of the data set (a shift or a wrap-up running past it): the data
+                # ends with every agent signed out, so nobody looks signed in on the desk or the wallboard.
+                self._sign_out(agent, self.end_ms)
 
     def _state(self, agent: _Agent, state: str, at: int, reason: str = "", wrapup_until: int | None = None) -> None:
         if at > self.end_ms:
@@ -634,11 +638,15 @@ class _Call:
 
 def demo_world(airings: Sequence[PlannedAiring], stations: dict[int, int | None], numbers: dict[int, str],
                agents: list[tuple[str, int | None]], now: datetime.datetime) -> CallWorld:
-    """The demo week: calls from the first airing's day (local midnight) to `now`."""
+    """The demo week: calls from the first airing's day (local midnight) to the end of yesterday. Today is left to
+    the people trying the demo: the wallboard starts empty, and no agent is still signed in from the generated
+    shifts (the desk would take them for signed in), so their own first call is the floor's first."""
     zone = ZoneInfo(settings.TIME_ZONE)
     first = min(a.starts_at for a in airings).astimezone(zone).date()
     start = datetime.datetime(first.year, first.month, first.day, tzinfo=zone).astimezone(datetime.UTC)
-    return CallWorld(airings=list(airings), stations=stations, numbers=numbers, agents=agents, start=start, end=now,
+    today = now.astimezone(zone).date()
+    end = max(start, datetime.datetime(today.year, today.month, today.day, tzinfo=zone).astimezone(datetime.UTC))
+    return CallWorld(airings=list(airings), stations=stations, numbers=numbers, agents=agents, start=start, end=end,
                      first_callback_id=next_callback_id())
 
 
