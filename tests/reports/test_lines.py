@@ -280,7 +280,7 @@ def test_call_intervals_keep_every_microsecond() -> None:
     period, horizon = day(), T0 + datetime.timedelta(seconds=600.1)
     facts = {fact.call_id: fact for fact in CallFact.objects.filter(call_id__in=["m1", "m2", "m3"])}
     got = sorted(report.call_intervals(period, horizon))
-    ends = {c: min(report.micros(fact.ended_at), report.micros(horizon)) for c, fact in facts.items()}
+    ends = {c: min(report.micros(fact.ended_at or horizon), report.micros(horizon)) for c, fact in facts.items()}
     expected = sorted((report.micros(fact.arrived_at), ends[c]) for c, fact in facts.items())
     assert got == expected
     assert got[-1][1] - got[-1][0] == 100_000  # m3: 0.1 s before the horizon
