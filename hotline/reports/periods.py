@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import DateTimeField, Expression, F, IntegerField
-from django.db.models.functions import ExtractMinute, Trunc
+from django.db.models import DateTimeField, Expression, ExpressionWrapper, F, IntegerField
+from django.db.models.functions import Cast, ExtractMinute, Trunc
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -161,8 +161,9 @@ def bucket_annotations(field: str, grain: str, period: Period | None = None) -> 
     kind = "hour" if grain == "15min" else grain
     found: dict[str, Expression] = {"bucket": Trunc(field, kind, output_field=DateTimeField(), tzinfo=tz)}
     if grain == "15min":
-        found["quarter"] = ExtractMinute(F(field), tzinfo=tz) / 15  # type: ignore[assignment]
-        found["quarter"].output_field = IntegerField()  # type: ignore[union-attr]
+        # Cast: PostgreSQL's EXTRACT gives a numeric, which would divide into fractions instead of quarters.
+        found["quarter"] = ExpressionWrapper(Cast(ExtractMinute(F(field), tzinfo=tz), IntegerField()) / 15,
+                                             output_field=IntegerField())
     return found
 
 
