@@ -152,7 +152,8 @@ def airing_rows(period: Period, station: Station | None = None) -> list[AiringRo
     calls = dict(CallFact.objects.filter(airing_id__in=ids).order_by().values("airing_id")
                  .annotate(n=Count("pk")).values_list("airing_id", "n"))
     orders = {row["airing_id"]: row for row in Order.objects.filter(airing_id__in=ids).order_by()
-              .values("airing_id").annotate(n=Count("pk"), delivered=Count("pk", filter=delivered_q()),
+              .values("airing_id").annotate(n=Count("pk", filter=~Q(status=Status.CANCELLED)),  # as the funnel's
+                                            delivered=Count("pk", filter=delivered_q()),
                                             revenue=money_sum("total", delivered_q()))}
     rows = []
     for pk, station_id, starts_at, cost in airings.order_by("starts_at", "pk").values_list(

@@ -285,3 +285,17 @@ def test_the_page_in_chinese(story: Story, client: Any) -> None:
     html = response.content.decode()
     assert "星期二" in html and "20–21" in html
     assert "¥10,000.00" in html or "¥10000.00" in html  # grouping as the zh-hans number format says
+
+
+def test_a_cancelled_order_is_not_an_order_of_its_airing(story: Story, clock: Clock) -> None:
+    from hotline.orders.actions import do_transition_order
+    from hotline.orders.models import Status
+
+    clock.set(minutes(6))
+    order = story.fw.w.place(hotline_number=HUNAN, called_at=minutes(5))
+    do_transition_order(order, Status.CANCELLED, actor=story.fw.w.agent, reason="changed their mind")
+    clock.set(minutes(14 * 60))
+
+    total = m.totals_of(m.airing_rows(week()))
+
+    assert (order.airing_id, total.orders) == (story.a1.pk, 7)  # as the funnel's "Orders": cancelled left out
