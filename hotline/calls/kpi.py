@@ -16,7 +16,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from hotline.calls.conf import queue_kpi_overrides
 from hotline.calls.models import AgentStateEvent, CallEvent, Kind, Outcome, Queue
@@ -288,14 +288,20 @@ def entry_counts_for(start: datetime.datetime, end: datetime.datetime, short_aba
     return entry_counts(load_calls(ids), short, by)
 
 
-def agent_times_for(start: datetime.datetime, end: datetime.datetime) -> dict[str, AgentTime]:
-    """`agent_times` from the agent state log: the last change before `start`, then every change to `end`."""
+def state_changes_for(start: datetime.datetime, end: datetime.datetime) -> QuerySet[AgentStateEvent]:
+    """Each agent's last state change before `start` (its state at `start`), then every change to `end`, in
+    time order: what `agent_times` reads."""
     # Rows are appended in time order per agent, so the highest id before `start` is the state at `start`.
     last_before = AgentStateEvent.objects.filter(at__lt=start).values("agent_key").annotate(last=Max("id")) \
         .values_list("last", flat=True)
     rows = AgentStateEvent.objects.filter(id__in=list(last_before)) | \
         AgentStateEvent.objects.filter(at__gte=start, at__lt=end)
-    changes = [(row.agent_key, row.at, row.state) for row in rows.order_by("at", "id")]
+    return rows.order_by("at", "id")
+
+
+def agent_times_for(start: datetime.datetime, end: datetime.datetime) -> dict[str, AgentTime]:
+    """`agent_times` from the agent state log: the last change before `start`, then every change to `end`."""
+    changes = [(row.agent_key, row.at, row.state) for row in state_changes_for(start, end)]
     return agent_times(changes, start, end)
 
 

@@ -17,12 +17,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from hotline.calls.kpi import AgentTime, agent_times
-from hotline.calls.models import AgentStateEvent, Direction, Outcome
+from hotline.calls.kpi import AgentTime, agent_times, state_changes_for
+from hotline.calls.models import Direction, Outcome
 from hotline.orders.models import Order, OrderLine, Status
 from hotline.reports.callstats import HandlingCounts, handling_counts
 from hotline.reports.funnel import SHIPPED_OR_LATER
@@ -192,13 +192,9 @@ def _orders(start: datetime.datetime, end: datetime.datetime) -> dict[str, dict[
 def state_seconds(start: datetime.datetime, end: datetime.datetime) -> dict[str, dict[str, Fraction]]:
     """Seconds per agent per state in [start, end), as `hotline.calls.kpi.agent_times_for` computes them
     (the state at `start` is the last change before it), with not-ready split by reason."""
-    last_before = AgentStateEvent.objects.filter(at__lt=start).values("agent_key").annotate(last=Max("id")) \
-        .values_list("last", flat=True)
-    rows = AgentStateEvent.objects.filter(id__in=list(last_before)) | \
-        AgentStateEvent.objects.filter(at__gte=start, at__lt=end)
+    rows = state_changes_for(start, end).values_list("agent_key", "at", "state", "reason")
     changes = [(agent, at, f"{state}/{reason}" if state == AgentState.NOT_READY else state)
-               for agent, at, state, reason in rows.order_by("at", "id").values_list("agent_key", "at", "state",
-                                                                                      "reason")]
+               for agent, at, state, reason in rows]
     return {agent: time.seconds for agent, time in agent_times(changes, start, end).items()}
 
 
