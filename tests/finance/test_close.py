@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime
 import io
 import subprocess
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -38,6 +37,8 @@ from hotline.logistics.actions.returns import ReturnedGoods, do_receive_return
 from hotline.logistics.models import Condition, EventKind, EventSource, Shipment
 from hotline.orders.actions import do_transition_order
 from hotline.orders.models import Order
+from tests.fakeclock import FakeClock as Clock
+from tests.fakeclock import install_clock
 from tests.finance.world import FinanceWorld, build_finance_world
 
 pytestmark = pytest.mark.django_db
@@ -50,21 +51,9 @@ def local(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=SHANGHAI)
 
 
-class Clock:
-    """What `django.utils.timezone.now` answers: set by the test, so rows land on chosen days."""
-
-    def __init__(self) -> None:
-        self.now = local(DAY1, 9)
-
-    def set(self, when: datetime.datetime) -> None:
-        self.now = when
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    the_clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: the_clock.now)
-    yield the_clock
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return install_clock(monkeypatch, local(DAY1, 9))
 
 
 def remit(fw: FinanceWorld, parcel: Shipment, collected: str, fee: str) -> Payment:

@@ -4,17 +4,17 @@ twice, today, a day to come, a day that is not a date)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from hotline.finance.models import DailyClose
 from tests import factories
-from tests.finance.test_close import DAY1, DAY1_FIGURES, DAY2, Clock, Story, local
+from tests.fakeclock import FakeClock as Clock
+from tests.fakeclock import install_clock
+from tests.finance.test_close import DAY1, DAY1_FIGURES, DAY2, Story, local
 from tests.finance.world import FinanceWorld, build_finance_world
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +24,9 @@ D = Decimal
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Django's clock set by the test (see tests/finance/test_close.py)."""
-    the_clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: the_clock.now)
-    yield the_clock
+    return install_clock(monkeypatch, local(DAY1, 9))
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ The story (local time; period 1–6 Dec 2026; 2 massagers = ¥796 with a free cu
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -32,6 +31,8 @@ from hotline.reports.periods import Period, parse_period
 from hotline.service.actions import do_close_complaint, do_open_complaint, do_take_complaint
 from tests import factories
 from tests.calls.helpers import T0, Call, log
+from tests.fakeclock import FakeClock as Clock
+from tests.fakeclock import install_clock
 from tests.finance.world import FinanceWorld, build_finance_world
 from tests.logistics.world import add_address
 
@@ -46,16 +47,9 @@ def local(day: int, hour: int, minute: int = 0, month: int = 12) -> datetime.dat
     return datetime.datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = local(28, 10, month=11)
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    the_clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: the_clock.now)
-    yield the_clock
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return install_clock(monkeypatch, local(28, 10, month=11))
 
 
 def offset(moment: datetime.datetime) -> float:

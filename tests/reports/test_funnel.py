@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import random
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from io import BytesIO
@@ -28,7 +27,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from hotline.calls.callback_actions import do_capture_callback, do_record_callback_change
 from hotline.calls.models import AgentStateEvent, Direction
@@ -47,6 +45,8 @@ from hotline.telephony import events as ev
 from hotline.telephony.ports import CallbackCapture, CallbackChange
 from tests import factories
 from tests.calls.helpers import T0, Call, log
+from tests.fakeclock import FakeClock as Clock
+from tests.fakeclock import install_clock
 from tests.finance.world import FinanceWorld, build_finance_world
 
 pytestmark = pytest.mark.django_db
@@ -59,19 +59,9 @@ A_CALLS = {"ans": "answered", "ivr": "left_ivr", "aq": "abandoned", "sa": "aband
            "open": "open"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def set(self, when: datetime.datetime) -> None:
-        self.now = when
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    the_clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: the_clock.now)
-    yield the_clock
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return install_clock(monkeypatch, T0)
 
 
 def minutes(n: float) -> datetime.datetime:

@@ -13,7 +13,6 @@ The story (local time, Asia/Shanghai; T0 = Tuesday 24 Nov 2026 20:00; 2 massager
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -26,6 +25,8 @@ from hotline.reports.drill import find
 from hotline.reports.periods import Period, parse_period
 from tests import factories
 from tests.calls.helpers import T0, Call, log
+from tests.fakeclock import FakeClock as Clock
+from tests.fakeclock import install_clock
 from tests.finance.world import FinanceWorld, build_finance_world
 
 pytestmark = pytest.mark.django_db
@@ -34,19 +35,9 @@ HUNAN, JIANGSU = "4008001000", "4008002000"
 WEEK = {"period": "custom", "from": "2026-11-23", "to": "2026-11-29", "grain": "day"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def set(self, when: datetime.datetime) -> None:
-        self.now = when
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    the_clock = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: the_clock.now)
-    yield the_clock
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return install_clock(monkeypatch, T0)
 
 
 def minutes(n: float) -> datetime.datetime:
