@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from hotline.telephony.acd.agent import StateChange
 from hotline.telephony.acd.dispatcher import Decision, Dispatcher, Overflow
@@ -49,7 +49,7 @@ from hotline.telephony.media.local import LocalMediaPlane
 from hotline.telephony.media.plane import MediaPlane, MonitorMode, RecordingMode
 from hotline.telephony.outbound import OutboundSession
 from hotline.telephony.ports import CallbackStore, CallLog, Directory, EventBus
-from hotline.telephony.sip.calls import CallManager, CallState, InboundCall
+from hotline.telephony.sip.calls import CallManager, CallState, InboundCall, OutboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.guard import GuardSettings
@@ -62,6 +62,21 @@ log = logging.getLogger(__name__)
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 OverflowHandler = Callable[[CallSession, Overflow], Awaitable[None]]
+
+
+class SipSide(Protocol):
+    """What the engine uses of its SIP side once started: `CallManager`, or an in-memory one in call-flow
+    tests. `offered` holds the inbound calls not yet answered (they take a line)."""
+
+    @property
+    def offered(self) -> Mapping[Any, InboundCall]: ...
+
+    def dial(self, uri: str, local_media: tuple[str, int], caller: str = "",
+             destination: tuple[str, int] | None = None, ring_timeout: float | None = None) -> OutboundCall: ...
+
+
+# Builds the SIP side from the engine (its `on_call`) and the engine's admission check (lines free?).
+SipFactory = Callable[["Engine", Callable[[object], bool]], SipSide]
 
 
 async def _overflow_to_callback(session: CallSession, overflow: Overflow) -> None:
@@ -221,14 +236,22 @@ class Engine:
 
     # -- life cycle --------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Bind SIP and open the media plane, log the agents in, and start serving calls."""
+    async def start(self, *, sip: SipFactory | None = None, media: MediaPlane | None = None,
+                    wall: Callable[[], datetime.datetime] = wall_now) -> None:
+        """Bind SIP and open the media plane, log the agents in, and start serving calls.
+
+        Tests of the call flow pass `sip` (builds an in-memory SIP side from the engine and its admission
+        check), `media` (a fake media plane) and `wall` (a fake clock's wall time): no socket is opened.
+        """
         loop = asyncio.get_running_loop()
         self.clock = _Clock(loop)
-        self.wall = wall_now
+        self.wall = wall
         self.dispatcher = Dispatcher(self.clock)
-        self.local_media = LocalMediaPlane(self.config.sip_host, self.config.rtp_ports, self.config.hold_music)
-        self.media: MediaPlane = self.local_media
+        self.local_media: LocalMediaPlane | None = None
+        if media is None:
+            self.local_media = media = LocalMediaPlane(self.config.sip_host, self.config.rtp_ports,
+                                                       self.config.hold_music)
+        self.media: MediaPlane = media
         scheduler = LoopScheduler(loop)
         self.registrar = Registrar(self.config.realm, self._credentials(), scheduler,
                                    min_expires=self.config.min_register_expires, guard=self.config.auth_guard)
@@ -239,12 +262,16 @@ class Engine:
         self.registrar.trusted = lambda source: trunks.match(source) is not None  # as Kamailio skips pike for them
         self.core = SipCore(scheduler, registrar=self.registrar)
         self._serving = False
-        self.listeners: Listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
-                                                 self._receive)
-        retry_after = self.config.surge.retry_after_seconds if self.config.surge else 30
-        self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
-                                 trunks=trunks, authenticator=self.registrar,
-                                 admit=self._admit, retry_after=retry_after)
+        if sip is not None:
+            self.listeners: Listeners | None = None
+            self.calls: SipSide = sip(self, self._admit)
+        else:
+            self.listeners = await listen(self.config.sip_host, self.config.sip_port, self.config.sip_port,
+                                          self._receive)
+            retry_after = self.config.surge.retry_after_seconds if self.config.surge else 30
+            self.calls = CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel,
+                                     trunks=trunks, authenticator=self.registrar,
+                                     admit=self._admit, retry_after=retry_after)
         self._writer = loop.create_task(self._drain(self._writes))
         self._publisher = loop.create_task(self._drain(self._live))
         self._set_up_acd()
@@ -335,11 +362,13 @@ class Engine:
         for monitoring in tuple(self.monitors.values()):
             await monitoring.stop()
         await asyncio.sleep(0)  # let the BYEs and CANCELs leave before the sockets close
-        await self.listeners.close()
+        if self.listeners is not None:
+            await self.listeners.close()
         self._stats_handle.cancel()
         if self._tick_handle is not None:
             self._tick_handle.cancel()
-        await self.local_media.close()
+        if self.local_media is not None:
+            await self.local_media.close()
         while self._tasks:
             await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
         await self.flush_log()
@@ -350,6 +379,8 @@ class Engine:
 
     @property
     def sip_address(self) -> tuple[str, int]:
+        if self.listeners is None:
+            return (self.config.sip_host, self.config.sip_port)
         return self.listeners.udp_address
 
     @property
