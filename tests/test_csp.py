@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from hotline.desk import livetest
 from hotline.lib.csp import HEADER, REPORT_ONLY_HEADER
+from tests import livetest
 
 PASSWORD = "pw-for-tests"  # every factory user's password
 WAIT_MS = 20_000

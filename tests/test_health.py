@@ -18,8 +18,7 @@ from hotline.calls.embedded import EmbeddedEngine
 from hotline.calls.engine_link import serve_commands
 from hotline.calls.models import NumberRoute, Queue
 from hotline.calls.seats import do_create_seat
-from hotline.desk import livetest
-from tests import factories
+from tests import factories, livetest
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SEAT_PASSWORD = "s3cret-pass"

@@ -49,8 +49,8 @@ from typing import Any, TypeVar
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from hotline.desk import livetest
 from hotline.simulate.phones import SipEndpoint
+from tests import livetest
 from tests.telephony.engine.baresip import Baresip, free_port
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from hotline.desk import livetest
+from tests import livetest
 from tests.logistics.selection_world import make_courier
 
 from .conftest import CUSTOMER_PHONE, PASSWORD

@@ -17,10 +17,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from hotline.calls.models import Queue
-from hotline.desk import livetest
 from hotline.orders.actions import LineInput, OrderInput, do_create_order
 from hotline.service.actions import do_open_complaint
 from hotline.service.demo import load_demo_scripts
+from tests import livetest
 
 from .conftest import CUSTOMER_PHONE, DNIS, PASSWORD, SEAT_PASSWORD, SEAT_USER
 

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from hotline.crm.models import Customer
-from hotline.desk import livetest
 from hotline.orders.models import Order
+from tests import livetest
 
 from .conftest import PASSWORD
 

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from hotline.desk import livetest
 from hotline.logistics.models import OrderTask, TaskKind, TaskStatus
 from hotline.orders.models import Status
-from tests import factories
+from tests import factories, livetest
 from tests.desk.conftest import PASSWORD
 from tests.desk.task_world import make_courier, make_order, make_shipment, make_task
 

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from hotline.desk import livetest
 from hotline.finance.models import OpenItem, Payment, RemittanceStatement
 from hotline.logistics.models import Shipment
 from hotline.orders.models import Order, Status
+from tests import livetest
 from tests.finance.world import build_finance_world
 
 pytestmark = pytest.mark.django_db(transaction=True)

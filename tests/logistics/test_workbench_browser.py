@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from hotline.desk import livetest
 from hotline.finance.models import Payment
 from hotline.logistics.models import DispatchBatch, PrintLog, Shipment
 from hotline.logistics.views.documents import pdf_pages
 from hotline.orders.models import Order
-from tests import factories
+from tests import factories, livetest
 from tests.logistics.factories import make_courier, make_order
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from hotline.desk import livetest
 from hotline.orders.models import Order
 from hotline.reports.models import CallFact
-from tests import factories
+from tests import factories, livetest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,9 +16,9 @@ from hotline.accounts.models import User
 from hotline.calls.commands import do_agent_log_in, do_set_agent_state
 from hotline.calls.models import CallRecord, Seat
 from hotline.demo.loader import DemoOptions, load_demo
-from hotline.desk import livetest
 from hotline.simulate import DEMO_SIP_PASSWORD
 from hotline.simulate.phones import CALLER_MARK
+from tests import livetest
 
 
 def wait_until(done: Callable[[], bool], timeout: float = 30.0) -> bool:

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from hotline.accounts.models import ApiToken, AuditEntry
 from hotline.calls.models import Callback, CallEvent, CallRecord, Seat
 from hotline.demo.loader import DemoOptions, load_demo
-from hotline.desk import livetest
+from tests import livetest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

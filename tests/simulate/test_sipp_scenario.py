@@ -18,9 +18,9 @@ from hotline.calls.models import CallRecord, Seat
 from hotline.crm.models import CustomerPhone
 from hotline.demo.data import SHOWCASE_NUMBER
 from hotline.demo.loader import DemoOptions, load_demo
-from hotline.desk import livetest
 from hotline.simulate import DEMO_SIP_PASSWORD
 from hotline.simulate.sipp import PCAP, SCENARIO, rtp_packets
+from tests import livetest
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_DEMO = DemoOptions(customers=40, orders=20, seed=4, batch_size=40,

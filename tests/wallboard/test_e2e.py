@@ -15,8 +15,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from hotline.calls.commands import do_agent_log_in, do_set_agent_state
 from hotline.calls.models import Queue
 from hotline.calls.seats import do_create_seat
-from hotline.desk import livetest
 from hotline.telephony.events import AgentState
+from tests import livetest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,4 +1,4 @@
-"""A live Hotline inside one process, for the desk's end-to-end test and `hotline bench pop`.
+"""A live Hotline inside one process, for the end-to-end tests (desk, wallboard, simulator, browser screens).
 
 * `serving()` serves `hotline.asgi.application` (HTTP and the websockets) with uvicorn on a thread of its
   own, on 127.0.0.1 and a free port, and yields its base URL.
