@@ -7,72 +7,22 @@ socket only listens.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import logging
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.db import DatabaseError, connection
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
 from hotline.calls import live
 from hotline.desk.pop import Offered, render_pop
 from hotline.desk.state import desk_state, offered_for_call
+from hotline.floor.live import CLOSE_FORBIDDEN, in_pop_thread
+from hotline.floor.live import close_connections as close_connections  # desk/livetest.py imports it from here
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-# Pops are read on threads of their own that keep their database connections: Django's single sync thread
-# is the engine's call log in the demo, and a fresh connection per pop (PostgreSQL forks a backend) would
-# cost more than the look-up itself.
-_pop_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="desk-pop")
-# The wallboard's figures read a day of calls: they get a thread of their own, so they never delay a pop.
-_floor_threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallboard")
-CLOSE_FORBIDDEN = 4403
-
-
-def _with_connection(work: Callable[[], T]) -> T:
-    """Run `work` on this thread's connection; once more on a fresh one if that connection had died."""
-    try:
-        return work()
-    except DatabaseError:
-        connection.close()
-        return work()
-
-
-async def in_pop_thread(work: Callable[[], T]) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_pop_threads, _with_connection, work)
-
-
-async def in_floor_thread(work: Callable[[], T]) -> T:
-    return await asyncio.get_running_loop().run_in_executor(_floor_threads, _with_connection, work)
-
-
-def close_connections() -> None:
-    """Close the reader threads' database connections (a test database can only be dropped without them)."""
-    for pool in (_pop_threads, _floor_threads):
-        _close_in(pool)
-
-
-def _close_in(pool: ThreadPoolExecutor) -> None:
-    workers = pool._max_workers
-    barrier = threading.Barrier(workers)
-
-    def close() -> None:
-        connection.close()
-        # Every worker closes its own: each waits here until all are in, so no worker runs two of these.
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=5)
-
-    for future in [pool.submit(close) for _ in range(workers)]:
-        future.result(timeout=10)
 
 
 def _language(scope: dict[str, Any]) -> str:

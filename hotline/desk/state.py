@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -10,10 +9,9 @@ from django.utils import timezone
 from hotline.accounts.models import User
 from hotline.calls.models import AgentStateEvent, CallEvent, CallRecord, Kind, Queue, Seat
 from hotline.desk.pop import Offered
+from hotline.floor.live import STALE_CALL
 from hotline.telephony.events import AgentState
 
-# A call record left open by an engine that died is not a call in progress after this long.
-STALE_CALL = datetime.timedelta(hours=4)
 BUSY_STATES = {AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP}
 AGENT_CALL_STEPS = (Kind.OFFER, Kind.ANSWER, Kind.ARRIVE)  # an arrive names an agent only when it dials out
 

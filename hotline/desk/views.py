@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -13,41 +13,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.models import Role, User
 from hotline.accounts.permissions import Perm
+from hotline.accounts.screens import require_perm
 from hotline.calls.models import WORKLIST_CALLBACK_STATUSES, Callback, CallRecord, Queue, Seat
 from hotline.desk.state import wrapup_seconds
+from hotline.floor.labels import NOT_READY_REASONS, reason_labels, state_labels
 from hotline.orders.models import DeliveryMethod, PaymentMethod
 from hotline.service.actions import do_ask_supervisor, do_save_call_note, do_send_message
 from hotline.service.models import CallNote, Disposition
 from hotline.service.queries import inbox
-from hotline.telephony.acd.agent import LOGIN_REASON, NO_ANSWER_REASON
-from hotline.telephony.outbound import OUTBOUND_REASON
 
-# Why an agent is not ready (示忙原因); the code goes to the engine and the call log.
-NOT_READY_REASONS = [("break", _("Break")), ("lunch", _("Lunch")), ("training", _("Training")),
-                     ("meeting", _("Meeting")), ("admin", _("Paperwork"))]
-# Reasons the engine sets by itself: shown, never chosen.
-ENGINE_REASONS = [(NO_ANSWER_REASON, _("Missed a call")), (OUTBOUND_REASON, _("Outbound call")),
-                  (LOGIN_REASON, _("Just signed in"))]
-
-
-def reason_labels() -> dict[str, str]:
-    """Every not-ready reason code with its label in the current language, for the live screens."""
-    return {code: str(label) for code, label in [*NOT_READY_REASONS, *ENGINE_REASONS]}
-
-
-def require_perm(request: HttpRequest, perm: Perm, *, page: bool = False) -> User:
-    """The signed-in user, if they hold `perm`; PermissionDenied (403) otherwise. A refused page raises it
-    without words of its own, so the 403 page says "your role does not allow this page" once, not twice."""
-    user: User = request.user  # type: ignore[assignment]
-    if not user.has_perm(perm):
-        raise PermissionDenied() if page else PermissionDenied(_("You do not have permission to do this."))
-    return user
-
-
-STATE_LABELS = {"logged_out": _("Signed out of the seat"), "ready": _("Ready"), "not_ready": _("Not ready"),
-                "ringing": _("Ringing"), "on_call": _("On a call"), "wrap_up": _("Wrap-up"),
-                # ready, but the seat's phone cannot ring (not registered): no call is offered
-                "ready_offline": _("Ready · phone offline")}
 TEXTS = {"confirm_logout": _("Sign out of the seat?"), "no_results": _("No product found"),
          "failed": _("The request failed; try again."), "offline": _("The engine is not answering."),
          "gifts": _("Free gifts"), "new_customer": _("New customer"), "no_customer": _("No customer chosen"),
@@ -72,7 +46,7 @@ def _page_config(request: HttpRequest) -> dict[str, Any]:
             "queues": {queue.name: queue.label or queue.name for queue in Queue.objects.all()},
             "seat_users": dict(Seat.objects.values_list("name", "sip_username")),
             "wrapup_extension": WRAPUP_EXTENSION,
-            "states": {key: str(label) for key, label in STATE_LABELS.items()},
+            "states": state_labels(),
             "reasons": reason_labels(),
             "texts": {key: str(text) for key, text in TEXTS.items()},
             "fields": {key: str(label) for key, label in FIELD_LABELS.items()},

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from hotline.calls.models import CallRecord
-from hotline.desk.state import STALE_CALL
+from hotline.floor.live import STALE_CALL
 
 MAX_CALLS = 200
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
 from hotline.calls import live
-from hotline.desk.consumers import CLOSE_FORBIDDEN, in_floor_thread
+from hotline.floor.live import CLOSE_FORBIDDEN, in_floor_thread
 from hotline.wallboard.calls import live_calls
 from hotline.wallboard.stats import floor_snapshot
 

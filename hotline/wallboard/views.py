@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.models import Role, User
 from hotline.accounts.permissions import Perm
+from hotline.accounts.screens import require_perm
 from hotline.calls.models import Queue
-from hotline.desk.views import NOT_READY_REASONS, STATE_LABELS, reason_labels, require_perm
+from hotline.floor.labels import NOT_READY_REASONS, reason_labels, state_labels
 from hotline.service.actions import do_answer_question
 from hotline.service.models import Message
 from hotline.service.queries import open_questions
@@ -40,7 +41,7 @@ def _page_config(request: HttpRequest, user: User) -> dict[str, object]:
     """What wallboard.js needs: the websocket, whether to offer actions, its texts, and the words shown for
     engine names (queue labels, agents' names)."""
     return {"ws": "/ws/wallboard/", "can_act": user.has_perm(Perm.SUPERVISE_CALLS),
-            "states": {k: str(v) for k, v in STATE_LABELS.items()}, "phases": {k: str(v) for k, v in PHASES.items()},
+            "states": state_labels(), "phases": {k: str(v) for k, v in PHASES.items()},
             "reasons": reason_labels(), "queues": Queue.labels(),
             "names": {person.username: person.get_full_name() or person.username for person in _people()},
             "texts": {k: str(v) for k, v in ACTIONS.items()}}

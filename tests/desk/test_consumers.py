@@ -20,8 +20,8 @@ from django.utils import timezone
 from hotline.calls import live
 from hotline.calls.engine_bridge import event_payload
 from hotline.calls.models import AgentStateEvent, CallEvent, CallRecord, Kind, Seat
-from hotline.desk import consumers
 from hotline.desk.consumers import DeskConsumer
+from hotline.floor.live import close_connections
 from hotline.telephony import events as ev
 from tests import factories
 
@@ -75,7 +75,7 @@ def live_reset(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     async_to_sync(get_channel_layer().flush)()
     yield
     async_to_sync(get_channel_layer().flush)()
-    consumers.close_connections()  # PostgreSQL cannot drop a test database still in use
+    close_connections()  # PostgreSQL cannot drop a test database still in use
 
 
 async def open_desk(user: Any, path: str = "/ws/desk/?lang=en") -> tuple[Socket, bool, Any]:
