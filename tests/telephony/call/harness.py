@@ -1,0 +1,239 @@
+"""A whole engine on fake ports: in-memory SIP calls and media plane, memory call log, virtual time.
+
+The engine is driven only through its stable surfaces: `Engine(...)`, `start(sip=, media=, wall=)`,
+`EngineControl`, the memory ports, `engine.dispatcher`'s read-only queries, `flush_log` and `stop`.
+
+    def test_something(tmp_path):
+        async def body(h: Harness) -> None:
+            call = h.call_in("13800138000")
+            await h.until(lambda: h.connected(call), what="the answer")
+            ...
+        play(tmp_path, body, seats=(seat("agent-1", "seat-1"),))
+
+Seats get fixed phone URIs (`sip:<seat>@phones.test`): no REGISTER is needed, every seat's phone is a
+`FakePhone` named after the seat (`h.phone("seat-1")`). The outbound gateway is the phone "gateway".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hotline.telephony.acd.queue import QueueConfig
+from hotline.telephony.callback.surge import SurgeSettings
+from hotline.telephony.callbacks import CallbackConfig
+from hotline.telephony.control import EngineControl
+from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
+from hotline.telephony.events import AgentState, CallEvent, CallStep
+from hotline.telephony.ivr.loader import load_demo_flow
+from hotline.telephony.ivr.model import Flow
+from hotline.telephony.media.plane import LegKey, RecordingMode
+from hotline.telephony.memory import MemoryCallbackStore, MemoryCallLog, MemoryDirectory, MemoryEventBus
+from hotline.telephony.ports import Route
+from hotline.telephony.sip.calls import CallState
+
+from .fakes import FakeInboundCall, FakeLeg, FakeMediaPlane, FakeOutboundCall, FakePhone, FakeSip, Plan, wav_length
+from .vtime import advance, run, settle, until, virtual_loop
+
+DNIS = "4008001000"
+CALLER = "13800138000"
+PHONES = "phones.test"
+GATEWAY_HOST = "gateway.test"
+GATEWAY = f"sip:{{number}}@{GATEWAY_HOST}"
+E = TypeVar("E", bound=CallEvent)
+
+
+def seat(agent: str, name: str, *queues: str, ready: bool = True, **options: Any) -> SeatConfig:
+    """A seat with a fixed phone URI (`sip:<name>@phones.test`); `agent` "" for nobody logged in."""
+    return SeatConfig(agent, name, fixed_uri=f"sip:{name}@{PHONES}", queues=queues or ("orders",), ready=ready,
+                      **options)
+
+
+def prompt_length(name: str) -> float:
+    """The nominal length of one of the engine's prompts (the fake plane ends it after that long)."""
+    return wav_length(PROMPTS / f"{name}.wav")
+
+
+class ErrorLog(logging.Handler):
+    """Collects the engine's errors (a failed task, a failed write): a test fails if any was logged."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class Harness:
+    """The engine under test, its fakes and ports, and the helpers a call-flow test uses."""
+
+    engine: Engine
+    control: EngineControl
+    call_log: MemoryCallLog
+    bus: MemoryEventBus
+    media: FakeMediaPlane
+    phones: dict[str, FakePhone]
+    store: MemoryCallbackStore | None
+    sip: FakeSip = field(init=False)
+
+    # -- calls -------------------------------------------------------------------------------------------
+
+    def call_in(self, caller: str = CALLER, dnis: str = DNIS) -> FakeInboundCall:
+        """A trunk call from `caller` to `dnis` (503 at once when every line is taken)."""
+        return self.sip.call_in(caller, dnis)
+
+    def phone(self, name: str) -> FakePhone:
+        """A seat's phone (by seat name), or "gateway"."""
+        return self.phones[name]
+
+    def leg(self, call: FakeInboundCall | FakeOutboundCall) -> LegKey:
+        """The media leg the engine opened for a call (found by the RTP port it gave the call)."""
+        assert call.local_media is not None, "the call has no media endpoint yet"
+        return self.media.leg_at(call.local_media[1]).key
+
+    def press(self, call: FakeInboundCall, digits: str) -> None:
+        """The caller presses keys (RFC 4733), one after the other at this instant."""
+        for digit in digits:
+            self.media.press(self.leg(call), digit)
+
+    def hears(self, call: FakeInboundCall | FakeOutboundCall) -> frozenset[str]:
+        """What a party hears: "hold", "prompt:<name>", or the parties it talks to — a caller by number, a
+        phone by name ("seat-2", "gateway"); nothing: an empty set."""
+        return self.media.hears(self.leg(call))
+
+    def party(self, leg: FakeLeg) -> str:
+        """Who is on a media leg: the caller's number or the phone's name (found by the leg's RTP port)."""
+        for inbound in self.sip.inbound:
+            if inbound.local_media is not None and inbound.local_media[1] == leg.port:
+                return user_of(inbound.caller)
+        for outbound in self.sip.dialled:
+            if outbound.local_media[1] == leg.port:
+                return outbound.phone.name
+        return leg.key.tag
+
+    def connected(self, call: FakeInboundCall, agent: str = "") -> bool:
+        """Whether the caller talks to a phone (that of `agent`'s seat, when given)."""
+        if call.state is not CallState.ANSWERED or call.local_media is None:
+            return False
+        if self.leg(call) not in self.media.legs:
+            return False
+        heard = self.hears(call)
+        if not heard or "hold" in heard or any(name.startswith("prompt:") for name in heard):
+            return False
+        return not agent or self.engine.seat_of(agent) in heard
+
+    # -- time --------------------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        return virtual_loop().time()
+
+    async def until(self, condition: Callable[[], bool], within: float = 120.0, what: str = "the condition") -> None:
+        await until(condition, within, what)
+
+    async def advance(self, seconds: float) -> None:
+        await advance(seconds)
+
+    async def settle(self) -> None:
+        await settle()
+
+    # -- the log -----------------------------------------------------------------------------------------
+
+    async def kinds(self, call: FakeInboundCall | FakeOutboundCall | str) -> list[CallStep]:
+        """The logged steps of a call, once everything emitted so far is written."""
+        await self.engine.flush_log()
+        return self.call_log.kinds(call if isinstance(call, str) else call.invite.call_id)
+
+    def events(self, kind: type[E], call: FakeInboundCall | str | None = None) -> list[E]:
+        """Logged events of one type (of one call, when given), in order."""
+        call_id = call.invite.call_id if isinstance(call, FakeInboundCall) else call
+        return [event for event in self.call_log.events
+                if isinstance(event, kind) and (call_id is None or event.call_id == call_id)]
+
+    def logged(self, kind: CallStep, call: FakeInboundCall | str) -> bool:
+        """Whether a step of that kind is logged for the call (for `until`)."""
+        call_id = call if isinstance(call, str) else call.invite.call_id
+        return kind in self.call_log.kinds(call_id)
+
+    def closed(self, call: FakeInboundCall | str) -> bool:
+        return (call if isinstance(call, str) else call.invite.call_id) in self.call_log.closed
+
+    def state(self, agent: str) -> AgentState:
+        return self.engine.dispatcher.agent(agent).state
+
+    async def states(self, agent: str) -> list[tuple[AgentState, str]]:
+        """The agent's logged state changes: (state, reason)."""
+        await self.engine.flush_log()
+        return [(e.state, e.reason) for e in self.call_log.agent_states if e.agent == agent]
+
+
+def user_of(uri: str) -> str:
+    return uri.partition(":")[2].partition("@")[0]
+
+
+@asynccontextmanager
+async def started(tmp_path: Path, *, route: Route | None = None, seats: tuple[SeatConfig, ...] = (),
+                  queues: tuple[QueueConfig, ...] = (), flows: Mapping[str, Flow] | None = None,
+                  directory: MemoryDirectory | None = None, surge: SurgeSettings | None = None,
+                  callbacks: CallbackConfig | None = None, store: MemoryCallbackStore | None = None,
+                  ring_timeout: float = 20.0, wrap_up: float = 0.0, hold_music: bool = True,
+                  outbound_gateway: str = "", recording_mode: RecordingMode = RecordingMode.MONO,
+                  media: FakeMediaPlane | None = None,
+                  plans: Mapping[str, Plan] | None = None) -> AsyncIterator[Harness]:
+    """An engine on fake ports answering `route` (default: straight to "orders") with `seats`, `queues`
+    (default: orders with `wrap_up` seconds of wrap-up, and after_sales) and the demo IVR flow. `plans`
+    sets how each seat's phone (by seat name, or "gateway") takes calls (default: answers at once)."""
+    plans = plans or {}
+    config = EngineConfig(
+        queues=queues or (QueueConfig("orders", wrap_up_seconds=wrap_up), QueueConfig("after_sales")),
+        flows=flows if flows is not None else {"demo": load_demo_flow()}, seats=seats, recordings=tmp_path / "rec",
+        hold_music=PROMPTS / "please_hold.wav" if hold_music else None, ring_timeout=ring_timeout,
+        recording_mode=recording_mode, outbound_gateway=outbound_gateway, surge=surge,
+        callbacks=callbacks or CallbackConfig())
+    phones = {f"sip:{s.seat}@{PHONES}": FakePhone(s.seat, "198.51.100.1", 30000 + 2 * n, plans.get(s.seat, Plan.ANSWER))
+              for n, s in enumerate(seats)}
+    phones[GATEWAY_HOST] = FakePhone("gateway", "198.51.100.200", 31000, plans.get("gateway", Plan.ANSWER))
+    call_log, bus = MemoryCallLog(), MemoryEventBus()
+    directory = directory or MemoryDirectory({DNIS: route or Route(DNIS, queue="orders")})
+    engine = Engine(config, call_log, directory, bus, callback_store=store)
+    media = media or FakeMediaPlane(hold_music=hold_music)
+    harness = Harness(engine, EngineControl(engine), call_log, bus, media,
+                      {phone.name: phone for phone in phones.values()}, store)
+
+    def sip(built: Engine, admit: Callable[[object], bool]) -> FakeSip:
+        harness.sip = FakeSip(built, admit, phones)
+        media.name = harness.party
+        return harness.sip
+
+    errors = ErrorLog()
+    logging.getLogger("hotline.telephony").addHandler(errors)
+    try:
+        await engine.start(sip=sip, media=media, wall=virtual_loop().wall)
+        try:
+            yield harness
+        finally:
+            await engine.stop()
+    finally:
+        logging.getLogger("hotline.telephony").removeHandler(errors)
+    assert not errors.records, f"the engine logged errors: {[r.getMessage() for r in errors.records]}"
+    assert not harness.sip.failures, f"on_call failed: {harness.sip.failures}"
+
+
+def play(tmp_path: Path, body: Callable[[Harness], Awaitable[None]], **setup: Any) -> Harness:
+    """Run `body` against an engine `started` with `setup`, on a fresh virtual-time loop; returns the
+    harness (stopped) for assertions after the engine's stop."""
+    result: list[Harness] = []
+
+    async def scenario() -> None:
+        async with started(tmp_path, **setup) as harness:
+            result.append(harness)
+            await body(harness)
+
+    run(scenario)
+    return result[0]
