@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 
 COMMANDS = {
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if name in ("demo", "simulate"):  # the simulator signs nothing: the demo's settings are enough for it
         os.environ.setdefault("HOTLINE_DEMO", "1")
+    if name == "bench":
+        _throwaway_secret_key()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
     if not _set_up():
         return 2
@@ -58,6 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     # Parsed under the name the user typed, so usage lines read `hotline token`, not the module's name.
     command.run_from_argv(["hotline", name, *rest])
     return 0
+
+
+def _throwaway_secret_key() -> None:
+    """A benchmark is a tool: nothing it signs outlives the run, so on a database named by DATABASE_URL it
+    needs no SECRET_KEY of the deployment's. Without one it runs with a random key of its own, which the
+    processes it starts (the surge's `hotline engine`, the per-database workers) inherit. `serve`, `engine`
+    and `worker` keep refusing to start without the key; the demo's database keeps its own (settings.py)."""
+    if os.environ.get("DATABASE_URL") and not os.environ.get("SECRET_KEY", "").strip():
+        os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
 
 
 def _set_up() -> bool:

@@ -4,6 +4,7 @@ print-out."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,6 +58,28 @@ def test_outside_the_demo_s_database_a_missing_key_is_one_line_and_status_2(tmp_
     assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
     assert refused.stderr.startswith("hotline: SECRET_KEY is not set. Hotline needs one for a database named by "
                                      "DATABASE_URL: export SECRET_KEY")
+
+
+@pytest.mark.parametrize("name", ["serve", "engine", "worker"])
+def test_the_servers_still_refuse_a_database_url_without_a_key(tmp_path: Path, name: str) -> None:
+    refused = hotline(tmp_path / "data", name, DATABASE_URL="postgres://hotline@127.0.0.1:5432/hotline")
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr.startswith("hotline: SECRET_KEY is not set.")
+
+
+def test_benchmarks_run_on_a_database_url_without_a_key(tmp_path: Path) -> None:
+    """A newcomer following the README points DATABASE_URL at PostgreSQL and runs a bench: no SECRET_KEY
+    needed (a tool gets a throwaway one). Port 1: the routing bench never connects, so none need be there."""
+    database = {"DATABASE_URL": "postgres://hotline@127.0.0.1:1/hotline"}
+    shown = hotline(tmp_path / "data", "bench", "--help", **database)
+    assert (shown.returncode, shown.stderr) == (0, "")
+    assert shown.stdout.startswith("usage: hotline bench ")
+    report = tmp_path / "benchmarks.md"
+    measured = hotline(tmp_path / "data", "bench", "routing", "--agents", "6", "--queues", "3", "--callers", "10",
+                       "--rounds", "20", "--no-write", "--output", str(report), "--json", **database)
+    assert measured.returncode == 0, measured.stderr
+    assert json.loads(measured.stdout)["result"]["rounds"] == 20
+    assert not report.exists() and not (tmp_path / "data" / "secret_key").exists()  # printed only; no key kept
 
 
 def test_an_unknown_subcommand_is_status_2_with_the_list(tmp_path: Path) -> None:
