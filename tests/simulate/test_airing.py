@@ -13,6 +13,7 @@ from hotline.telephony.events import Abandon, Answer, Arrive, CallStep, IvrNode
 from hotline.telephony.memory import MemoryCallLog
 from hotline.telephony.ports import Route
 
+from ..telephony.engine.phones import until
 from .helpers import DNIS, PASSWORD, run, running, seats
 
 USERS = ["8001", "8002", "8003"]
@@ -128,12 +129,20 @@ def test_an_engine_that_does_not_answer_fails_fast_with_a_clear_message(unused_u
 def test_stop_places_no_more_calls_and_hangs_up_those_in_progress_as_failed(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with running(tmp_path, Route(DNIS, queue="orders"), ()) as (engine, call_log):
-            simulation = Simulation(options(engine.sip_address, duration=4, credentials=()))
-            asyncio.get_running_loop().call_later(1.1, simulation.stop, "stopped by a signal")
-            summary = await simulation.run()
+            simulation = Simulation(options(engine.sip_address, duration=60, credentials=()))  # 300 calls planned
+            running_simulation = asyncio.ensure_future(simulation.run())
+            # Stop once six or more calls are up (answered, waiting in the queue), however long a loaded machine
+            # takes to get there; `stop` runs right after the check, before another call can be placed.
+            callers = simulation.callers
+            await until(lambda: len(callers) >= 6 and all(c.result.status == 200 for c in callers),
+                        timeout=40, what="six calls in progress")
+            simulation.stop("stopped by a signal")
+            in_progress = len(callers)
+            summary = await running_simulation
             await engine.flush_log()
-        assert summary.placed == 6 and summary.accounted  # at 0, 0.2 … 1.0 s
-        assert summary.failed == {"stopped by a signal": 6} and summary.outcomes["failed"] == 6
+        assert 6 <= in_progress < simulation.options.calls  # stopped long before the last planned call …
+        assert summary.placed == in_progress and summary.accounted  # … and not one placed after the stop
+        assert summary.failed == {"stopped by a signal": in_progress} and summary.outcomes["failed"] == in_progress
         assert_logged(call_log, summary)
 
     run(scenario)
