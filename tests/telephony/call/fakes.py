@@ -223,7 +223,8 @@ class FakeOutboundCall:
 
 
 class Plan(enum.Enum):
-    """How a phone takes a call: answer at once, ring until cancelled, answer busy, or wait for the test."""
+    """How a phone takes a call: ring and answer at once, ring until the test answers (or the engine cancels),
+    answer busy, or send nothing at all (the test drives every response)."""
 
     ANSWER = "answer"
     RING = "ring"

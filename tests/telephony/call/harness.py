@@ -104,7 +104,9 @@ class Harness:
 
     def hears(self, call: FakeInboundCall | FakeOutboundCall) -> frozenset[str]:
         """What a party hears: "hold", "prompt:<name>", or the parties it talks to — a caller by number, a
-        phone by name ("seat-2", "gateway"); nothing: an empty set."""
+        phone by name ("seat-2", "gateway"); nothing (or no media yet): an empty set."""
+        if call.local_media is None or self.leg(call) not in self.media.legs:
+            return frozenset()
         return self.media.hears(self.leg(call))
 
     def party(self, leg: FakeLeg) -> str:
@@ -120,8 +122,6 @@ class Harness:
     def connected(self, call: FakeInboundCall, agent: str = "") -> bool:
         """Whether the caller talks to a phone (that of `agent`'s seat, when given)."""
         if call.state is not CallState.ANSWERED or call.local_media is None:
-            return False
-        if self.leg(call) not in self.media.legs:
             return False
         heard = self.hears(call)
         if not heard or "hold" in heard or any(name.startswith("prompt:") for name in heard):
