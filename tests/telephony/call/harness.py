@@ -217,6 +217,7 @@ async def started(tmp_path: Path, *, route: Route | None = None, seats: tuple[Se
         await engine.start(sip=sip, media=media, wall=virtual_loop().wall)
         try:
             yield harness
+            await settle()  # what the test did last (a hang-up) takes effect before the engine stops
         finally:
             await engine.stop()
     finally:
