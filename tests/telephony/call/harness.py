@@ -60,6 +60,12 @@ def exactly(seconds: float) -> Any:
     return pytest.approx(seconds, abs=1e-9)
 
 
+def at_tick(seconds: float) -> Any:
+    """A duration that ends at an ACD deadline (ring timeout, max wait, wrap-up): the engine runs the
+    dispatcher a millisecond after the deadline, so as not to find it not yet due."""
+    return pytest.approx(seconds, abs=0.002)
+
+
 def prompt_length(name: str) -> float:
     """The nominal length of one of the engine's prompts (the fake plane ends it after that long)."""
     return wav_length(PROMPTS / f"{name}.wav")
@@ -103,6 +109,10 @@ class Harness:
         """The media leg the engine opened for a call (found by the RTP port it gave the call)."""
         assert call.local_media is not None, "the call has no media endpoint yet"
         return self.media.leg_at(call.local_media[1]).key
+
+    def played(self, call: FakeInboundCall) -> list[str]:
+        """Every prompt name and "hold" started on the call's leg, in order (none before it has media)."""
+        return [] if call.local_media is None else self.media.leg_at(call.local_media[1]).played
 
     def press(self, call: FakeInboundCall, digits: str) -> None:
         """The caller presses keys (RFC 4733), one after the other at this instant."""
