@@ -428,7 +428,9 @@ class FakeMediaPlane:
     # -- test side ---------------------------------------------------------------------------------------
 
     def gate(self, command: str, match: Callable[[LegKey], bool] = lambda leg: True) -> Gate:
-        """Pause the next `command` ("allocate", "hold", "stop_recording", "monitor" …) on a matching leg."""
+        """Pause the next `command` on a matching leg until `Gate.release`: "allocate", "set_remote", "bridge",
+        "unbridge", "hold", "stop_playing", "stop_recording" (matched on its first leg) or "monitor" (on the
+        supervisor's leg). The command does its work after the gate, as a remote media plane answers later."""
         gate = Gate(command, match)
         self.gates.append(gate)
         return gate
@@ -493,9 +495,11 @@ class FakeMediaPlane:
         return Endpoint(leg, "127.0.0.1", created.port)
 
     async def set_remote(self, leg: LegKey, remote: Remote) -> None:
+        await self._gated("set_remote", leg)
         self._leg(leg).remote = remote
 
     async def bridge(self, first: LegKey, second: LegKey) -> None:
+        await self._gated("bridge", first)
         one, two = self._leg(first), self._leg(second)
         if one is two:
             raise MediaPlaneError(f"cannot bridge leg {first} to itself")
@@ -504,6 +508,7 @@ class FakeMediaPlane:
         one.peer, two.peer = second, first
 
     async def unbridge(self, leg: LegKey) -> None:
+        await self._gated("unbridge", leg)
         self._unbridge(self._leg(leg))
 
     async def play(self, leg: LegKey, prompt: Path, on_done: Callable[[], None] | None = None) -> None:
@@ -524,6 +529,7 @@ class FakeMediaPlane:
         self._start(found, Player("hold"))
 
     async def stop_playing(self, leg: LegKey) -> None:
+        await self._gated("stop_playing", leg)
         self._stop(self._leg(leg))
 
     async def start_recording(self, recording_id: str, caller: LegKey, agent: LegKey, path: Path,
