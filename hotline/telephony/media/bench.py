@@ -1,5 +1,7 @@
 """`relay_benchmark()`: N bridged calls through the in-process media plane, fake phones in another process.
 
+`recording_stop_benchmark()`: how long the loop stalls when a long recorded call ends.
+
 The media plane runs on uvloop in this process; the phones (two per call, 50 packets/s each, sends spread
 over the 20 ms frame) run in a spawned child process so that the CPU figure is the plane's alone. Each
 payload carries the phone process's `perf_counter_ns` at sending, so the delay measured at the far phone
@@ -13,18 +15,18 @@ import multiprocessing
 import struct
 import tempfile
 import time
+from collections.abc import Coroutine
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import uvloop
 
 from hotline.telephony.media.g711 import Codec
 from hotline.telephony.media.local import LocalMediaPlane
-from hotline.telephony.media.plane import LegKey, RecordingMode, Remote
+from hotline.telephony.media.plane import Address, LegKey, RecordingMode, Remote
 from hotline.telephony.media.rtp import FRAME_SECONDS, packet
 
-Address = tuple[str, int]
 _STAMP = struct.Struct("!Q")
 _GROUPS = 10
 _DRAIN_SECONDS = 0.5
@@ -158,3 +160,68 @@ def _summary(sent: int, delays: list[int]) -> dict[str, float]:
         "p99_ms": percentile(0.99),
         "max_ms": ordered[-1] / 1e6 if ordered else float("nan"),
     }
+
+
+def recording_stop_benchmark(seconds: int = 3600) -> dict[str, float]:
+    """Record a stereo call of `seconds` on a fake clock (packets handed straight to the legs, spills as the
+    clock moves), then stop it while a probe on the loop measures its worst stall (ms); also the time until
+    the file is written (ms) and the WAV's frames."""
+    return uvloop.run(_stop_bench(seconds))
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _stop_bench(seconds: int) -> dict[str, float]:
+    clock = _Clock()
+    plane = LocalMediaPlane(clock=clock, spill_every=0.0)
+    keys = (LegKey("call", "caller"), LegKey("call", "agent"))
+    phone: Address = ("127.0.0.1", 9)
+    for key in keys:
+        await plane.allocate(key)
+        await plane.set_remote(key, Remote(phone, Codec.PCMA))
+    legs = [plane._legs[key] for key in keys]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "call.wav"
+        await plane.start_recording("call", *keys, path, RecordingMode.STEREO)
+        payload = bytes(range(160))
+        for second in range(seconds):
+            for index in range(second * 50, (second + 1) * 50):
+                for ssrc, leg in enumerate(legs):
+                    leg.datagram_received(packet(Codec.PCMA.value, index & 0xFFFF, index * 160, ssrc, payload), phone)
+            clock.now += 1.0
+            await asyncio.sleep(0)  # the spill timer's turn
+        await plane._recorder.drain()  # in a real call the writer keeps up (a second of audio per second)
+        stall, took = await _probed(plane.stop_recording("call"))
+        frames = (path.stat().st_size - 44) // 4
+    await plane.close()
+    return {"seconds": float(seconds), "stop_max_loop_stall_ms": stall * 1000, "stop_to_written_ms": took * 1000,
+            "frames": float(frames)}
+
+
+async def _probed(work: Coroutine[Any, Any, Path]) -> tuple[float, float]:
+    """(worst lateness of a 1 ms probe timer while `work` runs, seconds `work` took)."""
+    loop = asyncio.get_running_loop()
+    worst = 0.0
+    done = False
+
+    async def probe() -> None:
+        nonlocal worst
+        while not done:
+            before = loop.time()
+            await asyncio.sleep(0.001)
+            worst = max(worst, loop.time() - before - 0.001)
+
+    task = asyncio.ensure_future(probe())
+    await asyncio.sleep(0.01)
+    started = time.perf_counter()
+    await work
+    took = time.perf_counter() - started
+    done = True
+    await task
+    return worst, took

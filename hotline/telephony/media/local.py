@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.telephony.media.leg import Leg
+from hotline.telephony.media.leg import LATCH_WAIT, Leg
 from hotline.telephony.media.mixer import Monitor, build_tables, needed_tables
 from hotline.telephony.media.plane import Endpoint, LegKey, MediaPlaneError, MonitorMode, RecordingMode, Remote
 from hotline.telephony.media.players import Player, Ticker
 from hotline.telephony.media.prompts import Prompt, PromptCache, read_wav
-from hotline.telephony.media.recording import RATE, Recording, Track, write_wav
+from hotline.telephony.media.recording import Recorder
 
 log = logging.getLogger(__name__)
 RECEIVE_BUFFER = 256 * 1024
@@ -42,8 +42,10 @@ class LocalMediaPlane:
     The ticker also runs the mixers of monitored calls; unmonitored calls never decode a frame.
 
     `ports` is the RTP port pool (busy ports are skipped; None: ephemeral ports). `clock` places
-    recordings in time (default `loop.time`; tests pass a fake one). `hold_music` is the shared hold source.
-    `first_port` is where the pool's rotation starts (default: a random place).
+    recordings in time and times the legs' latch wait and stream gaps (default `loop.time`; tests pass a
+    fake one). `hold_music` is the shared hold source. `first_port` is where the pool's rotation starts
+    (default: a random place). `latch_wait`: see `leg.LATCH_WAIT`; `spill_every`: seconds between writes
+    of the recordings in progress to their files.
     """
 
     def __init__(
@@ -54,6 +56,8 @@ class LocalMediaPlane:
         clock: Callable[[], float] | None = None,
         watch_interval: float = 0.5,
         first_port: int | None = None,
+        latch_wait: float = LATCH_WAIT,
+        spill_every: float = 1.0,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self.host = host
@@ -68,10 +72,12 @@ class LocalMediaPlane:
         self._legs: dict[LegKey, Leg] = {}
         self._prompts = PromptCache()
         self.ticker = Ticker(self._loop, self._player_failed)
-        self._recordings: dict[str, tuple[Recording, tuple[Leg, ...]]] = {}
+        self._recorder = Recorder(self._loop, self._clock, spill_every)
+        self._recorded: dict[str, tuple[Leg, ...]] = {}
         self._monitors: dict[Leg, Monitor] = {}  # by each of its three legs
         self._watches: dict[Leg, _Watch] = {}
         self._watch_interval = watch_interval
+        self._latch_wait = latch_wait
         self._watch_handle: asyncio.TimerHandle | None = None
         self._writing: set[asyncio.Future[Path]] = set()
 
@@ -81,7 +87,7 @@ class LocalMediaPlane:
         if leg in self._legs:
             raise MediaPlaneError(f"leg {leg} already allocated")
         sock, rtcp = self._bind_pair()
-        created = Leg(leg)
+        created = Leg(leg, self._clock, self._latch_wait)
         await self._loop.create_datagram_endpoint(lambda: created, sock=sock)
         if rtcp is not None:
             self._rtcp[leg], _ = await self._loop.create_datagram_endpoint(_Discard, sock=rtcp)
@@ -164,7 +170,8 @@ class LocalMediaPlane:
             raise MediaPlaneError(f"cannot bridge leg {first} to itself")
         self._unbridge(one)
         self._unbridge(two)
-        one.peer, two.peer = two, one
+        one.attach(two)
+        two.attach(one)
         self._update_passthrough(one)
 
     async def unbridge(self, leg: LegKey) -> None:
@@ -174,8 +181,8 @@ class LocalMediaPlane:
         """Leave the bridge; a monitored call stops being monitored (its two parties no longer talk)."""
         self._end_monitor_of(leg)
         if leg.peer is not None:
-            leg.peer.peer = None
-            leg.peer = None
+            leg.peer.detach()
+            leg.detach()
 
     @staticmethod
     def _update_passthrough(leg: Leg) -> None:
@@ -226,38 +233,33 @@ class LocalMediaPlane:
         self._start_recording(recording_id, (self._leg(leg),), path, RecordingMode.MONO)
 
     def _start_recording(self, recording_id: str, legs: tuple[Leg, ...], path: Path, mode: RecordingMode) -> None:
-        if recording_id in self._recordings:
+        if recording_id in self._recorder:
             raise MediaPlaneError(f"recording {recording_id} already started")
         for leg in legs:
             if leg.recording_id is not None:
                 raise MediaPlaneError(f"leg {leg.key} is already recorded by {leg.recording_id}")
-        start = self._clock()
-        tracks = []
-        for leg in legs:
-            leg.track = Track(leg.codec, self._clock, start)
+        tracks = self._recorder.start(recording_id, tuple(leg.codec for leg in legs), path, mode)
+        for leg, track in zip(legs, tracks, strict=True):
+            leg.track = track
             leg.recording_id = recording_id
-            tracks.append(leg.track)
-        self._recordings[recording_id] = (Recording(path, mode, tuple(tracks), start), legs)
+        self._recorded[recording_id] = legs
 
     async def stop_recording(self, recording_id: str) -> Path:
-        recording, length = self._stop(recording_id)
-        return await self._loop.run_in_executor(None, write_wav, recording, length)
+        return await self._stop(recording_id)
 
-    def _stop(self, recording_id: str) -> tuple[Recording, int]:
+    def _stop(self, recording_id: str) -> asyncio.Future[Path]:
         """Detach the tracks at once (synchronously), so that nothing more is copied and nothing twice."""
-        found = self._recordings.pop(recording_id, None)
-        if found is None:
+        legs = self._recorded.pop(recording_id, None)
+        if legs is None:
             raise MediaPlaneError(f"no recording {recording_id}")
-        recording, legs = found
         for leg in legs:
             leg.track = None
             leg.recording_id = None
-        return recording, max(0, round((self._clock() - recording.start) * RATE))
+        return self._recorder.stop(recording_id)
 
     def _finish_soon(self, recording_id: str) -> None:
-        """Hang-up: write the recording now, in the executor, without making the caller wait."""
-        recording, length = self._stop(recording_id)
-        task = self._loop.run_in_executor(None, write_wav, recording, length)
+        """Hang-up: finish the recording's file in the writer thread, without making the caller wait."""
+        task = self._stop(recording_id)
         self._writing.add(task)
         task.add_done_callback(self._recording_written)
 
@@ -347,9 +349,10 @@ class LocalMediaPlane:
         """Release every leg (writing their recordings) and stop the timers."""
         for key in tuple(self._legs):
             await self.release(key)
-        pending = [self.stop_recording(recording_id) for recording_id in tuple(self._recordings)]
+        pending = [self.stop_recording(recording_id) for recording_id in tuple(self._recorded)]
         await asyncio.gather(*pending, return_exceptions=True)
         await self.flush()
+        self._recorder.close()
         if self._watch_handle is not None:
             self._watch_handle.cancel()
             self._watch_handle = None

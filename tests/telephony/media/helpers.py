@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import struct
 import wave
@@ -27,6 +28,16 @@ def run(
     """Run a test coroutine on uvloop (by default), bounded so that a bug fails instead of hanging."""
     with asyncio.Runner(loop_factory=loop_factory or uvloop.new_event_loop) as runner:
         return runner.run(asyncio.wait_for(main(), LIMIT))
+
+
+class FakeClock:
+    """The plane's media clock (recording placement, latch wait, stream gaps), moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class Phone(asyncio.DatagramProtocol):
@@ -139,3 +150,11 @@ async def eventually(predicate: Callable[[], bool], step: float = 0.01) -> None:
     """Poll until true (the test's overall bound stops a bug from hanging)."""
     while not predicate():
         await asyncio.sleep(step)
+
+
+def stream_steps(packets: list[bytes]) -> tuple[set[int], list[int], list[int]]:
+    """(SSRCs, sequence steps, timestamp steps) of consecutive packets, as a receiver's jitter buffer sees them."""
+    headers = [header(data) for data in packets]
+    return ({h[3] for h in headers},
+            [(b[1] - a[1]) & 0xFFFF for a, b in itertools.pairwise(headers)],
+            [(b[2] - a[2]) & 0xFFFFFFFF for a, b in itertools.pairwise(headers)])

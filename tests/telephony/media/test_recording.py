@@ -14,18 +14,8 @@ from hotline.telephony.media.g711 import Codec
 from hotline.telephony.media.local import LocalMediaPlane
 from hotline.telephony.media.plane import RecordingMode
 
-from .helpers import Phone, goertzel, run, tone_frames
+from .helpers import FakeClock, Phone, goertzel, run, tone_frames
 from .test_relay import AGENT, CALLER, bridged_pair
-
-
-class FakeClock:
-    """The plane's recording clock, moved by the test (no wall-clock dependence)."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def talk(caller: Phone, agent: Phone, caller_frames: list[bytes], agent_frames: list[bytes]) -> None:

@@ -13,7 +13,7 @@ from hotline.telephony.media.local import LocalMediaPlane
 from hotline.telephony.media.plane import LegKey, MediaPlane, MediaPlaneError, Remote
 from hotline.telephony.media.rtp import packet
 
-from .helpers import Phone, run
+from .helpers import FakeClock, Phone, eventually, run
 
 CALLER, AGENT = LegKey("c1", "caller"), LegKey("c2", "agent")
 
@@ -54,46 +54,99 @@ def test_bridged_phones_hear_each_other_with_exact_counts_and_unchanged_bytes(lo
     assert run(main, loop_factory) == (50, 50, True, True)  # type: ignore[arg-type]
 
 
-def test_relay_latches_to_the_actual_source_address_and_ignores_others() -> None:
-    async def main() -> tuple[int, int, int]:
-        plane = LocalMediaPlane()
+def test_an_address_the_sdp_did_not_name_latches_after_the_latch_wait_and_the_old_one_is_dropped() -> None:
+    clock = FakeClock()
+
+    async def main() -> tuple[int, int, int, int]:
+        plane = LocalMediaPlane(clock=clock)  # latch wait: 0.5 s
         caller, agent = await bridged_pair(plane)
-        stranger = await Phone.open(await plane.allocate(LegKey("x", "x")))
+        leg = plane._legs[CALLER]
+        silent = await Phone.open(await plane.allocate(LegKey("x", "x")))
         natted = await Phone.open(await plane.allocate(LegKey("x", "y")))
         natted.target = caller.target  # the caller's real packets come from another port than its SDP said
-        await plane.set_remote(CALLER, Remote(stranger.address, Codec.PCMA))
-        natted.send_audio(bytes(160))
+        await plane.set_remote(CALLER, Remote(silent.address, Codec.PCMA))
+        natted.send_audio(bytes(160))  # the first packet from there: dropped, the wait starts
+        await eventually(lambda: leg.strays == 1)
+        clock.now += 0.49
+        natted.send_audio(bytes(160))  # still within the wait: dropped
+        await eventually(lambda: leg.strays == 2)
+        clock.now += 0.01
+        natted.send_audio(bytes(160))  # the SDP address stayed silent for the wait: latched and relayed
         await agent.wait_for(1)
         caller.send_audio(bytes(160))  # now a stranger for the latched leg: dropped
-        agent.send_audio(bytes(160))
+        agent.send_audio(bytes(160))  # goes to the latched address, not to the silent SDP one
         await natted.wait_for(1)
-        await asyncio.sleep(0.05)
-        result = (len(natted.received), len(stranger.received), len(agent.received))
+        await eventually(lambda: leg.strays == 3)
+        result = (len(natted.received), len(silent.received), len(agent.received), leg.strays)
         await plane.close()
         return result
 
-    assert run(main) == (1, 0, 1)
+    assert run(main) == (1, 0, 1, 3)
 
 
-def test_the_sdp_address_takes_over_from_a_stale_sender_that_latched_first() -> None:
-    async def main() -> tuple[int, int]:
-        plane = LocalMediaPlane()
+STALE, REAL = bytes([0x55]) * 160, bytes([0x11]) * 160
+
+
+def test_a_stale_sender_to_a_reused_port_is_never_relayed_nor_latched_while_the_sdp_phone_talks() -> None:
+    """The SIGKILL run: callers cut by the restart still stream to ports the new engine gives to new calls."""
+    clock = FakeClock()
+
+    async def main() -> tuple[list[bytes], int, list[bytes], int]:
+        plane = LocalMediaPlane(clock=clock)
         caller, agent = await bridged_pair(plane)
-        stale = await Phone.open(await plane.allocate(LegKey("x", "x")))
-        stale.target = caller.target  # a call cut by a restart, still streaming to this (reused) port
-        stale.send_audio(bytes(160))
-        await agent.wait_for(1)
-        caller.send_audio(bytes(160))  # the phone the SDP named: latched from now on
-        await agent.wait_for(2)
-        agent.send_audio(bytes(160))
-        await caller.wait_for(1)
-        stale.send_audio(bytes(160))  # the stale sender is now the stranger, dropped
-        await asyncio.sleep(0.05)
-        result = (len(caller.received), len(agent.received))
+        leg = plane._legs[CALLER]
+        stale = await Phone.open(await plane.allocate(LegKey("x", "x")), ssrc=999)
+        stale.target = caller.target
+        for _ in range(5):  # the stale sender gets there first, 0.4 s before the caller's phone
+            stale.send_audio(STALE)
+            clock.now += 0.08
+        await eventually(lambda: leg.strays == 5)
+        for _ in range(10):
+            stale.send_audio(STALE)
+            caller.send_audio(REAL)
+            agent.send_audio(bytes([0x22]) * 160)
+        await agent.wait_for(10)
+        await caller.wait_for(10)
+        clock.now += 5.0  # long past the latch wait: the stale sender still never latches
+        for _ in range(5):
+            stale.send_audio(STALE)
+        await eventually(lambda: leg.strays == 20)
+        result = ([data[12:] for data in agent.received], len(stale.received), caller.received, leg.strays)
         await plane.close()
         return result
 
-    assert run(main) == (1, 2)
+    to_agent, to_stale, to_caller, strays = run(main)
+    assert (to_agent, to_stale, len(to_caller), strays) == ([REAL] * 10, 0, 10, 20)
+
+
+def test_a_stale_sender_latches_only_when_the_sdp_phone_is_silent_for_the_wait_and_loses_the_port_to_it() -> None:
+    """The residual risk, bounded: a phone that sends nothing for the latch wait, then the SDP address wins."""
+    clock = FakeClock()
+
+    async def main() -> tuple[list[bytes], int, int]:
+        plane = LocalMediaPlane(clock=clock)
+        caller, agent = await bridged_pair(plane)
+        leg = plane._legs[CALLER]
+        stale = await Phone.open(await plane.allocate(LegKey("x", "x")), ssrc=999)
+        stale.target = caller.target
+        stale.send_audio(STALE)
+        await eventually(lambda: leg.strays == 1)
+        clock.now += 0.5
+        stale.send_audio(STALE)  # latched: the SDP phone sent nothing for the whole wait
+        await agent.wait_for(1)
+        agent.send_audio(bytes([0x22]) * 160)
+        await stale.wait_for(1)
+        caller.send_audio(REAL)  # the phone the SDP named takes over at its first packet
+        await agent.wait_for(2)
+        stale.send_audio(STALE)
+        agent.send_audio(bytes([0x22]) * 160)
+        await caller.wait_for(1)
+        await eventually(lambda: leg.strays == 2)
+        result = ([data[12:] for data in agent.received], len(stale.received), len(caller.received))
+        await plane.close()
+        return result
+
+    assert run(main) == ([STALE, REAL], 1, 1)
 
 
 def test_different_codecs_are_transcoded_and_payload_types_rewritten() -> None:
