@@ -4,7 +4,7 @@
   own, on 127.0.0.1 and a free port, and yields its base URL.
 * `engine_running()` starts the telephony engine (`EmbeddedEngine`) on a free SIP port: it reads seats,
   queues and routes from the database as `hotline demo` does, and the web side's commands reach it.
-* `SipLab` runs simulated phones (`hotline.simulate.phones`) on an event loop thread of its own: agent
+* `SipLab` runs phones (`hotline.phones`) on an event loop thread of its own: agent
   phones that register with their seat's credentials, and callers that dial the hotline.
 * `chromium()` launches Debian's headless Chromium with Playwright (never a downloaded browser).
 * `log_in(page, base_url, username, password)` signs a Playwright page in through /login/.
@@ -26,7 +26,7 @@ from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 from hotline.calls.embedded import EmbeddedEngine
-from hotline.simulate.phones import AgentPhone, Caller, CallerPlan, CallResult, SipEndpoint
+from hotline.phones import AgentPhone, Caller, CallerPlan, CallResult, SipEndpoint
 
 T = TypeVar("T")
 HOST = "127.0.0.1"

@@ -20,9 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hotline.simulate import DEFAULT_DNIS, DEMO_FIRST_USER, DEMO_SIP_PASSWORD
-from hotline.simulate.media import prompt_cue
-from hotline.simulate.phones import (
+from hotline.phones import (
     HOST,
     AgentPhone,
     Caller,
@@ -32,8 +30,11 @@ from hotline.simulate.phones import (
     SipEndpoint,
     Span,
     caller_number_of,
-    legend_lines,
+    until,
 )
+from hotline.simulate import DEFAULT_DNIS, DEMO_FIRST_USER, DEMO_SIP_PASSWORD
+from hotline.simulate.media import prompt_cue
+from hotline.simulate.phones import legend_lines
 from hotline.telephony.engine import PROMPTS
 from hotline.telephony.sip.calls import InboundCall
 from hotline.telephony.sip.transport import Address
@@ -312,6 +313,10 @@ class Simulation:
             if self._stopping.is_set():
                 return
             self._launch()
+
+    async def placed(self, calls: int, timeout: float = 60.0) -> None:
+        """Wait until `calls` calls have been placed (TimeoutError after `timeout` seconds)."""
+        await until(lambda: len(self.callers) >= calls, timeout, f"{calls} calls placed")
 
     def stop(self, reason: str = "stopped") -> None:
         """Stop now (Ctrl+C): place no more calls and hang up those in progress (they count as failed)."""

@@ -3,7 +3,7 @@
 The caller dials the hotline from its number over real SIP and RTP, speaks a recorded customer's voice
 (voices/customer.wav, in a loop) from the moment the engine answers, presses the menu key when the menu
 starts (or presses nothing), waits for an agent, talks for `talk` seconds once one has answered and hangs
-up. It is one `Caller` of the simulator; an agent's answer is learnt from `answered_by` (the command reads
+up. It is one `hotline.phones.Caller`; an agent's answer is learnt from `answered_by` (the command reads
 the call log in the database), since a softphone at a desk tells the caller nothing on the wire.
 """
 
@@ -14,10 +14,10 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from hotline.phones import HOST, Caller, CallerPlan, CallResult, SipEndpoint
 from hotline.simulate import DEFAULT_DNIS
 from hotline.simulate.airing import SimulationError, callback_cue, menu_cue, prompt_seconds, through_cue
 from hotline.simulate.media import voice_frames
-from hotline.simulate.phones import HOST, Caller, CallerPlan, CallResult, SipEndpoint
 from hotline.telephony.sip.transport import Address
 
 KEYPAD = "0123456789*#"

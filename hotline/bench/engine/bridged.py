@@ -17,18 +17,10 @@ import time
 
 import uvloop
 
-from hotline.bench.engine.phones import (
-    Agents,
-    Callers,
-    MeasuredLeg,
-    PhaseCount,
-    RtpMeter,
-    open_leg,
-    send_frames,
-    until,
-)
+from hotline.bench.engine.phones import Agents, Callers, PhaseCount, Stamps, open_leg, send_frames, until
 from hotline.bench.engine.process import EngineProcess, EngineSpec, Seat
 from hotline.bench.stats import percentile
+from hotline.phones.rtp import RtpLine
 from hotline.telephony.sip.calls import OutboundCall
 
 DNIS = "4008001000"
@@ -44,7 +36,7 @@ def bridged_calls(calls: int, seconds: float) -> dict[str, float]:
 
 
 async def _bridged(calls: int, seconds: float) -> dict[str, float]:
-    meter = RtpMeter()
+    meter = Stamps()
     caller_legs = [await open_leg(meter) for _ in range(calls)]
     agents = await Agents([await open_leg(meter) for _ in range(calls)]).start()
     callers = await Callers().start()
@@ -77,7 +69,7 @@ async def _bridged(calls: int, seconds: float) -> dict[str, float]:
             "phones_cpu_percent": 100.0 * ours / wall}
 
 
-async def dial_all(callers: Callers, engine: tuple[str, int], legs: list[MeasuredLeg],
+async def dial_all(callers: Callers, engine: tuple[str, int], legs: list[RtpLine],
                    rate: float) -> list[OutboundCall]:
     """Dial one call per leg at `rate` calls/s; wait for every 200 and point each leg at the engine's RTP."""
     loop = asyncio.get_running_loop()
@@ -91,7 +83,7 @@ async def dial_all(callers: Callers, engine: tuple[str, int], legs: list[Measure
         raise RuntimeError(f"{sum(status != 200 for status in statuses)} calls were not answered")
     for call, leg in zip(dialled, legs, strict=True):
         assert call.media is not None
-        leg.remote = (call.media.remote_address, call.media.remote_port)
+        leg.line.aim(call.media)
     return dialled
 
 

@@ -21,9 +21,10 @@ import time
 import uvloop
 
 from hotline.bench.engine.bridged import DIAL_RATE
-from hotline.bench.engine.phones import Agents, Callers, MeasuredLeg, RtpMeter, open_leg, until
+from hotline.bench.engine.phones import Agents, Callers, Stamps, open_leg, until
 from hotline.bench.engine.process import EngineProcess, EngineSpec, Seat
 from hotline.bench.stats import summarize
+from hotline.phones.rtp import RtpLine
 from hotline.telephony.sip.calls import OutboundCall
 
 SAMPLE_TIMEOUT = 10.0
@@ -52,7 +53,7 @@ def agent_to_routing(agents: int = 240, queues: int = 16, waiting: int = 500, sa
 
 
 async def _routing(count: int, queues: int, waiting: int, samples: int, hold_music: bool) -> dict[str, float]:
-    meter = RtpMeter()
+    meter = Stamps()
     sink = await open_leg(meter)  # every caller's SDP points here: hold music is received and counted only
     agents = await Agents([await open_leg(meter) for _ in range(count)]).start()
     callers = await Callers().start()
@@ -78,7 +79,7 @@ async def _routing(count: int, queues: int, waiting: int, samples: int, hold_mus
     return {**summarize_routing(times, failures, 100.0 * cpu / wall, summary), "hold_music": float(hold_music)}
 
 
-async def _fill(callers: Callers, engine: tuple[str, int], sink: MeasuredLeg, dialled: list[OutboundCall],
+async def _fill(callers: Callers, engine: tuple[str, int], sink: RtpLine, dialled: list[OutboundCall],
                 total: int, queues: int) -> None:
     """Dial `total` callers, spread over the queues in turn, and wait until the engine answered them all."""
     loop = asyncio.get_running_loop()
@@ -91,7 +92,7 @@ async def _fill(callers: Callers, engine: tuple[str, int], sink: MeasuredLeg, di
         raise RuntimeError(f"{sum(status != 200 for status in statuses)} callers were not answered")
 
 
-async def _sample(agents: Agents, callers: Callers, engine: tuple[str, int], sink: MeasuredLeg,
+async def _sample(agents: Agents, callers: Callers, engine: tuple[str, int], sink: RtpLine,
                   dialled: list[OutboundCall], samples: int, queues: int) -> tuple[list[float], int]:
     """Free one agent at a time (the longest on a call) and time the INVITE that reaches it next."""
     loop = asyncio.get_running_loop()

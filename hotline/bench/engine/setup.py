@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from hotline.bench.engine.process import EngineProcess, EngineSpec
 from hotline.bench.stats import percentile
+from hotline.phones import free_port
 
 SCENARIO = Path(__file__).resolve().parent / "sipp" / "caller.xml"
 DNIS = "4008001000"
@@ -90,12 +90,6 @@ def summarize_setup(rate: int, times: SetupTimes, counts: dict[str, int], cpu_se
         "setup_max_ms": ordered[-1] * 1000 if ordered else float("nan"),
         "engine_cpu_percent": 100.0 * cpu_seconds / wall_seconds if wall_seconds > 0 else 0.0,
     }
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sipp_command(engine: tuple[str, int], rate: int, calls: int, hold_ms: int) -> list[str]:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import wave
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hotline.phones import free_port
 
 BARESIP = "/usr/bin/baresip"
 HOST = "127.0.0.1"
@@ -31,20 +32,6 @@ APPS = ("account", "menu", "ctrl_tcp")
 RTP_PORTS = "20000-29999"
 START_ATTEMPTS = 3
 KEY_RELEASE = "\x04"  # baresip's KEYCODE_REL: ends the DTMF tone started by a digit key
-
-
-def free_port() -> int:
-    """A port free on 127.0.0.1 for both UDP and TCP just now (baresip binds both for SIP and `cons`)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp, \
-                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            tcp.bind((HOST, 0))
-            port = int(tcp.getsockname()[1])
-            try:
-                udp.bind((HOST, port))
-            except OSError:
-                continue
-            return port
 
 
 def write_constant_wav(path: Path, sample: int, seconds: float) -> None:
