@@ -81,7 +81,7 @@ def test_agent_groups_are_stable_and_distinct() -> None:
 # ---------------------------------------------------------------- delivery
 
 
-async def _receive(layer: Any, channel: str, timeout: float = 1.0) -> dict[str, Any]:
+async def _receive(layer: Any, channel: str, timeout: float = 10.0) -> dict[str, Any]:  # generous: a loaded machine
     return await asyncio.wait_for(layer.receive(channel), timeout)
 
 

@@ -44,14 +44,15 @@ def test_caller_passes_the_ivr_with_dtmf_reaches_the_agent_and_is_recorded_and_l
                 caller.rtp.dtmf("1")
                 await until(lambda: bool(events_of(call_log, Answer)), what="the agent's answer")
                 before = caller.rtp.by_mark[AGENT_MARK], agent.rtp.by_mark[CALLER_MARK]
-                await asyncio.sleep(2.0)
+                # 2 s of 20 ms frames each way, however long a loaded machine takes to carry them
+                await until(lambda: min(caller.rtp.by_mark[AGENT_MARK] - before[0],
+                                        agent.rtp.by_mark[CALLER_MARK] - before[1]) >= 100, what="2 s of talk")
                 after = caller.rtp.by_mark[AGENT_MARK], agent.rtp.by_mark[CALLER_MARK]
                 call.hangup()
                 await until(lambda: CallStep.WRAPUP_END in call_log.kinds(call.invite.call_id), what="wrap-up end")
                 await until(lambda: bool(agent.incoming) and agent.incoming[0].end_reason == "remote bye",
                             what="the agent's leg to end")
-            # 2 s of 20 ms frames is 100 packets each way; allow for scheduling, never for a dead path.
-            assert after[0] - before[0] >= 50 and after[1] - before[1] >= 50
+            assert after[0] - before[0] >= 100 and after[1] - before[1] >= 100
             assert_logged_and_recorded(call_log, call.invite.call_id)
             assert_kpis(call_log)
 

@@ -59,13 +59,22 @@ class TonePhone(Phone):
         self.rtp: ToneRtp = ToneRtp(frequency)
 
 
-async def listening(*phones: TonePhone, seconds: float = 0.8) -> list[set[int]]:
-    """Forget what came before, listen for `seconds`, and say which tones each phone heard."""
-    await asyncio.sleep(0.3)  # let a mode change settle
+async def listening(*phones: TonePhone, frames: int = 40) -> list[set[int]]:
+    """Forget what came before, listen for `frames` frames, and say which tones each phone heard. Time is
+    counted in the frames that reach the phones (the one that receives most: some wait in silence), not in
+    seconds, so a loaded machine only takes longer."""
+    await frames_received(phones, 15, "a mode change to settle")
     for phone in phones:
         phone.rtp.payloads.clear()
-    await asyncio.sleep(seconds)
+    await frames_received(phones, frames, "the phones to listen")
     return [phone.rtp.heard() for phone in phones]
+
+
+async def frames_received(phones: tuple[TonePhone, ...], count: int, what: str) -> None:
+    """Wait until one of `phones` has received `count` more packets."""
+    start = [phone.rtp.received for phone in phones]
+    await until(lambda: max(phone.rtp.received - before for phone, before in zip(phones, start, strict=True)) >= count,
+                what=f"{what} ({count} frames)")
 
 
 async def connected_call(engine: Engine, caller: TonePhone) -> OutboundCall:
