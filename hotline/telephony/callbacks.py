@@ -20,22 +20,26 @@ import asyncio
 import datetime
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from hotline.telephony.callback.model import Callback, CallbackSettings, DialResult, Event, EventKind, Reason
+from hotline.telephony.acd.pauses import EnginePause
+from hotline.telephony.callback.model import Callback, DialResult, Event, EventKind, Reason
 from hotline.telephony.callback.policy import CallbackBook, IllegalCallbackMove
+from hotline.telephony.config import CallbackConfig
 from hotline.telephony.dial_policy import Refusal, class_refusal, classify, refusal_text
+from hotline.telephony.lanes import Clocks
 from hotline.telephony.outbound import OutboundSession
 from hotline.telephony.ports import CallbackCapture, CallbackChange, CallbackStore, StoredCallback
 
 if TYPE_CHECKING:
-    from hotline.telephony.engine import Engine
+    from hotline.telephony.call.context import CallContext
 
 log = logging.getLogger(__name__)
 
-CALLBACK_REASON = "callback"  # the pause reason of an agent reserved for a callback
+CALLBACK_REASON = EnginePause.CALLBACK.value  # the pause reason of an agent reserved for a callback
+__all__ = ["CALLBACK_REASON", "CallbackConfig", "CallbackDesk", "Caught"]
 AIRINGS_REFRESH_SECONDS = 60.0
 # Kinds the store logs itself when it stores a capture; the book's copies are not written again.
 STORED_ON_CAPTURE = frozenset({EventKind.CAPTURED, EventKind.DEDUPLICATED})
@@ -43,18 +47,6 @@ STORED_ON_CAPTURE = frozenset({EventKind.CAPTURED, EventKind.DEDUPLICATED})
 UNREADABLE = frozenset({Refusal.NO_CALLER_ID, Refusal.INVALID})
 # The most callbacks one dialer tick may hold (refused by the dial policy) before it dials the next one.
 HOLDS_PER_TICK = 20
-
-
-@dataclass(frozen=True)
-class CallbackConfig:
-    """How the engine works callbacks: the policy, which queue's agents call back, and the local time zone
-    of the calling window. Without an outbound gateway, callbacks are captured but never dialled."""
-
-    policy: CallbackSettings = field(default_factory=CallbackSettings)
-    queue: str = ""  # agents of this queue call back ("" : the engine's first queue)
-    timezone: datetime.tzinfo = datetime.UTC
-    tick_seconds: float = 1.0
-    ring_seconds: float = 30.0  # how long the customer's phone rings before the attempt counts as no answer
 
 
 @dataclass(frozen=True)
@@ -75,12 +67,14 @@ class Caught:
 class CallbackDesk:
     """Callbacks for one engine: the book, its store, and the dialer that works them through agents."""
 
-    def __init__(self, engine: Engine, store: CallbackStore | None, config: CallbackConfig) -> None:
-        self.engine = engine
+    def __init__(self, store: CallbackStore | None, config: CallbackConfig, *, gateway: str, first_queue: str,
+                 clocks: Clocks) -> None:
         self.store = store
         self.config = config
-        self.book = CallbackBook(engine.clock, self._local_now, config.policy)
-        self.queue = config.queue or next(iter(q.queue_id for q in engine.config.queues), "")
+        self.gateway = gateway  # where customers are dialled ("": callbacks are captured, never dialled)
+        self.clocks = clocks
+        self.book = CallbackBook(clocks.clock, self._local_now, config.policy)
+        self.queue = config.queue or first_queue
         self._airings: list[float] = []  # upcoming airing starts, monotonic
         self._tick_handle: asyncio.TimerHandle | None = None
         self._next_airings_refresh = 0.0
@@ -89,12 +83,14 @@ class CallbackDesk:
         self.stopping = False
 
     def _local_now(self) -> datetime.datetime:
-        return self.engine.wall().astimezone(self.config.timezone)
+        return self.clocks.wall().astimezone(self.config.timezone)
 
     # -- life cycle --------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Take back the live callbacks stored before a restart, and start the dialer."""
+    async def start(self, ctx: CallContext) -> None:
+        """Take back the live callbacks stored before a restart, and start the dialer, which places its
+        calls through `ctx`."""
+        self.ctx = ctx
         if self.store is not None:
             for stored in await self.store.live():
                 try:
@@ -124,10 +120,10 @@ class CallbackDesk:
 
     def _mono_of(self, at: datetime.datetime) -> float:
         """A wall-clock time on the engine's monotonic clock (the book keeps monotonic times)."""
-        return self.engine.clock.now() - (self.engine.wall() - at).total_seconds()
+        return self.clocks.clock.now() - (self.clocks.wall() - at).total_seconds()
 
     def _wall_of(self, mono: float) -> datetime.datetime:
-        return self.engine.wall() - datetime.timedelta(seconds=self.engine.clock.now() - mono)
+        return self.clocks.wall_at(mono)
 
     # -- capture -----------------------------------------------------------------------------------------
 
@@ -138,7 +134,7 @@ class CallbackDesk:
         None when it could not be stored: the caller must then not be told it was saved. A number the dial
         policy refuses is stored held, for a person, and never reaches the book.
         """
-        refused = class_refusal(classify(number), self.engine.dial_policy.settings)
+        refused = class_refusal(classify(number), self.ctx.dial_policy.settings)
         capture = CallbackCapture(number=number.strip()[:32], hotline_number=hotline_number, airing_id=airing_id,
                                   call_id=call_id, reason=reason.value, arrived_at=arrived_at,
                                   not_dialled=refused.value if refused is not None else "")
@@ -217,23 +213,24 @@ class CallbackDesk:
             self._schedule()
 
     def _refresh_airings(self) -> None:
-        now = self.engine.clock.now()
+        now = self.clocks.clock.now()
         if self.store is None or now < self._next_airings_refresh:
             return
         self._next_airings_refresh = now + AIRINGS_REFRESH_SECONDS
         within = self.config.policy.quiet_before_airing_seconds + 2 * AIRINGS_REFRESH_SECONDS
-        self.engine.spawn(self._load_airings(within))
+        self.ctx.tasks.spawn(self._load_airings(within))
 
     async def _load_airings(self, within: float) -> None:
         assert self.store is not None
-        starts = await self.store.upcoming_airings(self.engine.wall(), within)
+        starts = await self.store.upcoming_airings(self.clocks.wall(), within)
         self._airings = [self._mono_of(start) for start in starts]
 
     def ready_agents(self) -> list[str]:
         """Ready agents of the callback queue, first the one its strategy would pick."""
-        if not self.queue or self.engine.queue_config(self.queue) is None:
+        acd = self.ctx.acd
+        if not self.queue or acd.queue_config(self.queue) is None:
             return []
-        return self.engine.dispatcher.ready_agents(self.queue)
+        return acd.dispatcher.ready_agents(self.queue)
 
     def _dial_next(self) -> None:
         self.book.expire()
@@ -245,31 +242,31 @@ class CallbackDesk:
     def _dial_or_hold(self) -> bool:
         """Dial the next due callback through the first reachable ready agent; True when instead the dial
         policy refused its number and it was held (the next one may then be dialled at once)."""
-        gateway = self.engine.config.outbound_gateway
+        gateway, ctx = self.gateway, self.ctx
         ready = self.ready_agents()
         decision = self.book.next_due(ready_agents=len(ready),
-                                      live_callers_waiting=self.engine.dispatcher.callers_waiting(),
+                                      live_callers_waiting=ctx.acd.dispatcher.callers_waiting(),
                                       upcoming_airings=self._airings)
         callback = decision.callback
         # The first ready agent whose phone can be rung (one without a phone must not stall the dialer).
-        reachable = ((agent, contact) for agent in ready if (contact := self.engine.contact_of(agent)) is not None)
+        reachable = ((agent, contact) for agent in ready if (contact := ctx.seats.contact_of(agent)) is not None)
         chosen = next(reachable, None) if callback is not None and gateway else None
         if callback is None or chosen is None:
             return False
-        refused = self.engine.dial_policy.refusal(callback.number)
+        refused = ctx.dial_policy.refusal(callback.number)
         if refused is not None:  # a daily limit, or a callback stored before the policy refused its class
             log.warning("callback %s to %s %s", callback.callback_id, callback.number, refusal_text(refused))
             self.book.hold(callback.callback_id, refused.value)
             return True
         agent, contact = chosen
-        session = OutboundSession(self.engine, agent, callback.number, reason=CALLBACK_REASON,
+        session = OutboundSession(ctx, agent, callback.number, reason=CALLBACK_REASON,
                                   callback_id=callback.callback_id, listener=self,
                                   customer_ring_seconds=self.config.ring_seconds)
         session.reserve()  # paused now: no live caller can be offered to this agent before the dial starts
         self.book.reserve(callback.callback_id)
         self._write_events(self.book.take_events())
         self._dialling[callback.callback_id] = session
-        self.engine.spawn(self._dial(session, gateway, contact))
+        ctx.tasks.spawn(self._dial(session, gateway, contact))
         return False
 
     async def _dial(self, session: OutboundSession, gateway: str, contact: str) -> None:
@@ -329,7 +326,7 @@ class CallbackDesk:
                 call_id=call_id, not_dialled=event.detail if event.kind is EventKind.NOT_DIALLED else "")
             done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._writes_for.setdefault(callback.number, []).append(done)
-            self.engine.write(partial(self._record, store, change, done, callback.number))
+            self.ctx.lanes.write(partial(self._record, store, change, done, callback.number))
 
     async def _record(self, store: CallbackStore, change: CallbackChange, done: asyncio.Future[None],
                       number: str) -> None:

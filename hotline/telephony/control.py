@@ -14,15 +14,11 @@ from typing import TypeVar
 
 from hotline.telephony.acd.agent import IllegalTransition
 from hotline.telephony.acd.dispatcher import MAX_WRAP_UP_EXTENSION_SECONDS, WrapUpLimit
-from hotline.telephony.call_flow import (
-    CONSULT_REASON,
-    AgentNotFree,
-    CallNotConnected,
-    CallSession,
-    ConsultationInProgress,
-)
-from hotline.telephony.callbacks import CALLBACK_REASON
-from hotline.telephony.engine import Engine, personal_queue
+from hotline.telephony.acd.pauses import DEFAULT_BREAK, RESERVATIONS
+from hotline.telephony.acd_effects import personal_queue
+from hotline.telephony.call.phase import AgentNotFree, CallNotConnected, ConsultationInProgress
+from hotline.telephony.call.session import CallSession
+from hotline.telephony.engine import Engine
 from hotline.telephony.events import AgentState, HangupParty
 from hotline.telephony.health import engine_health
 from hotline.telephony.media.plane import MediaPlaneError, MonitorMode
@@ -30,12 +26,12 @@ from hotline.telephony.outbound import OutboundSession
 
 T = TypeVar("T")
 
-DEFAULT_NOT_READY_REASON = "break"
+DEFAULT_NOT_READY_REASON = DEFAULT_BREAK
 DIALLABLE = re.compile(r"\+?[0-9]{3,20}")
 DIAL_FROM = frozenset({AgentState.READY, AgentState.NOT_READY, AgentState.WRAP_UP})
 # Pauses the engine holds an agent in for a call being set up (a consultation, a callback): the agent's own
 # ready, log-out or dial would pull them out from under it.
-ENGINE_RESERVED = frozenset({CONSULT_REASON, CALLBACK_REASON})
+ENGINE_RESERVED = RESERVATIONS
 
 
 class ControlError(Exception):
@@ -61,22 +57,23 @@ class EngineControl:
     async def login(self, agent: str, seat: str, *, ready: bool = False, skills: str = "") -> None:
         """Log `agent` in at `seat` (not ready, unless `ready`): the seat's phone rings for the agent's
         `skills`, "queue:level,queue:level" (the web side's queue memberships), or the seat's queues."""
-        if not self.engine.has_seat(seat):
+        seats = self.engine.seats
+        if not seats.book.has_seat(seat):
             raise ControlError("unknown_seat", f"unknown seat {seat}")
-        if self.engine.seat_of(agent):
+        if seats.book.seat_of(agent):
             raise ControlError("already_logged_in", f"agent {agent} is already logged in")
-        if self.engine.agent_at(seat):
+        if seats.book.agent_at(seat):
             raise ControlError("seat_taken", f"seat {seat} is taken")
         levels = parse_skills(skills) if skills else None
-        unknown = sorted(queue for queue, _level in levels or () if self.engine.queue_config(queue) is None)
+        unknown = sorted(queue for queue, _level in levels or () if self.engine.acd.queue_config(queue) is None)
         if unknown:
             raise ControlError("unknown_queue", f"unknown queues {unknown}")
-        self._acd(lambda: self.engine.log_in(agent, seat, ready=ready, skills=levels))
+        self._acd(lambda: seats.log_in(agent, seat, ready=ready, skills=levels))
 
     async def logout(self, agent: str) -> None:
         self._logged_in(agent)
         self._not_reserved(agent)
-        self._acd(lambda: self.engine.log_out(agent))
+        self._acd(lambda: self.engine.seats.log_out(agent))
 
     async def ready(self, agent: str) -> None:
         """Ready for calls, from not ready or ending wrap-up early (never while ringing, talking or dialling
@@ -85,7 +82,8 @@ class EngineControl:
         if self._state(agent) is AgentState.READY:
             return
         self._between_calls(agent, AgentState.NOT_READY, AgentState.WRAP_UP)
-        self._acd(lambda: self.engine.apply(self.engine.dispatcher.ready(agent)))
+        acd = self.engine.acd
+        self._acd(lambda: acd.apply(acd.dispatcher.ready(agent)))
 
     async def not_ready(self, agent: str, reason: str = "") -> None:
         """Paused with a reason code (break, training, …), from ready, wrap-up or another pause (signed in →
@@ -97,7 +95,8 @@ class EngineControl:
         if found.state is AgentState.NOT_READY and found.reason == reason:
             return
         self._between_calls(agent, AgentState.READY, AgentState.WRAP_UP, AgentState.NOT_READY)
-        self._acd(lambda: self.engine.apply(self.engine.dispatcher.not_ready(agent, reason)))
+        acd = self.engine.acd
+        self._acd(lambda: acd.apply(acd.dispatcher.not_ready(agent, reason)))
 
     async def health(self) -> str:
         """The engine's figures for `/healthz` (`hotline.telephony.health.engine_health`), as JSON."""
@@ -112,7 +111,7 @@ class EngineControl:
         if self._state(agent) is not AgentState.WRAP_UP:
             raise ControlError("not_in_wrap_up", f"agent {agent} is not wrapping up")
         try:
-            self._acd(lambda: self.engine.extend_wrap_up(agent, seconds))
+            self._acd(lambda: self.engine.acd.extend_wrap_up(agent, seconds))
         except WrapUpLimit as exc:
             raise ControlError("wrap_up_limit", str(exc)) from exc
 
@@ -122,7 +121,7 @@ class EngineControl:
     def _between_calls(self, agent: str, *allowed: AgentState) -> None:
         """Refuse a state command while the agent's phone rings, they talk, or they dial out."""
         state = self._state(agent)
-        if state not in allowed or self.engine.dialling_out(agent):
+        if state not in allowed or self.engine.registry.dialling_out(agent):
             raise ControlError("not_allowed_now", f"agent {agent} is {state.value}")
         self._not_reserved(agent)
 
@@ -136,7 +135,7 @@ class EngineControl:
 
     async def hang_up(self, call_id: str) -> None:
         """End the call on every leg (the supervisor's force hang-up; an agent's hang-up from the screen)."""
-        outbound = self.engine.outbound.get(call_id)
+        outbound = self.engine.registry.outbound.get(call_id)
         if outbound is not None:
             await outbound.end(HangupParty.SYSTEM)
             return
@@ -154,22 +153,22 @@ class EngineControl:
         if refused is not None:  # the message is the `Refusal` value, which the web side translates
             raise ControlError("not_dialled", refused.value)
         self._logged_in(agent)
-        contact = engine.contact_of(agent)
+        contact = engine.seats.contact_of(agent)
         if contact is None:
             raise ControlError("no_phone", f"agent {agent}'s phone is not registered")
-        if engine.dispatcher.agent(agent).state not in DIAL_FROM or engine.dialling_out(agent):
+        if engine.dispatcher.agent(agent).state not in DIAL_FROM or engine.registry.dialling_out(agent):
             raise ControlError("not_allowed_now", f"agent {agent} is busy")
         self._not_reserved(agent)
         try:
-            return await OutboundSession(engine, agent, number).start(gateway, contact)
+            return await OutboundSession(engine.context, agent, number).start(gateway, contact)
         except MediaPlaneError as exc:  # no free RTP port: nothing was dialled, the agent is given back
             raise ControlError("not_allowed_now", f"cannot place the call now: {exc}") from exc
 
     async def hold(self, call_id: str) -> None:
-        await self._connected(self._session(call_id).hold)
+        await self._connected(self._session(call_id).transfer.hold)
 
     async def resume(self, call_id: str) -> None:
-        await self._connected(self._session(call_id).resume)
+        await self._connected(self._session(call_id).transfer.resume)
 
     async def transfer(self, call_id: str, *, queue: str = "", agent: str = "") -> None:
         """Blind transfer of a connected call to a queue, or to a named agent (through their personal
@@ -178,13 +177,13 @@ class EngineControl:
             raise ControlError("bad_request", "give exactly one of queue and agent")
         if agent:
             self._logged_in(agent)
-            if not self.engine.phone_online(agent):  # the caller would wait for a phone that cannot ring
+            if not self.engine.seats.phone_online(agent):  # the caller would wait for a phone that cannot ring
                 raise ControlError("phone_offline", f"agent {agent}'s phone is offline")
             queue = personal_queue(agent)
-        elif self.engine.queue_config(queue) is None:
+        elif self.engine.acd.queue_config(queue) is None:
             raise ControlError("unknown_queue", f"unknown queue {queue}")
         session = self._session(call_id)
-        await self._connected(lambda: session.transfer_to_queue(queue))
+        await self._connected(lambda: session.transfer.to_queue(queue))
 
     # -- attended transfer -------------------------------------------------------------------------------
 
@@ -194,23 +193,23 @@ class EngineControl:
         engine = self.engine
         session = self._session(call_id)
         self._logged_in(agent)
-        if agent == session.agent or self._state(agent) is not AgentState.READY or engine.dialling_out(agent):
+        if agent == session.agent or self._state(agent) is not AgentState.READY or engine.registry.dialling_out(agent):
             raise ControlError("not_allowed_now", f"agent {agent} is not free to take a consultation")
-        contact = engine.contact_of(agent)
+        contact = engine.seats.contact_of(agent)
         if contact is None:
             raise ControlError("no_phone", f"agent {agent}'s phone is not registered")
         try:
-            await self._connected(lambda: session.consult(agent, contact))
+            await self._connected(lambda: session.transfer.consult(agent, contact))
         except MediaPlaneError as exc:
             raise ControlError("not_allowed_now", str(exc)) from exc
 
     async def complete_transfer(self, call_id: str) -> None:
         """The consulted agent takes the caller; the first agent's part ends."""
-        await self._connected(self._session(call_id).complete_transfer)
+        await self._connected(self._session(call_id).transfer.complete)
 
     async def cancel_consultation(self, call_id: str) -> None:
         """The consultation ends; the caller is back with the first agent."""
-        await self._connected(self._session(call_id).cancel_consultation)
+        await self._connected(self._session(call_id).transfer.cancel)
 
     # -- supervisors -------------------------------------------------------------------------------------
 
@@ -226,19 +225,19 @@ class EngineControl:
         session = self._session(call_id)
         if session.agent_leg is None:
             raise ControlError("not_connected", f"call {call_id} is not connected to an agent")
-        if seat and not engine.has_seat(seat):
+        if seat and not engine.seats.book.has_seat(seat):
             raise ControlError("unknown_seat", f"unknown seat {seat}")
-        contact = engine.contact_of_seat(seat) if seat else engine.contact_of(supervisor)
+        contact = engine.seats.contact_of_seat(seat) if seat else engine.seats.contact_of(supervisor)
         if contact is None:
             raise ControlError("no_phone", f"no registered phone for supervisor {supervisor}")
         try:
-            await engine.monitor(session, supervisor, how, contact)
+            await engine.supervisors.monitor(session, supervisor, how, contact)
         except MediaPlaneError as exc:
             raise ControlError("not_allowed_now", str(exc)) from exc
 
     async def stop_monitor(self, supervisor: str) -> None:
         """The supervisor leaves the call they supervise (their phone is hung up)."""
-        monitoring = self.engine.monitors.get(supervisor)
+        monitoring = self.engine.supervisors.monitors.get(supervisor)
         if monitoring is None:
             raise ControlError("not_connected", f"supervisor {supervisor} is on no call")
         await monitoring.stop()
@@ -247,15 +246,15 @@ class EngineControl:
         """代接: `agent` (a logged-in supervisor or agent) takes a call still ringing or waiting in line;
         it goes to the front of their personal queue and their phone rings as soon as they are ready."""
         self._logged_in(agent)
-        if not self.engine.phone_online(agent):
+        if not self.engine.seats.phone_online(agent):
             raise ControlError("no_phone", f"agent {agent}'s phone is not registered")
         session = self._session(call_id)
-        await self._connected(lambda: session.pick_up(agent, personal_queue(agent)))
+        await self._connected(lambda: session.transfer.pick_up(agent, personal_queue(agent)))
 
     # -- helpers -----------------------------------------------------------------------------------------
 
     def _logged_in(self, agent: str) -> None:
-        if not self.engine.seat_of(agent):
+        if not self.engine.seats.book.seat_of(agent):
             raise ControlError("not_logged_in", f"agent {agent} is not logged in")
 
     def _acd(self, command: Callable[[], T]) -> T:
@@ -270,7 +269,7 @@ class EngineControl:
             raise ControlError("bad_request", str(exc)) from exc
 
     def _session(self, call_id: str) -> CallSession:
-        session = self.engine.sessions.get(call_id)
+        session = self.engine.registry.sessions.get(call_id)
         if session is None:
             raise ControlError("unknown_call", f"no call {call_id}")
         return session
@@ -294,45 +293,3 @@ def parse_skills(text: str) -> tuple[tuple[str, int], ...]:
             raise ControlError("bad_request", f"bad or repeated skill {item!r}")
         skills[queue] = int(level or 1)
     return tuple(skills.items())
-
-
-# Commands by name, with the arguments each takes: what travels between the web side and the engine.
-COMMANDS: dict[str, frozenset[str]] = {
-    "login": frozenset({"agent", "seat", "ready", "skills"}),
-    "logout": frozenset({"agent"}),
-    "ready": frozenset({"agent"}),
-    "not_ready": frozenset({"agent", "reason"}),
-    "hang_up": frozenset({"call_id"}),
-    "hold": frozenset({"call_id"}),
-    "resume": frozenset({"call_id"}),
-    "transfer": frozenset({"call_id", "queue", "agent"}),
-    "click_to_dial": frozenset({"agent", "number"}),
-    "monitor": frozenset({"call_id", "supervisor", "mode", "seat"}),
-    "stop_monitor": frozenset({"supervisor"}),
-    "pick_up": frozenset({"call_id", "agent"}),
-    "consult": frozenset({"call_id", "agent"}),
-    "complete_transfer": frozenset({"call_id"}),
-    "cancel_consultation": frozenset({"call_id"}),
-    "extend_wrap_up": frozenset({"agent", "seconds"}),
-    "health": frozenset(),
-}
-NUMBERS = frozenset({"seconds"})  # the arguments that are whole numbers; the others are text or true/false
-REQUIRED: dict[str, frozenset[str]] = {
-    "login": frozenset({"agent", "seat"}), "not_ready": frozenset({"agent"}), "transfer": frozenset({"call_id"}),
-    "monitor": frozenset({"call_id", "supervisor"}),
-}
-
-
-async def run_command(control: EngineControl, name: str, args: dict[str, object]) -> str | None:
-    """Run one named command with keyword arguments, checked against `COMMANDS` before anything happens;
-    returns what the command returns (click-to-dial: the new call's id)."""
-    allowed = COMMANDS.get(name)
-    if allowed is None:
-        raise ControlError("bad_request", f"unknown command {name!r}")
-    required = REQUIRED.get(name, allowed)
-    if not required <= args.keys() <= allowed:
-        raise ControlError("bad_request", f"{name} takes {sorted(allowed)}, needs {sorted(required)}")
-    if not all(isinstance(value, int if key in NUMBERS else str | bool) for key, value in args.items()):
-        raise ControlError("bad_request", f"{name}: arguments are text (ready: true or false; seconds: a number)")
-    command: Callable[..., Awaitable[str | None]] = getattr(control, name)
-    return await command(**args)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hotline.telephony.engine import Engine, SeatConfig
+    from hotline.telephony.config import SeatConfig
+    from hotline.telephony.engine import Engine
 
 
 def _registered(engine: Engine, seat: SeatConfig) -> bool:
@@ -26,5 +27,5 @@ def engine_health(engine: Engine) -> dict[str, int]:
         "seats": len(engine.config.seats),
         "phones": len(phones),
         "phones_registered": sum(1 for seat in phones if _registered(engine, seat)),
-        "calls": engine.lines_in_use(),
+        "calls": engine.surge.lines_in_use(),
     }

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
-from hotline.telephony.acd.agent import NO_ANSWER_REASON
-from hotline.telephony.call_flow import remote_of
+from hotline.telephony.acd.pauses import EnginePause
+from hotline.telephony.call.remote import remote_of
 from hotline.telephony.callback.model import DialResult
 from hotline.telephony.dial_policy import Refusal, refusal_text
 from hotline.telephony.events import AgentState, Answer, Arrive, Direction, Hangup, HangupCause, HangupParty, Ring
@@ -20,11 +20,11 @@ from hotline.telephony.media.plane import LegKey
 from hotline.telephony.sip.calls import CallState, OutboundCall
 
 if TYPE_CHECKING:
-    from hotline.telephony.engine import Engine
+    from hotline.telephony.call.context import CallContext
 
 log = logging.getLogger(__name__)
 
-OUTBOUND_REASON = "outbound"
+OUTBOUND_REASON = EnginePause.OUTBOUND.value
 CUSTOMER_RING_SECONDS = 60.0
 BUSY_STATUSES = frozenset({486, 600, 603})
 NO_ANSWER_STATUSES = frozenset({408, 480, 487})
@@ -64,10 +64,10 @@ class OutboundSession:
     """One agent-first call (click-to-dial or a callback); `start()` returns its call id as soon as the
     agent's phone is being rung. A `listener` hears how the dial went; `reason` is the pause reason."""
 
-    def __init__(self, engine: Engine, agent: str, number: str, *, reason: str = OUTBOUND_REASON,
+    def __init__(self, ctx: CallContext, agent: str, number: str, *, reason: str = OUTBOUND_REASON,
                  callback_id: int | None = None, listener: DialListener | None = None,
                  customer_ring_seconds: float = CUSTOMER_RING_SECONDS) -> None:
-        self.engine = engine
+        self.ctx = ctx
         self.agent = agent
         self.number = number
         self.reason = reason
@@ -88,40 +88,38 @@ class OutboundSession:
 
     def reserve(self) -> None:
         """Pause the agent now (synchronously), so that no queue offers them a caller before the dial starts."""
-        engine = self.engine
-        state = engine.dispatcher.agent(self.agent).state
+        acd = self.ctx.acd
+        state = acd.dispatcher.agent(self.agent).state
         self._was_ready = state is AgentState.READY
         if state is not AgentState.NOT_READY:  # ready or wrapping up: pause; already paused: stay so
-            engine.apply(engine.dispatcher.not_ready(self.agent, self.reason))
+            acd.apply(acd.dispatcher.not_ready(self.agent, self.reason))
         self._reserved = True
 
     async def start(self, gateway: str, contact: str) -> str:
         """Pause the agent (unless `reserve` did), dial their phone (showing the customer's number) and go on
         in the background."""
-        engine = self.engine
+        ctx = self.ctx
         if not self._reserved:
             self.reserve()
         try:
-            endpoint = await engine.media.allocate(LegKey(f"out-{id(self)}", "agent"))
+            endpoint = await ctx.media.allocate(LegKey(f"out-{id(self)}", "agent"))
         except Exception:
             self._give_back()
             raise
-        self.agent_call = engine.calls.dial(contact, (endpoint.host, endpoint.port),
-                                            caller=f"sip:{self.number}@{engine.host}",
-                                            ring_timeout=engine.config.ring_timeout)
+        self.agent_call = ctx.sip.dial(contact, (endpoint.host, endpoint.port), caller=ctx.from_us(self.number),
+                                       ring_timeout=ctx.settings.ring_timeout)
         self.call_id = self.agent_call.invite.call_id
         self.agent_leg, self.customer_leg = endpoint.leg, LegKey(self.call_id, "customer")
-        engine.outbound[self.call_id] = self
-        engine.emit(Arrive(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent,
-                           caller=self.number, dnis="", direction=Direction.OUTBOUND, callback_id=self.callback_id))
+        ctx.registry.outbound[self.call_id] = self
+        ctx.lanes.record(Arrive, call_id=self.call_id, agent=self.agent, caller=self.number, dnis="",
+                         direction=Direction.OUTBOUND, callback_id=self.callback_id)
         self.agent_call.on_ringing = lambda status: self._agent_ringing()
-        engine.spawn(self._run(gateway))
+        ctx.tasks.spawn(self._run(gateway))
         return self.call_id
 
     def _agent_ringing(self) -> None:
-        engine = self.engine
-        engine.emit(Ring(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent,
-                         seat=engine.seat_of(self.agent)))
+        ctx = self.ctx
+        ctx.lanes.record(Ring, call_id=self.call_id, agent=self.agent, seat=ctx.seats.book.seat_of(self.agent))
         if self.agent_call is not None:
             self.agent_call.on_ringing = None
 
@@ -132,29 +130,29 @@ class OutboundSession:
             self._agent_missed()
             await self.end(HangupParty.AGENT, HangupCause.FAILED)
             return
-        self.agent_call.on_ended = lambda reason: self.engine.spawn(self.end(HangupParty.AGENT))
-        engine = self.engine
+        self.agent_call.on_ended = lambda reason: self.ctx.tasks.spawn(self.end(HangupParty.AGENT))
+        ctx = self.ctx
         # Every customer dial passes here: the dial policy has the last word, and counts the attempt.
-        refused = engine.dial_policy.admit(self.number)
+        refused = ctx.dial_policy.admit(self.number)
         if refused is not None:
             log.warning("call %s to %s %s", self.call_id, self.number, refusal_text(refused))
             self._refused(refused)
             await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
             return
         try:
-            endpoint = await engine.media.allocate(self.customer_leg)
+            endpoint = await ctx.media.allocate(self.customer_leg)
         except Exception:
             log.exception("click-to-dial %s: no media for the customer's leg", self.call_id)
             self._agent_missed()
             await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
             return
         if self.ended:  # the agent hung up meanwhile: `end()` ran before this leg existed
-            await engine.media.release(self.customer_leg)
+            await ctx.media.release(self.customer_leg)
             return
         if self.listener is not None:
             self.listener.customer_dialling(self)
-        self.customer_call = engine.calls.dial(gateway.format(number=self.number), (endpoint.host, endpoint.port),
-                                               ring_timeout=self.customer_ring_seconds)
+        self.customer_call = ctx.sip.dial(gateway.format(number=self.number), (endpoint.host, endpoint.port),
+                                          ring_timeout=self.customer_ring_seconds)
         status = await self.customer_call.wait_answer()
         if self.ended:  # we hung up (the agent did) while the customer's phone rang: not their answer
             if self.listener is not None and not self._reported:
@@ -166,20 +164,20 @@ class OutboundSession:
             log.info("click-to-dial %s: the customer's side answered %s", self.call_id, status)
             await self.end(HangupParty.SYSTEM, HangupCause.FAILED)
             return
-        self.customer_call.on_ended = lambda reason: self.engine.spawn(self.end(HangupParty.CALLER))
+        self.customer_call.on_ended = lambda reason: self.ctx.tasks.spawn(self.end(HangupParty.CALLER))
         await self._bridge()
 
     async def _bridge(self) -> None:
-        engine, media = self.engine, self.engine.media
+        ctx, media = self.ctx, self.ctx.media
         assert self.agent_call is not None and self.agent_call.media is not None
         assert self.customer_call is not None and self.customer_call.media is not None
         await media.set_remote(self.agent_leg, remote_of(self.agent_call.media))
         await media.set_remote(self.customer_leg, remote_of(self.customer_call.media))
         await media.bridge(self.customer_leg, self.agent_leg)
         await media.start_recording(self.call_id, self.customer_leg, self.agent_leg,
-                                    engine.recording_path(self.call_id), engine.config.recording_mode)
+                                    ctx.files.recording_path(self.call_id), ctx.settings.recording_mode)
         self.recording = True
-        engine.emit(Answer(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent))
+        ctx.lanes.record(Answer, call_id=self.call_id, agent=self.agent)
         if self.customer_call.state is CallState.ENDED or self.agent_call.state is CallState.ENDED:
             await self.end(HangupParty.SYSTEM)
 
@@ -205,29 +203,28 @@ class OutboundSession:
         self.ended = True
         if self.customer_call is None:  # stopped before the customer was dialled: the agent's side failed
             self._agent_missed()
-        engine = self.engine
+        ctx = self.ctx
         for call in (self.agent_call, self.customer_call):
             if call is not None:
                 call.on_ended = None
                 call.hangup()
-        engine.emit(Hangup(call_id=self.call_id, at=engine.wall(), mono=engine.clock.now(), agent=self.agent,
-                           by=by, cause=cause))
+        ctx.lanes.record(Hangup, call_id=self.call_id, agent=self.agent, by=by, cause=cause)
         if self.recording:
-            engine.recorded(self.call_id, await engine.media.stop_recording(self.call_id))
+            ctx.files.recorded(self.call_id, await ctx.media.stop_recording(self.call_id))
         for leg in (self.agent_leg, self.customer_leg):
-            await engine.media.release(leg)
-        engine.outbound.pop(self.call_id, None)
-        engine.close_call(self.call_id)
+            await ctx.media.release(leg)
+        ctx.registry.outbound.pop(self.call_id, None)
+        ctx.lanes.close_call(self.call_id)
         self._give_back()
 
     def _give_back(self) -> None:
         """Ready again if the agent was ready before and is still paused for this call; an agent who did not
         answer a callback's ring stays paused, as "no answer" (as a missed queue offer would leave them)."""
-        dispatcher = self.engine.dispatcher
-        agent = dispatcher.agent(self.agent)
+        acd = self.ctx.acd
+        agent = acd.dispatcher.agent(self.agent)
         if not (agent.state is AgentState.NOT_READY and agent.reason == self.reason):
             return
         if self.listener is not None and self._agent_did_not_answer:
-            self.engine.apply(dispatcher.not_ready(self.agent, NO_ANSWER_REASON))
+            acd.apply(acd.dispatcher.not_ready(self.agent, EnginePause.NO_ANSWER.value))
         elif self._was_ready:
-            self.engine.apply(dispatcher.ready(self.agent))
+            acd.apply(acd.dispatcher.ready(self.agent))

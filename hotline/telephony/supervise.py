@@ -11,21 +11,63 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from hotline.telephony.call_flow import CallNotConnected, CallSession, remote_of
+from hotline.telephony.call.phase import CallNotConnected, Command
+from hotline.telephony.call.remote import remote_of
 from hotline.telephony.media.plane import LegKey, MediaPlaneError, MonitorMode
 from hotline.telephony.sip.calls import OutboundCall
 
 if TYPE_CHECKING:
-    from hotline.telephony.engine import Engine
+    from hotline.telephony.call.session import CallSession
 
 log = logging.getLogger(__name__)
 
 
-class Monitoring:
-    """One supervisor's phone joined to one connected call; created by `Engine.monitor`."""
+class Supervisors:
+    """The supervisors on calls now, by supervisor: one call each."""
 
-    def __init__(self, engine: Engine, session: CallSession, supervisor: str, mode: MonitorMode) -> None:
-        self.engine = engine
+    def __init__(self) -> None:
+        self.monitors: dict[str, Monitoring] = {}
+
+    async def monitor(self, session: CallSession, supervisor: str, mode: MonitorMode, contact: str) -> None:
+        """Join `supervisor` (their phone at `contact`) to a connected call, or switch their mode on it;
+        a supervisor on another call leaves that one first."""
+        current = self.monitors.get(supervisor)
+        if current is not None and current.session is session and not current.ended:
+            await current.switch(mode)
+            return
+        if current is not None:
+            await current.stop()
+        monitoring = Monitoring(self, session, supervisor, mode)
+        self.monitors[supervisor] = monitoring
+        try:
+            await monitoring.start(contact)
+        except Exception:
+            await monitoring.stop()
+            raise
+
+    async def resupervise(self, call_id: str) -> None:
+        """The call was bridged again (resumed from hold): supervisors on it rejoin in their mode."""
+        for monitoring in tuple(self.monitors.values()):
+            if monitoring.session.call_id == call_id:
+                await monitoring.rejoin()
+
+    def call_unsupervised(self, call_id: str) -> None:
+        """The agent's part of a call is over: supervisors on it leave (their phones are hung up)."""
+        for monitoring in tuple(self.monitors.values()):
+            if monitoring.session.call_id == call_id:
+                monitoring.session.ctx.tasks.spawn(monitoring.stop())
+
+    async def stop_all(self) -> None:
+        for monitoring in tuple(self.monitors.values()):
+            await monitoring.stop()
+
+
+class Monitoring:
+    """One supervisor's phone joined to one connected call; created by `Supervisors.monitor`."""
+
+    def __init__(self, registry: Supervisors, session: CallSession, supervisor: str, mode: MonitorMode) -> None:
+        self.registry = registry
+        self.ctx = session.ctx
         self.session = session
         self.supervisor = supervisor
         self.mode = mode
@@ -36,15 +78,14 @@ class Monitoring:
 
     async def start(self, contact: str) -> None:
         """Ring the supervisor's phone; the rest happens when it answers (in the background)."""
-        engine = self.engine
-        endpoint = await engine.media.allocate(self.leg)
+        ctx = self.ctx
+        endpoint = await ctx.media.allocate(self.leg)
         if self.ended:  # stopped while the port opened (the call ended, another command came)
-            await engine.media.release(self.leg)
+            await ctx.media.release(self.leg)
             return
-        self.call = engine.calls.dial(contact, (endpoint.host, endpoint.port),
-                                      caller=f"sip:{self.session.caller}@{engine.host}",
-                                      ring_timeout=engine.config.ring_timeout)
-        engine.spawn(self._join())
+        self.call = ctx.sip.dial(contact, (endpoint.host, endpoint.port), caller=ctx.from_us(self.session.caller),
+                                 ring_timeout=ctx.settings.ring_timeout)
+        ctx.tasks.spawn(self._join())
 
     async def _join(self) -> None:
         assert self.call is not None
@@ -52,9 +93,9 @@ class Monitoring:
             self.call.hangup()  # answered just as we stopped: hang that phone up too
             await self.stop()
             return
-        self.call.on_ended = lambda reason: self.engine.spawn(self.stop())
+        self.call.on_ended = lambda reason: self.ctx.tasks.spawn(self.stop())
         assert self.call.media is not None
-        await self.engine.media.set_remote(self.leg, remote_of(self.call.media))
+        await self.ctx.media.set_remote(self.leg, remote_of(self.call.media))
         try:
             await self._monitor(self.mode)
         except (CallNotConnected, MediaPlaneError) as error:  # the call ended or moved while it rang
@@ -64,8 +105,12 @@ class Monitoring:
         self.joined = True
 
     async def _monitor(self, mode: MonitorMode) -> None:
-        agent_leg = self.session._talking()
-        await self.engine.media.monitor(self.leg, self.session.leg, agent_leg.leg, mode)
+        """Join in `mode`; the call's phase says whether there is a conversation to join."""
+        self.session.check(Command.MONITOR)
+        agent_leg = self.session.agent_leg
+        if agent_leg is None:
+            raise CallNotConnected(self.session.call_id)
+        await self.ctx.media.monitor(self.leg, self.session.leg, agent_leg.leg, mode)
 
     async def rejoin(self) -> None:
         """Join again after the call was unbridged and bridged back (hold and resume end the monitoring)."""
@@ -86,10 +131,10 @@ class Monitoring:
         if self.ended:
             return
         self.ended = True
-        engine = self.engine
-        if engine.monitors.get(self.supervisor) is self:
-            del engine.monitors[self.supervisor]
+        monitors = self.registry.monitors
+        if monitors.get(self.supervisor) is self:
+            del monitors[self.supervisor]
         if self.call is not None:
             self.call.on_ended = None
             self.call.hangup()
-        await engine.media.release(self.leg)  # also ends the monitoring in the media plane
+        await self.ctx.media.release(self.leg)  # also ends the monitoring in the media plane

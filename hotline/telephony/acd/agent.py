@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hotline.telephony.acd.pauses import EnginePause
 from hotline.telephony.events import AgentState  # one vocabulary for the ACD and the event log
 
-NO_ANSWER_REASON = "no answer"
-LOGIN_REASON = "login"  # the pause an agent signs in with, until they choose ready or a reason
+NO_ANSWER_REASON = EnginePause.NO_ANSWER.value
+LOGIN_REASON = EnginePause.LOGIN.value  # the pause an agent signs in with, until they choose ready or a reason
 
 
 S = AgentState
