@@ -1,0 +1,75 @@
+"""Real SIP: what the caller's phone receives is one RTP stream from the IVR prompts to the agent, through
+hold music and back (a jitter buffer such as baresip's drops a frame at a new SSRC or a sequence jump)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+from hotline.telephony.control import EngineControl
+from hotline.telephony.engine import SeatConfig
+from hotline.telephony.events import Answer, CallStep, IvrNode
+from hotline.telephony.media.rtp import SEQ_TS_SSRC
+from hotline.telephony.ports import Route
+
+from .helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in, events_of, run, running
+from .phones import Phone, Rtp, until
+
+
+class Listening(Rtp):
+    """The test phone's RTP, keeping (arrival time, sequence, timestamp, SSRC, first payload byte) per packet."""
+
+    def __init__(self, mark: int) -> None:
+        super().__init__(mark)
+        self.headers: list[tuple[float, int, int, int, int]] = []
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        super().datagram_received(data, addr)
+        self.headers.append((asyncio.get_running_loop().time(), *SEQ_TS_SSRC.unpack_from(data, 2), data[12]))
+
+    def agent_frames(self) -> int:
+        return sum(1 for header in self.headers if header[4] == AGENT_MARK)
+
+
+def test_the_caller_hears_one_rtp_stream_from_the_ivr_to_the_agent_through_hold_and_back(tmp_path: Path) -> None:
+    caller, agent = Phone("13800138000", CALLER_MARK), Phone("8001", AGENT_MARK)
+    caller.rtp = listening = Listening(CALLER_MARK)
+
+    async def scenario() -> None:
+        await caller.start()
+        await agent.start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        try:
+            async with running(tmp_path, Route(DNIS, flow="demo"), seats) as (engine, call_log):
+                control = EngineControl(engine)
+                call = await call_in(engine, caller)
+                await until(lambda: any(e.node == "main_menu" for e in events_of(call_log, IvrNode)), what="menu")
+                caller.rtp.dtmf("1")
+                await until(lambda: bool(events_of(call_log, Answer)), what="the agent's answer")
+                await until(lambda: listening.agent_frames() >= 25, what="the agent")
+                await control.hold(call.invite.call_id)
+                held = len(listening.headers)
+                await until(lambda: len(listening.headers) - held >= 25, what="hold music")
+                await control.resume(call.invite.call_id)
+                resumed = listening.agent_frames()
+                await until(lambda: listening.agent_frames() - resumed >= 25, what="the agent again")
+                call.hangup()
+                await until(lambda: CallStep.WRAPUP_END in call_log.kinds(call.invite.call_id), what="wrap-up")
+        finally:
+            await caller.close()
+            await agent.close()
+
+    run(scenario)
+    headers = listening.headers
+    segments = [(agent_frame, len(list(group)))
+                for agent_frame, group in itertools.groupby(headers, key=lambda h: h[4] == AGENT_MARK)]
+    seq_steps = {(b[1] - a[1]) & 0xFFFF for a, b in itertools.pairwise(headers)}
+    ts_steps = [(b[2] - a[2]) & 0xFFFFFFFF for a, b in itertools.pairwise(headers)]
+    # prompts, the agent, hold music, the agent again: one SSRC, no sequence jump, no timestamp going back
+    assert [agent_frame for agent_frame, _ in segments] == [False, True, False, True]
+    assert (len({h[3] for h in headers}), seq_steps, min(ts_steps) >= 160) == (1, {1}, True)
+    # the timestamps follow the time that passed (silence between prompts and ringing included), not the
+    # number of packets: the span of the stream in timestamps is its span in arrival time, within a second
+    arrival_span = headers[-1][0] - headers[0][0]
+    assert abs(sum(ts_steps) / 8000 - arrival_span) < 1.0
