@@ -12,8 +12,8 @@ A port is used in one of two ways:
   (the engine sends each leg's RTP from the port its SDP names); one 20 ms tick serves them all, and a
   stream that is not talking sends one frame every `quiet_every` ticks, as a phone with silence suppression
   does, which keeps the engine's RTP-silence watch content while thousands of callers wait cheaply;
-* one line (a test phone, a benchmark leg): `single(payload)` is the port's only stream (`RtpLine`); it hears every
-  packet that reaches the port and its owner decides when it sends (`tick`).
+* one line (a test phone, a benchmark leg): `RtpLine`, whose only stream hears every packet that reaches
+  the port; it sends every 20 ms once started, or when its owner ticks it (the benchmark's paced senders).
 """
 
 from __future__ import annotations
@@ -314,6 +314,10 @@ class RtpLine(RtpPort):
 
     def dtmf(self, digit: str) -> None:
         self.line.dtmf(digit)
+
+    async def hearing(self, mark: int, frames: int, timeout: float = 20.0) -> None:
+        """Wait until `frames` frames of `mark` have arrived in all (for N more: add `by_mark[mark]` now)."""
+        await self.line.hearing(mark, frames, timeout)
 
     def stop(self) -> None:
         if self._sender is not None:

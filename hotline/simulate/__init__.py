@@ -1,8 +1,8 @@
 """The traffic simulator: SIP callers and virtual agent phones that "air" a TV spot against a running engine.
 
-Everything here speaks real SIP and RTP over the network (loopback for the demo), built from the engine's
-own `hotline.telephony.sip` and `media.rtp` pieces; nothing in the simulator core imports Django. The
-`hotline simulate airing` command (`management/commands/simulate.py`) is the thin Django front end.
+Everything here speaks real SIP and RTP over the network (loopback for the demo) with the phones of
+`hotline.phones`, built from the engine's own SIP and media pieces; nothing in the simulator core imports
+Django. The `hotline simulate airing` command (`management/commands/simulate.py`) is the thin Django front end.
 """
 
 from __future__ import annotations

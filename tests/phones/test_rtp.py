@@ -26,7 +26,7 @@ def test_two_lines_hear_each_others_marked_frames_until_a_count_is_reached() -> 
         try:
             caller.start(towards(agent.port))
             agent.start(towards(caller.port))
-            await caller.line.hearing(AGENT_MARK, 10)
+            await caller.hearing(AGENT_MARK, 10)
             await agent.line.hearing(CALLER_MARK, 10)
         finally:
             caller.stop()
