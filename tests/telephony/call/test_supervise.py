@@ -36,7 +36,8 @@ async def talking(h: Harness) -> FakeInboundCall:
 def heard(h: Harness, call: FakeInboundCall) -> list[frozenset[str]]:
     """(caller, agent, supervisor) hear."""
     supervisor = h.phone("seat-9").last
-    return [h.hears(call), h.hears(h.phone("seat-1").last), h.hears(supervisor) if not supervisor.ended else set()]
+    supervisor_hears = frozenset() if supervisor.ended else h.hears(supervisor)
+    return [h.hears(call), h.hears(h.phone("seat-1").last), supervisor_hears]
 
 
 def test_listen_whisper_and_barge_each_let_exactly_the_right_parties_hear_each_other(tmp_path: Path) -> None:
