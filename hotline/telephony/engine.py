@@ -26,6 +26,7 @@ from hotline.telephony.dial_policy import DialPolicy
 from hotline.telephony.events import HangupParty
 from hotline.telephony.figures import Figures
 from hotline.telephony.files import CallFiles
+from hotline.telephony.front_door import FrontDoor
 from hotline.telephony.ivr.host import IvrHost
 from hotline.telephony.ivr.model import Flow
 from hotline.telephony.lanes import Clocks, Lanes, LoopClock, Tasks, wall_now
@@ -39,7 +40,7 @@ from hotline.telephony.sip.calls import CallManager, InboundCall
 from hotline.telephony.sip.clock import LoopScheduler
 from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.registrar import Registrar
-from hotline.telephony.sip.transport import Channel, Listeners, listen
+from hotline.telephony.sip.transport import Listeners
 from hotline.telephony.sip.trunks import TrunkList
 from hotline.telephony.supervise import Monitoring, Supervisors
 from hotline.telephony.surge_gate import SurgeGate
@@ -47,8 +48,6 @@ from hotline.telephony.surge_gate import SurgeGate
 __all__ = ["PROMPTS", "Engine", "EngineConfig", "SeatConfig", "SipFactory", "personal_queue"]
 
 log = logging.getLogger(__name__)
-
-MAX_EARLY_MESSAGES = 1000  # TCP messages kept while the engine starts (a restart's worth of callers)
 
 # Builds the SIP side from the engine (its `on_call`) and the surge gate's admission check (lines free?).
 SipFactory = Callable[["Engine", Callable[[object], bool]], SipSide]
@@ -74,9 +73,6 @@ class Engine:
         self.supervisors = Supervisors()
         self.tasks = Tasks()
         self.surge = SurgeGate(config.surge, self.registry)
-        self.listeners: Listeners | None = None
-        self._serving = False
-        self._early: list[tuple[bytes, Channel, tuple[str, int], str]] = []  # TCP messages while starting
 
     # -- life cycle --------------------------------------------------------------------------------------
 
@@ -93,8 +89,7 @@ class Engine:
         self.wall = wall
         clocks = Clocks(self.clock, wall)
         # Daily limits count local days, in the callback dialer's time zone.
-        self.dial_policy = DialPolicy(config.dial_policy,
-                                      lambda: wall().astimezone(config.callbacks.timezone).date())
+        dial_policy = DialPolicy(config.dial_policy, lambda: wall().astimezone(config.callbacks.timezone).date())
         self.local_media: LocalMediaPlane | None = None
         if media is None:
             self.local_media = media = LocalMediaPlane(config.sip_host, config.rtp_ports, config.hold_music)
@@ -107,6 +102,7 @@ class Engine:
         trunks = TrunkList(config.trunks)
         self.registrar.trusted = lambda source: trunks.match(source) is not None  # as Kamailio skips pike for them
         self.core = SipCore(LoopScheduler(loop), registrar=self.registrar)
+        self.front = FrontDoor(self.core)
         self.calls = sip(self, self.surge.admit) if sip is not None else await self._listen(trunks)
         self.surge.watch(self.calls)
         self.dispatcher = Dispatcher(self.clock)
@@ -123,34 +119,17 @@ class Engine:
                                   recording_mode=config.recording_mode),
             clocks=clocks, lanes=self.lanes, tasks=self.tasks, media=media, sip=self.calls, acd=self.acd,
             seats=self.seats, surge=self.surge, registry=self.registry, files=self.files, callbacks=self.callbacks,
-            supervisors=self.supervisors, dial_policy=self.dial_policy, ivr_host=self.ivr_host)
+            supervisors=self.supervisors, dial_policy=dial_policy, ivr_host=self.ivr_host)
         await self.callbacks.start(self.context)
         self.figures = Figures(self.acd, self.surge, self.lanes, clocks, config.queue_stats_interval)
         self.figures.start()
-        self._serve()
+        self.front.open()
 
     async def _listen(self, trunks: TrunkList) -> CallManager:
         """Bind the SIP sockets and put the call manager on them."""
-        config = self.config
-        self.listeners = await listen(config.sip_host, config.sip_port, config.sip_port, self._receive)
-        return CallManager(self.core, self, self.listeners.udp_address, self.listeners.udp_channel, trunks=trunks,
+        listeners = await self.front.listen(self.config.sip_host, self.config.sip_port)
+        return CallManager(self.core, self, listeners.udp_address, listeners.udp_channel, trunks=trunks,
                            authenticator=self.registrar, admit=self.surge.admit, retry_after=self.surge.retry_after)
-
-    def _receive(self, data: bytes, channel: Channel, source: tuple[str, int], transport: str) -> None:
-        """SIP from the sockets, once the engine is ready. While it starts (a restarted engine's callers
-        retransmitting), a datagram is dropped, so UDP resends it, rather than refused with 405; a TCP message
-        is kept and handled once the engine is ready, as TCP never resends."""
-        if self._serving:
-            self.core.receive(data, channel, source, transport)
-        elif transport == "TCP" and len(self._early) < MAX_EARLY_MESSAGES:
-            self._early.append((data, channel, source, transport))
-
-    def _serve(self) -> None:
-        """Ready: handle the TCP messages that came while the engine started, in their order."""
-        self._serving = True
-        early, self._early = self._early, []
-        for message in early:
-            self.core.receive(*message)
 
     def reconfigure(self, *, flows: Mapping[str, Flow], prompts: Path, seats: tuple[SeatConfig, ...]) -> None:
         """Take edited IVR flows, prompts and seats without a restart: calls already in a flow finish it,
@@ -171,8 +150,7 @@ class Engine:
             await outbound.end(HangupParty.SYSTEM)
         await self.supervisors.stop_all()
         await asyncio.sleep(0)  # let the BYEs and CANCELs leave before the sockets close
-        if self.listeners is not None:
-            await self.listeners.close()
+        await self.front.close()
         self.figures.stop()
         self.acd.stop()
         if self.local_media is not None:
@@ -192,6 +170,10 @@ class Engine:
     # -- shortcuts for tools and tests -------------------------------------------------------------------
 
     @property
+    def listeners(self) -> Listeners | None:
+        return self.front.listeners
+
+    @property
     def sip_address(self) -> tuple[str, int]:
         if self.listeners is None:
             return (self.config.sip_host, self.config.sip_port)
@@ -208,6 +190,17 @@ class Engine:
     @property
     def refused(self) -> int:
         return self.surge.refused
+
+    @property
+    def dial_policy(self) -> DialPolicy:
+        return self.context.dial_policy
+
+    @dial_policy.setter
+    def dial_policy(self, policy: DialPolicy) -> None:
+        """Another dial policy (other limits, another day): the calls and callback dials placed from now on
+        use it."""
+        self.context = dataclasses.replace(self.context, dial_policy=policy)
+        self.callbacks.ctx = self.context
 
     @property
     def monitors(self) -> dict[str, Monitoring]:

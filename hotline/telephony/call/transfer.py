@@ -7,6 +7,7 @@ changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from hotline.telephony.acd.pauses import EnginePause
@@ -38,13 +39,25 @@ class Transfers:
         """Put the caller on hold music; the agent hears silence. Logged as `hold`."""
         async with self.session.lock:
             self.session.check(Command.HOLD)
-            await self._hold_caller()
+            await self._unless_hung_up(self._hold_caller)
 
     async def resume(self) -> None:
         """Take the caller off hold: back to talking with the agent. Logged as `resume`."""
         async with self.session.lock:
             self.session.check(Command.RESUME)
-            await self._resume_caller()
+            await self._unless_hung_up(self._resume_caller)
+
+    async def _unless_hung_up(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run a command's media step; a caller who hangs up meanwhile (the media plane then no longer knows
+        the leg) makes the command a refusal, `CallNotConnected`, not an error."""
+        session = self.session
+        try:
+            await step()
+        except MediaPlaneError:
+            if not session.ended:
+                raise
+        if session.ended:
+            raise CallNotConnected(session.call_id)
 
     async def _hold_caller(self) -> None:
         session = self.session
@@ -52,6 +65,8 @@ class Transfers:
             return
         await session.ctx.media.unbridge(session.leg)
         await session.queueing.hold_music()
+        if session.ended:  # hung up meanwhile: nothing is on hold any more
+            return
         session.move_to(CallPhase.HELD)
         session.ctx.lanes.record(Hold, call_id=session.call_id, queue=session.queue, agent=session.agent)
 
@@ -63,6 +78,8 @@ class Transfers:
         ctx = session.ctx
         await ctx.media.stop_playing(session.leg)
         await ctx.media.bridge(session.leg, talking.leg)
+        if session.ended:  # hung up meanwhile: nobody to talk to
+            return
         session.move_to(CallPhase.CONNECTED)
         await ctx.supervisors.resupervise(session.call_id)  # hold unbridged the call, which ended any monitoring
         ctx.lanes.record(Resume, call_id=session.call_id, queue=session.queue, agent=session.agent)
@@ -205,9 +222,9 @@ class Transfers:
         async with session.lock:
             session.check(Command.TRANSFER)
             ctx = session.ctx
+            await self._unless_hung_up(lambda: ctx.media.unbridge(session.leg))
             ctx.lanes.record(Transfer, call_id=session.call_id, queue=session.queue, agent=session.agent,
                              to_queue=queue)
-            await ctx.media.unbridge(session.leg)
             await session.agents.release(hang_up_phone=True)
             if not session.ended:  # the caller may hang up while the recording is filed
                 await session.queueing.enqueue(queue)
