@@ -10,11 +10,14 @@ from pathlib import Path
 from hotline.telephony.control import EngineControl
 from hotline.telephony.engine import SeatConfig
 from hotline.telephony.events import Answer, CallStep, IvrNode
-from hotline.telephony.media.rtp import SEQ_TS_SSRC
+from hotline.telephony.media.g711 import Codec
+from hotline.telephony.media.rtp import FRAME_SAMPLES, SEQ_TS_SSRC, packet
 from hotline.telephony.ports import Route
 
-from .helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in, events_of, run, running
+from .baresip import baresip
+from .helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in, engine_uri, events_of, run, running
 from .phones import Phone, Rtp, until
+from .test_baresip import BARESIP_HEARS, CALLER_ACCOUNT, SOURCE_SAMPLE, count, waited
 
 
 class Listening(Rtp):
@@ -73,3 +76,60 @@ def test_the_caller_hears_one_rtp_stream_from_the_ivr_to_the_agent_through_hold_
     # number of packets: the span of the stream in timestamps is its span in arrival time, within a second
     arrival_span = headers[-1][0] - headers[0][0]
     assert abs(sum(ts_steps) / 8000 - arrival_span) < 1.0
+
+
+class Burst(Rtp):
+    """An agent phone's RTP that stays silent until `go`, then sends exactly `frames` marked frames, then
+    silence (a frame of silence pushes the last marked one out of the far phone's jitter buffer)."""
+
+    def __init__(self, mark: int, frames: int) -> None:
+        super().__init__(mark)
+        self.frames = frames
+        self.go = asyncio.Event()
+
+    async def _send_forever(self) -> None:
+        await self.go.wait()
+        marked, silence = bytes((self.mark,)) * FRAME_SAMPLES, bytes((Codec.PCMA.silence,)) * FRAME_SAMPLES
+        for index in itertools.count():
+            frame = marked if index < self.frames else silence
+            self._send(packet(self._payload_type, next(self._seq) & 0xFFFF, self._timestamp, 0x1234, frame))
+            self._timestamp += FRAME_SAMPLES
+            await asyncio.sleep(0.02)
+
+
+def test_baresip_decodes_every_frame_of_the_agent_from_the_first_one_after_the_ivr(tmp_path: Path) -> None:
+    """baresip's jitter buffer dropped the first relayed frame when a new SSRC and sequence followed the
+    engine's prompts; as one stream, every frame the agent sends after the bridge is decoded."""
+    agent = Phone("8001", AGENT_MARK)
+    agent.rtp = burst = Burst(AGENT_MARK, 50)
+
+    async def scenario() -> int:
+        await agent.start()
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        try:
+            async with (
+                running(tmp_path, Route(DNIS, flow="demo"), seats) as (engine, call_log),
+                baresip(tmp_path / "baresip", CALLER_ACCOUNT, SOURCE_SAMPLE) as phone,
+            ):
+                phone.command("dial", engine_uri(engine))
+                await waited(phone, lambda: any(e.node == "main_menu" for e in events_of(call_log, IvrNode)),
+                             "the main menu")
+                await phone.dtmf("1")
+                await waited(phone, lambda: bool(events_of(call_log, Answer)), "the agent's answer")
+                burst.go.set()  # bridged before the answer is logged: every frame from now on is relayed
+                await until(lambda: burst.sent >= 60, what="the agent's 50 frames and 10 of silence")
+                await asyncio.sleep(0.3)  # the last frames through baresip's jitter buffer
+                phone.command("hangup")
+                await waited(phone, lambda: "CALL_CLOSED" in phone.types(), "baresip's hang-up")
+                await until(lambda: CallStep.WRAPUP_END in [e.kind for e in call_log.events], what="wrap-up")
+                return count(phone.decoded_samples(), BARESIP_HEARS)
+        finally:
+            await agent.close()
+
+    heard: list[int] = []
+
+    async def scenario_run() -> None:
+        heard.append(await scenario())
+
+    run(scenario_run)
+    assert heard == [50 * FRAME_SAMPLES]
