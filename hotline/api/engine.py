@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -31,6 +30,16 @@ from hotline.calls.commands import (
     do_supervise_call,
 )
 from hotline.calls.models import Seat
+from hotline.telephony.commands import (
+    CallCommand,
+    CancelConsultation,
+    CompleteTransfer,
+    Consult,
+    HangUp,
+    Hold,
+    Resume,
+    Transfer,
+)
 from hotline.telephony.control import ControlError
 
 router = Router(tags=["telephony"])
@@ -150,8 +159,9 @@ def _known_call(call_id: str) -> str:
     return call_id
 
 
-def _call_command(request: HttpRequest, call_id: str, command: str, queue: str = "", agent: str = "") -> DoneOut:
-    do_control_call(_known_call(call_id), command, actor=current_user(request), queue=queue, agent=agent)
+def _call_command(request: HttpRequest, command: CallCommand) -> DoneOut:
+    _known_call(command.call_id)
+    do_control_call(command, actor=current_user(request))
     return DoneOut()
 
 
@@ -161,19 +171,19 @@ CALL_RESPONSES = {200: DoneOut, **responses(), **ENGINE_ERRORS}
 @router.post("/calls/{call_id}/hangup", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
 def hang_up(request: HttpRequest, call_id: str) -> DoneOut:
     """End the call on every leg (a supervisor's force hang-up, 强拆)."""
-    return _call_command(request, call_id, "hang_up")
+    return _call_command(request, HangUp(call_id))
 
 
 @router.post("/calls/{call_id}/hold", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
 def hold(request: HttpRequest, call_id: str) -> DoneOut:
     """The caller hears hold music; the agent hears silence."""
-    return _call_command(request, call_id, "hold")
+    return _call_command(request, Hold(call_id))
 
 
 @router.post("/calls/{call_id}/resume", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
 def resume(request: HttpRequest, call_id: str) -> DoneOut:
     """Take the caller off hold."""
-    return _call_command(request, call_id, "resume")
+    return _call_command(request, Resume(call_id))
 
 
 @router.post("/calls/{call_id}/transfer", response={**CALL_RESPONSES, **responses(422)},
@@ -181,9 +191,7 @@ def resume(request: HttpRequest, call_id: str) -> DoneOut:
 @decorate_view(body_limit(SMALL_BODY))
 def transfer(request: HttpRequest, call_id: str, payload: TransferIn) -> DoneOut:
     """Blind transfer to a queue or to one agent: your part of the call ends and wrap-up starts."""
-    if bool(payload.queue) == bool(payload.agent):
-        raise ValidationError({"queue": _("Give either a queue or an agent.")})
-    return _call_command(request, call_id, "transfer", payload.queue, payload.agent)
+    return _call_command(request, Transfer(call_id, queue=payload.queue, agent=payload.agent))
 
 
 
@@ -200,19 +208,19 @@ class ConsultIn(Schema):
 def consult(request: HttpRequest, call_id: str, payload: ConsultIn) -> DoneOut:
     """Attended transfer: the caller waits on hold while the other agent's phone rings; talk to them, then
     complete the transfer or cancel it (hanging up after they answered completes it too)."""
-    return _call_command(request, call_id, "consult", agent=payload.agent)
+    return _call_command(request, Consult(call_id, payload.agent))
 
 
 @router.post("/calls/{call_id}/consult/complete", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
 def complete_transfer(request: HttpRequest, call_id: str) -> DoneOut:
     """The consulted agent takes the caller; your part of the call ends and wrap-up starts."""
-    return _call_command(request, call_id, "complete_transfer")
+    return _call_command(request, CompleteTransfer(call_id))
 
 
 @router.post("/calls/{call_id}/consult/cancel", response=CALL_RESPONSES, auth=needs(Perm.TAKE_CALLS))
 def cancel_consultation(request: HttpRequest, call_id: str) -> DoneOut:
     """End the consultation: the caller is back with you."""
-    return _call_command(request, call_id, "cancel_consultation")
+    return _call_command(request, CancelConsultation(call_id))
 
 
 @router.post("/calls/{call_id}/monitor", response={**CALL_RESPONSES, **responses(422)},

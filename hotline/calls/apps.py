@@ -7,6 +7,6 @@ class CallsConfig(AppConfig):
     verbose_name = _("Calls")
 
     def ready(self) -> None:
-        from hotline.calls.engine_link import watch_configuration
+        from hotline.calls.host.link import watch_configuration
 
         watch_configuration()

@@ -1,4 +1,5 @@
-"""Actions that command the telephony engine for agents and supervisors (`SipControl` over engine_link).
+"""Actions that command the telephony engine for agents and supervisors (typed commands of
+`hotline.telephony.commands`, sent through `hotline.calls.host.link`).
 
 Each action checks who may do what, sends one command, and records an audit row once the engine has
 carried it out; a refused command (`ControlError`, or `EngineUnavailable`) changes and records nothing.
@@ -9,8 +10,6 @@ Agent log-in and log-out also keep the seat's row in step, so a restarted engine
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,12 +18,25 @@ from hotline.accounts.audit import record
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
 from hotline.calls.conf import dial_settings
-from hotline.calls.directory import agent_skills
-from hotline.calls.engine_link import send_command
+from hotline.calls.host.link import send_command
 from hotline.calls.models import CallRecord, NotDialled, Seat
+from hotline.calls.queries import agent_skills
 from hotline.calls.seats import do_log_in_to_seat, do_log_out_of_seat
 from hotline.lib.phones import normalize_phone
 from hotline.telephony.acd.dispatcher import MAX_WRAP_UP_EXTENSION_SECONDS
+from hotline.telephony.commands import (
+    CallCommand,
+    ClickToDial,
+    ExtendWrapUp,
+    Login,
+    Logout,
+    Monitor,
+    NotReady,
+    PickUp,
+    Ready,
+    StopMonitor,
+    Transfer,
+)
 from hotline.telephony.control import ControlError
 from hotline.telephony.dial_policy import Refusal, class_refusal, classify
 
@@ -72,18 +84,18 @@ def do_agent_log_in(seat: Seat, *, actor: User) -> Seat:
     """The actor logs in at `seat`, not ready: once ready, the seat's phone rings for the actor's queue
     memberships (with their skill levels), or for every queue when they have none."""
     skills = ",".join(f"{queue}:{level}" for queue, level in agent_skills(actor))
-    send_command("login", agent=actor.username, seat=seat.name, **({"skills": skills} if skills else {}))
+    send_command(Login(actor.username, seat.name, skills=skills))
     try:
         return do_log_in_to_seat(seat, actor, actor=actor)
     except Exception:
-        send_command("logout", agent=actor.username)  # keep the engine and the seat row in step
+        send_command(Logout(actor.username))  # keep the engine and the seat row in step
         raise
 
 
 def do_agent_log_out(*, actor: User, agent: User | None = None) -> None:
     """Log an agent (the actor, or one the actor supervises) out of the engine and free their seat."""
     who = _agent_for(agent, actor)
-    send_command("logout", agent=who.username)
+    send_command(Logout(who.username))
     seat = Seat.objects.filter(agent=who).first()
     if seat is not None:
         do_log_out_of_seat(seat, actor=actor)
@@ -92,10 +104,7 @@ def do_agent_log_out(*, actor: User, agent: User | None = None) -> None:
 def do_set_agent_state(ready: bool, reason: str = "", *, actor: User, agent: User | None = None) -> None:
     """Ready, or not ready with a reason code, for the actor or (supervisors) another agent."""
     who = _agent_for(agent, actor)
-    if ready:
-        send_command("ready", agent=who.username)
-    else:
-        send_command("not_ready", agent=who.username, reason=reason)
+    send_command(Ready(who.username) if ready else NotReady(who.username, reason))
     record("set_agent_state", who, actor=actor, after={"ready": ready, "reason": reason})
 
 
@@ -105,7 +114,7 @@ def do_extend_wrap_up(seconds: int, *, actor: User) -> None:
     if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= MAX_WRAP_UP_EXTENSION_SECONDS:
         raise ValidationError({"seconds": _("Give a whole number of seconds from 1 to %(max)d.")
                                % {"max": MAX_WRAP_UP_EXTENSION_SECONDS}})
-    send_command("extend_wrap_up", agent=actor.username, seconds=seconds)
+    send_command(ExtendWrapUp(actor.username, seconds))
     record("extend_wrap_up", actor, actor=actor, after={"seconds": seconds})
 
 
@@ -119,22 +128,21 @@ def _call_for(call_id: str, actor: User) -> CallRecord:
     return call
 
 
-CALL_COMMANDS = ("hang_up", "hold", "resume", "transfer", "consult", "complete_transfer", "cancel_consultation")
-
-
-def do_control_call(call_id: str, command: str, *, actor: User, queue: str = "", agent: str = "") -> None:
+def do_control_call(command: CallCommand, *, actor: User) -> None:
     """Hang up, hold, resume, transfer to a queue or an agent (by user name), or transfer attended (consult
     an agent, then complete or cancel) a call: its agent may, and a supervisor may for any call."""
-    if command not in CALL_COMMANDS:
-        raise ValueError(f"not a call command: {command}")
-    call = _call_for(call_id, actor)
-    args: dict[str, Any] = {"call_id": call_id}
-    if command == "transfer":
-        args.update({"queue": queue} if queue else {"agent": agent})
-    elif command == "consult":
-        args["agent"] = agent
-    send_command(command, **args)
-    record(f"call_{command}", call, actor=actor, after=args)
+    if isinstance(command, Transfer) and bool(command.queue) == bool(command.agent):
+        raise ValidationError({"queue": _("Give either a queue or an agent.")})
+    call = _call_for(command.call_id, actor)
+    send_command(command)
+    record(f"call_{command.NAME}", call, actor=actor, after=sent(command))
+
+
+def sent(command: CallCommand | Monitor) -> dict[str, object]:
+    """What the audit log keeps of a command: its arguments that were given (not left empty)."""
+    args = command.to_json()["args"]
+    assert isinstance(args, dict)
+    return {name: value for name, value in args.items() if value != ""}
 
 
 def do_click_to_dial(number: str, *, actor: User) -> str:
@@ -153,7 +161,7 @@ def do_click_to_dial(number: str, *, actor: User) -> str:
             raise ValidationError({"number": error.messages}) from error
     if refused is not None:
         raise ValidationError({"number": [not_dialled_message(refused.value)]})
-    call_id = send_command("click_to_dial", agent=actor.username, number=dialled) or ""
+    call_id = send_command(ClickToDial(actor.username, dialled)) or ""
     record("click_to_dial", actor, actor=actor, after={"number": dialled, "call_id": call_id})
     return call_id
 
@@ -173,22 +181,21 @@ def do_supervise_call(call_id: str, mode: str, *, actor: User, seat: str = "") -
     """Listen to, whisper into or barge into a connected call from the supervisor's own phone: the phone of
     the seat they are logged in at, else of `seat`. Again with another mode switches it. Audited."""
     call = _supervised_call(call_id, actor)
-    args: dict[str, Any] = {"call_id": call_id, "supervisor": actor.username, "mode": mode}
-    if seat and not Seat.objects.filter(agent=actor).exists():
-        args["seat"] = seat
-    send_command("monitor", **args)
-    record(f"call_{mode}", call, actor=actor, after=args)
+    own_seat = Seat.objects.filter(agent=actor).exists()
+    command = Monitor(call_id, actor.username, mode, "" if own_seat else seat)
+    send_command(command)
+    record(f"call_{mode}", call, actor=actor, after=sent(command))
 
 
 def do_stop_supervising(*, actor: User) -> None:
     """The supervisor leaves the call they listen to (their phone is hung up). Audited."""
     _must_supervise(actor)
-    send_command("stop_monitor", supervisor=actor.username)
+    send_command(StopMonitor(actor.username))
     record("call_stop_monitor", actor, actor=actor, after={})
 
 
 def do_pick_up(call_id: str, *, actor: User) -> None:
     """代接: the supervisor takes a call still waiting or ringing elsewhere; their phone rings next. Audited."""
     call = _supervised_call(call_id, actor)
-    send_command("pick_up", call_id=call_id, agent=actor.username)
+    send_command(PickUp(call_id, actor.username))
     record("call_pick_up", call, actor=actor, after={"agent": actor.username})

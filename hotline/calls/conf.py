@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from hotline.telephony.callback.model import CallbackSettings
 from hotline.telephony.callback.surge import SurgeSettings
-from hotline.telephony.callbacks import CallbackConfig
+from hotline.telephony.config import CallbackConfig
 from hotline.telephony.dial_policy import DialSettings, NumberClass
 
 

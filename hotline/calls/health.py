@@ -17,7 +17,8 @@ from typing import Any
 
 from django.conf import settings
 
-from hotline.calls import embedded, engine_link
+from hotline.calls.host import embedded, link
+from hotline.telephony.commands import Health
 
 HEALTH_TIMEOUT = 1.0  # seconds for each question
 
@@ -30,10 +31,10 @@ def engine_status(timeout: float | None = None) -> dict[str, Any]:
     local = embedded.current()
     if local is not None and local.engine is not None:
         address = _probe_address(*local.engine.sip_address)
-        return _report("embedded", address, lambda: local.run("health", {}), timeout)
+        return _report("embedded", address, lambda: local.run(Health()), timeout)
     if settings.REDIS_URL:
         address = _probe_address(settings.HOTLINE_SIP_HOST, settings.HOTLINE_SIP_PORT)
-        return _report("separate", address, lambda: _ask_through_redis("health", timeout), timeout)
+        return _report("separate", address, lambda: link.send_through_redis(Health(), timeout), timeout)
     return {"status": "absent"}
 
 
@@ -90,20 +91,3 @@ def _options(address: tuple[str, int], local: tuple[str, int], call_id: str) -> 
 
 def _host(address: str) -> str:
     return f"[{address}]" if ":" in address else address
-
-
-def _ask_through_redis(name: str, timeout: float) -> str:
-    """Run a command on a separate engine through the command list, waiting at most `timeout` seconds."""
-    import redis
-
-    command_id = secrets.token_hex(16)
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=timeout + 1, socket_connect_timeout=timeout)
-    command = {"id": command_id, "name": name, "args": {}, "sent": time.time()}
-    client.rpush(engine_link.COMMAND_LIST, json.dumps(command))
-    reply = client.blpop([engine_link.REPLY_PREFIX + command_id], timeout=timeout)
-    if reply is None:
-        raise TimeoutError("the engine did not answer")
-    outcome = json.loads(reply[1])
-    if not outcome.get("ok"):
-        raise RuntimeError(outcome.get("message", "refused"))
-    return str(outcome["result"])

@@ -1,7 +1,9 @@
 """What the engine needs from its host, as Protocols (ARCHITECTURE rule 3: side effects go through ports).
 
-The web side implements them with the ORM (`hotline.calls.engine_bridge`), tests with fakes. Every
-method is a coroutine so that an implementation may do I/O without blocking the engine's loop.
+The web side implements them with the ORM (`hotline.calls.host`), tests with fakes. Every method is a
+coroutine so that an implementation may do I/O without blocking the engine's loop. The other direction,
+the web side commanding the engine, is not a port: it is the typed commands of `hotline.telephony.commands`,
+carried out by `hotline.telephony.control.EngineControl`.
 """
 
 from __future__ import annotations
@@ -190,27 +192,3 @@ class EventBus(Protocol):
 
     async def publish(self, topic: str, event: EngineEvent) -> None:
         """Deliver `event` to subscribers of `topic`; never blocks on slow subscribers."""
-
-
-class SipControl(Protocol):
-    """Commands the web side sends to the engine on behalf of agents and supervisors."""
-
-    async def login(self, agent: str, seat: str) -> None: ...
-
-    async def logout(self, agent: str) -> None: ...
-
-    async def ready(self, agent: str) -> None: ...
-
-    async def not_ready(self, agent: str, reason: str = "") -> None: ...
-
-    async def click_to_dial(self, agent: str, number: str) -> str:
-        """Ring the agent's phone first, then the customer; returns the new call id."""
-
-    async def hang_up(self, call_id: str) -> None: ...
-
-    async def hold(self, call_id: str) -> None: ...
-
-    async def resume(self, call_id: str) -> None: ...
-
-    async def transfer(self, call_id: str, *, queue: str = "", agent: str = "") -> None:
-        """Send the call to a queue or to an agent (exactly one of them)."""

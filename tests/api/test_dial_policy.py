@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hotline.accounts.models import AuditEntry
-from hotline.calls.embedded import EmbeddedEngine
+from hotline.calls.host.embedded import EmbeddedEngine
 from hotline.calls.models import Queue
 from hotline.calls.seats import do_create_seat
 

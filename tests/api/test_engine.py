@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry
-from hotline.calls.embedded import EmbeddedEngine
+from hotline.calls.host.embedded import EmbeddedEngine
 from hotline.calls.models import AgentStateEvent, CallRecord, Queue, Seat
 from hotline.calls.seats import do_create_seat
 from hotline.telephony.engine import Engine

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from asgiref.sync import async_to_sync
 
 from hotline.calls.actions import event_detail
-from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.host.call_log import OrmCallLog
 from hotline.calls.timeline import Step
 from hotline.telephony import events as ev
 

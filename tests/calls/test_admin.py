@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import Client
 
-from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.host.call_log import OrmCallLog
 from hotline.calls.models import CallEvent, CallRecord, Recording
 from hotline.telephony import events as ev
 from tests.backoffice.helpers import admin_url, english_client

@@ -9,7 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.utils import timezone
 
-from hotline.calls.directory import OrmDirectory
+from hotline.calls.host.directory import OrmDirectory
 from hotline.calls.models import NumberRoute, Queue
 from tests import factories
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 
-from hotline.calls.engine_bridge import BusEventBus, event_payload
+from hotline.calls.host.events import BusEventBus, event_payload
 from hotline.telephony import events as ev
 from hotline.telephony.ports import EventBus
 from tests.calls.helpers import at

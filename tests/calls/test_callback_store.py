@@ -18,9 +18,9 @@ from django.utils import timezone
 from hotline.accounts.models import AuditEntry
 from hotline.calls import callback_actions
 from hotline.calls.callback_actions import do_capture_callback, do_handle_voicemail, do_record_callback_change
-from hotline.calls.callback_store import OrmCallbackStore
-from hotline.calls.directory import OrmDirectory
-from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.host.call_log import OrmCallLog
+from hotline.calls.host.callback_store import OrmCallbackStore
+from hotline.calls.host.directory import OrmDirectory
 from hotline.calls.models import Callback, CallbackEvent, Voicemail
 from hotline.crm.models import BlacklistEntry
 from hotline.telephony import events as ev

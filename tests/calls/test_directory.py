@@ -13,7 +13,7 @@ from django.db import connections
 from django.utils import timezone
 
 from hotline.accounts.models import AuditEntry
-from hotline.calls.directory import OrmDirectory, SeatCredentialCache
+from hotline.calls.host.directory import OrmDirectory, SeatCredentialCache
 from hotline.calls.models import NumberRoute, Queue, Seat
 from hotline.calls.seats import digest_ha1, do_create_seat, do_log_in_to_seat, do_log_out_of_seat, do_set_seat_password
 from hotline.telephony.ports import Attribution, Directory, Route, SeatCredentials

@@ -10,7 +10,8 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connections
 
-from hotline.calls.management.commands.engine import HOLD_MUSIC, build_engine, engine_config, trunks_from
+from hotline.calls.host.build import build_engine
+from hotline.calls.host.config import HOLD_MUSIC, engine_config, trunks_from
 from hotline.calls.models import NumberRoute, Queue
 from hotline.calls.seats import digest_ha1, do_create_seat, do_log_in_to_seat
 from hotline.cli import COMMANDS

@@ -9,7 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connections
 
-from hotline.calls.ivr_host import OrmIvrHost, order_number_from_digits
+from hotline.calls.host.ivr import OrmIvrHost, order_number_from_digits
 from hotline.crm.actions import do_set_member_pin
 from hotline.orders.models import Order, Status
 from hotline.telephony.ivr.host import IvrHost

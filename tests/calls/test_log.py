@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from hotline.accounts.models import AuditEntry
 from hotline.calls.actions import do_append_agent_state, do_append_call_event, do_purge_recordings
-from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.host.call_log import OrmCallLog
 from hotline.calls.kpi import agent_times_for, entry_counts_for, queue_kpis_for
 from hotline.calls.models import AgentStateEvent, AppendOnlyError, CallEvent, CallRecord, Outcome, Recording
 from hotline.telephony import events as ev

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from hotline.accounts.actions import do_save_object
-from hotline.calls.directory import queue_configs
+from hotline.calls.host.config import queue_configs
 from hotline.calls.kpi import KpiSettings, ServiceLevelVariant, settings_for
 from hotline.calls.models import OverflowKind, Queue, ServiceLevelDenominator, Strategy
 from hotline.telephony.acd import queue as acd
@@ -54,9 +54,9 @@ def test_a_bad_overflow_is_refused_and_saves_nothing(users: Any, overflow: str, 
 
 
 def test_routing_settings_and_memberships_reach_the_engine(users: Any) -> None:
-    from hotline.calls.directory import agent_skills
-    from hotline.calls.management.commands.engine import seat_configs
+    from hotline.calls.host.config import seat_configs
     from hotline.calls.models import QueueMember
+    from hotline.calls.queries import agent_skills
     from hotline.calls.seats import do_create_seat, do_log_in_to_seat
 
     vip = do_save_object(Queue(name="vip", strategy="skills", max_misses=3, affinity_seconds=20, vip_priority=5,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from hotline.calls.admin import SeatForm
-from hotline.calls.management.commands.engine import seat_configs
+from hotline.calls.host.config import seat_configs
 from hotline.calls.models import Seat
 from hotline.calls.seats import do_create_seat
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from hotline.accounts.models import AuditEntry
 from hotline.calls.actions import normalize_caller
 from hotline.calls.callback_actions import do_capture_callback, do_record_callback_change
-from hotline.calls.callback_store import OrmCallbackStore
 from hotline.calls.commands import do_click_to_dial, refusal_message
+from hotline.calls.host.callback_store import OrmCallbackStore
 from hotline.calls.models import Callback, CallbackEvent
 from hotline.telephony.control import ControlError
 from hotline.telephony.ports import CallbackCapture, CallbackChange

@@ -144,6 +144,43 @@ class Dispatcher:
             raise ValueError(f"queue {config.queue_id} already exists")
         self._queues[config.queue_id] = _Queue(config)
 
+    def update_queue(self, config: QueueConfig) -> Decision:
+        """New settings for a queue that exists, taken while it runs (a back-office edit), as Asterisk's
+        `queue reload parameters` does: the queue keeps its callers, members, figures and order, and
+        each setting applies from the next moment it is read.
+
+        For callers already waiting this means: strategy, weight, overflow target and widening steps apply
+        to them now (the ready agents are re-sorted for the new strategy; a caller may be offered at once
+        if the new steps or strategy allow it). What a caller was given on entering stays theirs, as an
+        Asterisk caller keeps the timeout of its Queue() call: their priority and wanted level (entry level,
+        VIP priority), their maximum wait and affinity hold. The queue's length limit counts for callers
+        entering after the change (nobody waiting is turned away by a smaller one). Wrap-up, missed-call
+        and ring cooldown settings apply to the next call that ends, rings out or is missed; a wrap-up in
+        progress keeps its end. A new handle-time sample size or default restarts the average.
+        """
+        queue, (decision, now) = self._queue(config.queue_id), self._begin()
+        old = queue.config
+        queue.config = config
+        if (config.handle_sample_size, config.default_handle_seconds) != (
+                old.handle_sample_size, old.default_handle_seconds):
+            queue.handle = HandleTimes(config.handle_sample_size, config.default_handle_seconds)
+        if config.strategy is not old.strategy:
+            self._sort_ready(queue)
+        if config.widening != old.widening:
+            for caller in [caller for caller in self._callers.values() if caller.queue_id == config.queue_id]:
+                self._schedule_widening(caller, config, after=now)
+        self._dispatch_queue(queue, now, decision)
+        return self._finish(decision)
+
+    def _sort_ready(self, queue: _Queue) -> None:
+        """Index the queue's ready agents again under its (new) strategy's key."""
+        ready = [self._agents[agent_id] for _key, agent_id in queue.ready]
+        queue.ready.clear()
+        queue.ready_keys.clear()
+        queue.rr_cursor = None
+        for agent in ready:
+            self._index_in(agent, queue)
+
     def add_agent(self, agent_id: str) -> None:
         if agent_id in self._agents:
             raise ValueError(f"agent {agent_id} already exists")
@@ -666,10 +703,15 @@ class Dispatcher:
     def _schedule_caller_timers(self, caller: Caller, config: QueueConfig) -> None:
         if config.max_wait_seconds is not None:
             self._push(caller.entered + config.max_wait_seconds, "max_wait", caller.caller_id)
+        self._schedule_widening(caller, config, after=caller.entered)
+
+    def _schedule_widening(self, caller: Caller, config: QueueConfig, *, after: float) -> None:
+        """A queue timer at each widening step that lowers the caller's wanted level later than `after`
+        (steps already reached count at once: `required_level` reads them when matching)."""
         cap = caller.min_level
         for step in config.widening:
             due = caller.arrival + step.after_seconds
-            if step.max_level < cap and due > caller.entered:
+            if step.max_level < cap and due > after:
                 self._push(due, "queue", config.queue_id)
             cap = min(cap, step.max_level)
 
