@@ -20,7 +20,7 @@ from hotline.accounts.permissions import Perm
 from hotline.calls.conf import dial_settings
 from hotline.calls.host.link import send_command
 from hotline.calls.models import CallRecord, NotDialled, Seat
-from hotline.calls.queries import agent_skills
+from hotline.calls.queries import agent_skills, call_record, seat_of
 from hotline.calls.seats import do_log_in_to_seat, do_log_out_of_seat
 from hotline.lib.phones import normalize_phone
 from hotline.telephony.acd.dispatcher import MAX_WRAP_UP_EXTENSION_SECONDS
@@ -96,7 +96,7 @@ def do_agent_log_out(*, actor: User, agent: User | None = None) -> None:
     """Log an agent (the actor, or one the actor supervises) out of the engine and free their seat."""
     who = _agent_for(agent, actor)
     send_command(Logout(who.username))
-    seat = Seat.objects.filter(agent=who).first()
+    seat = seat_of(who)
     if seat is not None:
         do_log_out_of_seat(seat, actor=actor)
 
@@ -120,7 +120,7 @@ def do_extend_wrap_up(seconds: int, *, actor: User) -> None:
 
 def _call_for(call_id: str, actor: User) -> CallRecord:
     """The call, if the actor is its agent or supervises."""
-    call = CallRecord.objects.filter(call_id=call_id).first()
+    call = call_record(call_id)
     if call is None:
         raise ControlError("unknown_call", f"no call {call_id}")
     if call.agent_key != actor.username and not actor.has_perm(Perm.SUPERVISE_CALLS):
@@ -181,8 +181,7 @@ def do_supervise_call(call_id: str, mode: str, *, actor: User, seat: str = "") -
     """Listen to, whisper into or barge into a connected call from the supervisor's own phone: the phone of
     the seat they are logged in at, else of `seat`. Again with another mode switches it. Audited."""
     call = _supervised_call(call_id, actor)
-    own_seat = Seat.objects.filter(agent=actor).exists()
-    command = Monitor(call_id, actor.username, mode, "" if own_seat else seat)
+    command = Monitor(call_id, actor.username, mode, "" if seat_of(actor) else seat)
     send_command(command)
     record(f"call_{mode}", call, actor=actor, after=sent(command))
 
