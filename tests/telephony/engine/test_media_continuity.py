@@ -1,5 +1,6 @@
-"""Real SIP: what the caller's phone receives is one RTP stream from the IVR prompts to the agent, through
-hold music and back (a jitter buffer such as baresip's drops a frame at a new SSRC or a sequence jump)."""
+"""Real SIP: what a phone receives from the engine is one RTP stream from the IVR prompts to the agent,
+through hold music and back (a jitter buffer such as baresip's drops a frame at a new SSRC or a sequence
+jump); and a stale sender streaming to a new call's port is never latched."""
 
 from __future__ import annotations
 
@@ -133,3 +134,41 @@ def test_baresip_decodes_every_frame_of_the_agent_from_the_first_one_after_the_i
 
     run(scenario_run)
     assert heard == [50 * FRAME_SAMPLES]
+
+
+STALE_MARK = 0x44
+
+
+def test_a_stale_sender_streaming_to_a_new_call_s_port_is_neither_latched_nor_relayed(tmp_path: Path) -> None:
+    """The SIGKILL run's cut callers: a sender still streaming to a port the engine gives a new call, from
+    before the new caller's phone starts. The engine sends nothing to it and relays none of its frames."""
+    caller, agent = Phone("13800138000", CALLER_MARK), Phone("8001", AGENT_MARK)
+    stale = Rtp(STALE_MARK)
+    heard: dict[str, int] = {}
+
+    async def scenario() -> None:
+        await caller.start()
+        await agent.start()
+        await asyncio.get_running_loop().create_datagram_endpoint(lambda: stale, local_addr=("127.0.0.1", 0))
+        seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
+        try:
+            async with running(tmp_path, Route(DNIS, flow="demo"), seats) as (engine, call_log):
+                call = caller.dial(engine_uri(engine))
+                assert await call.wait_answer() == 200
+                stale.start(call.media)  # to the port the engine just gave the call, for the whole call
+                await until(lambda: stale.sent >= 3, what="the stale sender's first frames")
+                caller.rtp.start(call.media)  # the phone the SDP named starts after it
+                await until(lambda: any(e.node == "main_menu" for e in events_of(call_log, IvrNode)), what="menu")
+                caller.rtp.dtmf("1")
+                await until(lambda: agent.rtp.by_mark[CALLER_MARK] >= 50, what="the caller heard by the agent")
+                call.hangup()
+                await until(lambda: CallStep.WRAPUP_END in call_log.kinds(call.invite.call_id), what="wrap-up")
+                heard.update(stale=stale.received, agent_heard_stale=agent.rtp.by_mark[STALE_MARK],
+                             caller=caller.rtp.received)
+        finally:
+            stale.stop()
+            await caller.close()
+            await agent.close()
+
+    run(scenario)
+    assert (heard["stale"], heard["agent_heard_stale"], heard["caller"] > 0) == (0, 0, True)
