@@ -14,7 +14,9 @@ VOICE=cmn-latn-pinyin
 SPEED=150   # words per minute; a little slower than espeak's 175 for callers on a phone line
 # Prompts marked `brisk` stand between a caller and an agent (the welcome, the main menu): espeak's own
 # speed, and no silence before or after the words, so the demo flow's silent caller reaches an agent in
-# under 8 s (docs/telephony.md, "Time to an agent").
+# under 8 s (docs/telephony.md, "Time to an agent"). The callback confirmations are brisk and short too: a
+# caller captured in a surge holds a line until it ends, and 300 lines must absorb 50 callers a second
+# (docs/telephony.md, "Surge capture").
 BRISK_SPEED=175
 
 missing=()
@@ -69,8 +71,8 @@ enter_pin|请输入您的密码，以井号键结束。
 verification_failed|对不起，会员号或密码不正确。
 all_busy|现在座席全忙。
 callback_offer|如需我们稍后给您回电，请按1；继续等待请按2。
-callback_confirmed|已为您登记回电，我们会尽快给您回电，再见。
-callback_no_number|已记录您的来电，但我们未能识别您的电话号码，无法给您回电，请稍后再拨，再见。
+callback_confirmed|已登记回电，再见。|brisk
+callback_no_number|号码无法识别，请稍后再拨。|brisk
 blacklisted|对不起，本热线暂时无法为您服务，再见。
 voicemail_greeting|现在无人接听，请在提示音后留言，说完请挂机。
 LIST

@@ -27,14 +27,18 @@ class Capture:
 
     async def auto_seat(self) -> bool:
         """The automatic seat (自动电脑座席): the caller hears ringing while their callback is stored, then
-        the confirmation, then we hang up. False if it could not be stored: the call goes on as usual."""
+        the confirmation, then we hang up. False if it could not be stored: the call goes on as usual.
+
+        On a trunk with `early_media_capture` the confirmation is early media and the call is refused after
+        it, never answered: the caller is not charged, and the line is free as soon as the prompt ends."""
         session = self.session
         caught = await self._store(Reason.SURGE)
         if caught is None:
             session.move_to(CallPhase.ARRIVING)
             return False
         self._stored(caught.callback_id)
-        if await session.answer():
+        early = session.call.trunk.early_media_capture
+        if await (session.answer_early() if early else session.answer()):
             async with session.lock:
                 await self._confirm(caught.confirmation)
         return True

@@ -129,6 +129,14 @@ class CallSession:
 
         False when the caller gave up (CANCEL) while the endpoint was being opened: the call is then over.
         """
+        return await self._open_caller_media(early=False)
+
+    async def answer_early(self) -> bool:
+        """Open the caller's media as early media (183 Session Progress), not answering: they hear what we
+        play and are not charged; `end()` then refuses the call (480). False as for `answer`."""
+        return await self._open_caller_media(early=True)
+
+    async def _open_caller_media(self, *, early: bool) -> bool:
         media = self.ctx.media
         endpoint = await media.allocate(self.leg)
         if self.ended:  # a force hang-up came while the endpoint opened: `end()` logged and closed the call
@@ -140,14 +148,18 @@ class CallSession:
             self._end_unanswered(HangupParty.CALLER, HangupCause.NORMAL, *self._now(), gave_up=True)
             self.ctx.registry.forget(self.call_id)
             return False
-        negotiated = self.call.answer(endpoint.host, endpoint.port)
-        self._line = True
-        self.ctx.surge.take_line()
+        if early:
+            negotiated = self.call.progress(endpoint.host, endpoint.port)
+        else:
+            negotiated = self.call.answer(endpoint.host, endpoint.port)
+            self._line = True
+            self.ctx.surge.take_line()
         await media.set_remote(self.leg, remote_of(negotiated))
         self.call.on_ended = self._caller_ended
-        self.call.on_media = lambda changed: self.ctx.tasks.spawn(self._remote_changed(changed))
-        media.on_dtmf(self.leg, self._digit)
-        media.on_timeout(self.leg, self.ctx.settings.rtp_timeout, self._rtp_timeout)
+        if not early:
+            self.call.on_media = lambda changed: self.ctx.tasks.spawn(self._remote_changed(changed))
+            media.on_dtmf(self.leg, self._digit)
+            media.on_timeout(self.leg, self.ctx.settings.rtp_timeout, self._rtp_timeout)
         return True
 
     def _now(self) -> tuple[datetime.datetime, float]:

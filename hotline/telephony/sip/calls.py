@@ -147,6 +147,21 @@ class InboundCall(Call):
         self._media_changed(negotiated)
         return negotiated
 
+    def progress(self, address: str, port: int) -> sdp.Negotiated:
+        """183 Session Progress with SDP for our RTP `address`:`port`: early media, heard before (or instead
+        of) an answer, which the caller is not charged for. The call stays offered: answer or reject it."""
+        if self.state is not CallState.OFFERED:
+            raise RuntimeError(f"cannot send early media on a call that is {self.state.value}")
+        self.set_local_media(address, port)
+        body, negotiated = sdp.answer(self.offer, self.local_sdp)
+        response = response_to(self.invite, 183, "Session Progress", self.transaction.to_tag)
+        response.headers.add("Contact", self._manager.contact)
+        response.headers.add("Content-Type", SDP)
+        response.body = body
+        self._manager.core.send_response(self.transaction, response)
+        self.media = negotiated
+        return negotiated
+
     def reject(self, status: int = 486, reason: str = "Busy Here") -> None:
         """Refuse the call before answering (3xx–6xx)."""
         if self.state is CallState.OFFERED:

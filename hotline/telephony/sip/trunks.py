@@ -17,16 +17,24 @@ Admission = Callable[[Request], bool]
 
 @dataclass(frozen=True)
 class Trunk:
-    """A peer allowed to send calls: its name, source networks, and an optional digest username."""
+    """A peer allowed to send calls: its name, source networks, and an optional digest username.
+
+    `early_media_capture`: a caller the automatic seat captures in a surge hears the confirmation as early
+    media (183 Session Progress) and the call ends with a final response, never answered, so the caller is
+    not charged. Off by default: some carriers drop early media, and then the caller hears nothing.
+    """
 
     name: str
     networks: tuple[Network, ...]
     username: str | None = None
+    early_media_capture: bool = False
 
     @classmethod
-    def of(cls, name: str, addresses: Iterable[str], username: str | None = None) -> Trunk:
+    def of(cls, name: str, addresses: Iterable[str], username: str | None = None, *,
+           early_media_capture: bool = False) -> Trunk:
         """A trunk from addresses or CIDR networks such as `127.0.0.1` or `10.0.0.0/24`."""
-        return cls(name, tuple(ipaddress.ip_network(address, strict=False) for address in addresses), username)
+        return cls(name, tuple(ipaddress.ip_network(address, strict=False) for address in addresses), username,
+                   early_media_capture)
 
     def allows(self, address: str) -> bool:
         try:
