@@ -28,9 +28,11 @@ from hotline.telephony.media.g711 import Codec
 from hotline.telephony.media.plane import Endpoint, LegKey, MediaPlaneError, MonitorMode, RecordingMode, Remote
 from hotline.telephony.sip import sdp
 from hotline.telephony.sip.calls import CallState
+from hotline.telephony.sip.trunks import Trunk
 
 TRANSACTION_TIMEOUT = 32.0  # RFC 3261 Timer B: an INVITE nobody answers at all ends "timeout" (408)
 PCMA = sdp.Codec("PCMA", Codec.PCMA.payload_type)
+CARRIER = Trunk.of("fake carrier", ["203.0.113.0/24"])  # where every fake trunk call comes from
 
 
 def negotiated(address: str, port: int) -> sdp.Negotiated:
@@ -52,9 +54,11 @@ class FakeInboundCall:
     """A trunk call offered to the engine (`InboundCall`'s surface). `responses` lists the statuses the
     engine sent (180, 200, 404, 480, 503 …); the test side calls `cancel()` and `hang_up()`."""
 
-    def __init__(self, sip: FakeSip, call_id: str, caller: str, called: str, address: tuple[str, int]) -> None:
+    def __init__(self, sip: FakeSip, call_id: str, caller: str, called: str, address: tuple[str, int],
+                 trunk: Trunk) -> None:
         self._sip = sip
         self.invite = FakeInvite(call_id)
+        self.trunk = trunk  # the carrier the call came from
         self.caller = caller
         self.called = called
         self.address = address  # where this caller's phone receives RTP
@@ -79,6 +83,15 @@ class FakeInboundCall:
         self.state = CallState.ANSWERED
         self.responses.append(200)
         self._sip.offered.pop(self.invite.call_id, None)
+        self.media = negotiated(*self.address)
+        return self.media
+
+    def progress(self, address: str, port: int) -> sdp.Negotiated:
+        """183 Session Progress with SDP: early media; the call stays offered."""
+        if self.state is not CallState.OFFERED:
+            raise RuntimeError(f"cannot send early media on a call that is {self.state.value}")
+        self.local_media = (address, port)
+        self.responses.append(183)
         self.media = negotiated(*self.address)
         return self.media
 
@@ -268,10 +281,12 @@ class FakeSip:
     `phones` are found by the dialled URI, else by its host (a gateway phone takes every number).
     """
 
-    def __init__(self, engine: Any, admit: Callable[[object], bool], phones: Mapping[str, FakePhone]) -> None:
+    def __init__(self, engine: Any, admit: Callable[[object], bool], phones: Mapping[str, FakePhone],
+                 trunk: Trunk = CARRIER) -> None:
         self.engine = engine
         self.admit = admit
         self.phones = phones
+        self.trunk = trunk
         self.offered: dict[str, FakeInboundCall] = {}
         self.inbound: list[FakeInboundCall] = []
         self.dialled: list[FakeOutboundCall] = []
@@ -289,7 +304,7 @@ class FakeSip:
         engine (`on_call` runs as a task, as `CallManager` runs it)."""
         port = 20000 + 2 * len(self.inbound)
         call = FakeInboundCall(self, self._next_id("in"), f"sip:{caller}@203.0.113.1",
-                               f"sip:{dnis}@127.0.0.1", ("203.0.113.1", port))
+                               f"sip:{dnis}@127.0.0.1", ("203.0.113.1", port), self.trunk)
         self.inbound.append(call)
         if not self.admit(call.invite):
             call.responses.append(503)

@@ -93,6 +93,7 @@ class Harness:
     media: FakeMediaPlane
     phones: dict[str, FakePhone]
     store: MemoryCallbackStore | None
+    seats: tuple[SeatConfig, ...]
     sip: FakeSip = field(init=False)
 
     # -- calls -------------------------------------------------------------------------------------------
@@ -143,7 +144,13 @@ class Harness:
         heard = self.hears(call)
         if not heard or "hold" in heard or any(name.startswith("prompt:") for name in heard):
             return False
-        return not agent or self.engine.seat_of(agent) in heard
+        return not agent or self.seat_of(agent) in heard
+
+    def seat_of(self, agent: str) -> str:
+        """The seat an agent last logged in at (from the agent log), else the one the config gives them."""
+        logged = [e.seat for e in self.call_log.agent_states if e.agent == agent and e.seat]
+        configured = [s.seat for s in self.seats if s.agent == agent]
+        return (logged or configured or [""])[-1]
 
     # -- time --------------------------------------------------------------------------------------------
 
@@ -222,7 +229,7 @@ async def started(tmp_path: Path, *, route: Route | None = None, seats: tuple[Se
     engine = Engine(config, call_log, directory, bus, callback_store=store)
     media = media or FakeMediaPlane(hold_music=hold_music)
     harness = Harness(engine, EngineControl(engine), call_log, bus, media,
-                      {phone.name: phone for phone in phones.values()}, store)
+                      {phone.name: phone for phone in phones.values()}, store, seats)
 
     def sip(built: Engine, admit: Callable[[object], bool]) -> SipSide:
         harness.sip = FakeSip(built, admit, phones)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotline.telephony.acd.queue import QueueConfig
-from hotline.telephony.control import ControlError, run_command
+from hotline.telephony.control import ControlError
 from hotline.telephony.events import AgentState, CallStep, Hangup, HangupParty, Offer
 from hotline.telephony.memory import MemoryDirectory
 from hotline.telephony.ports import CallerProfile, Route
@@ -44,8 +44,7 @@ def test_an_agent_logs_in_not_ready_gets_calls_once_ready_and_logs_out(tmp_path:
         await h.until(lambda: h.closed(call), what="the record")
         await h.control.not_ready("agent-1", "lunch")
         await h.control.logout("agent-1")
-        assert h.engine.seat_of("agent-1") == "" and h.engine.agent_at("seat-1") == ""
-        await h.control.login("agent-2", "seat-1", ready=True)
+        await h.control.login("agent-2", "seat-1", ready=True)  # the seat is free again
 
     h = play(tmp_path, body, seats=(seat("", "seat-1"),))
     assert [(e.agent, e.state, e.reason) for e in h.call_log.agent_states] == [
@@ -73,7 +72,7 @@ def test_repeated_or_malformed_skills_are_refused_and_an_agent_serves_only_their
         for skills in ("orders:1,orders:2", "orders:x"):
             await refused("bad_request", h.control.login("agent-1", "seat-1", skills=skills))
         await refused("unknown_queue", h.control.login("agent-1", "seat-1", skills="nowhere:2"))
-        assert h.engine.seat_of("agent-1") == ""
+        assert await h.states("agent-1") == []  # the refusals changed nothing
         await h.control.login("agent-1", "seat-1", ready=True, skills="after_sales:3")
         assert h.engine.dispatcher.membership("agent-1", "after_sales").level == 3
         call = h.call_in()  # to orders, which agent-1 does not serve
@@ -87,18 +86,17 @@ def test_repeated_or_malformed_skills_are_refused_and_an_agent_serves_only_their
 def test_an_agent_in_wrap_up_extends_it_and_the_new_end_is_logged(tmp_path: Path) -> None:
     async def body(h: Harness) -> None:
         control = h.control
-        await refused("not_in_wrap_up", run_command(control, "extend_wrap_up", {"agent": "agent-1", "seconds": 30}))
+        await refused("not_in_wrap_up", control.extend_wrap_up("agent-1", 30))
         call = h.call_in()
         await h.until(lambda: h.connected(call), what="the answer")
         call.hang_up()
         await h.until(lambda: h.state("agent-1") is AgentState.WRAP_UP, what="wrap-up")
         end = h.engine.dispatcher.wrap_up_end("agent-1")
         assert end == at_tick(h.now + 20.0)
-        await run_command(control, "extend_wrap_up", {"agent": "agent-1", "seconds": 30})
+        await control.extend_wrap_up("agent-1", 30)
         assert h.engine.dispatcher.wrap_up_end("agent-1") == end + 30
-        for seconds in (0, 301, "30", True):
-            await refused("bad_request", run_command(control, "extend_wrap_up", {"agent": "agent-1",
-                                                                                 "seconds": seconds}))
+        for seconds in (0, 301, True):
+            await refused("bad_request", control.extend_wrap_up("agent-1", seconds))
         await refused("not_logged_in", control.extend_wrap_up("agent-9", 30))
         await control.extend_wrap_up("agent-1", 10)
         await control.extend_wrap_up("agent-1", 10)

@@ -86,8 +86,8 @@ def test_a_blind_transfer_to_a_queue_reaches_its_agent_with_one_recording_per_ag
     assert [(e.queue, e.agent) for e in h.events(Answer)] == [("orders", "agent-1"), ("after_sales", "agent-2")]
     (hangup,) = h.events(Hangup)
     assert (hangup.by, hangup.agent, hangup.queue) == (HangupParty.CALLER, "agent-2", "after_sales")
-    paths = [str(h.engine.recording_path(call_id, part)) for part in (1, 2)]
-    assert [(r.path, r.duration_seconds) for r in h.call_log.recordings] == [(paths[0], 12.0), (paths[1], 8.0)]
+    assert [(r.path, r.duration_seconds) for r in h.call_log.recordings] == [  # one part per agent
+        (str(tmp_path / "rec" / "in-1_fake.wav"), 12.0), (str(tmp_path / "rec" / "in-1_fake-2.wav"), 8.0)]
     assert h.call_log.closed == [call_id]
 
 

@@ -44,7 +44,7 @@ def test_a_caller_leaves_a_message_ended_by_the_hash_key_and_it_reaches_the_work
     assert hangup.mono - enqueue.mono == at_tick(30.0 + greeting + 12.0)
     (message,) = h.call_log.voicemails
     assert (message.call_id, message.duration_seconds) == (call_id, 12.0)
-    assert message.path == str(h.engine.voicemail_path(call_id)) and Path(message.path).parent.name == "voicemail"
+    assert message.path == str(tmp_path / "rec" / "voicemail" / "in-1_fake.wav")
     with wave.open(message.path) as reader:
         assert (reader.getnchannels(), reader.getnframes()) == (1, 12 * 8000)
     assert h.call_log.recordings == []

@@ -131,6 +131,11 @@ def run(test: Callable[[], Coroutine[Any, Any, None]], within: float = 3600.0) -
     loop = VirtualTimeLoop()
     try:
         loop.run_until_complete(asyncio.wait_for(test(), within))
-    finally:
+    finally:  # as asyncio.run: what a failed test left running is cancelled, not destroyed pending
+        left = asyncio.all_tasks(loop)
+        for task in left:
+            task.cancel()
+        if left:
+            loop.run_until_complete(asyncio.wait(left))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
