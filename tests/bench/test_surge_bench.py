@@ -72,13 +72,15 @@ def test_the_message_log_gives_each_call_its_number_first_final_answer_and_who_h
     assert round((refused.setup_seconds or 0) * 1e6) == 3500
     assert (third.number, third.final_status, third.bye_by) == ("13900000003", 200, "caller")
     assert round((third.setup_seconds or 0) * 1e6) == 10000
+    # a line is held from the first INVITE to the BYE, whoever sent it, or to the refusal
+    assert [round((call.line_seconds or 0) * 1e6) for call in (first, refused, third)] == [4_900_000, 3500, 8_000_000]
 
 
 def test_a_call_without_a_final_answer_has_no_setup_time() -> None:
     log = message("10:00:00.100000", "sent", "INVITE sip:4008005000@127.0.0.1 SIP/2.0", "7-1@h", "1 INVITE",
                   CALLER_A)
     call = parse_calls(log)["7-1@h"]
-    assert (call.final_status, call.setup_seconds, call.bye_by) == (None, None, "")
+    assert (call.final_status, call.setup_seconds, call.bye_by, call.line_seconds) == (None, None, "", None)
 
 
 def test_the_ramp_steps_one_call_per_second_up_to_the_peak_then_holds_it() -> None:
@@ -183,7 +185,8 @@ def _result(mode: str, lost: int = 0, missing: list[str] | None = None) -> dict[
         "mode": mode, "calls": 10, "lost": lost,
         "outcomes": {"agent": 4, "callback": 6 - lost, "voicemail": 0, "blacklist-rejected": 0,
                      "refused-503": 0, "lost": lost},
-        "setup_ms": {"p50": 1.5, "p99": 12.25, "max": 20.0}, "refused_503": 0, "no_final_response": 0,
+        "setup_ms": {"p50": 1.5, "p99": 12.25, "max": 20.0}, "refused_503": 1, "no_final_response": 0,
+        "captured_line_ms": {"p50": 2104.0, "p99": 2980.5, "max": 3012.0},
         "callbacks_stored": 6, "callbacks_by_reason": {"surge": 6}, "lost_examples": [],
         "database": "sqlite", "database_version": "3.40.1",
         "options": {"cps": 3, "ramp": 5.0, "hold_peak": 5.0, "agents": 2, "max_wait": 8, "lines": 300,
@@ -199,7 +202,7 @@ def _result(mode: str, lost: int = 0, missing: list[str] | None = None) -> dict[
 def test_the_section_shows_both_runs_and_keeps_their_figures() -> None:
     section = render_section({"surge-3": _result("surge"), "kill": _result("kill")}, MACHINE)
     assert "| lost | 0 |" in section
-    assert "| 0 | 1.50 ms | 12.2 ms | 20.0 ms | 0 | 0 | 6 (surge 6) |" in section
+    assert "| 0 | 1.50 ms | 12.2 ms | 20.0 ms | 1 | 10.0% | 2.10 s | 2.98 s | 3.01 s | 0 | 6 (surge 6) |" in section
     assert "| 10 | 4.0 s | 5 | 5 | agent 4, lost 1 | 0 |" in section
     assert "**no caller lost.**" in section
     assert "**every caller who heard the confirmation has a callback row.**" in section

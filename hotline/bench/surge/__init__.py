@@ -51,11 +51,19 @@ def outcome_table(result: dict[str, Any]) -> str:
 
 def figures_table(result: dict[str, Any]) -> str:
     setup = result["setup_ms"]
+    held = result.get("captured_line_ms") or {"p50": None, "p99": None, "max": None}
     reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(result["callbacks_by_reason"].items())) or "none"
+    share = result["refused_503"] / result["calls"] if result["calls"] else 0.0
     return markdown_table(
-        ["lost", "INVITE→final p50", "p99", "max", "503 answers", "no final answer", "callbacks stored"],
+        ["lost", "INVITE→final p50", "p99", "max", "503 answers", "503 share", "captured caller's line held p50",
+         "p99", "max", "no final answer", "callbacks stored"],
         [[str(result["lost"]), _ms(setup["p50"]), _ms(setup["p99"]), _ms(setup["max"]), str(result["refused_503"]),
+          f"{share:.1%}", _seconds(held["p50"]), _seconds(held["p99"]), _seconds(held["max"]),
           str(result["no_final_response"]), f"{result['callbacks_stored']} ({reasons})"]])
+
+
+def _seconds(milliseconds: float | None) -> str:
+    return "–" if milliseconds is None else f"{milliseconds / 1000:.2f} s"
 
 
 def kill_table(result: dict[str, Any]) -> str:

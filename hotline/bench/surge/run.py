@@ -27,7 +27,7 @@ from django.db import connection
 from hotline.bench.stats import percentile
 from hotline.bench.surge import sipp
 from hotline.bench.surge.confirm import ConfirmationDetector, confirmation_frames
-from hotline.bench.surge.reconcile import LOST, count, load_evidence, reconcile
+from hotline.bench.surge.reconcile import CALLBACK, LOST, count, load_evidence, reconcile
 from hotline.bench.surge.world import (
     DNIS,
     RTP_PORTS,
@@ -84,6 +84,7 @@ class PlacedCall:
     ended_at: float | None = None
     engine_rtp_port: int = 0  # the engine's RTP port of the call (from its SDP answer)
     foreign_confirmation: int = 0  # confirmation frames from another RTP stream than the call's own
+    line_seconds: float | None = None  # INVITE → BYE (or → the refusal): how long the call held a line
 
 
 @dataclass
@@ -146,7 +147,8 @@ async def sipp_surge(options: SurgeOptions, address: tuple[str, int], work: Path
     if not logs:
         raise RuntimeError(f"SIPp wrote no message log (exit {process.returncode}): {output.decode()[-800:]}")
     parsed = sipp.parse_calls(logs[0].read_text(errors="replace"))
-    calls = [PlacedCall(call.call_id, call.number, call.final_status, call.setup_seconds, call.bye_by)
+    calls = [PlacedCall(call.call_id, call.number, call.final_status, call.setup_seconds, call.bye_by,
+                        line_seconds=call.line_seconds)
              for call in parsed.values() if call.invited_at is not None]
     stats = _sipp_counts(work)
     return LoadOutcome(calls=calls, sipp={"exit": process.returncode, **stats})
@@ -364,6 +366,9 @@ def reconcile_run(outcome: LoadOutcome, options: SurgeOptions) -> dict[str, Any]
         "outcomes": counts,
         "lost": counts[LOST],
         "setup_ms": _latency(setups),
+        # The automatic seat's callers: how long each held a line (the goal is 3 s at most).
+        "captured_line_ms": _latency(sorted(call.line_seconds for call in calls if call.line_seconds is not None
+                                            and outcomes[call.call_id] == CALLBACK)),
         "no_final_response": sum(1 for call in calls if call.final_status is None),
         "refused_503": sum(1 for call in calls if call.final_status == 503),
         "final_statuses": dict(Counter(str(call.final_status) for call in calls)),

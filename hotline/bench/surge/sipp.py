@@ -121,12 +121,21 @@ class SippCall:
     final_status: int | None = None
     final_at: datetime.datetime | None = None
     bye_by: str = ""  # "engine" or "caller"
+    bye_at: datetime.datetime | None = None
 
     @property
     def setup_seconds(self) -> float | None:
         if self.invited_at is None or self.final_at is None:
             return None
         return (self.final_at - self.invited_at).total_seconds()
+
+    @property
+    def line_seconds(self) -> float | None:
+        """How long the call held a line: INVITE → the BYE, or → the final response when it was refused."""
+        released = self.bye_at if self.final_status == 200 else self.final_at
+        if self.invited_at is None or released is None:
+            return None
+        return (released - self.invited_at).total_seconds()
 
 
 def parse_calls(text: str) -> dict[str, SippCall]:
@@ -150,7 +159,7 @@ def _note(call: SippCall, sent: bool, start_line: str, headers: dict[str, str], 
         call.invited_at = at
         call.number = _user(headers.get("from") or headers.get("f") or "")
     elif start_line.startswith("BYE ") and not call.bye_by:
-        call.bye_by = "caller" if sent else "engine"
+        call.bye_by, call.bye_at = ("caller" if sent else "engine"), at
     elif not sent and start_line.startswith("SIP/2.0 ") and headers.get("cseq", "").endswith(" INVITE"):
         status = int(start_line.split()[1])
         if status >= 200 and call.final_status is None:
