@@ -51,6 +51,17 @@ class AcdEffects:
         self.dispatcher.add_queue(queue)
         self.queues[queue.queue_id] = queue
 
+    def configure_queues(self, queues: tuple[QueueConfig, ...]) -> None:
+        """Queue settings edited in the back office: a new queue opens, a changed one takes its new settings
+        while it runs (`Dispatcher.update_queue`: its callers stay in line); a queue left out stays as it is."""
+        for queue in queues:
+            known = self.queues.get(queue.queue_id)
+            if known is None:
+                self.add_queue(queue)
+            elif known != queue:
+                self.queues[queue.queue_id] = queue
+                self.apply(self.dispatcher.update_queue(queue))
+
     def apply(self, decision: Decision) -> None:
         """Carry out what the dispatcher decided, then re-arm its timer."""
         sessions = self._registry.sessions

@@ -131,13 +131,16 @@ class Engine:
         return CallManager(self.core, self, listeners.udp_address, listeners.udp_channel, trunks=trunks,
                            authenticator=self.registrar, admit=self.surge.admit, retry_after=self.surge.retry_after)
 
-    def reconfigure(self, *, flows: Mapping[str, Flow], prompts: Path, seats: tuple[SeatConfig, ...]) -> None:
-        """Take edited IVR flows, prompts and seats without a restart: calls already in a flow finish it,
-        new calls use the new one; new seats can be logged in at; agents logged in stay where they are."""
+    def reconfigure(self, *, flows: Mapping[str, Flow], prompts: Path, seats: tuple[SeatConfig, ...],
+                    queues: tuple[QueueConfig, ...] = ()) -> None:
+        """Take edited IVR flows, prompts, seats and queue settings without a restart: calls already in a flow
+        finish it, new calls use the new one; new seats can be logged in at; agents logged in stay where they
+        are; a new queue opens, an edited one keeps its callers (`AcdEffects.configure_queues`)."""
         self.config = dataclasses.replace(self.config, flows=dict(flows), prompts=prompts, seats=seats)
         self.files.prompts = prompts
         self.seats.book.replace_phones(seats)
         self.registrar.allowed_networks = allowed_networks(seats)
+        self.acd.configure_queues(queues)
 
     async def stop(self) -> None:
         """Hang up the calls in progress (BYE to both legs, logged as the system's hang-up), stop listening,
