@@ -26,7 +26,7 @@ from hotline.telephony.events import (
 from hotline.telephony.memory import MemoryDirectory
 from hotline.telephony.ports import Route
 
-from .fakes import Plan
+from .fakes import FakeMediaPlane, Plan
 from .harness import CALLER, DNIS, Harness, at_tick, play, prompt_length, seat
 
 S = CallStep
@@ -355,3 +355,35 @@ def test_a_late_prompt_done_after_the_prompt_was_stopped_is_ignored(tmp_path: Pa
     assert [(e.node, e.digits) for e in h.events(IvrNode)] == [("welcome", ""), ("main_menu", "1"), ("orders", "")]
     assert h.call_log.kinds(h.events(IvrNode)[0].call_id) == [S.ARRIVE, S.IVR_NODE, S.IVR_NODE, S.IVR_NODE,
                                                               S.ENQUEUE, S.ABANDON, S.HANGUP]
+
+
+def test_the_menu_starts_only_once_the_welcome_has_been_heard_in_full(tmp_path: Path) -> None:
+    async def body(h: Harness) -> None:
+        call = h.call_in()
+        await h.until(lambda: h.hears(call) == {"prompt:welcome"}, what="the welcome")
+        await h.advance(600.0)  # prompts end only when the test says so
+        assert h.hears(call) == {"prompt:welcome"} and not h.logged(S.ENQUEUE, call)
+        h.media.finish_prompt(h.leg(call))
+        await h.until(lambda: h.hears(call) == {"prompt:main_menu"}, what="the menu")
+        h.press(call, "3")
+        await h.until(lambda: h.hears(call) == {"prompt:please_hold"}, what="the after-sales queue")
+        call.hang_up()
+
+    h = play(tmp_path, body, route=Route(DNIS, flow="demo"), media=FakeMediaPlane(auto_finish=False))
+    assert [(e.node, e.digits) for e in h.events(IvrNode)] == [
+        ("welcome", ""), ("main_menu", ""), ("after_sales", "")]  # keys pressed at a menu are not on its node
+    assert [e.queue for e in h.events(Enqueue)] == ["after_sales"]
+
+
+def test_a_caller_who_moves_their_media_is_followed_by_the_media_plane(tmp_path: Path) -> None:
+    async def body(h: Harness) -> None:
+        call = h.call_in()
+        await h.until(lambda: h.connected(call), what="the agent")
+        call.reinvite(("203.0.113.50", 40000))
+        await h.settle()
+        remote = h.media.legs[h.leg(call)].remote
+        assert remote is not None and remote.address == ("203.0.113.50", 40000)
+        assert h.connected(call, "agent-1")
+        call.hang_up()
+
+    play(tmp_path, body, seats=(seat("agent-1", "seat-1"),))
