@@ -31,7 +31,7 @@ from .phones import Phone, until
 from .test_sipp import succeeded
 
 OPTIONS_SCENARIO = Path(__file__).parents[1] / "sip" / "scenarios" / "options.xml"
-REPLY_WAIT = 3.0
+REPLY_WAIT = 10.0  # generous: a loaded machine may answer late, never this late
 SDP = (
     "v=0\r\no=torture 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 40000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n"

@@ -31,7 +31,7 @@ def test_udp_without_rport_is_answered_at_the_via_port(engine: Engine) -> None:
 
 
 def tcp_connection(engine: Engine) -> socket.socket:
-    sock = socket.create_connection(engine.listeners.tcp_address, timeout=3)
+    sock = socket.create_connection(engine.listeners.tcp_address, timeout=10)  # generous: a loaded machine
     return sock
 
 
