@@ -11,6 +11,7 @@
 | `ControlError` (the engine refused a command)  | 409    | `{"detail", "code"}`                           |
 | `EngineUnavailable` (no engine answered)       | 503    | `{"detail": ...}` and `Retry-After`            |
 
+The desk's JSON endpoints answer in the same shapes (`hotline.lib.errors`, which builds the bodies here too).
 Schema errors are worded with Django's own validation messages, so they are already translated
 in both shipped languages; actions' messages are translated where they are raised.
 """
@@ -36,6 +37,7 @@ from pydantic_core import ErrorDetails
 from hotline.calls.commands import refusal_message
 from hotline.calls.engine_link import EngineUnavailable
 from hotline.crm.actions import DuplicateCustomer
+from hotline.lib.errors import field_errors, invalid_body, refusal_body
 from hotline.lib.phones import normalize_phone
 from hotline.telephony.control import ControlError
 
@@ -295,13 +297,6 @@ class HotlineAPI(NinjaAPI):
 # ---------------------------------------------------------------- handlers
 
 
-def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
-    if hasattr(exc, "error_dict"):
-        return {field: [str(message) for message in ValidationError(errors).messages]
-                for field, errors in exc.error_dict.items()}
-    return {NON_FIELD_ERRORS: [str(message) for message in exc.messages]}
-
-
 def install(api: NinjaAPI) -> None:
     """Register the handlers on the API; every endpoint relies on them instead of catching errors."""
 
@@ -310,30 +305,30 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        response = refused(request, 401, {"detail": _(
-            "Authentication required: send “Authorization: Bearer <token>” or log in.")})
+        response = refused(request, 401, refusal_body(_(
+            "Authentication required: send “Authorization: Bearer <token>” or log in.")))
         response["WWW-Authenticate"] = 'Bearer realm="hotline"'
         return response
 
     @api.exception_handler(PermissionDenied)
     def not_allowed(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        return refused(request, 403, {"detail": str(exc) or _("You do not have permission to do this.")})
+        return refused(request, 403, refusal_body(str(exc) or _("You do not have permission to do this.")))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc.__cause__, ValidationError):  # the body parsed, but a value was refused (NUL)
-            return refused(request, 422, {"errors": _field_errors(exc.__cause__)})
+            return refused(request, 422, invalid_body(exc.__cause__))
         # ninja's only 400 is a body it cannot parse; its wording is English-only
         message = _("The request body is not valid JSON.") if exc.status_code == 400 else exc.message
-        return refused(request, exc.status_code, {"detail": message})
+        return refused(request, exc.status_code, refusal_body(message))
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return refused(request, 404, {"detail": str(exc) or _("Not found.")})
+        return refused(request, 404, refusal_body(str(exc) or _("Not found.")))
 
     @api.exception_handler(DuplicateCustomer)
     def duplicate(request: HttpRequest, exc: DuplicateCustomer) -> HttpResponse:
-        errors = _field_errors(exc)
+        errors = field_errors(exc)
         return refused(request, 409, {"detail": errors["phones"][0], "errors": errors,
                                       "existing_customer_id": exc.existing.pk})
 
@@ -343,13 +338,13 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(EngineUnavailable)
     def engine_unavailable(request: HttpRequest, exc: EngineUnavailable) -> HttpResponse:
-        response = refused(request, 503, {"detail": _("The telephony engine is not reachable; try again shortly.")})
+        response = refused(request, 503, refusal_body(_("The telephony engine is not reachable; try again shortly.")))
         response["Retry-After"] = "5"
         return response
 
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return refused(request, 422, {"errors": _field_errors(exc)})
+        return refused(request, 422, invalid_body(exc))
 
     @api.exception_handler(SchemaValidationError)
     def invalid_schema(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:

@@ -27,7 +27,13 @@ from hotline.api.schemas import (
     TransitionIn,
 )
 from hotline.crm.queries import orders_for_phone
-from hotline.orders.actions import do_create_order, do_exchange_order, do_transition_order, do_update_order
+from hotline.orders.actions import (
+    PlaceOrderInput,
+    do_exchange_order,
+    do_place_order,
+    do_transition_order,
+    do_update_order,
+)
 from hotline.orders.models import Order
 
 router = Router(tags=["orders"])
@@ -71,9 +77,11 @@ def create_order(request: HttpRequest, payload: OrderIn,
                                                       max_length=100)) -> Status[Order]:
     """Place an order; 201 with the new order. With an `Idempotency-Key` header (at most 100
     characters), sending the same key again answers 200 with the order the key first created,
-    and never creates a second one. Needs `orders.add_order`."""
-    order, created = do_create_order(payload.to_order_input(), actor=current_user(request),
-                                     idempotency_key=idempotency_key or "")
+    and never creates a second one. The `call_id` of a call you answered (or, for a supervisor, any
+    call) attributes the order to the number that call came in on, at the time it arrived. Needs
+    `orders.add_order`. The desk places its orders through the same action."""
+    placing = PlaceOrderInput(payload.to_order_input(), idempotency_key=idempotency_key or "")
+    order, created = do_place_order(placing, actor=current_user(request))
     return Status(201 if created else 200, order_or_404(order.number))
 
 

@@ -3,21 +3,20 @@ new customer when the caller is new), a customer search by phone or name to orde
 address parsing. JSON in and out, called by the desk page's script with the session cookie and the CSRF
 header.
 
-Prices are never taken from the page: quotes and orders are priced by `hotline.orders.actions`.
+Prices are never taken from the page: quotes and orders are priced by `hotline.orders.pricing`. Orders are
+placed by `do_place_order`, the action the REST API places them with, and refusals have the API's shape
+(`hotline.lib.errors`): 422 `{"errors": {field: [messages]}}`, 403 `{"detail": message}`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import json
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -25,30 +24,26 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.permissions import Perm
-from hotline.calls.models import Callback, CallRecord
 from hotline.catalog.models import CrossSell, GiftRule, Product, SaleStatus
 from hotline.catalog.queries import search_products
-from hotline.crm.actions import CustomerData, do_create_customer
 from hotline.crm.models import Address, Customer
 from hotline.crm.queries import search_customers
 from hotline.lib.addresses import parse_address
+from hotline.lib.errors import invalid_response, refusal_response
 from hotline.lib.money import yuan
 from hotline.lib.phones import PhoneInfo, is_valid_phone, normalize_phone
 from hotline.logistics.risk import HIGH, risk_for_new_order
 from hotline.logistics.selection import cod_available
-from hotline.orders.actions import MAX_QUANTITY, LineInput, OrderInput, Quote, do_create_order, quote_order
+from hotline.orders.actions import NewCustomer, OrderInput, PlaceOrderInput, do_place_order
 from hotline.orders.models import DeliveryMethod, Order, PaymentMethod
+from hotline.orders.pricing import LineInput, Quote, quote_order
 
 PRODUCT_LIMIT = 8
 CUSTOMER_LIMIT = 8
 MAX_SEARCH_LENGTH = 50
 MAX_ADDRESS_LENGTH = 300
-MAX_IDEMPOTENCY_KEY = 100
 ORDER_TEXT_FIELDS = ("delivery_method", "payment_method", "address_text", "recipient", "recipient_phone",
                      "invoice_title", "invoice_tax_id", "notes", "hotline_number", "call_id")
-# do_create_customer's field names → the names the desk's new-customer form uses
-NEW_CUSTOMER_FIELDS = {"name": "new_customer.name", "phones": "new_customer.phone",
-                       "gender": "new_customer.gender"}
 
 View = Callable[..., HttpResponse]
 
@@ -57,15 +52,21 @@ View = Callable[..., HttpResponse]
 
 def desk_endpoint(*perms: Perm) -> Callable[[View], View]:
     """Answer 403 JSON (not a login redirect: the caller is `fetch`) to anonymous users and to users
-    without every one of `perms`."""
+    without every one of `perms`; answer a ValidationError or PermissionDenied the view raises as the REST
+    API does (422 with field errors, 403)."""
     def decorate(view: View) -> View:
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
-                return JsonResponse({"error": _("Log in to continue.")}, status=403)
+                return refusal_response(_("Log in to continue."), 403)
             if not all(request.user.has_perm(perm) for perm in perms):
-                return JsonResponse({"error": _("You do not have permission to do this.")}, status=403)
-            return view(request, *args, **kwargs)
+                return refusal_response(_("You do not have permission to do this."), 403)
+            try:
+                return view(request, *args, **kwargs)
+            except ValidationError as exc:
+                return invalid_response(exc)
+            except PermissionDenied as exc:
+                return refusal_response(str(exc) or _("You do not have permission to do this."), 403)
         return checked
     return decorate
 
@@ -79,12 +80,6 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationError({"__all__": _("The request body must be a JSON object.")})
     return body
-
-
-def error_response(exc: ValidationError) -> JsonResponse:
-    """422 with the messages per field, the REST API's shape (`lines.0.quantity`, `__all__`)."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return JsonResponse({"errors": errors}, status=422)
 
 
 def _money(value: Decimal) -> str:
@@ -159,25 +154,6 @@ def order_json(order: Order) -> dict[str, Any]:
             "customer_id": order.customer_id}
 
 
-def call_attribution(call_id: str, actor: Any) -> tuple[str, datetime.datetime] | None:
-    """The hotline number a recorded call came in on and when it arrived, so the order is attributed to
-    the airing the call was attributed to, however long the agent took to submit. A callback's dial has no
-    hotline number of its own: the callback's first call has. Only the call's agent (or a supervisor) may
-    credit an order to a call's airing."""
-    if not call_id:
-        return None
-    call = CallRecord.objects.filter(call_id=call_id).select_related("hotline_number").first()
-    if call is None or (call.agent_key != actor.username and not actor.has_perm(Perm.SUPERVISE_CALLS)):
-        return None
-    if call.hotline_number is not None:
-        return call.hotline_number.number, call.arrived_at
-    callback = (Callback.objects.filter(last_call_id=call_id, hotline_number__isnull=False)
-                .select_related("hotline_number").first())
-    if callback is None or callback.hotline_number is None:
-        return None
-    return callback.hotline_number.number, callback.arrived_at
-
-
 # ---------------------------------------------------------------- warnings while the order is typed
 
 def entry_warnings(body: dict[str, Any], total: Decimal) -> list[dict[str, Any]]:
@@ -224,51 +200,22 @@ def _quoted_place(body: dict[str, Any]) -> tuple[str, str, str] | None:
 # ---------------------------------------------------------------- reading the page's input
 
 def parse_lines(raw: object) -> list[LineInput]:
-    """The requested lines. A malformed line's field is reported where the API reports it
-    (`lines.0.quantity`), with its line number; whether the products can be ordered is for the pricing."""
+    """The requested lines as the page sent them; `quote_order` checks each line's fields and reports them
+    where the API reports them (`lines.0.quantity`)."""
     if not isinstance(raw, list):
         raise ValidationError({"lines": _("An order needs at least one product.")})
-    lines, errors = [], {}
-    for index, item in enumerate(raw):
-        found = _line_errors(item, index + 1)
-        errors.update({f"lines.{index}.{name}": message for name, message in found.items()})
-        if not found:
-            lines.append(LineInput(product_id=item["product_id"], quantity=item["quantity"],
-                                   cross_sell=item.get("cross_sell", False)))
-    if errors:
-        raise ValidationError(errors)
-    return lines
+    return [_requested_line(item if isinstance(item, dict) else {}) for item in raw]
 
 
-def _line_errors(item: object, number: int) -> dict[str, str]:
-    """What is wrong with one requested line, by field; empty when it can be priced."""
-    if not isinstance(item, dict) or not _is_int(item.get("product_id")):
-        return {"product_id": _("Line %(number)d: choose a product.") % {"number": number}}
-    errors = {}
-    if not isinstance(item.get("cross_sell", False), bool):
-        errors["cross_sell"] = _("Line %(number)d: “cross-sell” must be true or false.") % {"number": number}
-    quantity = item.get("quantity")
-    if not _is_int(quantity):
-        errors["quantity"] = _("Line %(number)d: the quantity must be a whole number.") % {"number": number}
-    elif quantity < 1:
-        errors["quantity"] = _("Line %(number)d: the quantity must be greater than 0.") % {"number": number}
-    elif quantity > MAX_QUANTITY:
-        errors["quantity"] = (_("Line %(number)d: the quantity must be at most %(max)d.")
-                              % {"number": number, "max": MAX_QUANTITY})
-    return errors
+def _requested_line(item: dict[str, Any]) -> LineInput:
+    # The values as sent, unchecked (the casts say so): pricing reports each wrong field of the line.
+    return LineInput(product_id=cast(int, item.get("product_id")), quantity=cast(int, item.get("quantity")),
+                     cross_sell=item.get("cross_sell", False))
 
 
-@dataclasses.dataclass
-class DeskOrder:
-    """A submitted order form: the order, the new customer to create first (if any), its key."""
-
-    order: OrderInput
-    new_customer: CustomerData | None
-    idempotency_key: str
-
-
-def parse_order(body: dict[str, Any]) -> DeskOrder:
-    """The order form as typed inputs; every malformed field is reported at once, keyed by its name."""
+def parse_order(body: dict[str, Any]) -> PlaceOrderInput:
+    """The order form as the placing action's input. Only the JSON types are checked here, every wrong one
+    at once, keyed by its name; what makes an order valid is for `do_place_order`."""
     errors: dict[str, Any] = {}
     fields: dict[str, Any] = {}
     for name in (*ORDER_TEXT_FIELDS, "idempotency_key"):
@@ -282,9 +229,7 @@ def parse_order(body: dict[str, Any]) -> DeskOrder:
             errors[name] = _("Choose one from the list.")
     if not isinstance(body.get("rush", False), bool):
         errors["rush"] = _("Must be true or false.")
-    if len(fields.get("idempotency_key", "")) > MAX_IDEMPOTENCY_KEY:
-        errors["idempotency_key"] = _("At most %(max)d characters.") % {"max": MAX_IDEMPOTENCY_KEY}
-    new_customer = _parse_new_customer(body, errors)
+    new_customer = _parse_new_customer(body.get("new_customer"), errors)
     try:
         lines = parse_lines(body.get("lines"))
     except ValidationError as exc:
@@ -292,65 +237,19 @@ def parse_order(body: dict[str, Any]) -> DeskOrder:
     if errors:
         raise ValidationError(errors)
     key = fields.pop("idempotency_key", "")
-    order = OrderInput(customer_id=body.get("customer_id") or 0, lines=lines, address_id=body.get("address_id"),
+    order = OrderInput(customer_id=body.get("customer_id"), lines=lines, address_id=body.get("address_id"),
                        rush=body.get("rush", False), **fields)
-    return DeskOrder(order=order, new_customer=new_customer, idempotency_key=key)
+    return PlaceOrderInput(order=order, new_customer=new_customer, idempotency_key=key)
 
 
-def _parse_new_customer(body: dict[str, Any], errors: dict[str, Any]) -> CustomerData | None:
-    raw, customer_id = body.get("new_customer"), body.get("customer_id")
+def _parse_new_customer(raw: object, errors: dict[str, Any]) -> NewCustomer | None:
     if raw is None:
-        if customer_id is None:
-            errors["customer_id"] = _("Choose the customer or enter a new one.")
-        return None
-    if customer_id is not None:
-        errors["customer_id"] = _("Choose the customer or enter a new one, not both.")
         return None
     if not isinstance(raw, dict) or not all(isinstance(raw.get(name, ""), str) for name in ("name", "gender",
                                                                                              "phone")):
         errors["new_customer"] = _("Enter the new customer's name, gender and phone number.")
         return None
-    if not raw.get("name", "").strip():
-        errors["new_customer.name"] = _("The name cannot be empty.")
-        return None
-    address = body.get("address_text")
-    return CustomerData(name=raw.get("name", ""), gender=raw.get("gender") or "u",
-                        phones=[raw["phone"]] if raw.get("phone") else [],
-                        address=address if isinstance(address, str) else "")
-
-
-# ---------------------------------------------------------------- placing the order
-
-def place_order(desk: DeskOrder, *, actor: Any) -> tuple[Order, bool]:
-    """Create the new customer (if any) and the order in one transaction, so that a refused order leaves
-    no customer behind; returns (order, created). A repeated key returns the first order."""
-    if desk.idempotency_key:
-        first = Order.objects.filter(agent=actor, idempotency_key=desk.idempotency_key).first()
-        if first is not None:
-            return first, False
-    if desk.new_customer is not None and not actor.has_perm(Perm.ADD_CUSTOMER):
-        raise PermissionDenied(_("You do not have permission to do this."))
-    data = desk.order
-    attribution = call_attribution(data.call_id, actor)
-    if attribution is not None:
-        data = dataclasses.replace(data, hotline_number=attribution[0], called_at=attribution[1])
-    with transaction.atomic():
-        if desk.new_customer is not None:
-            customer = _create_customer(desk.new_customer, actor=actor)
-            data = dataclasses.replace(data, customer_id=customer.pk)
-        order, created = do_create_order(data, actor=actor, idempotency_key=desk.idempotency_key)
-        if not created and desk.new_customer is not None:
-            transaction.set_rollback(True)  # a racing twin submit placed it: keep no second customer
-        return order, created
-
-
-def _create_customer(data: CustomerData, *, actor: Any) -> Customer:
-    try:
-        return do_create_customer(data, actor=actor)
-    except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        raise ValidationError({NEW_CUSTOMER_FIELDS.get(name, "new_customer"): messages
-                               for name, messages in errors.items()}) from exc
+    return NewCustomer(name=raw.get("name", ""), phone=raw.get("phone", ""), gender=raw.get("gender", ""))
 
 
 # ---------------------------------------------------------------- views
@@ -369,9 +268,9 @@ def customers(request: HttpRequest) -> HttpResponse:
     as a phone number when it is one, for a new customer with that number."""
     term = request.GET.get("q", "").strip()
     if not term:
-        return error_response(ValidationError({"q": _("Enter a phone number or a name.")}))
+        raise ValidationError({"q": _("Enter a phone number or a name.")})
     if len(term) > MAX_SEARCH_LENGTH:
-        return error_response(ValidationError({"q": _("At most %(max)d characters.") % {"max": MAX_SEARCH_LENGTH}}))
+        raise ValidationError({"q": _("At most %(max)d characters.") % {"max": MAX_SEARCH_LENGTH}})
     found = search_customers(term, limit=CUSTOMER_LIMIT)
     return JsonResponse({"customers": [customer_choice(customer) for customer in found],
                          "new_phone": normalize_phone(term) if is_valid_phone(term) else ""})
@@ -382,11 +281,8 @@ def customers(request: HttpRequest) -> HttpResponse:
 def quote(request: HttpRequest) -> HttpResponse:
     """What the lines typed so far cost, with their gifts and points; nothing is written. When the page
     sends the order's payment method too, `warnings` says what the agent should know before placing it."""
-    try:
-        body = json_body(request)
-        priced = quote_order(parse_lines(body.get("lines")))
-    except ValidationError as exc:
-        return error_response(exc)
+    body = json_body(request)
+    priced = quote_order(parse_lines(body.get("lines")))
     answer = quote_json(priced)
     if "payment_method" in body:
         answer["warnings"] = entry_warnings(body, priced.total)
@@ -397,12 +293,7 @@ def quote(request: HttpRequest) -> HttpResponse:
 @desk_endpoint(Perm.CREATE_ORDER)
 def create_order(request: HttpRequest) -> HttpResponse:
     """Place the order (201), or return the one this idempotency key placed already (200)."""
-    try:
-        order, created = place_order(parse_order(json_body(request)), actor=request.user)
-    except ValidationError as exc:
-        return error_response(exc)
-    except PermissionDenied as exc:
-        return JsonResponse({"error": str(exc)}, status=403)
+    order, created = do_place_order(parse_order(json_body(request)), actor=request.user)
     return JsonResponse({"order": order_json(order)}, status=201 if created else 200)
 
 
@@ -412,10 +303,9 @@ def parse_address_view(request: HttpRequest) -> HttpResponse:
     """Province, city, district and the rest of a typed address, to check before saving."""
     text = request.GET.get("text", "").strip()
     if not text:
-        return error_response(ValidationError({"text": _("Enter an address.")}))
+        raise ValidationError({"text": _("Enter an address.")})
     if len(text) > MAX_ADDRESS_LENGTH:
-        return error_response(ValidationError({"text": _("At most %(max)d characters.")
-                                               % {"max": MAX_ADDRESS_LENGTH}}))
+        raise ValidationError({"text": _("At most %(max)d characters.") % {"max": MAX_ADDRESS_LENGTH}})
     parsed = parse_address(text)
     return JsonResponse({"province": parsed.province, "city": parsed.city, "district": parsed.district,
                          "detail": parsed.detail})

@@ -1,6 +1,8 @@
-"""Every write on orders: create, edit before shipping, status transitions, exchanges.
+"""Every write on orders: place (the desk's and the API's one front door), create, edit before shipping,
+status transitions, exchanges.
 
-Totals are always computed here from the catalogue; prices sent by a client are never trusted.
+Totals are always computed from the catalogue (`hotline.orders.pricing`); prices sent by a client are never
+trusted.
 """
 
 from __future__ import annotations
@@ -8,24 +10,27 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.accounts.audit import record, snapshot, user_or_none
 from hotline.accounts.permissions import Perm, require_perm
-from hotline.catalog.models import CrossSell, GiftRule, Product
+from hotline.calls.models import Callback, CallRecord
+from hotline.catalog.models import Product
+from hotline.crm.actions import CustomerData, do_create_customer
 from hotline.crm.models import Address, Customer
 from hotline.lib.addresses import parse_address
 from hotline.lib.bus import publish_on_commit
-from hotline.lib.money import ZERO, yuan
+from hotline.lib.errors import field_errors
+from hotline.lib.money import ZERO
 from hotline.lib.phones import normalize_phone
 from hotline.media.models import HotlineNumber
 from hotline.media.queries import attribute
@@ -39,11 +44,11 @@ from hotline.orders.models import (
     Status,
 )
 from hotline.orders.numbering import next_order_number
+from hotline.orders.pricing import MAX_LINES as MAX_LINES  # api/schemas.py reads the limits from here
+from hotline.orders.pricing import MAX_QUANTITY as MAX_QUANTITY
+from hotline.orders.pricing import LineInput, quote_order, validate_lines
 from hotline.orders.queries import check_can_change_order
 from hotline.orders.transitions import REASON_REQUIRED, required_perm
-
-MAX_LINES = 50
-MAX_QUANTITY = 999
 
 
 class OrderTransitionError(ValidationError):
@@ -51,20 +56,10 @@ class OrderTransitionError(ValidationError):
 
 
 @dataclass
-class LineInput:
-    """One requested line: product, quantity, optional discount in yuan, whether it is a cross-sell."""
-
-    product_id: int
-    quantity: int
-    discount: Decimal = ZERO
-    cross_sell: bool = False
-
-
-@dataclass
 class OrderInput:
     """Everything an agent (or the API) sends to place or edit an order."""
 
-    customer_id: int
+    customer_id: int | None  # None when placing for a new customer (see PlaceOrderInput)
     lines: list[LineInput]
     delivery_method: str = DeliveryMethod.EMS
     payment_method: str = PaymentMethod.COD
@@ -84,58 +79,6 @@ class OrderInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class QuoteGift:
-    """A gift a quoted line earns, free."""
-
-    product: Product
-    quantity: int
-
-
-@dataclass(frozen=True)
-class QuoteLine:
-    """A priced line: `gross` is unit price × quantity, `amount` what is charged after the discount."""
-
-    product: Product
-    quantity: int
-    unit_price: Decimal
-    gross: Decimal
-    discount: Decimal
-    cross_sell: bool
-    gifts: list[QuoteGift]
-
-    @property
-    def amount(self) -> Decimal:
-        return self.gross - self.discount
-
-
-@dataclass(frozen=True)
-class Quote:
-    """What an order of these lines would cost, earn and bring as gifts (see `quote_order`)."""
-
-    lines: list[QuoteLine]
-
-    @property
-    def gifts(self) -> list[QuoteGift]:
-        return [gift for line in self.lines for gift in line.gifts]
-
-    @property
-    def subtotal(self) -> Decimal:
-        return sum((line.gross for line in self.lines), ZERO)
-
-    @property
-    def discount_total(self) -> Decimal:
-        return sum((line.discount for line in self.lines), ZERO)
-
-    @property
-    def total(self) -> Decimal:
-        return self.subtotal - self.discount_total
-
-    @property
-    def points(self) -> int:
-        return sum(line.product.points * line.quantity for line in self.lines)
-
-
 STATUS_MESSAGES = {
     Status.ORDERED: gettext_lazy("%(salutation)s, your order %(number)s for ¥%(total)s has been received. "
                                  "We will ship it soon."),
@@ -150,7 +93,7 @@ STATUS_MESSAGES = {
 }
 
 
-# ---------------------------------------------------------------- validation and pricing
+# ---------------------------------------------------------------- validation and lines
 
 def _check_text_lengths(data: OrderInput) -> None:
     limits = {"notes": 1000, "invoice_title": 100, "invoice_tax_id": 20, "recipient": 100, "call_id": 64,
@@ -165,90 +108,6 @@ def _check_text_lengths(data: OrderInput) -> None:
         errors["payment_method"] = _("Unknown payment method “%(value)s”.") % {"value": data.payment_method}
     if errors:
         raise ValidationError(errors)
-
-
-def _validate_lines(lines: list[LineInput]) -> dict[int, Product]:
-    """Products by id for the requested lines; refuses empty orders, bad quantities, unorderable products."""
-    if not lines:
-        raise ValidationError({"lines": _("An order needs at least one product.")})
-    if len(lines) > MAX_LINES:
-        raise ValidationError({"lines": _("An order has at most %(max)d lines.") % {"max": MAX_LINES}})
-    active_rules = GiftRule.objects.filter(active=True).select_related("gift")
-    products = (Product.objects.prefetch_related(Prefetch("gift_rules", queryset=active_rules))
-                .in_bulk([line.product_id for line in lines]))
-    errors: list[str] = []
-    for line in lines:
-        product = products.get(line.product_id)
-        if product is None:
-            errors.append(_("Product #%(id)s does not exist.") % {"id": line.product_id})
-        elif not product.orderable:
-            errors.append(_("%(product)s is %(status)s and cannot be ordered.")
-                          % {"product": product.name, "status": product.get_status_display()})
-        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 1:
-            errors.append(_("The quantity must be a whole number of at least 1."))
-        elif line.quantity > MAX_QUANTITY:
-            errors.append(_("The quantity must be at most %(max)d.") % {"max": MAX_QUANTITY})
-        if line.discount < 0:
-            errors.append(_("A discount cannot be negative."))
-    if errors:
-        raise ValidationError({"lines": errors})
-    return products
-
-
-def _unit_price(line: LineInput, product: Product, offers: dict[tuple[int, int], Decimal],
-                ordered_ids: set[int]) -> Decimal:
-    """List price, or the cross-sell offer price when suggested by another product on the order
-    (the lowest offer when several ordered products suggest it)."""
-    if not line.cross_sell:
-        return product.price
-    prices = [price for (main_id, suggestion_id), price in offers.items()
-              if suggestion_id == product.pk and main_id in ordered_ids - {product.pk}]
-    if not prices:
-        raise ValidationError({"lines": _("%(product)s is not a cross-sell of any product on this order.")
-                               % {"product": product.name}})
-    return min(prices)
-
-
-def _offers(lines: list[LineInput], ordered_ids: set[int]) -> dict[tuple[int, int], Decimal]:
-    """Offer prices by (main product, suggestion) for the cross-sell lines, in one query."""
-    suggested = {line.product_id for line in lines if line.cross_sell}
-    if not suggested:
-        return {}
-    rows = CrossSell.objects.filter(suggestion_id__in=suggested, product_id__in=ordered_ids)
-    return {(main_id, suggestion_id): price
-            for main_id, suggestion_id, price in rows.values_list("product_id", "suggestion_id", "offer_price")}
-
-
-def _gifts_for(product: Product, quantity: int) -> list[QuoteGift]:
-    """The gifts a line earns under its product's active rules; gifts no longer on sale are skipped."""
-    earned = []
-    for rule in product.gift_rules.all():  # prefetched: active rules only, with their gift
-        count = rule.gifts_for(quantity)
-        if count and rule.gift.orderable:
-            earned.append(QuoteGift(product=rule.gift, quantity=count))
-    return earned
-
-
-def quote_order(lines: list[LineInput], *, gifts: bool = True) -> Quote:
-    """Price the requested lines exactly as placing the order would (list or cross-sell offer price,
-    discounts, the gifts each line earns, totals and points) without writing anything or taking
-    stock. Refuses what order creation refuses (ValidationError keyed `lines`)."""
-    products = _validate_lines(lines)
-    main_ids = {line.product_id for line in lines if not line.cross_sell}
-    offers = _offers(lines, main_ids)
-    quoted: list[QuoteLine] = []
-    for requested in lines:
-        product = products[requested.product_id]
-        price = _unit_price(requested, product, offers, main_ids)
-        gross = yuan(price * requested.quantity)
-        discount = yuan(requested.discount)
-        if discount > gross:
-            raise ValidationError({"lines": _("The discount on %(product)s exceeds its price.")
-                                   % {"product": product.name}})
-        quoted.append(QuoteLine(product=product, quantity=requested.quantity, unit_price=price, gross=gross,
-                                discount=discount, cross_sell=requested.cross_sell,
-                                gifts=_gifts_for(product, requested.quantity) if gifts else []))
-    return Quote(quoted)
 
 
 def _build_lines(order: Order, lines: list[LineInput], *, gifts: bool = True) -> None:
@@ -339,9 +198,34 @@ def _notify(order: Order, status: str, **extra: object) -> None:
 
 # ---------------------------------------------------------------- actions
 
-def order_fingerprint(data: OrderInput) -> str:
+@dataclass
+class NewCustomer:
+    """A caller not yet on file, created with their first order; the order's typed address becomes theirs."""
+
+    name: str
+    phone: str = ""
+    gender: str = "u"
+
+
+@dataclass
+class PlaceOrderInput:
+    """An order as the desk or the API places it: for a customer on file (`order.customer_id`) or a new one
+    created with it (`new_customer`), under an optional idempotency key (per user)."""
+
+    order: OrderInput
+    new_customer: NewCustomer | None = None
+    idempotency_key: str = ""
+
+
+MAX_IDEMPOTENCY_KEY = 100
+# do_create_customer's field names → the placement's names for them, so errors name what the client sent
+NEW_CUSTOMER_FIELDS = {"name": "new_customer.name", "phones": "new_customer.phone", "gender": "new_customer.gender"}
+
+
+def order_fingerprint(data: OrderInput, new_customer: NewCustomer | None = None) -> str:
     """SHA-256 of what was asked for, to tell a retry of the same order from another order under the same key."""
-    canonical = json.dumps(asdict(data), sort_keys=True, default=str, ensure_ascii=False)
+    asked = asdict(data) if new_customer is None else {**asdict(data), "new_customer": asdict(new_customer)}
+    canonical = json.dumps(asked, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -354,29 +238,112 @@ def _replayed(existing: Order, fingerprint: str) -> tuple[Order, bool]:
     return existing, False
 
 
+def _keyed_order(actor: Any, key: str) -> Order | None:
+    return Order.objects.filter(agent=actor, idempotency_key=key).first() if key else None
+
+
+def do_place_order(data: PlaceOrderInput, *, actor: Any) -> tuple[Order, bool]:
+    """Place an order from the desk or the API (one front door); returns (order, created).
+
+    A new customer is created in the same transaction, so a refused order leaves none behind. An order
+    taken on a call (`call_id`) the actor answered (or supervises) is attributed to the call's hotline
+    number and arrival time, however long the agent took to submit. The same key from the same user returns
+    the first order, even when both requests race; the same key with a different order is refused."""
+    _require(actor, Perm.CREATE_ORDER)
+    _check_placement(data, actor)
+    order = _attributed_to_call(data.order, actor)
+    fingerprint = order_fingerprint(data.order, data.new_customer) if data.idempotency_key else ""
+    return _place(order, data.new_customer, actor=actor, key=data.idempotency_key, fingerprint=fingerprint)
+
+
 def do_create_order(data: OrderInput, *, actor: Any, idempotency_key: str = "") -> tuple[Order, bool]:
-    """Place an order; returns (order, created). With an idempotency key the same key from the same
-    user returns the first order instead of making a second, even when both requests race; the same
-    key with a different order is refused."""
+    """Place an order for a customer on file exactly as given (no look-up of its call): imports, the demo's
+    data, tests. Returns (order, created); idempotent per key as `do_place_order`."""
     fingerprint = order_fingerprint(data) if idempotency_key else ""
-    if idempotency_key:
-        existing = Order.objects.filter(agent=actor, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _replayed(existing, fingerprint)
+    return _place(data, None, actor=actor, key=idempotency_key, fingerprint=fingerprint)
+
+
+def _place(data: OrderInput, new_customer: NewCustomer | None, *, actor: Any, key: str,
+           fingerprint: str) -> tuple[Order, bool]:
+    existing = _keyed_order(actor, key)
+    if existing is not None:
+        return _replayed(existing, fingerprint)
     try:
-        order = _create_order(data, actor=actor, idempotency_key=idempotency_key or None, fingerprint=fingerprint)
-        return order, True
+        with transaction.atomic():
+            if new_customer is not None:
+                data = replace(data, customer_id=_create_customer(new_customer, data, actor=actor).pk)
+            return _create_order(data, actor=actor, idempotency_key=key or None, fingerprint=fingerprint), True
     except IntegrityError:
-        existing = Order.objects.filter(agent=actor, idempotency_key=idempotency_key).first()
-        if idempotency_key and existing is not None:
-            return _replayed(existing, fingerprint)
-        raise
+        existing = _keyed_order(actor, key)  # a racing twin request placed it first; its customer rolled back
+        if existing is None:
+            raise
+        return _replayed(existing, fingerprint)
+
+
+def _check_placement(data: PlaceOrderInput, actor: Any) -> None:
+    """Refuse, all at once so the agent fixes everything in one go: no customer or two, an overlong key, a
+    new customer without a name, bad text fields and bad lines; then a new customer from someone who may
+    not add customers."""
+    errors = _customer_and_key_errors(data)
+    for check in (partial(_check_text_lengths, data.order), partial(validate_lines, data.order.lines)):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(field_errors(exc))
+    if errors:
+        raise ValidationError(errors)
+    if data.new_customer is not None:
+        _require(actor, Perm.ADD_CUSTOMER)
+
+
+def _customer_and_key_errors(data: PlaceOrderInput) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if data.order.customer_id is None and data.new_customer is None:
+        errors["customer_id"] = [_("Choose the customer or enter a new one.")]
+    elif data.order.customer_id is not None and data.new_customer is not None:
+        errors["customer_id"] = [_("Choose the customer or enter a new one, not both.")]
+    elif data.new_customer is not None and not data.new_customer.name.strip():
+        errors["new_customer.name"] = [_("The name cannot be empty.")]
+    if len(data.idempotency_key) > MAX_IDEMPOTENCY_KEY:
+        errors["idempotency_key"] = [_("At most %(max)d characters.") % {"max": MAX_IDEMPOTENCY_KEY}]
+    return errors
+
+
+def _attributed_to_call(data: OrderInput, actor: Any) -> OrderInput:
+    """The order with the hotline number its call came in on and when it arrived, so it is attributed to the
+    airing the call was attributed to. A callback's dial has no hotline number of its own: the callback's
+    first call has. Only the call's agent (or a supervisor) may credit an order to a call's airing; an
+    unknown call leaves the order as given."""
+    call = CallRecord.objects.filter(call_id=data.call_id).select_related("hotline_number").first() \
+        if data.call_id else None
+    if call is None or (call.agent_key != getattr(actor, "username", None)
+                        and not (actor is not None and actor.has_perm(Perm.SUPERVISE_CALLS))):
+        return data
+    if call.hotline_number is not None:
+        return replace(data, hotline_number=call.hotline_number.number, called_at=call.arrived_at)
+    callback = (Callback.objects.filter(last_call_id=data.call_id, hotline_number__isnull=False)
+                .select_related("hotline_number").first())
+    if callback is None or callback.hotline_number is None:
+        return data
+    return replace(data, hotline_number=callback.hotline_number.number, called_at=callback.arrived_at)
+
+
+def _create_customer(new: NewCustomer, data: OrderInput, *, actor: Any) -> Customer:
+    customer = CustomerData(name=new.name, gender=new.gender or "u", phones=[new.phone] if new.phone else [],
+                            address=data.address_text)
+    try:
+        return do_create_customer(customer, actor=actor)
+    except ValidationError as exc:
+        raise ValidationError({NEW_CUSTOMER_FIELDS.get(name, "new_customer"): messages
+                               for name, messages in field_errors(exc).items()}) from exc
 
 
 @transaction.atomic
 def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None, fingerprint: str = "") -> Order:
     _require(actor, Perm.CREATE_ORDER)
     _check_text_lengths(data)
+    if data.customer_id is None:
+        raise ValidationError({"customer_id": _("Choose the customer or enter a new one.")})
     customer = Customer.objects.filter(pk=data.customer_id).first()
     if customer is None:
         raise ValidationError({"customer_id": _("Customer #%(id)s does not exist.") % {"id": data.customer_id}})

@@ -81,7 +81,7 @@ def test_anonymous_users_get_403_json_and_nothing_changes(world: Any, endpoint: 
     method, name, data = requests(world)[endpoint]
     before = everything()
     response = send(client_for(), method, name, data)
-    assert (response.status_code, response.json()) == (403, {"error": "Log in to continue."})
+    assert (response.status_code, response.json()) == (403, {"detail": "Log in to continue."})
     assert everything() == before
 
 
@@ -92,7 +92,7 @@ def test_users_who_may_not_take_orders_get_403_json_and_nothing_changes(
     method, name, data = requests(world)[endpoint]
     before = everything()
     response = send(client_for(users[role]), method, name, data)
-    assert (response.status_code, response.json()) == (403, {"error": "You do not have permission to do this."})
+    assert (response.status_code, response.json()) == (403, {"detail": "You do not have permission to do this."})
     assert everything() == before
 
 
@@ -340,10 +340,12 @@ def test_a_new_customer_with_a_known_number_is_refused(world: Any, agent: Any) -
     ({"customer_id": None}, {"customer_id": ["Choose the customer or enter a new one."]}),
     ({"new_customer": {"name": "李", "gender": "f", "phone": NEW_PHONE}},
      {"customer_id": ["Choose the customer or enter a new one, not both."]}),
-    ({"customer_id": "7", "address_id": 1.5, "rush": "yes", "notes": 3, "idempotency_key": "k" * 101},
+    ({"customer_id": "7", "address_id": 1.5, "rush": "yes", "notes": 3, "idempotency_key": 7},
      {"customer_id": ["Choose one from the list."], "address_id": ["Choose one from the list."],
-      "rush": ["Must be true or false."], "notes": ["Enter text."],
-      "idempotency_key": ["At most 100 characters."]}),
+      "rush": ["Must be true or false."], "notes": ["Enter text."], "idempotency_key": ["Enter text."]}),
+    ({"idempotency_key": "k" * 101, "notes": "n" * 1001, "customer_id": None},
+     {"idempotency_key": ["At most 100 characters."], "notes": ["At most 1000 characters."],
+      "customer_id": ["Choose the customer or enter a new one."]}),
     ({"customer_id": 999999}, {"customer_id": ["Customer #999999 does not exist."]}),
 ])
 def test_bad_order_forms_are_refused_field_by_field(world: Any, agent: Any, fields: dict[str, Any],

@@ -100,7 +100,7 @@ def outside_a_call(world: SimpleNamespace) -> dict[str, Any]:
         browser = stack.enter_context(livetest.chromium())
         page = _open_desk(browser, base, world.agent.username)
         seen["chosen_at_start"] = page.text_content("#order-customer")
-        # nothing chosen: the submit says so on the customer search, which takes the focus
+        # nothing chosen: the submit says so on the customer search, which takes the focus, and on the product
         seen["nothing_chosen"] = _submit_refused(page)
         # a returning customer, found by a phone number typed with spaces
         seen["options"] = _choose_customer(page, "138 0013 8000", "王小明")
@@ -141,8 +141,9 @@ def test_an_order_outside_a_call_for_a_found_and_for_a_new_customer_with_field_e
     world = call_world
     seen = outside_a_call(world)
     assert seen["chosen_at_start"] == "未选择客户"
-    assert seen["nothing_chosen"] == {
-        "errors": ["请选择客户或录入新客户。"], "focused": "customer-q", "invalid": ["customer-q"]}
+    # every error at once, the first field focused
+    assert seen["nothing_chosen"] == {"errors": ["请选择客户或录入新客户。", "订单至少需要一件商品。"],
+                                      "focused": "customer-q", "invalid": ["customer-q", "product-q"]}
     assert seen["options"] == ["王小明  王先生  13800138000  北京  普通", "+ 新客户 13800138000"]
     assert (seen["chosen"], seen["focus_after_choice"]) == ("王小明 13800138000", "product-q")
     assert seen["new_options"] == ["没有找到客户", f"+ 新客户 {NEW_PHONE}"]

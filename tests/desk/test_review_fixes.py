@@ -13,9 +13,10 @@ from django.utils import timezone, translation
 
 from hotline.calls.actions import do_append_agent_state, do_append_call_event
 from hotline.calls.models import Callback, CallRecord
-from hotline.desk.entry import parse_order, place_order
+from hotline.desk.entry import parse_order
 from hotline.desk.pop import Offered, render_pop
 from hotline.desk.state import desk_state
+from hotline.orders.actions import do_place_order
 from hotline.service.models import CallNote
 from hotline.telephony import events as ev
 from tests import factories
@@ -60,7 +61,7 @@ def _callback_dial(agent: Any, world: Any) -> Any:
 def test_an_order_on_a_callback_dial_is_attributed_to_the_callback_s_airing(agent: Any, world: Any) -> None:
     airing = _callback_dial(agent, world)  # the spot aired 50 minutes ago; its window has closed
 
-    order, created = place_order(parse_order(order_body(world, call_id="out-1")), actor=agent)
+    order, created = do_place_order(parse_order(order_body(world, call_id="out-1")), actor=agent)
 
     assert (created, order.airing_id, order.hotline_number_id) == (True, airing.pk, world.hotline.pk)
 
@@ -69,7 +70,7 @@ def test_an_order_on_another_agent_s_call_is_not_credited_to_that_call_s_airing(
     _callback_dial(users["agent"], world)
     colleague = factories.make_user("agent", username="t_colleague")
 
-    order, _created = place_order(parse_order(order_body(world, call_id="out-1")), actor=colleague)
+    order, _created = do_place_order(parse_order(order_body(world, call_id="out-1")), actor=colleague)
 
     assert (order.airing_id, order.hotline_number_id) == (None, None)
 

@@ -64,7 +64,7 @@ def test_a_discount_may_take_a_line_to_zero_but_not_below(world: Any, agent: Any
     assert refused(world, agent, LineInput(world.product.pk, 1, discount=Decimal("398.01"))) == {
         "lines": ["The discount on 颈椎按摩仪 exceeds its price."]}
     assert refused(world, agent, LineInput(world.product.pk, 1, discount=Decimal("-1"))) == {
-        "lines": ["A discount cannot be negative."]}
+        "lines.0.discount": ["A discount cannot be negative."]}
 
 
 def test_cross_sell_gets_its_offer_price_when_its_main_product_is_ordered(world: Any, agent: Any) -> None:
@@ -147,15 +147,15 @@ def test_an_unknown_product_is_refused(world: Any, agent: Any) -> None:
 
 
 @pytest.mark.parametrize(("quantity", "message"), [
-    (0, "The quantity must be a whole number of at least 1."),
-    (-1, "The quantity must be a whole number of at least 1."),
-    (1000, "The quantity must be at most 999."),
-    (True, "The quantity must be a whole number of at least 1."),
-    (1.5, "The quantity must be a whole number of at least 1."),
-    ("2", "The quantity must be a whole number of at least 1."),
+    (0, "Line 1: the quantity must be greater than 0."),
+    (-1, "Line 1: the quantity must be greater than 0."),
+    (1000, "Line 1: the quantity must be at most 999."),
+    (True, "Line 1: the quantity must be a whole number."),
+    (1.5, "Line 1: the quantity must be a whole number."),
+    ("2", "Line 1: the quantity must be a whole number."),
 ])
-def test_bad_quantities_are_refused(world: Any, agent: Any, quantity: Any, message: str) -> None:
-    assert refused(world, agent, LineInput(world.product.pk, quantity)) == {"lines": [message]}
+def test_bad_quantities_are_refused_naming_their_line(world: Any, agent: Any, quantity: Any, message: str) -> None:
+    assert refused(world, agent, LineInput(world.product.pk, quantity)) == {"lines.0.quantity": [message]}
 
 
 def test_the_largest_quantity_is_accepted(world: Any, agent: Any) -> None:
@@ -164,8 +164,9 @@ def test_the_largest_quantity_is_accepted(world: Any, agent: Any) -> None:
 
 def test_every_bad_line_is_reported_at_once(world: Any, agent: Any) -> None:
     Product.objects.filter(pk=world.extra.pk).update(status=SaleStatus.PAUSED)
-    assert refused(world, agent, LineInput(world.product.pk, 0), LineInput(world.extra.pk, 1)) == {"lines": [
-        "The quantity must be a whole number of at least 1.", "护膝 is Paused and cannot be ordered."]}
+    assert refused(world, agent, LineInput(world.product.pk, 0), LineInput(world.extra.pk, 1)) == {
+        "lines.0.quantity": ["Line 1: the quantity must be greater than 0."],
+        "lines": ["护膝 is Paused and cannot be ordered."]}
 
 
 def test_an_order_needs_lines_and_at_most_fifty(world: Any, agent: Any) -> None:

@@ -49,7 +49,7 @@
       data = {};
     }
     if (!response.ok) {
-      const error = new Error(data.detail || data.error || errorMessages(data.errors).join(" ") || texts.failed);
+      const error = new Error(data.detail || errorMessages(data.errors).join(" ") || texts.failed);
       error.data = data;
       throw error;
     }
