@@ -16,6 +16,7 @@ Seats get fixed phone URIs (`sip:<seat>@phones.test`): no REGISTER is needed, ev
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -64,6 +65,12 @@ def at_tick(seconds: float) -> Any:
     """A duration that ends at an ACD deadline (ring timeout, max wait, wrap-up): the engine runs the
     dispatcher a millisecond after the deadline, so as not to find it not yet due."""
     return pytest.approx(seconds, abs=0.002)
+
+
+@functools.cache
+def demo_flow() -> Flow:
+    """The demo IVR flow, parsed once (its YAML took most of a test's time; a `Flow` is frozen)."""
+    return load_demo_flow()
 
 
 def prompt_length(name: str) -> float:
@@ -156,6 +163,7 @@ class Harness:
 
     @property
     def now(self) -> float:
+        """The loop's (virtual) monotonic time: what the engine stamps as `mono`."""
         return virtual_loop().time()
 
     async def until(self, condition: Callable[[], bool], within: float = 120.0, what: str = "the condition") -> None:
@@ -168,11 +176,6 @@ class Harness:
         await settle()
 
     # -- the log -----------------------------------------------------------------------------------------
-
-    async def kinds(self, call: FakeInboundCall | FakeOutboundCall | str) -> list[CallStep]:
-        """The logged steps of a call, once everything emitted so far is written."""
-        await self.engine.flush_log()
-        return self.call_log.kinds(call if isinstance(call, str) else call.invite.call_id)
 
     def events(self, kind: type[E], call: FakeInboundCall | str | None = None) -> list[E]:
         """Logged events of one type (of one call, when given), in order."""
@@ -217,7 +220,7 @@ async def started(tmp_path: Path, *, route: Route | None = None, seats: tuple[Se
     plans = plans or {}
     config = EngineConfig(
         queues=queues or (QueueConfig("orders", wrap_up_seconds=wrap_up), QueueConfig("after_sales")),
-        flows=flows if flows is not None else {"demo": load_demo_flow()}, seats=seats, recordings=tmp_path / "rec",
+        flows=flows if flows is not None else {"demo": demo_flow()}, seats=seats, recordings=tmp_path / "rec",
         hold_music=PROMPTS / "please_hold.wav" if hold_music else None, ring_timeout=ring_timeout,
         recording_mode=recording_mode, outbound_gateway=outbound_gateway, surge=surge,
         callbacks=callbacks or CallbackConfig())
