@@ -39,7 +39,8 @@ from hotline.telephony.memory import MemoryCallbackStore, MemoryCallLog, MemoryD
 from hotline.telephony.ports import Route
 from hotline.telephony.sip.calls import CallState
 
-from .fakes import FakeInboundCall, FakeLeg, FakeMediaPlane, FakeOutboundCall, FakePhone, FakeSip, Plan, wav_length
+from .fake_media import FakeLeg, FakeMediaPlane, wav_length
+from .fake_sip import FakeInboundCall, FakeOutboundCall, FakePhone, FakeSip, Plan
 from .vtime import advance, run, settle, until, virtual_loop
 
 DNIS = "4008001000"

@@ -26,7 +26,8 @@ from hotline.telephony.events import (
 from hotline.telephony.memory import MemoryDirectory
 from hotline.telephony.ports import Route
 
-from .fakes import FakeMediaPlane, Plan
+from .fake_media import FakeMediaPlane
+from .fake_sip import Plan
 from .harness import CALLER, DNIS, Harness, at_tick, play, prompt_length, seat
 
 S = CallStep

@@ -19,7 +19,7 @@ from hotline.telephony.events import AgentState, Arrive, CallStep, Direction, Ha
 from hotline.telephony.memory import MemoryCallbackStore
 from hotline.telephony.sip.calls import CallState
 
-from .fakes import Plan
+from .fake_sip import Plan
 from .harness import GATEWAY, Harness, play, seat
 
 S = CallStep

@@ -11,7 +11,7 @@ import pytest
 from hotline.telephony.control import ControlError
 from hotline.telephony.events import AgentState, CallStep, Hangup, HangupParty
 
-from .fakes import FakeInboundCall
+from .fake_sip import FakeInboundCall
 from .harness import Harness, play, seat
 
 S = CallStep

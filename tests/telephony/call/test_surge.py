@@ -23,7 +23,7 @@ from hotline.telephony.memory import MemoryCallbackStore, MemoryDirectory
 from hotline.telephony.ports import CallbackCapture, CallerProfile, Route, StoredCallback
 from hotline.telephony.sip.calls import CallState
 
-from .fakes import FakeInboundCall
+from .fake_sip import FakeInboundCall
 from .harness import DNIS, Harness, exactly, play, prompt_length, seat
 
 S = CallStep

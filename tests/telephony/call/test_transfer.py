@@ -13,7 +13,7 @@ from hotline.telephony.control import ControlError
 from hotline.telephony.engine import SeatConfig
 from hotline.telephony.events import AgentState, Answer, CallStep, Hangup, HangupParty, Transfer
 
-from .fakes import FakeInboundCall, Plan
+from .fake_sip import FakeInboundCall, Plan
 from .harness import CALLER, Harness, play, seat
 
 S = CallStep

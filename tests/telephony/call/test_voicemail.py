@@ -9,7 +9,7 @@ from pathlib import Path
 from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig
 from hotline.telephony.events import CallStep, Enqueue, Hangup, HangupCause, HangupParty, Transfer
 
-from .fakes import FakeInboundCall
+from .fake_sip import FakeInboundCall
 from .harness import Harness, at_tick, exactly, play, prompt_length, seat
 
 S = CallStep
