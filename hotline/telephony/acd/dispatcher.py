@@ -3,7 +3,8 @@
 Invariant after every public call: no READY agent and waiting caller of a shared queue could be paired
 (apart from pairs that a timer will make possible: widening, cooldown end, affinity end). So an agent
 freeing up only looks at its own queues' waiting lines, and a caller arriving only looks at its queue's
-ready agents; nothing walks all queues × all agents.
+ready agents; nothing walks all queues × all agents. Its results and state are in `acd/decision.py`, its
+read-only questions in `acd/readings.py`.
 """
 
 from __future__ import annotations
@@ -11,113 +12,41 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_right, insort
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from hotline.telephony.acd.agent import STAFFED, Agent, IllegalTransition, StateChange
 from hotline.telephony.acd.clock import Clock
+from hotline.telephony.acd.decision import (
+    MAX_WRAP_UP_EXTENSION_SECONDS,
+    MAX_WRAP_UP_EXTENSIONS,
+    Decision,
+    Membership,
+    Offer,
+    Overflow,
+    QueueState,
+    QueueStats,
+    ReadyEntry,
+    Timer,
+    WrapUp,
+    WrapUpLimit,
+)
 from hotline.telephony.acd.queue import (
     Caller,
     CallerSpec,
     HandleTimes,
     OverflowReason,
-    OverflowTarget,
     QueueConfig,
     Strategy,
-    WaitingLine,
-    expected_wait,
     required_level,
 )
+from hotline.telephony.acd.readings import Readings
 from hotline.telephony.events import AgentState
 
-ReadyEntry = tuple[tuple[float, ...], str]
-Timer = tuple[float, int, str, str, float]
-
-# An agent may lengthen one wrap-up at most this many times, by at most this many seconds in all: enough to
-# finish a note, not a way to sit out of the queue (a longer break is "not ready" with a reason).
-MAX_WRAP_UP_EXTENSIONS = 3
-MAX_WRAP_UP_EXTENSION_SECONDS = 300.0
+# Kept importable from here, where they were first defined.
+__all__ = ["MAX_WRAP_UP_EXTENSIONS", "MAX_WRAP_UP_EXTENSION_SECONDS", "Decision", "Dispatcher", "Membership",
+           "Offer", "Overflow", "QueueStats", "WrapUpLimit"]
 
 
-class WrapUpLimit(Exception):
-    """The agent's wrap-up was already extended as often, or by as much, as allowed; nothing changed."""
-
-
-@dataclass
-class WrapUp:
-    """One agent's wrap-up in progress: when it ends (monotonic), and the extensions granted so far."""
-
-    ends: float
-    extensions: int = 0
-    added: float = 0.0
-
-
-@dataclass(frozen=True)
-class Offer:
-    """Ring this agent's phone for this caller (or stop ringing it, in Decision.cancelled)."""
-
-    caller_id: str
-    agent_id: str
-    queue_id: str
-
-
-@dataclass(frozen=True)
-class Overflow:
-    """The caller leaves the queue for `target`; the host routes it there."""
-
-    caller_id: str
-    queue_id: str
-    reason: OverflowReason
-    target: OverflowTarget
-
-
-@dataclass
-class Decision:
-    """What one event changed: offers to ring, offers to cancel, overflows, and agent state changes."""
-
-    offers: list[Offer] = field(default_factory=list)
-    cancelled: list[Offer] = field(default_factory=list)
-    overflows: list[Overflow] = field(default_factory=list)
-    changes: list[StateChange] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class QueueStats:
-    """A queue's live figures: callers present (waiting or being offered), the longest wait in line, and
-    its agents ready and staffed (ready, ringing, on a call or wrapping up), counting only agents whose
-    phone is online."""
-
-    present: int
-    longest_wait: float
-    ready: int
-    staffed: int
-
-
-@dataclass(frozen=True)
-class Membership:
-    """An agent's place in one queue: skill level and join order (round robin and ring all use it)."""
-
-    level: int
-    order: int
-
-
-class _Queue:
-    """One queue's live state: its waiting line and its ready agents sorted by the strategy's key."""
-
-    def __init__(self, config: QueueConfig) -> None:
-        self.config = config
-        self.line = WaitingLine()
-        self.ready: list[ReadyEntry] = []
-        self.ready_keys: dict[str, ReadyEntry] = {}
-        self.rr_cursor: ReadyEntry | None = None
-        self.handle = HandleTimes(config.handle_sample_size, config.default_handle_seconds)
-        self.staffed = 0
-        self.present = 0
-        self.calls: dict[str, int] = {}
-        self.joined = itertools.count()
-
-
-class Dispatcher:
+class Dispatcher(Readings):
     """Agent and caller routing for all queues of one engine; pure, driven by events and an injected clock.
 
     Each public method first runs the timers that are due (wrap-up ends, max waits, widening steps,
@@ -126,7 +55,7 @@ class Dispatcher:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._queues: dict[str, _Queue] = {}
+        self._queues: dict[str, QueueState] = {}
         self._agents: dict[str, Agent] = {}
         self._members: dict[str, dict[str, Membership]] = {}
         self._callers: dict[str, Caller] = {}
@@ -142,7 +71,7 @@ class Dispatcher:
     def add_queue(self, config: QueueConfig) -> None:
         if config.queue_id in self._queues:
             raise ValueError(f"queue {config.queue_id} already exists")
-        self._queues[config.queue_id] = _Queue(config)
+        self._queues[config.queue_id] = QueueState(config)
 
     def update_queue(self, config: QueueConfig) -> Decision:
         """New settings for a queue that exists, taken while it runs (a back-office edit), as Asterisk's
@@ -172,7 +101,7 @@ class Dispatcher:
         self._dispatch_queue(queue, now, decision)
         return self._finish(decision)
 
-    def _sort_ready(self, queue: _Queue) -> None:
+    def _sort_ready(self, queue: QueueState) -> None:
         """Index the queue's ready agents again under its (new) strategy's key."""
         ready = [self._agents[agent_id] for _key, agent_id in queue.ready]
         queue.ready.clear()
@@ -369,92 +298,6 @@ class Dispatcher:
         """When tick() may have work; timers made stale by later events are skipped when they fire."""
         return self._timers[0][0] if self._timers else None
 
-    # -- queries --------------------------------------------------------------------------------
-
-    def agent(self, agent_id: str) -> Agent:
-        """The agent's live state, for reading only: change it through the dispatcher's commands."""
-        return self._agent(agent_id)
-
-    def wrap_up_end(self, agent_id: str) -> float | None:
-        """When the agent's wrap-up ends (monotonic, extensions included); None when not wrapping up."""
-        wrap_up = self._wrap_ups.get(self._agent(agent_id).agent_id)
-        return None if wrap_up is None else wrap_up.ends
-
-    def membership(self, agent_id: str, queue_id: str) -> Membership:
-        return self._members[self._agent(agent_id).agent_id][queue_id]
-
-    def position(self, caller_id: str) -> int:
-        """1 for the next caller to be served; 0 while the caller is being offered to an agent."""
-        caller = self._caller(caller_id)
-        if caller.ringing:
-            return 0
-        return self._queues[caller.queue_id].line.ahead_of(caller) + 1
-
-    def expected_wait(self, caller_id: str) -> float | None:
-        """Seconds the caller should still expect to wait (see queue.expected_wait); None if unstaffed."""
-        caller = self._caller(caller_id)
-        if caller.ringing:
-            return 0.0
-        queue = self._queues[caller.queue_id]
-        ahead = queue.line.ahead_of(caller)
-        return expected_wait(ahead, queue.staffed, queue.handle.average())
-
-    def expected_wait_for_new(self, queue_id: str) -> float | None:
-        """Seconds a caller joining `queue_id` now will wait on average (None if nobody staffs it).
-
-        Ready agents take the first callers at once; the rest are served as agents free up, at a rate of
-        staffed / AHT: wait = (ahead + 1) × AHT / staffed. The surge gate uses this average, not the
-        cautious wave estimate callers hear (`expected_wait`): with 30 agents busy, that one would say
-        "one full handle time" and send every new caller to the automatic seat.
-        """
-        queue = self._queue(queue_id)
-        if queue.staffed <= 0:
-            return None
-        ahead = queue.line.size - len(queue.ready)
-        if ahead < 0:
-            return 0.0
-        return (ahead + 1) * queue.handle.average() / queue.staffed
-
-    def queue_stats(self, queue_id: str) -> QueueStats:
-        """The queue's figures now, in O(buckets): for wallboards, never for routing."""
-        queue = self._queue(queue_id)
-        oldest = min((entries[0][0] for entries in queue.line.buckets.values()), default=None)
-        longest = 0.0 if oldest is None else max(0.0, self._clock.now() - oldest)
-        return QueueStats(queue.present, longest, len(queue.ready), queue.staffed)
-
-    def line_length(self, queue_id: str) -> int:
-        """How many callers wait in line (not ringing an agent): `len(waiting(queue_id))` in O(1)."""
-        return self._queue(queue_id).line.size
-
-    def ready_agents(self, queue_id: str) -> list[str]:
-        """The queue's ready agents in the order its strategy would offer them a caller (for the callback
-        dialer, which reserves the first one)."""
-        queue = self._queue(queue_id)
-        return [agent_id for _key, agent_id in self._ready_in_turn(queue)]
-
-    def callers_waiting(self) -> int:
-        """Callers in every queue's line (not yet ringing an agent), in O(queues)."""
-        return sum(queue.line.size for queue in self._queues.values())
-
-    def waiting(self, queue_id: str) -> list[str]:
-        """Caller ids waiting in line, in serving order (a query for screens and tests, O(n log n))."""
-        line = self._queue(queue_id).line
-        entries = [(key[0], arrival, seq, cid) for key in line.bucket_order for arrival, seq, cid in line.buckets[key]]
-        return [entry[3] for entry in sorted(entries)]
-
-    def ringing(self, caller_id: str) -> set[str]:
-        return set(self._caller(caller_id).ringing)
-
-    def held_for(self, caller_id: str) -> str | None:
-        """The agent a repeat caller is being held for (last-agent affinity), if any."""
-        return self._caller(caller_id).held_for
-
-    def staffed(self, queue_id: str) -> int:
-        return self._queue(queue_id).staffed
-
-    def is_queued(self, caller_id: str) -> bool:
-        return caller_id in self._callers
-
     # -- matching -------------------------------------------------------------------------------
 
     def _dispatch_agent(self, agent: Agent, now: float, decision: Decision) -> None:
@@ -466,7 +309,7 @@ class Dispatcher:
             held_caller = self._callers[held[0][2]]
             self._offer(held_caller, [agent], self._queues[held_caller.queue_id], now, decision)
             return
-        best: tuple[tuple[int, float, int], Caller, _Queue] | None = None
+        best: tuple[tuple[int, float, int], Caller, QueueState] | None = None
         for queue_id, member in self._members[agent.agent_id].items():
             queue = self._queues[queue_id]
             caller = self._first_caller_for(queue, agent.agent_id, member.level, now)
@@ -479,7 +322,7 @@ class Dispatcher:
         if best is not None:
             self._offer(best[1], [agent], best[2], now, decision)
 
-    def _first_caller_for(self, queue: _Queue, agent_id: str, level: int, now: float) -> Caller | None:
+    def _first_caller_for(self, queue: QueueState, agent_id: str, level: int, now: float) -> Caller | None:
         """The first caller of the queue this agent may take: one look per bucket, past cooled-down pairs."""
         best: Caller | None = None
         for key in queue.line.bucket_order:
@@ -496,7 +339,7 @@ class Dispatcher:
                 break
         return best
 
-    def _dispatch_queue(self, queue: _Queue, now: float, decision: Decision) -> None:
+    def _dispatch_queue(self, queue: QueueState, now: float, decision: Decision) -> None:
         """Offer waiting callers of one queue to its ready agents, in line order, until no pair is left.
 
         One cursor per bucket; each step serves the bucket whose next caller is first in line (priority,
@@ -518,7 +361,7 @@ class Dispatcher:
                 del cursors[key]  # nobody behind this caller in the bucket can be served either
 
     @staticmethod
-    def _next_bucket(queue: _Queue, cursors: dict[tuple[int, int], int]) -> tuple[int, int] | None:
+    def _next_bucket(queue: QueueState, cursors: dict[tuple[int, int], int]) -> tuple[int, int] | None:
         best: tuple[tuple[int, float, int], tuple[int, int]] | None = None
         for key, index in list(cursors.items()):
             entries = queue.line.buckets.get(key, [])
@@ -531,7 +374,7 @@ class Dispatcher:
                 best = (rank, key)
         return None if best is None else best[1]
 
-    def _agents_for(self, queue: _Queue, caller: Caller, now: float) -> list[Agent]:
+    def _agents_for(self, queue: QueueState, caller: Caller, now: float) -> list[Agent]:
         """The ready agent(s) the strategy picks for this caller; several only for ring all."""
         strategy = queue.config.strategy
         need = required_level(caller, queue.config, now)
@@ -548,15 +391,7 @@ class Dispatcher:
                 break
         return found
 
-    def _ready_in_turn(self, queue: _Queue) -> Iterator[ReadyEntry]:
-        if queue.config.strategy is not Strategy.ROUND_ROBIN or queue.rr_cursor is None:
-            yield from queue.ready
-            return
-        start = bisect_right(queue.ready, queue.rr_cursor)
-        for index in itertools.chain(range(start, len(queue.ready)), range(start)):
-            yield queue.ready[index]
-
-    def _try_affinity(self, caller: Caller, queue: _Queue, now: float, decision: Decision) -> bool:
+    def _try_affinity(self, caller: Caller, queue: QueueState, now: float, decision: Decision) -> bool:
         """Offer a repeat caller to their last agent, or hold them for it for affinity_seconds."""
         last = caller.last_agent_id
         window = queue.config.affinity_seconds
@@ -576,7 +411,7 @@ class Dispatcher:
 
     # -- moves ----------------------------------------------------------------------------------
 
-    def _offer(self, caller: Caller, agents: list[Agent], queue: _Queue, now: float, decision: Decision) -> None:
+    def _offer(self, caller: Caller, agents: list[Agent], queue: QueueState, now: float, decision: Decision) -> None:
         self._take_out(caller, queue)
         queue_id = queue.config.queue_id
         if queue.config.strategy is Strategy.ROUND_ROBIN:
@@ -586,7 +421,7 @@ class Dispatcher:
             caller.ringing.add(agent.agent_id)
             decision.offers.append(Offer(caller.caller_id, agent.agent_id, queue_id))
 
-    def _take_out(self, caller: Caller, queue: _Queue) -> None:
+    def _take_out(self, caller: Caller, queue: QueueState) -> None:
         """Remove a not-ringing caller from wherever it waits: the line or an affinity hold."""
         if caller.ringing:
             return
@@ -596,11 +431,11 @@ class Dispatcher:
         else:
             queue.line.remove(caller)
 
-    def _forget(self, caller: Caller, queue: _Queue) -> None:
+    def _forget(self, caller: Caller, queue: QueueState) -> None:
         del self._callers[caller.caller_id]
         queue.present -= 1
 
-    def _cancel_ringing(self, caller: Caller, queue: _Queue, now: float, decision: Decision) -> None:
+    def _cancel_ringing(self, caller: Caller, queue: QueueState, now: float, decision: Decision) -> None:
         freed = [self._agents[agent_id] for agent_id in sorted(caller.ringing)]
         caller.ringing.clear()
         for agent in freed:
@@ -609,7 +444,7 @@ class Dispatcher:
         for agent in freed:
             self._dispatch_agent(agent, now, decision)
 
-    def _back_in_line(self, caller: Caller, queue: _Queue, now: float, decision: Decision) -> None:
+    def _back_in_line(self, caller: Caller, queue: QueueState, now: float, decision: Decision) -> None:
         """After a ring-out the caller keeps its place, unless its maximum wait passed meanwhile."""
         max_wait = queue.config.max_wait_seconds
         if max_wait is not None and now >= caller.entered + max_wait:
@@ -628,7 +463,7 @@ class Dispatcher:
         queue.line.add(caller)
         self._dispatch_queue(queue, now, decision)
 
-    def _overflow(self, caller: Caller, queue: _Queue, reason: OverflowReason, decision: Decision) -> None:
+    def _overflow(self, caller: Caller, queue: QueueState, reason: OverflowReason, decision: Decision) -> None:
         self._forget(caller, queue)
         config = queue.config
         decision.overflows.append(Overflow(caller.caller_id, config.queue_id, reason, config.overflow))
@@ -677,16 +512,16 @@ class Dispatcher:
             if staffed:
                 queue.staffed += 1 if present else -1
 
-    def _index_in(self, agent: Agent, queue: _Queue) -> None:
+    def _index_in(self, agent: Agent, queue: QueueState) -> None:
         entry: ReadyEntry = (self._ready_key(agent, queue), agent.agent_id)
         queue.ready_keys[agent.agent_id] = entry
         insort(queue.ready, entry)
 
-    def _index_out(self, agent_id: str, queue: _Queue) -> None:
+    def _index_out(self, agent_id: str, queue: QueueState) -> None:
         entry = queue.ready_keys.pop(agent_id)
         queue.ready.pop(bisect_right(queue.ready, entry) - 1)
 
-    def _ready_key(self, agent: Agent, queue: _Queue) -> tuple[float, ...]:
+    def _ready_key(self, agent: Agent, queue: QueueState) -> tuple[float, ...]:
         """The sort key of a ready agent under the queue's strategy; the first entry is picked first."""
         member = self._members[agent.agent_id][queue.config.queue_id]
         strategy = queue.config.strategy
@@ -754,24 +589,7 @@ class Dispatcher:
                 self._take_out(caller, queue)
                 self._overflow(caller, queue, OverflowReason.TIMEOUT, decision)
 
-    # -- lookups --------------------------------------------------------------------------------
-
-    def _agent(self, agent_id: str) -> Agent:
-        if agent_id not in self._agents:
-            raise KeyError(f"unknown agent {agent_id}")
-        return self._agents[agent_id]
-
-    def _queue(self, queue_id: str) -> _Queue:
-        if queue_id not in self._queues:
-            raise KeyError(f"unknown queue {queue_id}")
-        return self._queues[queue_id]
-
-    def _caller(self, caller_id: str) -> Caller:
-        if caller_id not in self._callers:
-            raise KeyError(f"unknown caller {caller_id}")
-        return self._callers[caller_id]
-
-    def _offered(self, agent: Agent) -> tuple[Caller, _Queue]:
+    def _offered(self, agent: Agent) -> tuple[Caller, QueueState]:
         if agent.state is not AgentState.RINGING or agent.caller_id is None or agent.queue_id is None:
             raise ValueError(f"agent {agent.agent_id} is not being offered a call")
         return self._callers[agent.caller_id], self._queues[agent.queue_id]
