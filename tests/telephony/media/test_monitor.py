@@ -24,7 +24,7 @@ from hotline.telephony.media.players import SLOTS
 from hotline.telephony.media.rtp import packet
 from hotline.telephony.media.tones import hears, tone_frames
 
-from .helpers import Phone, eventually, header, run
+from .helpers import Phone, eventually, header, run, stream_steps
 from .test_recording import read
 from .test_relay import AGENT, CALLER
 
@@ -168,7 +168,8 @@ async def _relay_check(call: Call) -> tuple[list[bytes], list[bytes], list[bytes
 
 
 def test_stop_monitor_restores_the_plain_byte_identical_relay_and_idles_the_ticker() -> None:
-    async def main() -> tuple[tuple[list[bytes], list[bytes], list[bytes], list[bytes]], int, int, tuple[int, ...]]:
+    async def main() -> tuple[tuple[list[bytes], list[bytes], list[bytes], list[bytes]], int, int, tuple[int, ...],
+                              list[tuple[int, bool, bool]]]:
         plane = LocalMediaPlane()
         call = await Call.open(plane)
         await plane.monitor(SUPERVISOR, CALLER, AGENT, MonitorMode.BARGE)
@@ -179,17 +180,29 @@ def test_stop_monitor_restores_the_plain_byte_identical_relay_and_idles_the_tick
         to_supervisor = len(call.supervisor.received)
         relayed = await _relay_check(call)
         await asyncio.sleep(0.05)
-        result = relayed, to_supervisor, len(call.supervisor.received), plane.ticker.slots
+        result = (relayed, to_supervisor, len(call.supervisor.received), plane.ticker.slots,
+                  [one_stream(call.caller), one_stream(call.agent)])
         await plane.close()
         return result
 
-    (agent_got, caller_sent, caller_got, agent_sent), before, after, slots = run(main)
-    assert (agent_got, caller_got) == (caller_sent, agent_sent)
+    (agent_got, caller_sent, caller_got, agent_sent), before, after, slots, streams = run(main)
+    # The payloads unchanged; the headers go on from the mixed frames each phone heard (one stream).
+    assert ([p[12:] for p in agent_got], [p[12:] for p in caller_got]) == (
+        [p[12:] for p in caller_sent], [p[12:] for p in agent_sent])
+    assert streams == [(1, True, True)] * 2
     assert (after - before, slots) == (0, IDLE)
 
 
+def one_stream(phone: Phone) -> tuple[int, bool, bool]:
+    """(SSRCs, every sequence step 1, timestamps never back) of what the phone received (the packets of one
+    DTMF event share their timestamp)."""
+    ssrcs, seq_steps, ts_steps = stream_steps(phone.received)
+    return len(ssrcs), set(seq_steps) == {1}, max(ts_steps) < 1 << 31
+
+
 def test_releasing_the_supervisor_leg_ends_monitoring_cleanly(caplog: pytest.LogCaptureFixture) -> None:
-    async def main() -> tuple[tuple[list[bytes], list[bytes], list[bytes], list[bytes]], tuple[int, ...]]:
+    async def main() -> tuple[tuple[list[bytes], list[bytes], list[bytes], list[bytes]], tuple[int, ...],
+                              tuple[int, bool, bool]]:
         plane = LocalMediaPlane()
         call = await Call.open(plane)
         await plane.monitor(SUPERVISOR, CALLER, AGENT, MonitorMode.WHISPER)
@@ -197,14 +210,16 @@ def test_releasing_the_supervisor_leg_ends_monitoring_cleanly(caplog: pytest.Log
         await plane.release(SUPERVISOR)
         await plane.stop_monitor(SUPERVISOR)  # the engine may still say so: a released leg is no error
         relayed = await _relay_check(call)
-        result = relayed, plane.ticker.slots
+        result = relayed, plane.ticker.slots, one_stream(call.agent)
         await plane.close()
         return result
 
     with caplog.at_level(logging.WARNING):
-        (agent_got, caller_sent, caller_got, agent_sent), slots = run(main)
-    assert (agent_got, caller_got) == (caller_sent, agent_sent)
-    assert (slots, caplog.records) == (IDLE, [])
+        (agent_got, caller_sent, caller_got, agent_sent), slots, agent_stream = run(main)
+    # The caller never heard a mix: the agent's packets byte for byte. The agent heard one (whisper): the
+    # caller's payloads, in the agent's one stream.
+    assert (caller_got, [p[12:] for p in agent_got]) == (agent_sent, [p[12:] for p in caller_sent])
+    assert (agent_stream, slots, caplog.records) == ((1, True, True), IDLE, [])
 
 
 @pytest.mark.parametrize("ending", ["release agent", "unbridge caller", "bridge agent elsewhere"])
@@ -250,7 +265,7 @@ def test_pcma_and_pcmu_legs_each_get_their_own_codec_in_a_barge() -> None:
 
 
 def test_dtmf_between_caller_and_agent_still_flows_while_both_hear_a_mix() -> None:
-    async def main() -> tuple[str, str, list[bytes], list[bytes]]:
+    async def main() -> tuple[str, str, list[bytes], list[bytes], Phone, Phone]:
         plane = LocalMediaPlane()
         call = await Call.open(plane)
         from_caller: list[str] = []
@@ -268,12 +283,13 @@ def test_dtmf_between_caller_and_agent_still_flows_while_both_hear_a_mix() -> No
         # each digit decoded, and its six packets relayed to the far phone (more would be a bug, caught below)
         await eventually(lambda: bool(from_caller and from_agent) and min(len(found) for found in events()) >= 6)
         await plane.close()
-        return "".join(from_caller), "".join(from_agent), *events()
+        return "".join(from_caller), "".join(from_agent), *events(), call.agent, call.caller
 
-    caller_digits, agent_digits, agent_events, caller_events = run(main)
+    caller_digits, agent_digits, agent_events, caller_events, agent, caller = run(main)
     assert (caller_digits, agent_digits) == ("5", "#")
-    assert [header(data)[3] for data in agent_events] == [111] * 6
-    assert [header(data)[3] for data in caller_events] == [222] * 6
+    # The events come inside each phone's one (mixed) stream: its SSRC, sequence numbers +1 between the frames.
+    assert (len(agent_events), len(caller_events)) == (6, 6)
+    assert (one_stream(agent), one_stream(caller)) == ((1, True, True), (1, True, True))
 
 
 def test_the_jitter_queue_keeps_the_three_newest_frames_of_a_burst() -> None:
