@@ -52,6 +52,7 @@ class Leg(asyncio.DatagramProtocol):
         self.strays = 0  # packets dropped for coming from neither the latched nor the SDP address
         self._clock = clock
         self._latch_wait = latch_wait
+        self._nat = True
         self._candidate: Address | None = None
         self._candidate_since = 0.0
         self.codec = Codec.PCMU
@@ -133,6 +134,7 @@ class Leg(asyncio.DatagramProtocol):
             self.expected = remote.address
             self.source = None
             self._candidate = None
+        self._nat = remote.nat
         self.codec = remote.codec
         self.audio_pt = remote.codec.value
         self.event_pt = -1 if remote.event_pt is None else remote.event_pt
@@ -165,14 +167,15 @@ class Leg(asyncio.DatagramProtocol):
         """Symmetric RTP, guarded against stale senders: True when `addr` is (now) the peer's source.
 
         The SDP address latches at once and always takes over. Another address latches only after it has
-        sent for `latch_wait` seconds without the SDP address sending (a phone behind NAT); until then, and
-        for every other address, packets are dropped: a stale sender to a reused port (a call cut by an engine
-        restart, still streaming) neither reaches the far phone nor has the new caller's audio sent to it.
+        sent for `latch_wait` seconds without the SDP address sending (a phone behind NAT), and never when
+        the remote is not `nat`; until then, and for every other address, packets are dropped: a stale
+        sender to a reused port (a call cut by an engine restart, still streaming) neither reaches the far
+        phone nor has the new caller's audio sent to it.
         """
         if addr == self.expected:
             self.source = self.send_to = addr
             return True
-        if self.source is None and self.expected is not None:
+        if self.source is None and self.expected is not None and self._nat:
             now = self._clock()
             if self._candidate is None:
                 self._candidate, self._candidate_since = addr, now

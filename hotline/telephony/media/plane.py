@@ -40,11 +40,16 @@ class Endpoint:
 
 @dataclass(frozen=True, slots=True)
 class Remote:
-    """What the peer's SDP said: where to send, the codec, and the telephone-event payload type (None: none)."""
+    """What the peer's SDP said: where to send, the codec, and the telephone-event payload type (None: none).
+
+    `nat`: the peer may be behind NAT, so another source address may be latched when the SDP address stays
+    silent (see `leg.LATCH_WAIT`); False (a trunk whose SDP is always right): only the SDP address ever is.
+    """
 
     address: Address
     codec: Codec
     event_pt: int | None = 101
+    nat: bool = True
 
 
 class RecordingMode(Enum):

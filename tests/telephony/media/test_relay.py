@@ -149,6 +149,31 @@ def test_a_stale_sender_latches_only_when_the_sdp_phone_is_silent_for_the_wait_a
     assert run(main) == ([STALE, REAL], 1, 1)
 
 
+def test_a_remote_without_nat_latches_only_its_sdp_address_however_long_another_one_sends() -> None:
+    clock = FakeClock()
+
+    async def main() -> tuple[list[bytes], int, int]:
+        plane = LocalMediaPlane(clock=clock)
+        caller, agent = await bridged_pair(plane)
+        leg = plane._legs[CALLER]
+        await plane.set_remote(CALLER, Remote(caller.address, Codec.PCMA, nat=False))  # a trunk: the SDP is right
+        stale = await Phone.open(await plane.allocate(LegKey("x", "x")), ssrc=999)
+        stale.target = caller.target
+        for _ in range(10):  # 9 s of a stale sender and a silent phone
+            stale.send_audio(STALE)
+            clock.now += 1.0
+        await eventually(lambda: leg.strays == 10)
+        agent.send_audio(bytes([0x22]) * 160)  # to the SDP address: the phone gets it, the stale sender not
+        await caller.wait_for(1)
+        caller.send_audio(REAL)
+        await agent.wait_for(1)
+        result = ([data[12:] for data in agent.received], len(stale.received), leg.strays)
+        await plane.close()
+        return result
+
+    assert run(main) == ([REAL], 0, 10)
+
+
 def test_different_codecs_are_transcoded_and_payload_types_rewritten() -> None:
     async def main() -> tuple[tuple[int, bytes], tuple[int, bytes]]:
         plane = LocalMediaPlane()
