@@ -22,6 +22,7 @@ from hotline.telephony.commands import Hold, Login, Logout, Ready
 from hotline.telephony.control import ControlError
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+RELOAD_WAIT = 30.0  # seconds for a change to reach the running engine: generous, for a loaded machine
 pytestmark = pytest.mark.django_db(transaction=True)  # the engine's thread must see the test's rows
 
 
@@ -69,7 +70,7 @@ def test_commands_reach_a_separate_engine_through_redis(engine: EmbeddedEngine, 
         send_command(Login("t_agent", "A-01"))
         assert engine.engine is not None and engine.engine.seat_of("t_agent") == "A-01"
         do_create_seat("A-02", "8002", "s3cret-pass", actor=users["admin"])  # → a reload through Redis
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + RELOAD_WAIT
         while not engine.engine.has_seat("A-02") and time.monotonic() < deadline:
             time.sleep(0.02)
         assert engine.engine.has_seat("A-02")
@@ -96,7 +97,7 @@ def test_a_running_engine_takes_new_seats_and_ivr_flows_without_a_restart(engine
     assert running is not None and not running.has_seat("A-02")
     do_create_seat("A-02", "8002", "s3cret-pass", actor=users["admin"])
     do_import_flow_yaml("sales", SALES_YAML, actor=users["admin"])
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + RELOAD_WAIT
     while not (running.has_seat("A-02") and "sales" in running.config.flows) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert running.has_seat("A-02") and running.config.flows["sales"].start == "hello"
@@ -153,7 +154,7 @@ def test_a_queue_membership_written_in_the_back_office_reaches_the_running_engin
         return next(seat.levels for seat in running.config.seats if seat.seat == "A-01")
 
     # then the engine re-reads its seats: A-01 serves "orders" at level 3 for the next log-in
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + RELOAD_WAIT
     while levels() != (("orders", 3),) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert levels() == (("orders", 3),)
