@@ -153,7 +153,16 @@ def test_mode_switches_live_and_the_supervisor_stream_never_breaks() -> None:
 
 
 async def _relay_check(call: Call) -> tuple[list[bytes], list[bytes], list[bytes], list[bytes]]:
-    """Caller and agent send 10 frames each: (agent received, caller sent, caller received, agent sent)."""
+    """Caller and agent send 10 frames each: (agent received, caller sent, caller received, agent sent).
+
+    First a barrier frame each way: a mixed frame sent before the monitoring ended may still be on its way,
+    and the plane sends to a phone in order, so once the barrier is in, everything earlier is.
+    """
+    barrier = bytes([0x7F]) * 160
+    call.caller.send_audio(barrier)
+    call.agent.send_audio(barrier)
+    await eventually(lambda: all(phone.received and phone.received[-1][12:] == barrier
+                                 for phone in (call.caller, call.agent)))
     marks = call.marks()
     caller_sent: list[bytes] = []
     agent_sent: list[bytes] = []
