@@ -160,21 +160,39 @@ def test_a_queue_membership_written_in_the_back_office_reaches_the_running_engin
     assert levels() == (("orders", 3),)
 
 
-@pytest.mark.xfail(strict=True, reason="Engine.reconfigure(queues=) not added yet")
-def test_a_running_engine_takes_edited_and_new_queues_without_a_restart(engine: EmbeddedEngine, users: Any) -> None:
+def test_a_running_engine_takes_edited_queue_settings_without_a_restart(engine: EmbeddedEngine, users: Any) -> None:
+    from hotline.accounts.actions import do_save_object
+
+    running = engine.engine
+    assert running is not None
+    # given the back office's audited save (what the queue admin calls), when a queue is edited
+    orders = Queue.objects.get(name="orders")
+    orders.wrapup_seconds, orders.max_wait_seconds = 45, 90
+    do_save_object(orders, actor=users["admin"])
+
+    def settings_now() -> tuple[float, float | None] | None:
+        found = running.queue_config("orders")
+        return None if found is None else (found.wrap_up_seconds, found.max_wait_seconds)
+
+    # then the engine routes with the new settings
+    deadline = time.monotonic() + 30
+    while settings_now() != (45.0, 90.0) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert settings_now() == (45.0, 90.0)
+
+
+@pytest.mark.xfail(strict=True, reason="Engine.reconfigure checks the new seats against the old queues: a seat "
+                   "listing a new queue is refused (ValueError), so the reload is lost")
+def test_a_running_engine_opens_a_queue_added_in_the_back_office(engine: EmbeddedEngine, users: Any) -> None:
     from hotline.accounts.actions import do_save_object
 
     running = engine.engine
     assert running is not None and running.queue_config("after_sales") is None
-    # given the back office's audited save (what the queue admin calls), when a queue is edited and one added
-    orders = Queue.objects.get(name="orders")
-    orders.wrapup_seconds, orders.max_wait_seconds = 45, 90
-    do_save_object(orders, actor=users["admin"])
+    # when a queue is added (seat A-01 has nobody at it, so it lists every queue, the new one too)
     do_save_object(Queue(name="after_sales"), actor=users["admin"])
-    # then the engine routes with the new settings, and knows the new queue
-    deadline = time.monotonic() + 5
+    # then the engine knows the new queue, and the seat serves it
+    deadline = time.monotonic() + 30
     while running.queue_config("after_sales") is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    edited = running.queue_config("orders")
-    assert edited is not None and (edited.wrap_up_seconds, edited.max_wait_seconds) == (45.0, 90.0)
     assert running.queue_config("after_sales") is not None
+    assert next(seat.queues for seat in running.config.seats if seat.seat == "A-01") == ("after_sales", "orders")

@@ -7,7 +7,6 @@ All reads are sync: call them outside the event loop.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from django.conf import settings
@@ -120,18 +119,10 @@ def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None)
     )
 
 
-def takes_queues(engine: Engine) -> bool:
-    """Whether the running engine takes queue settings without a restart (`Engine.reconfigure(queues=)`)."""
-    # lead adds queues= to Engine.reconfigure: until then queue changes wait for the next start
-    return "queues" in inspect.signature(engine.reconfigure).parameters
-
-
-def config_updates(engine: Engine) -> dict[str, Any]:
+def config_updates() -> dict[str, Any]:
     """What a running engine takes without a restart (`Engine.reconfigure`): flows, prompts, queues (read
     as at start: the rows, else the flows' queues) and the seats for those queues."""
     flows = ivr_flows()
-    if not takes_queues(engine):
-        return {"flows": flows, "prompts": prompt_folder(), "seats": seat_configs(engine.config.queues)}
     queues = engine_queues(flows)
     return {"flows": flows, "prompts": prompt_folder(), "queues": queues, "seats": seat_configs(queues)}
 

@@ -101,7 +101,7 @@ class EmbeddedEngine:
         engine, loop = self.engine, self._loop
         if engine is None or loop is None or self.stopped:
             return
-        updates = config_updates(engine)
+        updates = config_updates()
         loop.call_soon_threadsafe(lambda: reconfigure(engine, updates))
 
     def stop(self) -> None:

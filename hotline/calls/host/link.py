@@ -145,7 +145,7 @@ async def serve_commands(control: EngineControl, url: str, stop: asyncio.Event) 
 
 async def _reload(control: EngineControl) -> None:
     engine = control.engine
-    updates = await sync_to_async(config_updates, thread_sensitive=True)(engine)
+    updates = await sync_to_async(config_updates, thread_sensitive=True)()
     reconfigure(engine, updates)
 
 
