@@ -1,7 +1,7 @@
 """Every write on seats: create one, set its phone's password (kept as digest HA1), log an agent in and out.
 
 Each write clears the synchronous credential cache after commit, so the registrar never answers with a
-password that was just changed (see `hotline.calls.directory.SeatCredentialCache`).
+password that was just changed (see `hotline.calls.host.directory.SeatCredentialCache`).
 """
 
 from __future__ import annotations
