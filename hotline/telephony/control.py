@@ -1,4 +1,4 @@
-"""Commands to a running engine on behalf of agents and supervisors (the `SipControl` port).
+"""Commands to a running engine on behalf of agents and supervisors (typed in `commands.py`).
 
 `EngineControl` runs on the engine's loop. It turns each command into the ACD's or a call session's
 action and every refusal into a `ControlError` with a stable `code`, which the web side translates; a
@@ -47,7 +47,7 @@ class ControlError(Exception):
 
 
 class EngineControl:
-    """`hotline.telephony.ports.SipControl` carried out by the engine it wraps (call on its loop)."""
+    """The commands of `hotline.telephony.commands`, carried out by the engine it wraps (call on its loop)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -136,7 +136,10 @@ class Engine:
         """Take edited IVR flows, prompts, seats and queue settings without a restart: calls already in a flow
         finish it, new calls use the new one; new seats can be logged in at; agents logged in stay where they
         are; a new queue opens, an edited one keeps its callers (`AcdEffects.configure_queues`)."""
-        self.config = dataclasses.replace(self.config, flows=dict(flows), prompts=prompts, seats=seats)
+        edited = {queue.queue_id: queue for queue in (*self.config.queues, *queues)}
+        # One replace, so the seats are checked against the queues they come with.
+        self.config = dataclasses.replace(self.config, flows=dict(flows), prompts=prompts, seats=seats,
+                                          queues=tuple(edited.values()))
         self.files.prompts = prompts
         self.seats.book.replace_phones(seats)
         self.registrar.allowed_networks = allowed_networks(seats)

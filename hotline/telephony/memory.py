@@ -1,7 +1,7 @@
 """In-memory implementations of the engine's ports, for tests, the simulator and running the engine alone.
 
 They keep everything in lists and dicts of this process; the web side's ORM implementations
-(`hotline.calls.engine_bridge`) replace them in production.
+(`hotline.calls.host`) replace them in production.
 """
 
 from __future__ import annotations

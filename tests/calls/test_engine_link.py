@@ -181,8 +181,6 @@ def test_a_running_engine_takes_edited_queue_settings_without_a_restart(engine: 
     assert settings_now() == (45.0, 90.0)
 
 
-@pytest.mark.xfail(strict=True, reason="Engine.reconfigure checks the new seats against the old queues: a seat "
-                   "listing a new queue is refused (ValueError), so the reload is lost")
 def test_a_running_engine_opens_a_queue_added_in_the_back_office(engine: EmbeddedEngine, users: Any) -> None:
     from hotline.accounts.actions import do_save_object
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.telephony.control import ControlError, EngineControl, run_command
+from hotline.telephony.commands import run_json
+from hotline.telephony.control import ControlError, EngineControl
 from hotline.telephony.engine import SeatConfig
 from hotline.telephony.events import AgentState, Answer
 from hotline.telephony.ports import Route
@@ -18,7 +19,7 @@ from .phones import Phone, until
 
 async def refused(code: str, name: str, args: dict[str, object], control: EngineControl) -> None:
     with pytest.raises(ControlError) as error:
-        await run_command(control, name, args)
+        await run_json(control, {"name": name, "args": args})
     assert error.value.code == code
 
 
@@ -39,7 +40,7 @@ def test_an_agent_in_wrap_up_extends_it_and_the_new_end_is_logged(tmp_path: Path
                 end = engine.dispatcher.wrap_up_end("agent-1")
                 assert end is not None
                 # when the agent asks for 30 s more, then the ACD's end moves by exactly 30 s
-                await run_command(control, "extend_wrap_up", {"agent": "agent-1", "seconds": 30})
+                await run_json(control, {"name": "extend_wrap_up", "args": {"agent": "agent-1", "seconds": 30}})
                 assert engine.dispatcher.wrap_up_end("agent-1") == end + 30
                 await engine.flush_log()
                 wrap_ups = [e for e in call_log.agent_states if e.state is AgentState.WRAP_UP]
