@@ -246,6 +246,12 @@ class DialPolicy:
         self._per_number: dict[str, int] = {}
         self._per_prefix: dict[str, int] = {}
 
+    def adopt(self, other: DialPolicy) -> None:
+        """Take `other`'s settings and local day (limits changed on a running engine): the counts start
+        again; every call dialled from now on, including those already ringing an agent, is judged by them."""
+        self.settings, self._today = other.settings, other._today
+        self._day, self._per_number, self._per_prefix = None, {}, {}
+
     def prefix_of(self, number: str) -> str:
         """The block a number is counted in: its first `prefix_digits` digits in normal form."""
         return number[:self.settings.prefix_digits]

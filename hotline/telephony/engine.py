@@ -203,10 +203,7 @@ class Engine:
 
     @dial_policy.setter
     def dial_policy(self, policy: DialPolicy) -> None:
-        """Another dial policy (other limits, another day): the calls and callback dials placed from now on
-        use it."""
-        self.context = dataclasses.replace(self.context, dial_policy=policy)
-        self.callbacks.ctx = self.context
+        self.context.dial_policy.adopt(policy)
 
     @property
     def monitors(self) -> dict[str, Monitoring]:

@@ -81,11 +81,15 @@ class CallNotConnected(Exception):
         self.call_id = call_id
 
 
+# Commands on the agent's conversation that a consultation blocks until it is completed or cancelled.
+AFTER_CONSULTATION = frozenset({Command.HOLD, Command.RESUME, Command.TRANSFER, Command.CONSULT})
+
+
 def check(command: Command, phase: CallPhase, call_id: str) -> None:
-    """Refuse `command` in `phase`: during a consultation with `ConsultationInProgress`, else with
-    `CallNotConnected`."""
+    """Refuse `command` in `phase`: a command on the conversation during a consultation with
+    `ConsultationInProgress`, anything else with `CallNotConnected`."""
     if phase in ALLOWED[command]:
         return
-    if phase is CallPhase.CONSULTING:
+    if phase is CallPhase.CONSULTING and command in AFTER_CONSULTATION:
         raise ConsultationInProgress(call_id)
     raise CallNotConnected(call_id)
