@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
-from hotline.calls.embedded import EmbeddedEngine
+from hotline.calls.host.embedded import EmbeddedEngine
 from hotline.phones import AgentPhone, Caller, CallerPlan, CallResult, SipEndpoint
 
 T = TypeVar("T")

@@ -13,9 +13,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from hotline.calls import embedded, engine_link, health
-from hotline.calls.embedded import EmbeddedEngine
-from hotline.calls.engine_link import serve_commands
+from hotline.calls import health
+from hotline.calls.host import embedded
+from hotline.calls.host import link as engine_link
+from hotline.calls.host.embedded import EmbeddedEngine
+from hotline.calls.host.link import serve_commands
 from hotline.calls.models import NumberRoute, Queue
 from hotline.calls.seats import do_create_seat
 from tests import factories, livetest

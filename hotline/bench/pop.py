@@ -623,7 +623,7 @@ def _clear_stale_commands(redis_url: str) -> None:
     """Drop engine commands left in Redis by an earlier run (the engine would run them on start)."""
     import redis
 
-    from hotline.calls.engine_link import COMMAND_LIST
+    from hotline.calls.host.link import COMMAND_LIST
 
     redis.Redis.from_url(redis_url).delete(COMMAND_LIST)
 

@@ -35,7 +35,7 @@ class HotlineNumber(models.Model):
 
     With `skip_menu_during_airing`, a call that an airing of the number would be attributed to (from the
     airing's start to the end of its attribution window, when its viewers call) skips the IVR: a short
-    welcome plays while it waits in `airing_queue` (calls.directory).
+    welcome plays while it waits in `airing_queue` (calls.host.directory).
     """
 
     number = models.CharField(_("number"), max_length=20, unique=True)

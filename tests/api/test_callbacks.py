@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from hotline.calls.callback_actions import do_capture_callback, do_record_callback_change
-from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.host.call_log import OrmCallLog
 from hotline.calls.models import Voicemail
 from hotline.telephony import events as ev
 from hotline.telephony.ports import CallbackCapture, CallbackChange

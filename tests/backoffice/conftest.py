@@ -13,7 +13,7 @@ from django.utils import timezone
 from hotline.accounts.actions import do_create_api_token, do_record_failed_sign_in
 from hotline.accounts.models import AuditEntry, SignInThrottle
 from hotline.calls.callback_actions import do_capture_callback
-from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.host.call_log import OrmCallLog
 from hotline.calls.models import CallEvent, CallRecord, NumberRoute, Queue, Voicemail
 from hotline.calls.seats import do_create_seat
 from hotline.catalog.models import Supplier

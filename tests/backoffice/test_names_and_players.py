@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 
 from hotline.calls.callback_actions import do_handle_voicemail
-from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.host.call_log import OrmCallLog
 from hotline.calls.models import CallRecord, Seat, Voicemail
 from hotline.calls.seats import do_create_seat
 from hotline.orders.models import Order

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from hotline.accounts.models import User
-from hotline.calls import embedded
+from hotline.calls.host import embedded
 from hotline.core.management.commands.demo import Command, seat_lines
 
 pytestmark = pytest.mark.django_db(transaction=True)

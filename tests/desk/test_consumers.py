@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hotline.calls import live
-from hotline.calls.engine_bridge import event_payload
+from hotline.calls.host.events import event_payload
 from hotline.calls.models import AgentStateEvent, CallEvent, CallRecord, Kind, Seat
 from hotline.desk.consumers import DeskConsumer
 from hotline.floor.live import close_connections

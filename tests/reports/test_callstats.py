@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hotline.calls import kpi
-from hotline.calls.engine_bridge import OrmCallLog
+from hotline.calls.host.call_log import OrmCallLog
 from hotline.calls.kpi import KpiSettings, ServiceLevelVariant
 from hotline.reports.callstats import HandlingCounts, VisitCounts, handling_counts, visit_counts
 from hotline.reports.models import CallFact, HandlingFact, VisitFact

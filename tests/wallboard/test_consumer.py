@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hotline.calls import live
-from hotline.calls.engine_bridge import event_payload
+from hotline.calls.host.events import event_payload
 from hotline.calls.models import Callback, CallbackReason, CallRecord, Queue
 from hotline.telephony import events as ev
 from hotline.wallboard import consumers

@@ -12,7 +12,8 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from hotline.calls import live
-from hotline.calls.engine_bridge import OrmCallLog, event_payload
+from hotline.calls.host.call_log import OrmCallLog
+from hotline.calls.host.events import event_payload
 from hotline.calls.models import AgentStateEvent, Queue, Seat
 from hotline.desk.consumers import DeskConsumer
 from hotline.telephony import events as ev

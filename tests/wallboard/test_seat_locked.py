@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from hotline.calls.engine_bridge import BusEventBus
+from hotline.calls.host.events import BusEventBus
 from hotline.telephony.events import SeatLocked
 from tests.desk.test_consumers import live_reset  # noqa: F401  (autouse fixture)
 from tests.wallboard.test_consumer import WAIT, open_wallboard

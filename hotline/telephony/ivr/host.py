@@ -1,6 +1,6 @@
 """The IVR's own host port: what the engine's call handler asks the web side during a flow.
 
-It lives here rather than in `telephony/ports.py` because only the IVR uses it; `calls.engine_bridge`
+It lives here rather than in `telephony/ports.py` because only the IVR uses it; `calls.host.ivr`
 implements it with the ORM (member number + PIN against the customer record, orders by phone or number).
 """
 

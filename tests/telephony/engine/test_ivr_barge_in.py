@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from hotline.calls.directory import OrmDirectory
+from hotline.calls.host.directory import OrmDirectory
 from hotline.calls.models import Queue
 from hotline.telephony.callback.surge import SurgeSettings
 from hotline.telephony.engine import PROMPTS, SeatConfig

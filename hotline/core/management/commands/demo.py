@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Role
-from hotline.calls.embedded import EmbeddedEngine
+from hotline.calls.host.embedded import EmbeddedEngine
 from hotline.calls.models import Seat
 from hotline.demo.data import DEMO_PASSWORD, DEMO_USERS, SHOWCASE_NUMBER
 from hotline.jobs.worker import JobWorker
