@@ -110,9 +110,9 @@ def render_section(results: dict[str, dict[str, Any]], machine: dict[str, str]) 
                    "that received a frame of `callback_confirmed` as the engine encodes it heard the "
                    "confirmation, and must have a callback row. Only the first RTP stream (SSRC) a caller gets "
                    "counts: callers cut by the kill still send audio to the old engine's RTP ports, which the new "
-                   "engine may give to new calls; a stale sender can latch such a leg first, until the address "
-                   "its SDP named sends and takes over, so a cut caller may receive the first frames of a new "
-                   "caller's confirmation (last column: callers who received any). Calls cut by the kill "
+                   "engine may give to new calls; a trunk leg latches only to the address its SDP names, so no "
+                   "cut caller should receive a new caller's confirmation (last column: callers who received "
+                   "any). Calls cut by the kill "
                    "are expected to be lost here; what must never happen is a confirmation without a stored "
                    "callback.",
                    kill_table(kill), outcome_table(kill), figures_table(kill),

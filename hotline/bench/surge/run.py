@@ -171,10 +171,10 @@ def _sipp_counts(work: Path) -> dict[str, int]:
 class CallerSocket(MediaSocket):
     """A caller's own RTP socket that keeps to the first RTP stream (SSRC) the engine's leg sent it.
 
-    After a SIGKILL, callers whose calls were cut still send audio to the old engine's RTP ports; the new
-    engine hands the same ports to new calls and latches on whatever arrives first, so a new caller's
-    confirmation can reach a cut caller. Frames of another SSRC are not this call's: they are counted
-    apart (`foreign_confirmation`), not as heard.
+    After a SIGKILL, callers whose calls were cut still send audio to the old engine's RTP ports, which the
+    new engine hands to new calls. A trunk leg latches only to the address its SDP names, so a cut caller
+    should never get a new caller's confirmation; frames of another SSRC are not this call's: they are
+    counted apart (`foreign_confirmation`), not as heard, so the run shows whether that holds.
     """
 
     def __init__(self, host: str, frames: frozenset[bytes]) -> None:

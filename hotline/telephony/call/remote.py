@@ -7,10 +7,11 @@ from hotline.telephony.media.plane import Remote
 from hotline.telephony.sip import sdp
 
 
-def remote_of(negotiated: sdp.Negotiated) -> Remote:
-    """What the media plane needs from an SDP negotiation."""
+def remote_of(negotiated: sdp.Negotiated, *, nat: bool = True) -> Remote:
+    """What the media plane needs from an SDP negotiation; `nat`: the peer may send from another address
+    (a phone behind NAT), else only the SDP address is ever latched (a trunk)."""
     return Remote((negotiated.remote_address, negotiated.remote_port), Codec(negotiated.codec.payload_type),
-                  negotiated.telephone_event)
+                  negotiated.telephone_event, nat)
 
 
 def user_of(uri: str) -> str:

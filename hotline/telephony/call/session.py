@@ -154,7 +154,7 @@ class CallSession:
             negotiated = self.call.answer(endpoint.host, endpoint.port)
             self._line = True
             self.ctx.surge.take_line()
-        await media.set_remote(self.leg, remote_of(negotiated))
+        await media.set_remote(self.leg, remote_of(negotiated, nat=self.call.trunk.rtp_behind_nat))
         self.call.on_ended = self._caller_ended
         if not early:
             self.call.on_media = lambda changed: self.ctx.tasks.spawn(self._remote_changed(changed))
@@ -168,7 +168,7 @@ class CallSession:
     async def _remote_changed(self, negotiated: sdp.Negotiated) -> None:
         """A re-INVITE moved the caller's media (hold, new address)."""
         if not self.ended:
-            await self.ctx.media.set_remote(self.leg, remote_of(negotiated))
+            await self.ctx.media.set_remote(self.leg, remote_of(negotiated, nat=self.call.trunk.rtp_behind_nat))
 
     def _caller_ended(self, reason: str) -> None:
         by = HangupParty.CALLER if reason in ("remote bye", "cancelled") else HangupParty.SYSTEM

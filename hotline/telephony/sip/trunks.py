@@ -22,19 +22,23 @@ class Trunk:
     `early_media_capture`: a caller the automatic seat captures in a surge hears the confirmation as early
     media (183 Session Progress) and the call ends with a final response, never answered, so the caller is
     not charged. Off by default: some carriers drop early media, and then the caller hears nothing.
+    `rtp_behind_nat`: the carrier's media may come from another address than its SDP names, so the
+    engine may latch to it (after a short wait). Off by default: a carrier sends from its SDP address, and
+    then no stale sender (a cut call still streaming after an engine restart) can take a new caller's port.
     """
 
     name: str
     networks: tuple[Network, ...]
     username: str | None = None
     early_media_capture: bool = False
+    rtp_behind_nat: bool = False
 
     @classmethod
     def of(cls, name: str, addresses: Iterable[str], username: str | None = None, *,
-           early_media_capture: bool = False) -> Trunk:
+           early_media_capture: bool = False, rtp_behind_nat: bool = False) -> Trunk:
         """A trunk from addresses or CIDR networks such as `127.0.0.1` or `10.0.0.0/24`."""
         return cls(name, tuple(ipaddress.ip_network(address, strict=False) for address in addresses), username,
-                   early_media_capture)
+                   early_media_capture, rtp_behind_nat)
 
     def allows(self, address: str) -> bool:
         try:

@@ -60,3 +60,23 @@ def test_on_an_ordinary_trunk_the_captured_caller_is_answered_and_hung_up_after_
     (hangup,) = h.events(Hangup, call_id)
     (arrive,) = [e for e in h.call_log.events if e.kind is S.ARRIVE]
     assert hangup.mono - arrive.mono == exactly(prompt_length("callback_confirmed"))  # under LINE_BUDGET
+
+
+def test_a_trunk_leg_latches_only_to_its_sdp_address_unless_the_trunk_is_behind_nat(tmp_path: Path) -> None:
+    """After an engine restart, cut callers still stream to the old ports: a carrier sends from the address
+    its SDP names, so only a trunk marked behind NAT lets the media plane latch another (an agent's leg can)."""
+    nat: dict[str, bool] = {}
+
+    async def body(h: Harness) -> None:
+        for name, behind_nat in (("carrier", False), ("natted", True)):
+            h.sip.trunk = Trunk.of(name, ["203.0.113.0/24"], rtp_behind_nat=behind_nat)
+            call = h.call_in()
+            await h.until(lambda answering=call: answering.state is CallState.ANSWERED, what="the answer")
+            assert call.local_media is not None
+            remote = h.media.leg_at(call.local_media[1]).remote
+            assert remote is not None
+            nat[name] = remote.nat
+            call.hang_up()
+
+    play(tmp_path, body)
+    assert nat == {"carrier": False, "natted": True}
