@@ -257,6 +257,11 @@ HOTLINE_RECORDING_RETENTION_DAYS = env_int("HOTLINE_RECORDING_RETENTION_DAYS", 9
 HOTLINE_SIP_HOST = env_str("HOTLINE_SIP_HOST", "127.0.0.1")
 HOTLINE_SIP_PORT = env_int("HOTLINE_SIP_PORT", 5060, minimum=0)  # 0: an ephemeral port
 HOTLINE_TRUNKS = env_str("HOTLINE_TRUNKS", "127.0.0.1")  # comma-separated addresses or networks (10.0.0.0/24)
+# A caller captured in a surge hears the confirmation as early media (183) and is refused after it, never
+# answered (not charged); off: some carriers drop early media. Behind NAT: latch the carrier's RTP wherever
+# it comes from (off: only the address its SDP names, so no stale sender takes a caller's port).
+HOTLINE_TRUNK_EARLY_MEDIA_CAPTURE = env_bool("HOTLINE_TRUNK_EARLY_MEDIA_CAPTURE", False)
+HOTLINE_TRUNK_RTP_BEHIND_NAT = env_bool("HOTLINE_TRUNK_RTP_BEHIND_NAT", False)
 # SIP password guessing (docs/security.md): failed digest attempts within the window ban a source address
 # (no answer at all) or lock a seat (its right password refused); 0 turns a limit off. Times in seconds.
 HOTLINE_SIP_SOURCE_LIMIT = env_int("HOTLINE_SIP_SOURCE_LIMIT", 10, minimum=0)

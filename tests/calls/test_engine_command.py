@@ -155,3 +155,13 @@ def test_a_seat_s_phone_registers_with_the_database_s_digest_before_and_after_a_
         directory.close()
     assert results == [200, 401, 200]
     assert engine.contact_of("t_agent") is not None
+
+
+@pytest.mark.django_db
+def test_the_trunk_options_come_from_the_environment_settings(settings: Any) -> None:
+    settings.HOTLINE_TRUNK_EARLY_MEDIA_CAPTURE = True
+    settings.HOTLINE_TRUNK_RTP_BEHIND_NAT = False
+    (trunk,) = engine_config(lambda username, realm: None, sip_port=0).trunks
+    assert (trunk.early_media_capture, trunk.rtp_behind_nat) == (True, False)
+    (default,) = trunks_from("10.0.0.0/24")
+    assert (default.early_media_capture, default.rtp_behind_nat) == (False, False)

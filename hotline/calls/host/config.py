@@ -29,13 +29,14 @@ from hotline.telephony.sip.trunks import Trunk
 HOLD_MUSIC = PROMPTS / "please_hold.wav"
 
 
-def trunks_from(addresses: str) -> tuple[Trunk, ...]:
+def trunks_from(addresses: str, *, early_media_capture: bool = False,
+                rtp_behind_nat: bool = False) -> tuple[Trunk, ...]:
     """One trunk ("trunks") allowing the comma-separated addresses or networks; none when the list is empty."""
     items = [item.strip() for item in addresses.split(",") if item.strip()]
     if not items:
         return ()
     try:
-        return (Trunk.of("trunks", items),)
+        return (Trunk.of("trunks", items, early_media_capture=early_media_capture, rtp_behind_nat=rtp_behind_nat),)
     except ValueError as exc:
         raise ImproperlyConfigured(f"HOTLINE_TRUNKS: {exc}") from exc
 
@@ -102,7 +103,8 @@ def engine_config(credentials: CredentialLookup, *, sip_port: int | None = None)
     return EngineConfig(
         sip_host=settings.HOTLINE_SIP_HOST,
         sip_port=settings.HOTLINE_SIP_PORT if sip_port is None else sip_port,
-        trunks=trunks_from(settings.HOTLINE_TRUNKS),
+        trunks=trunks_from(settings.HOTLINE_TRUNKS, early_media_capture=settings.HOTLINE_TRUNK_EARLY_MEDIA_CAPTURE,
+                           rtp_behind_nat=settings.HOTLINE_TRUNK_RTP_BEHIND_NAT),
         queues=queues,
         flows=flows,
         prompts=prompt_folder(),
