@@ -319,9 +319,21 @@ class Simulation:
         await until(lambda: len(self.callers) >= calls, timeout, f"{calls} calls placed")
 
     def stop(self, reason: str = "stopped") -> None:
-        """Stop now (Ctrl+C): place no more calls and hang up those in progress (they count as failed)."""
+        """Stop now (Ctrl+C): place no more calls and hang up those in progress (they count as failed).
+
+        A caller launched but not yet dialling (its task has not run: it dials on its first step) is
+        withdrawn: it never dials and is not counted as placed.
+        """
         self._stopping.set()
-        for caller, task in zip(self.callers, self._tasks, strict=True):
+        launched = list(zip(self.callers, self._tasks, strict=True))
+        self.callers[:], self._tasks[:] = [], []
+        for caller, task in launched:
+            if caller.call is None and not task.done():
+                task.cancel()  # before its first step: the coroutine never runs
+                del self.by_number[caller.plan.number]
+                continue
+            self.callers.append(caller)
+            self._tasks.append(task)
             if not task.done():
                 caller.abort(reason)
 

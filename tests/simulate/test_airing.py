@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hotline.phones import Caller
 from hotline.simulate.airing import Options, Simulation, SimulationError, Summary
 from hotline.telephony.engine import PROMPTS
 from hotline.telephony.events import Abandon, Answer, Arrive, CallStep, IvrNode
@@ -148,5 +149,37 @@ def test_stop_places_no_more_calls_and_hangs_up_those_in_progress_as_failed(tmp_
         assert summary.placed == in_progress and summary.accounted  # … and not one placed after the stop
         assert summary.failed == {"stopped by a signal": in_progress} and summary.outcomes["failed"] == in_progress
         assert_logged(call_log, summary)
+
+    run(scenario)
+
+
+class StopsOnTheThirdLaunch(Simulation):
+    """Stops right after launching its third caller, before that caller's task has run: a stop (Ctrl+C)
+    landing between the two is the one moment it can find a caller that has not dialled yet."""
+
+    withdrawn: Caller | None = None
+    dialled = 0  # callers that had dialled when it stopped
+
+    def _launch(self) -> None:
+        super()._launch()
+        if len(self.callers) == 3:
+            self.withdrawn = self.callers[-1]
+            self.dialled = sum(1 for caller in self.callers if caller.call is not None)
+            self.stop("stopped by a signal")
+
+
+def test_a_caller_stopped_before_dialling_never_dials_and_is_not_counted_as_placed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path, Route(DNIS, queue="orders"), ()) as (engine, call_log):
+            simulation = StopsOnTheThirdLaunch(options(engine.sip_address, duration=60, credentials=()))
+            summary = await simulation.run()
+            await engine.flush_log()
+        withdrawn = simulation.withdrawn
+        assert withdrawn is not None and withdrawn.call is None and withdrawn.result.call_id == ""
+        assert withdrawn not in simulation.callers and withdrawn.plan.number not in simulation.by_number
+        # the two before it had dialled (a loaded machine may have launched them late: they count if they did)
+        assert summary.placed == simulation.dialled == len(simulation.callers) and summary.accounted
+        assert summary.failed == ({"stopped by a signal": simulation.dialled} if simulation.dialled else {})
+        assert_logged(call_log, summary)  # the engine saw the dialled calls and no other
 
     run(scenario)

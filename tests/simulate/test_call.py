@@ -20,6 +20,10 @@ from hotline.simulate import DEMO_SIP_PASSWORD
 from hotline.simulate.phones import CALLER_MARK
 from tests import livetest
 
+from .helpers import hang_up_once_heard
+
+HEARD = 100  # frames of the caller's voice the agent's phone takes before hanging up (2 s of audio)
+
 
 def wait_until(done: Callable[[], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
@@ -41,17 +45,19 @@ def test_a_customer_s_call_rings_the_signed_in_agent_talks_and_hangs_up() -> Non
     with livetest.engine_running() as embedded, livetest.SipLab(embedded.engine.sip_address) as lab:  # type: ignore[union-attr]
         host, port = embedded.engine.sip_address  # type: ignore[union-attr]
         phone = lab.register_agent("8001", DEMO_SIP_PASSWORD, ring=0.5)
+        hung_up = hang_up_once_heard(lab, phone, HEARD)  # the caller would talk 60 s: the agent ends it
         agent1 = User.objects.get(username="agent1")
         do_agent_log_in(Seat.objects.get(name="A-01"), actor=agent1)
         do_set_agent_state(True, actor=agent1)
-        call_command("simulate", "call", "--engine", f"{host}:{port}", "--from", "13800138000", "--talk", "2",
+        call_command("simulate", "call", "--engine", f"{host}:{port}", "--from", "13800138000", "--talk", "60",
                      "--digits", "1", "--wait", "60", stdout=out)
+        hung_up.result(60)
         closed = wait_until(lambda: CallRecord.objects.exclude(outcome="").exists())  # after agent1's wrap-up
         embedded.stop()
     assert closed, "the call record was not closed within 30 s"
     lines = out.getvalue().splitlines()
     assert lines[0] == "Calling 4008001000 from 13800138000, pressing 1 at the menu…"
-    assert lines[1].startswith("agent1 answered after ") and lines[1].endswith(" s; talking 2 s…")
+    assert lines[1].startswith("agent1 answered after ") and lines[1].endswith(" s; talking 60 s…")
     assert lines[2] == "outcome: answered"
     assert lines[-1] == "agent: agent1"
     record = CallRecord.objects.get()
@@ -59,7 +65,7 @@ def test_a_customer_s_call_rings_the_signed_in_agent_talks_and_hangs_up() -> Non
         "13800138000", "4008001000", "agent1", "answered")
     assert lines[3].endswith(f"; Call-ID {record.call_id}")
     (stream,) = phone.streams
-    assert stream.received > 25  # the caller's voice reached the agent's phone through the bridge …
+    assert stream.received >= HEARD  # the caller's voice reached the agent's phone through the bridge …
     # … a recorded voice (frames of many different first bytes), not the simulator's marked frames
     assert len(stream.by_mark) > 10 and stream.heard(CALLER_MARK) < stream.received / 4
 
