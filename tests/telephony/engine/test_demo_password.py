@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from hotline.calls.host import embedded
+from hotline.calls.host.build import build_engine
 from hotline.calls.host.directory import DemoPasswordError, seats_with_demo_password
-from hotline.calls.management.commands.engine import build_engine
 from hotline.calls.seats import do_create_seat, do_set_seat_password
 from hotline.simulate import DEMO_SIP_PASSWORD
 

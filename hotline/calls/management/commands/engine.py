@@ -8,10 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hotline.calls.host.build import build_engine
 from hotline.calls.host.process import run_engine
-
-__all__ = ["Command", "build_engine"]  # build_engine: its old import path, which engine tests still use
 
 
 class Command(BaseCommand):
