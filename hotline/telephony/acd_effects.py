@@ -68,7 +68,7 @@ class AcdEffects:
         for offer in decision.cancelled:
             session = sessions.get(offer.caller_id)
             if session is not None:
-                session.agents.stop_ringing(offer.agent_id)
+                session.withdrawn_from(offer.agent_id)
         for change in decision.changes:
             self._agent_changed(change)
         for offer in decision.offers:
@@ -76,7 +76,7 @@ class AcdEffects:
         for overflow in decision.overflows:
             session = sessions.get(overflow.caller_id)
             if session is not None:
-                session.queueing.overflow(overflow)
+                session.overflowed(overflow)
         self._schedule_tick()
 
     def stop(self) -> None:
@@ -92,7 +92,7 @@ class AcdEffects:
         warning = "blacklist" if session.profile.blacklist == "warn" else ""
         self._lanes.record(Offer, call_id=call_id, queue=queue, agent=agent, caller=session.caller,
                            dnis=session.dnis, airing_id=session.airing_id, warning=warning)
-        self._tasks.spawn(session.agents.ring(agent))
+        self._tasks.spawn(session.offered_to(agent))
 
     def _agent_changed(self, change: StateChange) -> None:
         self.report_agent(change.agent_id, change.new, change.reason or "", change.at)

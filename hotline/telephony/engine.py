@@ -109,6 +109,7 @@ class Engine:
         book = SeatBook(config.seats)
         self.acd = AcdEffects(self.dispatcher, config.queues, book, self.lanes, clocks, self.registry, self.tasks)
         self.seats = Seats(book, self.registrar, self.acd, self.lanes, clocks)
+        self.registrar.on_change, self.registrar.on_lock = self.seats.phone_changed, self.seats.seat_locked
         self.seats.log_in_configured()
         self.files = CallFiles(config.prompts, config.recordings, config.recording_mode, self.lanes)
         self.callbacks = CallbackDesk(self.callback_store, config.callbacks, gateway=config.outbound_gateway,
@@ -203,6 +204,7 @@ class Engine:
 
     @dial_policy.setter
     def dial_policy(self, policy: DialPolicy) -> None:
+        """The engine keeps its one policy object and takes `policy`'s settings and day (`DialPolicy.adopt`)."""
         self.context.dial_policy.adopt(policy)
 
     @property

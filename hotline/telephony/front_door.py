@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from hotline.telephony.sip.core import SipCore
 from hotline.telephony.sip.transport import Channel, Listeners, listen
+
+log = logging.getLogger(__name__)
 
 MAX_EARLY_MESSAGES = 1000  # TCP messages kept while the engine starts (a restart's worth of callers)
 Message = tuple[bytes, Channel, tuple[str, int], str]
@@ -22,6 +26,7 @@ class FrontDoor:
         self.listeners: Listeners | None = None
         self._open = False
         self._early: list[Message] = []
+        self.dropped = 0  # TCP messages past MAX_EARLY_MESSAGES while starting
 
     async def listen(self, host: str, port: int) -> Listeners:
         self.listeners = await listen(host, port, port, self._receive)
@@ -32,6 +37,11 @@ class FrontDoor:
             self.core.receive(data, channel, source, transport)
         elif transport == "TCP" and len(self._early) < MAX_EARLY_MESSAGES:
             self._early.append((data, channel, source, transport))
+        elif transport == "TCP":
+            self.dropped += 1
+            if self.dropped == 1:
+                log.warning("over %d TCP messages came while the engine started: the rest are dropped",
+                            MAX_EARLY_MESSAGES)
 
     def open(self) -> None:
         """Ready: handle the TCP messages that came while the engine started, in their order."""

@@ -32,8 +32,6 @@ class Seats:
         self._lanes = lanes
         self._clocks = clocks
         self._agents: set[str] = set()  # agents the ACD knows (it keeps them, logged out, after log-out)
-        registrar.on_change = self._phone_changed
-        registrar.on_lock = self._seat_locked
 
     def log_in_configured(self) -> None:
         """Log in the agents the configuration seats (tests and the simulator start with them)."""
@@ -106,7 +104,7 @@ class Seats:
             return self._registrar.contact_for(seat.aor)
         return self._registrar.contact_for_user(seat.username)
 
-    def _phone_changed(self, username: str) -> None:
+    def phone_changed(self, username: str) -> None:
         """The registrar heard from (or lost) `username`'s phone: re-judge the seats of that SIP user where
         an agent is logged in. A phone that comes back gets a waiting caller at once."""
         for agent, seat in tuple(self.book.taken.items()):
@@ -124,7 +122,7 @@ class Seats:
         self._acd.report_agent(agent, state, reason, self._clocks.clock.now())  # before the offer it may bring
         self._acd.apply(decision)
 
-    def _seat_locked(self, username: str, source: str, seconds: float) -> None:
+    def seat_locked(self, username: str, source: str, seconds: float) -> None:
         """The registrar locked `username` for password guessing: tell the supervisors (wallboard)."""
         seats = [seat.seat for seat in self.book.phones.values() if seat.username == username]
         self._lanes.publish("security", SeatLocked(at=self._clocks.wall(), mono=self._clocks.clock.now(),

@@ -55,7 +55,7 @@ class Supervisors:
         """The agent's part of a call is over: supervisors on it leave (their phones are hung up)."""
         for monitoring in tuple(self.monitors.values()):
             if monitoring.session.call_id == call_id:
-                monitoring.session.ctx.tasks.spawn(monitoring.stop())
+                monitoring.ctx.tasks.spawn(monitoring.stop())
 
     async def stop_all(self) -> None:
         for monitoring in tuple(self.monitors.values()):
@@ -65,8 +65,8 @@ class Supervisors:
 class Monitoring:
     """One supervisor's phone joined to one connected call; created by `Supervisors.monitor`."""
 
-    def __init__(self, registry: Supervisors, session: CallSession, supervisor: str, mode: MonitorMode) -> None:
-        self.registry = registry
+    def __init__(self, supervisors: Supervisors, session: CallSession, supervisor: str, mode: MonitorMode) -> None:
+        self.supervisors = supervisors
         self.ctx = session.ctx
         self.session = session
         self.supervisor = supervisor
@@ -131,7 +131,7 @@ class Monitoring:
         if self.ended:
             return
         self.ended = True
-        monitors = self.registry.monitors
+        monitors = self.supervisors.monitors
         if monitors.get(self.supervisor) is self:
             del monitors[self.supervisor]
         if self.call is not None:

@@ -79,8 +79,8 @@ class Queueing:
     async def _greet(self, greeting: tuple[str, ...]) -> None:
         """Play `greeting`, then the hold music; an agent's answer meanwhile (a new generation) drops both."""
         session = self.session
-        self._greeting_at = session.generation + 1
-        await session.play(greeting, self._greeted)
+        self._greeting_at = generation = session.new_generation()
+        await session.play_as(generation, greeting, self._greeted)
 
     async def _greeted(self) -> None:
         self._greeting_at = None
@@ -156,7 +156,7 @@ class Queueing:
     async def _overflow(self, overflow: Overflow) -> None:
         session = self.session
         async with session.lock:
-            if session.ended:
+            if session.ended or session.capture.callback_id is not None:  # told we will call them back: done
                 return
             target = overflow.target
             self.stop_announcing()

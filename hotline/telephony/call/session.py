@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
+from hotline.telephony.acd.dispatcher import Overflow
 from hotline.telephony.call.agent_leg import AgentLegs, Ringing
 from hotline.telephony.call.capture import Capture
 from hotline.telephony.call.context import CallContext
@@ -122,6 +124,20 @@ class CallSession:
         """The caller's number as callbacks are kept: the host's normal form when it gave one."""
         return self.profile.number or self.caller
 
+    # -- what the ACD's decisions ask of the call (acd_effects.py) --------------------------------------
+
+    def offered_to(self, agent: str) -> Coroutine[Any, Any, None]:
+        """Ring `agent`'s phone for the ACD's offer (run as a task)."""
+        return self.agents.ring(agent)
+
+    def withdrawn_from(self, agent: str) -> None:
+        """The ACD took its offer to `agent` back."""
+        self.agents.stop_ringing(agent)
+
+    def overflowed(self, overflow: Overflow) -> None:
+        """The queue sent the caller to its overflow target."""
+        self.queueing.overflow(overflow)
+
     # -- answering ---------------------------------------------------------------------------------------
 
     async def answer(self) -> bool:
@@ -189,13 +205,20 @@ class CallSession:
 
     # -- playing -----------------------------------------------------------------------------------------
 
-    async def play(self, prompts: tuple[str, ...] | list[str], finished: Callable[[], Awaitable[None]]) -> int:
-        """Stop what the caller hears and play `prompts` (by name), then await `finished()` under the lock;
-        returns the playback's generation. A newer one (playback stopped, another sequence, hang-up) drops
-        the rest silently."""
+    async def play(self, prompts: tuple[str, ...] | list[str], finished: Callable[[], Awaitable[None]]) -> None:
+        """Stop what the caller hears and play `prompts` (by name), then await `finished()` under the lock. A
+        newer playback (stopped, another sequence, hang-up) drops the rest silently."""
+        await self.play_as(self.new_generation(), prompts, finished)
+
+    def new_generation(self) -> int:
+        """The number of a new playback: whatever plays now is superseded."""
         self.generation += 1
-        await self._play(self.generation, self.ctx.files.prompt_paths(prompts), finished)
         return self.generation
+
+    async def play_as(self, generation: int, prompts: tuple[str, ...] | list[str],
+                      finished: Callable[[], Awaitable[None]]) -> None:
+        """`play` under a generation the caller took first (to know it before the prompt starts)."""
+        await self._play(generation, self.ctx.files.prompt_paths(prompts), finished)
 
     async def _play(self, generation: int, prompts: list[Path], finished: Callable[[], Awaitable[None]]) -> None:
         spawn = self.ctx.tasks.spawn
@@ -221,7 +244,7 @@ class CallSession:
 
     async def stop_playing(self) -> None:
         """Silence the caller's leg; a "prompt done" still on its way is then ignored."""
-        self.generation += 1
+        self.new_generation()
         await self.ctx.media.stop_playing(self.leg)
 
     # -- IVR ---------------------------------------------------------------------------------------------
@@ -312,7 +335,7 @@ class CallSession:
         self.move_to(CallPhase.ENDED)
         self._cancel_timer()
         self.queueing.stop_announcing()
-        self.generation += 1
+        self.new_generation()
         at, mono = self._now()
         if self.ivr is not None:
             self.ivr.on_caller_hangup()

@@ -1,8 +1,9 @@
 """Moving a connected call: hold and resume, blind transfer to a queue, attended transfer (consult, then
 complete or cancel), and pick-up (代接) of a caller still waiting.
 
-Each command checks the call's phase first (phase.ALLOWED) under the session's lock, so a refused command
-changes nothing.
+Each command checks the call's phase first (phase.ALLOWED) under the session's lock: a command the phase
+refuses changes nothing. A consultation that cannot go on (the other agent busy or gone) brings the caller
+back to their agent; a caller who hangs up meanwhile makes the command a refusal (not connected).
 """
 
 from __future__ import annotations
@@ -63,9 +64,13 @@ class Transfers:
         session = self.session
         if session.on_hold:
             return
-        await session.ctx.media.unbridge(session.leg)
-        await session.queueing.hold_music()
-        if session.ended:  # hung up meanwhile: nothing is on hold any more
+        try:
+            await session.ctx.media.unbridge(session.leg)
+            await session.queueing.hold_music()
+        except MediaPlaneError:
+            if not session.ended:
+                raise
+        if session.ended:  # hung up meanwhile (the media plane may have lost the leg): nothing is on hold
             return
         session.move_to(CallPhase.HELD)
         session.ctx.lanes.record(Hold, call_id=session.call_id, queue=session.queue, agent=session.agent)
@@ -76,9 +81,13 @@ class Transfers:
         if not session.on_hold or talking is None:
             return
         ctx = session.ctx
-        await ctx.media.stop_playing(session.leg)
-        await ctx.media.bridge(session.leg, talking.leg)
-        if session.ended:  # hung up meanwhile: nobody to talk to
+        try:
+            await ctx.media.stop_playing(session.leg)
+            await ctx.media.bridge(session.leg, talking.leg)
+        except MediaPlaneError:
+            if not session.ended:
+                raise
+        if session.ended:  # hung up meanwhile (the media plane may have lost the leg): nobody to talk to
             return
         session.move_to(CallPhase.CONNECTED)
         await ctx.supervisors.resupervise(session.call_id)  # hold unbridged the call, which ended any monitoring
@@ -97,10 +106,12 @@ class Transfers:
             dispatcher = ctx.acd.dispatcher
             if dispatcher.agent(agent).state is not AgentState.READY or ctx.registry.dialling_out(agent):
                 raise AgentNotFree(agent)  # checked again here: a command may have waited for the lock
-            await self._hold_caller()
+            await self._unless_hung_up(self._hold_caller)
             leg = session.agents.new_leg("consult")
             try:
                 endpoint = await ctx.media.allocate(leg)
+                if session.ended:  # hung up while the leg opened: nobody to transfer
+                    raise CallNotConnected(session.call_id)
                 if dispatcher.agent(agent).state is not AgentState.READY:  # offered a caller meanwhile
                     raise AgentNotFree(agent)
             except Exception:
@@ -163,7 +174,7 @@ class Transfers:
         """Back to the caller: the other agent's phone is hung up (or stops ringing) and they are ready again."""
         async with self.session.lock:
             self.session.check(Command.CANCEL_CONSULTATION)
-            await self.end_consultation(back_to_caller=True)
+            await self._unless_hung_up(lambda: self.end_consultation(back_to_caller=True))
 
     async def end_consultation(self, *, back_to_caller: bool) -> None:
         consultation, self.consultation = self.consultation, None

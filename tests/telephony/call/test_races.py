@@ -105,7 +105,7 @@ def test_a_caller_who_hangs_up_while_the_consultation_starts_frees_both_agents(t
         await h.control.ready("agent-2")
         run = asyncio.ensure_future(h.control.consult(call.invite.call_id, "agent-2"))
         outcome = await hang_up_inside(h, call, "unbridge", run)
-        assert isinstance(outcome, ControlError) and outcome.code == "not_allowed_now"
+        assert isinstance(outcome, ControlError) and outcome.code == "not_connected"  # nobody left to transfer
         await h.settle()
         assert (h.state("agent-1"), h.state("agent-2")) == (AgentState.READY, AgentState.READY)
         assert all(c.ended for c in h.phone("seat-2").calls) and h.media.legs == {}

