@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 
 from hotline.accounts import throttle
 from hotline.accounts.audit import record, record_sign_in, snapshot
@@ -109,3 +110,11 @@ def do_unlock_sign_in(lock: SignInThrottle, *, actor: Any) -> SignInThrottle:
     lock.save(update_fields=["failures", "locked_until"])
     record("unlock_sign_in", lock, actor=actor, before=before, after=snapshot(lock))
     return lock
+
+
+def on_user_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
+                         **kwargs: Any) -> None:
+    """Every failed `authenticate()` counts, whichever screen or program called it."""
+    username = credentials.get("username")
+    if isinstance(username, str) and username:
+        do_record_failed_sign_in(username, throttle.client_address(request), actor=None)

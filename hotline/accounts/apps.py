@@ -9,6 +9,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_login_failed
 
-        from hotline.accounts.throttle import on_user_login_failed
+        from hotline.accounts.actions import on_user_login_failed
 
         user_login_failed.connect(on_user_login_failed, dispatch_uid="hotline.accounts.throttle")

@@ -17,7 +17,7 @@ class ThrottledSignInMixin:
     """Refuses an attempt on a locked or waiting account or address before checking its password, and
     says so (`throttle_message`); a failure that reaches a limit answers with the lock at once.
 
-    Failures are counted by the `user_login_failed` signal (throttle.on_user_login_failed), so that every
+    Failures are counted by the `user_login_failed` signal (actions.on_user_login_failed), so that every
     caller of `authenticate()` counts, not only these forms."""
 
     request: Any

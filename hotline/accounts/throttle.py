@@ -16,7 +16,6 @@ import datetime
 import ipaddress
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -172,13 +171,3 @@ def _valid_address(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def on_user_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                         **kwargs: Any) -> None:
-    """Every failed `authenticate()` counts, whichever screen or program called it."""
-    from hotline.accounts.actions import do_record_failed_sign_in
-
-    username = credentials.get("username")
-    if isinstance(username, str) and username:
-        do_record_failed_sign_in(username, client_address(request), actor=None)

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import DateTimeField, Expression, ExpressionWrapper, F, IntegerField
-from django.db.models.functions import Cast, ExtractMinute, Trunc
+from django.db.models import Expression
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from hotline.reports import sql
 
 MAX_DAYS = 366 * 5  # five years: the longest a report may cover
 EARLIEST = datetime.date(2000, 1, 1)
@@ -152,19 +153,10 @@ def parse_period(params: Mapping[str, Any], now: datetime.datetime | None = None
 def bucket_annotations(field: str, grain: str, period: Period | None = None) -> dict[str, Expression]:
     """Annotations grouping rows by `grain` of `field` in local time: `bucket` (the truncated local
     time) and, for 15 minutes, `quarter` (0..3 within the hour). Use `bucket_start` to read them back.
-    Given the `period` the rows lie in, SQLite computes them natively when it can (hotline/reports/sql.py)."""
+    Given the `period` the rows lie in, the database computes them natively when it can (reports/sql.py)."""
     if period is not None:
-        from hotline.reports.sql import fast_bucket_annotations
-
-        return fast_bucket_annotations(field, grain, period.start, period.end)
-    tz = timezone.get_current_timezone()
-    kind = "hour" if grain == "15min" else grain
-    found: dict[str, Expression] = {"bucket": Trunc(field, kind, output_field=DateTimeField(), tzinfo=tz)}
-    if grain == "15min":
-        # Cast: PostgreSQL's EXTRACT gives a numeric, which would divide into fractions instead of quarters.
-        found["quarter"] = ExpressionWrapper(Cast(ExtractMinute(F(field), tzinfo=tz), IntegerField()) / 15,
-                                             output_field=IntegerField())
-    return found
+        return sql.fast_bucket_annotations(field, grain, period.start, period.end)
+    return sql.trunc_buckets(field, grain)
 
 
 def bucket_start(row: Mapping[str, Any], grain: str) -> datetime.datetime:

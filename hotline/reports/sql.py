@@ -19,11 +19,9 @@ import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateTimeField, Expression, F, Func, IntegerField
-from django.db.models.functions import ExtractHour
+from django.db.models import DateTimeField, Expression, ExpressionWrapper, F, Func, IntegerField
+from django.db.models.functions import Cast, ExtractHour, ExtractMinute, Trunc
 from django.utils import timezone
-
-from hotline.reports.periods import bucket_annotations
 
 # strftime formats of a bucket's local start, per grain (weeks keep Django's Trunc: SQLite has no ISO week).
 _FORMATS = {"15min": "%Y-%m-%d %H:00:00", "hour": "%Y-%m-%d %H:00:00", "day": "%Y-%m-%d 00:00:00",
@@ -140,17 +138,29 @@ def _postgres_buckets(field: str, grain: str, minutes: int) -> dict[str, Express
     return found
 
 
+def trunc_buckets(field: str, grain: str) -> dict[str, Expression]:
+    """Django's own bucket annotations (`Trunc` in the current zone), right for any database and period."""
+    tz = timezone.get_current_timezone()
+    kind = "hour" if grain == "15min" else grain
+    found: dict[str, Expression] = {"bucket": Trunc(field, kind, output_field=DateTimeField(), tzinfo=tz)}
+    if grain == "15min":
+        # Cast: PostgreSQL's EXTRACT gives a numeric, which would divide into fractions instead of quarters.
+        found["quarter"] = ExpressionWrapper(Cast(ExtractMinute(F(field), tzinfo=tz), IntegerField()) / 15,
+                                             output_field=IntegerField())
+    return found
+
+
 def fast_bucket_annotations(field: str, grain: str, start: datetime.datetime,
                             end: datetime.datetime) -> dict[str, Expression]:
-    """`periods.bucket_annotations(field, grain)` for rows in [start, end), computed by SQLite's strftime or
+    """`trunc_buckets(field, grain)` for rows in [start, end), computed by SQLite's strftime or
     PostgreSQL's date_bin when the zone keeps one offset over the period; otherwise (weeks, a DST change, other
     databases) the same annotations."""
     if connection.vendor == "postgresql" and grain in _STRIDES:
         offset = fixed_offset(start, end)
-        return bucket_annotations(field, grain, None) if offset is None else _postgres_buckets(field, grain, offset)
+        return trunc_buckets(field, grain) if offset is None else _postgres_buckets(field, grain, offset)
     minutes = fixed_offset(start, end) if connection.vendor == "sqlite" and grain in _FORMATS else None
     if minutes is None:
-        return bucket_annotations(field, grain, None)
+        return trunc_buckets(field, grain)
     found: dict[str, Expression] = {"bucket": _LocalStart(field, _FORMATS[grain], minutes)}
     if grain == "15min":
         found["quarter"] = _Quarter(field, minutes)
