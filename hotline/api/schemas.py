@@ -26,8 +26,9 @@ from hotline.api.auth import may
 from hotline.catalog.models import SaleStatus
 from hotline.crm.models import Channel, Credit, Gender, Level
 from hotline.lib.phones import PhoneInfo, normalize_phone
-from hotline.orders.actions import MAX_LINES, MAX_QUANTITY, LineInput, OrderInput
+from hotline.orders.actions import OrderInput
 from hotline.orders.models import DeliveryMethod, PaymentMethod, Status
+from hotline.orders.pricing import MAX_LINES, MAX_QUANTITY, LineInput
 from hotline.orders.transitions import allowed_next
 
 # ---------------------------------------------------------------- shared pieces

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
+from hotline.accounts.screens import require_perm
 from hotline.desk.task_list import open_tasks, task_rows
-from hotline.desk.views import require_perm
 from hotline.logistics.actions import do_complete_task
 from hotline.logistics.models import OrderTask, TaskOutcome
 

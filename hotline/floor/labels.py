@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from hotline.telephony.acd.agent import LOGIN_REASON, NO_ANSWER_REASON
-from hotline.telephony.outbound import OUTBOUND_REASON
+from hotline.telephony.acd.pauses import EnginePause
 
 # Why an agent is not ready (示忙原因); the code goes to the engine and the call log.
 NOT_READY_REASONS = [("break", _("Break")), ("lunch", _("Lunch")), ("training", _("Training")),
                      ("meeting", _("Meeting")), ("admin", _("Paperwork"))]
 # Reasons the engine sets by itself: shown, never chosen.
-ENGINE_REASONS = [(NO_ANSWER_REASON, _("Missed a call")), (OUTBOUND_REASON, _("Outbound call")),
-                  (LOGIN_REASON, _("Just signed in"))]
+ENGINE_REASONS = [(EnginePause.NO_ANSWER.value, _("Missed a call")), (EnginePause.OUTBOUND.value, _("Outbound call")),
+                  (EnginePause.LOGIN.value, _("Just signed in"))]
 
 STATE_LABELS = {"logged_out": _("Signed out of the seat"), "ready": _("Ready"), "not_ready": _("Not ready"),
                 "ringing": _("Ringing"), "on_call": _("On a call"), "wrap_up": _("Wrap-up"),

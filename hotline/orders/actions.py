@@ -44,8 +44,6 @@ from hotline.orders.models import (
     Status,
 )
 from hotline.orders.numbering import next_order_number
-from hotline.orders.pricing import MAX_LINES as MAX_LINES  # api/schemas.py reads the limits from here
-from hotline.orders.pricing import MAX_QUANTITY as MAX_QUANTITY
 from hotline.orders.pricing import LineInput, quote_order, validate_lines
 from hotline.orders.queries import check_can_change_order
 from hotline.orders.transitions import REASON_REQUIRED, required_perm
