@@ -49,29 +49,30 @@ class Transfers:
             await self._unless_hung_up(self._resume_caller)
 
     async def _unless_hung_up(self, step: Callable[[], Awaitable[None]]) -> None:
-        """Run a command's media step; a caller who hangs up meanwhile (the media plane then no longer knows
-        the leg) makes the command a refusal, `CallNotConnected`, not an error."""
+        """Run a command's media step; a caller who hangs up meanwhile makes the command a refusal,
+        `CallNotConnected`, not an error."""
+        if not await self._still_there(step):
+            raise CallNotConnected(self.session.call_id)
+
+    async def _still_there(self, *steps: Callable[[], Awaitable[None]]) -> bool:
+        """Run media steps in turn; False when the caller hung up meanwhile (then the media plane may have
+        lost the leg, and its error is no error)."""
         session = self.session
         try:
-            await step()
+            for step in steps:
+                await step()
         except MediaPlaneError:
             if not session.ended:
                 raise
-        if session.ended:
-            raise CallNotConnected(session.call_id)
+        return not session.ended
 
     async def _hold_caller(self) -> None:
         session = self.session
         if session.on_hold:
             return
-        try:
-            await session.ctx.media.unbridge(session.leg)
-            await session.queueing.hold_music()
-        except MediaPlaneError:
-            if not session.ended:
-                raise
-        if session.ended:  # hung up meanwhile (the media plane may have lost the leg): nothing is on hold
-            return
+        media = session.ctx.media
+        if not await self._still_there(lambda: media.unbridge(session.leg), session.queueing.hold_music):
+            return  # hung up meanwhile: nothing is on hold
         session.move_to(CallPhase.HELD)
         session.ctx.lanes.record(Hold, call_id=session.call_id, queue=session.queue, agent=session.agent)
 
@@ -81,14 +82,9 @@ class Transfers:
         if not session.on_hold or talking is None:
             return
         ctx = session.ctx
-        try:
-            await ctx.media.stop_playing(session.leg)
-            await ctx.media.bridge(session.leg, talking.leg)
-        except MediaPlaneError:
-            if not session.ended:
-                raise
-        if session.ended:  # hung up meanwhile (the media plane may have lost the leg): nobody to talk to
-            return
+        if not await self._still_there(lambda: ctx.media.stop_playing(session.leg),
+                                       lambda: ctx.media.bridge(session.leg, talking.leg)):
+            return  # hung up meanwhile: nobody to talk to
         session.move_to(CallPhase.CONNECTED)
         await ctx.supervisors.resupervise(session.call_id)  # hold unbridged the call, which ended any monitoring
         ctx.lanes.record(Resume, call_id=session.call_id, queue=session.queue, agent=session.agent)
