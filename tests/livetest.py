@@ -74,7 +74,7 @@ def _wait_until(done: Callable[[], bool], timeout: float) -> None:
 def close_live_connections() -> None:
     """Close the database connections the desk's and the wallboard's reader threads keep (a test database
     cannot be dropped on PostgreSQL while they do)."""
-    from hotline.desk.consumers import close_connections
+    from hotline.floor.live import close_connections
 
     close_connections()
 

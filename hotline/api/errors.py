@@ -35,7 +35,7 @@ from ninja.parser import Parser
 from pydantic_core import ErrorDetails
 
 from hotline.calls.commands import refusal_message
-from hotline.calls.engine_link import EngineUnavailable
+from hotline.calls.host.link import EngineUnavailable
 from hotline.crm.actions import DuplicateCustomer
 from hotline.lib.errors import field_errors, invalid_body, refusal_body
 from hotline.lib.phones import normalize_phone

@@ -20,7 +20,6 @@ from hotline.calls import live
 from hotline.desk.pop import Offered, render_pop
 from hotline.desk.state import desk_state, offered_for_call
 from hotline.floor.live import CLOSE_FORBIDDEN, in_pop_thread
-from hotline.floor.live import close_connections as close_connections  # tests/livetest.py imports it from here
 
 log = logging.getLogger(__name__)
 

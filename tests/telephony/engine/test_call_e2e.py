@@ -85,7 +85,7 @@ BASE_FIELDS = {"call_id", "at", "mono", "queue", "agent"}
 
 
 def steps_of(call_log: MemoryCallLog) -> dict[str, list[Step]]:
-    """The logged events as the KPI code reads them (what `calls.engine_bridge` stores, minus the ORM)."""
+    """The logged events as the KPI code reads them (what `calls.host.call_log` stores, minus the ORM)."""
     calls: dict[str, list[Step]] = {}
     for seq, event in enumerate(call_log.events):
         detail = {k: v for k, v in dataclasses.asdict(event).items() if k not in BASE_FIELDS}
