@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -290,6 +291,11 @@ def prepare_world() -> None:
     agent.save()
     QueueMember.objects.update_or_create(agent=agent, queue=queue, defaults={"level": 1})
     Seat.objects.exclude(name=SEAT).update(agent=None)
+    # The demo data's seats have the demo SIP password, which `hotline engine` refuses to start with: lock
+    # them with passwords nobody knows (the benchmark rings only its own seat).
+    for other in Seat.objects.exclude(name=SEAT):
+        other.ha1 = digest_ha1(other.sip_username, other.realm, secrets.token_urlsafe(16))
+        other.save(update_fields=["ha1"])
     Seat.objects.update_or_create(name=SEAT, defaults={
         "sip_username": SIP_USER, "realm": REALM, "ha1": digest_ha1(SIP_USER, REALM, SIP_PASSWORD), "agent": agent})
 

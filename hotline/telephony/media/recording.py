@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 import struct
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -182,6 +183,9 @@ def _pcm(parts: tuple[tuple[bytes, Codec], ...], mode: RecordingMode) -> bytes:
     return g711.mix(caller, caller_codec, agent, agent_codec)
 
 
+SPILL_SLICES = 10  # a spill round is spread over this many ticks
+
+
 class Recorder:
     """The recordings in progress, spilled to their files every `spill_every` seconds by one writer thread.
 
@@ -198,6 +202,7 @@ class Recorder:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recordings")
         self._active: dict[str, Recording] = {}
         self._handle: asyncio.TimerHandle | None = None
+        self._slice = 0
         self.spills = 0
 
     def __contains__(self, recording_id: str) -> bool:
@@ -213,7 +218,7 @@ class Recorder:
         self._active[recording_id] = recording
         self._writer.submit(self._open, recording.writer)
         if self._handle is None:
-            self._handle = self._loop.call_later(self._spill_every, self._spill)
+            self._handle = self._loop.call_later(self._spill_every / SPILL_SLICES, self._spill)
         return recording.tracks
 
     @staticmethod
@@ -241,16 +246,19 @@ class Recorder:
         return max(0, round((self._clock() - recording.start) * RATE))
 
     def _spill(self) -> None:
-        """Hand every recording's settled samples to the writer thread, as one job."""
+        """Hand a slice of the recordings' settled samples to the writer thread, as one job: each tick takes
+        every SPILL_SLICES-th recording, so each is spilled every `spill_every` seconds and the thread's work
+        (which holds the GIL the relay needs) comes in small parts, not one burst a second."""
+        self._slice = (self._slice + 1) % SPILL_SLICES
         chunks = []
-        for recording in self._active.values():
+        for number, recording in enumerate(self._active.values()):
             end = self._length(recording) - self._margin
-            if end > recording.written:
+            if number % SPILL_SLICES == self._slice and end > recording.written:
                 chunks.append(recording.cut(end))
         if chunks:
             self.spills += 1
             self._writer.submit(_write_all, tuple(chunks))
-        self._handle = self._loop.call_later(self._spill_every, self._spill) if self._active else None
+        self._handle = self._loop.call_later(self._spill_every / SPILL_SLICES, self._spill) if self._active else None
 
     async def drain(self) -> None:
         """Wait until the writer thread has written everything handed to it so far."""
@@ -270,3 +278,7 @@ def _write_all(chunks: tuple[_Chunk, ...]) -> None:
             chunk.write()
         except Exception:  # one recording's bug must not lose the others' audio
             log.exception("recording chunk for %s failed", chunk.writer.path)
+        # Hand the GIL back to the event loop between recordings: decoding and mixing hold it, and a
+        # round of 240 calls would otherwise keep the relay waiting up to the interpreter's 5 ms switch
+        # interval at a time (bridged p99 1.5 ms → 23 ms in `hotline bench engine`).
+        time.sleep(0)
