@@ -16,6 +16,7 @@ Seats get fixed phone URIs (`sip:<seat>@phones.test`): no REGISTER is needed, ev
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -29,14 +30,14 @@ import pytest
 from hotline.telephony.acd.queue import QueueConfig
 from hotline.telephony.callback.surge import SurgeSettings
 from hotline.telephony.callbacks import CallbackConfig
-from hotline.telephony.control import EngineControl
+from hotline.telephony.control import ControlError, EngineControl
 from hotline.telephony.engine import PROMPTS, Engine, EngineConfig, SeatConfig
 from hotline.telephony.events import AgentState, CallEvent, CallStep
 from hotline.telephony.ivr.loader import load_demo_flow
 from hotline.telephony.ivr.model import Flow
 from hotline.telephony.media.plane import LegKey, RecordingMode
 from hotline.telephony.memory import MemoryCallbackStore, MemoryCallLog, MemoryDirectory, MemoryEventBus
-from hotline.telephony.ports import Route
+from hotline.telephony.ports import CallbackCapture, Route, StoredCallback
 from hotline.telephony.sip.calls import CallState
 
 from .fake_media import FakeLeg, FakeMediaPlane, wav_length
@@ -269,3 +270,30 @@ def play(tmp_path: Path, body: Callable[[Harness], Awaitable[None]], **setup: An
 
     run(scenario)
     return result[0]
+
+
+async def refused(code: str, command: Awaitable[object]) -> None:
+    """Await an engine command and expect its refusal with `code`."""
+    with pytest.raises(ControlError) as error:
+        await command
+    assert error.value.code == code
+
+
+async def talking(h: Harness, agent: str = "agent-1") -> FakeInboundCall:
+    """A trunk call answered by `agent`."""
+    call = h.call_in()
+    await h.until(lambda: h.connected(call, agent), what=f"{agent}'s answer")
+    return call
+
+
+@dataclass
+class GatedStore(MemoryCallbackStore):
+    """A store whose captures wait for `gate`: a slow database, to see what happens meanwhile."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+
+    async def capture(self, capture: CallbackCapture) -> StoredCallback:
+        self.waiting += 1
+        await self.gate.wait()
+        return await super().capture(capture)

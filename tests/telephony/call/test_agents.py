@@ -3,26 +3,16 @@ commands while on a call; wrap-up extension; routing by VIP, last agent and skil
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from pathlib import Path
 
-import pytest
-
 from hotline.telephony.acd.queue import QueueConfig
-from hotline.telephony.control import ControlError
 from hotline.telephony.events import AgentState, CallStep, Hangup, HangupParty, Offer
 from hotline.telephony.memory import MemoryDirectory
 from hotline.telephony.ports import CallerProfile, Route
 
-from .harness import DNIS, Harness, at_tick, play, seat
+from .harness import DNIS, Harness, at_tick, play, refused, seat
 
 S = CallStep
-
-
-async def refused(code: str, command: Awaitable[object]) -> None:
-    with pytest.raises(ControlError) as error:
-        await command
-    assert error.value.code == code
 
 
 def test_an_agent_logs_in_not_ready_gets_calls_once_ready_and_logs_out(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ early-media trunk is never answered (183, the confirmation, then 480)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from hotline.telephony.callback.surge import SurgeSettings
@@ -12,7 +13,13 @@ from hotline.telephony.memory import MemoryCallbackStore
 from hotline.telephony.sip.calls import CallState
 from hotline.telephony.sip.trunks import Trunk
 
+from .fake_sip import FakeInboundCall
 from .harness import Harness, exactly, play, prompt_length
+
+
+def answered(call: FakeInboundCall) -> bool:
+    return call.state is CallState.ANSWERED
+
 
 ONE_LINE = SurgeSettings(lines=1, occupancy_threshold=0.5)  # the caller takes the one line: always captured
 LINE_BUDGET = 3.0  # seconds a captured caller may hold a line (issue 16: 300 lines absorb 50 calls/s)
@@ -71,7 +78,7 @@ def test_a_trunk_leg_latches_only_to_its_sdp_address_unless_the_trunk_is_behind_
         for name, behind_nat in (("carrier", False), ("natted", True)):
             h.sip.trunk = Trunk.of(name, ["203.0.113.0/24"], rtp_behind_nat=behind_nat)
             call = h.call_in()
-            await h.until(lambda answering=call: answering.state is CallState.ANSWERED, what="the answer")
+            await h.until(functools.partial(answered, call), what="the answer")
             assert call.local_media is not None
             remote = h.media.leg_at(call.local_media[1]).remote
             assert remote is not None

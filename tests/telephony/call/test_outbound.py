@@ -6,31 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Awaitable
 from pathlib import Path
-
-import pytest
 
 from hotline.telephony.callback.model import CallbackSettings
 from hotline.telephony.callback.surge import SurgeSettings
 from hotline.telephony.callbacks import CallbackConfig
-from hotline.telephony.control import ControlError
 from hotline.telephony.events import AgentState, Arrive, CallStep, Direction, Hangup, HangupCause, HangupParty
 from hotline.telephony.memory import MemoryCallbackStore
 from hotline.telephony.sip.calls import CallState
 
 from .fake_sip import Plan
-from .harness import GATEWAY, Harness, play, seat
+from .harness import GATEWAY, Harness, play, refused, seat
 
 S = CallStep
 CUSTOMER = "13900139000"
 AGENT = (seat("agent-1", "seat-1"),)
-
-
-async def refused(code: str, command: Awaitable[object]) -> None:
-    with pytest.raises(ControlError) as error:
-        await command
-    assert error.value.code == code
 
 
 def test_click_to_dial_rings_the_agent_first_then_the_customer_and_bridges_them(tmp_path: Path) -> None:

@@ -10,16 +10,10 @@ from hotline.telephony.control import ControlError
 from hotline.telephony.events import AgentState, CallStep, Hangup, HangupParty
 
 from .fake_sip import FakeInboundCall
-from .harness import Harness, play, seat
+from .harness import Harness, play, seat, talking
 
 S = CallStep
 CONSULTING = (seat("agent-1", "seat-1", "orders"), seat("agent-2", "seat-2", "orders", ready=False))
-
-
-async def talking(h: Harness) -> FakeInboundCall:
-    call = h.call_in()
-    await h.until(lambda: h.connected(call, "agent-1"), what="agent-1's answer")
-    return call
 
 
 async def hang_up_inside(h: Harness, call: FakeInboundCall, command: str, run: asyncio.Future[None]) -> object:

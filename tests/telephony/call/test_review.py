@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
@@ -19,11 +18,11 @@ from hotline.telephony.control import ControlError
 from hotline.telephony.dial_policy import DialPolicy, DialSettings
 from hotline.telephony.events import AgentState, CallStep, Hangup, HangupCause, HangupParty
 from hotline.telephony.memory import MemoryCallbackStore, MemoryDirectory
-from hotline.telephony.ports import CallbackCapture, CallerProfile, Route, StoredCallback
+from hotline.telephony.ports import CallerProfile, Route
 from hotline.telephony.sip.calls import CallState
 
 from .fake_sip import FakeInboundCall, Plan
-from .harness import CALLER, DNIS, GATEWAY, Harness, play, seat
+from .harness import CALLER, DNIS, GATEWAY, GatedStore, Harness, play, refused, seat, talking
 
 S = CallStep
 CUSTOMER = "13900139000"
@@ -32,18 +31,6 @@ CONSULTING = (seat("agent-1", "seat-1", "orders"), seat("agent-2", "seat-2", "or
 # Callers hanging up after 10 s unanswered are called back; pressing 1 asks for a callback.
 ABANDONS = SurgeSettings(max_wait_seconds=1000, abandon_callback_seconds=10.0)
 STORE_DOWN = ("could not be stored",)
-
-
-async def refused(code: str, command: Awaitable[object]) -> None:
-    with pytest.raises(ControlError) as error:
-        await command
-    assert error.value.code == code
-
-
-async def talking(h: Harness) -> FakeInboundCall:
-    call = h.call_in()
-    await h.until(lambda: h.connected(call, "agent-1"), what="agent-1's answer")
-    return call
 
 
 async def consulting(h: Harness, call: FakeInboundCall) -> None:
@@ -146,20 +133,6 @@ def test_a_dial_policy_swapped_between_calls_judges_and_counts_the_next_ones(tmp
 
 
 # -- who is called back as an abandon (the old `_capturing` flag, now the CAPTURING phase) -------------------
-
-
-class GatedStore(MemoryCallbackStore):
-    """Captures wait for `gate` (a slow database)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = asyncio.Event()
-        self.waiting = 0
-
-    async def capture(self, capture: CallbackCapture) -> StoredCallback:
-        self.waiting += 1
-        await self.gate.wait()
-        return await super().capture(capture)
 
 
 def test_a_caller_whose_press_1_callback_could_not_be_stored_and_who_hangs_up_later_is_called_back(

@@ -5,32 +5,16 @@ of a supervisor's phone with the call's end."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from pathlib import Path
 
-import pytest
-
-from hotline.telephony.control import ControlError
 from hotline.telephony.engine import SeatConfig
 from hotline.telephony.events import AgentState, Answer, CallStep, Hangup, HangupParty, Transfer
 
 from .fake_sip import FakeInboundCall, Plan
-from .harness import CALLER, Harness, play, seat
+from .harness import CALLER, Harness, play, refused, seat, talking
 
 S = CallStep
 SEATS = (seat("agent-1", "seat-1"), seat("", "seat-9"))
-
-
-async def refused(code: str, command: Awaitable[object]) -> None:
-    with pytest.raises(ControlError) as error:
-        await command
-    assert error.value.code == code
-
-
-async def talking(h: Harness) -> FakeInboundCall:
-    call = h.call_in()
-    await h.until(lambda: h.connected(call, "agent-1"), what="agent-1's answer")
-    return call
 
 
 def heard(h: Harness, call: FakeInboundCall) -> list[frozenset[str]]:

@@ -4,8 +4,6 @@ between storing a callback and the caller or an agent."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotline.telephony.callback.surge import SurgeSettings
@@ -20,27 +18,14 @@ from hotline.telephony.events import (
     Offer,
 )
 from hotline.telephony.memory import MemoryCallbackStore, MemoryDirectory
-from hotline.telephony.ports import CallbackCapture, CallerProfile, Route, StoredCallback
+from hotline.telephony.ports import CallerProfile, Route
 from hotline.telephony.sip.calls import CallState
 
 from .fake_sip import FakeInboundCall
-from .harness import DNIS, Harness, exactly, play, prompt_length, seat
+from .harness import DNIS, GatedStore, Harness, exactly, play, prompt_length, seat
 
 S = CallStep
 NOT_READY = (seat("agent-1", "seat-1", ready=False),)
-
-
-@dataclass
-class GatedStore(MemoryCallbackStore):
-    """A store whose captures wait for `gate`: a slow database, to see what happens meanwhile."""
-
-    gate: asyncio.Event = field(default_factory=asyncio.Event)
-    waiting: int = 0
-
-    async def capture(self, capture: CallbackCapture) -> StoredCallback:
-        self.waiting += 1
-        await self.gate.wait()
-        return await super().capture(capture)
 
 
 def test_over_the_line_threshold_the_automatic_seat_answers_after_storing_and_beyond_the_lines_it_is_503(

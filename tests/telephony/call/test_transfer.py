@@ -4,7 +4,6 @@ consulted agent not answering, either agent hanging up) on fake ports; refusals 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
@@ -14,23 +13,11 @@ from hotline.telephony.engine import SeatConfig
 from hotline.telephony.events import AgentState, Answer, CallStep, Hangup, HangupParty, Transfer
 
 from .fake_sip import FakeInboundCall, Plan
-from .harness import CALLER, Harness, play, seat
+from .harness import CALLER, Harness, play, refused, seat, talking
 
 S = CallStep
 TWO = (seat("agent-1", "seat-1", "orders"), seat("agent-2", "seat-2", "after_sales"))
 CONSULTING = (seat("agent-1", "seat-1", "orders"), seat("agent-2", "seat-2", "orders", ready=False))
-
-
-async def refused(code: str, command: Awaitable[object]) -> None:
-    with pytest.raises(ControlError) as error:
-        await command
-    assert error.value.code == code
-
-
-async def talking(h: Harness, agent: str = "agent-1") -> FakeInboundCall:
-    call = h.call_in()
-    await h.until(lambda: h.connected(call, agent), what=f"{agent}'s answer")
-    return call
 
 
 def test_hold_plays_music_to_the_caller_and_cuts_the_agent_off_until_resume(tmp_path: Path) -> None:
