@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "hotline.ivrdata",
     "hotline.notify",
     "hotline.service",
+    "hotline.kb",
+    "hotline.campaigns",
     "hotline.desk",
     "hotline.wallboard",
     "hotline.core",

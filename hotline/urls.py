@@ -29,6 +29,13 @@ urlpatterns = [
     path("reports/", include("hotline.reports.urls")),
     path("calls/", include("hotline.calls.urls")),
     path("jobs/", include("hotline.jobs.urls")),
+    path("kb/", include("hotline.kb.urls")),
+    path("service/", include("hotline.service.urls")),
+    path("care/", include("hotline.crm.care_urls")),
+    path("blacklist/", include("hotline.crm.blacklist_urls")),
+    path("voicemail/", include("hotline.calls.voicemail_urls")),
+    path("campaigns/", include("hotline.campaigns.urls")),
+    path("notify/", include("hotline.notify.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -13,4 +13,8 @@ urlpatterns = [
     path("messages/send", views.send_message, name="desk-send-message"),
     path("notes", views.save_note, name="desk-note"),
     path("", include("hotline.desk.entry_urls")),
+    path("kb/", include("hotline.kb.desk_urls")),
+    path("service/", include("hotline.service.desk_urls")),
+    path("customer/", include("hotline.desk.customer_urls")),
+    path("campaigns/", include("hotline.campaigns.desk_urls")),
 ]

@@ -28,6 +28,21 @@ async def capture(engine: Engine, number: str = CUSTOMER) -> int:
     return caught.callback_id
 
 
+def window_excluding(now: datetime.time) -> CallbackSettings:
+    """A calling window of one hour on the same day that does not hold `now` (UTC, the dialer's default zone):
+    the afternoon when it is morning, the small hours otherwise. A window built from now + 2 h would cross
+    midnight late in the evening, which the settings refuse."""
+    start = datetime.time(13) if now < datetime.time(12) else datetime.time(1)
+    return CallbackSettings(window_start=start, window_end=start.replace(hour=start.hour + 1))
+
+
+def test_the_window_used_to_close_the_dialer_never_holds_the_hour_it_is_built_for() -> None:
+    for hour in range(24):
+        for now in (datetime.time(hour), datetime.time(hour, 59, 59)):
+            window = window_excluding(now)
+            assert window.window_start < window.window_end and not window.window_start <= now < window.window_end
+
+
 def dialer(policy: CallbackSettings = ALL_DAY) -> CallbackConfig:
     return CallbackConfig(policy=policy, queue="orders", tick_seconds=0.1, ring_seconds=1.0)
 
@@ -107,9 +122,7 @@ def test_the_dialer_waits_while_a_live_caller_waits_anywhere_and_outside_the_cal
         customer = await Phone("customer", CALLER_MARK).start()
         gateway = f"sip:{{number}}@127.0.0.1:{customer.listeners.udp_address[1]}"
         seats = (SeatConfig("agent-1", "seat-1", fixed_uri=agent.uri, queues=("orders",)),)
-        now = datetime.datetime.now(datetime.UTC)
-        closed_now = CallbackSettings(window_start=(now + datetime.timedelta(hours=2)).time().replace(microsecond=0),
-                                      window_end=(now + datetime.timedelta(hours=3)).time().replace(microsecond=0))
+        closed_now = window_excluding(datetime.datetime.now(datetime.UTC).time())
         try:
             async with running(tmp_path, Route(DNIS, queue="after_sales"), seats, outbound_gateway=gateway,
                                callbacks=dialer()) as (engine, _log):
@@ -122,12 +135,11 @@ def test_the_dialer_waits_while_a_live_caller_waits_anywhere_and_outside_the_cal
                 assert engine.dispatcher.agent("agent-1").state is AgentState.READY
                 waiting.hangup()
                 await until(lambda: len(customer.incoming) == 1, what="the callback once nobody waits")
-            if closed_now.window_start < closed_now.window_end:  # not across midnight: the window excludes now
-                async with running(tmp_path, Route(DNIS, queue="orders"), seats, outbound_gateway=gateway,
-                                   callbacks=dialer(closed_now)) as (engine, _log):
-                    await capture(engine)
-                    await asyncio.sleep(0.5)
-                    assert len(customer.incoming) == 1 and engine.callbacks.book.in_calling_window() is False
+            async with running(tmp_path, Route(DNIS, queue="orders"), seats, outbound_gateway=gateway,
+                               callbacks=dialer(closed_now)) as (engine, _log):
+                await capture(engine)
+                await asyncio.sleep(0.5)
+                assert len(customer.incoming) == 1 and engine.callbacks.book.in_calling_window() is False
         finally:
             for phone in (caller, agent, customer):
                 await phone.close()

@@ -1,0 +1,1 @@
+"""Outbound campaigns (回访 / 外呼营销) and post-call satisfaction surveys."""
