@@ -39,6 +39,7 @@ class Perm(StrEnum):
     VIEW_BLACKLIST = "crm.view_blacklistentry"
     REPORT_NUMBER = "crm.report_number"
     MANAGE_BLACKLIST = "crm.change_blacklistentry"
+    SET_MEMBER_PIN = "crm.set_member_pin"  # with the member on the line (desk) or in the back office (reset)
     # catalog
     VIEW_PRODUCT = "catalog.view_product"
     MANAGE_CATALOG = "catalog.change_product"
@@ -49,6 +50,7 @@ class Perm(StrEnum):
     VIEW_SPEND = "media.view_spend"
     # orders
     VIEW_ORDER = "orders.view_order"
+    SEND_ORDER_STATUS = "orders.send_order_status"  # "where is my order?": the status by SMS from the desk
     CREATE_ORDER = "orders.add_order"
     EDIT_ORDER = "orders.change_order"
     CANCEL_ORDER = "orders.cancel_order"
@@ -84,6 +86,7 @@ class Perm(StrEnum):
     VIEW_CALLBACK = "calls.view_callback"
     VIEW_VOICEMAIL = "calls.view_voicemail"
     HANDLE_VOICEMAIL = "calls.change_voicemail"
+    DOWNLOAD_VOICEMAIL = "calls.download_voicemail"
     # customer service: scripts, complaints, messages between agents and supervisors
     VIEW_SCRIPT = "service.view_script"
     MANAGE_SCRIPTS = "service.change_script"
@@ -149,6 +152,10 @@ _AGENT |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT, Perm.OPEN_COMPLAINT, Perm.SEND
 _SUPERVISOR |= {Perm.VIEW_SCRIPT, Perm.MANAGE_SCRIPTS, Perm.VIEW_COMPLAINT, Perm.OPEN_COMPLAINT,
                 Perm.HANDLE_COMPLAINT, Perm.SEND_MESSAGE}
 _MANAGER |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT}
+# Member PINs are set with the customer on the line; the order status goes out by SMS from the desk.
+_AGENT |= {Perm.SET_MEMBER_PIN, Perm.SEND_ORDER_STATUS}
+_SUPERVISOR |= {Perm.SET_MEMBER_PIN, Perm.SEND_ORDER_STATUS, Perm.DOWNLOAD_VOICEMAIL}
+_MANAGER |= {Perm.DOWNLOAD_VOICEMAIL}
 # The back office's logistics pages: whoever sees the workbench reads them; whoever manages couriers edits
 # couriers, their fee rates, coverage and shipping forms (the rest is read-only there, written by the workbench).
 _LOGISTICS_READ = {
