@@ -147,6 +147,82 @@ def test_a_capture_that_loses_the_race_for_a_new_number_is_retried_as_a_repeat(w
     assert looked_up == ["13800138000", "13800138000"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_captures_arriving_together_are_stored_in_one_transaction_and_each_answered(world: Any, monkeypatch) -> None:
+    # given a store whose batches we can count
+    store = OrmCallbackStore()
+    batches: list[int] = []
+    real = callback_actions.do_capture_callbacks
+
+    def counted(captures: Any, *, actor: Any = None) -> Any:
+        batches.append(len(captures))
+        return real(captures, actor=actor)
+
+    monkeypatch.setattr(callback_actions, "do_capture_callbacks", counted)
+    numbers = [f"1380013{n:04d}" for n in range(10)] + ["13800130003", " ", "13800130004"]
+
+    async def scenario() -> list[StoredCallback | BaseException]:
+        try:
+            return list(await asyncio.gather(*(store.capture(capture(number, arrived=i, call_id=f"c{i}"))
+                                               for i, number in enumerate(numbers)), return_exceptions=True))
+        finally:
+            await store.close()
+            await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+    # when thirteen captures arrive in the same instant, one of them without a number
+    outcomes = asyncio.run(scenario())
+    # then one transaction stored them: ten callbacks, two of them reached twice, and the bad one refused alone
+    assert batches == [13]
+    assert isinstance(outcomes[11], ValidationError)
+    stored = [o for o in outcomes if isinstance(o, StoredCallback)]
+    assert [(s.number, s.reach_attempts) for s in stored] == (
+        [(n, 1) for n in numbers[:10]] + [("13800130003", 2), ("13800130004", 2)])
+    assert Callback.objects.count() == 10
+    assert CallbackEvent.objects.filter(kind="deduplicated").count() == 2
+
+
+def test_a_batch_spoiled_by_a_race_is_stored_again_one_capture_at_a_time(world: Any, monkeypatch) -> None:
+    # given a live callback for one number, and a batch whose first look-up of that number is stale
+    first = do_capture_callback(capture(call_id="c1"))
+    real = callback_actions._live_callback
+    looked_up: list[str] = []
+
+    def stale_once(number: str) -> Callback | None:
+        looked_up.append(number)
+        return None if len(looked_up) == 2 else real(number)
+
+    monkeypatch.setattr(callback_actions, "_live_callback", stale_once)
+    batch = [capture("13900139000", call_id="c2"), capture(arrived=-3, call_id="c3"), capture("13700137000")]
+    # when the batch is stored, its insert breaks the one-live-per-number rule and rolls the batch back
+    outcomes = callback_actions.do_capture_callbacks(batch)
+    # then every capture is stored once, on its own: the racing one as a repeat
+    assert [(o.number, o.reach_attempts) for o in outcomes if isinstance(o, StoredCallback)] == [
+        ("13900139000", 1), ("13800138000", 2), ("13700137000", 1)]
+    assert outcomes[1].callback_id == first.callback_id  # type: ignore[union-attr]
+    assert Callback.objects.count() == 3
+    assert [kind for kind, _d, _c in events_of(Callback.objects.get(pk=first.callback_id))] == [
+        "captured", "deduplicated"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_caller_who_hangs_up_during_the_capture_is_still_stored(world: Any) -> None:
+    store = OrmCallbackStore()
+
+    async def scenario() -> None:
+        try:
+            waiting = asyncio.ensure_future(store.capture(capture(call_id="gone")))
+            await asyncio.sleep(0)
+            waiting.cancel()  # the caller hangs up while the capture waits for its batch
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+        finally:
+            await store.close()
+            await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+    asyncio.run(scenario())
+    assert list(Callback.objects.values_list("number", "call_id")) == [("13800138000", "gone")]
+
+
 def _row(number: str, status: str) -> Callback:
     now = timezone.now()
     return Callback.objects.create(number=number, reason="surge", arrived_at=now, captured_at=now, status=status,
