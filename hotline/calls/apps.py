@@ -8,5 +8,8 @@ class CallsConfig(AppConfig):
 
     def ready(self) -> None:
         from hotline.calls.host.link import watch_configuration
+        from hotline.calls.voicemail_actions import enforce_retention
+        from hotline.jobs.periodic import register
 
         watch_configuration()
+        register("calls.recording_retention", enforce_retention)  # HOTLINE_RECORDING_RETENTION_DAYS

@@ -538,6 +538,7 @@ class CallbackEvent(AppendOnly):
 
 class VoicemailStatus(models.TextChoices):
     NEW = "new", _("new")
+    CALLED_BACK = "called_back", _("called back")  # someone called the caller; not done yet
     HANDLED = "handled", _("handled")
 
 
@@ -555,8 +556,13 @@ class Voicemail(models.Model):
     path = models.CharField(_("file"), max_length=500)
     duration_seconds = models.DecimalField(_("duration (s)"), max_digits=10, decimal_places=3)
     created_at = models.DateTimeField(_("left at"))
-    status = models.CharField(_("status"), max_length=10, choices=VoicemailStatus.choices,
+    status = models.CharField(_("status"), max_length=12, choices=VoicemailStatus.choices,
                               default=VoicemailStatus.NEW)
+    called_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+", verbose_name=_("called back by"))
+    called_back_at = models.DateTimeField(_("called back at"), null=True, blank=True)
+    # The audio is deleted after HOTLINE_RECORDING_RETENTION_DAYS; the row stays for the worklist and reports.
+    audio_purged_at = models.DateTimeField(_("audio deleted at"), null=True, blank=True)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("handled by"))
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.accounts.audit import record, snapshot
+from hotline.accounts.permissions import Perm, require_perm
 from hotline.crm.models import (
     Address,
     BlacklistAction,
@@ -164,6 +165,7 @@ def do_add_address(customer: Customer, text: str, *, actor: Any, recipient: str 
 @transaction.atomic
 def do_set_member_pin(customer: Customer, pin: str, *, actor: Any) -> None:
     """Set the PIN a member types in the IVR (4 to 8 digits); only its hash is kept."""
+    require_perm(actor, Perm.SET_MEMBER_PIN)
     if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
         raise ValidationError({"pin": _("A PIN is 4 to 8 digits.")})
     if not customer.member_no:
@@ -172,6 +174,21 @@ def do_set_member_pin(customer: Customer, pin: str, *, actor: Any) -> None:
     customer.pin_hash = make_password(pin)
     customer.save(update_fields=["pin_hash"])
     record("set_member_pin", customer, actor=actor, before=before, after=snapshot(customer))
+
+
+@transaction.atomic
+def do_reset_member_pin(customer: Customer, *, actor: Any) -> bool:
+    """Forget a member's PIN (they forgot it): the IVR member check fails until a new one is set.
+    False when the customer had no PIN (nothing changes, nothing is audited)."""
+    require_perm(actor, Perm.SET_MEMBER_PIN)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if not customer.pin_hash:
+        return False
+    before = snapshot(customer)
+    customer.pin_hash = ""
+    customer.save(update_fields=["pin_hash"])
+    record("reset_member_pin", customer, actor=actor, before=before, after=snapshot(customer))
+    return True
 
 
 def verify_member_pin(member_no: str, pin: str) -> Customer | None:
@@ -186,6 +203,7 @@ def verify_member_pin(member_no: str, pin: str) -> Customer | None:
 @transaction.atomic
 def do_report_number(raw: str, *, actor: Any, reason: str = "") -> BlacklistEntry:
     """Report a nuisance number. At `HOTLINE_BLACKLIST_THRESHOLD` reports it is blacklisted (warn)."""
+    require_perm(actor, Perm.REPORT_NUMBER)
     number = normalize_phone(raw)
     if len(reason) > 200:
         raise ValidationError({"reason": _("A reason has at most 200 characters.")})
@@ -227,6 +245,9 @@ def do_blacklist_number(raw: str, *, actor: Any, action: str = BlacklistAction.W
 @transaction.atomic
 def do_lift_blacklist(entry: BlacklistEntry, *, actor: Any, reason: str = "") -> BlacklistEntry:
     """Take a number off the blacklist; its reports are kept, the count starts again from zero."""
+    require_perm(actor, Perm.MANAGE_BLACKLIST)
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("A reason has at most 200 characters.")})
     entry = BlacklistEntry.objects.select_for_update().get(pk=entry.pk)
     before = snapshot(entry)
     entry.active, entry.report_count, entry.activated_at = False, 0, None
