@@ -1,11 +1,13 @@
-"""Every write of customer service: complaints, after-call notes and messages.
+"""Every write of customer service: after-call notes, messages, the bulletin board; complaints live in
+`hotline.service.complaint_actions` and are re-exported here.
 
 Each action checks its permission, validates, writes in one transaction with an audit row, and
-(messages) publishes on the bus after commit so the desk can push it to browsers.
+(messages, notices) publishes on the bus after commit so the desk can push it to browsers.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,18 +21,25 @@ from hotline.accounts.permissions import Perm
 from hotline.calls.models import CallRecord
 from hotline.crm.models import Customer
 from hotline.lib.bus import publish_on_commit
-from hotline.orders.models import Order
-from hotline.service.models import (
-    CallNote,
-    Complaint,
-    ComplaintCategory,
-    ComplaintStatus,
-    Disposition,
-    Message,
-    MessageKind,
+from hotline.service.complaint_actions import (  # noqa: F401  (re-exported: one module of actions to import)
+    do_add_complaint_note,
+    do_assign_complaint,
+    do_close_complaint,
+    do_confirm_resolution,
+    do_escalate_complaint,
+    do_open_complaint,
+    do_record_contact,
+    do_reopen_complaint,
+    do_save_category,
+    do_save_department,
+    do_take_complaint,
+    escalate_overdue,
 )
+from hotline.service.models import CallNote, Disposition, Message, MessageKind, Notice
 
 MESSAGE_TOPIC = "service.message"
+NOTICE_TOPIC = "service.notice"
+MAX_NOTICE_DAYS = 90  # a notice left up longer than a quarter is forgotten, not a notice
 
 
 def _require(actor: Any, perm: Perm) -> None:
@@ -44,55 +53,6 @@ def _text(value: str, field: str, message: str) -> str:
     if not value:
         raise ValidationError({field: message})
     return value
-
-
-# ---------------------------------------------------------------------------------------- complaints
-
-
-@transaction.atomic
-def do_open_complaint(customer: Customer, summary: str, *, actor: Any, category: str = ComplaintCategory.OTHER,
-                      order: Order | None = None, call_id: str = "") -> Complaint:
-    """Open a complaint for a customer, optionally about one of their orders and from a call."""
-    _require(actor, Perm.OPEN_COMPLAINT)
-    summary = _text(summary, "summary", _("Describe the complaint."))
-    if order is not None and order.customer_id != customer.pk:
-        raise ValidationError({"order": _("This order belongs to another customer.")})
-    complaint = Complaint(customer=customer, order=order, call_id=(call_id or "").strip(), category=category,
-                          summary=summary, created_by=actor if getattr(actor, "pk", None) else None)
-    complaint.full_clean()
-    complaint.save()
-    record("open_complaint", complaint, actor=actor, after=snapshot(complaint))
-    return complaint
-
-
-@transaction.atomic
-def do_take_complaint(complaint: Complaint, *, actor: Any) -> Complaint:
-    """Mark an open complaint as being worked on."""
-    _require(actor, Perm.HANDLE_COMPLAINT)
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    if complaint.status != ComplaintStatus.OPEN:
-        raise ValidationError(_("Only an open complaint can be taken in hand."))
-    before = snapshot(complaint)
-    complaint.status = ComplaintStatus.IN_PROGRESS
-    complaint.save(update_fields=["status"])
-    record("take_complaint", complaint, actor=actor, before=before, after=snapshot(complaint))
-    return complaint
-
-
-@transaction.atomic
-def do_close_complaint(complaint: Complaint, resolution: str, *, actor: Any) -> Complaint:
-    """Close a complaint with what was done about it (required)."""
-    _require(actor, Perm.HANDLE_COMPLAINT)
-    resolution = _text(resolution, "resolution", _("Say how the complaint was resolved."))
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    if complaint.status == ComplaintStatus.CLOSED:
-        raise ValidationError(_("This complaint is already closed."))
-    before = snapshot(complaint)
-    complaint.status, complaint.resolution, complaint.closed_at = ComplaintStatus.CLOSED, resolution, timezone.now()
-    complaint.full_clean()
-    complaint.save(update_fields=["status", "resolution", "closed_at"])
-    record("close_complaint", complaint, actor=actor, before=before, after=snapshot(complaint))
-    return complaint
 
 
 # ------------------------------------------------------------------------------------------ call notes
@@ -133,7 +93,7 @@ def do_save_call_note(call_id: str, disposition: str, notes: str = "", *, actor:
 def message_payload(message: Message) -> dict[str, Any]:
     """What the bus carries for a message (the desk forwards it to browsers)."""
     return {
-        "id": message.pk, "kind": message.kind, "sender": message.sender.username,
+        "id": message.pk, "kind": message.kind, "sender": message.sender.username if message.sender else "",
         "recipient": message.recipient.username if message.recipient else "",
         "to_supervisors": message.to_supervisors, "body": message.body, "call_id": message.call_id,
         "reply_to": message.reply_to_id, "at": message.created_at.isoformat(),
@@ -156,7 +116,8 @@ def do_send_message(body: str, *, actor: Any, recipient: User | None = None, to_
     body = _text(body, "body", _("Write a message."))
     if (recipient is None) == (not to_supervisors):
         raise ValidationError(_("Send a message either to one person or to the supervisors."))
-    if recipient is not None and (recipient.pk == actor.pk or not recipient.is_active):
+    if recipient is not None and (recipient.pk == actor.pk or not recipient.is_active
+                                  or not recipient.has_perm(Perm.SEND_MESSAGE)):
         raise ValidationError({"recipient": _("Choose another recipient.")})
     message = Message(sender=actor, recipient=recipient, to_supervisors=to_supervisors, body=body,
                       call_id=(call_id or "").strip())
@@ -209,3 +170,53 @@ def do_mark_read(message: Message, *, actor: Any) -> Message:
     record("read_message", message, actor=actor, before=before, after=snapshot(message))
     publish_on_commit(MESSAGE_TOPIC, message_payload(message))
     return message
+
+
+@transaction.atomic
+def send_system_message(body: str, *, call_id: str = "") -> Message:
+    """A message from the system to the supervisors (no sender): an overdue complaint, for one."""
+    message = Message(sender=None, to_supervisors=True, body=body[:1000], call_id=call_id)
+    return _write_message(message, "send_message", None)
+
+
+# ------------------------------------------------------------------------------------ bulletin board
+
+
+def notice_payload(notice: Notice) -> dict[str, Any]:
+    """What the bus carries for a notice posted or withdrawn (the desk refreshes its board)."""
+    return {"id": notice.pk, "title": notice.title, "expires_at": notice.expires_at.isoformat(),
+            "withdrawn": notice.withdrawn_at is not None}
+
+
+@transaction.atomic
+def do_post_notice(title: str, body: str = "", *, actor: Any, expires_at: datetime.datetime | None) -> Notice:
+    """Post a notice on the floor's bulletin board (公告板) until `expires_at` (in the future, within
+    MAX_NOTICE_DAYS)."""
+    _require(actor, Perm.POST_NOTICE)
+    title = _text(title, "title", _("Give the notice a title."))
+    now = timezone.now()
+    if expires_at is None or expires_at <= now:
+        raise ValidationError({"expires_at": _("The notice must expire in the future.")})
+    if expires_at > now + datetime.timedelta(days=MAX_NOTICE_DAYS):
+        raise ValidationError({"expires_at": _("A notice expires within %(days)d days.") % {"days": MAX_NOTICE_DAYS}})
+    notice = Notice(title=title, body=(body or "").strip(), author=actor, posted_at=now, expires_at=expires_at)
+    notice.full_clean()
+    notice.save()
+    record("post_notice", notice, actor=actor, after=snapshot(notice))
+    publish_on_commit(NOTICE_TOPIC, notice_payload(notice))
+    return notice
+
+
+@transaction.atomic
+def do_withdraw_notice(notice: Notice, *, actor: Any) -> Notice:
+    """Take a notice off the board before it expires; withdrawing it again changes nothing."""
+    _require(actor, Perm.POST_NOTICE)
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.withdrawn_at is not None:
+        return notice
+    before = snapshot(notice)
+    notice.withdrawn_at = timezone.now()
+    notice.save(update_fields=["withdrawn_at"])
+    record("withdraw_notice", notice, actor=actor, before=before, after=snapshot(notice))
+    publish_on_commit(NOTICE_TOPIC, notice_payload(notice))
+    return notice

@@ -1,5 +1,6 @@
-"""Back office for customer service: scripts are written here; complaints are worked and closed here;
-after-call notes and messages are browsed read-only (they are written at the desk)."""
+"""Back office for customer service: scripts, complaint categories (with their SLA) and departments are
+kept here; a complaint's category and resolution can be set here (its whole life is worked under
+/service/complaints/); after-call notes and messages are browsed read-only (they are written at the desk)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from hotline.accounts.actions import do_save_object
 from hotline.core.admin import AuditedAdmin, ReadOnlyAdmin
-from hotline.service.actions import do_close_complaint
-from hotline.service.models import CallNote, Complaint, ComplaintStatus, Message, Script
+from hotline.service.actions import do_close_complaint, do_save_category, do_save_department
+from hotline.service.models import CallNote, Category, Complaint, ComplaintStatus, Department, Message, Script
 from hotline.service.queries import display_name
 
 
@@ -101,3 +102,39 @@ class MessageAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("recipient"))
     def recipient_display(self, obj: Message) -> str:
         return display_name(obj.recipient) if obj.recipient else _("Supervisors")
+
+
+@admin.register(Category)
+class CategoryAdmin(AuditedAdmin):
+    """The company's complaint categories: name, SLA hours, usual department. Retired by unticking active
+    (complaints keep theirs), never deleted."""
+
+    list_display = ("name", "code", "sla_hours", "department", "position", "active")
+    list_editable = ("sla_hours", "position", "active")
+    list_filter = ("active", "department")
+    search_fields = ("name", "code")
+    fields = ("code", "name", "sla_hours", "department", "position", "active")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        stored = Category.objects.get(pk=obj.pk) if change else None
+        do_save_category(stored, actor=request.user, code=obj.code, name=obj.name, sla_hours=obj.sla_hours,
+                         department=obj.department, active=obj.active, position=obj.position)
+
+
+@admin.register(Department)
+class DepartmentAdmin(AuditedAdmin):
+    """Departments complaints are passed to (受理部门)."""
+
+    list_display = ("name", "position", "active")
+    list_editable = ("position", "active")
+    fields = ("name", "position", "active")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        stored = Department.objects.get(pk=obj.pk) if change else None
+        do_save_department(stored, actor=request.user, name=obj.name, active=obj.active, position=obj.position)

@@ -69,6 +69,6 @@ def test_writing_a_resolution_closes_the_complaint(things: dict[str, int], users
     response = client.post(url, {"category": "delivery", "resolution": "Sent a new one"})
     assert response.status_code == 302
     complaint = Complaint.objects.get()
-    assert (complaint.category, complaint.status, complaint.resolution) == ("delivery", "closed", "Sent a new one")
+    assert (complaint.category_id, complaint.status, complaint.resolution) == ("delivery", "closed", "Sent a new one")
     assert [e.action for e in AuditEntry.objects.filter(object_type="service.complaint").order_by("id")] == [
         "open_complaint", "change", "close_complaint"]
