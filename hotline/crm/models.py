@@ -1,4 +1,5 @@
-"""Customers, their phone numbers and addresses, and the blacklist of numbers."""
+"""Customers, their phone numbers and addresses, the blacklist of numbers, and customer care: saved care
+criteria, produced care lists, greeting rules, care call tasks, the points ledger and promotions."""
 
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ class Customer(models.Model):
     notify_channel = models.CharField(_("notification channel"), max_length=8, choices=Channel.choices,
                                       default=Channel.SMS)
     notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    # 喜好: comma-separated tags (保健, 厨具 …) that care criteria and greeting rules match on
+    preferences = models.CharField(_("preferences"), max_length=200, blank=True)
     first_airing = models.ForeignKey("media.Airing", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("first airing"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -195,3 +198,47 @@ class BlacklistReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry.number} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CareTask(models.Model):
+    """A greeting call an agent makes to a customer of a care list (an order task needs an order; a
+    birthday call has none)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="care_tasks",
+                                 verbose_name=_("customer"))
+    care_list = models.ForeignKey("crm.CareList", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="tasks", verbose_name=_("care list"))
+    script = models.CharField(_("what to say"), max_length=500)
+    status = models.CharField(_("status"), max_length=4, choices=Status.choices, default=Status.OPEN, db_index=True)
+    outcome_note = models.CharField(_("outcome note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("done by"))
+
+    class Meta:
+        verbose_name = _("care call")
+        verbose_name_plural = _("care calls")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.get_status_display()}"
+
+
+# Import at the end: the care and points models refer to Customer above.
+from hotline.crm.care_models import (  # noqa: E402, F401
+    Birthdays,
+    CareCriteria,
+    CareList,
+    CareListEntry,
+    GreetChannel,
+    GreetingRule,
+    PointsEntry,
+    PointsKind,
+    Promotion,
+    PromotionKind,
+)

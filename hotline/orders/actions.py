@@ -27,6 +27,7 @@ from hotline.calls.models import Callback, CallRecord
 from hotline.catalog.models import Product
 from hotline.crm.actions import CustomerData, do_create_customer
 from hotline.crm.models import Address, Customer
+from hotline.crm.points import earn_for_order, redeem_for_order, redeemed_on, refund_for_order, take_back_for_order
 from hotline.lib.addresses import parse_address
 from hotline.lib.bus import publish_on_commit
 from hotline.lib.errors import field_errors
@@ -44,7 +45,7 @@ from hotline.orders.models import (
     Status,
 )
 from hotline.orders.numbering import next_order_number
-from hotline.orders.pricing import LineInput, quote_order, validate_lines
+from hotline.orders.pricing import LineInput, Quote, quote_for, validate_lines
 from hotline.orders.queries import check_can_change_order
 from hotline.orders.transitions import REASON_REQUIRED, required_perm
 
@@ -75,6 +76,8 @@ class OrderInput:
     # submits (a caller from the last minute of a spot may be served long after the window closed).
     called_at: datetime.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # points the customer spends on this order, worth `points_value(redeem_points)` off (hotline.crm.points)
+    redeem_points: int = 0
 
 
 STATUS_MESSAGES = {
@@ -108,10 +111,13 @@ def _check_text_lengths(data: OrderInput) -> None:
         raise ValidationError(errors)
 
 
-def _build_lines(order: Order, lines: list[LineInput], *, gifts: bool = True) -> None:
-    """Create the priced lines and the gifts they earn (unless `gifts` is off); take stock; fill the
-    order's totals."""
-    quote = quote_order(lines, gifts=gifts)
+def _build_lines(order: Order, lines: list[LineInput], *, gifts: bool = True, customer: Customer | None = None,
+                 redeem_points: int = 0, check_balance: bool = True) -> Quote:
+    """Create the priced lines and the gifts they earn (unless `gifts` is off), with the customer's promotions
+    and redeemed points in the discounts and the promotions' gifts as gift lines of their own; take stock;
+    fill the order's totals."""
+    quote = quote_for(lines, customer=customer, redeem_points=redeem_points, gifts=gifts,
+                      check_balance=check_balance)
     for quoted in quote.lines:
         line = OrderLine.objects.create(order=order, product=quoted.product, quantity=quoted.quantity,
                                         unit_price=quoted.unit_price, discount=quoted.discount,
@@ -121,8 +127,13 @@ def _build_lines(order: Order, lines: list[LineInput], *, gifts: bool = True) ->
             OrderLine.objects.create(order=order, product=gift.product, quantity=gift.quantity, unit_price=ZERO,
                                      line_total=ZERO, is_gift=True, gift_of=line)
             _take_stock(gift.product, gift.quantity)
+    for gift in quote.order_gifts:
+        OrderLine.objects.create(order=order, product=gift.product, quantity=gift.quantity, unit_price=ZERO,
+                                 line_total=ZERO, is_gift=True)
+        _take_stock(gift.product, gift.quantity)
     order.subtotal, order.discount_total = quote.subtotal, quote.discount_total
     order.total, order.points = quote.total, quote.points
+    return quote
 
 
 def _take_stock(product: Product, quantity: int) -> None:
@@ -353,8 +364,9 @@ def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None, 
     _apply_attribution(order, data.hotline_number, data.called_at)
     order.number = next_order_number()
     order.save()
-    _build_lines(order, data.lines)
+    quote = _build_lines(order, data.lines, customer=customer, redeem_points=data.redeem_points)
     order.save(update_fields=["subtotal", "discount_total", "total", "points"])
+    redeem_for_order(order, quote.points_used, actor=actor)
     if customer.first_airing_id is None and order.airing_id:
         Customer.objects.filter(pk=customer.pk, first_airing__isnull=True).update(first_airing=order.airing_id)
     OrderStatusChange.objects.create(order=order, from_status="", to_status=Status.ORDERED, actor=order.agent)
@@ -381,7 +393,8 @@ def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
     order.invoice_title, order.invoice_tax_id = data.invoice_title, data.invoice_tax_id
     order.rush, order.notes = data.rush, data.notes
     _apply_delivery(order, data, order.customer)
-    _build_lines(order, data.lines)
+    # the points spent when it was placed still count; they were taken from the balance then
+    _build_lines(order, data.lines, customer=order.customer, redeem_points=redeemed_on(order), check_balance=False)
     order.save()
     record("update_order", order, actor=actor, before=before, after=snapshot(order))
     return order
@@ -438,22 +451,25 @@ def _check_transition(order: Order, to_status: str, actor: Any, reason: str) -> 
 
 def _apply_side_effects(order: Order, to_status: str, *, restock: bool = True, actor: Any = None,
                         reason: str = "") -> None:
-    """Stock comes back on cancel and return; points are earned on delivery and lost on return. A parcel
+    """Stock comes back on cancel and return; points are earned on delivery and lost on return, and points
+    redeemed on the order come back on cancel and return (hotline.crm.points). A parcel
     waiting to ship is cancelled with its order (through the reverse relation: orders never import logistics).
     Settling writes finance's settlement entry, and a settled order that comes back gets the opposite entry
     (through the reverse relation too: the entries are append-only, the first one is never edited)."""
     if to_status == Status.CANCELLED:
         _return_stock(order)
+        refund_for_order(order, actor=actor)
         order.shipments.filter(status="pending").update(status="cancelled")
         order.tasks.filter(status="open").update(status="done", done_at=timezone.now(),
                                                  outcome_note=_("The order was cancelled."))
     elif to_status == Status.DELIVERED:
-        Customer.objects.filter(pk=order.customer_id).update(points=F("points") + order.points)
+        earn_for_order(order, actor=actor)
     elif to_status == Status.RETURNED:
         if restock:
             _return_stock(order)
         if order.status in (Status.DELIVERED, Status.SETTLED):
-            Customer.objects.filter(pk=order.customer_id).update(points=F("points") - order.points)
+            take_back_for_order(order, actor=actor)
+        refund_for_order(order, actor=actor)
         if order.status == Status.SETTLED:
             order.settlement_entries.create(kind="reverse", amount=-(order.settled_amount or order.total),
                                             recorded_by=user_or_none(actor), reason=reason[:300])

@@ -8,7 +8,8 @@ desk and the API refuse the same lines with the same words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,9 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from hotline.catalog.models import CrossSell, GiftRule, Product
+from hotline.crm.models import Customer, PromotionKind
+from hotline.crm.points import earned_for_total, points_for, points_value
+from hotline.crm.points_promotions import eligible_promotions, promotion_discount
 from hotline.lib.money import ZERO, yuan
 
 MAX_LINES = 50
@@ -63,13 +67,20 @@ class QuoteLine:
 
 @dataclass(frozen=True)
 class Quote:
-    """What an order of these lines would cost, earn and bring as gifts (see `quote_order`)."""
+    """What an order of these lines would cost, earn and bring as gifts (see `quote_order`). With a customer
+    (`quote_for`), promotions and redeemed points are in the lines' discounts, `order_gifts` are the
+    promotions' gifts, `promotions` their names, `points_used` the points spent and `points_discount` their value."""
 
     lines: list[QuoteLine]
+    order_gifts: list[QuoteGift] = field(default_factory=list)
+    promotions: list[str] = field(default_factory=list)
+    points_used: int = 0
+    points_discount: Decimal = ZERO
+    promotion_discount: Decimal = ZERO
 
     @property
     def gifts(self) -> list[QuoteGift]:
-        return [gift for line in self.lines for gift in line.gifts]
+        return [gift for line in self.lines for gift in line.gifts] + self.order_gifts
 
     @property
     def subtotal(self) -> Decimal:
@@ -85,7 +96,8 @@ class Quote:
 
     @property
     def points(self) -> int:
-        return sum(line.product.points * line.quantity for line in self.lines)
+        """The products' catalogue points plus the configured points per yuan paid (crm.points)."""
+        return sum(line.product.points * line.quantity for line in self.lines) + earned_for_total(self.total)
 
 
 # ---------------------------------------------------------------- checking the requested lines
@@ -207,3 +219,63 @@ def quote_order(lines: list[LineInput], *, gifts: bool = True) -> Quote:
                                 discount=discount, cross_sell=requested.cross_sell,
                                 gifts=_gifts_for(product, requested.quantity) if gifts else []))
     return Quote(quoted)
+
+
+# ---------------------------------------------------------------- promotions and points (a customer's order)
+
+def _take_off(lines: list[QuoteLine], amount: Decimal) -> list[QuoteLine]:
+    """The lines with `amount` more discount, taken from the first lines first (a line never below 0)."""
+    taken: list[QuoteLine] = []
+    for line in lines:
+        share = min(amount, line.amount)
+        amount -= share
+        taken.append(replace(line, discount=line.discount + share) if share else line)
+    return taken
+
+
+def _with_promotions(quote: Quote, customer: Customer | None, at: datetime.datetime | None) -> Quote:
+    """The best price promotion the customer gets on this total, and the gifts of every gift promotion."""
+    promotions = [promotion for promotion in eligible_promotions(customer, at) if quote.total >= promotion.min_total]
+    gifts = [QuoteGift(product=p.gift, quantity=p.gift_quantity) for p in promotions
+             if p.kind == PromotionKind.GIFT and p.gift is not None and p.gift.orderable]
+    priced = [(promotion_discount(p, quote.total), p) for p in promotions if p.kind != PromotionKind.GIFT]
+    best = max(priced, key=lambda pair: (pair[0], -pair[1].pk), default=None)
+    names = [p.name for p in promotions if p.kind == PromotionKind.GIFT and p.gift is not None and p.gift.orderable]
+    lines, off = quote.lines, ZERO
+    if best is not None and best[0] > 0:
+        off = best[0]
+        lines = _take_off(lines, off)
+        names.insert(0, best[1].name)
+    return replace(quote, lines=lines, order_gifts=gifts, promotions=names, promotion_discount=off)
+
+
+def _check_points(points: object, customer: Customer | None, total: Decimal, check_balance: bool) -> int:
+    if points is None or points == 0:
+        return 0
+    if not isinstance(points, int) or isinstance(points, bool) or points < 0:
+        raise ValidationError({"redeem_points": _("Enter the points to redeem as a whole number, 0 or more.")})
+    if customer is None:
+        raise ValidationError({"redeem_points": _("A new customer has no points yet.")})
+    if check_balance and points > customer.points:
+        raise ValidationError({"redeem_points": _("The customer has only %(points)d points.")
+                               % {"points": customer.points}})
+    if points_value(points) > total:
+        raise ValidationError({"redeem_points": _("At most %(points)d points can be used on this order "
+                                                  "(¥%(total)s).") % {"points": points_for(total), "total": total}})
+    return points
+
+
+def quote_for(lines: list[LineInput], *, customer: Customer | None, redeem_points: object = 0,
+              at: datetime.datetime | None = None, gifts: bool = True, check_balance: bool = True) -> Quote:
+    """Price a customer's order: `quote_order`, then the promotions their group gets at `at` (now), then
+    `redeem_points` taken off what is left (never below 0, never more than the customer has unless
+    `check_balance` is off: re-pricing an order whose points were spent already). Spending the points is the
+    order's action's job (`hotline.crm.points.redeem_for_order`)."""
+    quote = quote_order(lines, gifts=gifts)
+    if gifts:
+        quote = _with_promotions(quote, customer, at)
+    points = _check_points(redeem_points, customer, quote.total, check_balance)
+    if not points:
+        return quote
+    value = points_value(points)
+    return replace(quote, lines=_take_off(quote.lines, value), points_used=points, points_discount=value)
