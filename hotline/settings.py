@@ -311,6 +311,30 @@ HOTLINE_NOTIFY_BACKENDS = {
     "fax": "hotline.notify.backends.OutboxBackend",
     "email": "hotline.notify.backends.SmtpBackend" if EMAIL_HOST else "hotline.notify.backends.OutboxBackend",
 }
+# Real notifications (docs/service.md, "Notification channels"). SMS goes to an Aliyun-Dysms-shaped HTTP gateway
+# only when HOTLINE_SMS_URL is set (otherwise it stays in the outbox); templates are event=TEMPLATE_CODE pairs.
+HOTLINE_SMS_URL = env_str("HOTLINE_SMS_URL", "")  # e.g. https://dysmsapi.aliyuncs.com/
+HOTLINE_SMS_ACCESS_KEY_ID = env_str("HOTLINE_SMS_ACCESS_KEY_ID", "")
+HOTLINE_SMS_ACCESS_KEY_SECRET = env_str("HOTLINE_SMS_ACCESS_KEY_SECRET", "")
+HOTLINE_SMS_SIGN_NAME = env_str("HOTLINE_SMS_SIGN_NAME", "")  # the approved 签名, e.g. 热线优选
+HOTLINE_SMS_TEMPLATES = env_str("HOTLINE_SMS_TEMPLATES", "")  # order_placed=SMS_1,…,generic=SMS_9
+HOTLINE_SMS_TIMEOUT = env_int("HOTLINE_SMS_TIMEOUT", 5, minimum=1)  # seconds per gateway request
+HOTLINE_SMS_PER_HOUR = env_int("HOTLINE_SMS_PER_HOUR", 5, minimum=0)  # SMS per number per hour; 0: no limit
+HOTLINE_SMS_CALLBACK_TOKEN = env_str("HOTLINE_SMS_CALLBACK_TOKEN", "")  # the secret in the uplink push URL
+HOTLINE_NOTIFY_MAX_ATTEMPTS = env_int("HOTLINE_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+HOTLINE_NOTIFY_RETRY_MINUTES = env_int("HOTLINE_NOTIFY_RETRY_MINUTES", 2, minimum=1)  # first back-off, doubling
+HOTLINE_FAX_GATEWAY = env_str("HOTLINE_FAX_GATEWAY", "")  # e-mail-to-fax address, e.g. {number}@fax.example.com
+if HOTLINE_SMS_URL:
+    if not (HOTLINE_SMS_ACCESS_KEY_ID and HOTLINE_SMS_ACCESS_KEY_SECRET and HOTLINE_SMS_SIGN_NAME
+            and "generic=" in HOTLINE_SMS_TEMPLATES):
+        raise ImproperlyConfigured("HOTLINE_SMS_URL needs HOTLINE_SMS_ACCESS_KEY_ID, HOTLINE_SMS_ACCESS_KEY_SECRET, "
+                                   "HOTLINE_SMS_SIGN_NAME and a generic=CODE entry in HOTLINE_SMS_TEMPLATES")
+    HOTLINE_NOTIFY_BACKENDS["sms"] = "hotline.notify.backends.SmsGatewayBackend"
+if HOTLINE_FAX_GATEWAY:
+    if "{number}" not in HOTLINE_FAX_GATEWAY or "@" not in HOTLINE_FAX_GATEWAY:
+        raise ImproperlyConfigured("HOTLINE_FAX_GATEWAY must be an e-mail address containing {number}, "
+                                   "e.g. {number}@fax.example.com")
+    HOTLINE_NOTIFY_BACKENDS["fax"] = "hotline.notify.backends.FaxMailBackend"
 
 # The console: a refused or missing page is one line (no traceback), static files are not access-logged
 # (hotline/lib/logfilters.py). uvicorn's access logger gets our handler: uvicorn sets it up when it starts,

@@ -77,6 +77,7 @@ class Perm(StrEnum):
     # reports, notifications, administration
     VIEW_REPORTS = "reports.view_reports"
     VIEW_NOTIFICATIONS = "notify.view_notification"
+    SEND_NOTIFICATIONS = "notify.change_notification"  # send a message again; record or lift an SMS opt-out
     MANAGE_USERS = "accounts.change_user"
     VIEW_AUDIT = "accounts.view_auditentry"
     USE_API = "accounts.use_api"
@@ -156,6 +157,9 @@ _MANAGER |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT}
 _AGENT |= {Perm.SET_MEMBER_PIN, Perm.SEND_ORDER_STATUS}
 _SUPERVISOR |= {Perm.SET_MEMBER_PIN, Perm.SEND_ORDER_STATUS, Perm.DOWNLOAD_VOICEMAIL}
 _MANAGER |= {Perm.DOWNLOAD_VOICEMAIL}
+# Whoever watches the outbox on /notify/ sends a message again and records opt-outs; managers only read it.
+_SUPERVISOR |= {Perm.SEND_NOTIFICATIONS}
+_LOGISTICS |= {Perm.SEND_NOTIFICATIONS}
 # The back office's logistics pages: whoever sees the workbench reads them; whoever manages couriers edits
 # couriers, their fee rates, coverage and shipping forms (the rest is read-only there, written by the workbench).
 _LOGISTICS_READ = {
