@@ -95,7 +95,17 @@ class Perm(StrEnum):
     OPEN_COMPLAINT = "service.add_complaint"
     HANDLE_COMPLAINT = "service.change_complaint"
     SEND_MESSAGE = "service.add_message"
+    # complaints' categories and departments (company data), the floor's bulletin board
+    MANAGE_COMPLAINT_SETUP = "service.change_category"
+    POST_NOTICE = "service.add_notice"
+    # knowledge base: everyone reads and counts; supervisors write, review and publish
+    VIEW_ARTICLE = "kb.view_article"
+    CHANGE_ARTICLE = "kb.change_article"
+    PUBLISH_ARTICLE = "kb.publish_article"
 
+    # customer care: lists, criteria, greetings and promotions (supervisors); care calls (agents)
+    MANAGE_CARE = "crm.change_carecriteria"
+    WORK_CARE_TASKS = "crm.change_caretask"
 
 # Django's admin asks for view/add/change/delete per model; these grant them along with Hotline's perms.
 _ADMIN_READ = {
@@ -153,6 +163,19 @@ _AGENT |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT, Perm.OPEN_COMPLAINT, Perm.SEND
 _SUPERVISOR |= {Perm.VIEW_SCRIPT, Perm.MANAGE_SCRIPTS, Perm.VIEW_COMPLAINT, Perm.OPEN_COMPLAINT,
                 Perm.HANDLE_COMPLAINT, Perm.SEND_MESSAGE}
 _MANAGER |= {Perm.VIEW_SCRIPT, Perm.VIEW_COMPLAINT}
+# Supervisors keep the complaint categories and departments and post notices on the floor's board.
+_SUPERVISOR |= {Perm.MANAGE_COMPLAINT_SETUP, Perm.POST_NOTICE}
+_COMPLAINT_SETUP = {f"service.{verb}_{model}" for verb in ("view", "add") for model in ("category", "department")
+                    } | {"service.change_department"}  # fmt: skip
+# Every role reads the knowledge base; supervisors (and admins) write, review and publish it and keep its
+# category tree in the back office.
+_KB_CATEGORIES = {f"kb.{verb}_category" for verb in ("view", "add", "change", "delete")}
+_AGENT |= {Perm.VIEW_ARTICLE}
+_SUPERVISOR |= {Perm.VIEW_ARTICLE, Perm.CHANGE_ARTICLE, Perm.PUBLISH_ARTICLE} | _KB_CATEGORIES
+_LOGISTICS |= {Perm.VIEW_ARTICLE}
+_FINANCE |= {Perm.VIEW_ARTICLE}
+_MANAGER |= {Perm.VIEW_ARTICLE}
+_IVR_ADMIN |= _KB_CATEGORIES  # administrators keep the category tree too
 # Member PINs are set with the customer on the line; the order status goes out by SMS from the desk.
 _AGENT |= {Perm.SET_MEMBER_PIN, Perm.SEND_ORDER_STATUS}
 _SUPERVISOR |= {Perm.SET_MEMBER_PIN, Perm.SEND_ORDER_STATUS, Perm.DOWNLOAD_VOICEMAIL}
@@ -174,6 +197,10 @@ _ADMIN = set(Perm) - {Perm.TAKE_CALLS}
 # Scripts are kept in the back office by supervisors and admins; call notes and messages are browsed there.
 _SERVICE_WRITE = {"service.add_script", "service.delete_script"}
 _SERVICE_READ = {"service.view_callnote", "service.view_message"}
+_SERVICE_WRITE |= _COMPLAINT_SETUP  # the back office's category and department pages
+# Supervisors run customer care (lists, greetings, promotions); agents and supervisors make the care calls.
+_SUPERVISOR |= {Perm.MANAGE_CARE, Perm.WORK_CARE_TASKS}
+_AGENT |= {Perm.WORK_CARE_TASKS}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.AGENT: frozenset(_AGENT),
