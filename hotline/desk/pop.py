@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
@@ -131,7 +131,7 @@ def _customer_part(customer: Customer | None) -> dict[str, Any]:
     orders = list(Order.objects.filter(customer=customer).order_by("-created_at").prefetch_related(lines)
                   [:LAST_ORDERS])
     return {"customer": customer, "orders": orders, "addresses": list(customer.addresses.all()),
-            "complaints": open_complaints(customer)}
+            "complaints": open_complaints(customer), "now": timezone.now()}  # now: which complaints are overdue
 
 
 def _warnings(customer: Customer | None, blacklist: str | None) -> list[str]:

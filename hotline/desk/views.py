@@ -20,7 +20,7 @@ from hotline.floor.labels import NOT_READY_REASONS, reason_labels, state_labels
 from hotline.orders.models import DeliveryMethod, PaymentMethod
 from hotline.service.actions import do_ask_supervisor, do_save_call_note, do_send_message
 from hotline.service.models import CallNote, Disposition
-from hotline.service.queries import inbox
+from hotline.service.queries import colleagues, inbox
 
 TEXTS = {"confirm_logout": _("Sign out of the seat?"), "no_results": _("No product found"),
          "failed": _("The request failed; try again."), "offline": _("The engine is not answering."),
@@ -98,12 +98,19 @@ def _form_errors(error: ValidationError) -> list[str]:
 @login_required
 @require_POST
 def send_message(request: HttpRequest) -> HttpResponse:
-    """Ask my supervisor (a question) or message the supervisors; answers the fresh message list."""
+    """Ask my supervisor (a question), or message the supervisors or one colleague (`recipient`, a user name);
+    answers the fresh message list."""
     user = require_perm(request, Perm.TAKE_CALLS)
     body, call_id = request.POST.get("body", ""), request.POST.get("call_id", "")
+    name = request.POST.get("recipient", "").strip()
     try:
         if request.POST.get("kind") == "question":
             do_ask_supervisor(body, actor=user, call_id=call_id)
+        elif name:
+            recipient = colleagues(user).filter(username=name).first()
+            if recipient is None:
+                raise ValidationError({"recipient": _("Choose another recipient.")})
+            do_send_message(body, actor=user, recipient=recipient, call_id=call_id)
         else:
             do_send_message(body, actor=user, to_supervisors=True, call_id=call_id)
     except ValidationError as error:

@@ -8,18 +8,19 @@ from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from hotline.accounts.models import User
+from hotline.accounts.models import Role, User
 from hotline.accounts.permissions import Perm
 from hotline.calls.actions import normalize_caller
 from hotline.calls.models import CallRecord
 from hotline.catalog.models import Product
 from hotline.crm.models import Customer
 from hotline.lib.phones import normalize_phone
-from hotline.service.models import CallNote, Complaint, ComplaintStatus, Message, MessageKind, Script
+from hotline.service.models import CallNote, Complaint, ComplaintStatus, Message, MessageKind, Notice, Script
 
 _FIELD = re.compile(r"\{(\w+)\}")
 # Fields that render as nothing for an unknown caller (the others stay as typed when they have no value).
@@ -113,9 +114,9 @@ def render_script(script: Script, *, customer: Customer | None = None, product: 
 
 
 def open_complaints(customer: Customer) -> list[Complaint]:
-    """The customer's complaints not yet closed, newest first."""
-    return list(customer.complaints.exclude(status=ComplaintStatus.CLOSED).select_related("order", "created_by")
-                .order_by("-created_at", "-id"))
+    """The customer's complaints not yet closed, newest first (with category, owner and due time)."""
+    return list(customer.complaints.exclude(status=ComplaintStatus.CLOSED)
+                .select_related("order", "created_by", "category", "owner").order_by("-created_at", "-id"))
 
 
 def recent_contacts(numbers: list[str], limit: int = 5) -> list[dict[str, Any]]:
@@ -158,3 +159,15 @@ def open_questions() -> list[Message]:
     """Questions to the supervisors not answered yet, oldest first (the longest waiting at the top)."""
     return list(Message.objects.filter(kind=MessageKind.QUESTION, answered_at__isnull=True)
                 .select_related("sender").order_by("created_at", "id"))
+
+
+def current_notices() -> list[Notice]:
+    """The bulletin board: notices not withdrawn and not expired, newest first."""
+    return list(Notice.objects.filter(withdrawn_at__isnull=True, expires_at__gt=timezone.now())
+                .select_related("author").order_by("-posted_at", "-id"))
+
+
+def colleagues(user: User) -> QuerySet[User]:
+    """Whom the user can message: active people on the floor (agents and supervisors), not the user."""
+    return (User.objects.filter(is_active=True, role__in=[Role.AGENT, Role.SUPERVISOR]).exclude(pk=user.pk)
+            .order_by("username"))
