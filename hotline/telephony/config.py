@@ -34,6 +34,21 @@ class CallbackConfig:
 
 
 @dataclass(frozen=True)
+class CampaignConfig:
+    """How the engine works progressive campaigns (campaign/dialer.py) and the post-call survey: the local
+    time zone of the calling windows, how often it looks for the next customer and re-reads the running
+    campaigns, how long a customer's phone rings, the quiet minutes before an airing, how long the survey
+    waits for a key."""
+
+    timezone: datetime.tzinfo = datetime.UTC
+    tick_seconds: float = 1.0
+    refresh_seconds: float = 5.0
+    ring_seconds: float = 30.0
+    quiet_before_airing_seconds: float = 300.0  # as the callback dialer's default
+    survey_answer_seconds: float = 8.0
+
+
+@dataclass(frozen=True)
 class SeatConfig:
     """An agent's seat: the phone to ring (registered AOR, or a fixed URI) and the queues the agent serves.
 
@@ -90,6 +105,7 @@ class EngineConfig:
     callbacks: CallbackConfig = field(default_factory=CallbackConfig)
     # Which customer numbers may be dialled, and how often a day (click-to-dial, callbacks): dial_policy.py.
     dial_policy: DialSettings = field(default_factory=DialSettings)
+    campaigns: CampaignConfig = field(default_factory=CampaignConfig)  # progressive dialing, survey
 
     def __post_init__(self) -> None:
         queues = {queue.queue_id for queue in self.queues}

@@ -21,6 +21,7 @@ from hotline.telephony.call.arrival import arrive
 from hotline.telephony.call.context import CallContext, CallSettings, SipSide
 from hotline.telephony.call.session import CallSession
 from hotline.telephony.callbacks import CallbackDesk
+from hotline.telephony.campaign.dialer import CampaignDesk
 from hotline.telephony.config import PROMPTS, EngineConfig, SeatConfig, allowed_networks, credentials_of
 from hotline.telephony.dial_policy import DialPolicy
 from hotline.telephony.events import HangupParty
@@ -32,7 +33,7 @@ from hotline.telephony.ivr.model import Flow
 from hotline.telephony.lanes import Clocks, Lanes, LoopClock, Tasks, wall_now
 from hotline.telephony.media.local import LocalMediaPlane
 from hotline.telephony.media.plane import MediaPlane
-from hotline.telephony.ports import CallbackStore, CallLog, Directory, EventBus
+from hotline.telephony.ports import CallbackStore, CallLog, CampaignStore, Directory, EventBus
 from hotline.telephony.registry import CallRegistry
 from hotline.telephony.seat_book import SeatBook
 from hotline.telephony.seats import Seats
@@ -62,7 +63,8 @@ class Engine:
     """
 
     def __init__(self, config: EngineConfig, call_log: CallLog, directory: Directory, bus: EventBus,
-                 ivr_host: IvrHost | None = None, callback_store: CallbackStore | None = None) -> None:
+                 ivr_host: IvrHost | None = None, callback_store: CallbackStore | None = None,
+                 campaign_store: CampaignStore | None = None) -> None:
         self.config = config
         self.call_log = call_log
         self.directory = directory
@@ -73,6 +75,7 @@ class Engine:
         self.supervisors = Supervisors()
         self.tasks = Tasks()
         self.surge = SurgeGate(config.surge, self.registry)
+        self.campaigns = CampaignDesk(campaign_store)  # progressive campaigns and the post-call survey
 
     # -- life cycle --------------------------------------------------------------------------------------
 
@@ -120,8 +123,10 @@ class Engine:
                                   recording_mode=config.recording_mode),
             clocks=clocks, lanes=self.lanes, tasks=self.tasks, media=media, sip=self.calls, acd=self.acd,
             seats=self.seats, surge=self.surge, registry=self.registry, files=self.files, callbacks=self.callbacks,
-            supervisors=self.supervisors, dial_policy=dial_policy, ivr_host=self.ivr_host)
+            supervisors=self.supervisors, dial_policy=dial_policy, ivr_host=self.ivr_host,
+            campaigns=self.campaigns)
         await self.callbacks.start(self.context)
+        await self.campaigns.start(self.context, config)
         self.figures = Figures(self.acd, self.surge, self.lanes, clocks, config.queue_stats_interval)
         self.figures.start()
         self.front.open()
@@ -150,6 +155,7 @@ class Engine:
         """Hang up the calls in progress (BYE to both legs, logged as the system's hang-up), stop listening,
         finish the recordings and write what is left of the call log."""
         self.callbacks.stop()
+        self.campaigns.stop()
         # Callers not yet with an agent first, so the agents freed next are not offered them on the way out.
         for session in sorted(self.registry.sessions.values(), key=lambda session: session.agent_leg is not None):
             await session.end(HangupParty.SYSTEM)

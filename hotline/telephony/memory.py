@@ -18,9 +18,13 @@ from hotline.telephony.ports import (
     CallbackCapture,
     CallbackChange,
     CallerProfile,
+    CampaignChange,
+    CampaignContactDue,
     Route,
+    RunningCampaign,
     SeatCredentials,
     StoredCallback,
+    SurveyAnswer,
 )
 
 LIVE_STATUSES = frozenset(status.value for status in LIVE)  # the callback policy's live statuses, as stored
@@ -157,3 +161,43 @@ class MemoryCallbackStore:
 
     async def close(self) -> None:
         pass
+
+
+@dataclass
+class MemoryCampaignStore:
+    """`CampaignStore` in memory: running campaigns (their contacts kept up to date by the changes), the
+    changes in order, the calls whose callers agreed to the survey, and the survey answers.
+
+    `paused` campaigns are not listed as running; a contact leaves the listing once final.
+    """
+
+    campaigns: dict[int, RunningCampaign] = field(default_factory=dict)
+    changes: list[CampaignChange] = field(default_factory=list)
+    airings: list[datetime.datetime] = field(default_factory=list)
+    paused: set[int] = field(default_factory=set)
+    survey_calls: set[str] = field(default_factory=set)
+    answers: list[SurveyAnswer] = field(default_factory=list)
+
+    async def running(self, now: datetime.datetime) -> list[RunningCampaign]:
+        return [campaign for campaign_id, campaign in self.campaigns.items() if campaign_id not in self.paused]
+
+    async def record(self, change: CampaignChange) -> None:
+        self.changes.append(change)
+        for campaign_id, campaign in self.campaigns.items():
+            contacts: list[CampaignContactDue] = []
+            for due in campaign.contacts:
+                if due.contact_id != change.contact_id:
+                    contacts.append(due)
+                elif change.status in ("pending", "reserved", "dialling"):
+                    contacts.append(dataclasses.replace(due, attempts=change.attempts, not_before=change.not_before))
+            self.campaigns[campaign_id] = dataclasses.replace(campaign, contacts=tuple(contacts))
+
+    async def upcoming_airings(self, now: datetime.datetime, within_seconds: float) -> list[datetime.datetime]:
+        end = now + datetime.timedelta(seconds=within_seconds)
+        return [start for start in self.airings if now <= start <= end]
+
+    async def survey_wanted(self, call_id: str) -> bool:
+        return call_id in self.survey_calls
+
+    async def record_survey(self, answer: SurveyAnswer) -> None:
+        self.answers.append(answer)

@@ -192,3 +192,73 @@ class EventBus(Protocol):
 
     async def publish(self, topic: str, event: EngineEvent) -> None:
         """Deliver `event` to subscribers of `topic`; never blocks on slow subscribers."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignContactDue:
+    """A customer a running progressive campaign still has to call (blacklist and opt-outs already left out
+    by the host); `not_before` is set after a retry."""
+
+    contact_id: int
+    number: str
+    attempts: int = 0
+    not_before: datetime.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunningCampaign:
+    """A progressive campaign the engine dials now: whose agents call, the local calling window, retries."""
+
+    campaign_id: int
+    queue: str
+    window_start: datetime.time
+    window_end: datetime.time
+    retry_interval_seconds: float
+    max_attempts: int
+    contacts: tuple[CampaignContactDue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignChange:
+    """One change of a contact (`kind` is a `campaign.model.ChangeKind` value): its attempts and status."""
+
+    contact_id: int
+    kind: str
+    at: datetime.datetime
+    status: str
+    attempts: int
+    agent: str = ""
+    result: str = ""
+    not_before: datetime.datetime | None = None
+    call_id: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    """A caller's post-call survey answer (1–5), against the call, its agent and queue."""
+
+    call_id: str
+    agent: str
+    queue: str
+    score: int
+    at: datetime.datetime
+
+
+class CampaignStore(Protocol):
+    """Where campaigns and surveys live for the engine (the host's campaigns app)."""
+
+    async def running(self, now: datetime.datetime) -> list[RunningCampaign]:
+        """The progressive campaigns running now, with their live contacts (read every few seconds)."""
+
+    async def record(self, change: CampaignChange) -> None:
+        """Save a contact's change (an attempt, its result)."""
+
+    async def upcoming_airings(self, now: datetime.datetime, within_seconds: float) -> list[datetime.datetime]:
+        """Start times of airings scheduled in [now, now + within_seconds] (the dialer keeps quiet before)."""
+
+    async def survey_wanted(self, call_id: str) -> bool:
+        """Whether the caller of `call_id` agreed to the post-call survey (the agent's flag, an IVR node)."""
+
+    async def record_survey(self, answer: SurveyAnswer) -> None:
+        """Store a survey answer."""

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hotline.telephony.call import survey
 from hotline.telephony.call.phase import CallPhase
 from hotline.telephony.call.remote import remote_of
 from hotline.telephony.events import Answer, HangupParty, Ring
@@ -117,7 +118,7 @@ class AgentLegs:
         acd.answered(ringing.agent, session.call_id)
         self.agent, self.talking = ringing.agent, ringing
         session.move_to(CallPhase.CONNECTED)
-        ringing.call.on_ended = lambda reason: session.ctx.tasks.spawn(session.transfer.agent_hung_up())
+        ringing.call.on_ended = lambda reason: session.ctx.tasks.spawn(survey.agent_hung_up(session))
         try:
             await self.bridge(ringing)
         except MediaPlaneError:

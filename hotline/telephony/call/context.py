@@ -19,6 +19,7 @@ from hotline.telephony.surge_gate import SurgeGate
 
 if TYPE_CHECKING:
     from hotline.telephony.callbacks import CallbackDesk
+    from hotline.telephony.campaign.dialer import CampaignDesk
     from hotline.telephony.supervise import Supervisors
 
 
@@ -63,6 +64,7 @@ class CallContext:
     supervisors: Supervisors
     dial_policy: DialPolicy
     ivr_host: IvrHost | None
+    campaigns: CampaignDesk | None = None  # progressive campaigns and the post-call survey's store
 
     def from_us(self, number: str) -> str:
         """The From URI of a leg we dial on behalf of `number` (the phone shows that number)."""

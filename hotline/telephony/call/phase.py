@@ -23,6 +23,7 @@ class CallPhase(enum.StrEnum):
     CONSULTING = "consulting"
     CAPTURING = "capturing"
     VOICEMAIL = "voicemail"
+    SURVEY = "survey"  # the agent hung up; the caller answers the satisfaction survey (call/survey.py)
     ENDED = "ended"
 
 

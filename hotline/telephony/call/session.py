@@ -348,8 +348,8 @@ class CallSession:
         if self.agents.talking is not None:
             await self._end_answered(by, cause, at, mono)
         else:
-            # A hang-up while a callback is being stored is not an abandon to call back.
-            self._end_unanswered(by, cause, at, mono, gave_up=was is not CallPhase.CAPTURING)
+            # A hang-up while a callback is being stored, or in the survey after the agent, is no abandon.
+            self._end_unanswered(by, cause, at, mono, gave_up=was not in (CallPhase.CAPTURING, CallPhase.SURVEY))
         await self.ctx.media.release(self.leg)
         if self._line:
             self._line = False
