@@ -3,6 +3,7 @@ backend, failures kept for a retry without undoing the order."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,22 +150,29 @@ def test_retry_failed_sends_again_once_the_gateway_is_back(
         world: Any, agent: Any, settings: Any, django_capture_on_commit_callbacks: Any) -> None:
     settings.HOTLINE_NOTIFY_BACKENDS = {**settings.HOTLINE_NOTIFY_BACKENDS,
                                         "sms": "tests.notify.test_notifications.FailingBackend"}
+    settings.HOTLINE_NOTIFY_RETRY_MINUTES = 2
     with django_capture_on_commit_callbacks(execute=True):
         order = place(world, agent)
-    # a second failure counts a second attempt
-    assert retry_failed() == 1
     note = Notification.objects.get(order=order)
-    assert (note.status, note.attempts) == ("failed", 2)
+    failed_at = note.next_attempt_at - datetime.timedelta(minutes=2)
+    # not before its back-off is over
+    assert retry_failed(now=failed_at + datetime.timedelta(minutes=1)) == 0
+    # a second failure counts a second attempt and doubles the wait
+    assert retry_failed(now=failed_at + datetime.timedelta(minutes=2)) == 1
+    note.refresh_from_db()
+    assert (note.status, note.attempts, note.next_attempt_at) == (
+        "failed", 2, failed_at + datetime.timedelta(minutes=6))
     # When the gateway is back
     settings.HOTLINE_NOTIFY_BACKENDS = {**settings.HOTLINE_NOTIFY_BACKENDS,
                                         "sms": "hotline.notify.backends.OutboxBackend"}
     backend_for.cache_clear()
-    assert retry_failed() == 1
+    later = failed_at + datetime.timedelta(minutes=6)
+    assert retry_failed(now=later) == 1
     note.refresh_from_db()
-    assert (note.status, note.attempts, note.error) == ("outbox", 3, "")
-    assert note.sent_at is not None
+    assert (note.status, note.attempts, note.error, note.sent_at, note.next_attempt_at) == (
+        "outbox", 3, "", later, None)
     # and nothing is left to retry
-    assert retry_failed() == 0
+    assert retry_failed(now=later + datetime.timedelta(days=1)) == 0
 
 
 def test_retry_gives_up_after_max_attempts(world: Any, agent: Any) -> None:
