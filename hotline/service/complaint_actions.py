@@ -60,8 +60,9 @@ def _priority(value: str) -> str:
     return value
 
 
-def _event(complaint: Complaint, kind: str, actor: Any, text: str = "", outcome: str = "") -> ComplaintEvent:
-    event = ComplaintEvent(complaint=complaint, kind=kind, actor=user_or_none(actor), at=timezone.now(),
+def _event(complaint: Complaint, kind: str, actor: Any, text: str = "", outcome: str = "",
+           at: datetime.datetime | None = None) -> ComplaintEvent:
+    event = ComplaintEvent(complaint=complaint, kind=kind, actor=user_or_none(actor), at=at or timezone.now(),
                            text=text, outcome=outcome)
     event.full_clean()
     event.save()
@@ -237,7 +238,7 @@ def do_escalate_complaint(complaint: Complaint, *, now: datetime.datetime | None
                               "customer": complaint.customer.name,
                               "due": timezone.localtime(complaint.due_at).strftime("%Y-%m-%d %H:%M"),
                               "owner": owner}
-    _event(complaint, EventKind.ESCALATED, None, text)
+    _event(complaint, EventKind.ESCALATED, None, text, at=moment)
     send_system_message(text, call_id=complaint.call_id)
     return True
 

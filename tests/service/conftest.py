@@ -12,7 +12,7 @@ from django.utils import timezone
 from hotline.accounts.models import AuditEntry
 from hotline.calls.models import CallRecord
 from hotline.lib import bus
-from hotline.service.models import CallNote, Complaint, Message
+from hotline.service.models import CallNote, Category, Complaint, ComplaintEvent, Department, Message, Notice
 
 T0 = timezone.make_aware(datetime.datetime(2026, 3, 2, 9, 0), datetime.UTC)
 
@@ -37,6 +37,10 @@ def state() -> dict[str, Any]:
         "complaints": list(Complaint.objects.order_by("id").values()),
         "notes": list(CallNote.objects.order_by("id").values()),
         "messages": list(Message.objects.order_by("id").values()),
+        "events": list(ComplaintEvent.objects.order_by("id").values()),
+        "notices": list(Notice.objects.order_by("id").values()),
+        "categories": list(Category.objects.order_by("id").values()),
+        "departments": list(Department.objects.order_by("id").values()),
         "audit": AuditEntry.objects.count(),
     }
 
