@@ -44,7 +44,7 @@ class CampaignDesk:
         self.stopping = False
         self._tick_handle: asyncio.TimerHandle | None = None
         self._next_refresh = 0.0
-        self._airings: list[float] = []
+        self.airings: list[float] = []
         self._contact_of: dict[OutboundSession, int] = {}
 
     async def start(self, ctx: CallContext, config: EngineConfig) -> None:
@@ -81,7 +81,7 @@ class CampaignDesk:
         running = await store.running(clocks.wall())
         within = self.config.quiet_before_airing_seconds + 2 * self.config.refresh_seconds
         starts = await store.upcoming_airings(clocks.wall(), within)
-        self._airings = [self._mono_of(start) for start in starts]
+        self.airings = [self._mono_of(start) for start in starts]
         self.book.load({campaign.campaign_id: self._settings_of(campaign) for campaign in running})
 
     def _settings_of(self, campaign: RunningCampaign) -> tuple[CampaignSettings, list[Contact]]:
@@ -124,7 +124,7 @@ class CampaignDesk:
         nothing was started."""
         ctx = self.ctx
         decision = self.book.next_due(ready=self.ready, live_callers_waiting=ctx.acd.dispatcher.callers_waiting(),
-                                      upcoming_airings=self._airings)
+                                      upcoming_airings=self.airings)
         contact = decision.contact
         if contact is None:
             return False

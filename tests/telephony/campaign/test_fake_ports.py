@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def store(monkeypatch: pytest.MonkeyPatch) -> MemoryCampaignStore:
     monkeypatch.setattr(harness, "Engine", functools.partial(Engine, campaign_store=campaigns))
     original = harness.EngineConfig
 
-    def config(**fields: object) -> object:
+    def config(**fields: Any) -> Any:
         return original(**fields, campaigns=CampaignConfig(tick_seconds=0.5, refresh_seconds=2, ring_seconds=5,
                                                            survey_answer_seconds=6))
     monkeypatch.setattr(harness, "EngineConfig", config)
