@@ -40,7 +40,8 @@ def eligible_promotions(customer: Customer | None, at: datetime.datetime | None 
     """Active promotions running at `at` whose target group takes this customer (a new caller, not yet on
     file, gets only those for everybody). The order's minimum total is checked when pricing."""
     moment = at or timezone.now()
-    running = Promotion.objects.filter(active=True, starts_at__lte=moment, ends_at__gt=moment).select_related("gift")
+    running = Promotion.objects.filter(active=True, starts_at__lte=moment, ends_at__gt=moment).select_related("gift")\
+        .order_by("id")
     if customer is None:
         return list(running.filter(level="", province=""))
     province = customer_province(customer)
