@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import io
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -73,7 +74,8 @@ def render_document(order: Order, *, invoice: bool = False) -> bytes:
         y += 16
     y = _items(page, order, y)
     page.text_line(15, y, _("Payment: %(method)s") % {"method": order.get_payment_method_display()}, 10)
-    page.text_line(15, 280, _("Thank you for your order. Questions: %(phone)s") % {"phone": print_config().sender.phone}, 9)
+    thanks = _("Thank you for your order. Questions: %(phone)s") % {"phone": print_config().sender.phone}
+    page.text_line(15, 280, thanks, 9)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -94,10 +96,11 @@ def render_text(text: str, title: str) -> bytes:
 
 
 def fax_attachment(notification: Notification) -> tuple[str, bytes]:
-    """(file name, PDF) for a faxed message: the order's invoice or confirmation, else its text."""
+    """(file name, PDF) for a faxed message: the order's invoice or confirmation, else its text; in the
+    customers' language (the site default), whoever's request or worker sends it."""
     order = notification.order
-    if order is None:
-        return f"message-{notification.pk}.pdf", render_text(notification.body, notification.subject)
-    invoice = notification.event == INVOICE
-    name = f"{'invoice' if invoice else 'order'}-{order.number}.pdf"
-    return name, render_document(order, invoice=invoice)
+    with translation.override(settings.LANGUAGE_CODE):
+        if order is None:
+            return f"message-{notification.pk}.pdf", render_text(notification.body, notification.subject)
+        invoice = notification.event == INVOICE
+        return f"{'invoice' if invoice else 'order'}-{order.number}.pdf", render_document(order, invoice=invoice)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hotline.crm.models import Channel
@@ -10,7 +11,7 @@ from hotline.notify.events import EVENTS
 from hotline.notify.models import NotificationStatus
 
 
-def _blank(label: str) -> list[tuple[str, str]]:
+def _blank(label: str | Promise) -> list[tuple[str, str | Promise]]:
     return [("", label)]
 
 

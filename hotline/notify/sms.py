@@ -15,7 +15,6 @@ import datetime
 import hashlib
 import hmac
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -106,11 +105,11 @@ class SmsGateway:
         request = urllib.request.Request(self.url, data=body, method="POST",
                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()
         except urllib.error.HTTPError as error:  # the provider answers errors with 4xx/5xx and a JSON body
             raw = error.read()
-        except (TimeoutError, socket.timeout) as error:
+        except TimeoutError as error:
             raise GatewayError("timeout", str(error) or "timed out", unreachable=True) from error
         except (urllib.error.URLError, OSError) as error:
             raise GatewayError("unreachable", str(getattr(error, "reason", error)), unreachable=True) from error

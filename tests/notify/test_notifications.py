@@ -154,6 +154,7 @@ def test_retry_failed_sends_again_once_the_gateway_is_back(
     with django_capture_on_commit_callbacks(execute=True):
         order = place(world, agent)
     note = Notification.objects.get(order=order)
+    assert note.next_attempt_at is not None
     failed_at = note.next_attempt_at - datetime.timedelta(minutes=2)
     # not before its back-off is over
     assert retry_failed(now=failed_at + datetime.timedelta(minutes=1)) == 0

@@ -8,14 +8,13 @@ import datetime
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from hotline.notify.actions import deliver, due_ids, queue_notification, retry_failed
 from hotline.notify.models import Notification
 from hotline.notify.sms import GatewayError, SmsGateway, string_to_sign
 from hotline.orders.actions import LineInput, OrderInput, do_create_order
 from tests.notify.provider import KEY_ID, SIGN_NAME, Provider
-from tests.notify.sms_world import customer_with, provider  # noqa: F401 (fixture)
+from tests.notify.sms_world import customer_with
 
 pytestmark = pytest.mark.django_db
 
@@ -153,4 +152,4 @@ def test_retries_stop_after_the_configured_attempts(provider: Provider, world: A
     assert deliver(note.pk, now=NOW) == "failed"
     assert retry_failed(now=NOW + 2 * MINUTE) == 1
     assert row(note) == ("failed", 2, "unreachable", "", None)
-    assert retry_failed(now=NOW + timezone.timedelta(days=1)) == 0
+    assert retry_failed(now=NOW + datetime.timedelta(days=1)) == 0

@@ -18,7 +18,7 @@ from hotline.notify.actions import deliver, queue_notification, retry_failed
 from hotline.notify.inbound import do_lift_opt_out, do_record_opt_out, is_opt_out, poll_receipts
 from hotline.notify.models import Notification, SmsOptOut
 from tests.notify.provider import Provider
-from tests.notify.sms_world import customer_with, provider  # noqa: F401 (fixture)
+from tests.notify.sms_world import customer_with
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,8 @@ def test_staff_record_and_lift_an_opt_out(users: dict[str, Any], world: Any) -> 
     do_lift_opt_out(opt_out, actor=users["logistics"])
     again = queue_notification(world.customer, "s", "b")
     assert again is not None and deliver(again.pk) == "outbox"
-    assert list(AuditEntry.objects.filter(action__startswith="notify.").order_by("id").values_list("action", "actor_name")) == [
+    audit = AuditEntry.objects.filter(action__startswith="notify.").order_by("id")
+    assert list(audit.values_list("action", "actor_name")) == [
         ("notify.opt_out", "t_supervisor"), ("notify.opt_in", "t_logistics")]
 
 
