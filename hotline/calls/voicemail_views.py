@@ -44,6 +44,7 @@ def _page(request: HttpRequest, status: int = 200, errors: dict[int, list[str]] 
     user = request.user
     context = {"voicemails": rows, "show": show,
                "shows": [("open", _("To do")), *VoicemailStatus.choices, ("all", _("All"))],
+               "error": " ".join(message for messages_ in (errors or {}).values() for message in messages_),
                "can_handle": user.has_perm(Perm.HANDLE_VOICEMAIL),
                "can_call": user.has_perm(Perm.HANDLE_VOICEMAIL) and user.has_perm(Perm.TAKE_CALLS),
                "can_download": user.has_perm(Perm.DOWNLOAD_VOICEMAIL),
