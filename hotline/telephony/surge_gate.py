@@ -47,6 +47,11 @@ class SurgeGate:
         self._answered += 1
 
     def free_line(self) -> None:
+        """An answered call ended. Freeing more lines than were taken would count fewer lines in use than
+        there are, and admit callers the trunk cannot carry: that slip is logged and the count stays at 0."""
+        if self._answered == 0:
+            log.error("surge gate: a line was freed that no answered call held")
+            return
         self._answered -= 1
 
     def lines_in_use(self) -> int:
