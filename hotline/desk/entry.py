@@ -36,7 +36,7 @@ from hotline.logistics.risk import HIGH, risk_for_new_order
 from hotline.logistics.selection import cod_available
 from hotline.orders.actions import NewCustomer, OrderInput, PlaceOrderInput, do_place_order
 from hotline.orders.models import DeliveryMethod, Order, PaymentMethod
-from hotline.orders.pricing import LineInput, Quote, quote_order
+from hotline.orders.pricing import LineInput, Quote, quote_for
 
 PRODUCT_LIMIT = 8
 CUSTOMER_LIMIT = 8
@@ -138,7 +138,8 @@ def customer_choice(customer: Customer) -> dict[str, Any]:
 
 
 def quote_json(quote: Quote) -> dict[str, Any]:
-    return {
+    """The quote for the page; the promotions and points keys only when there are some."""
+    answer = {
         "lines": [{"product_id": line.product.pk, "name": line.product.name, "quantity": line.quantity,
                    "unit_price": _money(line.unit_price), "amount": _money(line.amount),
                    "cross_sell": line.cross_sell} for line in quote.lines],
@@ -147,6 +148,11 @@ def quote_json(quote: Quote) -> dict[str, Any]:
         "total": _money(quote.total),
         "points": quote.points,
     }
+    if quote.promotions:
+        answer["promotions"] = quote.promotions
+    if quote.points_used:
+        answer.update(points_used=quote.points_used, points_discount=_money(quote.points_discount))
+    return answer
 
 
 def order_json(order: Order) -> dict[str, Any]:
@@ -237,8 +243,9 @@ def parse_order(body: dict[str, Any]) -> PlaceOrderInput:
     if errors:
         raise ValidationError(errors)
     key = fields.pop("idempotency_key", "")
+    # the points as sent: pricing refuses anything but a whole number within the balance (on `redeem_points`)
     order = OrderInput(customer_id=body.get("customer_id"), lines=lines, address_id=body.get("address_id"),
-                       rush=body.get("rush", False), **fields)
+                       rush=body.get("rush", False), redeem_points=body.get("redeem_points") or 0, **fields)
     return PlaceOrderInput(order=order, new_customer=new_customer, idempotency_key=key)
 
 
@@ -279,11 +286,17 @@ def customers(request: HttpRequest) -> HttpResponse:
 @require_POST
 @desk_endpoint(Perm.CREATE_ORDER)
 def quote(request: HttpRequest) -> HttpResponse:
-    """What the lines typed so far cost, with their gifts and points; nothing is written. When the page
-    sends the order's payment method too, `warnings` says what the agent should know before placing it."""
+    """What the lines typed so far cost, with their gifts and points; nothing is written. For a customer on
+    file (`customer_id`) the promotions they get and the points they redeem (`redeem_points`) are priced in,
+    and `customer_points` is their balance. When the page sends the order's payment method too, `warnings`
+    says what the agent should know before placing it."""
     body = json_body(request)
-    priced = quote_order(parse_lines(body.get("lines")))
+    customer_id = body.get("customer_id")
+    customer = Customer.objects.filter(pk=customer_id).first() if _is_int(customer_id) else None
+    priced = quote_for(parse_lines(body.get("lines")), customer=customer, redeem_points=body.get("redeem_points") or 0)
     answer = quote_json(priced)
+    if customer is not None:
+        answer["customer_points"] = customer.points
     if "payment_method" in body:
         answer["warnings"] = entry_warnings(body, priced.total)
     return JsonResponse(answer)

@@ -219,7 +219,11 @@
     }
     select.add(new Option("—", ""));
     if (!(order.addresses || []).length) select.value = "";
-    for (const id of ["address-text", "invoice-title", "invoice-tax-id", "order-notes", "new-name"]) $(id).value = "";
+    for (const id of ["address-text", "invoice-title", "invoice-tax-id", "order-notes", "new-name", "redeem-points"]) {
+      $(id).value = "";
+    }
+    $("points-row").hidden = order.mode !== "existing";
+    showPoints(null);
     $("new-gender").value = "u";
     $("rush").checked = false;
     $("address-parsed").textContent = "";
@@ -313,6 +317,7 @@
     if (!lines.length) {
       $("order-total").textContent = "¥0.00";
       $("gifts").textContent = "";
+      showPoints(null);
       showWarnings([]);
       showLineErrors(null);
       return;
@@ -328,6 +333,7 @@
       $("order-total").textContent = "¥" + data.total;
       $("gifts").textContent = data.gifts.length ? texts.gifts + ": " +
         data.gifts.map((gift) => gift.name + " ×" + gift.quantity).join("、") : "";
+      showPoints(data);
       showLineErrors(null);
     } catch (error) {
       if (mine === quoting) showLineErrors(error);
@@ -346,7 +352,33 @@
       new_customer: order.mode === "new",
       address_id: addressId ? parseInt(addressId, 10) : null,
       address_text: $("address-text").value.trim(),
+      redeem_points: order.mode === "existing" ? redeemPoints() : 0,
     };
+  }
+
+  // The customer's balance, what the points redeemed take off, and the promotions priced in (from the quote).
+  function showPoints(data) {
+    const fill = (id, values) => {
+      let text = $(id).dataset.template;
+      for (const [key, value] of Object.entries(values)) text = text.replace("%(" + key + ")s", String(value));
+      $(id).textContent = text;
+    };
+    if (data && data.customer_points !== null && data.customer_points !== undefined) {
+      fill("points-balance", { points: data.customer_points });
+    } else {
+      $("points-balance").textContent = "";
+    }
+    if (data && data.points_used) fill("points-discount", { amount: data.points_discount, points: data.points_used });
+    else $("points-discount").textContent = "";
+    const promotions = (data && data.promotions) || [];
+    $("promotions").textContent = promotions.length ? $("promotions").dataset.label + ": " + promotions.join("、") : "";
+  }
+
+  // The points typed, as a number when they are one (anything else goes as typed, for the server to refuse).
+  function redeemPoints() {
+    const typed = $("redeem-points").value.trim();
+    if (!typed) return 0;
+    return /^\d+$/.test(typed) ? parseInt(typed, 10) : typed;
   }
 
   function showWarnings(warnings) {
@@ -455,6 +487,7 @@
       hotline_number: order.hotline_number || "",
       call_id: order.call_id || "",
       idempotency_key: idempotencyKey,
+      redeem_points: order.mode === "existing" ? redeemPoints() : 0,
     };
     $("btn-submit").disabled = true;
     try {
@@ -486,6 +519,7 @@
     delivery_method: "delivery-method", payment_method: "payment-method", rush: "rush", address_id: "address-select",
     address_text: "address-text", recipient: "address-text", recipient_phone: "address-text",
     invoice_title: "invoice-title", invoice_tax_id: "invoice-tax-id", notes: "order-notes", q: "customer-q",
+    redeem_points: "redeem-points",
   };
 
   function fieldInput(key) {
@@ -508,7 +542,8 @@
 
   // The messages shown, by field. A submit replaces them all; a quote (while lines are typed) only the lines'.
   let shownErrors = {};
-  const isLineKey = (key) => key === "lines" || key.startsWith("lines.");
+  // Keys a quote answers on, so the next quote clears them: the lines' and the points redeemed.
+  const isLineKey = (key) => key === "lines" || key.startsWith("lines.") || key === "redeem_points";
 
   function clearErrors() {
     shownErrors = {};
@@ -781,7 +816,7 @@
     $("product-q").addEventListener("input", search);
     $("product-q").addEventListener("keydown", onSearchKey);
     $("address-text").addEventListener("change", parseAddress);
-    for (const id of ["address-text", "address-select", "payment-method", "delivery-method"]) {
+    for (const id of ["address-text", "address-select", "payment-method", "delivery-method", "redeem-points"]) {
       $(id).addEventListener("change", () => quote()); // the warnings depend on them
     }
     $("order-form").addEventListener("input", fieldEdited);
