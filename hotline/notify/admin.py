@@ -11,14 +11,17 @@ from hotline.notify.models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    """Browse the outbox; filter by channel, status and date; search by recipient or order number."""
+    """Browse the outbox; filter by channel, status, event and date; search by recipient or order number. The
+    daily screen for it is /notify/."""
 
-    list_display = ("created_at", "channel", "recipient", "subject", "status", "attempts", "sent_at")
-    list_filter = ("status", "channel", "created_at")
+    list_display = ("created_at", "channel", "recipient", "event", "subject", "status", "attempts", "sent_at",
+                    "receipt_code")
+    list_filter = ("status", "channel", "event", "created_at")
     search_fields = ("recipient", "=subject", "customer__name", "=order__number")
     date_hierarchy = "created_at"
     list_select_related = ("customer", "order")
-    fields = ("created_at", "customer", "order", "channel", "recipient", "subject", "body", "status", "attempts",
-              "error", "sent_at")
+    fields = ("created_at", "customer", "order", "channel", "recipient", "event", "params", "subject", "body",
+              "status", "attempts", "error", "next_attempt_at", "sent_at", "provider_id", "provider_code",
+              "receipt_code", "receipt_at")
     readonly_fields = fields
     show_full_result_count = False
