@@ -31,6 +31,7 @@ from hotline.crm.actions import (
     do_blacklist_number,
     do_create_customer,
     do_lift_blacklist,
+    do_reset_member_pin,
     do_update_customer,
 )
 from hotline.crm.imports import CustomerImport, parse_phones
@@ -199,6 +200,26 @@ class CustomerAdmin(PhoneSearchMixin, ImportExportAdmin):
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(Perm.EXPORT_CUSTOMERS)  # the whole base leaves in one file
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        found = super().get_actions(request)
+        found.update(self._get_action_choices_for("reset_member_pin", request))
+        return found
+
+    def _get_action_choices_for(self, name: str, request: HttpRequest) -> dict[str, Any]:
+        """The back office's PIN reset, for those who may set PINs (the desk sets the new one)."""
+        action = self.get_action(name)
+        return {name: action} if action is not None and self.has_set_pin_permission(request) else {}
+
+    def has_set_pin_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(Perm.SET_MEMBER_PIN)
+
+    @admin.action(description=gettext_lazy("Reset the member PIN of the selected customers"),
+                  permissions=["set_pin"])
+    def reset_member_pin(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        done = sum(do_reset_member_pin(customer, actor=request.user) for customer in queryset)
+        self.message_user(request, ngettext("%(count)d member PIN reset.", "%(count)d member PINs reset.", done)
+                          % {"count": done}, messages.SUCCESS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return super().get_queryset(request).prefetch_related("phones")

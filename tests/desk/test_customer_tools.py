@@ -208,3 +208,19 @@ def test_the_desk_shows_the_tools_with_their_keys(users: dict[str, Any]) -> None
     for label in ("Report nuisance number F10", "Edit customer Alt+E", "Set member PIN Alt+P",
                   "Where is my order? Alt+O"):
         assert label in page
+
+
+# ---------------------------------------------------------------- the back office: reset a forgotten PIN
+
+@pytest.mark.django_db
+def test_the_back_office_resets_a_forgotten_pin(users: dict[str, Any]) -> None:
+    customer = factories.make_customer(member_no="M0001", pin_hash="old-hash")
+    other = factories.make_customer("李四", "13900139000", member_no="M0002")
+    data = {"action": "reset_member_pin", "_selected_action": [customer.pk, other.pk]}
+    refused = client_for(users["manager"]).post("/admin/crm/customer/", data)
+    assert Customer.objects.get(pk=customer.pk).pin_hash == "old-hash"
+    assert refused.status_code in (200, 302)  # the action is not offered: nothing done
+    response = client_for(users["supervisor"]).post("/admin/crm/customer/", data, follow=True)
+    assert "1 member PIN reset." in texts(response)
+    assert Customer.objects.get(pk=customer.pk).pin_hash == ""
+    assert list(AuditEntry.objects.values_list("action", "object_id")) == [("reset_member_pin", str(customer.pk))]
