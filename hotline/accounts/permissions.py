@@ -106,6 +106,10 @@ class Perm(StrEnum):
     # customer care: lists, criteria, greetings and promotions (supervisors); care calls (agents)
     MANAGE_CARE = "crm.change_carecriteria"
     WORK_CARE_TASKS = "crm.change_caretask"
+    # outbound campaigns: supervisors build and run them, agents call; results for those who read reports
+    VIEW_CAMPAIGNS = "campaigns.view_campaign"
+    MANAGE_CAMPAIGNS = "campaigns.change_campaign"
+    WORK_CAMPAIGNS = "campaigns.change_contact"
 
 # Django's admin asks for view/add/change/delete per model; these grant them along with Hotline's perms.
 _ADMIN_READ = {
@@ -201,6 +205,10 @@ _SERVICE_WRITE |= _COMPLAINT_SETUP  # the back office's category and department 
 # Supervisors run customer care (lists, greetings, promotions); agents and supervisors make the care calls.
 _SUPERVISOR |= {Perm.MANAGE_CARE, Perm.WORK_CARE_TASKS}
 _AGENT |= {Perm.WORK_CARE_TASKS}
+# Supervisors build and run campaigns; agents (and supervisors) make the calls and flag the survey.
+_SUPERVISOR |= {Perm.VIEW_CAMPAIGNS, Perm.MANAGE_CAMPAIGNS, Perm.WORK_CAMPAIGNS}
+_AGENT |= {Perm.WORK_CAMPAIGNS}
+_MANAGER |= {Perm.VIEW_CAMPAIGNS}
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.AGENT: frozenset(_AGENT),

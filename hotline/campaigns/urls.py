@@ -1,5 +1,15 @@
-"""URLs (filled in by the feature that owns this module)."""
+"""The campaigns back office under /campaigns/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from hotline.campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/load/", views.load, name="load"),
+    path("<int:pk>/status/", views.set_status, name="status"),
+]

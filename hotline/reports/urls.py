@@ -4,6 +4,7 @@ from django.urls import path
 
 from hotline.reports.views import agents, business, custom, drill, funnel, kpis, lines, media
 from hotline.reports.views.index import index
+from hotline.reports import campaigns as campaign_reports
 
 app_name = "reports"
 
@@ -17,4 +18,5 @@ urlpatterns = [
     *business.urls,
     *custom.urls,
     *drill.urls,
+    *campaign_reports.urls,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hotline.calls.host.call_log import OrmCallLog
 from hotline.calls.host.callback_store import OrmCallbackStore
+from hotline.calls.host.campaigns import OrmCampaignStore
 from hotline.calls.host.config import engine_config
 from hotline.calls.host.directory import OrmDirectory, refuse_demo_passwords
 from hotline.calls.host.events import BusEventBus
@@ -24,7 +25,7 @@ def build_engine(*, sip_port: int | None = None) -> tuple[Engine, OrmDirectory]:
         directory.close()
         raise
     engine = Engine(config, OrmCallLog(), directory, BusEventBus(), ivr_host=OrmIvrHost(),
-                    callback_store=OrmCallbackStore())
+                    callback_store=OrmCallbackStore(), campaign_store=OrmCampaignStore())
     return engine, directory
 
 
