@@ -65,7 +65,8 @@ def open_complaint(request: HttpRequest) -> HttpResponse:
         complaint = do_open_complaint(customer, post.get("summary", ""), actor=user, category=post.get("category"),
                                       order=order, call_id=call_id, priority=post.get("priority") or "normal")
     except ValidationError as error:
-        errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+        errors = dict(error.message_dict) if hasattr(error, "error_dict") else {"form": error.messages}
+        errors["form"] = errors.pop("__all__", errors.get("form", []))  # a template cannot read "__all__"
         return render(request, FORM, _form_context(customer, call_id, errors=errors, values=post), status=422)
     return render(request, "service/desk_complaint_opened.html", {"complaint": complaint})
 
