@@ -128,7 +128,7 @@ def birthday_criteria(kind: str) -> CareCriteria:
 def birthday_counts(today: datetime.date | None = None) -> dict[str, int]:
     """How many customers celebrate today, this week and this month: the care screen's headline."""
     day = today or timezone.localdate()
-    counts = {kind: 0 for kind in (Birthdays.TODAY, Birthdays.WEEK, Birthdays.MONTH)}
+    counts: dict[str, int] = {str(kind): 0 for kind in (Birthdays.TODAY, Birthdays.WEEK, Birthdays.MONTH)}
     windows = {kind: birthday_window(kind, day) for kind in counts}
     for customer in Customer.objects.filter(birthday__isnull=False).only("birthday", "birthday_lunar").iterator():
         for kind, window in windows.items():

@@ -172,7 +172,7 @@ def finish_call(request: HttpRequest, pk: int) -> HttpResponse:
     form = CareCallForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(form.errors["outcome_note"])
+            raise ValidationError(list(form.errors["outcome_note"]))
         do_finish_care_task(get_object_or_404(CareTask, pk=pk), actor=user, note=form.cleaned_data["outcome_note"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -24,8 +24,9 @@ pytestmark = [pytest.mark.urls(__name__), pytest.mark.usefixtures("english")]
 def rich(world: Any) -> Any:
     credit(world.customer.pk, "earn", 2500, note="test")
     now = timezone.now()
-    Promotion.objects.create(name="会员节立减20", kind="amount", amount=Decimal("20"), starts_at=now - datetime.timedelta(
-        hours=1), ends_at=now + datetime.timedelta(hours=1))
+    hour = datetime.timedelta(hours=1)
+    Promotion.objects.create(name="会员节立减20", kind="amount", amount=Decimal("20"), starts_at=now - hour,
+                             ends_at=now + hour)
     return world
 
 
