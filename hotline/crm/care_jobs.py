@@ -17,7 +17,7 @@ from hotline.accounts.permissions import Perm
 from hotline.crm.care import birthday_criteria
 from hotline.crm.care_actions import collect_list, do_greet_list, do_produce_list
 from hotline.crm.models import Birthdays, CareCriteria, CareList
-from hotline.crm.points import expire_points
+from hotline.crm.points import earn_per_yuan, expire_points, expiry_months, points_per_yuan
 from hotline.jobs import periodic
 from hotline.jobs.actions import run_job
 from hotline.jobs.models import Job
@@ -96,3 +96,5 @@ def expire_due_points(now: datetime.datetime) -> int:
 
 periodic.register("crm.care_scheduled_lists", produce_scheduled)
 periodic.register("crm.points_expiry", expire_due_points)
+# Read the points settings once at start-up, so that a value that cannot be parsed stops the start with its name.
+earn_per_yuan(), points_per_yuan(), expiry_months()
