@@ -66,7 +66,7 @@ def test_bad_input_names_the_field_and_creates_nothing(users: dict[str, Any], qu
 def test_the_lists_select_from_crm_and_orders(users: dict[str, Any], queue: Queue) -> None:
     a = factories.make_customer("甲", "13900000001")
     b = factories.make_customer("乙", "13900000002")
-    c = factories.make_customer("丙", "13900000003", birthday=timezone.localdate() + datetime.timedelta(days=2))
+    factories.make_customer("丙", "13900000003", birthday=timezone.localdate() + datetime.timedelta(days=2))
     d = factories.make_customer("丁", "13900000004")
     product = factories.make_product("新品", "100.00")
     delivered(a, 7)
