@@ -360,7 +360,7 @@
   function showPoints(data) {
     const fill = (id, values) => {
       let text = $(id).dataset.template;
-      for (const [key, value] of Object.entries(values)) text = text.replace("%(" + key + ")s", String(value));
+      for (const [key, value] of Object.entries(values)) text = text.replace("{" + key + "}", String(value));
       $(id).textContent = text;
     };
     if (data && data.customer_points !== null && data.customer_points !== undefined) {
