@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from hotline.accounts.audit import record, snapshot, user_or_none
 from hotline.accounts.permissions import Perm, require_perm
 from hotline.catalog.models import Product
-from hotline.kb.models import Article, ArticleStatus, ArticleUse, ArticleVersion, Category
-from hotline.kb.search import plain_text, search_columns, split_tags
+from hotline.kb.models import Article, ArticleGram, ArticleStatus, ArticleUse, ArticleVersion, Category
+from hotline.kb.search import article_grams, plain_text, search_columns, split_tags
 from hotline.service.actions import do_answer_question
 from hotline.service.models import Message, MessageKind
 
@@ -78,6 +78,9 @@ def do_save_article(article: Article | None, *, actor: Any, question: str, answe
     article.full_clean(exclude=["products"])
     article.save()
     article.products.set(list(products))
+    ArticleGram.objects.filter(article=article).delete()
+    ArticleGram.objects.bulk_create([ArticleGram(article=article, gram=gram) for gram in
+                                     sorted(article_grams(article.search_question, article.search_body))])
     _keep_version(article, note or (_("Written") if before is None else _("Edited")), actor)
     record("save_article", article, actor=actor, before=before, after=snapshot(article))
     return article

@@ -129,3 +129,19 @@ class ArticleUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} {self.day}"
+
+
+class ArticleGram(models.Model):
+    """One two-character piece (bigram) of an article's search text: the inverted index a search narrows
+    its candidates with before it checks them with LIKE (see hotline.kb.search). Written by the actions."""
+
+    gram = models.CharField(_("text piece"), max_length=2)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", verbose_name=_("article"))
+
+    class Meta:
+        verbose_name = _("search text piece")
+        verbose_name_plural = _("search text pieces")
+        indexes = [models.Index(fields=["gram", "article"], name="kb_gram_lookup")]
+
+    def __str__(self) -> str:
+        return self.gram

@@ -2,11 +2,13 @@
 
 Chinese has no spaces, so a word tokenizer (jieba) would miss a substring the agent types ("退货" in
 "如何办理退货手续"), and FTS5 trigram or pg_trgm cannot use their index for a term under three characters,
-which is most Chinese terms. The measured choice (docs/benchmarks.md, `hotline bench kb`) is the simplest:
-the actions write `search_question` (the question lower-cased, then its pinyin initials, e.g. `jzamy`) and
-`search_body` (the answer's text and the tags), and a search is `LIKE '%term%'` on them over the published
-articles. Every term must match; a term found in the question ranks before one found only in the answer;
-equal matches go by use ("this answered it", then opens).
+which is most Chinese terms. The actions write `search_question` (the question lower-cased, then its pinyin
+initials, e.g. `jzamy`) and `search_body` (the answer's text and the tags), and a term matches when it is a
+substring of either (`LIKE '%term%'`). A LIKE alone scans every article (measured: 120 ms and more over
+20,000, `hotline bench kb`), so each article's distinct bigrams are also kept in `ArticleGram`, an inverted
+index the same on SQLite and PostgreSQL: a term of two characters or more first takes the articles holding
+all its bigrams, and only those are checked with LIKE. Every term must match; a term found in the question
+ranks before one found only in the answer; equal matches go by use ("this answered it", then opens).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import html
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hotline.catalog.models import pinyin_initials
-from hotline.kb.models import Article, ArticleStatus, Category
+from hotline.kb.models import Article, ArticleGram, ArticleStatus, Category
 
 MAX_TERMS = 5
 MAX_TERM_LENGTH = 50
@@ -47,6 +49,16 @@ def search_columns(question: str, answer: str, tags: str) -> tuple[str, str]:
     initials = pinyin_initials(question) if _HAN.search(question) else ""
     return (f"{question.lower()} | {initials}".strip(" |"),
             f"{plain_text(answer).lower()} | {' '.join(split_tags(tags)).lower()}".strip(" |"))
+
+
+def grams_of(text: str) -> set[str]:
+    """The distinct two-character pieces of a text, none spanning a space or the columns' `|` separator."""
+    return {text[i:i + 2] for i in range(len(text) - 1) if not (set(text[i:i + 2]) & {" ", "|"})}
+
+
+def article_grams(search_question: str, search_body: str) -> set[str]:
+    """What ArticleGram holds for an article."""
+    return grams_of(search_question) | grams_of(search_body)
 
 
 def terms_of(text: str) -> list[str]:
@@ -84,20 +96,52 @@ class Search:
     category: Category | None = None
 
 
-def search(query: Search, *, limit: int = 20, articles: QuerySet[Article] | None = None) -> list[Article]:
-    """The best `limit` articles for the query: every word matches; question matches first, then by use."""
-    rows = visible() if articles is None else articles
+def _like(term: str) -> str:
+    """`%term%` with LIKE's own wildcards typed by the agent taken literally (ESCAPE '\\')."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _term_sql(term: str) -> tuple[str, list[object]]:
+    """The WHERE part of one term: the articles holding its bigrams, then (unless the term is one bigram,
+    which the index matches exactly) the substring itself."""
+    grams = sorted(grams_of(term))
+    like = "(a.search_question LIKE %s ESCAPE '\\' OR a.search_body LIKE %s ESCAPE '\\')"
+    if not grams:
+        return like, [_like(term), _like(term)]
+    holding = (f"a.id IN (SELECT g.article_id FROM {ArticleGram._meta.db_table} g WHERE g.gram IN "
+               f"({', '.join(['%s'] * len(grams))}) GROUP BY g.article_id HAVING COUNT(*) = %s)")
+    if len(grams) == 1 and len(term) == 2:
+        return holding, [*grams, 1]
+    return f"{holding} AND {like}", [*grams, len(grams), _like(term), _like(term)]
+
+
+def search(query: Search, *, limit: int = 20) -> list[Article]:
+    """The best `limit` visible articles for the query: every word matches; question matches first, then
+    by use. One SQL statement written here rather than by the ORM: building the ORM's query cost more than
+    running it (measured with `hotline bench kb`)."""
+    today = timezone.localdate()
+    where = ["a.status = %s", "(a.valid_from IS NULL OR a.valid_from <= %s)",
+             "(a.valid_to IS NULL OR a.valid_to >= %s)"]
+    params: list[object] = [ArticleStatus.PUBLISHED, today, today]
     if query.product_id is not None:
-        rows = rows.filter(products=query.product_id)
+        where.append(f"a.id IN (SELECT p.article_id FROM {Article.products.through._meta.db_table} p "
+                     "WHERE p.product_id = %s)")
+        params.append(query.product_id)
     if query.category is not None:
-        rows = rows.filter(category_id__in=category_ids(query.category))
-    terms = terms_of(query.text)
-    in_question = Value(0, output_field=IntegerField())
-    for term in terms:
-        rows = rows.filter(Q(search_question__contains=term) | Q(search_body__contains=term))
+        ids = category_ids(query.category)
+        where.append(f"a.category_id IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
+    rank, rank_params = ["0"], []
+    for term in terms_of(query.text):
+        sql, term_params = _term_sql(term)
+        where.append(sql)
+        params += term_params
         # a term in the question counts one point: more question words, higher
-        in_question = in_question + Case(When(search_question__contains=term, then=Value(1)), default=Value(0),
-                                         output_field=IntegerField())
-    rows = rows.annotate(in_question=in_question).order_by("-in_question", "-answered", "-opens", "id")
-    return list(rows.select_related("category").only(
-        "id", "question", "category__name", "answered", "opens", "valid_to")[:limit])
+        rank.append("CASE WHEN a.search_question LIKE %s ESCAPE '\\' THEN 1 ELSE 0 END")
+        rank_params.append(_like(term))
+    statement = (f"SELECT a.id, a.question, a.answered, a.opens, a.valid_to, a.category_id, c.name AS category_name, "
+                 f"({' + '.join(rank)}) AS in_question "
+                 f"FROM {Article._meta.db_table} a LEFT JOIN {Category._meta.db_table} c ON c.id = a.category_id "
+                 f"WHERE {' AND '.join(where)} ORDER BY in_question DESC, a.answered DESC, a.opens DESC, a.id "
+                 f"LIMIT %s")
+    return list(Article.objects.raw(statement, [*rank_params, *params, limit]))

@@ -78,7 +78,8 @@ def test_errors_are_translated(users) -> None:
     with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
         do_save_article(None, actor=users["supervisor"], question="", answer="x",
                         valid_from=datetime.date(2026, 5, 2), valid_to=datetime.date(2026, 5, 1))
-    assert refused.value.message_dict == {"question": ["请填写问题。"], "valid_to": ["有效期的结束日期不能早于开始日期。"]}
+    assert refused.value.message_dict == {"question": ["请填写问题。"],
+                                          "valid_to": ["有效期的结束日期不能早于开始日期。"]}
 
 
 def test_an_agent_may_not_write_articles(users) -> None:

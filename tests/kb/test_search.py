@@ -109,3 +109,12 @@ def test_search_columns_and_terms() -> None:
 def test_like_wildcards_typed_by_the_agent_are_literal(kb) -> None:
     assert questions(search(Search("%"))) == []
     assert questions(search(Search("_"))) == []
+
+
+def test_an_edit_reindexes_the_article(kb) -> None:
+    article = kb["shipping"]
+    do_save_article(article, actor=kb["sup"], question="快递几天到？", answer="<p>三到五天。</p>")
+    assert questions(search(Search("运费"))) == []
+    assert questions(search(Search("几天到"))) == ["快递几天到？"]
+    assert questions(search(Search("kdjtd"))) == ["快递几天到？"]
+    assert questions(search(Search("三到五天"))) == ["快递几天到？"]
