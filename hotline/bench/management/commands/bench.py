@@ -10,6 +10,7 @@ from hotline.bench.base import Benchmark
 from hotline.bench.engine import EngineBenchmark
 from hotline.bench.finance import FinanceBenchmark
 from hotline.bench.ivr import IvrBenchmark
+from hotline.bench.kb import KbBenchmark
 from hotline.bench.logistics import LogisticsBenchmark
 from hotline.bench.lookup import LookupBenchmark
 from hotline.bench.pop import PopBenchmark
@@ -25,7 +26,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     bench.name: bench
     for bench in (LookupBenchmark(), RoutingBenchmark(), RelayBenchmark(), EngineBenchmark(), SurgeBenchmark(),
                   PopBenchmark(), IvrBenchmark(), LogisticsBenchmark(),
-                  RiskBenchmark(), FinanceBenchmark(), ReportsBenchmark())
+                  RiskBenchmark(), FinanceBenchmark(), ReportsBenchmark(),
+                  KbBenchmark())
 }
 
 
