@@ -91,12 +91,14 @@ def do_open_complaint(customer: Customer, summary: str, *, actor: Any, category:
     priority = _priority(priority)
     if order is not None and order.customer_id != customer.pk:
         raise ValidationError({"order": _("This order belongs to another customer.")})
-    now = timezone.now()
     complaint = Complaint(customer=customer, order=order, call_id=(call_id or "").strip(), category=found,
                           summary=summary, priority=priority, department=department or found.department,
-                          due_at=now + datetime.timedelta(hours=found.sla_hours), created_by=user_or_none(actor))
+                          created_by=user_or_none(actor))
     complaint.full_clean()
     complaint.save()
+    # Due exactly the SLA after the opening time, which the database row holds only once saved.
+    complaint.due_at = complaint.created_at + datetime.timedelta(hours=found.sla_hours)
+    complaint.save(update_fields=["due_at"])
     _event(complaint, EventKind.OPENED, actor, summary)
     record("open_complaint", complaint, actor=actor, after=snapshot(complaint))
     return complaint
