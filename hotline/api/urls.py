@@ -3,7 +3,7 @@
 Routers live in hotline/api/<resource>.py; the error handlers every endpoint relies on in errors.py.
 """
 
-from hotline.api import airings, callbacks, customers, engine, logistics, orders, products
+from hotline.api import airings, callbacks, complaints, customers, engine, logistics, orders, products
 from hotline.api.docs import OfflineSwagger
 from hotline.api.errors import HotlineAPI, install
 
@@ -30,3 +30,4 @@ api.add_router("/engine", engine.router)
 api.add_router("/callbacks", callbacks.callbacks)
 api.add_router("/voicemails", callbacks.voicemails)
 api.add_router("/logistics", logistics.router)
+api.add_router("/complaints", complaints.router)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from hotline.reports import complaints
 from hotline.reports.views import agents, business, custom, drill, funnel, kpis, lines, media
 from hotline.reports.views.index import index
 from hotline.reports import campaigns as campaign_reports
@@ -18,5 +19,6 @@ urlpatterns = [
     *business.urls,
     *custom.urls,
     *drill.urls,
+    *complaints.urls,
     *campaign_reports.urls,
 ]

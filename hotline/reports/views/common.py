@@ -31,6 +31,8 @@ REPORTS = [
      _("Sales, gifts, complaints, logistics, finance and callers.")),
     ("custom", _("Custom reports"), "reports:custom", "7",
      _("Pick dimensions and measures, save, share and e-mail daily.")),
+    ("complaints", _("Where complaints concentrate"), "reports:complaints", "8",
+     _("Complaints by category, product, courier, agent, department and period.")),
 ]
 
 
