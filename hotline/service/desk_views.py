@@ -42,7 +42,7 @@ def _form_context(customer: Customer | None, call_id: str, **extra: Any) -> dict
 def complaint_form(request: HttpRequest) -> HttpResponse:
     """The small form F4 opens: the pop's customer and call, their last orders, the categories."""
     require_perm(request, Perm.OPEN_COMPLAINT)
-    customer = Customer.objects.filter(pk=_int(request.GET.get("customer_id"))).first()
+    customer = Customer.objects.filter(pk=_int(request.GET.get("customer_id")) or 0).first()
     return render(request, FORM, _form_context(customer, request.GET.get("call_id", "")[:64]))
 
 
@@ -52,14 +52,14 @@ def open_complaint(request: HttpRequest) -> HttpResponse:
     """Open the complaint (do_open_complaint); the form again with the field errors when refused."""
     user = require_perm(request, Perm.OPEN_COMPLAINT)
     post = request.POST
-    customer = Customer.objects.filter(pk=_int(post.get("customer_id"))).first()
+    customer = Customer.objects.filter(pk=_int(post.get("customer_id")) or 0).first()
     call_id = post.get("call_id", "")[:64]
     try:
         if customer is None:
             raise ValidationError({"customer_id": _("The caller is not a customer yet: save the customer first.")})
         order = None
         if post.get("order_id"):
-            order = Order.objects.filter(pk=_int(post.get("order_id"))).first()
+            order = Order.objects.filter(pk=_int(post.get("order_id")) or 0).first()
             if order is None:
                 raise ValidationError({"order": _("Unknown order.")})
         complaint = do_open_complaint(customer, post.get("summary", ""), actor=user, category=post.get("category"),

@@ -84,7 +84,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _assign(complaint: Any, post: Any, user: User) -> Any:
     owner = User.objects.filter(username=post.get("owner", ""), is_active=True).first() if post.get("owner") else None
-    department = Department.objects.filter(pk=_int(post.get("department"))).first()
+    department = Department.objects.filter(pk=_int(post.get("department")) or 0).first()
     return actions.do_assign_complaint(complaint, actor=user, owner=owner, department=department,
                                        priority=post.get("priority") or None)
 

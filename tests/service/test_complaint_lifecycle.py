@@ -58,6 +58,7 @@ def test_the_whole_life_of_a_complaint(world, users, monkeypatch) -> None:  # ty
     order = place(world, agent)
     complaint = do_open_complaint(world.customer, "Parcel crushed", actor=agent, category="delivery", order=order,
                                   call_id="c-7", priority="high")
+    assert complaint.department is not None
     assert (complaint.due_at, complaint.department.name, complaint.priority, complaint.status) == (
         T0 + 24 * H, "物流部", "high", "open")
 

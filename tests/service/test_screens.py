@@ -104,7 +104,7 @@ def test_the_back_office_opens_a_complaint_by_phone_number(world, users) -> None
     response = client.post("/service/complaints/new", {"phone": "138 0013 8000", "summary": "Wrong colour",
                                                        "category": "service", "priority": "low"})
     complaint = Complaint.objects.get()
-    assert response.url == f"/service/complaints/{complaint.pk}/"
+    assert response["Location"] == f"/service/complaints/{complaint.pk}/"
     assert (complaint.customer, complaint.category_id, complaint.priority, complaint.created_by) == (
         world.customer, "service", "low", users["supervisor"])
 

@@ -26,6 +26,7 @@ def test_a_supervisor_adds_a_category_with_its_sla_and_complaints_follow_it(worl
     category = do_save_category(None, actor=users["supervisor"], code="false_ad", name="虚假宣传", sla_hours="6",
                                 department=legal)
     complaint = do_open_complaint(world.customer, "广告说能治病", actor=users["agent"], category="false_ad")
+    assert complaint.due_at is not None
     assert (complaint.category, complaint.department, complaint.due_at - complaint.created_at) == (
         category, legal, datetime.timedelta(hours=6))
     assert [e.action for e in AuditEntry.objects.order_by("id")][:2] == ["save_department", "save_complaint_category"]
@@ -37,7 +38,8 @@ def test_a_supervisor_adds_a_category_with_its_sla_and_complaints_follow_it(worl
     ({"code": "ok", "name": "", "sla_hours": 5}, "{'name': ['This field cannot be blank.']}"),
     ({"code": "ok", "name": "n", "sla_hours": "soon"}, "{'sla_hours': ['Give the SLA in whole hours.']}"),
     ({"code": "ok", "name": "n", "sla_hours": 0}, "{'sla_hours': ['The SLA is between 1 and 2160 hours.']}"),
-    ({"code": "delivery", "name": "n", "sla_hours": 5}, "{'code': ['Complaint category with this Code already exists.']}"),
+    ({"code": "delivery", "name": "n", "sla_hours": 5},
+     "{'code': ['Complaint category with this Code already exists.']}"),
 ])
 def test_bad_categories_are_refused(users, fields, message) -> None:  # type: ignore[no-untyped-def]
     before = state()
@@ -82,7 +84,8 @@ def test_notices_expire_within_ninety_days_and_withdraw_once(users) -> None:  # 
         do_post_notice("x", actor=users["supervisor"], expires_at=None)
     assert error.value.message_dict == {"expires_at": ["The notice must expire in the future."]}
     assert state() == before
-    notice = do_post_notice(" 新品 ", " 明晚首播 ", actor=users["supervisor"], expires_at=now + datetime.timedelta(days=1))
+    notice = do_post_notice(" 新品 ", " 明晚首播 ", actor=users["supervisor"],
+                            expires_at=now + datetime.timedelta(days=1))
     assert (notice.title, notice.body, notice.author) == ("新品", "明晚首播", users["supervisor"])
     first = do_withdraw_notice(notice, actor=users["admin"]).withdrawn_at
     assert first is not None
