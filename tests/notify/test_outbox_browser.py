@@ -5,8 +5,6 @@ runs live in this process; the ORM is read only outside the browser block."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from hotline.notify.actions import queue_notification
