@@ -200,3 +200,43 @@ class SurveyResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id}: {self.score}"
+
+
+class VoiceCallStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the engine")
+    RETRY = "retry", _("Retry later")
+    PLAYED = "played", _("Played")
+    INTERRUPTED = "interrupted", _("Hung up during the message")
+    GAVE_UP = "gave_up", _("Not reached")
+    FAILED = "failed", _("Dial failed")
+    NOT_DIALLED = "not_dialled", _("Not dialled (dial policy)")
+
+
+class VoiceCall(models.Model):
+    """An automatic voice notification (自动语音播放): the engine calls `number` and plays `prompts` (the
+    order number digit by digit, its status), retrying after no answer or busy."""
+
+    notification = models.ForeignKey("notify.Notification", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("notification"))
+    order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("order"))
+    number = models.CharField(_("number"), max_length=20)
+    prompts = models.JSONField(_("phrases"), default=list)
+    status = models.CharField(_("status"), max_length=12, choices=VoiceCallStatus.choices,
+                              default=VoiceCallStatus.QUEUED, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("attempts at most"), default=3)
+    retry_minutes = models.PositiveIntegerField(_("retry after (minutes)"), default=10)
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True)
+    last_result = models.CharField(_("last result"), max_length=12, blank=True)
+    last_call_id = models.CharField(_("last call"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("voice notification")
+        verbose_name_plural = _("voice notifications")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.status}"

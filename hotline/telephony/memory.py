@@ -25,6 +25,8 @@ from hotline.telephony.ports import (
     SeatCredentials,
     StoredCallback,
     SurveyAnswer,
+    VoiceNotice,
+    VoiceNoticeResult,
 )
 
 LIVE_STATUSES = frozenset(status.value for status in LIVE)  # the callback policy's live statuses, as stored
@@ -177,6 +179,8 @@ class MemoryCampaignStore:
     paused: set[int] = field(default_factory=set)
     survey_calls: set[str] = field(default_factory=set)
     answers: list[SurveyAnswer] = field(default_factory=list)
+    notices: list[VoiceNotice] = field(default_factory=list)
+    notice_results: list[VoiceNoticeResult] = field(default_factory=list)
 
     async def running(self, now: datetime.datetime) -> list[RunningCampaign]:
         return [campaign for campaign_id, campaign in self.campaigns.items() if campaign_id not in self.paused]
@@ -201,3 +205,9 @@ class MemoryCampaignStore:
 
     async def record_survey(self, answer: SurveyAnswer) -> None:
         self.answers.append(answer)
+
+    async def voice_notices(self) -> list[VoiceNotice]:
+        return list(self.notices)
+
+    async def record_voice_notice(self, result: VoiceNoticeResult) -> None:
+        self.notice_results.append(result)

@@ -262,3 +262,47 @@ class CampaignStore(Protocol):
 
     async def record_survey(self, answer: SurveyAnswer) -> None:
         """Store a survey answer."""
+
+    async def voice_notices(self) -> list[VoiceNotice]:
+        """Voice notifications still to play (read with the running campaigns)."""
+
+    async def record_voice_notice(self, result: VoiceNoticeResult) -> None:
+        """Save a voice notification attempt's result."""
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceNotice:
+    """An automatic voice notification (自动语音播放) to make: the engine calls `number` and plays `prompts` (by
+    name: the order number digit by digit, its status); `attempts` made so far, `not_before` after a retry."""
+
+    notice_id: int
+    number: str
+    prompts: tuple[str, ...]
+    attempts: int = 0
+    max_attempts: int = 3
+    retry_interval_seconds: float = 600.0
+    not_before: datetime.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceNoticeResult:
+    """How one attempt of a voice notification went (`status`: played, retry, gave_up, failed, not_dialled)."""
+
+    notice_id: int
+    status: str
+    attempts: int
+    result: str
+    at: datetime.datetime
+    call_id: str = ""
+    not_before: datetime.datetime | None = None
+
+
+class VoiceNoticeStore(Protocol):
+    """Where voice notifications wait for the engine (the campaigns app implements it with the campaign
+    store)."""
+
+    async def voice_notices(self) -> list[VoiceNotice]:
+        """Voice notifications still to play (read with the running campaigns)."""
+
+    async def record_voice_notice(self, result: VoiceNoticeResult) -> None:
+        """Save an attempt's result."""

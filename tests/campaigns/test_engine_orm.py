@@ -15,7 +15,10 @@ from asgiref.sync import async_to_sync, sync_to_async
 from hotline.calls.host.campaigns import OrmCampaignStore
 from hotline.calls.models import Queue
 from hotline.campaigns import actions
-from hotline.campaigns.models import Attempt, Campaign, CampaignStatus, Contact, SurveyResult
+from hotline.campaigns.models import Attempt, Campaign, CampaignStatus, Contact, SurveyResult, VoiceCall
+from hotline.notify.actions import deliver, queue_notification
+from hotline.notify.models import NotificationStatus
+from hotline.orders.models import Status
 from hotline.telephony.acd.queue import QueueConfig
 from hotline.telephony.call.phase import CallPhase
 from hotline.telephony.config import CampaignConfig
@@ -26,6 +29,7 @@ from hotline.telephony.ports import Route
 from hotline.telephony.sip.trunks import Trunk
 from tests import factories
 from tests.campaigns.test_actions import delivered
+from tests.logistics.factories import make_order
 from tests.telephony.campaign.test_real_sip import Customers
 from tests.telephony.engine.helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in
 from tests.telephony.engine.phones import Phone, until
@@ -115,3 +119,40 @@ def test_the_caller_presses_4_and_the_answer_is_stored_against_the_call_and_the_
     (result,) = SurveyResult.objects.select_related("agent")
     assert (result.agent, result.queue, result.score) == (users["agent"], "orders", 4)
     assert result.call_id == calls[0]
+
+
+def test_a_voice_notification_through_the_notify_backend_is_played_and_stored(users: dict[str, Any],
+                                                                               tmp_path: Path,
+                                                                               settings: Any) -> None:
+    settings.HOTLINE_NOTIFY_BACKENDS = {**settings.HOTLINE_NOTIFY_BACKENDS,
+                                        "voice": "hotline.campaigns.voice.EngineVoiceBackend"}
+    customer = factories.make_customer("甲", "13900000009", notify_channel="voice")
+    order = make_order(customer, number="20260302007", status=Status.SHIPPED)
+    notification = queue_notification(customer, "", "您的订单已发货", order=order)
+    assert notification is not None
+    deliver(notification.pk)
+    notification.refresh_from_db()
+    assert notification.status == NotificationStatus.SENT
+    call = VoiceCall.objects.get()
+    assert call.prompts == ["notice_intro", "num_2", "num_0", "num_2", "num_6", "num_0", "num_3", "num_0", "num_2",
+                            "num_0", "num_0", "num_7", "order_status_intro", "status_shipped", "goodbye"]
+    VoiceCall.objects.filter(pk=call.pk).update(prompts=["notice_intro", "num_7", "status_shipped"])
+
+    async def scenario() -> None:
+        agent = await Phone("8001", AGENT_MARK).start()
+        customers = Customers({"13900000009": ["busy", "answer"]})
+        customers.hang_up_after = 60.0
+        await customers.start()
+        engine = await engine_on_orm(tmp_path, agent, customers)
+        try:
+            await until(lambda: engine.campaigns.voice.played == [call.pk], timeout=45, what="the message played")
+            await engine.flush_log()
+        finally:
+            await engine.stop()
+            await agent.close()
+            await customers.close()
+
+    VoiceCall.objects.filter(pk=call.pk).update(retry_minutes=0)
+    run(scenario)
+    call.refresh_from_db()
+    assert (call.status, call.attempts, call.last_result) == ("played", 2, "answered") and call.last_call_id

@@ -11,8 +11,16 @@ from asgiref.sync import sync_to_async
 from hotline.calls.callback_actions import upcoming_airing_starts
 from hotline.campaigns import actions
 from hotline.campaigns.lists import excluded_numbers
-from hotline.campaigns.models import Campaign, CampaignStatus, ContactStatus, Mode, SurveyConsent
-from hotline.telephony.ports import CampaignChange, CampaignContactDue, RunningCampaign, SurveyAnswer
+from hotline.campaigns.models import Campaign, CampaignStatus, ContactStatus, Mode, SurveyConsent, VoiceCall
+from hotline.campaigns.voice import do_record_voice_call
+from hotline.telephony.ports import (
+    CampaignChange,
+    CampaignContactDue,
+    RunningCampaign,
+    SurveyAnswer,
+    VoiceNotice,
+    VoiceNoticeResult,
+)
 
 # Contacts the engine may still be dialling: listed again after a restart (a dial that never reported its
 # result is due again; the attempt it counted stays counted).
@@ -34,6 +42,18 @@ def running_campaigns() -> list[RunningCampaign]:
             window_end=campaign.window_end, retry_interval_seconds=campaign.retry_minutes * 60.0,
             max_attempts=campaign.max_attempts, contacts=due))
     return found
+
+
+def voice_notices() -> list[VoiceNotice]:
+    """Voice notifications waiting for the engine (first call or a retry)."""
+    return [VoiceNotice(call.pk, call.number, tuple(call.prompts), call.attempts, call.max_attempts,
+                        call.retry_minutes * 60.0, call.not_before)
+            for call in VoiceCall.objects.filter(status__in=("queued", "retry")).order_by("id")[:200]]
+
+
+def record_voice_notice(result: VoiceNoticeResult) -> None:
+    do_record_voice_call(result.notice_id, status=result.status, attempts=result.attempts, result=result.result,
+                         call_id=result.call_id, not_before=result.not_before, actor=None)
 
 
 def record_change(change: CampaignChange) -> None:
@@ -61,3 +81,9 @@ class OrmCampaignStore:
     async def record_survey(self, answer: SurveyAnswer) -> None:
         await sync_to_async(actions.do_record_survey, thread_sensitive=True)(
             answer.call_id, agent=answer.agent, queue=answer.queue, score=answer.score, at=answer.at, actor=None)
+
+    async def voice_notices(self) -> list[VoiceNotice]:
+        return await sync_to_async(voice_notices, thread_sensitive=True)()
+
+    async def record_voice_notice(self, result: VoiceNoticeResult) -> None:
+        await sync_to_async(record_voice_notice, thread_sensitive=True)(result)

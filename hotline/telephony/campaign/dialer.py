@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from hotline.telephony.campaign.model import CampaignSettings, Change, Contact, DialResult, Status
 from hotline.telephony.campaign.policy import CampaignBook, IllegalContactMove
+from hotline.telephony.campaign.voice import VoiceNotices
 from hotline.telephony.config import CampaignConfig, EngineConfig
 from hotline.telephony.dial_policy import Refusal, refusal_text
 from hotline.telephony.outbound import OUTBOUND_REASON, OutboundSession
@@ -46,12 +47,14 @@ class CampaignDesk:
         self._next_refresh = 0.0
         self.airings: list[float] = []
         self._contact_of: dict[OutboundSession, int] = {}
+        self.voice = VoiceNotices(store, self.config.ring_seconds)  # automatic voice notifications
 
     async def start(self, ctx: CallContext, config: EngineConfig) -> None:
         """Read the running campaigns and start dialling through `ctx` (nothing without a store and a
         gateway: the survey still works with a store)."""
         self.ctx, self.config, self.gateway = ctx, config.campaigns, config.outbound_gateway
         self.book = CampaignBook(ctx.clocks.clock, self._local_now, self.config.quiet_before_airing_seconds)
+        self.voice.ring_seconds = self.config.ring_seconds
         if self.store is not None and self.gateway:
             await self.refresh()
             self._schedule()
@@ -83,6 +86,7 @@ class CampaignDesk:
         starts = await store.upcoming_airings(clocks.wall(), within)
         self.airings = [self._mono_of(start) for start in starts]
         self.book.load({campaign.campaign_id: self._settings_of(campaign) for campaign in running})
+        self.voice.load(self.ctx, await store.voice_notices())
 
     def _settings_of(self, campaign: RunningCampaign) -> tuple[CampaignSettings, list[Contact]]:
         settings = CampaignSettings(queue=campaign.queue, window_start=campaign.window_start,
@@ -109,8 +113,15 @@ class CampaignDesk:
             for _dial in range(DIALS_PER_TICK):
                 if not self.dial_next():
                     break
+            self.voice.dial_due(self.ctx, self.gateway, quiet=self._quiet())
         finally:
             self._schedule()
+
+    def _quiet(self) -> bool:
+        """Live callers wait, or an airing starts soon: no call that is not for them."""
+        now, quiet = self.ctx.clocks.clock.now(), self.config.quiet_before_airing_seconds
+        waiting = self.ctx.acd.dispatcher.callers_waiting() > 0
+        return waiting or any(start - quiet <= now < start for start in self.airings)
 
     def ready(self, queue: str) -> list[str]:
         """Ready agents of `queue` whose phone can be rung, first the one its strategy would pick."""

@@ -14,7 +14,7 @@ from hotline.telephony.config import CampaignConfig
 from hotline.telephony.engine import Engine, EngineConfig, SeatConfig
 from hotline.telephony.events import AgentState
 from hotline.telephony.memory import MemoryCallLog, MemoryCampaignStore, MemoryDirectory, MemoryEventBus
-from hotline.telephony.ports import CampaignContactDue, Route, RunningCampaign
+from hotline.telephony.ports import CampaignContactDue, Route, RunningCampaign, VoiceNotice
 from hotline.telephony.sip.calls import InboundCall
 from hotline.telephony.sip.trunks import Trunk
 from tests.telephony.engine.helpers import AGENT_MARK, CALLER_MARK, DNIS, call_in, run
@@ -32,6 +32,7 @@ class Customers(Phone):
         super().__init__("customers", CALLER_MARK)
         self.plans = plans
         self.dialled: list[str] = []
+        self.hang_up_after = 0.3  # seconds an answering customer stays on the line
 
     async def on_call(self, call: InboundCall) -> None:
         number = call.called.partition(":")[2].partition("@")[0]
@@ -46,7 +47,7 @@ class Customers(Phone):
         call.ring()
         if what == "answer":
             self.rtp.start(call.answer(HOST, self.rtp.port))
-            asyncio.get_running_loop().call_later(0.3, call.hangup)
+            asyncio.get_running_loop().call_later(self.hang_up_after, call.hangup)
 
 
 @asynccontextmanager
@@ -179,5 +180,29 @@ def test_the_caller_presses_4_after_the_agent_hangs_up(tmp_path: Path) -> None:
             await caller.close()
         (answer,) = store.answers
         assert (answer.call_id, answer.agent, answer.queue, answer.score) == (call_id, "agent-1", "orders", 4)
+
+    run(scenario)
+
+
+def test_a_voice_notification_plays_the_order_number_after_a_busy_first_attempt(tmp_path: Path) -> None:
+    prompts = ("notice_intro", "num_2", "num_0", "num_7", "order_status_intro", "status_shipped", "goodbye")
+
+    async def scenario() -> None:
+        customers = Customers({"13900000009": ["busy", "answer"], "13900000008": ["ring"]})
+        customers.hang_up_after = 60.0
+        await customers.start()
+        store = MemoryCampaignStore(notices=[
+            VoiceNotice(1, "13900000009", prompts, max_attempts=3, retry_interval_seconds=0.5),
+            VoiceNotice(2, "13900000008", ("notice_intro",), max_attempts=2, retry_interval_seconds=0.5)])
+        try:
+            async with engine_with(tmp_path, store, [], customers) as engine:
+                await until(lambda: len(store.notice_results) == 4, timeout=60, what="both notices done")
+                assert engine.campaigns.voice.played == [1]
+        finally:
+            await customers.close()
+        results = sorted((r.notice_id, r.status, r.attempts, r.result) for r in store.notice_results)
+        assert results == [(1, "played", 2, "answered"), (1, "retry", 1, "busy"), (2, "gave_up", 2, "no_answer"),
+                           (2, "retry", 1, "no_answer")]
+        assert sorted(customers.dialled) == ["13900000008", "13900000008", "13900000009", "13900000009"]
 
     run(scenario)
