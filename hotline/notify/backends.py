@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.utils.module_loading import import_string
 
 from hotline.notify.events import sms_template
@@ -22,6 +22,8 @@ from hotline.notify.models import Notification, NotificationStatus
 from hotline.notify.sms import SmsGateway
 
 log = logging.getLogger("hotline.notify")
+
+FAX_MAIL_TIMEOUT = 30  # seconds, when EMAIL_TIMEOUT is not set
 
 
 class Backend(Protocol):
@@ -75,8 +77,11 @@ class FaxMailBackend:
         digits = re.sub(r"\D", "", notification.recipient)
         if not digits:
             raise ValueError(f"not a fax number: {notification.recipient!r}")
+        # a mail server that accepts the connection and then hangs must not stall the worker's retry tick
+        connection = get_connection(timeout=settings.EMAIL_TIMEOUT or FAX_MAIL_TIMEOUT)
         message = EmailMessage(notification.subject or notification.body[:60], notification.body,
-                               settings.DEFAULT_FROM_EMAIL, [settings.HOTLINE_FAX_GATEWAY.format(number=digits)])
+                               settings.DEFAULT_FROM_EMAIL, [settings.HOTLINE_FAX_GATEWAY.format(number=digits)],
+                               connection=connection)
         name, pdf = fax_attachment(notification)
         message.attach(name, pdf, "application/pdf")
         message.send(fail_silently=False)
