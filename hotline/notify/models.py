@@ -17,7 +17,7 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     OUTBOX = "outbox", _("Kept in outbox")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", pgettext_lazy("message", "Delivered")
     UNDELIVERED = "undelivered", _("Not delivered")
     FAILED = "failed", _("Failed")
     REJECTED = "rejected", _("Refused by the gateway")
