@@ -57,7 +57,7 @@ def test_a_supervisor_lifts_an_entry_and_its_reports_stay(users: dict[str, Any],
     reported.refresh_from_db()
     assert (reported.active, reported.report_count, reported.reports.count()) == (False, 0, 3)
     audit = AuditEntry.objects.get(action="lift_blacklist")
-    assert (audit.actor_name, audit.after["why"]) == ("t_supervisor", "wrong number")
+    assert (audit.actor_name, (audit.after or {})["why"]) == ("t_supervisor", "wrong number")
 
 
 @pytest.mark.django_db

@@ -33,12 +33,14 @@ from hotline.telephony.ivr.actions import (
     MemberResult,
     OrderResult,
     OrderStatusRequest,
+    PinResult,
     PlayPrompts,
+    SetPinRequest,
     StopPlayback,
     VerifyMemberRequest,
     WaitForDigits,
 )
-from hotline.telephony.ivr.host import ask_host
+from hotline.telephony.ivr.host import HostRequest, ask_host
 from hotline.telephony.ivr.interpreter import IvrSession
 from hotline.telephony.ivr.model import Flow
 from hotline.telephony.media.plane import LegKey
@@ -286,19 +288,20 @@ class CallSession:
         elif isinstance(action, WaitForDigits):
             self._cancel_timer()
             self._timer = asyncio.get_running_loop().call_later(action.timeout + TIMER_SLACK, self._timed_out)
-        elif isinstance(action, VerifyMemberRequest | OrderStatusRequest):
+        elif isinstance(action, VerifyMemberRequest | OrderStatusRequest | SetPinRequest):
             await self._ask_host(action)
         elif isinstance(action, EnqueueCall):
             await self.queueing.enqueue(action.queue, action.priority, arriving=True, greeting=action.prompts)
         elif isinstance(action, HangUpCall):
             await self.end(HangupParty.SYSTEM)
 
-    async def _ask_host(self, request: VerifyMemberRequest | OrderStatusRequest) -> None:
+    async def _ask_host(self, request: HostRequest) -> None:
         host, ivr = self.ctx.ivr_host, self.ivr
         if host is not None:
             result = await ask_host(request, host)
         else:  # no customer records behind this engine: nobody verifies, no order is found
-            result = MemberResult() if isinstance(request, VerifyMemberRequest) else OrderResult()
+            result = (MemberResult() if isinstance(request, VerifyMemberRequest)
+                      else PinResult() if isinstance(request, SetPinRequest) else OrderResult())
         if ivr is not None and not self.ended:
             await self._perform(ivr.on_result(result))
 

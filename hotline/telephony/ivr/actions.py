@@ -60,6 +60,14 @@ class VerifyMemberRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class SetPinRequest:
+    """Ask the host's `set_member_pin(customer, pin)`; answer with `on_result(PinResult(...))`."""
+
+    customer: str
+    pin: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderStatusRequest:
     """Ask the host for an order's status by caller number or by order number (one of them is set).
 
@@ -89,7 +97,7 @@ class HangUpCall:
 
 
 Action = LogEvent | PlayPrompts | StopPlayback | WaitForDigits | VerifyMemberRequest | OrderStatusRequest \
-    | EnqueueCall | HangUpCall
+    | SetPinRequest | EnqueueCall | HangUpCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,4 +114,11 @@ class OrderResult:
     status: str = ""
 
 
-Result = MemberResult | OrderResult
+@dataclass(frozen=True, slots=True)
+class PinResult:
+    """The host's answer to `SetPinRequest`: whether the PIN was set."""
+
+    ok: bool = False
+
+
+Result = MemberResult | OrderResult | PinResult

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from hotline.telephony.ivr.actions import MemberResult, OrderResult, OrderStatusRequest, VerifyMemberRequest
+from hotline.telephony.ivr.actions import (
+    MemberResult,
+    OrderResult,
+    OrderStatusRequest,
+    PinResult,
+    SetPinRequest,
+    VerifyMemberRequest,
+)
 
 
 class IvrHost(Protocol):
@@ -24,9 +31,17 @@ class IvrHost(Protocol):
         digits of the order numbers.
         """
 
+    async def set_member_pin(self, customer: str, pin: str) -> bool:
+        """Set the PIN of the customer a `verify_member` node returned; False when refused (its rules)."""
 
-async def ask_host(request: VerifyMemberRequest | OrderStatusRequest, host: IvrHost) -> MemberResult | OrderResult:
+
+HostRequest = VerifyMemberRequest | OrderStatusRequest | SetPinRequest
+
+
+async def ask_host(request: HostRequest, host: IvrHost) -> MemberResult | OrderResult | PinResult:
     """Carry out one host request and wrap the answer for `IvrSession.on_result`."""
+    if isinstance(request, SetPinRequest):
+        return PinResult(await host.set_member_pin(request.customer, request.pin))
     if isinstance(request, VerifyMemberRequest):
         return MemberResult(await host.verify_member(request.member_no, request.pin) or "")
     return OrderResult(await host.order_status(caller=request.caller, order_no=request.order_no) or "")

@@ -26,8 +26,10 @@ from hotline.telephony.ivr.actions import (
     MemberResult,
     OrderResult,
     OrderStatusRequest,
+    PinResult,
     PlayPrompts,
     Result,
+    SetPinRequest,
     StopPlayback,
     VerifyMemberRequest,
     WaitForDigits,
@@ -42,6 +44,7 @@ from hotline.telephony.ivr.model import (
     OrderStatus,
     Play,
     Queue,
+    SetPin,
     VerifyMember,
 )
 
@@ -141,6 +144,9 @@ class IvrSession:
         if isinstance(node, OrderStatus) and isinstance(result, OrderResult):
             self._phase = Phase.IDLE
             return self._order_found(node, result)
+        if isinstance(node, SetPin) and isinstance(result, PinResult):
+            self._phase = Phase.IDLE
+            return self._leave(node.success if result.ok else node.failure, "" if result.ok else node.failure_prompt)
         raise IvrStateError(f"{type(result).__name__} does not answer node '{self.node}'")
 
     def on_caller_hangup(self) -> list[Action]:
@@ -174,6 +180,8 @@ class IvrSession:
             return self._verify(node)
         if isinstance(node, OrderStatus):
             return self._lookup(node)
+        if isinstance(node, SetPin):
+            return self._set_pin(node)
         if isinstance(node, Queue):  # its prompts play in line, while agents' phones already ring
             return self._finish_with(EnqueueCall(node.queue, node.priority, node.prompts))
         if isinstance(node, Hangup):
@@ -271,6 +279,21 @@ class IvrSession:
         target = node.failure if failures >= node.max_attempts else node.retry
         said = (node.failure_prompt,) if node.failure_prompt else ()
         return self._play(said, lambda: self._goto(target))
+
+    def _set_pin(self, node: SetPin) -> list[Action]:
+        pin = self.variables.pop(node.pin_variable, "")  # PINs are never kept in the session
+        confirm = self.variables.pop(node.confirm_variable, "")
+        customer = self.variables.get(node.customer_variable, "")
+        if not customer or not pin:
+            return self._leave(node.failure, node.failure_prompt)
+        if pin != confirm:
+            return self._leave(node.failure, node.mismatch_prompt)
+        self._phase = Phase.AWAITING_RESULT
+        return [SetPinRequest(customer, pin)]
+
+    def _leave(self, target: str, prompt: str) -> list[Action]:
+        """Say `prompt` (if any), then go to `target`."""
+        return self._play((prompt,) if prompt else (), lambda: self._goto(target))
 
     def _lookup(self, node: OrderStatus) -> list[Action]:
         self._phase = Phase.AWAITING_RESULT

@@ -30,13 +30,14 @@ from hotline.telephony.ivr.model import (
     OrderStatus,
     Play,
     Queue,
+    SetPin,
     VerifyMember,
 )
 from hotline.telephony.ivr.phrases import ORDER_STATUS_PHRASES
 
 NODE_TYPES: Mapping[str, type[Node]] = {
     "play": Play, "menu": Menu, "collect": Collect, "verify_member": VerifyMember,
-    "order_status": OrderStatus, "queue": Queue, "hangup": Hangup,
+    "order_status": OrderStatus, "queue": Queue, "hangup": Hangup, "set_pin": SetPin,
 }
 TARGET_FIELDS = ("next", "fallback", "success", "failure", "retry", "found", "not_found")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -286,6 +287,8 @@ def _check_variables(nodes: Mapping[str, Node], problems: list[Problem]) -> None
             needed = (node.member_variable, node.pin_variable)
         elif isinstance(node, OrderStatus) and node.variable:
             needed = (node.variable,)
+        elif isinstance(node, SetPin):
+            needed = (node.pin_variable, node.confirm_variable)
         problems.extend(f"node '{node.name}': variable '{v}' is not collected by any node"
                         for v in needed if v not in collected)
 

@@ -137,6 +137,30 @@ class VerifyMember(Node):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SetPin(Node):
+    """Set the verified member's new PIN, typed twice into two variables (both forgotten at once).
+
+    The member is the one a `verify_member` node stored in `customer_variable`: only a caller who proved the
+    old PIN changes it (a first PIN is set at the desk). Two entries that differ play `mismatch_prompt`, a
+    refusal by the host (say, too short) `failure_prompt`; either goes to `failure`, a set PIN to `success`.
+    """
+
+    pin_variable: str
+    confirm_variable: str
+    success: str
+    failure: str
+    customer_variable: str = "customer"
+    mismatch_prompt: str = ""
+    failure_prompt: str = ""
+
+    def targets(self) -> tuple[str, ...]:
+        return (self.success, self.failure)
+
+    def prompt_ids(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.mismatch_prompt, self.failure_prompt) if p)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderStatus(Node):
     """Ask the host for an order's status, by caller number or by the order number in `variable`.
 

@@ -65,7 +65,7 @@ def test_missing_start_node() -> None:
 def test_unknown_node_type() -> None:
     assert problems(a={"type": "voicemail"}) == [
         "node 'a': unknown type 'voicemail' (expected one of: collect, hangup, menu, order_status, play, queue, "
-        "verify_member)",
+        "set_pin, verify_member)",
     ]
 
 
