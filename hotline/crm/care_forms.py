@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hotline.catalog.models import Product, SaleStatus
-from hotline.crm.models import CareCriteria, GreetingRule, Promotion
+from hotline.crm.models import CareCriteria, GreetingRule, PointsReward, Promotion
 
 LOCAL_TIME = "%Y-%m-%dT%H:%M"
 
@@ -41,6 +41,17 @@ class PromotionForm(forms.ModelForm):
                   "gift", "gift_quantity", "active"]
         widgets = {"starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_TIME),
                    "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_TIME)}
+
+
+class RewardForm(forms.ModelForm):
+    """A gift customers may take for points at order entry."""
+
+    product = forms.ModelChoiceField(label=_("Gift"), queryset=Product.objects.filter(status=SaleStatus.ON_SALE)
+                                     .order_by("name"))
+
+    class Meta:
+        model = PointsReward
+        fields = ["product", "points", "active"]
 
 
 class CareCallForm(forms.Form):

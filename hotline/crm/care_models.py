@@ -152,6 +152,8 @@ class PointsEntry(models.Model):
     order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="points_entries", verbose_name=_("order"))
     kind = models.CharField(_("kind"), max_length=8, choices=PointsKind.choices)
+    reward = models.ForeignKey("crm.PointsReward", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("gift for points"))
     points = models.IntegerField(_("points"))
     remaining = models.PositiveIntegerField(_("unspent"), default=0)
     balance = models.IntegerField(_("balance"), validators=[MinValueValidator(0)])
@@ -205,3 +207,20 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PointsReward(models.Model):
+    """A gift a customer may take for points at order entry (积分换礼): `product` for `points`."""
+
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("gift"))
+    points = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1)])
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("points reward")
+        verbose_name_plural = _("points rewards")
+        ordering = ["points", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} ({self.points})"

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rules/<int:pk>/delete/", views.delete_rule, name="delete-rule"),
     path("promotions/", views.promotions, name="promotions"),
     path("promotions/<int:pk>/", views.promotions, name="promotion"),
+    path("rewards/", views.add_reward, name="add-reward"),
     path("calls/", views.calls, name="calls"),
     path("calls/<int:pk>/done/", views.finish_call, name="finish-call"),
     path("customers/<int:pk>/points/", views.points, name="points"),

@@ -26,7 +26,7 @@ from hotline.crm.care_actions import (
     do_save_greeting_rule,
     greeting_for,
 )
-from hotline.crm.care_forms import CareCallForm, CriteriaForm, GreetingRuleForm, PromotionForm
+from hotline.crm.care_forms import CareCallForm, CriteriaForm, GreetingRuleForm, PromotionForm, RewardForm
 from hotline.crm.care_jobs import BIRTHDAY_KINDS, start_greeting, start_produce
 from hotline.crm.models import (
     Birthdays,
@@ -36,9 +36,10 @@ from hotline.crm.models import (
     Customer,
     GreetChannel,
     GreetingRule,
+    PointsReward,
     Promotion,
 )
-from hotline.crm.points_promotions import do_save_promotion
+from hotline.crm.points_promotions import do_save_promotion, do_save_reward
 
 LIST_LIMIT = 20
 ENTRY_LIMIT = 500
@@ -152,8 +153,21 @@ def promotions(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and _saved(request, form, do_save_promotion):
         return redirect("care:promotions")
     return render(request, "crm/care_promotions.html", {
-        "tab": "promotions", "form": form, "promotion": promotion,
-        "promotions": Promotion.objects.select_related("gift")}, status=422 if request.method == "POST" else 200)
+        "tab": "promotions", "form": form, "promotion": promotion, "reward_form": RewardForm(),
+        "promotions": Promotion.objects.select_related("gift"),
+        "rewards": PointsReward.objects.select_related("product")},
+        status=422 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def add_reward(request: HttpRequest) -> HttpResponse:
+    """Add a gift for points; a refusal is shown above the promotions."""
+    _allowed(request, Perm.MANAGE_CARE)
+    form = RewardForm(request.POST)
+    if not _saved(request, form, do_save_reward):
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    return redirect("care:promotions")
 
 
 @login_required

@@ -239,6 +239,7 @@ from hotline.crm.care_models import (  # noqa: E402, F401
     GreetingRule,
     PointsEntry,
     PointsKind,
+    PointsReward,
     Promotion,
     PromotionKind,
 )

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.accounts.audit import user_or_none
-from hotline.crm.models import Customer, PointsEntry, PointsKind
+from hotline.crm.models import Customer, PointsEntry, PointsKind, PointsReward
 from hotline.lib.config import env_int
 
 if TYPE_CHECKING:
@@ -75,12 +75,12 @@ def _locked(customer_id: int) -> Customer:
 
 
 def _post(customer: Customer, kind: str, points: int, *, order: Order | None, actor: Any, note: str,
-          remaining: int = 0, at: datetime.datetime | None = None) -> PointsEntry:
+          remaining: int = 0, at: datetime.datetime | None = None, reward: PointsReward | None = None) -> PointsEntry:
     customer.points += points
     Customer.objects.filter(pk=customer.pk).update(points=customer.points)
     return PointsEntry.objects.create(customer=customer, order=order, kind=kind, points=points, remaining=remaining,
                                       balance=customer.points, note=note[:200], at=at or timezone.now(),
-                                      actor=user_or_none(actor))
+                                      actor=user_or_none(actor), reward=reward)
 
 
 def credit(customer_id: int, kind: str, points: int, *, order: Order | None = None, actor: Any = None,
@@ -93,7 +93,7 @@ def credit(customer_id: int, kind: str, points: int, *, order: Order | None = No
 
 
 def debit(customer_id: int, kind: str, points: int, *, order: Order | None = None, actor: Any = None,
-          note: str = "", field: str = "redeem_points") -> PointsEntry | None:
+          note: str = "", field: str = "redeem_points", reward: PointsReward | None = None) -> PointsEntry | None:
     """Take `points` off, spending the oldest lots first; refused (on `field`) beyond the balance."""
     if points <= 0:
         return None
@@ -111,7 +111,7 @@ def debit(customer_id: int, kind: str, points: int, *, order: Order | None = Non
             left -= spent
             if not left:
                 break
-        return _post(customer, kind, -points, order=order, actor=actor, note=note)
+        return _post(customer, kind, -points, order=order, actor=actor, note=note, reward=reward)
 
 
 # ---------------------------------------------------------------- orders
@@ -125,9 +125,19 @@ def redeemed_on(order: Order) -> int:
     return -_net(order, PointsKind.REDEEM, PointsKind.REFUND)
 
 
-def redeem_for_order(order: Order, points: int, *, actor: Any) -> PointsEntry | None:
-    """Spend `points` on a new order (its price was reduced by `points_value(points)` when it was priced)."""
-    return debit(order.customer_id, PointsKind.REDEEM, points, order=order, actor=actor, note=order.number)
+def redeem_for_order(order: Order, points: int, *, actor: Any,
+                     reward: PointsReward | None = None) -> PointsEntry | None:
+    """Spend `points` on a new order: a price reduction of `points_value(points)`, or the gift `reward`."""
+    note = f"{order.number} · {reward.product.name}" if reward is not None else order.number
+    return debit(order.customer_id, PointsKind.REDEEM, points, order=order, actor=actor, note=note,
+                 field="redeem_points" if reward is None else "reward_id", reward=reward)
+
+
+def reward_on(order: Order) -> PointsReward | None:
+    """The gift taken for points on this order, if any (and not refunded)."""
+    entry = PointsEntry.objects.filter(order=order, kind=PointsKind.REDEEM, reward__isnull=False)\
+        .select_related("reward").first()
+    return entry.reward if entry is not None and redeemed_on(order) else None
 
 
 def refund_for_order(order: Order, *, actor: Any) -> PointsEntry | None:

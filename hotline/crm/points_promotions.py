@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from hotline.accounts.audit import record, snapshot
 from hotline.accounts.permissions import Perm, require_perm
-from hotline.crm.models import Customer, Promotion, PromotionKind
+from hotline.crm.models import Customer, PointsReward, Promotion, PromotionKind
 from hotline.lib.money import ZERO, yuan
 
 
@@ -75,6 +75,17 @@ def _check(promotion: Promotion) -> None:
         errors["gift"] = _("Choose the gift.")
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def do_save_reward(reward: PointsReward, *, actor: Any) -> PointsReward:
+    """Add or change a gift customers may take for points."""
+    require_perm(actor, Perm.MANAGE_CARE)
+    before = snapshot(PointsReward.objects.get(pk=reward.pk)) if reward.pk else None
+    reward.full_clean()
+    reward.save()
+    record("save_points_reward", reward, actor=actor, before=before, after=snapshot(reward))
+    return reward
 
 
 @transaction.atomic

@@ -36,7 +36,7 @@ from hotline.logistics.risk import HIGH, risk_for_new_order
 from hotline.logistics.selection import cod_available
 from hotline.orders.actions import NewCustomer, OrderInput, PlaceOrderInput, do_place_order
 from hotline.orders.models import DeliveryMethod, Order, PaymentMethod
-from hotline.orders.pricing import LineInput, Quote, quote_for
+from hotline.orders.pricing import LineInput, Quote, quote_for, rewards_for
 
 PRODUCT_LIMIT = 8
 CUSTOMER_LIMIT = 8
@@ -230,7 +230,7 @@ def parse_order(body: dict[str, Any]) -> PlaceOrderInput:
             errors[name] = _("Enter text.")
         elif value:
             fields[name] = value
-    for name in ("customer_id", "address_id"):
+    for name in ("customer_id", "address_id", "reward_id"):
         if body.get(name) is not None and not _is_int(body[name]):
             errors[name] = _("Choose one from the list.")
     if not isinstance(body.get("rush", False), bool):
@@ -245,7 +245,8 @@ def parse_order(body: dict[str, Any]) -> PlaceOrderInput:
     key = fields.pop("idempotency_key", "")
     # the points as sent: pricing refuses anything but a whole number within the balance (on `redeem_points`)
     order = OrderInput(customer_id=body.get("customer_id"), lines=lines, address_id=body.get("address_id"),
-                       rush=body.get("rush", False), redeem_points=body.get("redeem_points") or 0, **fields)
+                       rush=body.get("rush", False), redeem_points=body.get("redeem_points") or 0,
+                       reward_id=body.get("reward_id"), **fields)
     return PlaceOrderInput(order=order, new_customer=new_customer, idempotency_key=key)
 
 
@@ -287,16 +288,20 @@ def customers(request: HttpRequest) -> HttpResponse:
 @desk_endpoint(Perm.CREATE_ORDER)
 def quote(request: HttpRequest) -> HttpResponse:
     """What the lines typed so far cost, with their gifts and points; nothing is written. For a customer on
-    file (`customer_id`) the promotions they get and the points they redeem (`redeem_points`) are priced in,
-    and `customer_points` is their balance. When the page sends the order's payment method too, `warnings`
+    file (`customer_id`) the promotions they get, the points they redeem (`redeem_points`) and the gift they
+    take for points (`reward_id`) are priced in; `customer_points` is their balance and `rewards` the gifts
+    they have enough points for. When the page sends the order's payment method too, `warnings`
     says what the agent should know before placing it."""
     body = json_body(request)
     customer_id = body.get("customer_id")
     customer = Customer.objects.filter(pk=customer_id).first() if _is_int(customer_id) else None
-    priced = quote_for(parse_lines(body.get("lines")), customer=customer, redeem_points=body.get("redeem_points") or 0)
+    priced = quote_for(parse_lines(body.get("lines")), customer=customer, redeem_points=body.get("redeem_points") or 0,
+                       reward_id=body.get("reward_id"))
     answer = quote_json(priced)
     if customer is not None:
         answer["customer_points"] = customer.points
+        answer["rewards"] = [{"id": reward.pk, "name": reward.product.name, "points": reward.points}
+                             for reward in rewards_for(customer)]
     if "payment_method" in body:
         answer["warnings"] = entry_warnings(body, priced.total)
     return JsonResponse(answer)

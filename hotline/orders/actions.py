@@ -27,7 +27,14 @@ from hotline.calls.models import Callback, CallRecord
 from hotline.catalog.models import Product
 from hotline.crm.actions import CustomerData, do_create_customer
 from hotline.crm.models import Address, Customer
-from hotline.crm.points import earn_for_order, redeem_for_order, redeemed_on, refund_for_order, take_back_for_order
+from hotline.crm.points import (
+    earn_for_order,
+    redeem_for_order,
+    redeemed_on,
+    refund_for_order,
+    reward_on,
+    take_back_for_order,
+)
 from hotline.lib.addresses import parse_address
 from hotline.lib.bus import publish_on_commit
 from hotline.lib.errors import field_errors
@@ -78,6 +85,7 @@ class OrderInput:
     extra: dict[str, Any] = field(default_factory=dict)
     # points the customer spends on this order, worth `points_value(redeem_points)` off (hotline.crm.points)
     redeem_points: int = 0
+    reward_id: int | None = None  # a gift taken for points (crm.PointsReward)
 
 
 STATUS_MESSAGES = {
@@ -112,11 +120,11 @@ def _check_text_lengths(data: OrderInput) -> None:
 
 
 def _build_lines(order: Order, lines: list[LineInput], *, gifts: bool = True, customer: Customer | None = None,
-                 redeem_points: int = 0, check_balance: bool = True) -> Quote:
+                 redeem_points: int = 0, reward_id: int | None = None, check_balance: bool = True) -> Quote:
     """Create the priced lines and the gifts they earn (unless `gifts` is off), with the customer's promotions
     and redeemed points in the discounts and the promotions' gifts as gift lines of their own; take stock;
     fill the order's totals."""
-    quote = quote_for(lines, customer=customer, redeem_points=redeem_points, gifts=gifts,
+    quote = quote_for(lines, customer=customer, redeem_points=redeem_points, reward_id=reward_id, gifts=gifts,
                       check_balance=check_balance)
     for quoted in quote.lines:
         line = OrderLine.objects.create(order=order, product=quoted.product, quantity=quoted.quantity,
@@ -364,9 +372,12 @@ def _create_order(data: OrderInput, *, actor: Any, idempotency_key: str | None, 
     _apply_attribution(order, data.hotline_number, data.called_at)
     order.number = next_order_number()
     order.save()
-    quote = _build_lines(order, data.lines, customer=customer, redeem_points=data.redeem_points)
+    quote = _build_lines(order, data.lines, customer=customer, redeem_points=data.redeem_points,
+                         reward_id=data.reward_id)
     order.save(update_fields=["subtotal", "discount_total", "total", "points"])
-    redeem_for_order(order, quote.points_used, actor=actor)
+    reward_points = quote.reward.points if quote.reward is not None else 0
+    redeem_for_order(order, reward_points, actor=actor, reward=quote.reward)
+    redeem_for_order(order, quote.points_used - reward_points, actor=actor)
     if customer.first_airing_id is None and order.airing_id:
         Customer.objects.filter(pk=customer.pk, first_airing__isnull=True).update(first_airing=order.airing_id)
     OrderStatusChange.objects.create(order=order, from_status="", to_status=Status.ORDERED, actor=order.agent)
@@ -393,8 +404,11 @@ def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
     order.invoice_title, order.invoice_tax_id = data.invoice_title, data.invoice_tax_id
     order.rush, order.notes = data.rush, data.notes
     _apply_delivery(order, data, order.customer)
-    # the points spent when it was placed still count; they were taken from the balance then
-    _build_lines(order, data.lines, customer=order.customer, redeem_points=redeemed_on(order), check_balance=False)
+    # the points spent when it was placed still count (the gift taken for points too); they were spent then
+    reward = reward_on(order)
+    _build_lines(order, data.lines, customer=order.customer, check_balance=False,
+                 redeem_points=redeemed_on(order) - (reward.points if reward else 0),
+                 reward_id=reward.pk if reward else None)
     order.save()
     record("update_order", order, actor=actor, before=before, after=snapshot(order))
     return order

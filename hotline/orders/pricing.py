@@ -18,7 +18,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from hotline.catalog.models import CrossSell, GiftRule, Product
-from hotline.crm.models import Customer, PromotionKind
+from hotline.crm.models import Customer, PointsReward, PromotionKind
 from hotline.crm.points import earned_for_total, points_for, points_value
 from hotline.crm.points_promotions import eligible_promotions, promotion_discount
 from hotline.lib.money import ZERO, yuan
@@ -77,6 +77,7 @@ class Quote:
     points_used: int = 0
     points_discount: Decimal = ZERO
     promotion_discount: Decimal = ZERO
+    reward: PointsReward | None = None
 
     @property
     def gifts(self) -> list[QuoteGift]:
@@ -266,16 +267,48 @@ def _check_points(points: object, customer: Customer | None, total: Decimal, che
 
 
 def quote_for(lines: list[LineInput], *, customer: Customer | None, redeem_points: object = 0,
-              at: datetime.datetime | None = None, gifts: bool = True, check_balance: bool = True) -> Quote:
+              reward_id: object = None, at: datetime.datetime | None = None, gifts: bool = True,
+              check_balance: bool = True) -> Quote:
     """Price a customer's order: `quote_order`, then the promotions their group gets at `at` (now), then
     `redeem_points` taken off what is left (never below 0, never more than the customer has unless
-    `check_balance` is off: re-pricing an order whose points were spent already). Spending the points is the
-    order's action's job (`hotline.crm.points.redeem_for_order`)."""
+    `check_balance` is off: re-pricing an order whose points were spent already), and a gift taken for points
+    (`reward_id`, a `PointsReward`). `points_used` counts both. Spending the points is the order's action's
+    job (`hotline.crm.points.redeem_for_order`)."""
     quote = quote_order(lines, gifts=gifts)
     if gifts:
         quote = _with_promotions(quote, customer, at)
+    reward = _check_reward(reward_id, customer, check_balance)
+    if reward is not None:
+        quote = replace(quote, order_gifts=[*quote.order_gifts, QuoteGift(product=reward.product, quantity=1)],
+                        reward=reward, points_used=reward.points)
+        if customer is not None:  # what the reward leaves is what may be redeemed
+            customer = Customer(pk=customer.pk, points=customer.points - reward.points)
     points = _check_points(redeem_points, customer, quote.total, check_balance)
     if not points:
         return quote
     value = points_value(points)
-    return replace(quote, lines=_take_off(quote.lines, value), points_used=points, points_discount=value)
+    return replace(quote, lines=_take_off(quote.lines, value), points_used=quote.points_used + points,
+                   points_discount=value)
+
+
+def _check_reward(reward_id: object, customer: Customer | None, check_balance: bool) -> PointsReward | None:
+    if reward_id is None or reward_id == "":
+        return None
+    reward = PointsReward.objects.filter(pk=reward_id, active=True).select_related("product").first() \
+        if isinstance(reward_id, int) and not isinstance(reward_id, bool) else None
+    if reward is None or not reward.product.orderable:
+        raise ValidationError({"reward_id": _("Choose a gift from the list.")})
+    if customer is None:
+        raise ValidationError({"reward_id": _("A new customer has no points yet.")})
+    if check_balance and reward.points > customer.points:
+        raise ValidationError({"reward_id": _("The customer has only %(points)d points.")
+                               % {"points": customer.points}})
+    return reward
+
+
+def rewards_for(customer: Customer | None) -> list[PointsReward]:
+    """The gifts the customer has enough points for, cheapest first."""
+    if customer is None:
+        return []
+    found = PointsReward.objects.filter(active=True, points__lte=customer.points).select_related("product")
+    return [reward for reward in found if reward.product.orderable]

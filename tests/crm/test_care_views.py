@@ -134,3 +134,18 @@ def test_the_points_history(things: dict[str, Any], users: dict[str, Any]) -> No
     credit(things["customer"].pk, "earn", 120, note="HL1")
     page = client_for(users["agent"]).get(reverse("care:points", args=[things["customer"].pk])).content.decode()
     assert "Balance: 120 points" in page and "+120" in page
+
+
+def test_gifts_for_points_are_kept_with_the_promotions(things: dict[str, Any], users: dict[str, Any]) -> None:
+    from hotline.crm.models import PointsReward
+    from tests.factories import make_product
+
+    gift = make_product("按摩靠枕", "59.00")
+    assert client_for(users["agent"]).post(reverse("care:add-reward"), {"product": gift.pk, "points": "500"}) \
+        .status_code == 403
+    client = client_for(users["supervisor"])
+    client.post(reverse("care:add-reward"), {"product": gift.pk, "points": "0", "active": "on"})
+    assert PointsReward.objects.count() == 0
+    client.post(reverse("care:add-reward"), {"product": gift.pk, "points": "500", "active": "on"})
+    assert list(PointsReward.objects.values_list("product__name", "points", "active")) == [("按摩靠枕", 500, True)]
+    assert "按摩靠枕" in client.get(reverse("care:promotions")).content.decode()

@@ -66,3 +66,21 @@ def test_bad_points_are_refused_on_their_field(rich: Any, agent: Any, points: An
         assert (response.status_code, response.json()) == (422, {"errors": {"redeem_points": [message]}})
     assert everything() == before
     assert Customer.objects.get(pk=rich.customer.pk).points == 2500
+
+
+def test_the_quote_offers_the_gifts_the_customer_can_afford_and_the_order_takes_one(rich: Any, agent: Any) -> None:
+    from hotline.crm.models import PointsReward
+
+    affordable = PointsReward.objects.create(product=rich.extra, points=2000)
+    PointsReward.objects.create(product=rich.gift, points=2501)  # more than the customer has: not offered
+    lines = [{"product_id": rich.product.pk, "quantity": 1, "cross_sell": False}]
+    answer = post(client_for(agent), "desk-quote", {"customer_id": rich.customer.pk, "lines": lines,
+                                                    "reward_id": affordable.pk}).json()
+    assert answer["rewards"] == [{"id": affordable.pk, "name": "护膝", "points": 2000}]
+    assert (answer["points_used"], answer["gifts"]) == (2000, [{"product_id": rich.extra.pk, "name": "护膝",
+                                                                "quantity": 1}])
+    refused = post(client_for(agent), "desk-order", order_body(rich, reward_id="护膝"))
+    assert (refused.status_code, refused.json()) == (422, {"errors": {"reward_id": ["Choose one from the list."]}})
+    response = post(client_for(agent), "desk-order", order_body(rich, reward_id=affordable.pk))
+    assert response.status_code == 201
+    assert Customer.objects.get(pk=rich.customer.pk).points == 500

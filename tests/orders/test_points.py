@@ -211,3 +211,49 @@ def test_a_promotion_is_checked_when_saved(users: dict[str, Any]) -> None:
     assert refused.value.message_dict == {"ends_at": ["The end must be after the start."],
                                           "gift": ["Choose the gift."]}
     assert Order.objects.count() + Promotion.objects.count() == 0
+
+
+# ---------------------------------------------------------------- gifts for points
+
+def test_a_gift_taken_for_points_and_points_off_the_price(world: Any, users: dict[str, Any]) -> None:
+    from hotline.crm.models import PointsReward
+
+    give(world.customer, 3000)
+    reward = PointsReward.objects.create(product=world.extra, points=2000)
+    # When the customer takes 护膝 for 2,000 points and 1,000 points off
+    order = place(world, users["agent"], reward_id=reward.pk, redeem_points=1000)
+    # Then the gift is a free line, ¥10 comes off, and both are in the ledger
+    assert order.total == Decimal("786.00")
+    assert list(order.lines.filter(is_gift=True, gift_of__isnull=True).values_list("product__name", "line_total")) \
+        == [("护膝", Decimal("0.00"))]
+    assert list(PointsEntry.objects.filter(kind="redeem").order_by("id").values_list("points", "reward", "note")) == [
+        (-2000, reward.pk, f"{order.number} · 护膝"), (-1000, None, order.number)]
+    assert balance(world.customer) == 0
+    # Changing the order keeps the gift and spends nothing again; cancelling gives everything back
+    do_update_order(order, order_input(world, LineInput(world.product.pk, 1)), actor=users["agent"])
+    order.refresh_from_db()
+    assert (order.total, balance(world.customer)) == (Decimal("388.00"), 0)
+    assert order.lines.filter(product=world.extra, is_gift=True).count() == 1
+    do_transition_order(order, "cancelled", actor=users["agent"], reason="不要了")
+    assert balance(world.customer) == 3000
+
+
+@pytest.mark.parametrize(("reward", "points", "field", "message"), [
+    ("unknown", 0, "reward_id", "Choose a gift from the list."),
+    ("inactive", 0, "reward_id", "Choose a gift from the list."),
+    ("dear", 0, "reward_id", "The customer has only 3000 points."),
+    ("cheap", 1001, "redeem_points", "The customer has only 1000 points."),
+])
+def test_bad_gifts_for_points_are_refused(world: Any, users: dict[str, Any], reward: str, points: int, field: str,
+                                          message: str) -> None:
+    from hotline.crm.models import PointsReward
+
+    give(world.customer, 3000)
+    rewards = {"inactive": PointsReward.objects.create(product=world.extra, points=10, active=False).pk,
+               "dear": PointsReward.objects.create(product=world.extra, points=3001).pk,
+               "cheap": PointsReward.objects.create(product=world.extra, points=2000).pk, "unknown": 999_999}
+    before = state()
+    with pytest.raises(ValidationError) as refused:
+        place(world, users["agent"], reward_id=rewards[reward], redeem_points=points)
+    assert refused.value.message_dict == {field: [message]}
+    assert (state(), balance(world.customer)) == (before, 3000)

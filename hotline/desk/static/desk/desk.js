@@ -353,6 +353,7 @@
       address_id: addressId ? parseInt(addressId, 10) : null,
       address_text: $("address-text").value.trim(),
       redeem_points: order.mode === "existing" ? redeemPoints() : 0,
+      reward_id: order.mode === "existing" && $("points-reward").value ? parseInt($("points-reward").value, 10) : null,
     };
   }
 
@@ -370,6 +371,12 @@
     }
     if (data && data.points_used) fill("points-discount", { amount: data.points_discount, points: data.points_used });
     else $("points-discount").textContent = "";
+    const select = $("points-reward");
+    const chosen = select.value;
+    select.length = 1; // keep "—"
+    for (const reward of (data && data.rewards) || []) {
+      select.add(new Option(reward.name + " · " + reward.points, String(reward.id), false, String(reward.id) === chosen));
+    }
     const promotions = (data && data.promotions) || [];
     $("promotions").textContent = promotions.length ? $("promotions").dataset.label + ": " + promotions.join("、") : "";
   }
@@ -488,6 +495,7 @@
       call_id: order.call_id || "",
       idempotency_key: idempotencyKey,
       redeem_points: order.mode === "existing" ? redeemPoints() : 0,
+      reward_id: order.mode === "existing" && $("points-reward").value ? parseInt($("points-reward").value, 10) : null,
     };
     $("btn-submit").disabled = true;
     try {
@@ -519,7 +527,7 @@
     delivery_method: "delivery-method", payment_method: "payment-method", rush: "rush", address_id: "address-select",
     address_text: "address-text", recipient: "address-text", recipient_phone: "address-text",
     invoice_title: "invoice-title", invoice_tax_id: "invoice-tax-id", notes: "order-notes", q: "customer-q",
-    redeem_points: "redeem-points",
+    redeem_points: "redeem-points", reward_id: "points-reward",
   };
 
   function fieldInput(key) {
@@ -543,7 +551,8 @@
   // The messages shown, by field. A submit replaces them all; a quote (while lines are typed) only the lines'.
   let shownErrors = {};
   // Keys a quote answers on, so the next quote clears them: the lines' and the points redeemed.
-  const isLineKey = (key) => key === "lines" || key.startsWith("lines.") || key === "redeem_points";
+  const isLineKey = (key) => key === "lines" || key.startsWith("lines.") || key === "redeem_points"
+    || key === "reward_id";
 
   function clearErrors() {
     shownErrors = {};
@@ -816,7 +825,8 @@
     $("product-q").addEventListener("input", search);
     $("product-q").addEventListener("keydown", onSearchKey);
     $("address-text").addEventListener("change", parseAddress);
-    for (const id of ["address-text", "address-select", "payment-method", "delivery-method", "redeem-points"]) {
+    for (const id of ["address-text", "address-select", "payment-method", "delivery-method", "redeem-points",
+                      "points-reward"]) {
       $(id).addEventListener("change", () => quote()); // the warnings depend on them
     }
     $("order-form").addEventListener("input", fieldEdited);
