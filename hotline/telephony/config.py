@@ -40,7 +40,7 @@ class CampaignConfig:
     campaigns, how long a customer's phone rings, the quiet minutes before an airing, how long the survey
     waits for a key."""
 
-    timezone: datetime.tzinfo = datetime.UTC
+    timezone: datetime.tzinfo | None = None  # None: the callback dialer's (the host sets it to TIME_ZONE)
     tick_seconds: float = 1.0
     refresh_seconds: float = 5.0
     ring_seconds: float = 30.0

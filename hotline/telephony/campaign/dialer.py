@@ -42,6 +42,7 @@ class CampaignDesk:
         self.store = store
         self.config = CampaignConfig()
         self.gateway = ""
+        self.timezone: datetime.tzinfo = datetime.UTC
         self.stopping = False
         self._tick_handle: asyncio.TimerHandle | None = None
         self._next_refresh = 0.0
@@ -53,6 +54,7 @@ class CampaignDesk:
         """Read the running campaigns and start dialling through `ctx` (nothing without a store and a
         gateway: the survey still works with a store)."""
         self.ctx, self.config, self.gateway = ctx, config.campaigns, config.outbound_gateway
+        self.timezone = config.campaigns.timezone or config.callbacks.timezone
         self.book = CampaignBook(ctx.clocks.clock, self._local_now, self.config.quiet_before_airing_seconds)
         self.voice.ring_seconds = self.config.ring_seconds
         if self.store is not None and self.gateway:
@@ -67,7 +69,7 @@ class CampaignDesk:
             self._tick_handle = None
 
     def _local_now(self) -> datetime.datetime:
-        return self.ctx.clocks.wall().astimezone(self.config.timezone)
+        return self.ctx.clocks.wall().astimezone(self.timezone)
 
     def _mono_of(self, at: datetime.datetime) -> float:
         clocks = self.ctx.clocks

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hotline.telephony.callbacks import CallbackConfig
 from hotline.telephony.config import CampaignConfig
 from hotline.telephony.engine import Engine
 from hotline.telephony.events import AgentState, Hangup, HangupParty
@@ -138,3 +141,25 @@ def test_without_consent_the_agent_s_hang_up_ends_the_call_and_a_silent_caller_g
 
     play(tmp_path, body, seats=(seat("agent-1", "seat-1"),))
     assert store.answers == []
+
+
+def test_the_calling_window_is_local_time_in_the_callback_dialer_s_zone(tmp_path: Path,
+                                                                       store: MemoryCampaignStore) -> None:
+    # The virtual wall clock starts at 01:00 UTC, 09:00 in Shanghai: inside 09:00–10:00 there, not in UTC.
+    store.campaigns[3] = dataclasses.replace(campaign("13900000001"), window_start=datetime.time(9),
+                                             window_end=datetime.time(10))
+
+    async def body(h: Harness) -> None:
+        await h.until(lambda: len(h.phone("gateway").calls) == 1, what="the dial inside the local window")
+
+    play(tmp_path, body, seats=(seat("agent-1", "seat-1"),), outbound_gateway=GATEWAY,
+         callbacks=CallbackConfig(timezone=zoneinfo.ZoneInfo("Asia/Shanghai")))
+    store.changes.clear()
+    store.campaigns[3] = dataclasses.replace(campaign("13900000001"), window_start=datetime.time(9),
+                                             window_end=datetime.time(10))
+
+    async def closed(h: Harness) -> None:
+        await h.advance(30)
+        assert h.phone("gateway").calls == [] and store.campaigns[3].contacts != ()  # 01:00 in UTC: closed
+
+    play(tmp_path, closed, seats=(seat("agent-1", "seat-1"),), outbound_gateway=GATEWAY)
