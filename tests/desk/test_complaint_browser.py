@@ -1,6 +1,6 @@
 """End to end in headless Chromium, in Chinese, during a real SIP call: the agent presses F4, the complaint
 form opens for the caller with their orders, the agent picks the category and the order, types what is wrong
-and opens it; a supervisor then finds it in /service/complaints/, linked to the call. Web server, engine,
+and sends it with Ctrl+Enter; a supervisor then finds it in /service/complaints/, linked to the call. Web server, engine,
 phones and browser run live in this process.
 
 Chromium and SIP are never skipped: a missing browser fails the test.
@@ -40,7 +40,7 @@ def test_f4_opens_a_complaint_during_a_call_and_the_back_office_sees_it(call_wor
         desk.select_option("#complaint-order", str(order.pk))
         desk.select_option("#complaint-priority", "high")
         desk.keyboard.type("包裹压坏了")
-        desk.click("#complaint-submit")
+        desk.keyboard.press("Control+Enter")  # the summary still has the focus
         desk.wait_for_selector("#complaint-opened", timeout=WAIT_MS)
         opened = " ".join((desk.text_content("#complaint-opened") or "").split())
         lab.hang_up(caller)

@@ -1,5 +1,6 @@
-// Customer service on the desk: F4 opens the complaint form for the caller on the pop (during or after the
-// call), Escape closes it; the bulletin board refreshes itself (htmx). desk.js owns F2 F3 F7 F8 F9.
+// Customer service on the desk: F4 (or its button) opens the complaint form for the caller on the pop (during or
+// after the call), Ctrl+Enter sends it, Escape closes it; the bulletin board refreshes itself (htmx).
+// desk.js owns F2 F3 F7 F8 F9.
 (function () {
   "use strict";
   const box = document.getElementById("complaint-box");
@@ -33,8 +34,16 @@
       openForm();
     } else if (event.key === "Escape" && !box.hidden && box.contains(document.activeElement)) {
       closeForm();
+    } else if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && box.contains(document.activeElement)) {
+      const form = document.getElementById("complaint-form");
+      if (form) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
     }
   });
+  const button = document.getElementById("btn-complaint");
+  if (button) button.addEventListener("click", openForm);
   box.addEventListener("click", (event) => {
     if (event.target instanceof HTMLElement && event.target.id === "complaint-cancel") closeForm();
   });
