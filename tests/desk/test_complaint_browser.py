@@ -1,7 +1,7 @@
 """End to end in headless Chromium, in Chinese, during a real SIP call: the agent presses F4, the complaint
 form opens for the caller with their orders, the agent picks the category and the order, types what is wrong
-and sends it with Ctrl+Enter; a supervisor then finds it in /service/complaints/, linked to the call. Web server, engine,
-phones and browser run live in this process.
+and sends it with Ctrl+Enter, and opens another after the call; a supervisor then finds the first in
+/service/complaints/, linked to the call. Web server, engine, phones and browser run live in this process.
 
 Chromium and SIP are never skipped: a missing browser fails the test.
 """
@@ -44,11 +44,18 @@ def test_f4_opens_a_complaint_during_a_call_and_the_back_office_sees_it(call_wor
         desk.wait_for_selector("#complaint-opened", timeout=WAIT_MS)
         opened = " ".join((desk.text_content("#complaint-opened") or "").split())
         lab.hang_up(caller)
+        # after the call (wrap-up), F4 still opens a complaint for that caller and call
+        _wait(desk, "() => document.getElementById('call-bar').hidden && !document.getElementById('note-form').hidden")
+        desk.keyboard.press("F4")
+        _wait(desk, "() => document.activeElement && document.activeElement.id === 'complaint-summary'")
+        desk.keyboard.type("送货员态度差")
+        desk.keyboard.press("Control+Enter")
+        desk.wait_for_selector("#complaint-opened", timeout=WAIT_MS)
 
         base = desk.url.split("/desk/")[0]
         office = desk.context.browser.new_context(locale="zh-CN").new_page()
         livetest.log_in(office, base, world.supervisor.username, PASSWORD)
-        office.goto(f"{base}/service/complaints/?category=delivery&status=open")
+        office.goto(f"{base}/service/complaints/?category=delivery&status=open")  # the first one only
         office.wait_for_selector("#complaint-list tbody tr[data-complaint-id]", timeout=WAIT_MS)
         row = [" ".join(c.split()) for c in office.eval_on_selector_all(
             "#complaint-list tbody tr[data-complaint-id] td", "tds => tds.map(td => td.textContent)")]
@@ -56,7 +63,9 @@ def test_f4_opens_a_complaint_during_a_call_and_the_back_office_sees_it(call_wor
         office.wait_for_selector("#complaint-history li[data-kind=opened]", timeout=WAIT_MS)
         call_shown = (office.text_content("#complaint-call") or "").strip()
 
-    complaint = Complaint.objects.get()
+    complaint, after = Complaint.objects.order_by("id")
+    assert (after.call_id, after.customer, after.category_id, after.summary, after.order) == (
+        call_id, world.customer, "product_quality", "送货员态度差", None)
     assert call_id and CallRecord.objects.filter(call_id=call_id).exists()
     assert (complaint.customer, complaint.order, complaint.call_id, complaint.category_id, complaint.priority,
             complaint.summary, complaint.created_by) == (world.customer, order, call_id, "delivery", "high",
