@@ -65,6 +65,13 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}"
 
+    @property
+    def event_label(self) -> str:
+        """The event in words (订单发货), for screens."""
+        from hotline.notify.events import event_label  # events reads this module's models
+
+        return event_label(self.event)
+
 
 class OptOutSource(models.TextChoices):
     REPLY = "reply", _("Replied to an SMS")

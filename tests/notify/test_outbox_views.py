@@ -76,8 +76,8 @@ def test_the_outbox_shows_counts_and_messages_with_a_retry_button(users: dict[st
     note = failed_message(world)
     queue_notification(world.customer, "HL2", "已送达")
     html = client_for(users[role]).get("/notify/").content.decode()
-    assert "Failed <b>1</b>" in html and "Queued <b>1</b>" in html and "Delivered <b>0</b>" in html
-    assert "您的订单已发货" in html and "timeout: timed out" in html
+    assert "<b>1</b> Failed" in html and "<b>1</b> Queued" in html and "<b>0</b> Delivered" in html
+    assert "您的订单已发货" in html and "timeout: timed out" in html and "Other message" in html
     assert f'action="/notify/{note.pk}/retry/"' in html
 
 
