@@ -24,7 +24,7 @@ from hotline.kb.actions import (
 )
 from hotline.kb.forms import ArticleForm, PeriodForm
 from hotline.kb.models import Article, ArticleStatus
-from hotline.kb.queries import answered_questions, articles_for_screen, report, top_this_week
+from hotline.kb.queries import answered_questions, articles_for_screen, product_on_air, report, top_this_week
 from hotline.service.models import Message
 from hotline.service.queries import open_questions
 
@@ -41,7 +41,9 @@ def article_list(request: HttpRequest) -> HttpResponse:
     editor = user.has_perm(Perm.CHANGE_ARTICLE)
     status = request.GET.get("status", "") if editor else ArticleStatus.PUBLISHED
     status = status if status in ArticleStatus.values else ""
+    on_air = product_on_air()
     context: dict[str, Any] = {
+        "on_air": on_air, "top_on_air": top_this_week(product_id=on_air.pk) if on_air is not None else [],
         "articles": articles_for_screen(status, request.GET.get("q", ""))[:200], "status": status,
         "q": request.GET.get("q", ""), "statuses": ArticleStatus.choices, "editor": editor,
         "top": top_this_week(), "answers": answered_questions() if editor else []}

@@ -148,3 +148,19 @@ def test_the_use_report_by_period(users, article, english) -> None:
     page = client.get(f"/kb/report?start={today}&end={today}")
     assert page.status_code == 200
     assert [(r.article.question, r.answered) for r in page.context["report"]["rows"]] == [("如何办理退货手续？", 1)]
+
+
+def test_the_list_ranks_the_week_and_the_product_on_air(users) -> None:
+    station = factories.make_station()
+    product = factories.make_product("颈椎按摩仪", "398.00")
+    factories.make_airing(station, starts_at=timezone.now() - datetime.timedelta(seconds=30), product=product)
+    general = publish(users["supervisor"], "运费谁付？", "<p>包邮。</p>")
+    charging = publish(users["supervisor"], "按摩仪怎么充电？", "<p>USB。</p>", products=(product,))
+    agent = client_for(users["agent"])
+    for _ in range(2):
+        agent.post(f"/desk/kb/{general.pk}/answered")
+    agent.post(f"/desk/kb/{charging.pk}/answered")
+    page = client_for(users["agent"]).get("/kb/")
+    assert [row.article.question for row in page.context["top"]] == ["运费谁付？", "按摩仪怎么充电？"]
+    assert (page.context["on_air"], [row.article.question for row in page.context["top_on_air"]]) == (
+        product, ["按摩仪怎么充电？"])
