@@ -132,10 +132,11 @@ class ArticleUse(models.Model):
 
 
 class ArticleGram(models.Model):
-    """One two-character piece (bigram) of an article's search text: the inverted index a search narrows
-    its candidates with before it checks them with LIKE (see hotline.kb.search). Written by the actions."""
+    """One piece of an article's search text (two characters, three inside ASCII runs): the inverted index a
+    search narrows its candidates with before it checks them with LIKE (see hotline.kb.search). Written by
+    the actions."""
 
-    gram = models.CharField(_("text piece"), max_length=2)
+    gram = models.CharField(_("text piece"), max_length=3)
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", verbose_name=_("article"))
 
     class Meta:

@@ -5,10 +5,11 @@ Chinese has no spaces, so a word tokenizer (jieba) would miss a substring the ag
 which is most Chinese terms. The actions write `search_question` (the question lower-cased, then its pinyin
 initials, e.g. `jzamy`) and `search_body` (the answer's text and the tags), and a term matches when it is a
 substring of either (`LIKE '%term%'`). A LIKE alone scans every article (measured: 120 ms and more over
-20,000, `hotline bench kb`), so each article's distinct bigrams are also kept in `ArticleGram`, an inverted
-index the same on SQLite and PostgreSQL: a term of two characters or more first takes the articles holding
-all its bigrams, and only those are checked with LIKE. Every term must match; a term found in the question
-ranks before one found only in the answer; equal matches go by use ("this answered it", then opens).
+20,000, `hotline bench kb`), so each article's distinct two-character pieces are also kept in `ArticleGram`, an inverted
+index the same on SQLite and PostgreSQL (three-letter pieces inside ASCII runs such as pinyin initials): a
+term first takes the articles holding all its pieces, and only those are checked with LIKE. Every term must
+match; a term found in the question ranks before one found only in the answer; equal matches go by use
+("this answered it", then opens).
 """
 
 from __future__ import annotations
@@ -52,8 +53,20 @@ def search_columns(question: str, answer: str, tags: str) -> tuple[str, str]:
 
 
 def grams_of(text: str) -> set[str]:
-    """The distinct two-character pieces of a text, none spanning a space or the columns' `|` separator."""
-    return {text[i:i + 2] for i in range(len(text) - 1) if not (set(text[i:i + 2]) & {" ", "|"})}
+    """The distinct pieces the index keeps of a text: two characters where one is Chinese (or any non-ASCII),
+    three inside a run of ASCII (pinyin initials, model numbers), whose two-letter pieces would be in nearly
+    every article. None spans a space or the columns' `|` separator. A term's pieces are a subset of the
+    pieces of every text that contains it."""
+    found = set()
+    for i in range(len(text) - 1):
+        pair = text[i:i + 2]
+        if " " in pair or "|" in pair:
+            continue
+        if not pair.isascii():
+            found.add(pair)
+        elif i + 3 <= len(text) and text[i + 2] not in " |" and text[i:i + 3].isascii():
+            found.add(text[i:i + 3])
+    return found
 
 
 def article_grams(search_question: str, search_body: str) -> set[str]:
@@ -110,7 +123,7 @@ def _term_sql(term: str) -> tuple[str, list[object]]:
         return like, [_like(term), _like(term)]
     holding = (f"a.id IN (SELECT g.article_id FROM {ArticleGram._meta.db_table} g WHERE g.gram IN "
                f"({', '.join(['%s'] * len(grams))}) GROUP BY g.article_id HAVING COUNT(*) = %s)")
-    if len(grams) == 1 and len(term) == 2:
+    if len(grams) == 1 and len(grams[0]) == len(term):  # the term is its one piece: the index matched it
         return holding, [*grams, 1]
     return f"{holding} AND {like}", [*grams, len(grams), _like(term), _like(term)]
 
