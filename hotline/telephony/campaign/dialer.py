@@ -83,12 +83,17 @@ class CampaignDesk:
         if store is None:
             return
         self._next_refresh = clocks.clock.now() + self.config.refresh_seconds
-        running = await store.running(clocks.wall())
         within = self.config.quiet_before_airing_seconds + 2 * self.config.refresh_seconds
-        starts = await store.upcoming_airings(clocks.wall(), within)
+        try:
+            running = await store.running(clocks.wall())
+            starts = await store.upcoming_airings(clocks.wall(), within)
+            notices = await store.voice_notices()
+        except Exception:  # the store is down: keep what the book has, and try again at the next refresh
+            log.exception("campaigns: the running campaigns could not be read")
+            return
         self.airings = [self._mono_of(start) for start in starts]
         self.book.load({campaign.campaign_id: self._settings_of(campaign) for campaign in running})
-        self.voice.load(self.ctx, await store.voice_notices())
+        self.voice.load(self.ctx, notices)
 
     def _settings_of(self, campaign: RunningCampaign) -> tuple[CampaignSettings, list[Contact]]:
         settings = CampaignSettings(queue=campaign.queue, window_start=campaign.window_start,

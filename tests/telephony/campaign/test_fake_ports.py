@@ -163,3 +163,25 @@ def test_the_calling_window_is_local_time_in_the_callback_dialer_s_zone(tmp_path
         assert h.phone("gateway").calls == [] and store.campaigns[3].contacts != ()  # 01:00 in UTC: closed
 
     play(tmp_path, closed, seats=(seat("agent-1", "seat-1"),), outbound_gateway=GATEWAY)
+
+
+def test_a_store_that_is_down_does_not_stop_the_engine_and_is_read_again(tmp_path: Path,
+                                                                         store: MemoryCampaignStore) -> None:
+    store.campaigns[3] = campaign("13900000001")
+    reads: list[int] = []
+    working = store.running
+
+    async def flaky(now: datetime.datetime) -> list[RunningCampaign]:
+        reads.append(1)
+        if len(reads) == 1:
+            raise ConnectionError("the database is down")
+        return await working(now)
+
+    store.running = flaky  # type: ignore[method-assign]
+
+    async def body(h: Harness) -> None:
+        await h.until(lambda: len(h.phone("gateway").calls) == 1, what="the dial once the store answers")
+        assert len(reads) >= 2
+
+    play(tmp_path, body, seats=(seat("agent-1", "seat-1"),), outbound_gateway=GATEWAY,
+         allowed_errors=("could not be read",))
