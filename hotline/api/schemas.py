@@ -403,6 +403,8 @@ class OrderIn(OrderChangesIn):
     customer_id: StrictId
     hotline_number: str = Field("", max_length=32)
     call_id: str = Field("", max_length=64)
+    redeem_points: StrictInt = Field(0, ge=0, description="points the customer spends on this order")
+    reward_id: StrictId | None = Field(None, description="a gift for points the customer takes")
 
     def to_order_input(self) -> OrderInput:
         return self.to_input(self.customer_id)

@@ -54,7 +54,7 @@ def do_send_order_status(order: Order, *, actor: Any) -> Notification:
     """Send the order's status (and tracking number once shipped) to its customer through the outbox."""
     require_perm(actor, Perm.SEND_ORDER_STATUS)
     body = order_status_message(order)
-    notification = queue_notification(order.customer, order.number, body, order=order)
+    notification = queue_notification(order.customer, order.number, body, order=order, event="order_status")
     if notification is None:
         raise ValidationError(_("The customer has no number to send to or receives no notifications."))
     record("send_order_status", order, actor=actor, after={"notification": notification.pk, "body": body})

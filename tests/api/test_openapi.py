@@ -38,6 +38,9 @@ EXPECTED = {
     "/api/callbacks": {"get"},
     "/api/voicemails": {"get"},
     "/api/voicemails/{voicemail_id}/handle": {"post"},
+    "/api/complaints": {"get", "post"},
+    "/api/complaints/{complaint_id}": {"get"},
+    "/api/complaints/{complaint_id}/steps": {"post"},
     "/api/logistics/events": {"post"},
 }
 # Couriers push tracking events with their key and an HMAC signature of the body, never as a user: a bad

@@ -390,3 +390,22 @@ def test_exchange_without_a_reason_is_refused(shop, as_role):
     assert (response.status_code, response.json()) == (422, {"errors": {"reason": [
         "Ensure this value has at least 1 character (it has 0)."]}})
     assert OrderStatusChange.objects.filter(order=shop.delivered, to_status="exchanged").count() == 0
+
+
+def test_create_spends_points_the_customer_redeems_and_refuses_more_than_they_have(shop, as_role):
+    from hotline.crm.models import PointsEntry
+    from hotline.crm.points import credit
+
+    before = type(shop.customer).objects.get(pk=shop.customer.pk).points  # what the fixture's orders earned
+    credit(shop.customer.pk, "earn", 2500, note="test")
+    api = as_role("agent")
+    orders_before = Order.objects.count()
+    # more points than the customer has: refused, nothing written
+    refused = api.post("/api/orders", new_order(shop, redeem_points=3000))
+    assert (refused.status_code, Order.objects.count()) == (422, orders_before)
+    # 1,000 points at the default 100 a yuan take ¥10 off
+    response = api.post("/api/orders", new_order(shop, redeem_points=1000))
+    assert response.status_code == 201
+    assert response.json()["totals"]["total"] == "846.00"
+    assert list(PointsEntry.objects.order_by("-id").values_list("kind", "points", "balance")[:2]) == [
+        ("redeem", -1000, before + 1500), ("earn", 2500, before + 2500)]

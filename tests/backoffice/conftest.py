@@ -20,7 +20,7 @@ from hotline.catalog.models import Supplier
 from hotline.crm.actions import do_report_number
 from hotline.ivrdata.models import IvrFlow, IvrPrompt
 from hotline.notify.models import Notification
-from hotline.service.models import CallNote, Complaint, Message, Script
+from hotline.service.models import CallNote, Category, Complaint, Department, Message, Script
 from hotline.telephony import events as ev
 from hotline.telephony.ivr.loader import FLOWS_DIR
 from hotline.telephony.ports import CallbackCapture
@@ -77,5 +77,7 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
         "ivrdata/ivrflow": flow.pk, "ivrdata/ivrprompt": prompt.pk,
         "service/script": script.pk, "service/complaint": complaint.pk, "service/callnote": note.pk,
         "service/message": message.pk,
+        "service/category": Category.objects.get(code="other").pk,
+        "service/department": Department.objects.get(name="客服部").pk,
         "accounts/signinthrottle": SignInThrottle.objects.get(kind="account", key="mallory").pk,
     }
