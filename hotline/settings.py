@@ -335,6 +335,9 @@ if HOTLINE_FAX_GATEWAY:
         raise ImproperlyConfigured("HOTLINE_FAX_GATEWAY must be an e-mail address containing {number}, "
                                    "e.g. {number}@fax.example.com")
     HOTLINE_NOTIFY_BACKENDS["fax"] = "hotline.notify.backends.FaxMailBackend"
+# Voice notifications are calls the engine places (hotline.campaigns.voice): only where it can dial out.
+if HOTLINE_OUTBOUND_GATEWAY:
+    HOTLINE_NOTIFY_BACKENDS["voice"] = "hotline.campaigns.voice.EngineVoiceBackend"
 
 # The console: a refused or missing page is one line (no traceback), static files are not access-logged
 # (hotline/lib/logfilters.py). uvicorn's access logger gets our handler: uvicorn sets it up when it starts,

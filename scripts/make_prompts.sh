@@ -75,6 +75,9 @@ callback_confirmed|已登记回电，再见。|brisk
 callback_no_number|号码无法识别，请稍后再拨。|brisk
 blacklisted|对不起，本热线暂时无法为您服务，再见。
 voicemail_greeting|现在无人接听，请在提示音后留言，说完请挂机。
+survey_question|请为本次服务评分：非常满意请按5，满意按4，一般按3，不满意按2，非常不满意按1。
+survey_thanks|感谢您的评价，再见。
+notice_intro|您好，这里是订购热线。您的订单号是
 LIST
 )
 
