@@ -44,6 +44,7 @@ from hotline.lib.phones import MOBILE, phone_info
 from hotline.logistics.models import Courier, Coverage, FeeRate, Shipment, ShipmentEvent, StockMovement
 from hotline.media.models import Airing, HotlineNumber, Station
 from hotline.orders.models import Order, OrderLine, OrderNumberCounter, OrderStatusChange
+from hotline.kb.demo import load_demo_kb
 from hotline.service.demo import load_demo_scripts
 
 # Bumped whenever the generator changes what a given seed produces, so benchmarks reload their data.
@@ -120,6 +121,7 @@ def load_demo(options: DemoOptions, progress: Progress | None = None) -> LoadRep
         plan_airings(random.Random(f"airings-{options.seed}"), media, catalogue, now)
         write_airings(media, catalogue)
         report.counts.update(scripts=load_demo_scripts())
+        report.counts.update(kb_articles=load_demo_kb())
         report.counts.update(users=len(DEMO_USERS), products=len(catalogue.products),
                              stations=len(media.station_ids), airings=len(media.airings))
         say(f"catalogue, {len(media.airings)} airings ({time.perf_counter() - started:.1f} s)")
