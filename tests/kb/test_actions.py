@@ -26,7 +26,7 @@ from tests import factories
 from tests.kb.kbdata import publish
 
 
-def test_a_draft_is_published_after_review_and_every_save_is_in_the_history(users) -> None:
+def test_a_draft_is_published_after_review_and_every_save_is_in_the_history(users, english) -> None:
     sup, agent = users["supervisor"], users["agent"]
     article = do_save_article(None, actor=sup, question=" 可以开发票吗？ ", answer="<p>可以，请提供抬头。</p>",
                               tags="发票，抬头 发票")
@@ -88,7 +88,7 @@ def test_an_agent_may_not_write_articles(users) -> None:
     assert Article.objects.count() == 0
 
 
-def test_the_supervisors_answer_becomes_a_draft_then_is_published(users) -> None:
+def test_the_supervisors_answer_becomes_a_draft_then_is_published(users, english) -> None:
     agent, sup = users["agent"], users["supervisor"]
     question = do_ask_supervisor("客户问按摩仪能不能在飞机上用？", actor=agent, call_id="c-1")
     article = do_answer_into_draft(question, "可以随身携带，但飞行中请勿使用。", actor=sup)
@@ -113,7 +113,7 @@ def test_an_empty_answer_files_nothing_and_answers_nothing(users) -> None:
     assert (question.answered_at, Article.objects.count(), Message.objects.count()) == (None, 0, 1)
 
 
-def test_a_question_without_answer_or_a_plain_message_is_not_filed(users) -> None:
+def test_a_question_without_answer_or_a_plain_message_is_not_filed(users, english) -> None:
     question = do_ask_supervisor("还没回答", actor=users["agent"])
     with pytest.raises(ValidationError) as unanswered:
         do_draft_from_answer(question, actor=users["supervisor"])
