@@ -41,8 +41,8 @@ def customers(users: dict[str, Any]) -> dict[str, Customer]:
     not_today = today + datetime.timedelta(days=40)
     return {
         "李娟": factories.make_customer("李娟", "13900000001", "f", birthday=born, birthday_lunar=True),
-        "王强": factories.make_customer("王强", "13900000002", "m", birthday=today.replace(year=1975), level="vip"),
-        "张伟": factories.make_customer("张伟", "13900000003", "m", birthday=not_today.replace(year=1990)),
+        "王强": factories.make_customer("王强", "13900000002", "m", birthday=today.replace(year=1976), level="vip"),
+        "张伟": factories.make_customer("张伟", "13900000003", "m", birthday=not_today.replace(year=1992)),
     }
 
 
