@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from hotline.accounts.audit import record, user_or_none
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm, require_perm
-from hotline.calls.models import Queue
+from hotline.calls.models import CallRecord, Queue
 from hotline.campaigns.lists import customers_of, excluded_numbers
 from hotline.campaigns.models import (
     LIVE_STATUSES,
@@ -256,6 +256,11 @@ def do_set_survey_consent(call_id: str, *, actor: Any) -> SurveyConsent:
     call_id = (call_id or "").strip()
     if not call_id:
         raise ValidationError({"call_id": _("There is no call to ask the survey on.")})
+    # An agent flags only their own caller (the score is stored against the call's agent); a call the engine has
+    # not written yet is taken as the agent says.
+    owner = CallRecord.objects.filter(call_id=call_id).values_list("agent_key", flat=True).first()
+    if owner and owner != getattr(actor, "username", None) and not actor.has_perm(Perm.SUPERVISE_CALLS):
+        raise ValidationError({"call_id": _("This call is not yours.")})
     with transaction.atomic():
         consent, _created = SurveyConsent.objects.get_or_create(call_id=call_id,
                                                                 defaults={"set_by": user_or_none(actor)})
