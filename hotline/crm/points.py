@@ -181,7 +181,8 @@ def expire_points(now: datetime.datetime | None = None) -> int:
     months = expiry_months()
     if not months:
         return 0
-    cutoff = _months_before(now or timezone.now(), months)
+    # months counted on the company's calendar, so the note names the local day (UTC is a day behind after 16:00)
+    cutoff = _months_before(timezone.localtime(now or timezone.now()), months)
     stale = PointsEntry.objects.filter(kind__in=CREDITS, remaining__gt=0, at__lt=cutoff)
     customers = 0
     for customer_id in stale.values_list("customer_id", flat=True).distinct().order_by():
