@@ -2,7 +2,7 @@
 
     HOTLINE_DATA_DIR=<the demo's data folder> .venv/bin/python scripts/screenshots.py \
         [--base URL] [--engine 127.0.0.1:5060] [--out docs/screenshots] [--skip-live] [--finance-only]
-        [--reports-only]
+        [--reports-only] [--service-only]
 
 Run it in the demo's environment (its HOTLINE_DATA_DIR): `hotline simulate airing`, started from here, signs its
 agents in through the web app's REST API with tokens it issues in the demo's database. Uses Debian's chromium
@@ -32,6 +32,21 @@ airing that were answered (a drill-down), and the funnel's PDF rendered to PNG. 
 
     HOTLINE_DATA_DIR=$(mktemp -d) .venv/bin/hotline demo --no-engine --port 8000 &   # wait for it to serve
     HOTLINE_DATA_DIR=<the same folder> .venv/bin/python scripts/screenshots.py --reports-only
+
+The customer-service screens need rows the demo does not load: before the browser starts, the script makes
+them through the project's actions as the demo's users (once; a second run adds nothing): complaints opened
+by agent1 and worked by super1 (taken, noted, contacted, one closed), a notice, blacklisted and reported
+numbers, voicemails on five of the demo's unanswered calls, this week's birthday list greeted by SMS (which
+fills the notification outbox), a running preview campaign with ten contacts disposed by agent1, and survey
+answers on forty answered calls. super1 then shoots the knowledge base and an article, complaints and one
+complaint's history, notices, care and the birthday list, campaigns and the campaign's results, voicemail,
+the blacklist, the outbox and the screens menu (☰) opened; manager1 the complaint, campaign and survey
+reports. agent1 answers a real call from the showcase customer (as for the desk above, so the engine must
+run) and shoots the knowledge-base panel (F6, an article open), the complaint form (F4) and the customer
+tools: report the number (F10), edit the customer (Alt+E), find an order (Alt+O); `--skip-live` leaves the
+desk out. `--service-only` shoots only these:
+
+    HOTLINE_DATA_DIR=<the demo's folder> .venv/bin/python scripts/screenshots.py --service-only
 """
 
 from __future__ import annotations
@@ -641,6 +656,253 @@ def shoot_reports(browser: Browser, base: str, out: Path, targets: ReportTargets
     page.close()
 
 
+# ---------------------------------------------------------------- customer service
+
+SUPERVISOR = "super1"  # the demo's supervisor: complaints, knowledge base, care, campaigns, voicemail, blacklist
+COMPLAINTS = [  # (summary, priority, what happens next: "" open, "taken", "contacted", "closed")
+    ("收到的颈椎按摩仪无法充电，指示灯不亮，要求换货。", "high", "contacted"),
+    ("快递员送货态度恶劣，未送货上门，要求自取。", "normal", "taken"),
+    ("电视上说买二送一，实际只收到两套，要求补发赠品。", "urgent", ""),
+    ("货到付款多收了15元运费，要求退还差价。", "normal", "closed"),
+    ("订购一周仍未发货，客服电话一直占线。", "high", ""),
+    ("退货已寄回十天，退款还没到账。", "low", "taken"),
+]
+BLACKLIST = [("13000000013", "reject", "连续恶意骚扰来电，辱骂坐席"), ("15900000721", "warn", "多次下单后拒收")]
+NOTICE = ("今晚湖南卫视新品首播：颈椎按摩仪", "20:00 起热线话务量预计翻倍，请全体坐席提前 10 分钟到岗，首播价 298 元，"
+          "赠品以主管通知为准。")
+
+
+@dataclass
+class ServiceTargets:
+    """What the customer-service screenshots open: a complaint with a history, a knowledge-base article, a
+    care list of birthdays and a campaign with results."""
+
+    complaint: int | None
+    article: int | None
+    care_list: int | None
+    campaign: int | None
+
+
+def _wav(path: Path, seconds: float = 6.0) -> None:
+    """A quiet 8 kHz mono WAV: a voicemail's file, so that its row can be played and downloaded."""
+    import math
+    import wave
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = bytes(b for n in range(int(8000 * seconds))
+                   for b in int(800 * math.sin(n / 8000 * 2 * math.pi * 440)).to_bytes(2, "little", signed=True))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(frames)
+
+
+def demo_service_data() -> ServiceTargets:
+    """Give the customer-service screens rows to show, through the project's actions as the demo's users
+    (once: a second run finds them and adds nothing): complaints at each step of their life, a notice, two
+    blacklisted numbers, voicemails left on the demo's calls, this week's birthday list greeted by SMS (the
+    notification outbox fills), a preview campaign with dispositions and survey answers. Reads and writes the
+    demo's database before the browser starts (see demo_statement)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from hotline.calls.audio import recordings_dir
+    from hotline.calls.callback_actions import do_file_voicemail
+    from hotline.calls.models import CallRecord, Queue, Voicemail
+    from hotline.campaigns.actions import (
+        do_create_campaign,
+        do_dispose_contact,
+        do_load_list,
+        do_preview_dialled,
+        do_record_survey,
+        do_set_campaign_status,
+        do_take_preview,
+    )
+    from hotline.campaigns.lists import customers_of
+    from hotline.campaigns.models import Campaign, SurveyResult
+    from hotline.crm.actions import do_blacklist_number, do_report_number
+    from hotline.crm.care import birthday_criteria
+    from hotline.crm.care_actions import collect_list, do_greet_list, do_produce_list
+    from hotline.crm.care_models import CareList
+    from hotline.crm.models import BlacklistEntry, Customer
+    from hotline.kb.models import Article
+    from hotline.service.actions import do_post_notice
+    from hotline.service.complaint_actions import (
+        do_add_complaint_note,
+        do_close_complaint,
+        do_open_complaint,
+        do_record_contact,
+        do_take_complaint,
+    )
+    from hotline.service.models import Category, Complaint, Notice
+
+    users = get_user_model().objects
+    supervisor, agent = users.get(username=SUPERVISOR), users.get(username=DESK_AGENT)
+    now = timezone.now()
+    if not Complaint.objects.exists():
+        categories = list(Category.objects.order_by("position", "code"))
+        buyers = Customer.objects.filter(orders__isnull=False).distinct().order_by("pk")[:len(COMPLAINTS)]
+        for n, ((summary, priority, step), customer) in enumerate(zip(COMPLAINTS, buyers, strict=False)):
+            complaint = do_open_complaint(customer, summary, actor=agent, category=categories[n % len(categories)],
+                                          order=customer.orders.order_by("-pk").first(), priority=priority)
+            if step:
+                complaint = do_take_complaint(complaint, actor=supervisor)
+                do_add_complaint_note(complaint, "已联系物流核实，等待仓库回复。", actor=supervisor)
+            if step in ("contacted", "closed"):
+                do_record_contact(complaint, "no_answer", "上午十点回电，无人接听。", actor=supervisor)
+                do_record_contact(complaint, "reached", "客户同意换货，已安排上门取件。", actor=supervisor)
+            if step == "closed":
+                do_close_complaint(complaint, "已退还多收运费15元，客户表示满意。", actor=supervisor)
+    if not Notice.objects.exists():
+        do_post_notice(*NOTICE, actor=supervisor, expires_at=now + datetime.timedelta(days=2))
+    if not BlacklistEntry.objects.exists():
+        for number, action, reason in BLACKLIST:
+            do_blacklist_number(number, actor=supervisor, action=action, reason=reason)
+        do_report_number("17000000088", actor=agent, reason="来电无声，反复挂断")
+    if not Voicemail.objects.exists():
+        left = CallRecord.objects.exclude(caller="").filter(outcome__in=["voicemail", "abandoned_in_queue"])
+        for call in left.order_by("-arrived_at")[:5]:
+            path = Path("voicemail") / f"{call.call_id}.wav"
+            _wav(recordings_dir() / path)
+            do_file_voicemail(call.call_id, str(path), 6.0)
+    if not CareList.objects.exists():
+        criteria = birthday_criteria("week")
+        do_greet_list(do_produce_list(criteria, collect_list(criteria, actor=supervisor), actor=supervisor),
+                      actor=supervisor)
+    if not Campaign.objects.exists():
+        # the first list with customers in the demo's data: follow-ups 7 days after delivery, else rescue calls
+        # of the last month's refusals, else next week's birthdays
+        plans = [("签收满意度回访（7天）", "delivered", 7), ("拒收挽回（近30天）", "refused", 30),
+                 ("生日关怀回访（未来7天）", "birthday", 7)]
+        found = [plan for plan in plans if next(customers_of(Campaign(source=plan[1], days=plan[2])), None)]
+        name, source, days = (found or plans)[0]
+        campaign = do_create_campaign(
+            name=name, source=source, mode="preview", days=days, actor=supervisor,
+            queue=Queue.objects.order_by("pk").values_list("name", flat=True).first() or "",
+            window_start=datetime.time(0), window_end=datetime.time(23, 59),
+            script="您好，我是购物热线的回访专员，耽误您一分钟，想了解一下您对我们的商品和服务是否满意？")
+        do_load_list(campaign, actor=supervisor)
+        do_set_campaign_status(campaign, "running", actor=supervisor)
+        for n, disposition in enumerate(["满意", "满意", "已下单", "不满意", "考虑中", "no_answer", "满意",
+                                         "勿再来电", "busy", "满意"]):
+            contact = do_take_preview(campaign, actor=agent)
+            if contact is None:
+                break
+            do_preview_dialled(contact, f"shots-campaign-{n}", actor=agent)
+            do_dispose_contact(contact, disposition, actor=agent)
+    if not SurveyResult.objects.exists():
+        answered = (CallRecord.objects.exclude(agent=None).exclude(queue="").select_related("agent")
+                    .order_by("-arrived_at")[:40])
+        for n, call in enumerate(answered):
+            score = (5, 5, 4, 5, 3, 4, 5, 2)[n % 8]
+            do_record_survey(call.call_id, agent=call.agent.username if call.agent else "", queue=call.queue,
+                             score=score, at=call.ended_at or call.arrived_at)
+    busiest = Complaint.objects.filter(events__isnull=False).annotate(n=Count("events")).order_by("-n").first()
+    article = Article.objects.filter(status="published").order_by("pk").first()
+    care_list = CareList.objects.order_by("-pk").first()
+    campaign_row = Campaign.objects.order_by("-pk").first()
+    return ServiceTargets(busiest.pk if busiest else None, article.pk if article else None,
+                          care_list.pk if care_list else None, campaign_row.pk if campaign_row else None)
+
+
+def shoot_page(page: Page, base: str, out: Path, name: str, path: str) -> None:
+    """One screen as the window shows it (1440×900: a long list is shot down to the window's foot)."""
+    started = time.monotonic()
+    page.goto(f"{base}{path}", timeout=180_000)
+    if time.monotonic() - started > 10:
+        print(f"{name}: {path} took {time.monotonic() - started:.0f} s to load", file=sys.stderr)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / f"{name}.png"))
+
+
+def shoot_service_screens(browser: Browser, base: str, out: Path, targets: ServiceTargets) -> None:
+    """super1's customer-service screens, the screens menu opened, then manager1's service reports."""
+    page = new_page(browser)
+    log_in_front(page, base, SUPERVISOR)
+    shots = [("service-kb", "/kb/"), ("service-kb-article", f"/kb/{targets.article}" if targets.article else ""),
+             ("service-complaints", "/service/complaints/"),
+             ("service-complaint-detail",
+              f"/service/complaints/{targets.complaint}/" if targets.complaint else ""),
+             ("service-notices", "/service/notices/"), ("service-care", "/care/"),
+             ("service-care-birthdays", f"/care/lists/{targets.care_list}/" if targets.care_list else ""),
+             ("service-campaigns", "/campaigns/"),
+             ("service-campaign-results", f"/campaigns/{targets.campaign}/" if targets.campaign else ""),
+             ("service-voicemail", "/voicemail/"), ("service-blacklist", "/blacklist/"), ("service-notify", "/notify/")]
+    for name, path in shots:
+        if not path:
+            print(f"{name}: nothing to show", file=sys.stderr)
+            continue
+        shoot_page(page, base, out, name, path)
+    page.goto(f"{base}/service/complaints/")
+    page.wait_for_load_state("networkidle")
+    page.locator("#screens-menu summary, #screens-menu > button, .screens-menu summary").first.click()
+    time.sleep(0.5)
+    page.screenshot(path=str(out / "screens-menu.png"))
+    page.close()
+    page = new_page(browser)
+    log_in_front(page, base, MANAGER)
+    for name, path in [("reports-complaints", "/reports/complaints/"), ("reports-campaigns", "/reports/campaigns/"),
+                       ("reports-surveys", "/reports/surveys/")]:
+        shoot_report(page, base, out, name, path)
+    page.close()
+
+
+def shoot_service_desk(browser: Browser, base: str, engine: str, out: Path) -> None:
+    """agent1 on a real call from the showcase customer (see shoot_desk): the knowledge-base panel (F6), the
+    complaint form (F4), and the customer tools: report the number (F10), edit the customer (Alt+E), find an
+    order (Alt+O)."""
+    page = new_page(browser)
+    log_in_front(page, base, DESK_AGENT)
+    open_desk(page, base)
+    take_seat(page)
+    phone = SeatPhone(engine, ring_seconds=3.0)
+    try:
+        phone.register()
+        page.keyboard.press("F2")
+        page.wait_for_selector("#state-badge[data-state=ready][data-phone=online]")
+        phone.ring(SHOWCASE_NUMBER)
+        page.wait_for_selector("#pop .pop-card #pop-customer", timeout=60_000)
+        page.wait_for_selector("#call-bar[data-phase=on_call]", timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("F6")
+        page.keyboard.type("退货")
+        page.wait_for_function("() => document.querySelector('#kb-results').dataset.shown === '退货'", timeout=15_000)
+        page.keyboard.press("Enter")  # the first article opens in the panel
+        page.wait_for_load_state("networkidle")
+        time.sleep(0.8)
+        page.screenshot(path=str(out / "desk-kb-panel.png"))
+        page.keyboard.press("Escape")
+        page.keyboard.press("F4")
+        page.wait_for_selector("#complaint-summary", timeout=15_000)
+        page.keyboard.type("收到的按摩仪外壳有裂纹，要求换货。")
+        time.sleep(0.5)
+        page.screenshot(path=str(out / "desk-complaint-form.png"))
+        page.keyboard.press("Escape")
+        for key, name in [("F10", "desk-report-number"), ("Alt+E", "desk-customer-edit"),
+                          ("Alt+O", "desk-order-lookup")]:
+            page.keyboard.press(key)
+            page.wait_for_selector("#customer-dialog[open]", timeout=15_000)
+            page.wait_for_load_state("networkidle")
+            time.sleep(0.6)
+            page.screenshot(path=str(out / f"{name}.png"))
+            page.keyboard.press("Escape")
+            page.wait_for_selector("#customer-dialog[open]", state="detached", timeout=15_000)
+        phone.hang_up()
+        page.wait_for_selector("#state-badge[data-state=wrap_up]", timeout=30_000)
+        page.wait_for_selector("#state-badge[data-state=ready]", timeout=120_000)
+    finally:
+        phone.close()
+    leave_seat(page)
+    page.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8000")
@@ -651,13 +913,23 @@ def main() -> None:
     parser.add_argument("--skip-live", action="store_true", help="only the back office and the 403 page")
     parser.add_argument("--finance-only", action="store_true", help="only the finance workbench and the close PDF")
     parser.add_argument("--reports-only", action="store_true", help="only the reports (manager1)")
+    parser.add_argument("--service-only", action="store_true",
+                        help="only the customer-service screens (super1, agent1 on a call, manager1)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     targets = demo_report_targets()  # the database first: not inside Playwright's event loop
-    statement = None if args.reports_only else demo_statement()
+    service = demo_service_data() if args.service_only or not (args.reports_only or args.finance_only) else None
+    statement = None if args.reports_only or args.service_only else demo_statement()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if service is not None and args.service_only:
+            shoot_service_screens(browser, args.base, out, service)
+            if not args.skip_live:
+                shoot_service_desk(browser, args.base, args.engine, out)
+            browser.close()
+            print(f"screenshots written to {out}/")
+            return
         if args.reports_only:
             shoot_reports(browser, args.base, out, targets)
             browser.close()
@@ -676,6 +948,10 @@ def main() -> None:
         shoot_logistics(browser, args.base, out)
         shoot_finance(browser, args.base, out, statement)
         shoot_reports(browser, args.base, out, targets)
+        if service is not None:
+            shoot_service_screens(browser, args.base, out, service)
+            if not args.skip_live:
+                shoot_service_desk(browser, args.base, args.engine, out)
         page = new_page(browser)
         log_in(page, args.base, args.user, args.password)
         shoot_back_office(page, args.base, out)
