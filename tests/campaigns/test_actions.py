@@ -38,7 +38,7 @@ def queue(db: Any) -> Queue:
 
 def campaign(users: dict[str, Any], source: str = "delivered", mode: str = "preview", **fields: Any) -> Campaign:
     return actions.do_create_campaign(name="回访", source=source, mode=mode, queue="orders", actor=users["supervisor"],
-                                      window_start=datetime.time(0), window_end=datetime.time(23, 59), **fields)
+                                      window_start=datetime.time(0), window_end=datetime.time.max, **fields)
 
 
 def delivered(customer: Any, days_ago: int, status: str = Status.DELIVERED, **order: Any) -> Any:

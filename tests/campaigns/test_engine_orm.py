@@ -62,7 +62,7 @@ def test_a_progressive_campaign_from_the_database_is_dialled_and_stored(users: d
     for n in (1, 2, 3):
         delivered(factories.make_customer(f"客{n}", f"1390000000{n}"), 7)
     campaign = actions.do_create_campaign(name="回访", source="delivered", mode="progressive", queue="orders",
-                                          window_start=datetime.time(0), window_end=datetime.time(23, 59),
+                                          window_start=datetime.time(0), window_end=datetime.time.max,
                                           max_attempts=1, actor=users["supervisor"])
     actions.do_load_list(campaign, actor=users["supervisor"])
     actions.do_set_campaign_status(campaign, CampaignStatus.RUNNING, actor=users["supervisor"])

@@ -33,7 +33,7 @@ def ready(users: dict[str, Any]) -> Campaign:
                                               to_status=Status.DELIVERED)
     OrderStatusChange.objects.filter(pk=change.pk).update(at=timezone.now() - datetime.timedelta(days=7))
     return Campaign.objects.create(name="七日回访", source="delivered", queue="orders", script="您好{name}",
-                                   window_start=datetime.time(0), window_end=datetime.time(23, 59))
+                                   window_start=datetime.time(0), window_end=datetime.time.max)
 
 
 @pytest.mark.parametrize("url", ["/campaigns/", "/desk/campaigns/panel/", "/reports/campaigns/", "/reports/surveys/"])
