@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from hotline.campaigns.models import Attempt, Campaign, CampaignStatus, Contact, ContactStatus, SurveyResult
@@ -26,6 +27,13 @@ def campaigns() -> QuerySet[Campaign]:
 
 def contacts_of(campaign: Campaign) -> QuerySet[Contact]:
     return campaign.contacts.select_related("customer", "agent", "order").order_by("id")
+
+
+def agent_names(usernames: Any) -> dict[str, str]:
+    """What people read for each username: the full name, else the username itself."""
+    keys = [name for name in set(usernames) if name]
+    full = {user.username: user.get_full_name() for user in get_user_model().objects.filter(username__in=keys)}
+    return {key: full.get(key) or key for key in keys}
 
 
 def _orders(campaign_ids: list[int]) -> QuerySet[Order]:
@@ -70,6 +78,13 @@ def results_by_agent(campaign: Campaign | None = None) -> list[dict[str, Any]]:
         found = row(item["agent__username"])
         found["orders"], found["revenue"] = item["n"], item["total"] or Decimal("0.00")
     return [rows[name] for name in sorted(rows)]
+
+
+def named_by_agent(campaign: Campaign | None = None) -> list[dict[str, Any]]:
+    """`results_by_agent` with each agent's "name" as people read it (full name, else username)."""
+    rows = results_by_agent(campaign)
+    names = agent_names(row["agent"] for row in rows)
+    return [{**row, "name": names.get(row["agent"], row["agent"])} for row in rows]
 
 
 def current_contact(user: Any) -> Contact | None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.permissions import Perm
 from hotline.accounts.screens import require_perm
-from hotline.calls.models import Queue
+from hotline.calls.models import DialResult, Queue
 from hotline.campaigns import actions, queries
 from hotline.campaigns.models import Campaign, CampaignStatus, Mode, Source
 from hotline.catalog.models import Product
@@ -53,7 +53,7 @@ def _index_context(errors: list[str] | None = None, values: Any = None) -> dict[
     return {"rows": [(campaign, results[campaign.pk]) for campaign in found], "sources": Source.choices,
             "modes": Mode.choices,
             "queues": Queue.objects.order_by("name"), "products": Product.objects.order_by("name")[:500],
-            "by_agent": queries.results_by_agent(), "errors": errors or [], "values": values or {}}
+            "by_agent": queries.named_by_agent(), "errors": errors or [], "values": values or {}}
 
 
 @login_required
@@ -87,8 +87,12 @@ def create(request: HttpRequest) -> HttpResponse:
 
 def _detail(request: HttpRequest, campaign: Campaign, errors: list[str] | None = None,
             status: int = 200) -> HttpResponse:
-    context = {"campaign": campaign, "contacts": queries.contacts_of(campaign)[:1000],
-               "results": queries.results([campaign])[campaign.pk], "by_agent": queries.results_by_agent(campaign),
+    contacts = list(queries.contacts_of(campaign)[:1000])
+    labels = dict(DialResult.choices)
+    for contact in contacts:  # the translated label of the dial's result, not its code
+        contact.result_label = labels.get(contact.last_result, contact.last_result)
+    context = {"campaign": campaign, "contacts": contacts,
+               "results": queries.results([campaign])[campaign.pk], "by_agent": queries.named_by_agent(campaign),
                "errors": errors or [], "statuses": CampaignStatus}
     return render(request, "campaigns/detail.html", context, status=status)
 

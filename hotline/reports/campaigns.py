@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from hotline.calls.models import Queue
 from hotline.campaigns import queries
 from hotline.reports.tables import Column, ReportTable
 from hotline.reports.views.common import reports_user, respond
@@ -25,8 +26,8 @@ def campaign_tables() -> list[ReportTable]:
                Column("revenue", _("Revenue"), "money")]
     per_campaign = [{"name": campaign.name, **{k: results[campaign.pk][k] for k in
                                                 ("attempts", "reached", "orders", "revenue")}} for campaign in found]
-    per_agent = [{"name": row["agent"] or "—", **{k: row[k] for k in ("attempts", "reached", "orders", "revenue")}}
-                 for row in queries.results_by_agent()]
+    per_agent = [{"name": row["name"] or "—", **{k: row[k] for k in ("attempts", "reached", "orders", "revenue")}}
+                 for row in queries.named_by_agent()]
     return [ReportTable(_("Campaigns"), [Column("name", _("Campaign"), "text"), *figures], per_campaign,
                         key="campaigns"),
             ReportTable(_("Campaign calls per agent"), [Column("name", _("Agent"), "text"), *figures], per_agent,
@@ -39,11 +40,16 @@ def survey_tables() -> list[ReportTable]:
     tables = []
     for group, title, label in (("agent", _("Satisfaction per agent"), _("Agent")),
                                 ("queue", _("Satisfaction per queue"), _("Queue"))):
-        rows = [{"name": row["key"] or "—", "answers": row["answers"], "average": row["average"]}
-                for row in queries.survey_results(group)]
+        found = queries.survey_results(group)
+        names = queries.agent_names(row["key"] for row in found) if group == "agent" else Queue.labels()
+        rows = [{"name": names.get(row["key"], row["key"]) or "—", "answers": row["answers"], "average": row["average"]}
+                for row in found]
         tables.append(ReportTable(title, [Column("name", label, "text"), *score], rows, key=f"survey-{group}"))
-    calls = [{"name": row["key"], "agent": row["agent"] or "—", "queue": row["queue"] or "—", "at": row["at"],
-              "score": int(row["average"])} for row in queries.survey_results("call")]
+    per_call = queries.survey_results("call")
+    agents, queues = queries.agent_names(row["agent"] for row in per_call), Queue.labels()
+    calls = [{"name": row["key"], "agent": agents.get(row["agent"], row["agent"]) or "—",
+              "queue": queues.get(row["queue"], row["queue"]) or "—", "at": row["at"],
+              "score": int(row["average"])} for row in per_call]
     tables.append(ReportTable(_("Satisfaction per call"), [
         Column("name", _("Call"), "text"), Column("agent", _("Agent"), "text"), Column("queue", _("Queue"), "text"),
         Column("at", _("At"), "datetime"), Column("score", _("Score"))], calls, key="survey-call"))
