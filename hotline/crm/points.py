@@ -140,6 +140,12 @@ def reward_on(order: Order) -> PointsReward | None:
     return entry.reward if entry is not None and redeemed_on(order) else None
 
 
+def reward_points_on(order: Order) -> int:
+    """The points paid for the gift on this order (what was paid then, whatever the gift costs now)."""
+    entry = PointsEntry.objects.filter(order=order, kind=PointsKind.REDEEM, reward__isnull=False).first()
+    return -entry.points if entry is not None and redeemed_on(order) else 0
+
+
 def refund_for_order(order: Order, *, actor: Any) -> PointsEntry | None:
     """Give back what was redeemed on an order that was cancelled or came back."""
     return credit(order.customer_id, PointsKind.REFUND, redeemed_on(order), order=order, actor=actor,

@@ -33,6 +33,7 @@ from hotline.crm.points import (
     redeemed_on,
     refund_for_order,
     reward_on,
+    reward_points_on,
     take_back_for_order,
 )
 from hotline.lib.addresses import parse_address
@@ -407,7 +408,7 @@ def do_update_order(order: Order, data: OrderInput, *, actor: Any) -> Order:
     # the points spent when it was placed still count (the gift taken for points too); they were spent then
     reward = reward_on(order)
     _build_lines(order, data.lines, customer=order.customer, check_balance=False,
-                 redeem_points=redeemed_on(order) - (reward.points if reward else 0),
+                 redeem_points=redeemed_on(order) - reward_points_on(order),
                  reward_id=reward.pk if reward else None)
     order.save()
     record("update_order", order, actor=actor, before=before, after=snapshot(order))

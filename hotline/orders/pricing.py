@@ -294,7 +294,9 @@ def quote_for(lines: list[LineInput], *, customer: Customer | None, redeem_point
 def _check_reward(reward_id: object, customer: Customer | None, check_balance: bool) -> PointsReward | None:
     if reward_id is None or reward_id == "":
         return None
-    reward = PointsReward.objects.filter(pk=reward_id, active=True).select_related("product").first() \
+    # an order re-priced after its gift was taken (and paid for) keeps it even if the gift was withdrawn since
+    offered = PointsReward.objects.filter(active=True) if check_balance else PointsReward.objects.all()
+    reward = offered.filter(pk=reward_id).select_related("product").first() \
         if isinstance(reward_id, int) and not isinstance(reward_id, bool) else None
     if reward is None or not reward.product.orderable:
         raise ValidationError({"reward_id": _("Choose a gift from the list.")})
