@@ -42,3 +42,30 @@ def test_born_in_a_leap_month_celebrates_in_the_ordinary_month() -> None:
 ])
 def test_solar_birthdays(birthday: datetime.date, today: datetime.date, expected: datetime.date) -> None:
     assert next_birthday(birthday, False, today) == expected
+
+
+def test_the_year_tables_agree_with_lunar_python() -> None:
+    # the tables (one lunar_python call per lunar year) against lunar_python's own conversion: 300 days drawn
+    # from 1901–2060, and both sides of every month start (leap months included) from 2015 to 2030
+    import random
+
+    from lunar_python import Lunar, LunarMonth, Solar
+
+    from hotline.lib.lunar import _months_of, lunar_to_solar, lunar_year_of
+
+    draw = random.Random(17)
+    days = [datetime.date(1901, 3, 1) + datetime.timedelta(days=draw.randrange(58000)) for _ in range(300)]
+    for year in range(2015, 2031):
+        for start, _month, _days in _months_of(year):
+            days += [datetime.date.fromordinal(start - 1), datetime.date.fromordinal(start)]
+    for day in days:
+        expected = Solar.fromYmd(day.year, day.month, day.day).getLunar()
+        assert (lunar_year_of(day), *lunar_month_day(day)) == (
+            expected.getYear(), abs(expected.getMonth()), expected.getDay()), day
+    for year in range(1901, 2061, 29):
+        for month in range(1, 13):
+            last = LunarMonth.fromYm(year, month).getDayCount()
+            for lunar_day in (1, 29, 30):
+                solar = Lunar.fromYmd(year, month, min(lunar_day, last)).getSolar()
+                assert lunar_to_solar(year, month, lunar_day) == datetime.date(
+                    solar.getYear(), solar.getMonth(), solar.getDay())
