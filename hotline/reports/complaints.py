@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from hotline.campaigns.queries import agent_names
 from hotline.reports.periods import Period, bucket_annotations, bucket_start, buckets, parse_period
 from hotline.reports.tables import Chart, Column, ReportTable
 from hotline.reports.views.common import error_text, period_from, reports_user, respond
@@ -78,7 +79,9 @@ def counts_by_bucket(period: Period) -> dict[datetime.datetime, int]:
 def _table(period: Period, dimension: str, now: datetime.datetime) -> ReportTable:
     _field, title, none = DIMENSIONS[dimension]
     found = counts_by(period, dimension, now)
-    rows = [{"name": str(name or none), **figures}
+    # agents are grouped by username (unique); people read their full names
+    names = agent_names(found) if dimension == "agent" else {}
+    rows = [{"name": str(names.get(name, name) or none), **figures}
             for name, figures in sorted(found.items(), key=lambda kv: (-kv[1]["total"], kv[0]))]
     columns = [Column("name", title, "text"), Column("total", _("Complaints")), Column("closed", _("Closed")),
                Column("overdue", _("Overdue")), Column("escalated", _("Escalated"))]

@@ -33,6 +33,10 @@ REPORTS = [
      _("Pick dimensions and measures, save, share and e-mail daily.")),
     ("complaints", _("Where complaints concentrate"), "reports:complaints", "8",
      _("Complaints by category, product, courier, agent, department and period.")),
+    ("campaigns", _("Campaign report"), "reports:campaigns", "9",
+     _("Outbound campaigns: attempts, customers reached, orders and revenue per campaign and agent.")),
+    ("surveys", _("Satisfaction survey"), "reports:surveys", "0",
+     _("Post-call satisfaction scores per agent, queue and call.")),
 ]
 
 
