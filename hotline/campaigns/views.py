@@ -90,7 +90,7 @@ def _detail(request: HttpRequest, campaign: Campaign, errors: list[str] | None =
     contacts = list(queries.contacts_of(campaign)[:1000])
     labels = dict(DialResult.choices)
     for contact in contacts:  # the translated label of the dial's result, not its code
-        contact.result_label = labels.get(contact.last_result, contact.last_result)
+        contact.result_label = labels.get(contact.last_result, contact.last_result)  # type: ignore[attr-defined]
     context = {"campaign": campaign, "contacts": contacts,
                "results": queries.results([campaign])[campaign.pk], "by_agent": queries.named_by_agent(campaign),
                "errors": errors or [], "statuses": CampaignStatus}
