@@ -40,11 +40,11 @@ from hotline.demo.media import Media, create_stations, plan_airings, write_airin
 from hotline.demo.orders import OrderPlanner, PlannedOrder, Staff, customer_facts, number_counters, order_rows
 from hotline.demo.people import CustomerFacts, CustomerGenerator, CustomerSnapshot, PhoneSpace
 from hotline.demo.shipments import ShipmentPlanner
+from hotline.kb.demo import load_demo_kb
 from hotline.lib.phones import MOBILE, phone_info
 from hotline.logistics.models import Courier, Coverage, FeeRate, Shipment, ShipmentEvent, StockMovement
 from hotline.media.models import Airing, HotlineNumber, Station
 from hotline.orders.models import Order, OrderLine, OrderNumberCounter, OrderStatusChange
-from hotline.kb.demo import load_demo_kb
 from hotline.service.demo import load_demo_scripts
 
 # Bumped whenever the generator changes what a given seed produces, so benchmarks reload their data.

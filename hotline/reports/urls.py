@@ -2,10 +2,10 @@
 
 from django.urls import path
 
+from hotline.reports import campaigns as campaign_reports
 from hotline.reports import complaints
 from hotline.reports.views import agents, business, custom, drill, funnel, kpis, lines, media
 from hotline.reports.views.index import index
-from hotline.reports import campaigns as campaign_reports
 
 app_name = "reports"
 

@@ -146,6 +146,13 @@ def test_not_sent_when_switched_off_and_not_marked_when_sending_fails(smtp: Coll
     assert len(smtp.messages) == 1
 
 
+@pytest.fixture
+def only_test_functions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The apps' own periodic functions (registered when they start) put aside for the test, and back after it."""
+    monkeypatch.setattr(periodic, "_registered", {})
+
+
+@pytest.mark.usefixtures("only_test_functions")
 def test_a_periodic_tick_calls_every_function_and_survives_a_failure() -> None:
     seen: list[datetime.datetime] = []
 
@@ -154,15 +161,13 @@ def test_a_periodic_tick_calls_every_function_and_survives_a_failure() -> None:
 
     periodic.register("tests.boom", boom)
     periodic.register("tests.seen", seen.append)
-    try:
-        outcome = periodic.tick(at(7, 0, NEXT))
-    finally:
-        periodic._registered.clear()
+    outcome = periodic.tick(at(7, 0, NEXT))
     assert outcome == {"hotline.reports.mailing.send_due_reports": "ok", "tests.boom": "RuntimeError('broken')",
                        "tests.seen": "ok"}
     assert seen == [at(7, 0, NEXT)]
 
 
+@pytest.mark.usefixtures("only_test_functions")
 def test_the_scheduler_thread_ticks_until_stopped() -> None:
     import threading
 
@@ -174,7 +179,6 @@ def test_the_scheduler_thread_ticks_until_stopped() -> None:
         assert called.wait(30)  # the first tick comes at once
     finally:
         scheduler.stop()
-        periodic._registered.clear()
     assert scheduler._thread is not None and not scheduler._thread.is_alive()
 
 
