@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.crm.models import Level
+from hotline.crm.levels import Level
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 

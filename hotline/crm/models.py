@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.crm.levels import Level
 from hotline.lib.lunar import next_birthday
 from hotline.lib.text import check_text_lengths
 
@@ -19,11 +20,6 @@ class Gender(models.TextChoices):
     MALE = "m", _("Male")
     FEMALE = "f", _("Female")
     UNKNOWN = "u", _("Unknown")
-
-
-class Level(models.TextChoices):
-    NORMAL = "normal", _("Normal")
-    VIP = "vip", _("VIP")
 
 
 class Credit(models.TextChoices):

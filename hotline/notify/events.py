@@ -8,12 +8,14 @@ e-mail and fax show; the SMS gateway gets the template code and the variables.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hotline.notify.models import Notification
+if TYPE_CHECKING:  # the models read this module (a notification's event label)
+    from hotline.notify.models import Notification
 
 ORDER_PLACED = "order_placed"
 ORDER_SHIPPED = "order_shipped"

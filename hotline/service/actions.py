@@ -35,9 +35,14 @@ from hotline.service.complaint_actions import (  # noqa: F401  (re-exported: one
     do_take_complaint,
     escalate_overdue,
 )
+from hotline.service.messaging import (  # noqa: F401  (message_payload and MESSAGE_TOPIC re-exported)
+    MESSAGE_TOPIC,
+    message_payload,
+    send_system_message,
+    write_message,
+)
 from hotline.service.models import CallNote, Disposition, Message, MessageKind, Notice
 
-MESSAGE_TOPIC = "service.message"
 NOTICE_TOPIC = "service.notice"
 MAX_NOTICE_DAYS = 90  # a notice left up longer than a quarter is forgotten, not a notice
 
@@ -90,24 +95,6 @@ def do_save_call_note(call_id: str, disposition: str, notes: str = "", *, actor:
 # -------------------------------------------------------------------------------------------- messages
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    """What the bus carries for a message (the desk forwards it to browsers)."""
-    return {
-        "id": message.pk, "kind": message.kind, "sender": message.sender.username if message.sender else "",
-        "recipient": message.recipient.username if message.recipient else "",
-        "to_supervisors": message.to_supervisors, "body": message.body, "call_id": message.call_id,
-        "reply_to": message.reply_to_id, "at": message.created_at.isoformat(),
-    }
-
-
-def _write_message(message: Message, action: str, actor: Any) -> Message:
-    message.full_clean()
-    message.save()
-    record(action, message, actor=actor, after=snapshot(message))
-    publish_on_commit(MESSAGE_TOPIC, message_payload(message))
-    return message
-
-
 @transaction.atomic
 def do_send_message(body: str, *, actor: Any, recipient: User | None = None, to_supervisors: bool = False,
                     call_id: str = "") -> Message:
@@ -121,7 +108,7 @@ def do_send_message(body: str, *, actor: Any, recipient: User | None = None, to_
         raise ValidationError({"recipient": _("Choose another recipient.")})
     message = Message(sender=actor, recipient=recipient, to_supervisors=to_supervisors, body=body,
                       call_id=(call_id or "").strip())
-    return _write_message(message, "send_message", actor)
+    return write_message(message, "send_message", actor)
 
 
 @transaction.atomic
@@ -131,7 +118,7 @@ def do_ask_supervisor(question: str, *, actor: Any, call_id: str = "") -> Messag
     body = _text(question, "body", _("Write your question."))
     message = Message(sender=actor, to_supervisors=True, kind=MessageKind.QUESTION, body=body,
                       call_id=(call_id or "").strip())
-    return _write_message(message, "ask_supervisor", actor)
+    return write_message(message, "ask_supervisor", actor)
 
 
 @transaction.atomic
@@ -150,7 +137,7 @@ def do_answer_question(question: Message, body: str, *, actor: Any) -> Message:
     record("answer_question", question, actor=actor, before=before, after=snapshot(question))
     reply = Message(sender=actor, recipient=question.sender, body=body, call_id=question.call_id,
                     reply_to=question)
-    return _write_message(reply, "send_message", actor)
+    return write_message(reply, "send_message", actor)
 
 
 @transaction.atomic
@@ -173,12 +160,6 @@ def do_mark_read(message: Message, *, actor: Any) -> Message:
 
 
 @transaction.atomic
-def send_system_message(body: str, *, call_id: str = "") -> Message:
-    """A message from the system to the supervisors (no sender): an overdue complaint, for one."""
-    message = Message(sender=None, to_supervisors=True, body=body[:1000], call_id=call_id)
-    return _write_message(message, "send_message", None)
-
-
 # ------------------------------------------------------------------------------------ bulletin board
 
 

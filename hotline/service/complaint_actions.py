@@ -20,6 +20,7 @@ from hotline.accounts.models import User
 from hotline.accounts.permissions import Perm
 from hotline.crm.models import Customer
 from hotline.orders.models import Order
+from hotline.service.messaging import send_system_message
 from hotline.service.models import (
     Category,
     Complaint,
@@ -46,11 +47,21 @@ def _text(value: str, field: str, message: str) -> str:
 
 
 def _category(value: Category | str | None) -> Category:
-    """The category asked for (a row or its code), active; the seeded "other" when none is given."""
-    code = value.code if isinstance(value, Category) else (value or ComplaintCategory.OTHER)
+    """The category asked for (a row or its code), active; "other" when none is given. Every complaint's
+    category defaults to "other" in the database, so that row is made again if it is missing (the migration
+    seeds it, but a flushed or hand-emptied table must not stop an agent from opening a complaint)."""
+    if value is None or value == "":
+        return _other_category()
+    code = value.code if isinstance(value, Category) else value
     found = Category.objects.filter(code=str(code).strip(), active=True).select_related("department").first()
     if found is None:
         raise ValidationError({"category": _("Choose one of the complaint categories.")})
+    return found
+
+
+def _other_category() -> Category:
+    found, _created = Category.objects.select_related("department").get_or_create(
+        code=ComplaintCategory.OTHER, defaults={"name": "其他", "sla_hours": 72})
     return found
 
 
@@ -225,8 +236,6 @@ def do_reopen_complaint(complaint: Complaint, reason: str, *, actor: Any) -> Com
 def do_escalate_complaint(complaint: Complaint, *, now: datetime.datetime | None = None) -> bool:
     """The system escalates an overdue complaint: a message to the supervisors, once. False when it is not
     (or no longer) due for escalation, so two workers never both send."""
-    from hotline.service.actions import send_system_message  # the messages' module imports this one
-
     moment = now or timezone.now()
     complaint = _locked(complaint)
     if complaint.escalated_at is not None or not complaint.is_overdue(moment):

@@ -19,6 +19,7 @@ from hotline.calls.seats import do_create_seat
 from hotline.catalog.models import Supplier
 from hotline.crm.actions import do_report_number
 from hotline.ivrdata.models import IvrFlow, IvrPrompt
+from hotline.kb.models import Category as KbCategory
 from hotline.notify.models import Notification
 from hotline.service.models import CallNote, Category, Complaint, Department, Message, Script
 from hotline.telephony import events as ev
@@ -79,5 +80,6 @@ def things(world: Any, users: dict[str, Any]) -> dict[str, int]:
         "service/message": message.pk,
         "service/category": Category.objects.get(code="other").pk,
         "service/department": Department.objects.get(name="客服部").pk,
+        "kb/category": KbCategory.objects.create(name="售后").pk,
         "accounts/signinthrottle": SignInThrottle.objects.get(kind="account", key="mallory").pk,
     }
