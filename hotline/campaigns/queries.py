@@ -11,6 +11,7 @@ Results (counted from the attempt rows and orders, never kept as counters):
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -103,12 +104,19 @@ def preview_campaigns(user: Any) -> QuerySet[Campaign]:
     return Campaign.objects.filter(status=CampaignStatus.RUNNING, mode="preview").order_by("id")
 
 
-def survey_results(group: str) -> list[dict[str, Any]]:
-    """Survey answers grouped by "agent", "queue" or "call": count and average score (per call: the score)."""
+def survey_results(group: str, start: datetime.datetime | None = None,
+                   end: datetime.datetime | None = None) -> list[dict[str, Any]]:
+    """Survey answers given in [start, end) (all of them without bounds) grouped by "agent", "queue" or
+    "call": count and average score (per call: the score)."""
+    answers = SurveyResult.objects.all()
+    if start is not None:
+        answers = answers.filter(at__gte=start)
+    if end is not None:
+        answers = answers.filter(at__lt=end)
     if group == "call":
         return [{"key": r.call_id, "agent": r.agent.username if r.agent else "", "queue": r.queue,
                  "answers": 1, "average": Decimal(r.score), "at": r.at}
-                for r in SurveyResult.objects.select_related("agent").order_by("-at")[:500]]
+                for r in answers.select_related("agent").order_by("-at")[:500]]
     field = "agent__username" if group == "agent" else "queue"
     return [{"key": r[field] or "", "answers": r["n"], "average": Decimal(str(round(r["avg"], 2)))}
-            for r in SurveyResult.objects.values(field).annotate(n=Count("id"), avg=Avg("score")).order_by(field)]
+            for r in answers.values(field).annotate(n=Count("id"), avg=Avg("score")).order_by(field)]

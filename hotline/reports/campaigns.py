@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -14,8 +15,9 @@ from django.views.decorators.http import require_GET
 
 from hotline.calls.models import Queue
 from hotline.campaigns import queries
+from hotline.reports.periods import Period, parse_period
 from hotline.reports.tables import Column, ReportTable
-from hotline.reports.views.common import reports_user, respond
+from hotline.reports.views.common import error_text, period_from, reports_user, respond
 
 
 def campaign_tables() -> list[ReportTable]:
@@ -34,18 +36,18 @@ def campaign_tables() -> list[ReportTable]:
                         key="campaign-agents")]
 
 
-def survey_tables() -> list[ReportTable]:
-    """Scores per agent, per queue, and the latest calls one by one."""
+def survey_tables(period: Period) -> list[ReportTable]:
+    """Scores given in the period per agent, per queue, and the latest calls one by one."""
     score = [Column("answers", _("Answers")), Column("average", _("Average score"), "ratio")]
     tables = []
     for group, title, label in (("agent", _("Satisfaction per agent"), _("Agent")),
                                 ("queue", _("Satisfaction per queue"), _("Queue"))):
-        found = queries.survey_results(group)
+        found = queries.survey_results(group, period.start, period.end)
         names = queries.agent_names(row["key"] for row in found) if group == "agent" else Queue.labels()
         rows = [{"name": names.get(row["key"], row["key"]) or "—", "answers": row["answers"], "average": row["average"]}
                 for row in found]
         tables.append(ReportTable(title, [Column("name", label, "text"), *score], rows, key=f"survey-{group}"))
-    per_call = queries.survey_results("call")
+    per_call = queries.survey_results("call", period.start, period.end)
     agents, queues = queries.agent_names(row["agent"] for row in per_call), Queue.labels()
     calls = [{"name": row["key"], "agent": agents.get(row["agent"], row["agent"]) or "—",
               "queue": queues.get(row["queue"], row["queue"]) or "—", "at": row["at"],
@@ -70,7 +72,13 @@ def campaigns(request: HttpRequest) -> HttpResponse:
 def surveys(request: HttpRequest) -> HttpResponse:
     """/reports/surveys/: post-call satisfaction per agent, queue and call."""
     reports_user(request)
-    context: dict[str, Any] = {"title": _("Satisfaction survey"), "tables": survey_tables()}
+    context: dict[str, Any] = {"title": _("Satisfaction survey"), "period_default": "this_month"}
+    try:
+        context["period"] = period_from(request, default="this_month")
+        context["tables"] = survey_tables(context["period"])
+    except ValidationError as error:
+        context["error"] = error_text(error)
+        context["period"] = parse_period({})
     return respond(request, "campaigns/report.html", "surveys", context)
 
 

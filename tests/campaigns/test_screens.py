@@ -88,3 +88,22 @@ def test_the_supervisor_creates_loads_and_starts_and_the_agent_calls_from_the_pa
     report = manager.get("/reports/campaigns/").content.decode()
     assert "七日回访" in report
     assert manager.get("/reports/surveys/").status_code == 200
+
+
+def test_the_survey_report_counts_the_answers_given_in_the_period(users: dict[str, Any]) -> None:
+    from hotline.campaigns.models import SurveyResult
+
+    Queue.objects.create(name="orders", label="订购")
+    agent = users["agent"]
+    local = timezone.localtime()
+    inside = local.replace(year=2026, month=3, day=10, hour=12, minute=0, second=0, microsecond=0)
+    for call, score, at in (("s-1", 4, inside), ("s-2", 2, inside + datetime.timedelta(days=1)),
+                            ("s-3", 5, inside - datetime.timedelta(days=30))):
+        SurveyResult.objects.create(call_id=call, agent=agent, queue="orders", score=score, at=at)
+    manager = client_for(users["manager"])
+    march = manager.get("/reports/surveys/", {"period": "custom", "from": "2026-03-01", "to": "2026-03-31"})
+    tables = {table.key: table.rows for table in march.context["tables"]}
+    assert [(r["name"], r["answers"], str(r["average"])) for r in tables["survey-queue"]] == [("订购", 2, "3.0")]
+    assert [r["name"] for r in tables["survey-call"]] == ["s-2", "s-1"]
+    bad = manager.get("/reports/surveys/", {"period": "custom", "from": "2026-03-31", "to": "2026-03-01"})
+    assert bad.status_code == 400 and "tables" not in bad.context
