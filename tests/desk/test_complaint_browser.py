@@ -8,6 +8,7 @@ Chromium and SIP are never skipped: a missing browser fails the test.
 
 from __future__ import annotations
 
+import importlib
 from contextlib import ExitStack
 from types import SimpleNamespace
 
@@ -26,6 +27,18 @@ from .test_customer_tools_browser import WAIT_MS, _on_a_call, _wait
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def seeded_categories(transactional_db: None) -> None:
+    """The complaint categories and departments the migration seeds: a transactional test before this one
+    may have emptied every table, seeds included, so they are seeded again the migration's own way."""
+    from django.apps import apps
+
+    seeds = importlib.import_module("hotline.service.migrations.0003_complaints_to_closure")
+    seeds.seed_categories(apps, None)
+    seeds.seed_departments(apps, None)
+
+
+@pytest.mark.usefixtures("seeded_categories")
 def test_f4_opens_a_complaint_during_a_call_and_the_back_office_sees_it(call_world: SimpleNamespace) -> None:
     world = call_world
     order = make_order(world.customer, (world.product, 1), number="L0000777")
