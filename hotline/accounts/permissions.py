@@ -175,7 +175,7 @@ _COMPLAINT_SETUP = {f"service.{verb}_{model}" for verb in ("view", "add") for mo
 # category tree in the back office.
 _KB_CATEGORIES = {f"kb.{verb}_category" for verb in ("view", "add", "change", "delete")}
 _AGENT |= {Perm.VIEW_ARTICLE}
-_SUPERVISOR |= {Perm.VIEW_ARTICLE, Perm.CHANGE_ARTICLE, Perm.PUBLISH_ARTICLE} | _KB_CATEGORIES
+_SUPERVISOR |= {Perm.VIEW_ARTICLE, Perm.CHANGE_ARTICLE, Perm.PUBLISH_ARTICLE}
 _LOGISTICS |= {Perm.VIEW_ARTICLE}
 _FINANCE |= {Perm.VIEW_ARTICLE}
 _MANAGER |= {Perm.VIEW_ARTICLE}
@@ -202,6 +202,7 @@ _ADMIN = set(Perm) - {Perm.TAKE_CALLS}
 _SERVICE_WRITE = {"service.add_script", "service.delete_script"}
 _SERVICE_READ = {"service.view_callnote", "service.view_message"}
 _SERVICE_WRITE |= _COMPLAINT_SETUP  # the back office's category and department pages
+_SERVICE_WRITE |= _KB_CATEGORIES  # supervisors keep the knowledge base's category tree too
 # Supervisors run customer care (lists, greetings, promotions); agents and supervisors make the care calls.
 _SUPERVISOR |= {Perm.MANAGE_CARE, Perm.WORK_CARE_TASKS}
 _AGENT |= {Perm.WORK_CARE_TASKS}
